@@ -1,0 +1,46 @@
+"""minigrad: a small, readable deep-learning engine written from scratch.
+
+The public surface mirrors PyTorch's names: ``minigrad.tensor``, ``minigrad.zeros``,
+``minigrad.no_grad``, ``minigrad.autograd.grad``, ``minigrad.nn``, ``minigrad.optim`` ...
+"""
+from . import autograd, backend
+from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .backend import (Generator, bool_, device, float16, float32, float64, get_default_dtype,
+                      int8, int16, int32, int64, manual_seed, set_default_dtype, uint8)
+from .creation import (arange, as_tensor, bernoulli, empty, empty_like, eye, from_numpy, full,
+                       full_like, linspace, multinomial, normal, ones, ones_like, rand, rand_like,
+                       randint, randn, randn_like, randperm, tensor, zeros, zeros_like)
+from .ops import *  # noqa: F401,F403  the functional forms: mg.exp, mg.cat, mg.where ...
+from .tensor import Tensor
+
+bool = bool_  # noqa: A001  (PyTorch's name)
+half, float, double = float16, float32, float64  # noqa: A001
+short, int, long = int16, int32, int64  # noqa: A001
+
+__version__ = "0.1.0"
+
+
+class cuda:
+    """``minigrad.cuda.is_available()``: True only if CuPy imports and a GPU really answers."""
+
+    @staticmethod
+    def is_available():
+        return backend.cuda_is_available()
+
+    @staticmethod
+    def manual_seed(seed):
+        if backend.cuda_is_available():
+            backend.default_generator("cuda").manual_seed(seed)
+
+    @staticmethod
+    def synchronize():
+        if backend.cuda_is_available():
+            backend._cupy.cuda.Device().synchronize()
+
+
+def is_tensor(obj):
+    return isinstance(obj, Tensor)
+
+
+def numel(input):
+    return input.numel()

@@ -1,0 +1,188 @@
+"""Function: one differentiable operation, and the node it leaves in the graph.
+
+A primitive op subclasses ``Function`` and writes two static methods side by side::
+
+    class Exp(Function):
+        '''exp(x);  d/dx = exp(x)'''
+
+        @staticmethod
+        def forward(ctx, x):                 # raw arrays in, raw arrays out
+            y = xp_of(x).exp(x)
+            ctx.save_for_backward(y)
+            return y
+
+        @staticmethod
+        def backward(ctx, grad):              # Tensors in, Tensors out
+            (y,) = ctx.saved_tensors
+            return grad * y
+
+``forward`` runs on the arrays (NumPy or CuPy) and is never recorded. ``backward`` runs on
+Tensors with ordinary differentiable ops: the engine calls it under ``no_grad`` for a plain
+``backward()``, and with recording on for ``create_graph=True`` -- so the very same code gives
+first-order gradients cheaply and higher-order gradients when they are asked for.
+
+``ctx`` is the node itself (as in PyTorch). Non-tensor arguments (Python numbers, tuples of
+dims ...) pass through to ``forward`` unchanged and get ``None`` as their gradient. Use
+``MyOp.apply(*args)`` to call an op, never ``forward`` directly.
+"""
+from __future__ import annotations
+
+from . import grad_mode
+
+_Tensor = None  # set by minigrad.tensor to break the import cycle
+
+
+class _VersionCounter:
+    """Shared by a tensor and its views; bumped by every in-place op on any of them."""
+    __slots__ = ("value",)
+
+    def __init__(self):
+        self.value = 0
+
+
+class Function:
+    """Base class of every differentiable op; an instance is a node of the graph."""
+
+    is_view = False   # True for ops whose output is a view of their input (reshape, permute ...)
+
+    def __init__(self):
+        self.inputs = ()             # the Tensor arguments (None for non-tensors)
+        self.needs_input_grad = ()   # per argument: does it want a gradient?
+        self._to_save = ()
+        self._saved = ()
+        self._non_diff = ()
+        self._out_meta = ()          # per output: (shape, dtype, array type), to fill missing grads
+        self._hooks = None           # output_nr -> [hook]; hooks of non-leaf tensors
+        self._freed = False
+
+    # -- what forward may call on ctx --------------------------------------------------------
+    def save_for_backward(self, *values):
+        """Keep arrays (inputs, outputs or intermediates) for ``backward``.
+
+        Inputs and outputs come back in ``saved_tensors`` as the very Tensors of the graph
+        (so higher-order gradients flow through them); other arrays come back as constants.
+        """
+        self._to_save = values
+
+    def mark_non_differentiable(self, *arrays):
+        """Outputs that carry no gradient (indices, masks)."""
+        self._non_diff = arrays
+
+    @property
+    def saved_tensors(self):
+        if self._freed:
+            raise RuntimeError(_freed_message(self))
+        out = []
+        for kind, obj, counter, version in self._saved:
+            if counter is not None and counter.value != version:
+                raise RuntimeError(
+                    f"{type(self).__name__}: one of the tensors saved for backward was modified "
+                    f"by an in-place operation (it is at version {counter.value}, the op saved "
+                    f"version {version}); use an out-of-place op, or .clone() it first")
+            if kind == "out":   # rebuild the output as a graph Tensor: no reference cycle kept
+                obj = _Tensor._make(obj[1], True, self, obj[0])
+            out.append(obj)
+        return tuple(out)
+
+    # -- the op interface ------------------------------------------------------------------
+    @staticmethod
+    def forward(ctx, *args, **kwargs):
+        raise NotImplementedError
+
+    @staticmethod
+    def backward(ctx, *grad_outputs):
+        raise NotImplementedError
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        Tensor = _Tensor
+        arrays = []
+        needs = []
+        data_type = None
+        for a in args:
+            if isinstance(a, Tensor):
+                d = a.data
+                if data_type is None:
+                    data_type = type(d)
+                elif type(d) is not data_type:
+                    _raise_device_mismatch(cls, args)
+                arrays.append(d)
+                needs.append(a.requires_grad)
+            else:
+                arrays.append(a)
+                needs.append(False)
+        record = grad_mode._enabled and any(needs)
+        ctx = cls()
+        ctx.needs_input_grad = tuple(needs)
+        try:
+            raw = cls.forward(ctx, *arrays, **kwargs)
+        except ValueError as e:      # NumPy's shape errors, re-raised naming the op and shapes
+            shapes = " and ".join(str(tuple(a.shape)) for a in args if isinstance(a, Tensor))
+            raise RuntimeError(f"{cls.__name__.lower()}: {e} (input shapes {shapes})") from e
+
+        multi = isinstance(raw, tuple)
+        outs = raw if multi else (raw,)
+        xp_asarray = None
+        results = []
+        for i, o in enumerate(outs):
+            raw_o = o
+            if type(o).__name__ != "ndarray":          # NumPy returns scalars for 0-d results
+                if xp_asarray is None:
+                    from ..backend import array_module
+                    xp_asarray = array_module(o).asarray
+                o = xp_asarray(o)
+            diff = record and not any(raw_o is n for n in ctx._non_diff) and o.dtype.kind in "fc"
+            results.append(Tensor._make(o, diff, ctx if diff else None, i))
+
+        if cls.is_view:              # a view shares its base's version counter
+            base = next(a for a in args if isinstance(a, Tensor))
+            for r in results:
+                r._version = base._version
+        if record:
+            ctx.inputs = tuple(a if isinstance(a, Tensor) else None for a in args)
+            ctx._out_meta = tuple((r.data.shape, r.data.dtype, type(r.data)) for r in results)
+            ctx._saved = _resolve_saved(ctx, ctx._to_save, args, outs, results)
+        ctx._to_save = ()
+        return tuple(results) if multi else results[0]
+
+
+def _resolve_saved(ctx, values, args, raw_outs, results):
+    Tensor = _Tensor
+    saved = []
+    for v in values:
+        if isinstance(v, Tensor):
+            saved.append(("t", v, v._version, v._version.value))
+            continue
+        for a in args:
+            if isinstance(a, Tensor) and a.data is v:
+                saved.append(("t", a, a._version, a._version.value))
+                break
+        else:
+            for raw, r in zip(raw_outs, results):
+                if raw is v or r.data is v:
+                    if r.grad_fn is ctx:
+                        saved.append(("out", (r.output_nr, r.data), r._version, r._version.value))
+                    else:
+                        saved.append(("t", Tensor._make(v, False, None, 0), r._version, r._version.value))
+                    break
+            else:
+                if hasattr(v, "dtype") and hasattr(v, "shape"):
+                    saved.append(("t", Tensor._make(v, False, None, 0), None, 0))
+                else:
+                    saved.append(("c", v, None, 0))
+    return saved
+
+
+def _freed_message(node):
+    return (f"{type(node).__name__}: trying to backward through the graph a second time (or to "
+            "read saved tensors after they were freed). Saved values are freed when you call "
+            ".backward() or autograd.grad(); pass retain_graph=True to the first call if you "
+            "need to backward through the graph again.")
+
+
+def _raise_device_mismatch(cls, args):
+    devs = [str(a.device) for a in args if isinstance(a, _Tensor)]
+    first = devs[0]
+    other = next(d for d in devs if d != first)
+    raise RuntimeError(f"{cls.__name__.lower()}: expected all tensors on the same device, "
+                       f"found tensors on {first} and {other}")

@@ -1,0 +1,68 @@
+"""Switching gradient recording on and off: no_grad, enable_grad, set_grad_enabled.
+
+Each works as a context manager and as a decorator, as in PyTorch.
+"""
+import functools
+
+_enabled = True
+
+
+def is_grad_enabled() -> bool:
+    return _enabled
+
+
+def _set(mode: bool) -> bool:
+    global _enabled
+    prev, _enabled = _enabled, bool(mode)
+    return prev
+
+
+class _GradMode:
+    mode = True
+
+    def __enter__(self):
+        self._prev = _set(self.mode)
+        return self
+
+    def __exit__(self, *exc):
+        _set(self._prev)
+        return False
+
+    def __call__(self, fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with self.__class__():
+                return fn(*args, **kwargs)
+        return wrapper
+
+
+class no_grad(_GradMode):
+    """Ops inside record no graph: results have ``requires_grad=False``."""
+    mode = False
+
+
+class enable_grad(_GradMode):
+    """Turn recording back on inside a ``no_grad`` region."""
+    mode = True
+
+
+class set_grad_enabled(_GradMode):
+    """``set_grad_enabled(False)`` as a context manager or decorator; also sets the mode at once
+    when called plainly, as in PyTorch."""
+
+    def __init__(self, mode: bool):
+        self.mode = bool(mode)
+        self._prev = _set(self.mode)
+
+    def __enter__(self):
+        return self
+
+    def __call__(self, fn):
+        _set(self._prev)
+        mode = self.mode
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with set_grad_enabled(mode):
+                return fn(*args, **kwargs)
+        return wrapper

@@ -1,0 +1,188 @@
+"""Creating tensors: tensor, zeros, ones, full, empty, eye, arange, linspace, *_like,
+randn, rand, randint, normal, from_numpy.
+
+Defaults as PyTorch: Python floats (and lists of them) become the default dtype (float32),
+Python ints become int64, bools become bool; a NumPy array keeps its dtype.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import backend
+from .tensor import Tensor
+
+
+def _infer_dtype(data):
+    """The dtype PyTorch would give to Python data."""
+    arr = np.asarray(data)
+    if arr.dtype.kind == "f":
+        return backend.get_default_dtype()
+    if arr.dtype.kind in "iu":
+        return backend.int64
+    return arr.dtype
+
+
+def _finish(arr, device, requires_grad):
+    if device is not None:
+        arr = backend.to_device(arr, device)
+    return Tensor(arr, requires_grad=requires_grad)
+
+
+def tensor(data, dtype=None, device=None, requires_grad=False):
+    """A new tensor holding a copy of ``data`` (a number, nested lists, an array or a tensor)."""
+    if isinstance(data, Tensor):
+        arr = data.data.copy()
+        if dtype is not None:
+            arr = arr.astype(dtype)
+    elif hasattr(data, "__cuda_array_interface__") and not isinstance(data, np.ndarray):
+        arr = data.astype(dtype) if dtype is not None else data.copy()
+    elif isinstance(data, (np.ndarray, np.generic)):
+        arr = np.array(data, dtype=dtype)
+    else:
+        arr = np.array(data, dtype=dtype if dtype is not None else _infer_dtype(data))
+    return _finish(arr, device, requires_grad)
+
+
+as_tensor = tensor
+
+
+def from_numpy(ndarray):
+    """A tensor sharing memory with ``ndarray`` (no copy)."""
+    if not isinstance(ndarray, np.ndarray):
+        raise TypeError(f"from_numpy: expected np.ndarray, got {type(ndarray).__name__}")
+    return Tensor(ndarray)
+
+
+def _size(size):
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        return tuple(size[0])
+    return tuple(size)
+
+
+def _dtype(dtype):
+    return backend.get_default_dtype() if dtype is None else np.dtype(dtype)
+
+
+def zeros(*size, dtype=None, device=None, requires_grad=False):
+    xp = backend.module_for(device or "cpu")
+    return Tensor(xp.zeros(_size(size), dtype=_dtype(dtype)), requires_grad)
+
+
+def ones(*size, dtype=None, device=None, requires_grad=False):
+    xp = backend.module_for(device or "cpu")
+    return Tensor(xp.ones(_size(size), dtype=_dtype(dtype)), requires_grad)
+
+
+def empty(*size, dtype=None, device=None, requires_grad=False):
+    xp = backend.module_for(device or "cpu")
+    return Tensor(xp.empty(_size(size), dtype=_dtype(dtype)), requires_grad)
+
+
+def full(size, fill_value, dtype=None, device=None, requires_grad=False):
+    if dtype is None:
+        dtype = _infer_dtype(fill_value)
+    xp = backend.module_for(device or "cpu")
+    return Tensor(xp.full(tuple(size), fill_value, dtype=dtype), requires_grad)
+
+
+def eye(n, m=None, dtype=None, device=None, requires_grad=False):
+    xp = backend.module_for(device or "cpu")
+    return Tensor(xp.eye(n, m, dtype=_dtype(dtype)), requires_grad)
+
+
+def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
+    if end is None:
+        start, end = 0, start
+    if dtype is None:
+        dtype = _infer_dtype([start, end, step])
+    xp = backend.module_for(device or "cpu")
+    return Tensor(xp.arange(start, end, step, dtype=dtype), requires_grad)
+
+
+def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
+    xp = backend.module_for(device or "cpu")
+    return Tensor(xp.linspace(start, end, steps, dtype=_dtype(dtype)), requires_grad)
+
+
+def zeros_like(input, dtype=None, device=None, requires_grad=False):
+    return zeros(input.shape, dtype=dtype or input.dtype, device=device or input.device, requires_grad=requires_grad)
+
+
+def ones_like(input, dtype=None, device=None, requires_grad=False):
+    return ones(input.shape, dtype=dtype or input.dtype, device=device or input.device, requires_grad=requires_grad)
+
+
+def empty_like(input, dtype=None, device=None, requires_grad=False):
+    return empty(input.shape, dtype=dtype or input.dtype, device=device or input.device, requires_grad=requires_grad)
+
+
+def full_like(input, fill_value, dtype=None, device=None, requires_grad=False):
+    return full(input.shape, fill_value, dtype=dtype or input.dtype, device=device or input.device,
+                requires_grad=requires_grad)
+
+
+# ----------------------------------------------------------------------------- random
+
+def _rng(device, generator):
+    return backend.seed_generators_of(device or "cpu", generator)
+
+
+def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
+    """Standard normal samples from the device's generator (seed it with manual_seed)."""
+    arr = _rng(device, generator).standard_normal(_size(size), dtype=_dtype(dtype))
+    return Tensor(arr, requires_grad)
+
+
+def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
+    """Uniform samples on [0, 1)."""
+    arr = _rng(device, generator).random(_size(size), dtype=_dtype(dtype))
+    return Tensor(arr, requires_grad)
+
+
+def randint(low=0, high=None, size=None, generator=None, dtype=None, device=None, requires_grad=False):
+    """Integers uniform on [low, high); ``randint(high, size)`` also works."""
+    if size is None:
+        low, high, size = 0, low, high
+    arr = _rng(device, generator).integers(low, high, size=tuple(size))
+    return Tensor(arr.astype(dtype or backend.int64))
+
+
+def randn_like(input, dtype=None, device=None, requires_grad=False):
+    return randn(input.shape, dtype=dtype or input.dtype, device=device or input.device, requires_grad=requires_grad)
+
+
+def rand_like(input, dtype=None, device=None, requires_grad=False):
+    return rand(input.shape, dtype=dtype or input.dtype, device=device or input.device, requires_grad=requires_grad)
+
+
+def randperm(n, generator=None, dtype=None, device=None):
+    return Tensor(_rng(device, generator).permutation(n).astype(dtype or backend.int64))
+
+
+def normal(mean, std, size=None, generator=None, dtype=None, device=None, requires_grad=False):
+    """Samples of N(mean, std^2); ``mean``/``std`` may be tensors (broadcast) or numbers."""
+    m = mean.data if isinstance(mean, Tensor) else mean
+    s = std.data if isinstance(std, Tensor) else std
+    if size is None:
+        size = np.broadcast_shapes(np.shape(m), np.shape(s))
+        if dtype is None:
+            dtype = next((t.dtype for t in (mean, std) if isinstance(t, Tensor)), None)
+    if isinstance(mean, Tensor):
+        device = device or mean.device
+    z = _rng(device, generator).standard_normal(tuple(size), dtype=_dtype(dtype))
+    return Tensor((z * s + m).astype(_dtype(dtype)), requires_grad)
+
+
+def bernoulli(input, p=None, generator=None):
+    probs = input.data if p is None else p
+    u = _rng(input.device, generator).random(input.shape)
+    return Tensor((u < probs).astype(input.dtype))
+
+
+def multinomial(input, num_samples, replacement=False, generator=None):
+    """Draw indices with probabilities proportional to the rows of ``input``."""
+    probs = backend.to_numpy(input.data).astype(np.float64)
+    rng = _rng("cpu", generator)
+    rows = probs.reshape(-1, probs.shape[-1])
+    out = np.stack([rng.choice(rows.shape[1], num_samples, replace=replacement, p=r / r.sum()) for r in rows])
+    return Tensor(out.reshape(probs.shape[:-1] + (num_samples,)).astype(np.int64))

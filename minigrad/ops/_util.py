@@ -1,0 +1,68 @@
+"""Small helpers shared by the op files: array namespace, dims, dtype promotion."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..backend import array_module, get_default_dtype
+
+xp_of = array_module
+
+
+def shape_of(x):
+    """Shape of an array operand, or None for a Python number."""
+    return getattr(x, "shape", None)
+
+
+def normalize_dim(dim, ndim, op):
+    """Turn a possibly negative dim into 0..ndim-1, with an error naming the op."""
+    n = max(ndim, 1)
+    if not -n <= dim < n:
+        raise IndexError(f"{op}: dimension out of range (expected to be in range of "
+                         f"[{-n}, {n - 1}], but got {dim})")
+    return dim % n
+
+
+def normalize_dims(dim, ndim, op):
+    """``dim`` (None, int or sequence) as a sorted tuple of non-negative dims; None = all."""
+    if dim is None:
+        return tuple(range(ndim))
+    if isinstance(dim, (int, np.integer)):
+        dim = (dim,)
+    out = tuple(sorted({normalize_dim(int(d), ndim, op) for d in dim}))
+    return out
+
+
+def promote(a, b):
+    """PyTorch's type promotion for a binary op on two arrays (or an array and a number).
+
+    - a float tensor with an integer tensor or a Python int: the float dtype wins;
+    - an integer tensor with a Python float: the default float dtype;
+    - two float tensors: the wider one, except that a 0-d tensor does not widen a
+      dimensioned one (float32 tensor * float64 0-d tensor stays float32).
+    """
+    ta = getattr(a, "dtype", None)
+    tb = getattr(b, "dtype", None)
+    if ta is not None and tb is not None:
+        if ta is tb or ta == tb:
+            return a, b
+        fa, fb = ta.kind == "f", tb.kind == "f"
+        if fa and not fb:
+            return a, b.astype(ta)
+        if fb and not fa:
+            return a.astype(tb), b
+        if fa and fb:
+            if a.ndim == 0 and b.ndim > 0:
+                return a.astype(tb), b
+            if b.ndim == 0 and a.ndim > 0:
+                return a, b.astype(ta)
+        dt = np.promote_types(ta, tb)
+        return a.astype(dt, copy=False), b.astype(dt, copy=False)
+    if ta is not None:                       # array op number
+        if isinstance(b, float) and ta.kind in "biu":
+            return a.astype(get_default_dtype()), b
+        return a, b
+    if tb is not None:
+        if isinstance(a, float) and tb.kind in "biu":
+            return a, b.astype(get_default_dtype())
+        return a, b
+    return a, b

@@ -1,0 +1,303 @@
+"""Arithmetic: add, sub, mul, div, neg, pow, matmul, maximum, minimum, where.
+
+Binary ops broadcast like NumPy; their backward reduces each gradient back to its input's
+shape with ``sum_to_shape`` (the one helper for that, in reduction.py).
+"""
+from __future__ import annotations
+
+from ..autograd.function import Function
+from ..backend import get_default_dtype
+from ._util import promote, shape_of, xp_of
+from .reduction import sum_to_shape
+
+
+def _grads(ctx, ga, gb):
+    """Reduce the two gradients of a binary op to their inputs' shapes (None where unneeded)."""
+    na, nb = ctx.needs_input_grad
+    sa, sb = ctx.shapes
+    return (sum_to_shape(ga, sa) if na else None,
+            sum_to_shape(gb, sb) if nb else None)
+
+
+class Add(Function):
+    """a + b;  d/da = 1, d/db = 1"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        a, b = promote(a, b)
+        ctx.shapes = (shape_of(a), shape_of(b))
+        return a + b
+
+    @staticmethod
+    def backward(ctx, g):
+        return _grads(ctx, g, g)
+
+
+class Sub(Function):
+    """a - b;  d/da = 1, d/db = -1"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        a, b = promote(a, b)
+        ctx.shapes = (shape_of(a), shape_of(b))
+        return a - b
+
+    @staticmethod
+    def backward(ctx, g):
+        return _grads(ctx, g, -g if ctx.needs_input_grad[1] else None)
+
+
+class Mul(Function):
+    """a * b;  d/da = b, d/db = a"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        a, b = promote(a, b)
+        ctx.shapes = (shape_of(a), shape_of(b))
+        ctx.save_for_backward(a, b)
+        return a * b
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        na, nb = ctx.needs_input_grad
+        return _grads(ctx, g * b if na else None, g * a if nb else None)
+
+
+class Div(Function):
+    """a / b;  d/da = 1/b, d/db = -a/b^2"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        a, b = promote(a, b)
+        if not _is_float(a) and not _is_float(b):      # true division of integers: a float result
+            dt = get_default_dtype()
+            a, b = (x.astype(dt) if hasattr(x, "astype") else float(x) for x in (a, b))
+        ctx.shapes = (shape_of(a), shape_of(b))
+        ctx.save_for_backward(a, b)
+        return a / b
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        na, nb = ctx.needs_input_grad
+        ga = g / b if na else None
+        gb = -g * a / (b * b) if nb else None
+        return _grads(ctx, ga, gb)
+
+
+class Neg(Function):
+    """-x;  d/dx = -1"""
+
+    @staticmethod
+    def forward(ctx, x):
+        return -x
+
+    @staticmethod
+    def backward(ctx, g):
+        return -g
+
+
+class Pow(Function):
+    """x ** e;  d/dx = e * x^(e-1),  d/de = x^e * log(x)   (e a tensor or a number)"""
+
+    @staticmethod
+    def forward(ctx, x, e):
+        x, e = promote(x, e)
+        ctx.shapes = (shape_of(x), shape_of(e))
+        y = x ** e
+        ctx.save_for_backward(x, e, y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        x, e, y = ctx.saved_tensors
+        nx, ne = ctx.needs_input_grad
+        gx = g * e * x ** (e - 1) if nx else None
+        ge = None
+        if ne:
+            # x^e * log(x); where x == 0 the limit is 0 (for e > 0), as PyTorch returns
+            xs = where(x == 0, 1.0, x)
+            ge = g * where(x == 0, 0.0, y * xs.log())
+        return _grads(ctx, gx, ge)
+
+
+class MatMul(Function):
+    """a @ b (1-D, 2-D and batched with broadcast batch dims);  d/da = g @ b^T, d/db = a^T @ g"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        a, b = promote(a, b)
+        if a.ndim == 0 or b.ndim == 0:
+            raise RuntimeError(f"matmul: both arguments need at least 1 dimension, got shapes "
+                               f"{tuple(a.shape)} and {tuple(b.shape)}")
+        ka = a.shape[-1]
+        kb = b.shape[0] if b.ndim == 1 else b.shape[-2]
+        if ka != kb:
+            raise RuntimeError(f"matmul: shapes {tuple(a.shape)} and {tuple(b.shape)} cannot be "
+                               f"multiplied ({ka} != {kb})")
+        ctx.save_for_backward(a, b)
+        return a @ b
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        na, nb = ctx.needs_input_grad
+        # lift 1-D operands to matrices so one formula covers every case
+        a2 = a.unsqueeze(0) if a.ndim == 1 else a
+        b2 = b.unsqueeze(-1) if b.ndim == 1 else b
+        g2 = g
+        if a.ndim == 1:
+            g2 = g2.unsqueeze(-2)
+        if b.ndim == 1:
+            g2 = g2.unsqueeze(-1)
+        ga = gb = None
+        if na:
+            ga = g2 @ b2.mT
+            ga = sum_to_shape(ga, a2.shape)
+            if a.ndim == 1:
+                ga = ga.squeeze(0)
+        if nb:
+            gb = a2.mT @ g2
+            gb = sum_to_shape(gb, b2.shape)
+            if b.ndim == 1:
+                gb = gb.squeeze(-1)
+        return ga, gb
+
+
+class Maximum(Function):
+    """max(a, b) elementwise;  the gradient goes to the larger input, split evenly on ties"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        a, b = promote(a, b)
+        ctx.shapes = (shape_of(a), shape_of(b))
+        xp = xp_of(a if hasattr(a, "dtype") else b)
+        ctx.save_for_backward(a, b)
+        return xp.maximum(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        return _select_grads(ctx, g, a > b, a == b)
+
+
+class Minimum(Function):
+    """min(a, b) elementwise;  the gradient goes to the smaller input, split evenly on ties"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        a, b = promote(a, b)
+        ctx.shapes = (shape_of(a), shape_of(b))
+        xp = xp_of(a if hasattr(a, "dtype") else b)
+        ctx.save_for_backward(a, b)
+        return xp.minimum(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        return _select_grads(ctx, g, a < b, a == b)
+
+
+def _select_grads(ctx, g, a_wins, tie):
+    wa = a_wins.to(g.dtype) + tie.to(g.dtype) * 0.5
+    na, nb = ctx.needs_input_grad
+    return _grads(ctx, g * wa if na else None, g * (1 - wa) if nb else None)
+
+
+class Where(Function):
+    """where(cond, a, b);  d/da = cond, d/db = not cond"""
+
+    @staticmethod
+    def forward(ctx, cond, a, b):
+        a, b = promote(a, b)
+        ctx.shapes = (None, shape_of(a), shape_of(b))
+        xp = xp_of(cond)
+        ctx.save_for_backward(cond)
+        out = xp.where(cond, a, b)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (cond,) = ctx.saved_tensors
+        _, na, nb = ctx.needs_input_grad
+        _, sa, sb = ctx.shapes
+        ga = sum_to_shape(where(cond, g, 0.0), sa) if na else None
+        gb = sum_to_shape(where(cond, 0.0, g), sb) if nb else None
+        return None, ga, gb
+
+
+# ----------------------------------------------------------------------------- functional forms
+
+def add(input, other, *, alpha=1):
+    """input + alpha * other"""
+    return Add.apply(input, other if alpha == 1 else Mul.apply(other, alpha) if _is_tensor(other) else other * alpha)
+
+
+def sub(input, other, *, alpha=1):
+    """input - alpha * other"""
+    return Sub.apply(input, other if alpha == 1 else Mul.apply(other, alpha) if _is_tensor(other) else other * alpha)
+
+
+def mul(input, other):
+    return Mul.apply(input, other)
+
+
+def div(input, other, *, rounding_mode=None):
+    """input / other; ``rounding_mode`` 'floor' or 'trunc' gives a non-differentiable result."""
+    if rounding_mode is None:
+        return Div.apply(input, other)
+    from ..tensor import Tensor
+    a = input.data if _is_tensor(input) else input
+    b = other.data if _is_tensor(other) else other
+    xp = xp_of(a if hasattr(a, "dtype") else b)
+    q = a / b
+    q = xp.floor(q) if rounding_mode == "floor" else xp.trunc(q)
+    if getattr(a, "dtype", None) is not None and a.dtype.kind in "iu" and (not hasattr(b, "dtype") or b.dtype.kind in "iu") and not isinstance(b, float):
+        q = q.astype(a.dtype)
+    return Tensor(q)
+
+
+def neg(input):
+    return Neg.apply(input)
+
+
+def pow(input, exponent):
+    """input ** exponent; either may be a number."""
+    if not _is_tensor(input):
+        from ..tensor import Tensor
+        input = Tensor(xp_of(exponent.data).asarray(input, dtype=exponent.dtype))
+    return Pow.apply(input, exponent)
+
+
+def matmul(input, other):
+    return MatMul.apply(input, other)
+
+
+def maximum(input, other):
+    return Maximum.apply(input, other)
+
+
+def minimum(input, other):
+    return Minimum.apply(input, other)
+
+
+def where(condition, input, other):
+    """Elements of ``input`` where ``condition`` holds, else of ``other`` (numbers allowed)."""
+    return Where.apply(condition, input, other)
+
+
+def _is_float(x):
+    dt = getattr(x, "dtype", None)
+    return isinstance(x, float) if dt is None else dt.kind in "fc"
+
+
+def _is_tensor(x):
+    from ..tensor import Tensor
+    return isinstance(x, Tensor)
+
+
+true_divide = divide = div
+multiply = mul
+subtract = sub
+negative = neg

@@ -1,0 +1,239 @@
+"""Indexing: ``x[key]``, gather, scatter_add, index_select, masked_fill, tril, triu.
+
+Reading at indices and adding at indices are each other's backward:
+``x[key]`` <-> ``IndexScatter`` (add into zeros at key), gather <-> scatter_add,
+index_select <-> index_add. Repeated indices accumulate, through one helper
+(``_add_at``) that works the same on NumPy and CuPy and for every float dtype.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd.function import Function
+from ._util import normalize_dim, xp_of
+
+
+def _add_at(shape, dtype, xp, linear, values):
+    """zeros(shape) with ``values`` added at flat positions ``linear`` (repeats accumulate)."""
+    size = 1
+    for s in shape:
+        size *= s
+    summed = xp.bincount(linear.ravel(), weights=values.ravel().astype("float64"), minlength=size)
+    return summed.astype(dtype, copy=False).reshape(shape)
+
+
+def _is_basic(key):
+    """Only ints, slices, None and Ellipsis: the result is a view, no index repeats."""
+    items = key if isinstance(key, tuple) else (key,)
+    return all(k is None or k is Ellipsis or isinstance(k, (int, slice)) for k in items)
+
+
+class GetItem(Function):
+    """x[key];  backward: the gradient added into zeros at key (IndexScatter)"""
+
+    @staticmethod
+    def forward(ctx, x, key):
+        ctx.shape, ctx.key = x.shape, key
+        try:
+            return x[key]
+        except IndexError as e:
+            raise IndexError(f"getitem: {e} (tensor shape {tuple(x.shape)}, index {key!r})") from None
+
+    @staticmethod
+    def backward(ctx, g):
+        return IndexScatter.apply(g, ctx.shape, ctx.key), None
+
+
+class IndexScatter(Function):
+    """zeros(shape) with g added at key;  backward: the gradient read at key"""
+
+    @staticmethod
+    def forward(ctx, g, shape, key):
+        ctx.key = key
+        xp = xp_of(g)
+        if _is_basic(key):
+            out = xp.zeros(shape, dtype=g.dtype)
+            out[key] = g
+            return out
+        size = 1
+        for s in shape:
+            size *= s
+        linear = xp.arange(size).reshape(shape)[key]
+        return _add_at(shape, g.dtype, xp, linear, xp.broadcast_to(g, linear.shape))
+
+    @staticmethod
+    def backward(ctx, gg):
+        return GetItem.apply(gg, ctx.key), None, None
+
+
+def _along_dim_linear(xp, shape, dim, index):
+    """Flat positions in an array of ``shape`` of the elements picked by ``index`` along ``dim``."""
+    coords = list(xp.indices(index.shape, sparse=True))
+    coords[dim] = index
+    return xp.ravel_multi_index(tuple(xp.broadcast_arrays(*coords)), shape)
+
+
+class Gather(Function):
+    """out[i][j] = x[index[i][j]][j] (dim 0);  backward: scatter_add of the gradient"""
+
+    @staticmethod
+    def forward(ctx, x, dim, index):
+        xp = xp_of(x)
+        ctx.shape, ctx.dim = x.shape, dim
+        ctx.save_for_backward(index)
+        sub = x[tuple(slice(None) if d == dim else slice(0, index.shape[d]) for d in range(x.ndim))]
+        return xp.take_along_axis(sub, index, axis=dim)
+
+    @staticmethod
+    def backward(ctx, g):
+        (index,) = ctx.saved_tensors
+        return scatter_add(g.new_zeros(ctx.shape), ctx.dim, index, g), None, None
+
+
+class ScatterAdd(Function):
+    """out = x; out[index[i][j]][j] += src[i][j] (dim 0);  d/dx = 1, d/dsrc = gather(g)"""
+
+    @staticmethod
+    def forward(ctx, x, dim, index, src):
+        xp = xp_of(x)
+        ctx.dim = dim
+        ctx.save_for_backward(index)
+        src = src[tuple(slice(0, s) for s in index.shape)]
+        linear = _along_dim_linear(xp, x.shape, dim, index)
+        return x + _add_at(x.shape, x.dtype, xp, linear, src)
+
+    @staticmethod
+    def backward(ctx, g):
+        (index,) = ctx.saved_tensors
+        _, _, _, nsrc = ctx.needs_input_grad
+        gsrc = gather(g, ctx.dim, index) if nsrc else None
+        return g, None, None, gsrc
+
+
+class IndexSelect(Function):
+    """pick entries ``index`` along dim;  backward: add the gradient back at those entries"""
+
+    @staticmethod
+    def forward(ctx, x, dim, index):
+        ctx.shape, ctx.dim = x.shape, dim
+        ctx.save_for_backward(index)
+        return xp_of(x).take(x, index, axis=dim)
+
+    @staticmethod
+    def backward(ctx, g):
+        (index,) = ctx.saved_tensors
+        return IndexAdd.apply(g, ctx.shape, ctx.dim, index), None, None
+
+
+class IndexAdd(Function):
+    """zeros(shape) with the slices of g added at ``index`` along dim;  backward: index_select"""
+
+    @staticmethod
+    def forward(ctx, g, shape, dim, index):
+        xp = xp_of(g)
+        ctx.dim = dim
+        ctx.save_for_backward(index)
+        rows = xp.moveaxis(g, dim, 0).reshape(len(index), -1)
+        inner = rows.shape[1]
+        linear = index.reshape(-1, 1) * inner + xp.arange(inner)
+        moved_shape = (shape[dim],) + tuple(s for d, s in enumerate(shape) if d != dim)
+        out = _add_at(moved_shape, g.dtype, xp, linear, rows)
+        return xp.moveaxis(out, 0, dim)
+
+    @staticmethod
+    def backward(ctx, gg):
+        (index,) = ctx.saved_tensors
+        return IndexSelect.apply(gg, ctx.dim, index), None, None, None
+
+
+class Triangle(Function):
+    """keep the lower (tril) or upper (triu) triangle;  backward: the same triangle of g"""
+
+    @staticmethod
+    def forward(ctx, x, diagonal, upper):
+        ctx.diagonal, ctx.upper = diagonal, upper
+        xp = xp_of(x)
+        return xp.triu(x, diagonal) if upper else xp.tril(x, diagonal)
+
+    @staticmethod
+    def backward(ctx, g):
+        return Triangle.apply(g, ctx.diagonal, ctx.upper), None, None
+
+
+# ----------------------------------------------------------------------------- functional forms
+
+def _unwrap_key(key):
+    """Tensors inside an index become arrays; lists of ints become integer arrays."""
+    from ..tensor import Tensor
+    if isinstance(key, tuple):
+        return tuple(_unwrap_key(k) for k in key)
+    if isinstance(key, Tensor):
+        return key.data
+    return key
+
+
+def getitem(input, key):
+    return GetItem.apply(input, _unwrap_key(key))
+
+
+def _check_index(op, index, dim_size):
+    xp = xp_of(index)
+    if index.dtype.kind not in "iu":
+        raise RuntimeError(f"{op}: index must be an integer tensor, got {index.dtype}")
+    if index.size and (int(xp.min(index)) < 0 or int(xp.max(index)) >= dim_size):
+        bad = int(xp.max(index)) if int(xp.max(index)) >= dim_size else int(xp.min(index))
+        raise IndexError(f"{op}: index {bad} is out of bounds for dimension with size {dim_size}")
+
+
+def gather(input, dim, index):
+    d = normalize_dim(dim, input.ndim, "gather")
+    _check_index("gather", index.data, input.shape[d])
+    if index.ndim != input.ndim or any(index.shape[i] > input.shape[i] for i in range(input.ndim) if i != d):
+        raise RuntimeError(f"gather: index shape {tuple(index.shape)} does not fit input shape "
+                           f"{tuple(input.shape)} along dims other than {d}")
+    return Gather.apply(input, d, index)
+
+
+def scatter_add(input, dim, index, src):
+    d = normalize_dim(dim, input.ndim, "scatter_add")
+    _check_index("scatter_add", index.data, input.shape[d])
+    if index.ndim != input.ndim or any(index.shape[i] > src.shape[i] for i in range(index.ndim)) or \
+            any(index.shape[i] > input.shape[i] for i in range(input.ndim) if i != d):
+        raise RuntimeError(f"scatter_add: index shape {tuple(index.shape)} does not fit input shape "
+                           f"{tuple(input.shape)} and src shape {tuple(src.shape)}")
+    return ScatterAdd.apply(input, d, index, src)
+
+
+def index_select(input, dim, index):
+    d = normalize_dim(dim, input.ndim, "index_select")
+    if index.ndim > 1:
+        raise RuntimeError(f"index_select: index must be 0-d or 1-d, got shape {tuple(index.shape)}")
+    _check_index("index_select", index.data, input.shape[d])
+    return IndexSelect.apply(input, d, index.reshape(-1))
+
+
+def masked_fill(input, mask, value):
+    """``value`` where ``mask`` is True, else ``input`` (mask broadcasts to input)."""
+    from .arithmetic import where
+    if mask.dtype.kind != "b":
+        raise RuntimeError(f"masked_fill: mask must be a bool tensor, got {mask.dtype}")
+    try:
+        shape = np.broadcast_shapes(tuple(mask.shape), tuple(input.shape))
+    except ValueError:
+        shape = None
+    if shape != tuple(input.shape):
+        raise RuntimeError(f"masked_fill: mask of shape {tuple(mask.shape)} does not broadcast to "
+                           f"the input's shape {tuple(input.shape)}")
+    return where(mask, value, input)
+
+
+def tril(input, diagonal=0):
+    if input.ndim < 2:
+        raise RuntimeError(f"tril: input needs at least 2 dims, got shape {tuple(input.shape)}")
+    return Triangle.apply(input, diagonal, False)
+
+
+def triu(input, diagonal=0):
+    if input.ndim < 2:
+        raise RuntimeError(f"triu: input needs at least 2 dims, got shape {tuple(input.shape)}")
+    return Triangle.apply(input, diagonal, True)

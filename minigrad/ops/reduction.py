@@ -1,0 +1,321 @@
+"""Reductions: sum, mean, max/min (values and indices), amax/amin, prod, var, std,
+logsumexp, cumsum, norm, and ``sum_to_shape`` -- the one helper every broadcasting op uses
+to bring a gradient back to its input's shape.
+"""
+from __future__ import annotations
+
+from collections import namedtuple
+
+from ..autograd.function import Function
+from ._util import normalize_dim, normalize_dims, xp_of
+
+max_result = namedtuple("max", ["values", "indices"])
+min_result = namedtuple("min", ["values", "indices"])
+
+
+def _kept_shape(shape, dims):
+    """``shape`` with the reduced ``dims`` set to 1 (the keepdim shape)."""
+    return tuple(1 if i in dims else s for i, s in enumerate(shape))
+
+
+def _expand_back(g, shape, dims, keepdim):
+    """Broadcast a reduced gradient back over the reduced dims."""
+    if not keepdim:
+        g = g.reshape(_kept_shape(shape, dims))
+    return g.expand(shape)
+
+
+def sum_to_shape(g, shape):
+    """Sum the gradient ``g`` of a broadcast result down to ``shape`` (the input's shape)."""
+    if g.shape == tuple(shape):
+        return g
+    lead = g.ndim - len(shape)
+    dims = tuple(range(lead)) + tuple(lead + i for i, s in enumerate(shape)
+                                       if s == 1 and g.shape[lead + i] != 1)
+    out = Sum.apply(g, dims, True) if dims else g
+    return out.reshape(shape) if out.shape != tuple(shape) else out
+
+
+class Sum(Function):
+    """sum over dims;  d/dx_i = 1 (the gradient is broadcast back)"""
+
+    @staticmethod
+    def forward(ctx, x, dims, keepdim):
+        ctx.shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
+        if x.dtype.kind == "b":
+            x = x.astype("int64")
+        return x.sum(axis=dims, keepdims=keepdim)
+
+    @staticmethod
+    def backward(ctx, g):
+        return _expand_back(g, ctx.shape, ctx.dims, ctx.keepdim), None, None
+
+
+class Mean(Function):
+    """mean over dims;  d/dx_i = 1/n"""
+
+    @staticmethod
+    def forward(ctx, x, dims, keepdim):
+        ctx.shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
+        n = 1
+        for d in dims:
+            n *= x.shape[d]
+        ctx.n = n
+        return x.mean(axis=dims, keepdims=keepdim)
+
+    @staticmethod
+    def backward(ctx, g):
+        return _expand_back(g / ctx.n, ctx.shape, ctx.dims, ctx.keepdim), None, None
+
+
+class AMax(Function):
+    """max over dims;  the gradient is split evenly between tied maxima (as PyTorch's amax)"""
+
+    @staticmethod
+    def forward(ctx, x, dims, keepdim, largest):
+        ctx.shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
+        y = x.max(axis=dims, keepdims=True) if largest else x.min(axis=dims, keepdims=True)
+        ctx.save_for_backward(x, y)
+        return y if keepdim else y.reshape(tuple(s for i, s in enumerate(x.shape) if i not in dims))
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y = ctx.saved_tensors
+        hit = (x == y).to(g.dtype)
+        share = hit / Sum.apply(hit, ctx.dims, True)
+        return _expand_back(g, ctx.shape, ctx.dims, ctx.keepdim) * share, None, None, None
+
+
+class MaxDim(Function):
+    """max along one dim with indices;  the gradient goes to the element the index points at"""
+
+    @staticmethod
+    def forward(ctx, x, dim, keepdim, largest):
+        xp = xp_of(x)
+        idx = xp.argmax(x, axis=dim) if largest else xp.argmin(x, axis=dim)
+        idx = xp.expand_dims(idx, dim)
+        values = xp.take_along_axis(x, idx, axis=dim)
+        if not keepdim:
+            values, idx = values.squeeze(dim), idx.squeeze(dim)
+        ctx.shape, ctx.dim, ctx.keepdim = x.shape, dim, keepdim
+        ctx.save_for_backward(idx)
+        ctx.mark_non_differentiable(idx)
+        return values, idx
+
+    @staticmethod
+    def backward(ctx, g, _g_idx):
+        from .indexing import scatter_add
+        (idx,) = ctx.saved_tensors
+        if not ctx.keepdim:
+            g, idx = g.unsqueeze(ctx.dim), idx.unsqueeze(ctx.dim)
+        return scatter_add(g.new_zeros(ctx.shape), ctx.dim, idx, g), None, None, None
+
+
+class Prod(Function):
+    """product over one dim (or all);  d/dx_i = prod_{j != i} x_j
+
+    Without zeros this is prod(x) / x_i (differentiable again). With zeros the exact
+    exclusive products are used, first order only.
+    """
+
+    @staticmethod
+    def forward(ctx, x, dim, keepdim):
+        ctx.shape, ctx.dim, ctx.keepdim = x.shape, dim, keepdim
+        ctx.save_for_backward(x)
+        if dim is None:
+            return x.prod()
+        return x.prod(axis=dim, keepdims=keepdim)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        dims = tuple(range(len(ctx.shape))) if ctx.dim is None else (ctx.dim,)
+        g = _expand_back(g, ctx.shape, dims, ctx.keepdim)
+        if not bool((x.data == 0).any()):
+            return g * (Prod.apply(x, ctx.dim, True) / x), None, None
+        from ..tensor import Tensor
+        xp = xp_of(x.data)
+        flat = x.data.reshape(-1) if ctx.dim is None else xp.moveaxis(x.data, ctx.dim, -1)
+        ones = xp.ones(flat.shape[:-1] + (1,), dtype=flat.dtype)
+        left = xp.concatenate([ones, xp.cumprod(flat, axis=-1)[..., :-1]], axis=-1)
+        right = xp.flip(xp.concatenate([ones, xp.cumprod(xp.flip(flat, -1), axis=-1)[..., :-1]], -1), -1)
+        excl = left * right
+        excl = excl.reshape(ctx.shape) if ctx.dim is None else xp.moveaxis(excl, -1, ctx.dim)
+        return g * Tensor(excl), None, None
+
+
+class LogSumExp(Function):
+    """log(sum(exp(x))) over dims, computed stably;  d/dx = softmax(x) = exp(x - y)"""
+
+    @staticmethod
+    def forward(ctx, x, dims, keepdim):
+        xp = xp_of(x)
+        ctx.shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
+        m = x.max(axis=dims, keepdims=True)
+        m = xp.where(xp.isfinite(m), m, 0)
+        y = xp.log(xp.exp(x - m).sum(axis=dims, keepdims=True)) + m
+        if not keepdim:
+            y = y.reshape(tuple(s for i, s in enumerate(x.shape) if i not in dims))
+        ctx.save_for_backward(x, y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y = ctx.saved_tensors
+        if not ctx.keepdim:
+            y = y.reshape(_kept_shape(ctx.shape, ctx.dims))
+        return _expand_back(g, ctx.shape, ctx.dims, ctx.keepdim) * (x - y).exp(), None, None
+
+
+class CumSum(Function):
+    """running sum along dim;  d/dx_i = sum_{j >= i} g_j (a reversed cumsum of the gradient)"""
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        ctx.dim = dim
+        return xp_of(x).cumsum(x, axis=dim)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g.flip(ctx.dim).cumsum(ctx.dim).flip(ctx.dim), None
+
+
+# ----------------------------------------------------------------------------- functional forms
+
+def sum(input, dim=None, keepdim=False, *, dtype=None):  # noqa: A001
+    out = Sum.apply(input, normalize_dims(dim, input.ndim, "sum"), keepdim)
+    return out if dtype is None else out.to(dtype)
+
+
+def mean(input, dim=None, keepdim=False, *, dtype=None):
+    if input.dtype.kind not in "fc":
+        raise RuntimeError(f"mean: needs a floating point input, got {input.dtype}; "
+                           "use .float() first or pass dtype=")
+    x = input if dtype is None else input.to(dtype)
+    return Mean.apply(x, normalize_dims(dim, input.ndim, "mean"), keepdim)
+
+
+def _max_min(input, dim, keepdim, largest, name):
+    from ..tensor import Tensor
+    if isinstance(dim, Tensor):                 # torch.max(a, b) is the elementwise maximum
+        from .arithmetic import maximum, minimum
+        return (maximum if largest else minimum)(input, dim)
+    if dim is None:
+        if input.numel() == 0:
+            raise RuntimeError(f"{name}: cannot reduce an empty tensor")
+        return AMax.apply(input, tuple(range(input.ndim)), False, largest)
+    d = normalize_dim(dim, input.ndim, name)
+    if input.ndim == 0:
+        values = AMax.apply(input, (), keepdim, largest)
+        return (max_result if largest else min_result)(values, Tensor(xp_of(input.data).zeros((), "int64")))
+    values, indices = MaxDim.apply(input, d, keepdim, largest)
+    return (max_result if largest else min_result)(values, indices)
+
+
+def max(input, dim=None, keepdim=False):  # noqa: A001
+    """Full max (ties share the gradient), or ``(values, indices)`` along ``dim``;
+    ``max(a, b)`` with a tensor is the element-wise maximum."""
+    return _max_min(input, dim, keepdim, True, "max")
+
+
+def min(input, dim=None, keepdim=False):  # noqa: A001
+    return _max_min(input, dim, keepdim, False, "min")
+
+
+def amax(input, dim=(), keepdim=False):
+    dims = normalize_dims(None if dim == () else dim, input.ndim, "amax")
+    return AMax.apply(input, dims, keepdim, True)
+
+
+def amin(input, dim=(), keepdim=False):
+    dims = normalize_dims(None if dim == () else dim, input.ndim, "amin")
+    return AMax.apply(input, dims, keepdim, False)
+
+
+def argmax(input, dim=None, keepdim=False):
+    from ..tensor import Tensor
+    xp = xp_of(input.data)
+    if dim is None:
+        return Tensor(xp.asarray(xp.argmax(input.data)))
+    d = normalize_dim(dim, input.ndim, "argmax")
+    return Tensor(xp.argmax(input.data, axis=d, keepdims=keepdim))
+
+
+def argmin(input, dim=None, keepdim=False):
+    from ..tensor import Tensor
+    xp = xp_of(input.data)
+    if dim is None:
+        return Tensor(xp.asarray(xp.argmin(input.data)))
+    d = normalize_dim(dim, input.ndim, "argmin")
+    return Tensor(xp.argmin(input.data, axis=d, keepdims=keepdim))
+
+
+def prod(input, dim=None, keepdim=False):
+    d = None if dim is None else normalize_dim(dim, input.ndim, "prod")
+    return Prod.apply(input, d, keepdim)
+
+
+def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """Variance with ``correction`` (1 = Bessel's, the default; 0 = population).
+    ``unbiased=False`` is the old spelling of ``correction=0``."""
+    if isinstance(dim, bool):                   # var(x, False): the old positional ``unbiased``
+        dim, unbiased = None, dim
+    if correction is None:
+        correction = 1 if unbiased is None or unbiased else 0
+    dims = normalize_dims(dim, input.ndim, "var")
+    n = 1
+    for d in dims:
+        n *= input.shape[d]
+    centred = input - Mean.apply(input, dims, True)
+    return Sum.apply(centred * centred, dims, keepdim) / max_(n - correction, 0)
+
+
+def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    return var(input, dim, unbiased, keepdim, correction=correction).sqrt()
+
+
+def logsumexp(input, dim, keepdim=False):
+    return LogSumExp.apply(input, normalize_dims(dim, input.ndim, "logsumexp"), keepdim)
+
+
+def softmax(input, dim, dtype=None):
+    """exp(x) / sum(exp(x)) along dim, as exp(x - logsumexp(x)): stable, and differentiable
+    to any order because it is made of primitives."""
+    x = input if dtype is None else input.to(dtype)
+    return (x - logsumexp(x, dim, keepdim=True)).exp()
+
+
+def log_softmax(input, dim, dtype=None):
+    """x - logsumexp(x) along dim (never takes the log of a rounded-to-zero probability)."""
+    x = input if dtype is None else input.to(dtype)
+    return x - logsumexp(x, dim, keepdim=True)
+
+
+def cumsum(input, dim):
+    return CumSum.apply(input, normalize_dim(dim, input.ndim, "cumsum"))
+
+
+def norm(input, p="fro", dim=None, keepdim=False):
+    """The p-norm (2 by default; 'fro' is 2 over all dims; inf for the max-abs norm)."""
+    if p in ("fro", 2, 2.0):
+        return sum(input * input, dim, keepdim).sqrt()
+    if p == float("inf"):
+        return amax(input.abs(), () if dim is None else dim, keepdim)
+    if p == 1:
+        return sum(input.abs(), dim, keepdim)
+    return sum(input.abs() ** p, dim, keepdim) ** (1.0 / p)
+
+
+def all(input, dim=None, keepdim=False):  # noqa: A001
+    from ..tensor import Tensor
+    return Tensor(xp_of(input.data).asarray(input.data.all(axis=dim, keepdims=keepdim)))
+
+
+def any(input, dim=None, keepdim=False):  # noqa: A001
+    from ..tensor import Tensor
+    return Tensor(xp_of(input.data).asarray(input.data.any(axis=dim, keepdims=keepdim)))
+
+
+import builtins as _builtins  # noqa: E402
+
+max_ = _builtins.max

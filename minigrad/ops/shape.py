@@ -1,0 +1,431 @@
+"""Shape ops: reshape/view, permute, transpose, squeeze, unsqueeze, flatten, expand,
+broadcast_to, repeat, cat, stack, split, chunk, flip, roll, pad.
+
+They move data around without arithmetic, so each backward is the inverse movement.
+Ops marked ``is_view`` return NumPy views and share the input's version counter, so an
+in-place change to either is seen by both.
+"""
+from __future__ import annotations
+
+import math
+
+from ..autograd.function import Function
+from ._util import normalize_dim, normalize_dims, xp_of
+from .reduction import sum_to_shape
+
+
+def _infer_shape(shape, numel, op):
+    shape = tuple(int(s) for s in shape)
+    if shape.count(-1) > 1:
+        raise RuntimeError(f"{op}: only one dimension can be inferred, got shape {shape}")
+    if -1 in shape:
+        known = math.prod(s for s in shape if s != -1)
+        if known == 0 or numel % known:
+            raise RuntimeError(f"{op}: shape {shape} is invalid for input of size {numel}")
+        shape = tuple(numel // known if s == -1 else s for s in shape)
+    if math.prod(shape) != numel:
+        raise RuntimeError(f"{op}: shape {shape} is invalid for input of size {numel}")
+    return shape
+
+
+class Reshape(Function):
+    """a new shape, same elements;  backward: reshape the gradient back"""
+    is_view = True
+
+    @staticmethod
+    def forward(ctx, x, shape):
+        ctx.in_shape = x.shape
+        return x.reshape(shape)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g.reshape(ctx.in_shape), None
+
+
+class Permute(Function):
+    """reorder dims;  backward: the inverse permutation"""
+    is_view = True
+
+    @staticmethod
+    def forward(ctx, x, dims):
+        ctx.dims = dims
+        return x.transpose(dims)
+
+    @staticmethod
+    def backward(ctx, g):
+        inverse = [0] * len(ctx.dims)
+        for i, d in enumerate(ctx.dims):
+            inverse[d] = i
+        return g.permute(*inverse), None
+
+
+class Expand(Function):
+    """broadcast to a larger shape (a view);  backward: sum_to_shape"""
+    is_view = True
+
+    @staticmethod
+    def forward(ctx, x, shape):
+        ctx.in_shape = x.shape
+        return xp_of(x).broadcast_to(x, shape)
+
+    @staticmethod
+    def backward(ctx, g):
+        return sum_to_shape(g, ctx.in_shape), None
+
+
+class Repeat(Function):
+    """tile the tensor ``reps`` times per dim;  backward: sum the tiles"""
+
+    @staticmethod
+    def forward(ctx, x, reps):
+        ctx.in_shape = x.shape
+        ctx.reps = reps
+        return xp_of(x).tile(x, reps)
+
+    @staticmethod
+    def backward(ctx, g):
+        lead = len(ctx.reps) - len(ctx.in_shape)
+        shape = (1,) * lead + tuple(ctx.in_shape)
+        split = []
+        for r, s in zip(ctx.reps, shape):
+            split += [r, s]
+        summed = g.reshape(split).sum(tuple(range(0, 2 * len(shape), 2)))
+        return summed.reshape(ctx.in_shape), None
+
+
+class Cat(Function):
+    """join along dim;  backward: split the gradient at the same places"""
+
+    @staticmethod
+    def forward(ctx, *xs, dim):
+        ctx.sizes = [x.shape[dim] for x in xs]
+        ctx.dim = dim
+        return xp_of(xs[0]).concatenate(xs, axis=dim)
+
+    @staticmethod
+    def backward(ctx, g):
+        return Split.apply(g, ctx.sizes, ctx.dim)
+
+
+class Stack(Function):
+    """join along a new dim;  backward: the slices of the gradient along it"""
+
+    @staticmethod
+    def forward(ctx, *xs, dim):
+        ctx.dim, ctx.n = dim, len(xs)
+        return xp_of(xs[0]).stack(xs, axis=dim)
+
+    @staticmethod
+    def backward(ctx, g):
+        return unbind(g, ctx.dim)
+
+
+class Split(Function):
+    """cut along dim into pieces of the given sizes;  backward: cat the gradients"""
+
+    @staticmethod
+    def forward(ctx, x, sizes, dim):
+        ctx.dim = dim
+        bounds, start = [], 0
+        for s in sizes[:-1]:
+            start += s
+            bounds.append(start)
+        return tuple(xp_of(x).split(x, bounds, axis=dim))
+
+    @staticmethod
+    def backward(ctx, *grads):
+        return Cat.apply(*grads, dim=ctx.dim), None, None
+
+
+class Flip(Function):
+    """reverse the order along dims;  backward: flip again"""
+
+    @staticmethod
+    def forward(ctx, x, dims):
+        ctx.dims = dims
+        return xp_of(x).flip(x, dims)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g.flip(ctx.dims), None
+
+
+class Roll(Function):
+    """shift elements cyclically;  backward: roll back by -shifts"""
+
+    @staticmethod
+    def forward(ctx, x, shifts, dims):
+        ctx.shifts, ctx.dims = shifts, dims
+        return xp_of(x).roll(x, shifts, dims)
+
+    @staticmethod
+    def backward(ctx, g):
+        neg = tuple(-s for s in ctx.shifts) if isinstance(ctx.shifts, tuple) else -ctx.shifts
+        return roll(g, neg, ctx.dims), None, None
+
+
+class ConstantPad(Function):
+    """pad with a constant;  backward: the gradient's centre (a slice)"""
+
+    @staticmethod
+    def forward(ctx, x, widths, value):
+        ctx.widths = widths
+        xp = xp_of(x)
+        return xp.pad(x, widths, mode="constant", constant_values=value)
+
+    @staticmethod
+    def backward(ctx, g):
+        key = tuple(slice(lo, g.shape[i] - hi) for i, (lo, hi) in enumerate(ctx.widths))
+        return g[key], None, None
+
+
+class ToDevice(Function):
+    """x copied to another device;  backward: the gradient copied back"""
+
+    @staticmethod
+    def forward(ctx, x, device):
+        from ..backend import device_of, to_device
+        ctx.src = device_of(x)
+        return to_device(x, device)
+
+    @staticmethod
+    def backward(ctx, g):
+        return ToDevice.apply(g, ctx.src), None
+
+
+# ----------------------------------------------------------------------------- functional forms
+
+def _as_shape(shape):
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        return tuple(shape[0])
+    return tuple(shape)
+
+
+def reshape(input, *shape):
+    return Reshape.apply(input, _infer_shape(_as_shape(shape), input.numel(), "reshape"))
+
+
+def view(input, *shape):
+    """Like ``reshape``; minigrad does not track strides, so a view of a non-contiguous
+    tensor is allowed (it may copy, as ``reshape`` does)."""
+    return Reshape.apply(input, _infer_shape(_as_shape(shape), input.numel(), "view"))
+
+
+def permute(input, *dims):
+    dims = _as_shape(dims)
+    if len(dims) != input.ndim:
+        raise RuntimeError(f"permute: number of dims {len(dims)} does not match the tensor's "
+                           f"{input.ndim} (shape {tuple(input.shape)})")
+    nd = tuple(normalize_dim(d, input.ndim, "permute") for d in dims)
+    if sorted(nd) != list(range(input.ndim)):
+        raise RuntimeError(f"permute: dims {dims} are not a permutation of 0..{input.ndim - 1}")
+    return Permute.apply(input, nd)
+
+
+def transpose(input, dim0, dim1):
+    n = input.ndim
+    if n < 2 and dim0 in (0, -1) and dim1 in (0, -1):
+        return Reshape.apply(input, input.shape)
+    d0, d1 = normalize_dim(dim0, n, "transpose"), normalize_dim(dim1, n, "transpose")
+    dims = list(range(n))
+    dims[d0], dims[d1] = dims[d1], dims[d0]
+    return Permute.apply(input, tuple(dims))
+
+
+swapaxes = swapdims = transpose
+
+
+def movedim(input, source, destination):
+    if isinstance(source, int):
+        source, destination = [source], [destination]
+    src = [normalize_dim(s, input.ndim, "movedim") for s in source]
+    dst = [normalize_dim(d, input.ndim, "movedim") for d in destination]
+    order = [d for d in range(input.ndim) if d not in src]
+    for d, s in sorted(zip(dst, src)):
+        order.insert(d, s)
+    return Permute.apply(input, tuple(order))
+
+
+def squeeze(input, dim=None):
+    if dim is None:
+        shape = tuple(s for s in input.shape if s != 1)
+    else:
+        dims = normalize_dims(dim, input.ndim, "squeeze")
+        shape = tuple(s for i, s in enumerate(input.shape) if not (i in dims and s == 1))
+    return Reshape.apply(input, shape)
+
+
+def unsqueeze(input, dim):
+    d = normalize_dim(dim, input.ndim + 1, "unsqueeze")
+    shape = input.shape[:d] + (1,) + input.shape[d:]
+    return Reshape.apply(input, shape)
+
+
+def flatten(input, start_dim=0, end_dim=-1):
+    if input.ndim == 0:
+        return Reshape.apply(input, (1,))
+    s = normalize_dim(start_dim, input.ndim, "flatten")
+    e = normalize_dim(end_dim, input.ndim, "flatten")
+    if s > e:
+        raise RuntimeError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
+    shape = input.shape[:s] + (math.prod(input.shape[s:e + 1]),) + input.shape[e + 1:]
+    return Reshape.apply(input, shape)
+
+
+def unflatten(input, dim, sizes):
+    d = normalize_dim(dim, input.ndim, "unflatten")
+    sizes = _infer_shape(sizes, input.shape[d], "unflatten")
+    return Reshape.apply(input, input.shape[:d] + tuple(sizes) + input.shape[d + 1:])
+
+
+def expand(input, *sizes):
+    """Broadcast to ``sizes``; -1 keeps a dim, new dims may be added in front."""
+    sizes = _as_shape(sizes)
+    lead = len(sizes) - input.ndim
+    if lead < 0:
+        raise RuntimeError(f"expand: the number of sizes {len(sizes)} must be >= the number of "
+                           f"dims {input.ndim} (shape {tuple(input.shape)})")
+    shape = []
+    for i, s in enumerate(sizes):
+        if s == -1:
+            if i < lead:
+                raise RuntimeError(f"expand: -1 is not allowed for a new leading dim ({sizes})")
+            s = input.shape[i - lead]
+        elif i >= lead and input.shape[i - lead] not in (1, s):
+            raise RuntimeError(f"expand: the expanded size {s} must match the existing size "
+                               f"{input.shape[i - lead]} at non-singleton dimension {i}; target "
+                               f"sizes {tuple(sizes)}, tensor shape {tuple(input.shape)}")
+        shape.append(int(s))
+    shape = tuple(shape)
+    if shape == input.shape:
+        return Reshape.apply(input, shape)
+    return Expand.apply(input, shape)
+
+
+def broadcast_to(input, shape):
+    return expand(input, *shape)
+
+
+def expand_as(input, other):
+    return expand(input, *other.shape)
+
+
+def repeat(input, *sizes):
+    sizes = _as_shape(sizes)
+    if len(sizes) < input.ndim:
+        raise RuntimeError(f"repeat: number of repeat dims {len(sizes)} can not be smaller than "
+                           f"the number of tensor dims {input.ndim}")
+    return Repeat.apply(input, tuple(int(s) for s in sizes))
+
+
+def cat(tensors, dim=0):
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError("cat: expected a non-empty list of tensors")
+    ref = tensors[0]
+    d = normalize_dim(dim, ref.ndim, "cat")
+    for i, t in enumerate(tensors):
+        if t.ndim != ref.ndim or any(a != b for j, (a, b) in enumerate(zip(t.shape, ref.shape)) if j != d):
+            raise RuntimeError(f"cat: sizes of tensors must match except in dimension {d}; "
+                               f"tensor 0 has shape {tuple(ref.shape)}, tensor {i} has shape {tuple(t.shape)}")
+    return Cat.apply(*tensors, dim=d)
+
+
+concat = concatenate = cat
+
+
+def stack(tensors, dim=0):
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError("stack: expected a non-empty list of tensors")
+    for i, t in enumerate(tensors):
+        if t.shape != tensors[0].shape:
+            raise RuntimeError(f"stack: expects each tensor to be equal size, but got "
+                               f"{tuple(tensors[0].shape)} at entry 0 and {tuple(t.shape)} at entry {i}")
+    d = normalize_dim(dim, tensors[0].ndim + 1, "stack")
+    return Stack.apply(*tensors, dim=d)
+
+
+def split(tensor, split_size_or_sections, dim=0):
+    d = normalize_dim(dim, tensor.ndim, "split")
+    n = tensor.shape[d]
+    if isinstance(split_size_or_sections, int):
+        step = split_size_or_sections
+        if step <= 0:
+            raise RuntimeError(f"split: split_size must be positive, got {step}")
+        sizes = [min(step, n - i) for i in range(0, n, step)] or [0]
+    else:
+        sizes = list(split_size_or_sections)
+        if sum(sizes) != n:
+            raise RuntimeError(f"split: sections {sizes} do not sum to the size {n} of dim {d}")
+    if len(sizes) == 1:
+        return (Reshape.apply(tensor, tensor.shape),)
+    return Split.apply(tensor, sizes, d)
+
+
+def chunk(input, chunks, dim=0):
+    d = normalize_dim(dim, input.ndim, "chunk")
+    size = -(-input.shape[d] // chunks)
+    return split(input, max(size, 1), d)
+
+
+def unbind(input, dim=0):
+    d = normalize_dim(dim, input.ndim, "unbind")
+    pieces = split(input, 1, d)
+    return tuple(p.squeeze(d) for p in pieces)
+
+
+def flip(input, dims):
+    return Flip.apply(input, normalize_dims(dims, input.ndim, "flip"))
+
+
+def roll(input, shifts, dims=None):
+    if dims is None:
+        return Roll.apply(input.flatten(), shifts, None).reshape(input.shape)
+    if isinstance(shifts, int):
+        shifts, dims = (shifts,), (dims,) if isinstance(dims, int) else tuple(dims)
+    dims = tuple(normalize_dim(d, input.ndim, "roll") for d in ((dims,) if isinstance(dims, int) else dims))
+    return Roll.apply(input, tuple(shifts), dims)
+
+
+def pad(input, pad, mode="constant", value=0.0):
+    """Pad the last dims: ``pad = (left, right, top, bottom, ...)`` from the last dim backwards.
+
+    ``mode``: 'constant' (with ``value``), 'reflect' (mirror without repeating the edge) or
+    'replicate' (repeat the edge). reflect/replicate are index_select with computed indices,
+    so their backward (an index_add) comes for free.
+    """
+    if len(pad) % 2 or len(pad) // 2 > input.ndim:
+        raise RuntimeError(f"pad: padding length {len(pad)} must be even and cover at most "
+                           f"{input.ndim} dims (shape {tuple(input.shape)})")
+    widths = [(0, 0)] * input.ndim
+    for i in range(len(pad) // 2):
+        widths[input.ndim - 1 - i] = (int(pad[2 * i]), int(pad[2 * i + 1]))
+    if any(lo < 0 or hi < 0 for lo, hi in widths):
+        raise RuntimeError(f"pad: negative padding {tuple(pad)} is not supported")
+    if mode == "constant":
+        return ConstantPad.apply(input, tuple(widths), value)
+    if mode not in ("reflect", "replicate", "circular"):
+        raise ValueError(f"pad: unknown mode {mode!r}; use 'constant', 'reflect', 'replicate' or 'circular'")
+    from ..tensor import Tensor
+    from .indexing import index_select
+    xp = xp_of(input.data)
+    out = input
+    for d, (lo, hi) in enumerate(widths):
+        if lo == hi == 0:
+            continue
+        n = input.shape[d]
+        if mode == "reflect" and (lo >= n or hi >= n):
+            raise RuntimeError(f"pad: reflect padding ({lo}, {hi}) must be smaller than the size "
+                               f"{n} of dim {d} (shape {tuple(input.shape)})")
+        pos = xp.arange(-lo, n + hi)
+        if mode == "reflect":
+            period = 2 * (n - 1) if n > 1 else 1
+            pos = xp.abs(pos) % period
+            pos = xp.where(pos >= n, period - pos, pos)
+        elif mode == "replicate":
+            pos = xp.clip(pos, 0, n - 1)
+        else:
+            pos = pos % n
+        out = index_select(out, d, Tensor(pos))
+    return out
