@@ -1,5 +1,7 @@
 import os
 
+collect_ignore = ["cuda_sim", "cuda_ptx"]   # run in their own processes by test_cuda_processes.py
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, settings

@@ -1,0 +1,1 @@
+"""Weight initialisers: uniform_, normal_, xavier_*, kaiming_*, orthogonal_ ... (nn issue)."""
