@@ -313,7 +313,8 @@ class Tensor:
             extras.append("requires_grad=True")
         return "tensor(" + body + "".join(", " + e for e in extras) + ")"
 
-    __str__ = __repr__
+    def __str__(self):
+        return self.__repr__()
 
     # ------------------------------------------------------------------ python protocol
     def __len__(self):
