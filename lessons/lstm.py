@@ -19,25 +19,12 @@ import numpy as np
 import minigrad as mg
 from minigrad.utils.lesson import lesson_main
 
+from .common import pyplot, save_figure
+
 NAME = "lstm"
 SUMMARY = ("recurrent nets: the LSTM memory cell by hand, the w^999 cliff and clipping, "
            "BPTT vs truncated BPTT, a character-level LSTM, RNN/GRU/LSTM gradient flow")
 LAST_RESULT = "memory-cell table exact (max abs error 2.3e-4); TBPTT(k1=k2=T) = BPTT to 0 in float64"
-
-
-def _savefig(fig, run, filename):
-    path = run.path(filename)
-    fig.savefig(path, dpi=110, bbox_inches="tight")
-    import matplotlib.pyplot as plt
-    plt.close(fig)
-    print(f"   wrote {path}")
-
-
-def _pyplot():
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    return plt
 
 
 # =============================================================================================
@@ -134,7 +121,7 @@ def descend_cliff(w0, target, lr, steps, clip=None):
 
 
 def part_cliff(run):
-    plt = _pyplot()
+    plt = pyplot()
     w = mg.tensor(np.array([0.99, 1.0, 1.01]), requires_grad=True)
     y = linear_rnn_last_output(w)
     y.sum().backward()
@@ -169,7 +156,7 @@ def part_cliff(run):
     axes[2].set(title=f"gradient descent to y_1000 = {target} from w = 1.005 (lr {lr})",
                 xlabel="step", ylabel="loss (log scale)")
     axes[2].legend(fontsize=8)
-    _savefig(fig, run, "cliff.png")
+    save_figure(fig, run, "cliff.png")
     for label, losses in runs.items():
         print(f"   {label:<34} final loss {losses[-1]:.3g}")
     return {}
