@@ -59,10 +59,14 @@ def confusion_matrix(y_true, y_pred, labels=None):
     return np.bincount(t[keep] * n + p[keep], minlength=n * n).reshape(n, n).astype(np.int64)
 
 
-def _counts(y_true, y_pred, labels, op):
-    cm = confusion_matrix(y_true, y_pred, labels)
+def _counts(y_true, y_pred, labels):
+    """Per class in ``labels``: true positives, false positives, false negatives, counted
+    over all samples (a sample of an unlisted class is still a false positive/negative)."""
+    every = np.union1d(np.union1d(y_true, y_pred), labels)
+    cm = confusion_matrix(y_true, y_pred, every)
+    idx = np.searchsorted(every, labels)
     tp = np.diag(cm).astype(np.float64)
-    return tp, cm.sum(axis=0) - tp, cm.sum(axis=1) - tp  # tp, fp, fn per class
+    return tp[idx], (cm.sum(axis=0) - tp)[idx], (cm.sum(axis=1) - tp)[idx]
 
 
 def _divide(num, den, zero_division):
@@ -82,7 +86,7 @@ def _score(kind, y_true, y_pred, labels, pos_label, average, zero_division):
         labels = present
     elif average not in ("micro", "macro", "weighted", None):
         raise ValueError(f"{kind}: unknown average {average!r}")
-    tp, fp, fn = _counts(y_true_a, y_pred_a, labels, kind)
+    tp, fp, fn = _counts(y_true_a, y_pred_a, np.asarray(labels))
     if average == "micro":
         tp, fp, fn = tp.sum(keepdims=True), fp.sum(keepdims=True), fn.sum(keepdims=True)
     if kind == "precision":
