@@ -162,14 +162,14 @@ class Triangle(Function):
 
 # ----------------------------------------------------------------------------- functional forms
 
+from ..tensor import Tensor as _Tensor  # noqa: E402  (tensor.py imports ops at its end)
+
+
 def _unwrap_key(key):
     """Tensors inside an index become arrays; lists of ints become integer arrays."""
-    from ..tensor import Tensor
     if isinstance(key, tuple):
-        return tuple(_unwrap_key(k) for k in key)
-    if isinstance(key, Tensor):
-        return key.data
-    return key
+        return tuple([k.data if isinstance(k, _Tensor) else k for k in key])
+    return key.data if isinstance(key, _Tensor) else key
 
 
 def getitem(input, key):
