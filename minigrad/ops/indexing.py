@@ -68,7 +68,8 @@ class IndexScatter(Function):
 
 def _along_dim_linear(xp, shape, dim, index):
     """Flat positions in an array of ``shape`` of the elements picked by ``index`` along ``dim``."""
-    coords = list(xp.indices(index.shape, sparse=True))
+    nd = index.ndim
+    coords = [xp.arange(n).reshape((1,) * d + (n,) + (1,) * (nd - d - 1)) for d, n in enumerate(index.shape)]
     coords[dim] = index
     return xp.ravel_multi_index(tuple(xp.broadcast_arrays(*coords)), shape)
 
