@@ -75,7 +75,8 @@ def huber_loss(input, target, reduction="mean", delta=1.0):
 
 class BinaryCrossEntropy(Function):
     """-(t log x + (1 - t) log(1 - x)), each log clamped at -100 (as PyTorch);
-    d/dx = (x - t) / max(x (1 - x), 1e-12),  d/dt = log(1 - x) - log(x)  (clamped logs)"""
+    d/dx = (x - t) / max(x (1 - x), 1e-12),  d/dt = log(1 - x) - log(x)  with the same clamped
+    logs as the forward (PyTorch leaves them unclamped there: its d/dt is inf at x = 0 or 1)"""
 
     @staticmethod
     def forward(ctx, x, t):
