@@ -11,4 +11,5 @@ from .serialization import CheckpointError, load, save  # noqa: F401
 # --- end optim helper ------------------------------------------------------------------------
 
 # --- nn helper: summary -----------------------------------------------------------------------
+from .summary import ModelSummary, summary  # noqa: F401
 # --- end nn helper ----------------------------------------------------------------------------
