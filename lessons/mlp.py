@@ -22,12 +22,14 @@ import minigrad as mg
 import minigrad.nn as nn
 import minigrad.nn.functional as F
 from minigrad import optim
+from minigrad.data import KFold
+from minigrad.data.datasets import load_diabetes
 from minigrad.utils import EarlyStopping, metrics, progress_bar
 from minigrad.utils.lesson import lesson_main
 from minigrad.utils.plotting import plot_curves
 
-from .common import (as_tensors, classification_accuracy, digits_split, parameters_check, pyplot,
-                     save_figure)
+from .common import (as_tensors, classification_accuracy, digits_split, loader, parameters_check,
+                     pyplot, save_figure)
 
 NAME = "mlp"
 SUMMARY = ("perceptrons, losses, optimisers: regression onto least squares, a digits MLP, "
@@ -35,30 +37,25 @@ SUMMARY = ("perceptrons, losses, optimisers: regression onto least squares, a di
 LAST_RESULT = "not measured yet"
 
 
-def minibatches(n, batch_size, rng):
-    """Index arrays of one shuffled epoch over n samples."""
-    order = rng.permutation(n)
-    return [order[i:i + batch_size] for i in range(0, n, batch_size)]
-
-
-def train_classifier(model, optimizer, x, y, epochs, batch_size, rng, desc, loss_extra=None,
+def train_classifier(model, optimizer, x, y, epochs, batch_size, seed, desc, loss_extra=None,
                      x_val=None, y_val=None, early=None):
     """The training loop, written out: for each epoch, for each mini-batch: forward, loss,
     backward, step. Returns the per-epoch mean training loss and (if given) validation loss."""
     history = {"train loss": [], "validation loss": []}
+    batches = loader(x, y, batch_size, seed)
     bar = progress_bar(range(epochs), desc=desc)
     for epoch in bar:
         model.train()
         total = 0.0
-        for idx in minibatches(x.shape[0], batch_size, rng):
-            logits = model(x[idx])
-            loss = F.cross_entropy(logits, y[idx])
+        for xb, yb in batches:
+            logits = model(xb)
+            loss = F.cross_entropy(logits, yb)
             if loss_extra is not None:
                 loss = loss + loss_extra(model)
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
-            total += loss.item() * len(idx)
+            total += loss.item() * xb.shape[0]
         history["train loss"].append(total / x.shape[0])
         if x_val is not None:
             model.eval()
@@ -87,8 +84,7 @@ def mlp(hidden=128, p_drop=0.0):
 # =============================================================================================
 
 def part_regression(run):
-    from sklearn.datasets import load_diabetes
-    x_np, y_np = load_diabetes(return_X_y=True)
+    x_np, y_np = (t.numpy().astype(np.float64) for t in load_diabetes())
     x_np = (x_np - x_np.mean(0)) / x_np.std(0)             # standardised features: GD converges fast
     x, y = as_tensors(x_np.astype(np.float64), y_np.astype(np.float64)[:, None], device=run.device)
 
@@ -144,10 +140,9 @@ def part_regression(run):
 def part_digits(run):
     x_tr, y_tr, x_te, y_te = as_tensors(*digits_split(), device=run.device)
     mg.manual_seed(run.seed)
-    rng = np.random.default_rng(run.seed)
     model = mlp(hidden=128).to(run.device)
     optimizer = optim.Adam(model.parameters(), lr=1e-3)
-    history = train_classifier(model, optimizer, x_tr, y_tr, run.epochs_or(40), 32, rng,
+    history = train_classifier(model, optimizer, x_tr, y_tr, run.epochs_or(40), 32, run.seed,
                                desc="digits MLP", x_val=x_te, y_val=y_te)
     acc = classification_accuracy(model, x_te, y_te)
     print(f"   digits test accuracy {acc:.4f} ({int(round((1 - acc) * len(y_te)))} of {len(y_te)} wrong)")
@@ -199,7 +194,7 @@ def part_optimizers(run):
         mg.manual_seed(run.seed)                       # the same initial weights for every optimiser
         model = mlp(hidden=64).to(run.device)
         history = train_classifier(model, make(model.parameters()), x_tr, y_tr, run.epochs_or(8), 32,
-                                   np.random.default_rng(run.seed), desc=name)
+                                   run.seed, desc=name)
         acc = classification_accuracy(model, x_te, y_te)
         curves[f"{name} (test acc {acc:.3f})"] = history["train loss"]
     plot_curves(curves, run.path("optimizers.png"), logy=True, ylabel="train cross-entropy",
@@ -217,19 +212,20 @@ def part_lr_range(run):
     LR is about half of the LR at the loss's minimum (the notes' rule of thumb)."""
     x_tr, y_tr, _, _ = as_tensors(*digits_split(), device=run.device)
     mg.manual_seed(run.seed)
-    rng = np.random.default_rng(run.seed)
     model = mlp(hidden=64).to(run.device)
     lr_min, lr_max, steps = 1e-4, 10.0, 200
     optimizer = optim.SGD(model.parameters(), lr=lr_min)
     factor = (lr_max / lr_min) ** (1 / (steps - 1))
     scheduler = optim.lr_scheduler.ExponentialLR(optimizer, gamma=factor)
     lrs, losses, smooth = [], [], None
-    batches = []
+    batches = loader(x_tr, y_tr, 32, run.seed)
+    stream = iter(())
     for step in progress_bar(range(steps), desc="LR range test"):
-        if not batches:
-            batches = minibatches(x_tr.shape[0], 32, rng)
-        idx = batches.pop()
-        loss = F.cross_entropy(model(x_tr[idx]), y_tr[idx])
+        batch = next(stream, None)
+        if batch is None:                                  # a new epoch
+            stream = iter(batches)
+            batch = next(stream)
+        loss = F.cross_entropy(model(batch[0]), batch[1])
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
@@ -287,7 +283,7 @@ def part_regularization(run):
                               nn.Linear(512, 512), nn.ReLU(), nn.Linear(512, 10)).to(run.device)
         optimizer = optim.Adam(model.parameters(), lr=1e-3, weight_decay=s.get("weight_decay", 0))
         early = EarlyStopping(patience=5, restore_best_weights=True) if s.get("early") else None
-        history = train_classifier(model, optimizer, x_tr, y_tr, epochs, 32, np.random.default_rng(run.seed),
+        history = train_classifier(model, optimizer, x_tr, y_tr, epochs, 32, run.seed,
                                    desc=name, loss_extra=s.get("loss_extra"), x_val=x_val, y_val=y_val,
                                    early=early)
         acc = classification_accuracy(model, x_te, y_te)
@@ -305,7 +301,6 @@ def part_regularization(run):
 # =============================================================================================
 
 def part_kfold(run):
-    from minigrad.data import KFold
     x_np, y_np, _, _ = digits_split()
     results = {}
     for k in (5, 10):
@@ -316,7 +311,7 @@ def part_kfold(run):
             mg.manual_seed(run.seed + fold)
             model = mlp(hidden=64).to(run.device)
             train_classifier(model, optim.Adam(model.parameters(), lr=2e-3), x_tr, y_tr, run.epochs_or(10), 32,
-                             np.random.default_rng(run.seed + fold), desc=f"K={k} fold {fold + 1}")
+                             run.seed + fold, desc=f"K={k} fold {fold + 1}")
             scores.append(classification_accuracy(model, x_val, y_val))
         results[k] = scores
         print(f"   K={k:>2}: validation accuracy {np.mean(scores):.4f} +- {np.std(scores):.4f} "
@@ -360,10 +355,10 @@ def part_threshold(run):
     mg.manual_seed(run.seed)
     model = nn.Linear(64, 1).to(run.device)
     optimizer = optim.Adam(model.parameters(), lr=1e-2)
-    rng = np.random.default_rng(run.seed)
+    batches = loader(x_tr, y_tr, 32, run.seed)
     for _ in progress_bar(range(run.epochs_or(20)), desc="logistic regression"):
-        for idx in minibatches(x_tr.shape[0], 32, rng):
-            loss = F.binary_cross_entropy_with_logits(model(x_tr[idx]).squeeze(1), y_tr[idx])
+        for xb, yb in batches:
+            loss = F.binary_cross_entropy_with_logits(model(xb).squeeze(1), yb)
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()

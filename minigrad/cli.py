@@ -121,9 +121,13 @@ COMMANDS = {"lessons": cmd_lessons, "lesson": cmd_lesson, "bench": cmd_bench,
 
 def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or argv[0] in ("-h", "--help", "help"):
+    if not argv:
+        print("minigrad: error: a command is needed: lessons, lesson, bench or gradcheck "
+              "(minigrad --help)", file=sys.stderr)
+        return 2
+    if argv[0] in ("-h", "--help", "help"):
         print(USAGE)
-        return 0 if argv else 2
+        return 0
     command, args = argv[0], argv[1:]
     try:
         if command not in COMMANDS:
