@@ -84,6 +84,21 @@ def fashion_mnist_32x32(run):
     return as_tensors(x_tr, y_tr, x_te, y_te, device=run.device)
 
 
+def random_shift(images, max_shift, fill, rng):
+    """Data augmentation: move each image by up to ``max_shift`` pixels in x and y (a random
+    crop of the image padded with ``fill``). A digit moved by half an original pixel is still
+    the same digit; the network learns that, instead of memorising positions."""
+    xp = mg.backend.array_module(images.data)
+    n, c, h, w = images.shape
+    s = max_shift
+    padded = xp.pad(images.data, ((0, 0), (0, 0), (s, s), (s, s)), constant_values=fill)
+    dy, dx = rng.integers(0, 2 * s + 1, n), rng.integers(0, 2 * s + 1, n)
+    rows = xp.asarray(dy[:, None] + np.arange(h))[:, :, None]          # (n, h, 1)
+    cols = xp.asarray(dx[:, None] + np.arange(w))[:, None, :]          # (n, 1, w)
+    crops = padded[xp.arange(n)[:, None, None], :, rows, cols]          # (n, h, w, c)
+    return mg.Tensor(xp.ascontiguousarray(crops.transpose(0, 3, 1, 2)))
+
+
 def part_lenet(run):
     data = run.options.get("data") or "digits"
     if data == "digits":
@@ -97,6 +112,8 @@ def part_lenet(run):
     mg.manual_seed(run.seed)
     model = lenet().to(run.device)
     batches = loader(x_tr, y_tr, 32, run.seed)
+    shifts = np.random.default_rng(run.seed)
+    background = float(x_tr.min().item())
     optimizer = optim.Adam(model.parameters(), lr=3e-3)
     # One cycle: the LR warms up to 3e-3 and anneals to ~0 by the last step.
     scheduler = optim.lr_scheduler.OneCycleLR(optimizer, max_lr=3e-3, total_steps=epochs * len(batches))
@@ -106,6 +123,7 @@ def part_lenet(run):
         model.train()
         total = 0.0
         for xb, yb in batches:
+            xb = random_shift(xb, 2, background, shifts)
             loss = F.cross_entropy(model(xb), yb)
             optimizer.zero_grad()
             loss.backward()

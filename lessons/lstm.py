@@ -17,9 +17,14 @@ import sys
 import numpy as np
 
 import minigrad as mg
+import minigrad.nn as nn
+import minigrad.nn.functional as F
+from minigrad import optim
+from minigrad.utils import progress_bar, truncated_bptt
 from minigrad.utils.lesson import lesson_main
+from minigrad.utils.plotting import plot_curves
 
-from .common import pyplot, save_figure
+from .common import parameters_check, pyplot, save_figure
 
 NAME = "lstm"
 SUMMARY = ("recurrent nets: the LSTM memory cell by hand, the w^999 cliff and clipping, "
@@ -97,7 +102,7 @@ def linear_rnn_last_output(w, steps=1000):
 def descend_cliff(w0, target, lr, steps, clip=None):
     """Gradient descent on (y_1000(w) - target)^2 from w0; ``clip`` is None, ('norm', c) or
     ('value', c). Returns the loss per step (inf once w has been thrown off the cliff)."""
-    w = mg.nn.Parameter(mg.tensor(w0, dtype=mg.float64))
+    w = nn.Parameter(mg.tensor(w0, dtype=mg.float64))
     losses = []
     for _ in range(steps):
         # The loop is unrolled 1000 steps deep; with w^999 computed in closed form the lesson
@@ -111,9 +116,9 @@ def descend_cliff(w0, target, lr, steps, clip=None):
         if clip is not None:
             kind, c = clip
             if kind == "norm":
-                mg.nn.utils.clip_grad_norm_([w], max_norm=c)
+                nn.utils.clip_grad_norm_([w], max_norm=c)
             else:
-                mg.nn.utils.clip_grad_value_([w], clip_value=c)
+                nn.utils.clip_grad_value_([w], clip_value=c)
         with mg.no_grad():
             w -= lr * w.grad
     losses += [float("inf")] * (steps - len(losses))
@@ -163,17 +168,288 @@ def part_cliff(run):
 
 
 # =============================================================================================
-PARTS = {"cell": part_cell, "cliff": part_cliff}
+# 3. A recurrent language model, and BPTT vs truncated BPTT
+# =============================================================================================
+# BPTT: the loss of a sequence is the sum of its per-step cross-entropies; the gradient of the
+# shared weights sums, over every step, the contributions of that step and every later one.
+# Truncated BPTT (Williams & Peng): every k1 steps, backpropagate through the last k2 steps only,
+# carry the (detached) state forward. The helper ``minigrad.utils.truncated_bptt`` does the
+# bookkeeping; the model only has to map (inputs, state) -> (outputs, state).
+
+class SequenceModel(nn.Module):
+    """Embedding -> recurrent layer (RNN, GRU or LSTM) -> Linear: logits at every step.
+
+    Inputs are (T, B) symbol indices, outputs (T, B, vocab) logits, and the state is carried."""
+
+    def __init__(self, vocab, embed, hidden, cell="LSTM", num_layers=1, bidirectional=False):
+        super().__init__()
+        self.vocab = vocab
+        self.embed = nn.Embedding(vocab, embed)
+        self.rnn = getattr(nn, cell)(embed, hidden, num_layers=num_layers, bidirectional=bidirectional)
+        self.out = nn.Linear(hidden * (2 if bidirectional else 1), vocab)
+
+    def forward(self, x, state=None):
+        h, state = self.rnn(self.embed(x), state)
+        return self.out(h), state
+
+
+def run_model(model, x, state):
+    """The step function the TBPTT helper drives: one chunk of the stream through the model."""
+    return model(x, state)
+
+
+def summed_cross_entropy(logits, targets):
+    """The BPTT loss: the sum over steps (and streams) of each step's cross-entropy."""
+    return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1), reduction="sum")
+
+
+def part_tbptt(run):
+    # (a) Exactness: with k1 = k2 = T, truncated BPTT is full BPTT, to the last bit (float64).
+    T, B, V = 40, 3, 6
+    mg.manual_seed(run.seed)
+    model = SequenceModel(V, 5, 8).double()
+    stream = mg.randint(0, V, (T + 1, B))
+    inputs, targets = stream[:-1], stream[1:]
+    model.zero_grad()
+    logits, _ = model(inputs)
+    summed_cross_entropy(logits, targets).backward()                  # full BPTT
+    full = {n: p.grad.numpy().copy() for n, p in model.named_parameters()}
+    diffs = {}
+    for k1, k2 in [(T, T), (10, 10), (5, 20)]:
+        model.zero_grad()
+        truncated_bptt(model, inputs, targets, run_model, summed_cross_entropy, k1=k1, k2=k2)
+        diffs[(k1, k2)] = max(float(np.abs(p.grad.numpy() - full[n]).max()) for n, p in model.named_parameters())
+    for (k1, k2), d in diffs.items():
+        print(f"   k1={k1:>2}, k2={k2:>2}: max |grad_TBPTT - grad_BPTT| = {d:.3g}"
+              + ("  (equal: one window holds the whole stream)" if k1 == T else "  (truncated: differs)"))
+
+    # (b) Delayed recall: the target at step t is the symbol seen at step t - lag. The gradient
+    # that teaches the model to keep a symbol for `lag` steps exists only if k2 reaches that far.
+    lag, k1 = 8, 4
+    results = {}
+    curves = {}
+    for label, k2 in [("short", 4), ("long", 12)]:
+        acc, history = train_delayed_recall(run, lag, k1, k2)
+        results[f"delayed_recall_accuracy_k2_{label}"] = acc
+        curves[f"k1={k1}, k2={k2} ({'<' if k2 < lag else '>'} lag {lag}): test accuracy {acc:.3f}"] = history
+        print(f"   delayed recall, lag {lag}: k1={k1}, k2={k2:>2} -> test accuracy {acc:.3f} "
+              f"(chance {1 / RECALL_SYMBOLS:.3f})")
+    plot_curves(curves, run.path("delayed_recall.png"), xlabel="TBPTT update (every k1 steps)",
+                ylabel="training loss per step (nats)",
+                title=f"delayed recall, lag {lag}: learned only when k2 > lag (chance = ln {RECALL_SYMBOLS})")
+    return {"tbptt_vs_bptt_max_abs_diff": diffs[(T, T)], **results}
+
+
+RECALL_SYMBOLS = 8
+
+
+def recall_stream(length, batch, lag, generator):
+    """Random symbols (length, batch) and targets: the symbol `lag` steps back (-100: ignored)."""
+    x = mg.randint(0, RECALL_SYMBOLS, (length, batch), generator=generator)
+    y = mg.full((length, batch), -100, dtype=mg.int64)
+    y[lag:] = x[:-lag]
+    return x, y
+
+
+def train_delayed_recall(run, lag, k1, k2, length=None, batch=32, updates_per_log=25):
+    mg.manual_seed(run.seed)
+    gen = mg.Generator().manual_seed(run.seed)
+    length = length or run.epochs_or(1) * 3200
+    model = SequenceModel(RECALL_SYMBOLS, 8, 32).to(run.device)
+    optimizer = optim.Adam(model.parameters(), lr=1e-2)
+    x, y = (t.to(run.device) for t in recall_stream(length, batch, lag, gen))
+
+    def mean_ce(logits, targets):
+        # summed, then divided by a fixed count: the first steps have no target (ignored), and a
+        # mean over zero targets would be 0/0
+        return F.cross_entropy(logits.reshape(-1, RECALL_SYMBOLS), targets.reshape(-1),
+                               reduction="sum") / targets.numel()
+
+    def update():
+        optimizer.step()
+        optimizer.zero_grad()
+
+    losses, state = [], None
+    chunk = k1 * updates_per_log
+    for start in progress_bar(range(0, length, chunk), desc=f"delayed recall k2={k2}"):
+        result = truncated_bptt(model, x[start:start + chunk], y[start:start + chunk], run_model,
+                                mean_ce, k1=k1, k2=k2, state=state, on_update=update)
+        state = result.state
+        losses.extend(result.losses)
+    # Test on a fresh stream, state carried through, scoring every step that has a target.
+    xt, yt = (t.to(run.device) for t in recall_stream(2000, batch, lag, gen))
+    with mg.no_grad():
+        logits, _ = model(xt)
+    acc = float((logits.argmax(dim=-1).numpy() == yt.numpy())[lag:].mean())
+    smooth = np.convolve(losses, np.ones(20) / 20, mode="valid")
+    return acc, list(smooth)
+
+
+# =============================================================================================
+# 4. A character-level language model, trained with truncated BPTT
+# =============================================================================================
+
+def pydoc_text():
+    """The text of Python's own documentation topics (``pydoc_data.topics``), shipped with every
+    Python install: ~465,000 characters of English and code."""
+    from pydoc_data.topics import topics
+    return "".join(topics[k] for k in sorted(topics))
+
+
+def part_charlm(run):
+    text = pydoc_text()
+    chars = sorted(set(text))
+    index = {c: i for i, c in enumerate(chars)}
+    data = np.array([index[c] for c in text], dtype=np.int64)
+    split = int(0.9 * len(data))
+    train, val = data[:split], data[split:]
+    V, B, k = len(chars), 32, 32                       # vocabulary, parallel streams, k1 = k2 = k
+    per_stream = len(train) // B
+    streams = mg.tensor(train[:per_stream * B].reshape(B, per_stream).T.copy(), device=run.device)  # (L, B)
+    val_len = len(val) // B
+    val_streams = mg.tensor(val[:val_len * B].reshape(B, val_len).T[:2001].copy(), device=run.device)
+
+    mg.manual_seed(run.seed)
+    model = SequenceModel(V, 32, 128).to(run.device)
+    optimizer = optim.Adam(model.parameters(), lr=1e-2)
+
+    def update():
+        nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        optimizer.zero_grad()
+
+    def mean_ce(logits, targets):
+        return F.cross_entropy(logits.reshape(-1, V), targets.reshape(-1))
+
+    def val_bpc():
+        with mg.no_grad():
+            logits, _ = model(val_streams[:-1])
+            return mean_ce(logits, val_streams[1:]).item() / np.log(2)
+
+    updates = run.epochs_or(1) * int(run.options.get("char_updates") or 400)
+    chunk = 50 * k                                     # the helper runs 50 updates per call
+    history = {"train": [], "validation": []}
+    state, done, position = None, 0, 0
+    bar = progress_bar(range(0, updates, 50), desc="char-LSTM (TBPTT k1=k2=32)")
+    for _ in bar:
+        if position + chunk + 1 > streams.shape[0]:   # wrapped around the text: start afresh
+            position, state = 0, None
+        x = streams[position:position + chunk]
+        y = streams[position + 1:position + chunk + 1]
+        result = truncated_bptt(model, x, y, run_model, mean_ce, k1=k, k2=k, state=state, on_update=update)
+        state, position = result.state, position + chunk
+        done += len(result.losses)
+        history["train"].append((done, float(np.mean(result.losses)) / np.log(2)))
+        history["validation"].append((done, val_bpc()))
+        bar.set_postfix(val_bpc=f"{history['validation'][-1][1]:.3f}")
+    bpc = history["validation"][-1][1]
+    sample = sample_text(model, chars, index, "The ", 300, run)
+    print(f"   validation bits per character after {done} updates: {bpc:.3f} "
+          f"(uniform over {V} symbols: {np.log2(V):.2f}; character frequencies alone: 4.69)")
+    print("   sample:\n" + "\n".join("     | " + line for line in sample.splitlines()))
+    with open(run.path("charlm_sample.txt"), "w") as f:
+        f.write(sample + "\n")
+    plot_curves({name: ([d for d, _ in h], [v for _, v in h]) for name, h in history.items()},
+                run.path("charlm_bpc.png"), xlabel="TBPTT update", ylabel="bits per character",
+                title=f"char-LSTM on pydoc_data.topics: validation {bpc:.3f} bits/char")
+    return {"char_val_bpc": bpc}
+
+
+def sample_text(model, chars, index, prompt, length, run, temperature=0.8):
+    """Generate text one character at a time, feeding each sample back in."""
+    gen = mg.Generator().manual_seed(run.seed)
+    out = list(prompt)
+    with mg.no_grad():
+        logits, state = model(mg.tensor([[index[c]] for c in prompt], device=run.device))
+        for _ in range(length):
+            probs = mg.softmax(logits[-1, 0] / temperature, dim=-1)
+            nxt = int(mg.multinomial(probs, 1, generator=gen).item())
+            out.append(chars[nxt])
+            logits, state = model(mg.tensor([[nxt]], device=run.device), state)
+    return "".join(out)
+
+
+# =============================================================================================
+# 5. How far back does the gradient reach? SimpleRNN vs GRU vs LSTM; stacked, bidirectional
+# =============================================================================================
+
+def input_gradient_norms(layer, T=100, size=16, at=-1, seed=0):
+    """|| d(output at step `at`) / d(input at step t) || for every t, at initialisation."""
+    mg.manual_seed(seed)
+    x = mg.randn(T, 1, size, requires_grad=True)
+    out, _ = layer(x)
+    direction = mg.randn(out.shape[-1])
+    (out[at, 0] * direction).sum().backward()
+    return np.sqrt((x.grad.numpy()[:, 0] ** 2).sum(axis=1))
+
+
+def part_gradnorm(run):
+    T, size, hidden = 100, 16, 64
+    layers = {"SimpleRNN (tanh)": nn.RNN(size, hidden), "GRU (two gates)": nn.GRU(size, hidden),
+              "LSTM": nn.LSTM(size, hidden)}
+    mg.manual_seed(run.seed)
+    biased = nn.LSTM(size, hidden)
+    with mg.no_grad():
+        biased.bias_ih_l0[hidden:2 * hidden].fill_(3.0)     # gate order i, f, g, o: the forget gate
+        biased.bias_hh_l0[hidden:2 * hidden].fill_(0.0)
+    layers["LSTM, forget-gate bias 3"] = biased
+    norms = {name: input_gradient_norms(layer, T, size, seed=run.seed) for name, layer in layers.items()}
+    steps_back = np.arange(T)[::-1]
+    for name, n in norms.items():
+        print(f"   {name:<26} gradient norm 1 step back {n[-2]:.3g}, 50 steps back {n[-51]:.3g}, "
+              f"99 steps back {n[0]:.3g}")
+    # Stacked and bidirectional: shapes, and whose inputs an output at step 50 depends on.
+    stacked = nn.LSTM(size, hidden, num_layers=2)
+    bidir = nn.LSTM(size, hidden, bidirectional=True)
+    x = mg.randn(T, 4, size)
+    out_s, (h_s, c_s) = stacked(x)
+    out_b, (h_b, c_b) = bidir(x)
+    print(f"   stacked LSTM (num_layers=2): output {tuple(out_s.shape)}, h_n {tuple(h_s.shape)}; "
+          f"parameters {[n for n, _ in stacked.named_parameters()][:4]} ...")
+    print(f"   bidirectional LSTM: output {tuple(out_b.shape)} (forward and backward halves), "
+          f"h_n {tuple(h_b.shape)}")
+    at = T // 2
+    flows = {"LSTM (one direction)": input_gradient_norms(nn.LSTM(size, hidden), T, size, at=at, seed=run.seed),
+             "bidirectional LSTM": input_gradient_norms(bidir, T, size, at=at, seed=run.seed),
+             "stacked LSTM, 2 layers": input_gradient_norms(stacked, T, size, at=at, seed=run.seed)}
+    plt = pyplot()
+    fig, axes = plt.subplots(1, 2, figsize=(14, 4.5))
+    for name, n in norms.items():
+        axes[0].semilogy(steps_back, n + 1e-30, label=name)
+    axes[0].set(xlabel="steps back from the last output", ylabel="|| d output_T / d input_t || (log)",
+                title="how far back the gradient reaches, at initialisation (T = 100)")
+    axes[0].legend()
+    for name, n in flows.items():
+        axes[1].semilogy(np.arange(T), n + 1e-30, label=name)
+    axes[1].axvline(at, color="gray", ls=":")
+    axes[1].set(xlabel="input step t", ylabel=f"|| d output_{at} / d input_t || (log)",
+                title=f"the output at step {at} depends on the past only, unless bidirectional")
+    axes[1].legend()
+    save_figure(fig, run, "gradient_norms.png")
+    return {}
+
+
+# =============================================================================================
+PARTS = {"cell": part_cell, "cliff": part_cliff, "tbptt": part_tbptt, "charlm": part_charlm,
+         "gradnorm": part_gradnorm}
+
+
+def add_options(parser):
+    parser.add_argument("--char-updates", type=int, default=None,
+                        help="TBPTT updates of the character model (default 400)")
 
 
 def tiny_model_check():
-    """Gradcheck the hand-wired memory cell end to end in float64 (w.r.t. its inputs)."""
-    xs = mg.tensor(np.array(CELL_INPUTS, dtype=np.float64) * 0.05, requires_grad=True)
-    return mg.autograd.gradcheck(lambda x: memory_cell(x)[1], (xs,), return_error=True)
+    """Gradcheck a tiny Embedding -> LSTM -> Linear language model over every parameter
+    (float64), through a 2-layer stacked LSTM and the summed per-step cross-entropy."""
+    mg.manual_seed(0)
+    model = SequenceModel(5, 3, 4, num_layers=2)
+    stream = mg.randint(0, 5, (7, 2))
+    return parameters_check(lambda: summed_cross_entropy(model(stream[:-1])[0], stream[1:]), model)
 
 
 def main(argv=None):
-    return lesson_main(NAME, PARTS, argv)
+    return lesson_main(NAME, PARTS, argv, extra=add_options)
 
 
 if __name__ == "__main__":
