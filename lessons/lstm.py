@@ -225,7 +225,7 @@ def part_tbptt(run):
 
     # (b) Delayed recall: the target at step t is the symbol seen at step t - lag. The gradient
     # that teaches the model to keep a symbol for `lag` steps exists only if k2 reaches that far.
-    lag, k1 = 8, 4
+    lag, k1 = 5, 4
     results = {}
     curves = {}
     for label, k2 in [("short", 4), ("long", 12)]:
@@ -240,7 +240,7 @@ def part_tbptt(run):
     return {"tbptt_vs_bptt_max_abs_diff": diffs[(T, T)], **results}
 
 
-RECALL_SYMBOLS = 8
+RECALL_SYMBOLS = 4
 
 
 def recall_stream(length, batch, lag, generator):
