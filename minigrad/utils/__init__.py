@@ -1,0 +1,1 @@
+"""Utilities around training: truncated BPTT (``tbptt``), and the shared loop helpers."""
