@@ -14,7 +14,7 @@ from .function import _freed_message
 def _collect(roots):
     """Every node reachable from ``roots`` and how many edges point at it."""
     deps = {}
-    stack = [r for r in roots if r is not None]
+    stack = list(dict.fromkeys(r for r in roots if r is not None))   # a node once, however many of its outputs are roots
     for r in stack:
         deps.setdefault(r, 0)
     seen = set(stack)
