@@ -1,1 +1,15 @@
-"""Utilities around training: truncated BPTT (``tbptt``), and the shared loop helpers."""
+"""Training utilities: checkpoints, metrics, callbacks, progress bars, plots, model summary,
+truncated BPTT.
+
+Heavy optional dependencies (matplotlib, tqdm) are imported only when a function needs them.
+"""
+# --- optim helper: serialization, metrics, callbacks, progress, plotting, log ---------------
+# --- end optim helper ------------------------------------------------------------------------
+
+# --- nn helper: summary -----------------------------------------------------------------------
+from .summary import ModelSummary, summary  # noqa: F401
+# --- end nn helper ----------------------------------------------------------------------------
+
+# --- rnn helper: truncated BPTT ---------------------------------------------------------------
+from .tbptt import TBPTTResult, detach_state, truncated_bptt  # noqa: F401
+# --- end rnn helper ---------------------------------------------------------------------------
