@@ -18,3 +18,4 @@ from .sparse import Embedding  # noqa: F401
 
 # ==== recurrent layers and attention/transformer (rnn/attention kernels issue) ==============
 # (rnn/attention kernels issue adds its imports here)
+from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase  # noqa: F401
