@@ -21,14 +21,12 @@ and gh_n; weight gradients as GEMMs after the loop), ``cuda`` (kernels in recurr
 """
 from __future__ import annotations
 
-import math
-
 from numba import njit
 
 from ..ops._util import xp_of
 from ._recurrent import (RecurrentFunction, composite_sequence, input_projection, time_steps,
                          weight_grads)
-from .lstm import _sigmoid
+from .lstm import _sigmoid, sigmoid_nb, tanh_nb
 
 # ======================================================================== reference (NumPy)
 
@@ -96,10 +94,10 @@ def gru_cell_forward_cpu(xw, hw, b_hh, h_prev, acts, ghn, h):
     N, H = h.shape
     for n_ in range(N):
         for j in range(H):
-            r = 1.0 / (1.0 + math.exp(-(xw[n_, j] + hw[n_, j] + b_hh[j])))
-            z = 1.0 / (1.0 + math.exp(-(xw[n_, H + j] + hw[n_, H + j] + b_hh[H + j])))
+            r = sigmoid_nb(xw[n_, j] + hw[n_, j] + b_hh[j])
+            z = sigmoid_nb(xw[n_, H + j] + hw[n_, H + j] + b_hh[H + j])
             hn = hw[n_, 2 * H + j] + b_hh[2 * H + j]
-            n = math.tanh(xw[n_, 2 * H + j] + r * hn)
+            n = tanh_nb(xw[n_, 2 * H + j] + r * hn)
             acts[n_, j], acts[n_, H + j], acts[n_, 2 * H + j] = r, z, n
             ghn[n_, j] = hn
             h[n_, j] = (1.0 - z) * n + z * h_prev[n_, j]

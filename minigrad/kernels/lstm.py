@@ -108,6 +108,22 @@ def lstm_backward_reference(grads, inputs, outputs, saved, reverse):
 # ======================================================================== cpu (Numba + BLAS)
 
 
+@njit(cache=True, inline="always")
+def sigmoid_nb(x):
+    """1 / (1 + exp(-x)) for Numba kernels."""
+    return 1.0 / (1.0 + math.exp(-x))
+
+
+@njit(cache=True, inline="always")
+def tanh_nb(x):
+    """tanh(x) = sign(x) (1 - e) / (1 + e) with e = exp(-2|x|), for Numba kernels: one exp,
+    several times faster than libm's tanh here; absolute error about one machine epsilon."""
+    a = abs(x)
+    e = math.exp(-(a + a))                 # stays float32 for float32 data (expf)
+    y = (1.0 - e) / (1.0 + e)
+    return y if x >= 0 else -y
+
+
 @njit(cache=True)
 def lstm_cell_forward_cpu(xw, hw, c_prev, acts, c, h):
     """Fused step: gates = xw + hw (biases are already in xw); writes the activations
@@ -115,14 +131,14 @@ def lstm_cell_forward_cpu(xw, hw, c_prev, acts, c, h):
     N, H = c.shape
     for n in range(N):
         for j in range(H):
-            i = 1.0 / (1.0 + math.exp(-(xw[n, j] + hw[n, j])))
-            f = 1.0 / (1.0 + math.exp(-(xw[n, H + j] + hw[n, H + j])))
-            g = math.tanh(xw[n, 2 * H + j] + hw[n, 2 * H + j])
-            o = 1.0 / (1.0 + math.exp(-(xw[n, 3 * H + j] + hw[n, 3 * H + j])))
+            i = sigmoid_nb(xw[n, j] + hw[n, j])
+            f = sigmoid_nb(xw[n, H + j] + hw[n, H + j])
+            g = tanh_nb(xw[n, 2 * H + j] + hw[n, 2 * H + j])
+            o = sigmoid_nb(xw[n, 3 * H + j] + hw[n, 3 * H + j])
             cj = f * c_prev[n, j] + i * g
             acts[n, j], acts[n, H + j], acts[n, 2 * H + j], acts[n, 3 * H + j] = i, f, g, o
             c[n, j] = cj
-            h[n, j] = o * math.tanh(cj)
+            h[n, j] = o * tanh_nb(cj)
 
 
 @njit(cache=True)
@@ -133,7 +149,7 @@ def lstm_cell_backward_cpu(dy, dh_rec, dc, acts, c, c_prev, dgates):
     for n in range(N):
         for j in range(H):
             i, f, g, o = acts[n, j], acts[n, H + j], acts[n, 2 * H + j], acts[n, 3 * H + j]
-            tc = math.tanh(c[n, j])
+            tc = tanh_nb(c[n, j])
             dh = dy[n, j] + dh_rec[n, j]
             dcj = dc[n, j] + dh * o * (1.0 - tc * tc)
             dgates[n, j] = dcj * g * i * (1.0 - i)

@@ -15,13 +15,12 @@ Only the outputs h_t are needed for backward: nothing else is saved. Variants as
 """
 from __future__ import annotations
 
-import math
-
 from numba import njit
 
 from ..ops._util import xp_of
 from ._recurrent import (RecurrentFunction, composite_sequence, input_projection, time_steps,
                          weight_grads)
+from .lstm import tanh_nb
 
 # ======================================================================== reference (NumPy)
 
@@ -78,7 +77,7 @@ def rnn_cell_forward_cpu(xw, hw, h, relu):
     for n in range(N):
         for j in range(H):
             a = xw[n, j] + hw[n, j]
-            h[n, j] = (a if a > 0 else 0.0) if relu else math.tanh(a)
+            h[n, j] = (a if a > 0 else 0.0) if relu else tanh_nb(a)
 
 
 @njit(cache=True)
