@@ -21,8 +21,9 @@ Backward through one step (dh = dy_t + the gradient coming back from step t+1)::
 Variants:
 - ``reference``: NumPy, the equations above, one step at a time. Read this first.
 - ``cpu``: the input projection of ALL time steps as one GEMM before the loop; per step one
-  recurrent GEMM (BLAS) and one fused Numba kernel for the gates and the cell update, which
-  stores only the gate activations and the cell (what backward needs). Backward runs the
+  recurrent GEMM (BLAS), vectorised NumPy exps, and a fused Numba kernel for the gate
+  non-linearities and the cell update, which stores only what backward needs: the gate
+  activations, the cell and tanh(cell). Backward runs the
   loop in reverse with a fused gate-backward kernel and one GEMM per step for dh; dx and the
   weight gradients are GEMMs over all steps after the loop.
 - ``cuda``: the same driver with CuPy GEMMs and the kernels in ``recurrent_cuda.py``.
@@ -125,31 +126,45 @@ def tanh_nb(x):
 
 
 @njit(cache=True)
-def lstm_cell_forward_cpu(xw, hw, c_prev, acts, c, h):
-    """Fused step: gates = xw + hw (biases are already in xw); writes the activations
-    (N, 4H), the new cell c and hidden h (N, H)."""
+def lstm_cell_forward_cpu(e, c_prev, acts, c, tanh_c):
+    """Fused step, first half, from the gates' exponentials (see ``make_lstm_fast``):
+    e = exp(-z) for i, f, o, so that sigmoid(z) = 1 / (1 + e), and e = exp(-2z) for g, so
+    that tanh(z) = 2 / (1 + e) - 1. Writes the activations (N, 4H), the new cell c, and -2c
+    into ``tanh_c`` (NumPy's exp and ``lstm_hidden_cpu`` turn it into tanh(c))."""
     N, H = c.shape
     for n in range(N):
         for j in range(H):
-            i = sigmoid_nb(xw[n, j] + hw[n, j])
-            f = sigmoid_nb(xw[n, H + j] + hw[n, H + j])
-            g = tanh_nb(xw[n, 2 * H + j] + hw[n, 2 * H + j])
-            o = sigmoid_nb(xw[n, 3 * H + j] + hw[n, 3 * H + j])
+            i = 1.0 / (1.0 + e[n, j])
+            f = 1.0 / (1.0 + e[n, H + j])
+            g = 2.0 / (1.0 + e[n, 2 * H + j]) - 1.0
+            o = 1.0 / (1.0 + e[n, 3 * H + j])
             cj = f * c_prev[n, j] + i * g
             acts[n, j], acts[n, H + j], acts[n, 2 * H + j], acts[n, 3 * H + j] = i, f, g, o
             c[n, j] = cj
-            h[n, j] = o * tanh_nb(cj)
+            tanh_c[n, j] = -2.0 * cj
 
 
 @njit(cache=True)
-def lstm_cell_backward_cpu(dy, dh_rec, dc, acts, c, c_prev, dgates):
+def lstm_hidden_cpu(acts, tanh_c, h):
+    """Fused step, second half: tanh_c holds exp(-2c) on entry and tanh(c) on exit;
+    h = o * tanh(c)."""
+    N, H = h.shape
+    for n in range(N):
+        for j in range(H):
+            t = 2.0 / (1.0 + tanh_c[n, j]) - 1.0
+            tanh_c[n, j] = t
+            h[n, j] = acts[n, 3 * H + j] * t
+
+
+@njit(cache=True)
+def lstm_cell_backward_cpu(dy, dh_rec, dc, acts, tanh_c, c_prev, dgates):
     """Fused step backward: dh = dy + dh_rec; writes dgates (N, 4H) and overwrites dc
     (the gradient of c_t on entry) with the gradient of c_{t-1}."""
-    N, H = c.shape
+    N, H = tanh_c.shape
     for n in range(N):
         for j in range(H):
             i, f, g, o = acts[n, j], acts[n, H + j], acts[n, 2 * H + j], acts[n, 3 * H + j]
-            tc = tanh_nb(c[n, j])
+            tc = tanh_c[n, j]
             dh = dy[n, j] + dh_rec[n, j]
             dcj = dc[n, j] + dh * o * (1.0 - tc * tc)
             dgates[n, j] = dcj * g * i * (1.0 - i)
@@ -159,8 +174,27 @@ def lstm_cell_backward_cpu(dy, dh_rec, dc, acts, c, c_prev, dgates):
             dc[n, j] = dcj * f
 
 
-def make_lstm_fast(cell_forward, cell_backward):
-    """The cpu/cuda driver around a pair of fused step kernels."""
+def _cpu_step(xw_t, hw, c_prev, acts, c, tanh_c, h):
+    """One cpu forward step after the recurrent GEMM (hw = h W_hh^T, pre-scaled): the gate
+    exponentials with one SIMD NumPy exp, the fused kernel, tanh(c) the same way."""
+    np.add(hw, xw_t, out=hw)
+    np.exp(hw, out=hw)
+    lstm_cell_forward_cpu(hw, c_prev, acts, c, tanh_c)
+    np.exp(tanh_c, out=tanh_c)
+    lstm_hidden_cpu(acts, tanh_c, h)
+
+
+def make_lstm_fast(step, cell_backward, exp_in_numpy):
+    """The cpu/cuda driver around a fused forward step and a fused backward step.
+
+    ``exp_in_numpy`` (the cpu variant): Numba's exp is scalar and libm's expf slow, NumPy's
+    exp is SIMD-vectorised and several times faster. So the gate pre-activations z are
+    scaled by s = -1 (i, f, o) or -2 (g) -- folded into the input projection and into a
+    scaled copy of W_hh, exact since s is a power of two -- and NumPy's ``exp`` turns s*z
+    into the exponentials the fused kernel needs (``_cpu_step``). Otherwise (cuda) the step
+    kernel gets xw and hw and computes its own exponentials.
+    Both save the gate activations, the cells and tanh(cells) for backward.
+    """
 
     def forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse):
         xp = xp_of(x)
@@ -169,21 +203,29 @@ def make_lstm_fast(cell_forward, cell_backward):
         xw = input_projection(x, w_ih, b_ih, b_hh)
         y = xp.empty((T, N, H), x.dtype)
         cells = xp.empty((T, N, H), x.dtype)
+        tanh_cells = xp.empty((T, N, H), x.dtype)
         acts = xp.empty((T, N, 4 * H), x.dtype)
         hw = xp.empty((N, 4 * H), x.dtype)
-        w_hh_t = w_hh.T
+        if exp_in_numpy:
+            scale = xp.full(4 * H, -1.0, x.dtype)
+            scale[2 * H:3 * H] = -2.0
+            xw *= scale
+            w_hh_t = (w_hh * scale[:, None]).T
+        else:
+            w_hh_t = w_hh.T
         h, c = h0, c0
-        for t in time_steps(T, reverse):
-            xp.matmul(h, w_hh_t, out=hw)
-            cell_forward(xw[t], hw, c, acts[t], cells[t], y[t])
-            h, c = y[t], cells[t]
-        return (y, h.copy(), c.copy()), (acts, cells)
+        with np.errstate(over="ignore"):        # exp(large) = inf is fine: 1 / (1 + inf) = 0
+            for t in time_steps(T, reverse):
+                xp.matmul(h, w_hh_t, out=hw)
+                step(xw[t], hw, c, acts[t], cells[t], tanh_cells[t], y[t])
+                h, c = y[t], cells[t]
+        return (y, h.copy(), c.copy()), (acts, cells, tanh_cells)
 
     def backward(grads, inputs, outputs, saved, reverse):
         dy, dh_n, dc_n = grads
         x, h0, c0, w_ih, w_hh, b_ih, b_hh = inputs
         y = outputs[0]
-        acts, cells = saved
+        acts, cells, tanh_cells = saved
         xp = xp_of(x)
         T, N, _ = x.shape
         dgates = xp.empty_like(acts)
@@ -193,7 +235,7 @@ def make_lstm_fast(cell_forward, cell_backward):
         for k in range(T - 1, -1, -1):
             t = order[k]
             c_prev = c0 if k == 0 else cells[order[k - 1]]
-            cell_backward(dy[t], dh_rec, dc, acts[t], cells[t], c_prev, dgates[t])
+            cell_backward(dy[t], dh_rec, dc, acts[t], tanh_cells[t], c_prev, dgates[t])
             xp.matmul(dgates[t], w_hh, out=dh_rec)
         dx, dw_ih, dw_hh, db_ih, db_hh = weight_grads(dgates, dgates, x, h0, y, reverse, w_ih, b_ih, b_hh)
         return dx, dh_rec, dc, dw_ih, dw_hh, db_ih, db_hh
@@ -203,7 +245,7 @@ def make_lstm_fast(cell_forward, cell_backward):
 
 def _cuda_variant():
     from . import recurrent_cuda
-    return make_lstm_fast(recurrent_cuda.lstm_cell_forward, recurrent_cuda.lstm_cell_backward)
+    return make_lstm_fast(recurrent_cuda.lstm_cell_forward, recurrent_cuda.lstm_cell_backward, False)
 
 # ======================================================================== composite (Tensor ops)
 
@@ -228,7 +270,7 @@ class LSTMFunction(RecurrentFunction):
     name = "lstm"
     gates = 4
     variants = {"reference": (lstm_forward_reference, lstm_backward_reference),
-                "cpu": make_lstm_fast(lstm_cell_forward_cpu, lstm_cell_backward_cpu),
+                "cpu": make_lstm_fast(_cpu_step, lstm_cell_backward_cpu, True),
                 "cuda": _cuda_variant}
 
     @staticmethod

@@ -18,7 +18,7 @@ from numba import cuda
 THREADS = 128
 
 
-def lstm_forward_py(xw, hw, c_prev, acts, c, h):
+def lstm_forward_py(xw, hw, c_prev, acts, c, tanh_c, h):
     k = cuda.grid(1)
     N, H = c.shape
     if k < N * H:
@@ -33,16 +33,18 @@ def lstm_forward_py(xw, hw, c_prev, acts, c, h):
         acts[n, 2 * H + j] = g
         acts[n, 3 * H + j] = o
         c[n, j] = cj
-        h[n, j] = o * math.tanh(cj)
+        tc = math.tanh(cj)
+        tanh_c[n, j] = tc
+        h[n, j] = o * tc
 
 
-def lstm_backward_py(dy, dh_rec, dc, acts, c, c_prev, dgates):
+def lstm_backward_py(dy, dh_rec, dc, acts, tanh_c, c_prev, dgates):
     k = cuda.grid(1)
-    N, H = c.shape
+    N, H = tanh_c.shape
     if k < N * H:
         n, j = k // H, k % H
         i, f, g, o = acts[n, j], acts[n, H + j], acts[n, 2 * H + j], acts[n, 3 * H + j]
-        tc = math.tanh(c[n, j])
+        tc = tanh_c[n, j]
         dh = dy[n, j] + dh_rec[n, j]
         dcj = dc[n, j] + dh * o * (1.0 - tc * tc)
         dgates[n, j] = dcj * g * i * (1.0 - i)
@@ -114,7 +116,7 @@ def rnn_backward_py(dy, dh_rec, h, da, relu):
 
 # name -> (kernel body, argument kinds: 2 = matrix, 1 = vector, "b" = boolean flag)
 KERNELS = {
-    "lstm_forward": (lstm_forward_py, (2, 2, 2, 2, 2, 2)),
+    "lstm_forward": (lstm_forward_py, (2, 2, 2, 2, 2, 2, 2)),
     "lstm_backward": (lstm_backward_py, (2, 2, 2, 2, 2, 2, 2)),
     "gru_forward": (gru_forward_py, (2, 2, 1, 2, 2, 2, 2)),
     "gru_backward": (gru_backward_py, (2, 2, 2, 2, 2, 2, 2, 2)),
@@ -135,7 +137,7 @@ def _launcher(name, size_arg):
 
 
 lstm_cell_forward = _launcher("lstm_forward", 4)     # c: (N, H)
-lstm_cell_backward = _launcher("lstm_backward", 4)   # c
+lstm_cell_backward = _launcher("lstm_backward", 4)   # tanh_c
 gru_cell_forward = _launcher("gru_forward", 6)       # h
 gru_cell_backward = _launcher("gru_backward", 2)     # h_prev
 rnn_cell_forward = _launcher("rnn_forward", 2)       # h
