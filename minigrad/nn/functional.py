@@ -16,6 +16,7 @@ from ..ops import (elu, gelu, leaky_relu, log_softmax, pad, relu, sigmoid, softm
 from .functional_conv import conv1d, conv2d, conv_transpose2d  # noqa: E402,F401
 from .functional_pool import (adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool2d,  # noqa: E402,F401
                               max_pool2d)
+from .functional_resample import interpolate  # noqa: E402,F401
 
 
 # ==== recurrent cells and attention (rnn/attention kernels issue) ===========================
