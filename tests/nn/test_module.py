@@ -218,3 +218,21 @@ def test_one_hot_and_normalize():
     np.testing.assert_allclose(y.detach().numpy(), [[0.6, 0.8], [0.0, 0.0]], rtol=1e-6)
     y.sum().backward()
     assert np.isfinite(x.grad.numpy()).all()
+
+
+def test_deepcopy_pickle_and_sequential_deletion():
+    import copy
+    import pickle
+    seq = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1))
+    twin = copy.deepcopy(seq)
+    assert isinstance(twin[0].weight, nn.Parameter) and twin[0].weight is not seq[0].weight
+    np.testing.assert_array_equal(twin[0].weight.detach().numpy(), seq[0].weight.detach().numpy())
+    with mg.no_grad():
+        twin[0].weight.zero_()
+    assert np.abs(seq[0].weight.detach().numpy()).sum() > 0
+    back = pickle.loads(pickle.dumps(seq))
+    x = mg.randn(4, 2)
+    np.testing.assert_array_equal(back(x).detach().numpy(), seq(x).detach().numpy())
+    del seq[1]
+    assert len(seq) == 2 and list(seq.state_dict()) == ["0.weight", "0.bias", "1.weight", "1.bias"]
+    assert seq(x).shape == (4, 1)
