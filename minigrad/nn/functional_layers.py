@@ -22,6 +22,18 @@ def linear(input, weight, bias=None):
     return out if bias is None else out + bias
 
 
+def bilinear(input1, input2, weight, bias=None):
+    """y_o = x1^T W_o x2 + b_o, with W of shape (out, in1, in2) and inputs (*, in1), (*, in2):
+    x1 times W (as an (in1, out * in2) matrix), then a product with x2 summed over in2."""
+    out_f, in1, in2 = weight.shape
+    if input1.shape[-1] != in1 or input2.shape[-1] != in2 or input1.shape[:-1] != input2.shape[:-1]:
+        raise RuntimeError(f"bilinear: input shapes {tuple(input1.shape)} and {tuple(input2.shape)} do not "
+                           f"match weight shape {tuple(weight.shape)}")
+    t = input1 @ weight.permute(1, 0, 2).reshape(in1, out_f * in2)
+    out = (t.reshape(*input1.shape[:-1], out_f, in2) * input2.unsqueeze(-2)).sum(-1)
+    return out if bias is None else out + bias
+
+
 def dropout(input, p=0.5, training=True, inplace=False):
     """Inverted dropout: zero each element with probability p, scale the kept ones by 1/(1-p)
     so the expected value is unchanged; the identity when not ``training``. The mask comes
@@ -190,5 +202,5 @@ def normalize(input, p=2.0, dim=1, eps=1e-12):
     return input / denom
 
 
-__all__ = ["linear", "dropout", "batch_norm", "layer_norm", "group_norm", "embedding", "one_hot",
+__all__ = ["linear", "bilinear", "dropout", "batch_norm", "layer_norm", "group_norm", "embedding", "one_hot",
            "normalize"]

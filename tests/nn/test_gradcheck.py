@@ -27,6 +27,13 @@ def test_linear(lead, fin, fout, bias, seed):
     assert gradcheck(lambda x, w, *b: F.linear(x, w, *b), (x, w) + ((b,) if bias else ()))
 
 
+@given(lead=st.lists(small, max_size=2), in1=small, in2=small, fout=small, seed=seeds)
+def test_bilinear(lead, in1, in2, fout, seed):
+    rng = np.random.default_rng(seed)
+    x1, x2, w, b = _t(rng, *lead, in1), _t(rng, *lead, in2), _t(rng, fout, in1, in2), _t(rng, fout)
+    assert gradcheck(F.bilinear, (x1, x2, w, b))
+
+
 @given(n=st.integers(2, 3), c=small, spatial=st.lists(small, max_size=2), training=st.booleans(),
        affine=st.booleans(), seed=seeds)
 def test_batch_norm_train_and_eval(n, c, spatial, training, affine, seed):
