@@ -1,6 +1,7 @@
 """Forward+backward time of the nn layers and losses, minigrad vs PyTorch in one process:
 the 784-300-100-10 MLP with cross_entropy (batch 64), BatchNorm1d, LayerNorm, and
-cross_entropy alone.
+cross_entropy alone; then the fused normalisation (``Normalize``, behind batch/layer/group
+norm) against its composite oracle made of primitive ops.
 
     python -m benchmarks.nn_layers
 """
@@ -33,6 +34,20 @@ def _cases(lib, nnmod, Fmod, x, feats, y):
     }
 
 
+def _fused_vs_composite(rng):
+    from minigrad.nn.functional_layers import Normalize, _normalize_composite
+    rows = []
+    for label, shape, dims in [("LayerNorm-like (64, 300) over dim 1", (64, 300), (1,)),
+                               ("BatchNorm2d-like (32, 16, 14, 14) over (0, 2, 3)", (32, 16, 14, 14), (0, 2, 3))]:
+        x = mg.tensor(rng.standard_normal(shape).astype(np.float32), requires_grad=True)
+        fns = {"fused": lambda: Normalize.apply(x, dims, 1e-5).sum().backward(),
+               "composite": lambda: _normalize_composite(x, dims, 1e-5).sum().backward()}
+        res = compare(fns, repeats=15, number=auto_number(fns["fused"]))
+        f, c = res["fused"].median_ms, res["composite"].median_ms
+        rows.append([label, f"{f:.3f}", f"{c:.3f}", f"{c / f:.2f}x"])
+    return rows
+
+
 def main(argv=None):
     torch = torch_or_none()
     rng = np.random.default_rng(0)
@@ -57,6 +72,9 @@ def main(argv=None):
         rows.append(row)
     header = ["forward+backward", "minigrad ms"] + (["torch ms", "minigrad / torch"] if torch is not None else [])
     print(markdown_table(header, rows))
+    print()
+    print(markdown_table(["normalisation forward+backward", "fused ms", "composite ms", "composite / fused"],
+                         _fused_vs_composite(rng)))
     print(f"\n{load_note()}; torch limited to 1 thread; minigrad's BLAS as configured")
 
 

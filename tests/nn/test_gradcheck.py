@@ -181,3 +181,23 @@ def test_small_model_through_modules():
     x = mg.randn(5, 3, dtype=mg.float64, requires_grad=True)
     params = list(model.parameters())
     assert gradcheck(lambda x, *ps: F.nll_loss(model(x), mg.tensor([0, 1, 2, 1, 0])), (x, *params))
+
+
+@given(shape=st.lists(st.integers(1, 4), min_size=2, max_size=3), last=st.booleans(), seed=seeds)
+def test_fused_normalize_matches_its_composite_oracle(shape, last, seed):
+    """The fused Normalize (used by batch/layer/group norm) equals the composite from
+    primitives: values, gradients, and second derivatives (gradgradcheck)."""
+    from minigrad.autograd import gradgradcheck
+    from minigrad.nn.functional_layers import Normalize, _normalize_composite
+    rng = np.random.default_rng(seed)
+    x = _t(rng, *shape)
+    dims = (x.ndim - 1,) if last else (0,) + tuple(range(2, x.ndim))
+    if int(np.prod([shape[d] for d in dims])) < 2:
+        return
+    g = mg.tensor(rng.standard_normal(shape))
+    fused, comp = Normalize.apply(x, dims, 1e-3), _normalize_composite(x, dims, 1e-3)
+    np.testing.assert_allclose(fused.detach().numpy(), comp.detach().numpy(), rtol=1e-12, atol=1e-12)
+    gf, = mg.autograd.grad(fused, x, g)
+    gc, = mg.autograd.grad(comp, x, g)
+    np.testing.assert_allclose(gf.numpy(), gc.numpy(), rtol=1e-9, atol=1e-12)
+    assert gradgradcheck(lambda x: Normalize.apply(x, dims, 1e-3), (x,))
