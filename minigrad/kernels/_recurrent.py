@@ -16,8 +16,30 @@ weight_hh (G*H, H), biases (G*H,) or None, where G is the number of gates (4 LST
 """
 from __future__ import annotations
 
+import math
+
+from numba import njit
+
 from ..autograd import grad_mode
 from ..autograd.function import Function
+
+
+# Scalar helpers for the Numba step kernels (gru.py, rnn.py). libm's tanh is several times
+# slower than its exp here, so tanh is written with one exp.
+@njit(cache=True, inline="always")
+def sigmoid_nb(x):
+    """1 / (1 + exp(-x)) for Numba kernels."""
+    return 1.0 / (1.0 + math.exp(-x))
+
+
+@njit(cache=True, inline="always")
+def tanh_nb(x):
+    """tanh(x) = sign(x) (1 - e) / (1 + e) with e = exp(-2|x|), for Numba kernels: one exp,
+    several times faster than libm's tanh here; absolute error about one machine epsilon."""
+    a = abs(x)
+    e = math.exp(-(a + a))                 # stays float32 for float32 data (expf)
+    y = (1.0 - e) / (1.0 + e)
+    return y if x >= 0 else -y
 
 
 def time_steps(T, reverse):

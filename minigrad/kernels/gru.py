@@ -24,9 +24,9 @@ from __future__ import annotations
 from numba import njit
 
 from ..ops._util import xp_of
-from ._recurrent import (RecurrentFunction, composite_sequence, input_projection, time_steps,
-                         weight_grads)
-from .lstm import _sigmoid, sigmoid_nb, tanh_nb
+from ._recurrent import (RecurrentFunction, composite_sequence, input_projection, sigmoid_nb,
+                         tanh_nb, time_steps, weight_grads)
+from .lstm import _sigmoid
 
 # ======================================================================== reference (NumPy)
 

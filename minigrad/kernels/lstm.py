@@ -23,14 +23,12 @@ Variants:
 - ``cpu``: the input projection of ALL time steps as one GEMM before the loop; per step one
   recurrent GEMM (BLAS), vectorised NumPy exps, and a fused Numba kernel for the gate
   non-linearities and the cell update, which stores only what backward needs: the gate
-  activations, the cell and tanh(cell). Backward runs the
-  loop in reverse with a fused gate-backward kernel and one GEMM per step for dh; dx and the
-  weight gradients are GEMMs over all steps after the loop.
+  activations, the cell and tanh(cell). Backward runs the loop in reverse with a fused
+  gate-backward kernel and one GEMM per step for dh; dx and the weight gradients are GEMMs
+  over all steps after the loop.
 - ``cuda``: the same driver with CuPy GEMMs and the kernels in ``recurrent_cuda.py``.
 """
 from __future__ import annotations
-
-import math
 
 import numpy as np
 from numba import njit
@@ -107,22 +105,6 @@ def lstm_backward_reference(grads, inputs, outputs, saved, reverse):
             None if b_ih is None else db, None if b_hh is None else db.copy())
 
 # ======================================================================== cpu (Numba + BLAS)
-
-
-@njit(cache=True, inline="always")
-def sigmoid_nb(x):
-    """1 / (1 + exp(-x)) for Numba kernels."""
-    return 1.0 / (1.0 + math.exp(-x))
-
-
-@njit(cache=True, inline="always")
-def tanh_nb(x):
-    """tanh(x) = sign(x) (1 - e) / (1 + e) with e = exp(-2|x|), for Numba kernels: one exp,
-    several times faster than libm's tanh here; absolute error about one machine epsilon."""
-    a = abs(x)
-    e = math.exp(-(a + a))                 # stays float32 for float32 data (expf)
-    y = (1.0 - e) / (1.0 + e)
-    return y if x >= 0 else -y
 
 
 @njit(cache=True)

@@ -18,9 +18,8 @@ from __future__ import annotations
 from numba import njit
 
 from ..ops._util import xp_of
-from ._recurrent import (RecurrentFunction, composite_sequence, input_projection, time_steps,
-                         weight_grads)
-from .lstm import tanh_nb
+from ._recurrent import (RecurrentFunction, composite_sequence, input_projection, tanh_nb,
+                         time_steps, weight_grads)
 
 # ======================================================================== reference (NumPy)
 
