@@ -28,6 +28,9 @@ k1 losses reach k2 steps back.
 The model is driven through ``step_fn(model, inputs_chunk, state) -> (outputs, new_state)``
 on chunks along ``time_dim``: an ``nn.LSTM`` needs just ``lambda m, x, s: m(x, s)``. The state
 is a Tensor, a tuple/list of Tensors (the LSTM's (h, c)) or None (the model's default).
+
+It lives in ``minigrad.utils`` with the other training-loop helpers, not in ``nn``: it is not
+a layer, it drives a model, a loss and an optimizer.
 """
 from __future__ import annotations
 

@@ -125,3 +125,31 @@ def test_bad_k1_k2_are_named(k1, k2):
     params, x, target, state = make_problem()
     with pytest.raises(ValueError, match=rf"k1={k1}, k2={k2}"):
         truncated_bptt(params, x, target, step, loss_fn, k1, k2, state=state)
+
+
+def test_drives_an_nn_lstm_with_an_optimizer():
+    """The intended use: nn.LSTM + a Linear head, batch_first chunks, Adam in the callback."""
+    from minigrad import nn, optim
+    mg.manual_seed(0)
+    lstm, head = nn.LSTM(1, 8, batch_first=True), nn.Linear(8, 1)
+    model = nn.ModuleList([lstm, head])
+    opt = optim.Adam(model.parameters(), lr=0.02)
+    t = np.arange(0, 60, dtype=np.float32)
+    wave = np.sin(t * 0.3)[None, :, None]                   # (N=1, T=60, 1)
+    x, y = mg.tensor(wave[:, :-1]), mg.tensor(wave[:, 1:])  # predict the next value
+
+    def step(m, chunk, state):
+        out, state = m[0](chunk, state)
+        return m[1](out), state
+
+    def update():
+        opt.step()
+        opt.zero_grad()
+
+    losses = []
+    for _ in range(15):
+        res = truncated_bptt(model, x, y, step, lambda o, t: ((o - t) ** 2).mean(), k1=10, k2=20,
+                             on_update=update, time_dim=1)
+        losses.append(np.mean(res.losses))
+        assert len(res.losses) == 6 and res.state[0].shape == (1, 1, 8)
+    assert losses[-1] < 0.3 * losses[0]
