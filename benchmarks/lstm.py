@@ -110,7 +110,7 @@ def main(argv=None):
     header = ["case (fwd+bwd, float32)", "reference ms", "numba ms", "reference/numba"]
     if torch is not None:
         header += ["torch ms", "numba/torch"]
-    header.append("numba first call ms (cache load + JIT init)")
+    header.append("numba first call ms (Numba start-up + cache load)")
     print(markdown_table(header, rows))
     print(f"\nNumba compilation of the LSTM kernels (fresh cache, once per machine): "
           f"{cold_compile_ms():.0f} ms; the first call above loads them from the on-disk cache.")
