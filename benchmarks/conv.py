@@ -11,6 +11,9 @@ threads steal a core from Numba's im2col/col2im).
 from __future__ import annotations
 
 import argparse
+import os
+
+os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "1")   # read when NumPy loads OpenBLAS, below
 
 import numpy as np
 

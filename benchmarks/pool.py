@@ -7,6 +7,9 @@ alternated in one process; median ms, ratios, first call reported apart.
 from __future__ import annotations
 
 import argparse
+import os
+
+os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "1")   # read when NumPy loads OpenBLAS, below
 
 import numpy as np
 
