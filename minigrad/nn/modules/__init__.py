@@ -20,3 +20,4 @@ from .upsampling import Upsample  # noqa: F401
 
 # ==== recurrent layers and attention/transformer (rnn/attention kernels issue) ==============
 # (rnn/attention kernels issue adds its imports here)
+from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase  # noqa: F401
