@@ -18,3 +18,4 @@ from ..ops import (elu, gelu, leaky_relu, log_softmax, pad, relu, sigmoid, softm
 
 # ==== recurrent cells and attention (rnn/attention kernels issue) ===========================
 # (rnn/attention kernels issue adds its imports here)
+from ..kernels.attention import scaled_dot_product_attention  # noqa: F401,E402
