@@ -122,7 +122,10 @@ def kernel_bias(mask, batch_shape, dtype, xp):
         return xp.zeros((1, 1, 1), dtype=dtype), xp.zeros(max(1, int(np.prod(batch_shape))), dtype=np.int64)
     nb = len(batch_shape)
     m = mask.reshape((1,) * (nb + 2 - mask.ndim) + tuple(mask.shape))
-    m = xp.where(m, 0.0, -np.inf).astype(dtype) if m.dtype.kind == "b" else m.astype(dtype)
+    if m.dtype.kind == "b":          # built in the target dtype: no float64 temporary of the mask's size
+        m = xp.where(m, xp.asarray(0.0, dtype=dtype), xp.asarray(-np.inf, dtype=dtype))
+    else:
+        m = m.astype(dtype, copy=False)
     mb = m.shape[:nb]
     n = int(np.prod(mb))
     bias = xp.ascontiguousarray(m.reshape((n,) + m.shape[nb:]))
