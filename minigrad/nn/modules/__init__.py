@@ -18,3 +18,6 @@ from .sparse import Embedding  # noqa: F401
 
 # ==== recurrent layers and attention/transformer (rnn/attention kernels issue) ==============
 # (rnn/attention kernels issue adds its imports here)
+from .attention import MultiheadAttention  # noqa: F401,E402
+from .transformer import (PositionalEncoding, Transformer, TransformerDecoder,  # noqa: F401,E402
+                          TransformerDecoderLayer, TransformerEncoder, TransformerEncoderLayer)
