@@ -130,7 +130,7 @@ def kernel_bias(mask, batch_shape, dtype, xp):
     n = int(np.prod(mb))
     bias = xp.ascontiguousarray(m.reshape((n,) + m.shape[nb:]))
     bmap = np.broadcast_to(np.arange(n, dtype=np.int64).reshape(mb), batch_shape).ravel()
-    return bias, xp.asarray(np.ascontiguousarray(bmap))
+    return bias, xp.asarray(bmap.copy())
 
 
 # ----------------------------------------------------------------------------- cpu: Numba

@@ -7,7 +7,7 @@ import minigrad as mg
 import minigrad.nn as nn
 from minigrad.autograd import gradcheck
 
-pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
+pytestmark = [pytest.mark.filterwarnings("ignore::RuntimeWarning"), pytest.mark.filterwarnings("ignore::UserWarning")]
 
 
 def _copy_from_torch(ours, theirs):
