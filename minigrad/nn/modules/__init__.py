@@ -19,5 +19,7 @@ from .upsampling import Upsample  # noqa: F401
 
 
 # ==== recurrent layers and attention/transformer (rnn/attention kernels issue) ==============
-# (rnn/attention kernels issue adds its imports here)
-from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase  # noqa: F401
+from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase  # noqa: F401,E402
+from .attention import MultiheadAttention  # noqa: F401,E402
+from .transformer import (PositionalEncoding, Transformer, TransformerDecoder,  # noqa: F401,E402
+                          TransformerDecoderLayer, TransformerEncoder, TransformerEncoderLayer)
