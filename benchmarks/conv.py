@@ -4,9 +4,16 @@ first call (Numba compilation or cache load) reported apart.
 
     python -m benchmarks.conv [--repeats 15]
 
-Threads: Numba uses all cores (NUMBA_NUM_THREADS); OpenBLAS runs the matrix products and
-must not spin after each call (set OPENBLAS_THREAD_TIMEOUT=1, as CI does, or its idle
-threads steal a core from Numba's im2col/col2im).
+Threads: Numba uses all cores (NUMBA_NUM_THREADS) for im2col/col2im; OpenBLAS runs the
+matrix products and must not spin after each call (OPENBLAS_THREAD_TIMEOUT=1 is the default
+here, as in CI, or its idle threads steal a core from Numba's). On a machine shared with other
+jobs, multi-threaded OpenBLAS loses badly on the small products (LeNet, weight gradients):
+each call waits for a descheduled helper thread. There, run with one BLAS thread:
+
+    OPENBLAS_NUM_THREADS=1 python -m benchmarks.conv
+
+(measured under load 16 on 2 cores: LeNet forward+backward 119 ms with one BLAS thread,
+719 ms with two). On a quiet machine, two BLAS threads win on the large convolutions.
 """
 from __future__ import annotations
 

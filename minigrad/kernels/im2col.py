@@ -103,8 +103,11 @@ def _im2col_cpu(x, kh, kw, sh, sw, ph, pw, dh, dw, OH, OW, cols):
                         continue
                     src = x[n, c, h]
                     row[base:base + lo] = 0
-                    for ow in range(lo, hi):
-                        row[base + ow] = src[ow * sw + woff]
+                    if sw == 1:                   # a contiguous run: a vectorised copy
+                        row[base + lo:base + hi] = src[lo + woff:hi + woff]
+                    else:
+                        for ow in range(lo, hi):
+                            row[base + ow] = src[ow * sw + woff]
                     row[base + hi:base + OW] = 0
 
 
