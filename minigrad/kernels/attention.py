@@ -323,6 +323,9 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
             raise RuntimeError(f"scaled_dot_product_attention: {name} must be a Tensor with at least "
                                f"2 dims (..., seq, features), got {getattr(t, 'shape', type(t))}")
     qs, ks, vs = tuple(query.shape), tuple(key.shape), tuple(value.shape)
+    if not (query.dtype == key.dtype == value.dtype) or query.dtype.kind != "f":
+        raise RuntimeError(f"scaled_dot_product_attention: query, key and value must have the same floating "
+                           f"dtype, got {query.dtype}, {key.dtype} and {value.dtype}")
     if qs[-1] != ks[-1]:
         raise RuntimeError(f"scaled_dot_product_attention: query {qs} and key {ks} must have the same "
                            f"last dim (E), got {qs[-1]} and {ks[-1]}")

@@ -155,6 +155,8 @@ def test_bad_input_names_the_values():
         sdpa(q, mg.zeros(2, 5, 3), v)
     with pytest.raises(RuntimeError, match=r"\(2, 5, 4\).*\(2, 6, 6\).*5 and 6"):
         sdpa(q, k, mg.zeros(2, 6, 6))
+    with pytest.raises(RuntimeError, match="same floating dtype, got float32, float64 and float32"):
+        sdpa(q, k.double(), v)
     with pytest.raises(RuntimeError, match="attn_mask must be bool or float"):
         sdpa(q, k, v, attn_mask=mg.ones(3, 5).long())
 
