@@ -103,7 +103,7 @@ def part_lenet(run):
     data = run.options.get("data") or "digits"
     if data == "digits":
         x_tr, y_tr, x_te, y_te = digits_32x32(run.device)
-        epochs, metric = run.epochs_or(10), "lenet_test_accuracy"
+        epochs, metric = run.epochs_or(12), "lenet_test_accuracy"
     else:
         x_tr, y_tr, x_te, y_te = fashion_mnist_32x32(run)
         epochs, metric = run.epochs_or(3), "fashion_mnist_test_accuracy"

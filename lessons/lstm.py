@@ -130,7 +130,7 @@ def part_cliff(run):
     w = mg.tensor(np.array([0.99, 1.0, 1.01]), requires_grad=True)
     y = linear_rnn_last_output(w)
     y.sum().backward()
-    for wi, yi, gi in zip(w.numpy(), y.numpy(), w.grad.numpy()):
+    for wi, yi, gi in zip(w.detach().numpy(), y.detach().numpy(), w.grad.numpy()):
         print(f"   w = {wi:.2f}: y_1000 = w^999 = {yi:12.6g}   dy/dw = 999 w^998 = {gi:12.6g}")
     # The cliff, over a fine grid of w (vectorised: every w is one element of the same tensor).
     grid = np.linspace(0.985, 1.012, 541)
@@ -142,25 +142,31 @@ def part_cliff(run):
     runs = {"no clipping": descend_cliff(1.005, target, lr, steps),
             "clip_grad_norm_(max_norm=1000)": descend_cliff(1.005, target, lr, steps, ("norm", 1000.0)),
             "clip_grad_value_(clip_value=1000)": descend_cliff(1.005, target, lr, steps, ("value", 1000.0))}
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4))
-    axes[0].semilogy(grid, yg.numpy())
-    axes[0].axvline(1.0, color="gray", ls=":")
+    fig, axes = plt.subplots(1, 3, figsize=(18, 4.5))
+    shown = grid <= 1.0101
+    axes[0].plot(grid[shown], yg.detach().numpy()[shown])
     for wv in (0.99, 1.0, 1.01):
-        axes[0].plot([wv], [wv ** 999], "o")
-        axes[0].annotate(f"w={wv}: {wv ** 999:.3g}", (wv, wv ** 999), textcoords="offset points",
-                         xytext=(5, -12))
+        axes[0].plot([wv], [wv ** 999], "o", label=f"w = {wv}: w^999 = {wv ** 999:.3g}")
+    axes[0].legend(loc="upper left")
     axes[0].set(title="y_1000 = w^999: flat, then a cliff", xlabel="recurrent weight w",
-                ylabel="y_1000 (log scale)")
+                ylabel="y_1000 (linear scale)")
     axes[1].semilogy(grid, np.abs(wg.grad.numpy()) + 1e-300)
     axes[1].set(title="|dy_1000/dw| by backprop through 1000 steps", xlabel="recurrent weight w",
                 ylabel="|gradient| (log scale)")
+    styles = {"no clipping": dict(marker="x", ms=10), "clip_grad_norm_(max_norm=1000)": dict(lw=3),
+              "clip_grad_value_(clip_value=1000)": dict(ls="--")}
     for label, losses in runs.items():
         ls = np.array(losses)
-        shown = np.where(np.isfinite(ls), ls, np.nan)
-        axes[2].semilogy(np.arange(len(ls)), shown, label=label + (" -> w thrown to inf" if not np.isfinite(ls).all() else ""))
-    axes[2].set(title=f"gradient descent to y_1000 = {target} from w = 1.005 (lr {lr})",
-                xlabel="step", ylabel="loss (log scale)")
-    axes[2].legend(fontsize=8)
+        finite = np.isfinite(ls)
+        note = ""
+        if not finite.all():
+            note = f": step 1 throws w to {1.005 - lr * 2 * (1.005 ** 999 - target) * 999 * 1.005 ** 998:.0f}, then inf"
+        elif "value" in label:
+            note = " (the same as by norm for one weight)"
+        axes[2].semilogy(np.arange(len(ls))[finite], ls[finite], label=label + note, **styles[label])
+    axes[2].set(title=f"descent to y_1000 = {target} from w = 1.005, lr {lr}",
+                xlabel="gradient-descent step", ylabel="loss (log scale)")
+    axes[2].legend(fontsize=8, loc="lower left")
     save_figure(fig, run, "cliff.png")
     for label, losses in runs.items():
         print(f"   {label:<34} final loss {losses[-1]:.3g}")
@@ -376,9 +382,9 @@ def sample_text(model, chars, index, prompt, length, run, temperature=0.8):
 def input_gradient_norms(layer, T=100, size=16, at=-1, seed=0):
     """|| d(output at step `at`) / d(input at step t) || for every t, at initialisation."""
     mg.manual_seed(seed)
-    x = mg.randn(T, 1, size, requires_grad=True)
-    out, _ = layer(x)
-    direction = mg.randn(out.shape[-1])
+    x = mg.randn(T, 1, size, dtype=mg.float64, requires_grad=True)
+    out, _ = layer.double()(x)
+    direction = mg.randn(out.shape[-1], dtype=mg.float64)
     (out[at, 0] * direction).sum().backward()
     return np.sqrt((x.grad.numpy()[:, 0] ** 2).sum(axis=1))
 
@@ -401,7 +407,9 @@ def part_gradnorm(run):
     # Stacked and bidirectional: shapes, and whose inputs an output at step 50 depends on.
     stacked = nn.LSTM(size, hidden, num_layers=2)
     bidir = nn.LSTM(size, hidden, bidirectional=True)
-    x = mg.randn(T, 4, size)
+    x = mg.randn(T, 4, size, dtype=mg.float64)
+    stacked.double()
+    bidir.double()
     out_s, (h_s, c_s) = stacked(x)
     out_b, (h_b, c_b) = bidir(x)
     print(f"   stacked LSTM (num_layers=2): output {tuple(out_s.shape)}, h_n {tuple(h_s.shape)}; "
@@ -415,15 +423,16 @@ def part_gradnorm(run):
     plt = pyplot()
     fig, axes = plt.subplots(1, 2, figsize=(14, 4.5))
     for name, n in norms.items():
-        axes[0].semilogy(steps_back, n + 1e-30, label=name)
+        axes[0].semilogy(steps_back, np.where(n > 0, n, np.nan), label=name)
     axes[0].set(xlabel="steps back from the last output", ylabel="|| d output_T / d input_t || (log)",
                 title="how far back the gradient reaches, at initialisation (T = 100)")
     axes[0].legend()
     for name, n in flows.items():
-        axes[1].semilogy(np.arange(T), n + 1e-30, label=name)
+        axes[1].semilogy(np.arange(T), np.where(n > 0, n, np.nan), label=name)
     axes[1].axvline(at, color="gray", ls=":")
     axes[1].set(xlabel="input step t", ylabel=f"|| d output_{at} / d input_t || (log)",
-                title=f"the output at step {at} depends on the past only, unless bidirectional")
+                title=f"output at step {at}: only the past reaches it, unless bidirectional\n"
+                      "(no line = exactly zero gradient)")
     axes[1].legend()
     save_figure(fig, run, "gradient_norms.png")
     return {}
