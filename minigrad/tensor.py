@@ -216,13 +216,7 @@ class Tensor:
 
     def to(self, *args, dtype=None, device=None, copy=False, non_blocking=False):
         """``to(device)``, ``to(dtype)``, ``to(other)``, ``to(device, dtype)``; differentiable."""
-        for a in args:
-            if isinstance(a, Tensor):
-                device, dtype = a.device, a.dtype
-            elif isinstance(a, (str, backend.device)):
-                device = a
-            else:
-                dtype = a
+        device, dtype = parse_to_args(args, device, dtype)
         out = self
         if device is not None and backend.device(device) != self.device:
             out = _ops.ToDevice.apply(out, backend.device(device))
@@ -583,6 +577,20 @@ class Tensor:
 
     def allclose(self, other, rtol=1e-5, atol=1e-8, equal_nan=False):
         return bool(backend.array_module(self.data).allclose(self.data, other.data, rtol, atol, equal_nan))
+
+
+def parse_to_args(args, device=None, dtype=None):
+    """The positional forms of ``to()`` (shared by Tensor.to and Module.to): each of ``args``
+    is a device (str or backend.device), a dtype, or a tensor (its device and dtype).
+    Returns ``(device, dtype)``, the keyword values where no positional one overrides them."""
+    for a in args:
+        if isinstance(a, Tensor):
+            device, dtype = a.device, a.dtype
+        elif isinstance(a, (str, backend.device)):
+            device = a
+        else:
+            dtype = a
+    return device, dtype
 
 
 class _HookHandle:
