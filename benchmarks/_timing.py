@@ -81,3 +81,18 @@ def torch_or_none():
     except ImportError:
         return None
     return torch
+
+
+def limit_threads(n: int, torch=None) -> bool:
+    """Run BLAS (through threadpoolctl, when installed) and PyTorch's intra-op pool (when
+    ``torch`` is given) with ``n`` threads, so that every implementation gets the same share
+    of a shared machine. Returns whether the BLAS limit was set (without threadpoolctl, set
+    OPENBLAS_NUM_THREADS before starting instead)."""
+    if torch is not None:
+        torch.set_num_threads(n)
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return False
+    threadpool_limits(n, user_api="blas")
+    return True

@@ -17,7 +17,7 @@ import argparse
 import numpy as np
 
 import minigrad as mg
-from benchmarks._timing import compare, load_note, markdown_table, torch_or_none
+from benchmarks._timing import compare, limit_threads, load_note, markdown_table, torch_or_none
 from minigrad import kernels, nn
 
 CASES = [((35, 32, 128), 256), ((100, 16, 16), 64)]
@@ -74,23 +74,13 @@ def cold_compile_ms():
     return float(out.stdout.strip().splitlines()[-1])
 
 
-def _limit_threads(n):
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        return None
-    return threadpool_limits(n)
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--repeats", type=int, default=20)
     args = parser.parse_args(argv)
-    _limit_threads(args.threads)
     torch = torch_or_none()
-    if torch is not None:
-        torch.set_num_threads(args.threads)
+    limit_threads(args.threads, torch)
     rows = []
     for (T, N, I), H in CASES:
         fns = {}
