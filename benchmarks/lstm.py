@@ -17,7 +17,8 @@ import argparse
 import numpy as np
 
 import minigrad as mg
-from benchmarks._timing import compare, limit_threads, load_note, markdown_table, torch_or_none
+from benchmarks._timing import (compare, limit_threads, load_note, markdown_table, torch_or_none,
+                               variant_header, variant_row)
 from minigrad import kernels, nn
 
 CASES = [((35, 32, 128), 256), ((100, 16, 16), 64)]
@@ -89,18 +90,9 @@ def main(argv=None):
         if torch is not None:
             weights = {n: p.data.astype(np.float32) for n, p in layer.named_parameters()}
             fns["torch"] = _torch_step(torch, T, N, I, H, weights)
-        res = compare(fns, repeats=args.repeats)
-        ms = {k: r.median_ms for k, r in res.items()}
-        row = [f"x({T},{N},{I}) H={H}", f"{ms['reference']:.2f}", f"{ms['numba']:.2f}",
-               f"{ms['reference'] / ms['numba']:.2f}x"]
-        if torch is not None:
-            row += [f"{ms['torch']:.2f}", f"{ms['numba'] / ms['torch']:.2f}x"]
-        row.append(f"{res['numba'].first_ms:.0f}")
-        rows.append(row)
-    header = ["case (fwd+bwd, float32)", "reference ms", "numba ms", "reference/numba"]
-    if torch is not None:
-        header += ["torch ms", "numba/torch"]
-    header.append("numba first call ms (Numba start-up + cache load)")
+        rows.append(variant_row(f"x({T},{N},{I}) H={H}", compare(fns, repeats=args.repeats)))
+    header = variant_header("case (fwd+bwd, float32)", "numba first call ms (Numba start-up + cache load)",
+                            torch is not None)
     print(markdown_table(header, rows))
     print(f"\nNumba compilation of the LSTM kernels (fresh cache, once per machine): "
           f"{cold_compile_ms():.0f} ms; the first call above loads them from the on-disk cache.")
