@@ -9,7 +9,11 @@ from ..ops import (elu, gelu, leaky_relu, log_softmax, pad, relu, sigmoid, softm
                    softplus, tanh)
 
 # ==== activations, normalization, dropout, embedding, losses (nn issue) ======================
-# (nn/optim issue adds its functions here)
+from .functional_layers import (batch_norm, dropout, embedding, group_norm, layer_norm,  # noqa: F401,E402
+                                linear, normalize, one_hot)
+from .functional_losses import (binary_cross_entropy, binary_cross_entropy_with_logits,  # noqa: F401,E402
+                                cross_entropy, huber_loss, kl_div, l1_loss, mse_loss, nll_loss,
+                                smooth_l1_loss)
 
 
 # ==== convolution, pooling, resampling (conv kernels issue) =================================
