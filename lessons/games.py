@@ -58,9 +58,10 @@ class CartPole:
     def step(self, action):
         """Advance every game by one step.
 
-        Returns (next_obs, reward, terminated, truncated, final_obs): ``final_obs`` is the state the
-        step reached (use it in the Q-learning target); ``next_obs`` is the same except for games
-        that ended, which have restarted and show their new first state.
+        Returns (next_obs, reward, terminated, truncated, info) as gym's vector environments do:
+        ``info["final_obs"]`` is the state the step reached (use it in the Q-learning target);
+        ``next_obs`` is the same except for games that ended, which have restarted and show their
+        new first state.
         """
         action = np.asarray(action)
         if action.shape != (self.n,) or not np.isin(action, (0, 1)).all():
@@ -76,7 +77,7 @@ class CartPole:
         if done.any():
             self.state[done] = self.rng.uniform(-0.05, 0.05, size=(int(done.sum()), 4))
             self.steps[done] = 0
-        return self.state.copy(), reward, terminated, truncated, final
+        return self.state.copy(), reward, terminated, truncated, {"final_obs": final}
 
 
 class FlappyBird:
@@ -86,7 +87,8 @@ class FlappyBird:
     speed upwards, action 0 lets it fall. Pipes scroll left one pixel per step, each with a gap of
     ``gap`` rows at a random height. Rewards as in the notes: +10 for each pipe passed, -10 for
     dying (touching a pipe, the floor or the ceiling), +1 for every other step alive.
-    A game is truncated after ``max_steps`` steps. Pixels: background 0, pipes 0.5, bird 1.
+    A game is truncated after ``max_steps`` steps. Frames are 8-bit grayscale, like a camera's:
+    background 0, pipes 128, bird 255.
 
     The observation is the last 4 frames stacked, shape (n, 4, size, size): one frame shows
     where things are, the stack also shows which way and how fast they move.
@@ -144,11 +146,11 @@ class FlappyBird:
         return out | (overlap_x & outside_gap).any(axis=1)
 
     def step(self, action):
-        """Advance every game one step. Returns (obs, reward, terminated, truncated, final_obs, passed).
+        """Advance every game one step. Returns (obs, reward, terminated, truncated, info).
 
-        ``final_obs`` is the frame stack the step reached; ``obs`` equals it except for games that
-        ended and restarted. ``passed`` is the number of pipes each game had passed when the step
-        ended (its score, for games that just ended).
+        ``info["final_obs"]`` is the frame stack the step reached; ``obs`` equals it except for
+        games that ended and restarted. ``info["pipes"]`` is the number of pipes each game had
+        passed when the step ended (its score, for the games that just ended).
         """
         action = np.asarray(action)
         if action.shape != (self.n,) or not np.isin(action, (0, 1)).all():
@@ -178,12 +180,12 @@ class FlappyBird:
             idx = np.flatnonzero(done)
             self._reset_games(idx)
             self.frames[idx] = self.render(idx)[:, None]
-        return self.frames.copy(), reward, terminated, truncated, final, passed
+        return self.frames.copy(), reward, terminated, truncated, {"final_obs": final, "pipes": passed}
 
     # -- drawing -------------------------------------------------------------------------------
     def render(self, idx=slice(None)):
-        """The current frame of games ``idx`` (all by default), (k, size, size) float32:
-        pipes 0.5, bird 1, background 0."""
+        """The current frame of games ``idx`` (all by default), (k, size, size) uint8:
+        background 0, pipes 128, bird 255."""
         pipe_x, y = self.pipe_x[idx], self.y[idx]
         cols = self.cols[None, None, :]                                   # (1, 1, W)
         in_pipe = (cols >= pipe_x[:, :, None]) & (cols < pipe_x[:, :, None] + self.pipe_width)
@@ -193,8 +195,7 @@ class FlappyBird:
         rows = self.rows[None, :, None]                                   # (1, H, 1)
         solid = covered[:, None, :] & ((rows < gap_top[:, None, :]) |
                                        (rows > gap_top[:, None, :] + self.gap - 1))
-        frame = np.where(solid, 0.5, 0.0)
+        frame = np.where(solid, np.uint8(128), np.uint8(0))
         bird = (np.abs(rows - np.round(y)[:, None, None]) <= self.bird_half) & \
                (np.abs(self.cols[None, None, :] - self.bird_col) <= self.bird_half)
-        frame = np.where(bird, 1.0, frame)
-        return frame.astype(np.float32)
+        return np.where(bird, np.uint8(255), frame)
