@@ -17,7 +17,10 @@ from .functional_losses import (binary_cross_entropy, binary_cross_entropy_with_
 
 
 # ==== convolution, pooling, resampling (conv kernels issue) =================================
-# (conv/pool kernels issue adds its imports here)
+from .functional_conv import conv1d, conv2d, conv_transpose2d  # noqa: E402,F401
+from .functional_pool import (adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool2d,  # noqa: E402,F401
+                              max_pool2d)
+from .functional_resample import interpolate  # noqa: E402,F401
 
 
 # ==== recurrent cells and attention (rnn/attention kernels issue) ===========================
