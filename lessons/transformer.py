@@ -129,8 +129,9 @@ def run_attention(run):
     print(f"attention() vs F.scaled_dot_product_attention (causal): max |diff| = {sdpa_diff:.2e}")
     # 4. Multi-head attention by hand equals nn.MultiheadAttention.
     mha = nn.MultiheadAttention(8, 2, batch_first=True)
-    mine, mine_w = multi_head_attention(mha, q, k, v)
-    theirs, theirs_w = mha(q, k, v)
+    with mg.no_grad():
+        mine, mine_w = multi_head_attention(mha, q, k, v)
+        theirs, theirs_w = mha(q, k, v)
     mha_diff = float(max(np.abs(mine.numpy() - theirs.numpy()).max(),
                          np.abs(mine_w.numpy() - theirs_w.numpy()).max()))
     print(f"multi-head attention by hand vs nn.MultiheadAttention: max |diff| = {mha_diff:.2e}")
