@@ -20,6 +20,8 @@ short, int, long = int16, int32, int64  # noqa: A001
 
 __version__ = "0.1.0"
 
+from . import data, nn, optim, utils  # noqa: E402,F401  (as torch.nn, torch.optim ...)
+
 
 class cuda:
     """``minigrad.cuda.is_available()``: True only if CuPy imports and a GPU really answers."""

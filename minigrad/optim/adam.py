@@ -49,16 +49,23 @@ class Adam(Optimizer):
         state["step"] += 1
         step = state["step"]
         m, v = state["exp_avg"], state["exp_avg_sq"]
-        m += (1 - beta1) * (grad - m)
+        # in place with one scratch buffer: no temporaries of the parameter's size
+        tmp = xp.subtract(grad, m)
+        tmp *= 1 - beta1
+        m += tmp                                    # m = m + (1 - beta1) (g - m)
+        xp.multiply(grad, grad, out=tmp)
+        tmp *= 1 - beta2
         v *= beta2
-        v += (1 - beta2) * grad * grad
+        v += tmp                                    # v = beta2 v + (1 - beta2) g^2
         if group["amsgrad"]:
             xp.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
             v = state["max_exp_avg_sq"]
-        denom = xp.sqrt(v)
-        denom /= math.sqrt(1 - beta2 ** step)
-        denom += eps
-        param -= (lr / (1 - beta1 ** step)) * m / denom
+        xp.sqrt(v, out=tmp)
+        tmp /= math.sqrt(1 - beta2 ** step)
+        tmp += eps                                  # denom = sqrt(v) / sqrt(1 - beta2^t) + eps
+        xp.divide(m, tmp, out=tmp)
+        tmp *= lr / (1 - beta1 ** step)
+        param -= tmp                                # p = p - lr / (1 - beta1^t) * m / denom
 
 
 class AdamW(Adam):

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import struct
 import zipfile
 from collections import OrderedDict
 
@@ -135,7 +136,10 @@ def load(f, map_location=None):
                                  f"reads up to version {VERSION}")
             arrays = {name: npz[name] for name in npz.files if name != _STRUCTURE}
         return _decode(structure["root"], arrays, map_location)
-    except (zipfile.BadZipFile, ValueError, KeyError, OSError, EOFError, json.JSONDecodeError,
-            zipfile.LargeZipFile, UnicodeDecodeError) as e:
+    except CheckpointError:
+        raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, KeyError, IndexError, TypeError,
+            OSError, EOFError, NotImplementedError, RuntimeError, struct.error) as e:
+        # what zipfile / NumPy / json raise on damaged bytes (ValueError covers JSON errors)
         raise CheckpointError(f"load: {path!r} is not a readable minigrad checkpoint (truncated "
                               f"or corrupt?): {type(e).__name__}: {e}") from e
