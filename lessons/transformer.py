@@ -109,7 +109,7 @@ def run_attention(run):
     """The pieces on tiny inputs, each checked against minigrad's own layers."""
     mg.manual_seed(run.seed)
     # 1. A lookup: one query, three (key, value) pairs. The query is most like key 2.
-    keys = mg.tensor([[1.0, 0.0], [0.0, 1.0], [0.7, 0.7]])
+    keys = mg.tensor([[4.0, 0.0], [0.0, 4.0], [2.8, 2.8]])
     values = mg.tensor([[10.0], [20.0], [30.0]])
     query = mg.tensor([[0.6, 0.8]])
     out, w = attention(query, keys, values)
@@ -248,11 +248,14 @@ def exact_match(model, strings, device, batch_size=500):
 
 # ----------------------------------------------------------------------- training the model
 
-def train_reversal(model, rng, steps, device, held_out, batch_size=64, lr=1e-3, warmup=100, desc="reversal"):
-    """Adam on the cross-entropy of next-token predictions (padding ignored), with the paper's
-    learning-rate warm-up (linear over ``warmup`` steps); fresh random strings every step."""
+def train_reversal(model, rng, steps, device, held_out, batch_size=64, lr=3e-3, warmup=200, desc="reversal"):
+    """Adam on the cross-entropy of next-token predictions (padding ignored); fresh random strings
+    every step. The learning rate warms up linearly over ``warmup`` steps (as in the paper: large
+    early steps through a freshly initialised post-norm stack diverge), then decays linearly to 0
+    (the last, small steps polish the per-token accuracy that exact-sequence accuracy needs)."""
     opt = optim.Adam(model.parameters(), lr=lr, betas=(0.9, 0.98))
-    sched = optim.lr_scheduler.LambdaLR(opt, lambda step: min(1.0, (step + 1) / warmup))
+    sched = optim.lr_scheduler.LambdaLR(
+        opt, lambda step: min((step + 1) / warmup, max(0.0, (steps - step) / (steps - warmup))))
     losses = []
     bar = progress_bar(range(steps), desc=desc)
     for step in bar:
@@ -335,7 +338,7 @@ def plot_attention(maps, src, tgt_in, path, title):
 
 # ---------------------------------------------------------------------- part: the reversal
 
-REVERSAL_STEPS = 1500
+REVERSAL_STEPS = 2000
 
 
 def run_reversal(run):
@@ -418,8 +421,8 @@ PARTS = {"attention": run_attention, "reversal": run_reversal, "cost": run_cost}
 def tiny_model_check():
     """Gradcheck the whole encoder-decoder (every parameter, float64) on a tiny batch."""
     mg.manual_seed(0)
-    model = ReversalTransformer(d_model=8, nhead=2, num_layers=1, dim_feedforward=8, max_len=8).double()
-    src, tgt_in, tgt_out = make_batch([np.array([3, 1, 4]), np.array([1, 5])])
+    model = ReversalTransformer(d_model=4, nhead=2, num_layers=1, dim_feedforward=4, max_len=4).double()
+    src, tgt_in, tgt_out = make_batch([np.array([3, 1]), np.array([5])])
     loss = lambda *params: F.cross_entropy(model(src, tgt_in).reshape(-1, VOCAB), tgt_out.reshape(-1),
                                            ignore_index=PAD)
     return mg.autograd.gradcheck(loss, tuple(model.parameters()), return_error=True)
