@@ -9,7 +9,7 @@ from ..ops import (elu, gelu, leaky_relu, log_softmax, pad, relu, sigmoid, softm
                    softplus, tanh)
 
 # ==== activations, normalization, dropout, embedding, losses (nn issue) ======================
-from .functional_layers import (batch_norm, dropout, embedding, group_norm, layer_norm,  # noqa: F401,E402
+from .functional_layers import (batch_norm, bilinear, dropout, embedding, group_norm, layer_norm,  # noqa: F401,E402
                                 linear, normalize, one_hot)
 from .functional_losses import (binary_cross_entropy, binary_cross_entropy_with_logits,  # noqa: F401,E402
                                 cross_entropy, huber_loss, kl_div, l1_loss, mse_loss, nll_loss,
@@ -25,3 +25,5 @@ from .functional_resample import interpolate  # noqa: E402,F401
 
 # ==== recurrent cells and attention (rnn/attention kernels issue) ===========================
 # (rnn/attention kernels issue adds its imports here)
+from ..kernels.attention import scaled_dot_product_attention  # noqa: F401,E402
+from .functional_attention import multi_head_attention_forward  # noqa: F401,E402

@@ -136,3 +136,20 @@ def test_repr_matches_pytorch():
                                  torch.nn.GroupNorm(1, 3))
     assert repr(ours) == repr(theirs)
     assert list(ours.state_dict()) == list(theirs.state_dict())
+
+
+def test_bilinear():
+    ours, theirs = nn.Bilinear(3, 4, 2).double(), torch.nn.Bilinear(3, 4, 2).double()
+    _copy_weights(ours, theirs)
+    assert repr(ours) == repr(theirs)
+    x1, x2 = rng.standard_normal((5, 3)), rng.standard_normal((5, 4))
+    a1, a2 = mg.tensor(x1, requires_grad=True), mg.tensor(x2, requires_grad=True)
+    b1, b2 = torch.tensor(x1, requires_grad=True), torch.tensor(x2, requires_grad=True)
+    yo, yt = ours(a1, a2), theirs(b1, b2)
+    np.testing.assert_allclose(yo.detach().numpy(), yt.detach().numpy(), rtol=1e-10)
+    yo.sum().backward(), yt.sum().backward()
+    for a, b in [(a1, b1), (a2, b2), (ours.weight, theirs.weight), (ours.bias, theirs.bias)]:
+        np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-10, atol=1e-12)
+    bound = 1 / np.sqrt(300)
+    w = nn.Bilinear(300, 2, 40).weight.detach().numpy()
+    assert np.abs(w).max() <= bound * (1 + 1e-6) and np.abs(w).max() > 0.99 * bound
