@@ -1,0 +1,173 @@
+"""Small helpers more than one lesson needs: the digits split, moving arrays onto a device,
+and scoring a classifier. Kept here once, never copied into a lesson."""
+from __future__ import annotations
+
+import numpy as np
+
+import minigrad as mg
+
+DIGITS_TEST_SIZE = 360      # 20% of the 1,797 digits, a fixed split so every run scores the same images
+
+
+def digits_split(split_seed=0):
+    """scikit-learn's 1,797 8x8 digits as float32 in [0, 1], split once into train and test.
+
+    Returns ``(x_train, y_train, x_test, y_test)`` as NumPy arrays, x of shape (n, 64). The split
+    is fixed by ``split_seed`` (not by the lesson's ``--seed``): seeds change the training, not
+    which images are held out.
+    """
+    from sklearn.datasets import load_digits
+    x, y = load_digits(return_X_y=True)
+    x = np.asarray(x, dtype=np.float32).reshape(len(x), -1)
+    x = x / 16.0 if x.max() > 1.0 else x
+    y = np.asarray(y, dtype=np.int64)
+    order = np.random.default_rng(split_seed).permutation(len(x))
+    test, train = order[:DIGITS_TEST_SIZE], order[DIGITS_TEST_SIZE:]
+    return x[train], y[train], x[test], y[test]
+
+
+def as_tensors(*arrays, device="cpu"):
+    """NumPy arrays -> minigrad tensors on ``device`` (float arrays keep their dtype)."""
+    return tuple(mg.tensor(a, device=device) for a in arrays)
+
+
+def predict_classes(model, x, batch_size=512):
+    """argmax of the model's logits over ``x`` (a Tensor), in eval mode without grad; NumPy int64."""
+    was_training = model.training
+    model.eval()
+    out = []
+    with mg.no_grad():
+        for i in range(0, x.shape[0], batch_size):
+            out.append(model(x[i:i + batch_size]).argmax(dim=1).numpy())
+    model.train(was_training)
+    return np.concatenate(out)
+
+
+def classification_accuracy(model, x, y, batch_size=512):
+    """Fraction of ``x`` (Tensor) the model classifies as ``y`` (Tensor or array)."""
+    y = y.numpy() if hasattr(y, "numpy") else np.asarray(y)
+    return float((predict_classes(model, x, batch_size) == y).mean())
+
+
+def parameters_check(loss_fn, model):
+    """Gradcheck ``loss_fn()`` (a scalar built from ``model``) w.r.t. every parameter of the
+    model at once, in float64; returns the worst relative error (raises on a mismatch)."""
+    model.double()
+    params = [p for p in model.parameters() if p.requires_grad]
+    return mg.autograd.gradcheck(lambda *ps: loss_fn(), tuple(params), return_error=True)
+
+
+def pyplot():
+    """matplotlib's pyplot on the file-only Agg backend."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    return plt
+
+
+def save_figure(fig, run, filename):
+    """Save a lesson's figure as PNG in its output folder, close it, and say where it went."""
+    path = run.path(filename)
+    fig.savefig(path, dpi=100, bbox_inches="tight")
+    pyplot().close(fig)
+    print(f"   wrote {path}")
+    return path
+
+
+# ---- the digits judge: a classifier trained once, used to score generated digits (gan, vae) ----
+
+JUDGE_EPOCHS = 30
+_JUDGES = {}                # device -> (model, test accuracy): trained once per process
+
+
+class _own_seed:
+    """``with _own_seed(s, device):`` seeds minigrad with ``s`` and restores the generator's
+    state afterwards, so training the judge does not change the caller's random numbers."""
+
+    def __init__(self, seed, device):
+        from minigrad import backend
+        self.seed, self.generator = seed, backend.default_generator(device)
+
+    def __enter__(self):
+        self.state = self.generator.get_state()
+        self.generator.manual_seed(self.seed)
+
+    def __exit__(self, *exc):
+        self.generator.set_state(self.state)
+
+
+def _judge_model():
+    """64 -> 128 -> 10 with ReLU: small, quick, and >= 97% on the held-out digits."""
+    from minigrad import nn
+    return nn.Sequential(nn.Flatten(), nn.Linear(64, 128), nn.ReLU(), nn.Linear(128, 10))
+
+
+def digits_classifier(device="cpu", out=None):
+    """A digits classifier trained separately from any generator, to judge generated images.
+
+    Input: images in [0, 1] of shape (n, 64), (n, 8, 8) or (n, 1, 8, 8). Returns
+    ``(model, test_accuracy)``, the model in eval mode. It is trained with a fixed seed (0) on
+    the fixed train split, so every lesson and every ``--seed`` is judged by the same classifier;
+    trained once per process and device (then served from memory). With ``out`` (a folder) it is
+    also saved there as ``digits_classifier.npz`` with ``minigrad.save``, and a file already
+    there is loaded instead of training again.
+    """
+    import os
+    if device in _JUDGES:
+        return _JUDGES[device]
+    x_train, y_train, x_test, y_test = digits_split()
+    with _own_seed(0, device):          # the lesson's own random stream is left untouched
+        model = _judge_model().to(device)
+    path = os.path.join(out, "digits_classifier.npz") if out else None
+    if path and os.path.exists(path):
+        model.load_state_dict(mg.load(path, map_location=device))
+    else:
+        with _own_seed(0, device):
+            _train_judge(model, x_train, y_train, device)
+        if path:
+            os.makedirs(out, exist_ok=True)
+            mg.save(model.state_dict(), path)
+    model.eval()
+    xt, yt = as_tensors(x_test, y_test, device=device)
+    accuracy = classification_accuracy(model, xt, yt)
+    if accuracy < 0.97:
+        raise RuntimeError(f"digits_classifier: test accuracy {accuracy:.3f} < 0.97; "
+                           f"it cannot judge generated digits (delete {path} if it is stale)")
+    _JUDGES[device] = (model, accuracy)
+    return model, accuracy
+
+
+def _train_judge(model, x_train, y_train, device, batch_size=32, lr=1e-3):
+    """Plain minibatch Adam on cross-entropy, reshuffled every epoch."""
+    from minigrad import nn, optim
+    order_rng = np.random.default_rng(0)
+    x, y = as_tensors(x_train, y_train, device=device)
+    opt = optim.Adam(model.parameters(), lr=lr)
+    loss_fn = nn.CrossEntropyLoss()
+    model.train()
+    for _ in range(JUDGE_EPOCHS):
+        order = order_rng.permutation(len(x_train))
+        for i in range(0, len(order), batch_size):
+            idx = mg.tensor(order[i:i + batch_size], device=device)
+            loss = loss_fn(model(x[idx]), y[idx])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+
+
+def judge(images, device="cpu"):
+    """The judge's class for each image (a Tensor or array in [0, 1]); NumPy int64 of shape (n,)."""
+    model, _ = digits_classifier(device)
+    x = images if isinstance(images, mg.Tensor) else mg.tensor(np.asarray(images, np.float32), device=device)
+    return predict_classes(model, x.reshape(x.shape[0], 64))
+
+
+def requested_class_accuracy(images, labels, device="cpu"):
+    """Fraction of generated ``images`` the judge recognises as the class ``labels`` asked for."""
+    labels = labels.numpy() if isinstance(labels, mg.Tensor) else np.asarray(labels)
+    return float((judge(images, device) == labels).mean())
+
+
+def class_fractions(images, device="cpu"):
+    """Fraction of ``images`` the judge puts in each of the 10 classes (NumPy, sums to 1)."""
+    return np.bincount(judge(images, device), minlength=10) / len(images)
