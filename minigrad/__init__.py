@@ -12,12 +12,15 @@ from .creation import (arange, as_tensor, bernoulli, empty, empty_like, eye, fro
                        randint, randn, randn_like, randperm, tensor, zeros, zeros_like)
 from .ops import *  # noqa: F401,F403  the functional forms: mg.exp, mg.cat, mg.where ...
 from .tensor import Tensor
+from .utils.serialization import load, save  # noqa: E402  mg.save / mg.load
 
 bool = bool_  # noqa: A001  (PyTorch's name)
 half, float, double = float16, float32, float64  # noqa: A001
 short, int, long = int16, int32, int64  # noqa: A001
 
 __version__ = "0.1.0"
+
+from . import data, nn, optim, utils  # noqa: E402,F401  (as torch.nn, torch.optim ...)
 
 
 class cuda:

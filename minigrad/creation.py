@@ -156,7 +156,10 @@ def rand_like(input, dtype=None, device=None, requires_grad=False):
 
 
 def randperm(n, generator=None, dtype=None, device=None):
-    return Tensor(_rng(device, generator).permutation(n).astype(dtype or backend.int64))
+    """A random permutation of 0..n-1."""
+    rng = _rng(device, generator)
+    perm = rng.permutation(n) if hasattr(rng, "permutation") else rng.random(n).argsort()
+    return Tensor(perm.astype(dtype or backend.int64))
 
 
 def normal(mean, std, size=None, generator=None, dtype=None, device=None, requires_grad=False):

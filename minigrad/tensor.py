@@ -606,16 +606,22 @@ _METHODS = """
 """.split()
 
 
-def _delegate(name):
+_function._Tensor = Tensor
+
+from . import ops as _ops  # noqa: E402  (ops import Tensor from here)
+
+
+def _delegate(fn):
     def method(self, *args, **kwargs):
-        return getattr(_ops, name)(self, *args, **kwargs)
-    method.__name__ = name
-    method.__qualname__ = f"Tensor.{name}"
+        return fn(self, *args, **kwargs)
+    method.__name__ = fn.__name__
+    method.__qualname__ = f"Tensor.{fn.__name__}"
+    method.__doc__ = fn.__doc__
     return method
 
 
 for _name in _METHODS:
-    setattr(Tensor, _name, _delegate(_name))
+    setattr(Tensor, _name, _delegate(getattr(_ops, _name)))
 
 
 def _view_as(self, other):
@@ -624,9 +630,5 @@ def _view_as(self, other):
 
 Tensor.view_as = _view_as
 Tensor.reshape_as = _view_as
-Tensor.softmax = lambda self, dim: _ops.softmax(self, dim)
-Tensor.log_softmax = lambda self, dim: _ops.log_softmax(self, dim)
-
-_function._Tensor = Tensor
-
-from . import ops as _ops  # noqa: E402  (ops import Tensor from here)
+Tensor.softmax = _delegate(_ops.softmax)
+Tensor.log_softmax = _delegate(_ops.log_softmax)

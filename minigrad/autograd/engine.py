@@ -14,9 +14,9 @@ from .function import _freed_message
 def _collect(roots):
     """Every node reachable from ``roots`` and how many edges point at it."""
     deps = {}
-    stack = [r for r in roots if r is not None]
+    stack = list(dict.fromkeys(r for r in roots if r is not None))   # unique, in order
     for r in stack:
-        deps.setdefault(r, 0)
+        deps[r] = 0
     seen = set(stack)
     while stack:
         node = stack.pop()

@@ -27,6 +27,9 @@ dims ...) pass through to ``forward`` unchanged and get ``None`` as their gradie
 """
 from __future__ import annotations
 
+import numpy as np
+
+from ..backend import array_module
 from . import grad_mode
 
 _Tensor = None  # set by minigrad.tensor to break the import cycle
@@ -45,15 +48,15 @@ class Function:
 
     is_view = False   # True for ops whose output is a view of their input (reshape, permute ...)
 
-    def __init__(self):
-        self.inputs = ()             # the Tensor arguments (None for non-tensors)
-        self.needs_input_grad = ()   # per argument: does it want a gradient?
-        self._to_save = ()
-        self._saved = ()
-        self._non_diff = ()
-        self._out_meta = ()          # per output: (shape, dtype, array type), to fill missing grads
-        self._hooks = None           # output_nr -> [hook]; hooks of non-leaf tensors
-        self._freed = False
+    # Per-node fields; class-level defaults so that creating a node costs one allocation.
+    inputs = ()                # the Tensor arguments (None for non-tensors)
+    needs_input_grad = ()      # per argument: does it want a gradient?
+    _to_save = ()
+    _saved = ()
+    _non_diff = ()
+    _out_meta = ()             # per output: (shape, dtype, array type), to fill missing grads
+    _hooks = None              # output_nr -> [hook]; hooks of non-leaf tensors
+    _freed = False
 
     # -- what forward may call on ctx --------------------------------------------------------
     def save_for_backward(self, *values):
@@ -98,6 +101,7 @@ class Function:
         Tensor = _Tensor
         arrays = []
         needs = []
+        any_needs = False
         data_type = None
         for a in args:
             if isinstance(a, Tensor):
@@ -107,12 +111,14 @@ class Function:
                 elif type(d) is not data_type:
                     _raise_device_mismatch(cls, args)
                 arrays.append(d)
-                needs.append(a.requires_grad)
+                rg = a.requires_grad
+                needs.append(rg)
+                any_needs = any_needs or rg
             else:
                 arrays.append(a)
                 needs.append(False)
-        record = grad_mode._enabled and any(needs)
-        ctx = cls()
+        record = any_needs and grad_mode._enabled
+        ctx = object.__new__(cls)             # the node; its other fields are class defaults
         ctx.needs_input_grad = tuple(needs)
         try:
             raw = cls.forward(ctx, *arrays, **kwargs)
@@ -120,30 +126,41 @@ class Function:
             shapes = " and ".join(str(tuple(a.shape)) for a in args if isinstance(a, Tensor))
             raise RuntimeError(f"{cls.__name__.lower()}: {e} (input shapes {shapes})") from e
 
-        multi = isinstance(raw, tuple)
-        outs = raw if multi else (raw,)
-        xp_asarray = None
-        results = []
-        for i, o in enumerate(outs):
-            raw_o = o
-            if type(o).__name__ != "ndarray":          # NumPy returns scalars for 0-d results
-                if xp_asarray is None:
-                    from ..backend import array_module
-                    xp_asarray = array_module(o).asarray
-                o = xp_asarray(o)
-            diff = record and not any(raw_o is n for n in ctx._non_diff) and o.dtype.kind in "fc"
-            results.append(Tensor._make(o, diff, ctx if diff else None, i))
+        if type(raw) is tuple:
+            outs = raw
+            results = [_wrap(o, i, ctx, record) for i, o in enumerate(raw)]
+        else:
+            outs = (raw,)
+            results = [_wrap(raw, 0, ctx, record)]
 
         if cls.is_view:              # a view shares its base's version counter
             base = next(a for a in args if isinstance(a, Tensor))
             for r in results:
                 r._version = base._version
         if record:
-            ctx.inputs = tuple(a if isinstance(a, Tensor) else None for a in args)
+            ctx.inputs = tuple([a if isinstance(a, Tensor) else None for a in args])
             ctx._out_meta = tuple((r.data.shape, r.data.dtype, type(r.data)) for r in results)
-            ctx._saved = _resolve_saved(ctx, ctx._to_save, args, outs, results)
-        ctx._to_save = ()
-        return tuple(results) if multi else results[0]
+            if ctx._to_save:
+                ctx._saved = _resolve_saved(ctx, ctx._to_save, args, outs, results)
+                ctx._to_save = ()
+        elif ctx._to_save:
+            ctx._to_save = ()
+        return results[0] if type(raw) is not tuple else tuple(results)
+
+
+_ARRAY_TYPES = {np.ndarray}      # cupy.ndarray joins on first sight
+
+
+def _wrap(o, i, ctx, record):
+    """An op's raw output as a Tensor (0-d NumPy scalars become 0-d arrays)."""
+    raw = o
+    if type(o) not in _ARRAY_TYPES:
+        if type(o).__name__ == "ndarray" and hasattr(o, "__cuda_array_interface__"):
+            _ARRAY_TYPES.add(type(o))
+        else:
+            o = array_module(o).asarray(o)
+    diff = record and o.dtype.kind in "fc" and not (ctx._non_diff and any(raw is n for n in ctx._non_diff))
+    return _Tensor._make(o, diff, ctx if diff else None, i)
 
 
 def _resolve_saved(ctx, values, args, raw_outs, results):

@@ -9,11 +9,18 @@ from ..ops import (elu, gelu, leaky_relu, log_softmax, pad, relu, sigmoid, softm
                    softplus, tanh)
 
 # ==== activations, normalization, dropout, embedding, losses (nn issue) ======================
-# (nn/optim issue adds its functions here)
+from .functional_layers import (batch_norm, bilinear, dropout, embedding, group_norm, layer_norm,  # noqa: F401,E402
+                                linear, normalize, one_hot)
+from .functional_losses import (binary_cross_entropy, binary_cross_entropy_with_logits,  # noqa: F401,E402
+                                cross_entropy, huber_loss, kl_div, l1_loss, mse_loss, nll_loss,
+                                smooth_l1_loss)
 
 
 # ==== convolution, pooling, resampling (conv kernels issue) =================================
-# (conv/pool kernels issue adds its imports here)
+from .functional_conv import conv1d, conv2d, conv_transpose2d  # noqa: E402,F401
+from .functional_pool import (adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool2d,  # noqa: E402,F401
+                              max_pool2d)
+from .functional_resample import interpolate  # noqa: E402,F401
 
 
 # ==== recurrent cells and attention (rnn/attention kernels issue) ===========================

@@ -143,6 +143,8 @@ class MatMul(Function):
     def backward(ctx, g):
         a, b = ctx.saved_tensors
         na, nb = ctx.needs_input_grad
+        if a.ndim == 1 and b.ndim == 1:                 # dot product: g is a scalar
+            return (g * b if na else None), (g * a if nb else None)
         # lift 1-D operands to matrices so one formula covers every case
         a2 = a.unsqueeze(0) if a.ndim == 1 else a
         b2 = b.unsqueeze(-1) if b.ndim == 1 else b

@@ -68,7 +68,8 @@ class IndexScatter(Function):
 
 def _along_dim_linear(xp, shape, dim, index):
     """Flat positions in an array of ``shape`` of the elements picked by ``index`` along ``dim``."""
-    coords = list(xp.indices(index.shape, sparse=True))
+    nd = index.ndim
+    coords = [xp.arange(n).reshape((1,) * d + (n,) + (1,) * (nd - d - 1)) for d, n in enumerate(index.shape)]
     coords[dim] = index
     return xp.ravel_multi_index(tuple(xp.broadcast_arrays(*coords)), shape)
 
@@ -162,14 +163,14 @@ class Triangle(Function):
 
 # ----------------------------------------------------------------------------- functional forms
 
+from ..tensor import Tensor as _Tensor  # noqa: E402  (tensor.py imports ops at its end)
+
+
 def _unwrap_key(key):
     """Tensors inside an index become arrays; lists of ints become integer arrays."""
-    from ..tensor import Tensor
     if isinstance(key, tuple):
-        return tuple(_unwrap_key(k) for k in key)
-    if isinstance(key, Tensor):
-        return key.data
-    return key
+        return tuple([k.data if isinstance(k, _Tensor) else k for k in key])
+    return key.data if isinstance(key, _Tensor) else key
 
 
 def getitem(input, key):

@@ -44,7 +44,7 @@ class Sum(Function):
         ctx.shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
         if x.dtype.kind == "b":
             x = x.astype("int64")
-        return x.sum(axis=dims, keepdims=keepdim)
+        return x.sum(axis=None if len(dims) == x.ndim else dims, keepdims=keepdim)
 
     @staticmethod
     def backward(ctx, g):

@@ -293,13 +293,14 @@ class GELU(Function):
 
 
 class Softplus(Function):
-    """log(1 + exp(beta x)) / beta, linear above ``threshold``;  d/dx = sigmoid(beta x)"""
+    """log(1 + exp(beta x)) / beta, and x where beta x > ``threshold``;
+    d/dx = sigmoid(beta x), and 1 where beta x > threshold (the derivative of what forward returns)"""
 
     @staticmethod
     def forward(ctx, x, beta, threshold):
         xp = xp_of(x)
         z = x * beta
-        ctx.beta = beta
+        ctx.beta, ctx.threshold = beta, threshold
         ctx.save_for_backward(x)
         soft = (xp.log1p(xp.exp(-xp.abs(z))) + xp.maximum(z, 0)) / beta
         return xp.where(z > threshold, x, soft).astype(x.dtype, copy=False)
@@ -307,7 +308,8 @@ class Softplus(Function):
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        return g * (x * ctx.beta).sigmoid(), None, None
+        z = x * ctx.beta
+        return g * where(z > ctx.threshold, 1.0, z.sigmoid()), None, None
 
 
 class Clamp(Function):

@@ -20,6 +20,8 @@ import sys
 import time
 from dataclasses import dataclass, field
 
+from .log import write_metrics
+
 
 class LessonError(Exception):
     """A user error in running a lesson: printed as one line, exit status 2, no traceback."""
@@ -69,15 +71,6 @@ def make_parser(name: str, parts, extra=None) -> argparse.ArgumentParser:
     if extra is not None:
         extra(p)
     return p
-
-
-def write_metrics(path: str, metrics: dict) -> None:
-    """Write a flat JSON object of headline numbers (atomically)."""
-    tmp = path + ".tmp"
-    with open(tmp, "w") as f:
-        json.dump(metrics, f, indent=2, sort_keys=True)
-        f.write("\n")
-    os.replace(tmp, path)
 
 
 def lesson_main(name: str, parts: dict, argv=None, extra=None) -> int:

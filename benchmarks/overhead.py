@@ -1,0 +1,69 @@
+"""Per-op overhead: microseconds per op on small tensors, forward and forward+backward,
+for add, mul, matmul 64x64, sum and getitem; against PyTorch in the same process when it is
+installed. Small tensors make the time almost all bookkeeping (graph, wrapping, dispatch).
+
+    python -m benchmarks.overhead
+"""
+from __future__ import annotations
+
+import numpy as np
+
+import minigrad as mg
+from benchmarks._timing import auto_number, compare, load_note, markdown_table, torch_or_none
+
+
+def _cases(lib, small, big):
+    a, b = small
+    m = big
+    return {
+        "add": lambda: a + b,
+        "mul": lambda: a * b,
+        "matmul 64x64": lambda: m @ m,
+        "sum": lambda: a.sum(),
+        "getitem": lambda: a[1:3],
+    }
+
+
+def _fwd_bwd(fn):
+    def run():
+        y = fn()
+        (y if y.ndim == 0 else y.sum()).backward()
+    return run
+
+
+def main(argv=None):
+    torch = torch_or_none()
+    rng = np.random.default_rng(0)
+    arrays = [rng.standard_normal((8, 8)).astype(np.float32) for _ in range(2)]
+    big = rng.standard_normal((64, 64)).astype(np.float32)
+    libs = {"minigrad": _cases("minigrad", [mg.tensor(x, requires_grad=True) for x in arrays],
+                               mg.tensor(big, requires_grad=True))}
+    if torch is not None:
+        torch.set_num_threads(1)
+        libs["torch"] = _cases("torch", [torch.tensor(x, requires_grad=True) for x in arrays],
+                               torch.tensor(big, requires_grad=True))
+    rows = []
+    for case in libs["minigrad"]:
+        row = [case]
+        for mode, wrap in (("forward", lambda f: f), ("forward+backward", _fwd_bwd)):
+            fns = {lib: wrap(cases[case]) for lib, cases in libs.items()}
+            number = auto_number(fns["minigrad"], 10.0)
+            res = compare(fns, repeats=15, number=number)
+            us = {lib: r.median_ms * 1e3 for lib, r in res.items()}
+            row.append(f"{us['minigrad']:.1f}")
+            if torch is not None:
+                row += [f"{us['torch']:.1f}", f"{us['minigrad'] / us['torch']:.2f}x"]
+        rows.append(row)
+    header = ["op", "minigrad fwd µs"]
+    if torch is not None:
+        header += ["torch fwd µs", "ratio"]
+    header += ["minigrad fwd+bwd µs"]
+    if torch is not None:
+        header += ["torch fwd+bwd µs", "ratio"]
+    print(markdown_table(header, rows))
+    print(f"\n({load_note()}; torch {'%s, 1 thread' % torch.__version__ if torch else 'not installed'})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,174 @@
+"""2-D convolution as im2col + matrix product, and its two adjoints, as differentiable Functions.
+
+Three linear maps, each the adjoint of another, make up convolution and all its derivatives:
+
+    Conv2d(x, w)              y[n]  = w @ im2col(x[n])                  (per group)
+    ConvTranspose2d(y, w)     x[n]  = col2im(w^T @ y[n])                the adjoint in x
+    ConvWeightGrad(x, gy)     gw    = sum_n gy[n] @ im2col(x[n])^T      the adjoint in w
+
+Each one's backward is made of the other two, so gradients of gradients (gradgradcheck,
+WGAN-GP's gradient penalty) come for free. The data movement (im2col/col2im) has three
+variants in ``kernels/im2col.py``; the products go to BLAS (NumPy) or cuBLAS (CuPy).
+
+The batch is processed in chunks so that the column matrix stays around ``CHUNK_BYTES``
+(big enough for the BLAS to be efficient, small enough to stay in cache-friendly sizes).
+
+``geom = (kh, kw, sh, sw, ph, pw, dh, dw, groups, ph_end, pw_end)`` -- kernel size, stride,
+top/left padding, dilation, groups, bottom/right padding -- always of the *forward*
+convolution (the one mapping x to y). The bottom/right padding may differ from the top/left
+one ('same' with an even kernel pads more at the end; conv_transpose2d's output_padding is a
+smaller, possibly negative, end padding of the convolution it is the adjoint of).
+"""
+from __future__ import annotations
+
+from ..autograd.function import Function
+from ..backend import array_module
+from . import UnsupportedConfig, variant_for
+from .im2col import COL2IM, IM2COL
+
+CHUNK_BYTES = 8 << 20
+
+
+def _check_variant(op, variant, dtype):
+    if variant != "reference" and dtype.name not in ("float32", "float64"):
+        raise UnsupportedConfig(f"{op}: the {variant!r} kernel variant supports float32 and float64, "
+                                f"not {dtype.name}; use minigrad.kernels.use('reference')")
+
+
+def _chunks(N, bytes_per_sample):
+    nb = max(1, min(N, CHUNK_BYTES // max(1, bytes_per_sample)))
+    return nb, [(n0, min(N, n0 + nb)) for n0 in range(0, N, nb)]
+
+
+def conv2d_raw(x, w, geom, OH, OW, variant):
+    """y = conv(x, w) on arrays: y[n, g] = w[g] @ im2col(x[n])[g]."""
+    kh, kw, groups = geom[0], geom[1], geom[8]
+    xp = array_module(x)
+    x = xp.ascontiguousarray(x)
+    N, C = x.shape[:2]
+    O = w.shape[0]
+    R, L = C * kh * kw, OH * OW
+    wmat = w.reshape(groups, O // groups, R // groups)
+    y = xp.empty((N, O, OH, OW), dtype=x.dtype)
+    nb, chunks = _chunks(N, R * L * x.itemsize)
+    buf = xp.empty((nb, R, L), dtype=x.dtype)
+    for n0, n1 in chunks:
+        cols = IM2COL[variant](x[n0:n1], geom[:8], OH, OW, buf[:n1 - n0])
+        xp.matmul(wmat, cols.reshape(n1 - n0, groups, R // groups, L),
+                  out=y[n0:n1].reshape(n1 - n0, groups, O // groups, L))
+    return y
+
+
+def conv_transpose2d_raw(y, w, geom, H, W, variant):
+    """x = conv(., w)^T (y) on arrays: x[n] = col2im(w^T @ y[n]), x of spatial size (H, W)."""
+    kh, kw, groups = geom[0], geom[1], geom[8]
+    xp = array_module(y)
+    y = xp.ascontiguousarray(y)
+    N, O, OH, OW = y.shape
+    C = w.shape[1] * groups
+    R, L = C * kh * kw, OH * OW
+    wT = w.reshape(groups, O // groups, R // groups).transpose(0, 2, 1)
+    x = xp.empty((N, C, H, W), dtype=y.dtype)
+    nb, chunks = _chunks(N, R * L * y.itemsize)
+    buf = xp.empty((nb, groups, R // groups, L), dtype=y.dtype)
+    for n0, n1 in chunks:
+        cols = xp.matmul(wT, y[n0:n1].reshape(n1 - n0, groups, O // groups, L), out=buf[:n1 - n0])
+        COL2IM[variant](cols.reshape(n1 - n0, R, L), geom[:8], OH, OW, x[n0:n1])
+    return x
+
+
+def conv_weight_grad_raw(x, gy, geom, w_shape, variant):
+    """gw = sum_n gy[n] @ im2col(x[n])^T on arrays (per group)."""
+    kh, kw, groups = geom[0], geom[1], geom[8]
+    xp = array_module(x)
+    x = xp.ascontiguousarray(x)
+    gy = xp.ascontiguousarray(gy)
+    N, C = x.shape[:2]
+    _, O, OH, OW = gy.shape
+    R, L = C * kh * kw, OH * OW
+    gw = xp.zeros((groups, O // groups, R // groups), dtype=x.dtype)
+    nb, chunks = _chunks(N, R * L * x.itemsize)
+    buf = xp.empty((nb, R, L), dtype=x.dtype)
+    for n0, n1 in chunks:
+        cols = IM2COL[variant](x[n0:n1], geom[:8], OH, OW, buf[:n1 - n0])
+        cols = cols.reshape(n1 - n0, groups, R // groups, L)
+        gyc = gy[n0:n1].reshape(n1 - n0, groups, O // groups, L)
+        gw += xp.matmul(gyc, cols.transpose(0, 1, 3, 2)).sum(axis=0)
+    return gw.reshape(w_shape)
+
+
+# ----------------------------------------------------------------------------- the Functions
+
+class Conv2d(Function):
+    """y = x * w + b;  dx = conv_transpose2d(dy, w), dw = ConvWeightGrad(x, dy), db = sum(dy)"""
+
+    @staticmethod
+    def forward(ctx, x, w, b, geom):
+        variant = variant_for(x)
+        _check_variant("conv2d", variant, x.dtype)
+        ctx.geom, ctx.hw = geom, x.shape[2:]
+        y = conv2d_raw(x, w, geom, *out_hw(x.shape[2:], geom), variant)
+        if b is not None:
+            y += b.reshape(1, -1, 1, 1)
+        ctx.save_for_backward(x, w)
+        return y
+
+    @staticmethod
+    def backward(ctx, gy):
+        x, w = ctx.saved_tensors
+        need_x, need_w, need_b = ctx.needs_input_grad[:3]
+        gx = ConvTranspose2d.apply(gy, w, None, ctx.geom, ctx.hw) if need_x else None
+        gw = ConvWeightGrad.apply(x, gy, ctx.geom, tuple(w.shape)) if need_w else None
+        gb = gy.sum((0, 2, 3)) if need_b else None
+        return gx, gw, gb, None
+
+
+class ConvTranspose2d(Function):
+    """x = conv(., w)^T (y) + b;  dy = conv2d(dx, w), dw = ConvWeightGrad(dx, y), db = sum(dx)"""
+
+    @staticmethod
+    def forward(ctx, y, w, b, geom, hw):
+        variant = variant_for(y)
+        _check_variant("conv_transpose2d", variant, y.dtype)
+        ctx.geom = geom
+        x = conv_transpose2d_raw(y, w, geom, hw[0], hw[1], variant)
+        if b is not None:
+            x += b.reshape(1, -1, 1, 1)
+        ctx.save_for_backward(y, w)
+        return x
+
+    @staticmethod
+    def backward(ctx, gx):
+        y, w = ctx.saved_tensors
+        need_y, need_w, need_b = ctx.needs_input_grad[:3]
+        gy = Conv2d.apply(gx, w, None, ctx.geom) if need_y else None
+        gw = ConvWeightGrad.apply(gx, y, ctx.geom, tuple(w.shape)) if need_w else None
+        gb = gx.sum((0, 2, 3)) if need_b else None
+        return gy, gw, gb, None, None
+
+
+class ConvWeightGrad(Function):
+    """gw = sum_n gy[n] (x) im2col(x[n]);  dx = conv_transpose2d(gy, G), dgy = conv2d(x, G)"""
+
+    @staticmethod
+    def forward(ctx, x, gy, geom, w_shape):
+        variant = variant_for(x)
+        _check_variant("conv2d (weight gradient)", variant, x.dtype)
+        ctx.geom, ctx.hw = geom, x.shape[2:]
+        ctx.save_for_backward(x, gy)
+        return conv_weight_grad_raw(x, gy, geom, w_shape, variant)
+
+    @staticmethod
+    def backward(ctx, G):
+        x, gy = ctx.saved_tensors
+        need_x, need_gy = ctx.needs_input_grad[:2]
+        dx = ConvTranspose2d.apply(gy, G, None, ctx.geom, ctx.hw) if need_x else None
+        dgy = Conv2d.apply(x, G, None, ctx.geom) if need_gy else None
+        return dx, dgy, None, None
+
+
+def out_hw(hw, geom):
+    """Output size of the forward convolution on an input of spatial size ``hw``."""
+    kh, kw, sh, sw, ph, pw, dh, dw, _, ph_end, pw_end = geom
+    return ((hw[0] + ph + ph_end - dh * (kh - 1) - 1) // sh + 1,
+            (hw[1] + pw + pw_end - dw * (kw - 1) - 1) // sw + 1)

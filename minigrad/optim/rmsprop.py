@@ -1,0 +1,56 @@
+"""RMSprop (PyTorch's update, optional momentum and centering).
+
+    g  = -grad if maximize else grad
+    g  = g + weight_decay * p
+    s  = alpha * s + (1 - alpha) * g**2
+    centered:  a = a + (1 - alpha) * (g - a);  avg = sqrt(s - a**2) + eps
+    otherwise: avg = sqrt(s) + eps
+    momentum > 0:  b = momentum * b + g / avg;  p = p - lr * b
+    otherwise:     p = p - lr * g / avg
+"""
+from .. import backend
+from .optimizer import Optimizer
+
+
+class RMSprop(Optimizer):
+    def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,
+                 centered=False, *, maximize=False):
+        for name, value in (("lr", lr), ("eps", eps), ("momentum", momentum),
+                            ("weight_decay", weight_decay), ("alpha", alpha)):
+            if value < 0.0:
+                raise ValueError(f"RMSprop: invalid {name} value {value}")
+        super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
+                                      momentum=momentum, centered=centered, maximize=maximize))
+
+    def _update(self, param, grad, state, group):
+        xp = backend.array_module(param)
+        alpha, eps, wd, momentum = group["alpha"], group["eps"], group["weight_decay"], group["momentum"]
+        if not state:
+            state["step"] = 0
+            state["square_avg"] = xp.zeros_like(param)
+            if momentum > 0:
+                state["momentum_buffer"] = xp.zeros_like(param)
+            if group["centered"]:
+                state["grad_avg"] = xp.zeros_like(param)
+        state["step"] += 1
+        if group["maximize"]:
+            grad = -grad
+        if wd != 0:
+            grad = grad + wd * param
+        s = state["square_avg"]
+        s *= alpha
+        s += (1 - alpha) * grad * grad
+        if group["centered"]:
+            a = state["grad_avg"]
+            a += (1 - alpha) * (grad - a)
+            avg = xp.sqrt(s - a * a)
+        else:
+            avg = xp.sqrt(s)
+        avg += eps
+        if momentum > 0:
+            buf = state["momentum_buffer"]
+            buf *= momentum
+            buf += grad / avg
+            param -= group["lr"] * buf
+        else:
+            param -= group["lr"] * grad / avg

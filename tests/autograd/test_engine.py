@@ -1,0 +1,295 @@
+"""The backward engine: order, accumulation, freeing, higher order, hooks, grad modes,
+custom Functions, safety errors, deep graphs and memory."""
+import gc
+import tracemalloc
+import weakref
+
+import numpy as np
+import pytest
+
+import minigrad as mg
+from minigrad.autograd import Function, gradcheck
+
+
+def test_gradient_accumulates_across_backward_calls_and_uses():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    (x * x).sum().backward()
+    (3 * x).sum().backward()
+    assert x.grad.tolist() == [5.0, 7.0]
+
+
+def test_diamond_graph_sums_both_paths():
+    x = mg.tensor(2.0, requires_grad=True)
+    a = x * 3
+    y = a * a + a.exp()           # a is used twice
+    y.backward()
+    assert np.isclose(x.grad.item(), 3 * (2 * 6 + np.exp(6)))
+
+
+def test_backward_on_non_scalar_needs_a_gradient():
+    x = mg.ones(2, 3, requires_grad=True)
+    with pytest.raises(RuntimeError, match="grad can be implicitly created only for scalar outputs"):
+        (x * 2).backward()
+    (x * 2).backward(mg.ones(2, 3))
+    assert x.grad.tolist() == [[2.0] * 3] * 2
+
+
+def test_second_backward_through_freed_graph_mentions_retain_graph():
+    x = mg.tensor(1.0, requires_grad=True)
+    y = x.exp()
+    y.backward()
+    with pytest.raises(RuntimeError, match="retain_graph=True"):
+        y.backward()
+    z = x.exp()
+    z.backward(retain_graph=True)
+    z.backward()
+    assert np.isclose(x.grad.item(), 3 * np.e)
+
+
+def test_inplace_change_of_a_saved_tensor_names_the_op():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    h = x * 1.0
+    y = h.exp()                    # Exp saves its output ...
+    with mg.no_grad():
+        y.add_(1.0)                # ... which is then modified in place
+    with pytest.raises(RuntimeError, match="Exp: one of the tensors saved for backward was modified"):
+        y.sum().backward()
+
+
+def test_inplace_change_through_a_view_is_detected():
+    a = mg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    b = a * 2
+    y = b * b                      # Mul saves b
+    v = b.detach().reshape(3)      # a view of b's data sharing its version counter
+    v.mul_(0)
+    with pytest.raises(RuntimeError, match="Mul: one of the tensors saved for backward"):
+        y.sum().backward()
+
+
+def test_leaf_requiring_grad_rejects_inplace_outside_no_grad():
+    w = mg.ones(2, requires_grad=True)
+    with pytest.raises(RuntimeError, match="add_: a leaf tensor that requires grad"):
+        w.add_(1.0)
+    with mg.no_grad():
+        w.add_(1.0)
+    assert w.tolist() == [2.0, 2.0] and w._version.value == 1
+
+
+def test_devices_mixed_in_one_op_names_both(monkeypatch):
+    import minigrad.backend as backend
+
+    class FakeCupyArray(np.ndarray):
+        pass
+    x = mg.ones(2)
+    y = mg.Tensor(np.ones(2).view(FakeCupyArray))
+    monkeypatch.setattr(backend, "device_of", lambda a: backend.CUDA if isinstance(a, FakeCupyArray) else backend.CPU)
+    with pytest.raises(RuntimeError, match="add: expected all tensors on the same device, found tensors on cpu and cuda:0"):
+        x + y
+
+
+def test_hessian_vector_product_matches_finite_differences_of_the_gradient():
+    rng = np.random.default_rng(0)
+    W1 = mg.tensor(rng.standard_normal((4, 5)), requires_grad=True)
+    W2 = mg.tensor(rng.standard_normal((5, 1)), requires_grad=True)
+    X = mg.tensor(rng.standard_normal((6, 4)))
+
+    def loss(w1, w2):
+        return ((X @ w1).tanh() @ w2).sigmoid().log().mean()
+
+    v1, v2 = rng.standard_normal((4, 5)), rng.standard_normal((5, 1))
+    g1, g2 = mg.autograd.grad(loss(W1, W2), (W1, W2), create_graph=True)
+    hv = mg.autograd.grad((g1 * mg.tensor(v1)).sum() + (g2 * mg.tensor(v2)).sum(), (W1, W2))
+
+    eps = 1e-6
+
+    def grads_at(s):
+        w1 = mg.tensor(W1.data + s * v1, requires_grad=True)
+        w2 = mg.tensor(W2.data + s * v2, requires_grad=True)
+        return [g.numpy() for g in mg.autograd.grad(loss(w1, w2), (w1, w2))]
+    plus, minus = grads_at(eps), grads_at(-eps)
+    for analytic, p, m in zip(hv, plus, minus):
+        np.testing.assert_allclose(analytic.numpy(), (p - m) / (2 * eps), rtol=1e-5, atol=1e-8)
+
+
+def test_third_derivative():
+    x = mg.tensor(0.7, dtype=mg.float64, requires_grad=True)
+    (g,) = mg.autograd.grad(x.sin() * x, x, create_graph=True)
+    (gg,) = mg.autograd.grad(g, x, create_graph=True)
+    (ggg,) = mg.autograd.grad(gg, x)
+    # d^3/dx^3 x sin x = -3 sin x - x cos x
+    assert np.isclose(ggg.item(), -3 * np.sin(0.7) - 0.7 * np.cos(0.7))
+
+
+def test_grad_returns_tuple_and_does_not_touch_dot_grad():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    y = mg.tensor(3.0, requires_grad=True)
+    out = (x * y).sum()
+    gx, gy = mg.autograd.grad(out, [x, y])
+    assert gx.tolist() == [3.0, 3.0] and gy.item() == 3.0
+    assert x.grad is None and y.grad is None
+    (gx_only,) = mg.autograd.grad((x * 2).sum(), x)
+    assert gx_only.tolist() == [2.0, 2.0]
+
+
+def test_grad_of_non_leaf_and_unused_inputs():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    h = x * 2
+    y = (h * h).sum()
+    (gh,) = mg.autograd.grad(y, h, retain_graph=True)
+    assert gh.tolist() == [4.0, 8.0]
+    z = mg.tensor(1.0, requires_grad=True)
+    with pytest.raises(RuntimeError, match="allow_unused=True"):
+        mg.autograd.grad(y, [x, z], retain_graph=True)
+    gx, gz = mg.autograd.grad(y, [x, z], allow_unused=True)
+    assert gz is None and gx.tolist() == [8.0, 16.0]
+
+
+def test_hooks_on_leaf_and_non_leaf_can_replace_the_gradient():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    seen = []
+    h = x * 3
+    h.register_hook(lambda g: seen.append(g.tolist()) or g * 10)
+    handle = x.register_hook(lambda g: g + 1)
+    h.sum().backward()
+    assert seen == [[1.0, 1.0]] and x.grad.tolist() == [31.0, 31.0]
+    handle.remove()
+    x.grad = None
+    (x * 3).sum().backward()
+    assert x.grad.tolist() == [3.0, 3.0]
+
+
+def test_retain_grad_keeps_non_leaf_gradient():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    h = x * x
+    h.retain_grad()
+    h.sum().backward()
+    assert h.grad.tolist() == [1.0, 1.0] and h.retains_grad
+
+
+def test_grad_modes_as_context_managers_and_decorators():
+    x = mg.ones(2, requires_grad=True)
+    with mg.no_grad():
+        assert not (x * 2).requires_grad
+        with mg.enable_grad():
+            assert (x * 2).requires_grad
+    assert (x * 2).requires_grad
+
+    @mg.no_grad()
+    def f(t):
+        return t * 2
+    assert not f(x).requires_grad
+    with mg.set_grad_enabled(False):
+        assert not mg.is_grad_enabled()
+    assert mg.is_grad_enabled()
+
+
+def test_custom_function_with_ctx_and_needs_input_grad():
+    class Cube(Function):
+        """x^3 * k;  d/dx = 3 k x^2"""
+
+        @staticmethod
+        def forward(ctx, x, k):
+            ctx.k = k
+            ctx.save_for_backward(x)
+            return x ** 3 * k
+
+        @staticmethod
+        def backward(ctx, g):
+            (x,) = ctx.saved_tensors
+            assert ctx.needs_input_grad == (True, False)
+            return g * 3 * ctx.k * x * x, None
+
+    x = mg.tensor(np.array([0.5, -1.2, 2.0]), requires_grad=True)
+    assert gradcheck(lambda t: Cube.apply(t, 2.0), (x,))
+    y = Cube.apply(x, 2.0)
+    assert type(y.grad_fn).__name__ == "Cube"
+    (gx,) = mg.autograd.grad(y.sum(), x, create_graph=True)     # backward made of differentiable ops
+    (gxx,) = mg.autograd.grad(gx.sum(), x)
+    np.testing.assert_allclose(gxx.numpy(), 12 * x.detach().numpy())
+
+
+def test_custom_function_with_wrong_gradient_shape_is_reported():
+    class Bad(Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            return g.sum()
+
+    x = mg.ones(3, requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"Bad.backward returned a gradient of shape \(\) for an input of shape \(3,\)"):
+        Bad.apply(x).sum().backward()
+
+
+def test_chain_of_100000_ops_does_not_hit_the_recursion_limit():
+    x = mg.tensor(1.0, requires_grad=True)
+    y = x
+    for _ in range(100_000):
+        y = y * 1.0
+    y.backward()
+    assert x.grad.item() == 1.0
+
+
+def test_graph_is_freed_after_backward():
+    x = mg.randn(5, requires_grad=True)
+    y = x.exp() * 2
+    node = weakref.ref(y.grad_fn)
+    inner = weakref.ref(y.grad_fn.inputs[0].grad_fn)
+    loss = y.sum()
+    loss.backward()
+    del y, loss
+    gc.collect()
+    assert node() is None and inner() is None
+
+
+def test_memory_stays_flat_over_1000_training_iterations():
+    rng = np.random.default_rng(0)
+    W = mg.tensor(rng.standard_normal((32, 16)).astype(np.float32), requires_grad=True)
+    X = mg.tensor(rng.standard_normal((64, 32)).astype(np.float32))
+
+    def step():
+        loss = ((X @ W).relu() ** 2).mean()
+        loss.backward()
+        with mg.no_grad():
+            W.sub_(W.grad * 1e-3)
+        W.grad = None
+
+    for _ in range(50):
+        step()
+    gc.collect()
+    tracemalloc.start()
+    base = tracemalloc.get_traced_memory()[0]
+    for _ in range(1000):
+        step()
+    gc.collect()
+    grown = tracemalloc.get_traced_memory()[0] - base
+    tracemalloc.stop()
+    assert grown < 256 * 1024, f"memory grew by {grown} bytes over 1000 iterations"
+
+
+def test_detach_cuts_the_graph_and_requires_grad_rules():
+    x = mg.ones(2, requires_grad=True)
+    d = (x * 2).detach()
+    assert not d.requires_grad and d.grad_fn is None
+    with pytest.raises(RuntimeError, match="only floating point tensors can require gradients"):
+        mg.tensor([1, 2]).requires_grad_()
+    with pytest.raises(RuntimeError, match="leaf"):
+        (x * 2).requires_grad_(False)
+
+
+def test_backward_with_inputs_accumulates_only_into_those():
+    a = mg.ones(2, requires_grad=True)
+    b = mg.ones(2, requires_grad=True)
+    (a * b * 3).sum().backward(inputs=[a])
+    assert a.grad.tolist() == [3.0, 3.0] and b.grad is None
+
+
+def test_leaf_grads_never_alias_each_other():
+    a = mg.ones(2, requires_grad=True)
+    b = mg.ones(2, requires_grad=True)
+    (a + b).sum().backward()
+    with mg.no_grad():
+        a.grad.mul_(10)
+    assert b.grad.tolist() == [1.0, 1.0]

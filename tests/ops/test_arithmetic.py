@@ -1,0 +1,130 @@
+"""Binary ops with broadcasting, pow, matmul, maximum/minimum, where: values, gradcheck over
+Hypothesis shapes, gradgradcheck, dtype promotion and shape errors."""
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import minigrad as mg
+from minigrad.autograd import gradcheck, gradgradcheck, separate_ties
+from tests.strategies import broadcast_pair, make, seeds
+
+BINARY = {
+    "add": (lambda a, b: a + b, np.add),
+    "sub": (lambda a, b: a - b, np.subtract),
+    "mul": (lambda a, b: a * b, np.multiply),
+    "div": (lambda a, b: a / b, np.divide),
+    "pow": (lambda a, b: a ** b, np.power),
+    "maximum": (mg.maximum, np.maximum),
+    "minimum": (mg.minimum, np.minimum),
+}
+
+
+def _operands(name, pair, seed, device):
+    a = make(pair[0], seed, device, 0.5, 2.0) if name == "pow" else make(pair[0], seed, device)
+    b = make(pair[1], seed + 1, device)
+    if name == "div":
+        b = make(pair[1], seed + 1, device, 0.5, 2.0)
+    return a, b
+
+
+@pytest.mark.parametrize("name", sorted(BINARY))
+@given(pair=broadcast_pair(), seed=seeds)
+def test_binary_broadcast_forward_and_gradcheck(name, pair, seed, device):
+    fn, oracle = BINARY[name]
+    a, b = _operands(name, pair, seed, device)     # random floats: ties (kinks) have probability 0
+    y = fn(a, b)
+    expected = oracle(a.detach().numpy(force=True), b.detach().numpy(force=True))
+    assert y.shape == expected.shape
+    np.testing.assert_allclose(y.detach().numpy(force=True), expected, rtol=1e-12)
+    assert gradcheck(fn, (a, b))
+
+
+@pytest.mark.parametrize("name", ["add", "sub", "mul", "div", "pow"])
+@given(pair=broadcast_pair(max_dims=2), seed=seeds)
+def test_binary_gradgradcheck(name, pair, seed, device):
+    fn, _ = BINARY[name]
+    a, b = _operands(name, pair, seed, device)
+    assert gradgradcheck(fn, (a, b))
+
+
+@pytest.mark.parametrize("scalar", [2, 0.5, -1.5])
+def test_scalar_operands_both_sides(scalar):
+    x = make((2, 3), 0, low=0.5, high=2.0)
+    for fn in [lambda t: t + scalar, lambda t: scalar + t, lambda t: t - scalar, lambda t: scalar - t,
+               lambda t: t * scalar, lambda t: scalar * t, lambda t: t / scalar, lambda t: scalar / t,
+               lambda t: t ** scalar, lambda t: abs(scalar) ** t]:
+        assert gradcheck(fn, (x,))
+
+
+def test_equal_values_split_the_gradient_of_maximum():
+    a = mg.tensor([1.0, 2.0], requires_grad=True)
+    b = mg.tensor([1.0, 3.0], requires_grad=True)
+    mg.maximum(a, b).sum().backward()
+    assert a.grad.tolist() == [0.5, 0.0] and b.grad.tolist() == [0.5, 1.0]
+
+
+@given(seed=seeds, batch=st.sampled_from([(), (1,), (3,), (2, 1)]), other_batch=st.sampled_from([(), (1,), (3,)]),
+       n=st.integers(1, 4), k=st.integers(1, 4), m=st.integers(1, 4))
+def test_matmul_batched_broadcast_gradcheck(seed, batch, other_batch, n, k, m, device):
+    a = make(batch + (n, k), seed, device)
+    b = make(other_batch + (k, m), seed + 1, device)
+    y = a @ b
+    np.testing.assert_allclose(y.detach().numpy(force=True),
+                               a.detach().numpy(force=True) @ b.detach().numpy(force=True), rtol=1e-12)
+    assert gradcheck(mg.matmul, (a, b))
+    assert gradgradcheck(mg.matmul, (a, b))
+
+
+@pytest.mark.parametrize("sa,sb", [((3,), (3,)), ((3,), (3, 2)), ((2, 3), (3,)), ((4, 2, 3), (3,)), ((3,), (4, 3, 2))])
+def test_matmul_with_vectors(sa, sb):
+    a, b = make(sa, 1), make(sb, 2)
+    np.testing.assert_allclose((a @ b).detach().numpy(), a.detach().numpy() @ b.detach().numpy(), rtol=1e-12)
+    assert gradcheck(mg.matmul, (a, b))
+
+
+def test_matmul_shape_mismatch_names_op_and_shapes():
+    with pytest.raises(RuntimeError, match=r"matmul.*\(2, 3\).*\(4, 5\)"):
+        mg.ones(2, 3) @ mg.ones(4, 5)
+
+
+def test_broadcast_mismatch_names_op_and_shapes():
+    with pytest.raises(RuntimeError, match=r"add.*\(2, 3\).*\(4,\)"):
+        mg.ones(2, 3) + mg.ones(4)
+    with pytest.raises(RuntimeError, match=r"mul.*\(2, 3\).*\(2,\)"):
+        mg.ones(2, 3) * mg.ones(2)
+
+
+@given(seed=seeds, pair=broadcast_pair())
+def test_where_gradcheck(seed, pair, device):
+    a, b = make(pair[0], seed, device), make(pair[1], seed + 1, device)
+    cond = mg.tensor(np.random.default_rng(seed).random(np.broadcast_shapes(*pair)) > 0.5, device=device)
+    assert gradcheck(lambda a, b: mg.where(cond, a, b), (a, b))
+
+
+def test_dtype_promotion_follows_pytorch():
+    f32 = mg.ones(2)
+    f64 = mg.ones(2, dtype=mg.float64)
+    i64 = mg.tensor([1, 2])
+    assert (f32 * 2.5).dtype == mg.float32           # a Python float keeps float32
+    assert (f32 * 2).dtype == mg.float32
+    assert (f32 + f64).dtype == mg.float64
+    assert (f32 + i64).dtype == mg.float32           # NumPy alone would give float64
+    assert (i64 * 2.5).dtype == mg.float32           # int tensor * float -> default dtype
+    assert (i64 / i64).dtype == mg.float32           # true division of ints
+    assert (i64 + 1).dtype == mg.int64
+    assert (f32 * mg.tensor(2.0, dtype=mg.float64)).dtype == mg.float32   # 0-d doesn't widen
+
+
+def test_gradients_keep_the_input_dtype():
+    a = mg.ones(3, requires_grad=True)                           # float32
+    b = mg.tensor(2.0, dtype=mg.float64, requires_grad=True)     # 0-d float64
+    (a * b).sum().backward()
+    assert a.grad.dtype == mg.float32 and b.grad.dtype == mg.float64
+    assert b.grad.item() == 3.0
+
+
+def test_max_tie_helper_makes_values_distinct():
+    x = mg.tensor([1.0, 1.0, 1.0, 0.5])
+    separate_ties(x, min_gap=0.1)
+    assert len(set(x.tolist())) == 4

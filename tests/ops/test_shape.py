@@ -1,0 +1,110 @@
+"""Shape ops: values against NumPy, gradcheck over Hypothesis shapes, gradgradcheck, errors."""
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import minigrad as mg
+from minigrad.autograd import gradcheck, gradgradcheck
+from tests.strategies import make, seeds, shapes
+
+
+@given(shape=shapes(1, 3), seed=seeds, data=st.data())
+def test_reshape_view_flatten_squeeze_unsqueeze(shape, seed, data, device):
+    x = make(shape, seed, device)
+    n = x.numel()
+    assert gradcheck(lambda t: t.reshape(-1), (x,))
+    assert gradcheck(lambda t: t.view(n, 1), (x,))
+    assert gradcheck(lambda t: t.flatten(), (x,))
+    d = data.draw(st.integers(-x.ndim - 1, x.ndim))
+    assert x.unsqueeze(d).shape == np.expand_dims(np.empty(shape), d).shape
+    assert gradcheck(lambda t: t.unsqueeze(d).squeeze(), (x,))
+    assert gradgradcheck(lambda t: t.reshape(n) * t.reshape(n), (x,))
+
+
+@given(shape=shapes(1, 4), seed=seeds, data=st.data())
+def test_permute_transpose_and_T(shape, seed, data, device):
+    x = make(shape, seed, device)
+    perm = data.draw(st.permutations(range(x.ndim)))
+    np.testing.assert_array_equal(x.permute(*perm).detach().numpy(force=True),
+                                  x.detach().numpy(force=True).transpose(perm))
+    assert gradcheck(lambda t: t.permute(*perm), (x,))
+    assert gradcheck(lambda t: t.T, (x,))
+    if x.ndim >= 2:
+        assert gradcheck(lambda t: t.transpose(0, -1) * 1.5, (x,))
+        assert x.mT.shape == x.shape[:-2] + (x.shape[-1], x.shape[-2])
+
+
+@given(shape=shapes(0, 3), seed=seeds, data=st.data())
+def test_expand_broadcast_to_repeat(shape, seed, data, device):
+    x = make(shape, seed, device)
+    target = tuple(data.draw(st.sampled_from([s, 3])) if s == 1 else s for s in shape)
+    target = (2,) + target
+    assert x.expand(*target).shape == target
+    assert gradcheck(lambda t: t.expand(*target), (x,))
+    assert gradcheck(lambda t: mg.broadcast_to(t, target), (x,))
+    reps = tuple(data.draw(st.integers(1, 3)) for _ in range(len(shape) + 1))
+    np.testing.assert_array_equal(x.repeat(*reps).detach().numpy(force=True), np.tile(x.detach().numpy(force=True), reps))
+    assert gradcheck(lambda t: t.repeat(*reps), (x,))
+    assert gradgradcheck(lambda t: t.expand(*target) ** 2, (x,))
+
+
+@given(shape=shapes(1, 3), seed=seeds, data=st.data())
+def test_cat_stack_split_chunk_unbind(shape, seed, data, device):
+    dim = data.draw(st.integers(-len(shape), len(shape) - 1))
+    a, b = make(shape, seed, device), make(shape, seed + 1, device)
+    np.testing.assert_array_equal(mg.cat([a, b], dim).detach().numpy(force=True),
+                                  np.concatenate([a.detach().numpy(force=True), b.detach().numpy(force=True)], dim))
+    assert gradcheck(lambda a, b: mg.cat([a, b * 2], dim), (a, b))
+    assert gradcheck(lambda a, b: mg.stack([a, b], dim), (a, b))
+    size = data.draw(st.integers(1, 3))
+    pieces = a.split(size, dim)
+    assert sum(p.shape[dim] for p in pieces) == a.shape[dim]
+    assert gradcheck(lambda t: t.split(size, dim)[-1] * 3, (a,))      # unused pieces get zeros
+    assert gradcheck(lambda t: mg.cat([p * (i + 1) for i, p in enumerate(t.chunk(2, dim))], dim), (a,))
+    assert gradcheck(lambda t: t.unbind(dim)[0], (a,))
+    assert gradgradcheck(lambda a, b: mg.cat([a, b], dim) ** 2, (a, b))
+
+
+@given(shape=shapes(1, 3), seed=seeds, data=st.data())
+def test_flip_roll(shape, seed, data, device):
+    x = make(shape, seed, device)
+    dims = data.draw(st.lists(st.integers(0, x.ndim - 1), min_size=1, max_size=x.ndim, unique=True))
+    np.testing.assert_array_equal(x.flip(dims).detach().numpy(force=True), np.flip(x.detach().numpy(force=True), dims))
+    assert gradcheck(lambda t: t.flip(dims), (x,))
+    shift = data.draw(st.integers(-3, 3))
+    np.testing.assert_array_equal(x.roll(shift, dims[0]).detach().numpy(force=True),
+                                  np.roll(x.detach().numpy(force=True), shift, dims[0]))
+    assert gradcheck(lambda t: t.roll(shift, dims[0]), (x,))
+    assert gradcheck(lambda t: t.roll(shift), (x,))
+
+
+@pytest.mark.parametrize("mode", ["constant", "reflect", "replicate", "circular"])
+@given(shape=shapes(2, 3, min_side=2), seed=seeds, data=st.data())
+def test_pad_modes_match_numpy(mode, shape, seed, data, device):
+    x = make(shape, seed, device)
+    limit = min(shape[-1], shape[-2]) - 1 if mode == "reflect" else 2
+    pads = tuple(data.draw(st.integers(0, limit)) for _ in range(4))
+    y = mg.pad(x, pads, mode=mode, value=0.5)
+    width = [(0, 0)] * (x.ndim - 2) + [(pads[2], pads[3]), (pads[0], pads[1])]
+    np_mode = {"constant": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}[mode]
+    kwargs = {"constant_values": 0.5} if mode == "constant" else {}
+    np.testing.assert_array_equal(y.detach().numpy(force=True), np.pad(x.detach().numpy(force=True), width, np_mode, **kwargs))
+    assert gradcheck(lambda t: mg.pad(t, pads, mode=mode), (x,))
+    assert gradgradcheck(lambda t: mg.pad(t, pads, mode=mode) ** 2, (x,))
+
+
+def test_shape_errors_name_the_op():
+    x = mg.ones(2, 3)
+    with pytest.raises(RuntimeError, match=r"reshape: shape \(4, 2\) is invalid for input of size 6"):
+        x.reshape(4, 2)
+    with pytest.raises(RuntimeError, match="cat: sizes of tensors must match"):
+        mg.cat([x, mg.ones(3, 3)], 1)
+    with pytest.raises(RuntimeError, match="stack: expects each tensor to be equal size"):
+        mg.stack([x, mg.ones(3, 2)])
+    with pytest.raises(RuntimeError, match="expand: the expanded size 4 must match the existing size 3"):
+        x.expand(2, 4)
+    with pytest.raises(RuntimeError, match="permute"):
+        x.permute(0, 0)
+    with pytest.raises(RuntimeError, match="pad: reflect padding"):
+        mg.pad(x, (3, 3), mode="reflect")

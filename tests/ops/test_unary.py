@@ -1,0 +1,110 @@
+"""Every element-wise op: forward against NumPy, gradcheck over Hypothesis shapes, and
+gradgradcheck (second derivatives) for the smooth ones."""
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given
+
+import minigrad as mg
+from minigrad.autograd import gradcheck, gradgradcheck, nudge_from_kinks
+from tests.strategies import make, seeds, shapes
+
+try:
+    from scipy.special import erf as _erf
+except ImportError:  # pragma: no cover
+    _erf = np.vectorize(math.erf)
+
+# name -> (minigrad function, NumPy oracle, input range, kinks to avoid, smooth?)
+UNARY = {
+    "exp": (mg.exp, np.exp, (-2, 2), (), True),
+    "log": (mg.log, np.log, (0.2, 3), (), True),
+    "log1p": (mg.log1p, np.log1p, (-0.8, 3), (), True),
+    "expm1": (mg.expm1, np.expm1, (-2, 2), (), True),
+    "sqrt": (mg.sqrt, np.sqrt, (0.2, 3), (), True),
+    "rsqrt": (mg.rsqrt, lambda x: 1 / np.sqrt(x), (0.2, 3), (), True),
+    "abs": (mg.abs, np.abs, (-2, 2), (0.0,), False),
+    "sin": (mg.sin, np.sin, (-3, 3), (), True),
+    "cos": (mg.cos, np.cos, (-3, 3), (), True),
+    "tan": (mg.tan, np.tan, (-1.2, 1.2), (), True),
+    "tanh": (mg.tanh, np.tanh, (-3, 3), (), True),
+    "sigmoid": (mg.sigmoid, lambda x: 1 / (1 + np.exp(-x)), (-5, 5), (), True),
+    "relu": (mg.relu, lambda x: np.maximum(x, 0), (-2, 2), (0.0,), False),
+    "leaky_relu": (lambda x: mg.leaky_relu(x, 0.1), lambda x: np.where(x > 0, x, 0.1 * x), (-2, 2), (0.0,), False),
+    "elu": (lambda x: mg.elu(x, 1.3), lambda x: np.where(x > 0, x, 1.3 * np.expm1(x)), (-2, 2), (0.0,), False),
+    "gelu": (mg.gelu, lambda x: 0.5 * x * (1 + _erf(x / np.sqrt(2))), (-3, 3), (), True),
+    "gelu_tanh": (lambda x: mg.gelu(x, approximate="tanh"),
+                  lambda x: 0.5 * x * (1 + np.tanh(np.sqrt(2 / np.pi) * (x + 0.044715 * x ** 3))), (-3, 3), (), True),
+    "softplus": (lambda x: mg.softplus(x, beta=2.0, threshold=5.0),
+                 lambda x: np.where(2 * x > 5, x, np.log1p(np.exp(2 * x)) / 2), (-2, 2), (2.5,), False),
+    "erf": (mg.erf, _erf, (-2, 2), (), True),
+    "clamp": (lambda x: mg.clamp(x, -0.5, 0.7), lambda x: np.clip(x, -0.5, 0.7), (-2, 2), (-0.5, 0.7), False),
+    "square": (mg.square, np.square, (-2, 2), (), True),
+    "reciprocal": (mg.reciprocal, lambda x: 1 / x, (0.3, 3), (), True),
+    "log2": (mg.log2, np.log2, (0.3, 3), (), True),
+}
+
+
+@pytest.mark.parametrize("name", sorted(UNARY))
+@given(shape=shapes(), seed=seeds)
+def test_unary_forward_and_gradcheck(name, shape, seed, device):
+    fn, oracle, (lo, hi), kinks, _ = UNARY[name]
+    x = make(shape, seed, device, lo, hi)
+    nudge_from_kinks(x, kinks, margin=1e-3)
+    y = fn(x)
+    assert y.shape == x.shape and y.dtype == x.dtype
+    np.testing.assert_allclose(y.detach().numpy(force=True), oracle(x.detach().numpy(force=True)),
+                               rtol=1e-10, atol=1e-12)
+    assert gradcheck(fn, (x,))
+
+
+@pytest.mark.parametrize("name", sorted(n for n, spec in UNARY.items() if spec[4]))
+@given(shape=shapes(max_dims=2, max_side=3), seed=seeds)
+def test_unary_gradgradcheck(name, shape, seed, device):
+    fn, _, (lo, hi), _, _ = UNARY[name]
+    x = make(shape, seed, device, lo, hi)
+    assert gradgradcheck(fn, (x,))
+
+
+@pytest.mark.parametrize("name", sorted(UNARY))
+def test_float32_stays_float32(name):
+    fn, _, (lo, hi), _, _ = UNARY[name]
+    x = make((3, 2), 0, "cpu", lo, hi, dtype=np.float32)
+    y = fn(x)
+    y.sum().backward()
+    assert y.dtype == mg.float32 and x.grad.dtype == mg.float32
+
+
+def test_sigmoid_and_softplus_are_stable_at_extremes():
+    x = mg.tensor([-1e4, -50.0, 0.0, 50.0, 1e4], requires_grad=True)
+    y = mg.sigmoid(x)
+    assert np.all(np.isfinite(y.detach().numpy()))
+    np.testing.assert_allclose(y.detach().numpy(), [0, 1.9287499e-22, 0.5, 1, 1], rtol=1e-5)
+    s = mg.softplus(x)
+    s.sum().backward()
+    assert np.all(np.isfinite(s.detach().numpy())) and np.all(np.isfinite(x.grad.numpy()))
+
+
+def test_relu_gradient_at_zero_is_zero_and_abs_gradient_at_zero_is_zero():
+    x = mg.tensor([0.0, 0.0], requires_grad=True)
+    (mg.relu(x) + mg.abs(x)).sum().backward()
+    assert x.grad.tolist() == [0.0, 0.0]
+
+
+def test_gelu_exact_matches_pytorch_values():
+    # values of x * Phi(x): Phi(1) = 0.8413447460685429
+    x = mg.tensor([1.0, -1.0, 0.0], dtype=mg.float64)
+    np.testing.assert_allclose(mg.gelu(x).numpy(), [0.8413447460685429, -0.15865525393145707, 0.0], rtol=1e-14)
+
+
+def test_gelu_rejects_unknown_approximation():
+    with pytest.raises(ValueError, match="gelu"):
+        mg.gelu(mg.ones(2), approximate="fast")
+
+
+def test_non_differentiable_unary_ops_return_plain_tensors():
+    x = mg.tensor([-1.5, 0.2, 2.7], requires_grad=True)
+    for fn, expected in [(mg.floor, [-2, 0, 2]), (mg.ceil, [-1, 1, 3]), (mg.sign, [-1, 1, 1]),
+                         (mg.round, [-2, 0, 3]), (mg.trunc, [-1, 0, 2])]:
+        y = fn(x)
+        assert not y.requires_grad and y.tolist() == expected

@@ -1,0 +1,152 @@
+"""Learning-rate schedulers: the same lr sequences as PyTorch, and the documented closed forms."""
+import math
+
+import pytest
+
+import minigrad as mg
+from minigrad import optim
+from minigrad.optim import lr_scheduler as lrs
+
+
+def _params():
+    return [{"params": [mg.zeros(2, requires_grad=True)]},
+            {"params": [mg.zeros(1, requires_grad=True)], "lr": 0.05}]
+
+
+def sequence(opt, sched, n, metric=None):
+    """lr of each group and (if cycled) momentum of group 0, after construction and each step."""
+    out = []
+    for i in range(n):
+        m = opt.param_groups[0].get("momentum", opt.param_groups[0].get("betas", (None,))[0])
+        out.append(([float(g["lr"]) for g in opt.param_groups], m))
+        opt.step()
+        if metric is None:
+            sched.step()
+        else:
+            sched.step(metric[i])
+    return out
+
+
+SCHEDULES = [
+    ("LambdaLR", dict(lr_lambda=lambda e: 0.9 ** e + 0.01 * e), "SGD", dict(lr=0.1)),
+    ("StepLR", dict(step_size=3, gamma=0.5), "SGD", dict(lr=0.1)),
+    ("MultiStepLR", dict(milestones=[2, 5, 5, 9], gamma=0.3), "SGD", dict(lr=0.1)),
+    ("ExponentialLR", dict(gamma=0.8), "SGD", dict(lr=0.1)),
+    ("CosineAnnealingLR", dict(T_max=5, eta_min=0.001), "SGD", dict(lr=0.1)),
+    ("CyclicLR", dict(base_lr=0.01, max_lr=0.1, step_size_up=3), "SGD", dict(lr=0.1, momentum=0.9)),
+    ("CyclicLR", dict(base_lr=0.01, max_lr=[0.1, 0.2], step_size_up=2, step_size_down=4,
+                      mode="triangular2"), "SGD", dict(lr=0.1, momentum=0.9)),
+    ("CyclicLR", dict(base_lr=0.01, max_lr=0.1, step_size_up=3, mode="exp_range", gamma=0.9),
+     "Adam", dict(lr=0.1)),
+    ("CyclicLR", dict(base_lr=0.01, max_lr=0.1, step_size_up=2, cycle_momentum=False), "Adagrad", dict(lr=0.1)),
+    ("OneCycleLR", dict(max_lr=0.5, total_steps=20), "SGD", dict(lr=0.1, momentum=0.9)),
+    ("OneCycleLR", dict(max_lr=[0.5, 0.3], epochs=4, steps_per_epoch=5, pct_start=0.4,
+                        anneal_strategy="linear", div_factor=10.0, final_div_factor=100.0), "Adam", dict(lr=0.1)),
+    ("OneCycleLR", dict(max_lr=0.5, total_steps=20, three_phase=True), "SGD", dict(lr=0.1, momentum=0.9)),
+]
+
+
+@pytest.mark.parametrize("name,kwargs,opt_name,opt_kwargs", SCHEDULES,
+                         ids=[f"{s[0]}-{i}" for i, s in enumerate(SCHEDULES)])
+def test_sequence_matches_pytorch(name, kwargs, opt_name, opt_kwargs):
+    torch = pytest.importorskip("torch")
+    n = 19 if name == "OneCycleLR" else 20
+    opt = getattr(optim, opt_name)(_params(), **opt_kwargs)
+    mine = sequence(opt, getattr(lrs, name)(opt, **kwargs), n)
+    topt = getattr(torch.optim, opt_name)(
+        [{"params": [torch.zeros(2, requires_grad=True)]},
+         {"params": [torch.zeros(1, requires_grad=True)], "lr": 0.05}], **opt_kwargs)
+    theirs = sequence(topt, getattr(torch.optim.lr_scheduler, name)(topt, **kwargs), n)
+    for (lr_a, m_a), (lr_b, m_b) in zip(mine, theirs):
+        assert lr_a == pytest.approx(lr_b, rel=1e-12, abs=1e-15)
+        assert (m_a is None) == (m_b is None) and (m_a is None or m_a == pytest.approx(m_b, rel=1e-12))
+
+
+def test_closed_forms():
+    opt = optim.SGD(_params(), lr=0.1)
+    sched = lrs.CosineAnnealingLR(opt, T_max=8, eta_min=0.01)
+    for e in range(1, 8):
+        sched.step()
+        want = 0.01 + (0.1 - 0.01) * (1 + math.cos(math.pi * e / 8)) / 2
+        assert sched.get_last_lr()[0] == pytest.approx(want, rel=1e-12)
+    opt = optim.SGD(_params(), lr=0.1)
+    sched = lrs.StepLR(opt, step_size=2, gamma=0.5)
+    got = []
+    for _ in range(6):
+        got.append(sched.get_last_lr()[0])
+        sched.step()
+    assert got == pytest.approx([0.1, 0.1, 0.05, 0.05, 0.025, 0.025])
+    opt = optim.SGD(_params(), lr=1.0)
+    sched = lrs.OneCycleLR(opt, max_lr=1.0, total_steps=10, pct_start=0.5, anneal_strategy="linear",
+                           div_factor=10.0, final_div_factor=1.0)
+    assert sched.get_last_lr()[0] == pytest.approx(0.1)
+    for _ in range(4):
+        sched.step()
+    assert sched.get_last_lr()[0] == pytest.approx(1.0)  # peak at step pct_start * total - 1
+    for _ in range(5):
+        sched.step()
+    assert sched.get_last_lr()[0] == pytest.approx(0.1)
+
+
+PLATEAU_METRICS = [1.0, 0.9, 0.9, 0.91, 0.9, 0.95, 0.89999, 0.7, 0.71, 0.72, 0.73, 0.74, 0.75,
+                   0.76, 0.2, 0.3, 0.3, 0.3, 0.3, 0.3]
+
+
+@pytest.mark.parametrize("kwargs", [
+    dict(patience=1),
+    dict(mode="max", factor=0.5, patience=0, cooldown=2),
+    dict(patience=2, threshold=0.05, threshold_mode="abs", min_lr=[0.02, 0.001]),
+    dict(patience=0, factor=0.5, threshold=0.0, min_lr=0.099, eps=1e-3),
+])
+def test_reduce_on_plateau_matches_pytorch(kwargs):
+    torch = pytest.importorskip("torch")
+    opt = optim.SGD(_params(), lr=0.1)
+    mine = sequence(opt, lrs.ReduceLROnPlateau(opt, **kwargs), 20, PLATEAU_METRICS)
+    topt = torch.optim.SGD([{"params": [torch.zeros(2, requires_grad=True)]},
+                            {"params": [torch.zeros(1, requires_grad=True)], "lr": 0.05}], lr=0.1)
+    theirs = sequence(topt, torch.optim.lr_scheduler.ReduceLROnPlateau(topt, **kwargs), 20, PLATEAU_METRICS)
+    assert [lr for m in mine for lr in m[0]] == pytest.approx([lr for t in theirs for lr in t[0]], rel=1e-12)
+    assert len({tuple(m[0]) for m in mine}) > 1  # the schedule really reduced
+
+
+def test_reduce_on_plateau_by_hand():
+    opt = optim.SGD(_params(), lr=1.0)
+    sched = lrs.ReduceLROnPlateau(opt, patience=2, factor=0.5)
+    for m in (3.0, 2.0, 2.0, 2.0):
+        sched.step(m)
+    assert sched.get_last_lr()[0] == 1.0  # two bad epochs = patience: no reduction yet
+    sched.step(2.0)
+    assert sched.get_last_lr() == [0.5, 0.025]
+
+
+def test_scheduler_state_dict_resumes_the_sequence():
+    opt = optim.SGD(_params(), lr=0.1)
+    sched = lrs.MultiStepLR(opt, milestones=[3, 6], gamma=0.5)
+    for _ in range(4):
+        sched.step()
+    state = sched.state_dict()
+    assert "optimizer" not in state and state["last_epoch"] == 4
+    opt2 = optim.SGD(_params(), lr=0.1)
+    opt2.load_state_dict(opt.state_dict())
+    sched2 = lrs.MultiStepLR(opt2, milestones=[1], gamma=0.9)
+    sched2.load_state_dict(state)
+    for _ in range(4):
+        sched.step()
+        sched2.step()
+        assert sched.get_last_lr() == sched2.get_last_lr()
+    assert sched2.get_last_lr()[0] == pytest.approx(0.025)
+
+
+def test_scheduler_errors():
+    opt = optim.Adagrad(_params())
+    with pytest.raises(ValueError, match="neither 'momentum' nor 'betas'"):
+        lrs.OneCycleLR(opt, max_lr=0.1, total_steps=5)
+    with pytest.raises(ValueError, match="total_steps"):
+        lrs.OneCycleLR(optim.SGD(_params(), lr=0.1, momentum=0.9), max_lr=0.1)
+    with pytest.raises(KeyError, match="initial_lr"):
+        lrs.StepLR(optim.SGD(_params(), lr=0.1), step_size=2, last_epoch=3)
+    sched = lrs.OneCycleLR(optim.SGD(_params(), lr=0.1, momentum=0.9), max_lr=0.1, total_steps=2)
+    sched.step()
+    sched.step()
+    with pytest.raises(ValueError, match="total steps is 2"):
+        sched.step()

@@ -1,0 +1,159 @@
+"""Tensor creation, attributes, conversions, printing, in-place ops and comparisons."""
+import numpy as np
+import pytest
+
+import minigrad as mg
+from minigrad import backend
+
+
+def test_creation_defaults_follow_pytorch():
+    assert mg.tensor([1.0, 2.0]).dtype == mg.float32
+    assert mg.tensor(3.5).dtype == mg.float32 and mg.tensor(3.5).shape == ()
+    assert mg.tensor([1, 2]).dtype == mg.int64
+    assert mg.tensor([True, False]).dtype == mg.bool
+    assert mg.tensor(np.arange(3, dtype=np.int16)).dtype == mg.int16          # NumPy keeps its dtype
+    assert mg.tensor(np.ones(2)).dtype == mg.float64
+    assert mg.zeros(2, 3).shape == (2, 3) and mg.zeros((2, 3)).dtype == mg.float32
+    assert mg.ones(2, dtype=mg.float64).dtype == mg.float64
+    assert mg.full((2,), 7).tolist() == [7, 7] and mg.full((2,), 7).dtype == mg.int64
+    assert mg.eye(3).numpy().trace() == 3
+    assert mg.arange(5).tolist() == [0, 1, 2, 3, 4] and mg.arange(5).dtype == mg.int64
+    assert mg.arange(0, 1, 0.25).dtype == mg.float32
+    assert mg.linspace(0, 1, 5).tolist() == [0, 0.25, 0.5, 0.75, 1.0]
+    x = mg.ones(2, 3, dtype=mg.float64)
+    assert mg.zeros_like(x).dtype == mg.float64 and mg.ones_like(x).shape == (2, 3)
+    assert mg.full_like(x, 2.0).tolist() == [[2.0] * 3] * 2 and mg.empty(4).shape == (4,)
+    arr = np.ones(3)
+    shared = mg.from_numpy(arr)
+    arr[0] = 5
+    assert shared.tolist()[0] == 5
+
+
+def test_default_dtype_can_be_changed():
+    mg.set_default_dtype(mg.float64)
+    try:
+        assert mg.tensor([1.5]).dtype == mg.float64 and mg.randn(2).dtype == mg.float64
+    finally:
+        mg.set_default_dtype(mg.float32)
+    with pytest.raises(TypeError, match="set_default_dtype"):
+        mg.set_default_dtype(mg.int64)
+
+
+def test_random_creation_is_seeded_and_repeatable_bit_for_bit():
+    def draw():
+        mg.manual_seed(1234)
+        return [mg.randn(3, 4).numpy(), mg.rand(5).numpy(), mg.randint(0, 10, (6,)).numpy(),
+                mg.normal(0.0, 2.0, (3,)).numpy(), mg.randperm(7).numpy()]
+    first, second = draw(), draw()
+    for a, b in zip(first, second):
+        assert a.tobytes() == b.tobytes()
+    assert first[0].dtype == np.float32 and first[2].dtype == np.int64
+    r = mg.rand(1000)
+    assert 0 <= r.min().item() and r.max().item() < 1
+    g = mg.Generator().manual_seed(5)
+    assert mg.randn(3, generator=g).tolist() == mg.randn(3, generator=mg.Generator().manual_seed(5)).tolist()
+
+
+def test_attributes():
+    x = mg.ones(2, 3, 4)
+    assert x.shape == (2, 3, 4) and x.ndim == 3 and x.dim() == 3 and x.size() == (2, 3, 4)
+    assert x.size(1) == 3 and x.numel() == 24 and x.device == "cpu" and str(x.device) == "cpu"
+    assert x.T.shape == (4, 3, 2) and x.mT.shape == (2, 4, 3)
+    assert x.is_leaf and x.grad_fn is None and not x.requires_grad
+    y = mg.ones(2, requires_grad=True) * 2
+    assert not y.is_leaf and y.grad_fn is not None
+
+
+def test_conversions():
+    x = mg.tensor([[1.5, -2.0]], requires_grad=True)
+    assert x.tolist() == [[1.5, -2.0]] and x.sum().item() == -0.5
+    with pytest.raises(RuntimeError, match="detach"):
+        x.numpy()
+    assert x.detach().numpy().dtype == np.float32
+    assert x.double().dtype == mg.float64 and x.long().tolist() == [[1, -2]] and x.float() is x
+    assert x.to(mg.float64).dtype == mg.float64 and x.to("cpu") is x and x.cpu() is x
+    y = x.double() * 2                       # a cast is differentiable
+    y.sum().backward()
+    assert x.grad.dtype == mg.float32 and x.grad.tolist() == [[2.0, 2.0]]
+    c = x.clone()
+    assert c.grad_fn is not None and c.tolist() == x.tolist()
+    t = mg.ones(3, 2).T
+    assert not t.data.flags.c_contiguous and t.contiguous().data.flags.c_contiguous
+    with pytest.raises(RuntimeError, match="a Tensor with 2 elements cannot be converted"):
+        x.item()
+    assert float(mg.tensor(2.5)) == 2.5 and int(mg.tensor(3)) == 3
+
+
+def test_cuda_is_available_never_raises_and_cuda_request_is_clear():
+    assert mg.cuda.is_available() in (True, False)
+    if not mg.cuda.is_available():
+        with pytest.raises(RuntimeError, match="no usable GPU"):
+            mg.ones(2).cuda()
+        with pytest.raises(RuntimeError, match="no usable GPU"):
+            mg.zeros(2, device="cuda")
+
+
+def test_device_objects():
+    assert mg.device("cuda:0") == "cuda" and mg.device("cpu") == mg.device("cpu")
+    assert repr(mg.device("cuda")) == "device(type='cuda', index=0)"
+    with pytest.raises(ValueError, match="unknown device"):
+        mg.device("tpu")
+
+
+def test_array_module_and_device_transfer_on_cpu():
+    a = np.ones(2)
+    assert backend.array_module(a) is np and backend.to_device(a, "cpu") is a
+
+
+def test_repr_is_pytorch_like():
+    assert repr(mg.tensor([1.0, 2.0])) == "tensor([1., 2.])"
+    assert repr(mg.tensor([1.5, 2.25])) == "tensor([1.5000, 2.2500])"
+    assert repr(mg.tensor([1, 2])) == "tensor([1, 2])"
+    assert repr(mg.tensor([1.0], dtype=mg.float64)) == "tensor([1.], dtype=minigrad.float64)"
+    assert repr(mg.tensor([1.0], requires_grad=True)) == "tensor([1.], requires_grad=True)"
+    assert repr(mg.tensor([1.0], requires_grad=True) * 2) == "tensor([2.], grad_fn=<MulBackward>)"
+    assert repr(mg.tensor(3.0)) == "tensor(3.)"
+
+
+def test_inplace_ops_bump_the_version_counter():
+    x = mg.zeros(3)
+    v0 = x._version.value
+    x.add_(2).mul_(3).sub_(1).div_(5)
+    assert np.allclose(x.numpy(), 1.0) and x._version.value == v0 + 4
+    x.add_(mg.ones(3), alpha=2)
+    x.clamp_(max=2.5).fill_(4.0)
+    assert x.tolist() == [4.0] * 3
+    x.copy_(mg.tensor([1.0, 2.0, 3.0]))
+    assert x.tolist() == [1.0, 2.0, 3.0]
+    x.zero_()
+    assert x.tolist() == [0.0] * 3
+    with pytest.raises(RuntimeError, match=r"mul_: the result's shape \(2, 3\) does not match the tensor's shape \(3,\)"):
+        x.mul_(mg.ones(2, 3))
+
+
+def test_operators_and_reflected_forms():
+    x = mg.tensor([1.0, 2.0, 4.0])
+    assert (1 + x).tolist() == [2, 3, 5] and (1 - x).tolist() == [0, -1, -3]
+    assert (2 * x).tolist() == [2, 4, 8] and (4 / x).tolist() == [4, 2, 1]
+    assert (2 ** x).tolist() == [2, 4, 16] and (x ** 2).tolist() == [1, 4, 16]
+    assert (-x).tolist() == [-1, -2, -4] and abs(-x).tolist() == [1, 2, 4]
+    assert (x // 3).tolist() == [0, 0, 1] and (x % 3).tolist() == [1, 2, 1]
+    assert (np.float32(2) * x).tolist() == [2, 4, 8] and isinstance(np.float32(2) * x, mg.Tensor)
+
+
+def test_comparisons_and_logic_are_not_differentiable():
+    x = mg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    m = (x > 1.5) & (x <= 3)
+    assert m.dtype == mg.bool and not m.requires_grad and m.tolist() == [False, True, True]
+    assert (x == 2).tolist() == [False, True, False] and (~m).tolist() == [True, False, False]
+    assert ((x < 2) | (x > 2.5)).tolist() == [True, False, True]
+    assert x.detach().equal(mg.tensor([1.0, 2.0, 3.0]))
+    assert {x: 1}[x] == 1                                       # hashable by identity
+
+
+def test_iteration_len_and_bool():
+    x = mg.tensor([[1, 2], [3, 4]])
+    assert len(x) == 2 and [r.tolist() for r in x] == [[1, 2], [3, 4]]
+    with pytest.raises(RuntimeError, match="ambiguous"):
+        bool(x)
+    assert bool(mg.tensor([1]))
