@@ -16,14 +16,19 @@ def digits_split(split_seed=0):
     is fixed by ``split_seed`` (not by the lesson's ``--seed``): seeds change the training, not
     which images are held out.
     """
-    from sklearn.datasets import load_digits
-    x, y = load_digits(return_X_y=True)
-    x = np.asarray(x, dtype=np.float32).reshape(len(x), -1)
-    x = x / 16.0 if x.max() > 1.0 else x
-    y = np.asarray(y, dtype=np.int64)
+    from minigrad.data.datasets import load_digits
+    x, y = load_digits()
+    x, y = x.numpy() / 16.0, y.numpy()
     order = np.random.default_rng(split_seed).permutation(len(x))
     test, train = order[:DIGITS_TEST_SIZE], order[DIGITS_TEST_SIZE:]
     return x[train], y[train], x[test], y[test]
+
+
+def loader(x, y, batch_size, seed):
+    """A DataLoader over the tensors (x, y), reshuffled every epoch by its own seeded generator."""
+    from minigrad.data import DataLoader, TensorDataset
+    return DataLoader(TensorDataset(x, y), batch_size=batch_size, shuffle=True,
+                      generator=mg.Generator().manual_seed(seed))
 
 
 def as_tensors(*arrays, device="cpu"):
