@@ -10,8 +10,8 @@ Each one's backward is made of the other two, so gradients of gradients (gradgra
 WGAN-GP's gradient penalty) come for free. The data movement (im2col/col2im) has three
 variants in ``kernels/im2col.py``; the products go to BLAS (NumPy) or cuBLAS (CuPy).
 
-The batch is processed in chunks so that the column matrix stays around ``CHUNK_BYTES``
-(big enough for the BLAS to be efficient, small enough to stay in cache-friendly sizes).
+The batch is processed in chunks so that the column matrix stays under ``CHUNK_BYTES``
+(one large product per chunk keeps BLAS efficient; the chunk bounds the memory).
 
 ``geom = (kh, kw, sh, sw, ph, pw, dh, dw, groups, ph_end, pw_end)`` -- kernel size, stride,
 top/left padding, dilation, groups, bottom/right padding -- always of the *forward*
@@ -26,7 +26,7 @@ from ..backend import array_module
 from . import UnsupportedConfig, variant_for
 from .im2col import COL2IM, IM2COL
 
-CHUNK_BYTES = 8 << 20
+CHUNK_BYTES = 32 << 20
 
 
 def _check_variant(op, variant, dtype):
@@ -40,8 +40,13 @@ def _chunks(N, bytes_per_sample):
     return nb, [(n0, min(N, n0 + nb)) for n0 in range(0, N, nb)]
 
 
+def _batch_major(a, groups, nb):
+    """(nb, groups*Og, L) -> (groups, Og, nb*L): the channel-major layout of the products."""
+    return a.reshape(nb, groups, -1, a.shape[-1]).transpose(1, 2, 0, 3).reshape(groups, -1, nb * a.shape[-1])
+
+
 def conv2d_raw(x, w, geom, OH, OW, variant):
-    """y = conv(x, w) on arrays: y[n, g] = w[g] @ im2col(x[n])[g]."""
+    """y = conv(x, w) on arrays: per group, y = w[g] @ im2col(x)[g] for a chunk of the batch."""
     kh, kw, groups = geom[0], geom[1], geom[8]
     xp = array_module(x)
     x = xp.ascontiguousarray(x)
@@ -51,16 +56,16 @@ def conv2d_raw(x, w, geom, OH, OW, variant):
     wmat = w.reshape(groups, O // groups, R // groups)
     y = xp.empty((N, O, OH, OW), dtype=x.dtype)
     nb, chunks = _chunks(N, R * L * x.itemsize)
-    buf = xp.empty((nb, R, L), dtype=x.dtype)
+    buf = xp.empty(R * nb * L, dtype=x.dtype)
     for n0, n1 in chunks:
-        cols = IM2COL[variant](x[n0:n1], geom[:8], OH, OW, buf[:n1 - n0])
-        xp.matmul(wmat, cols.reshape(n1 - n0, groups, R // groups, L),
-                  out=y[n0:n1].reshape(n1 - n0, groups, O // groups, L))
+        cols = IM2COL[variant](x[n0:n1], geom[:8], OH, OW, buf[:R * (n1 - n0) * L].reshape(R, -1))
+        prod = xp.matmul(wmat, cols.reshape(groups, R // groups, -1))        # (groups, O/g, nb*L)
+        y[n0:n1] = prod.reshape(O, n1 - n0, OH, OW).transpose(1, 0, 2, 3)
     return y
 
 
 def conv_transpose2d_raw(y, w, geom, H, W, variant):
-    """x = conv(., w)^T (y) on arrays: x[n] = col2im(w^T @ y[n]), x of spatial size (H, W)."""
+    """x = conv(., w)^T (y) on arrays: x = col2im(w[g]^T @ y[g]), x of spatial size (H, W)."""
     kh, kw, groups = geom[0], geom[1], geom[8]
     xp = array_module(y)
     y = xp.ascontiguousarray(y)
@@ -70,30 +75,27 @@ def conv_transpose2d_raw(y, w, geom, H, W, variant):
     wT = w.reshape(groups, O // groups, R // groups).transpose(0, 2, 1)
     x = xp.empty((N, C, H, W), dtype=y.dtype)
     nb, chunks = _chunks(N, R * L * y.itemsize)
-    buf = xp.empty((nb, groups, R // groups, L), dtype=y.dtype)
     for n0, n1 in chunks:
-        cols = xp.matmul(wT, y[n0:n1].reshape(n1 - n0, groups, O // groups, L), out=buf[:n1 - n0])
-        COL2IM[variant](cols.reshape(n1 - n0, R, L), geom[:8], OH, OW, x[n0:n1])
+        cols = xp.matmul(wT, _batch_major(y[n0:n1].reshape(n1 - n0, O, L), groups, n1 - n0))
+        COL2IM[variant](cols.reshape(R, -1), geom[:8], OH, OW, x[n0:n1])
     return x
 
 
 def conv_weight_grad_raw(x, gy, geom, w_shape, variant):
-    """gw = sum_n gy[n] @ im2col(x[n])^T on arrays (per group)."""
+    """gw = gy @ im2col(x)^T on arrays (per group, summed over the batch by the product)."""
     kh, kw, groups = geom[0], geom[1], geom[8]
     xp = array_module(x)
     x = xp.ascontiguousarray(x)
-    gy = xp.ascontiguousarray(gy)
     N, C = x.shape[:2]
     _, O, OH, OW = gy.shape
     R, L = C * kh * kw, OH * OW
     gw = xp.zeros((groups, O // groups, R // groups), dtype=x.dtype)
     nb, chunks = _chunks(N, R * L * x.itemsize)
-    buf = xp.empty((nb, R, L), dtype=x.dtype)
+    buf = xp.empty(R * nb * L, dtype=x.dtype)
     for n0, n1 in chunks:
-        cols = IM2COL[variant](x[n0:n1], geom[:8], OH, OW, buf[:n1 - n0])
-        cols = cols.reshape(n1 - n0, groups, R // groups, L)
-        gyc = gy[n0:n1].reshape(n1 - n0, groups, O // groups, L)
-        gw += xp.matmul(gyc, cols.transpose(0, 1, 3, 2)).sum(axis=0)
+        cols = IM2COL[variant](x[n0:n1], geom[:8], OH, OW, buf[:R * (n1 - n0) * L].reshape(R, -1))
+        gyc = _batch_major(gy[n0:n1].reshape(n1 - n0, O, L), groups, n1 - n0)
+        gw += xp.matmul(gyc, cols.reshape(groups, R // groups, -1).transpose(0, 2, 1))
     return gw.reshape(w_shape)
 
 

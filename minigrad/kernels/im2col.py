@@ -7,10 +7,12 @@ offset (i, j), the pixel
 
 ``im2col`` writes those pixels as the *columns* of a matrix in the layout the GEMM wants,
 
-    cols[n, (c*kh + i)*kw + j, oh*OW + ow]                 shape (N, C*kh*kw, OH*OW),
+    cols[(c*kh + i)*kw + j, n*L + oh*OW + ow]        shape (C*kh*kw, N*L),  L = OH*OW,
 
-so that ``conv(x, w)[n] = w.reshape(O, C*kh*kw) @ cols[n]`` (per group: the rows of group g
-are a contiguous block, so ``cols.reshape(N, groups, C//groups*kh*kw, L)`` needs no copy).
+so that the whole batch is ONE matrix product, ``w.reshape(O, C*kh*kw) @ cols`` (per group:
+the rows of group g are a contiguous block, so ``cols.reshape(groups, C//groups*kh*kw, N*L)``
+needs no copy). One large product keeps a multi-threaded BLAS efficient; a product per sample
+would be many small ones, where BLAS threads spend their time synchronising.
 ``col2im`` is its adjoint: every column entry is added back onto the pixel it came from
 (the pixels the windows overlap on receive several contributions).
 
@@ -46,11 +48,11 @@ def im2col_reference(x, geom, OH, OW, out):
     Hp, Wp = _padded_size(H, OH, kh, sh, ph, dh), _padded_size(W, OW, kw, sw, pw, dw)
     padded = xp.zeros((N, C, Hp, Wp), dtype=x.dtype)
     padded[:, :, ph:ph + H, pw:pw + W] = x
-    cols = out.reshape(N, C, kh, kw, OH, OW)
+    cols = out.reshape(C, kh, kw, N, OH, OW)
     for i in range(kh):                       # one strided slice of the image per kernel offset
         for j in range(kw):
-            cols[:, :, i, j] = padded[:, :, i * dh:i * dh + (OH - 1) * sh + 1:sh,
-                                      j * dw:j * dw + (OW - 1) * sw + 1:sw]
+            cols[:, i, j] = padded[:, :, i * dh:i * dh + (OH - 1) * sh + 1:sh,
+                                   j * dw:j * dw + (OW - 1) * sw + 1:sw].transpose(1, 0, 2, 3)
     return out
 
 
@@ -60,11 +62,11 @@ def col2im_reference(cols, geom, OH, OW, out):
     xp = array_module(cols)
     Hp, Wp = _padded_size(H, OH, kh, sh, ph, dh), _padded_size(W, OW, kw, sw, pw, dw)
     padded = xp.zeros((N, C, Hp, Wp), dtype=cols.dtype)
-    c6 = cols.reshape(N, C, kh, kw, OH, OW)
+    c6 = cols.reshape(C, kh, kw, N, OH, OW)
     for i in range(kh):                       # within one offset the slice never repeats a pixel
         for j in range(kw):
             padded[:, :, i * dh:i * dh + (OH - 1) * sh + 1:sh,
-                   j * dw:j * dw + (OW - 1) * sw + 1:sw] += c6[:, :, i, j]
+                   j * dw:j * dw + (OW - 1) * sw + 1:sw] += c6[:, i, j].transpose(1, 0, 2, 3)
     out[...] = padded[:, :, ph:ph + H, pw:pw + W]
     return out
 
@@ -90,7 +92,7 @@ def _im2col_cpu(x, kh, kw, sh, sw, ph, pw, dh, dw, OH, OW, cols):
         n, c = nc // C, nc % C
         for i in range(kh):
             for j in range(kw):
-                row = cols[n, (c * kh + i) * kw + j]
+                row = cols[(c * kh + i) * kw + j, n * OH * OW:(n + 1) * OH * OW]
                 woff = j * dw - pw
                 lo, hi = _valid_range(OW, sw, woff, W)
                 for oh in range(OH):
@@ -101,8 +103,11 @@ def _im2col_cpu(x, kh, kw, sh, sw, ph, pw, dh, dw, OH, OW, cols):
                         continue
                     src = x[n, c, h]
                     row[base:base + lo] = 0
-                    for ow in range(lo, hi):
-                        row[base + ow] = src[ow * sw + woff]
+                    if sw == 1:                   # a contiguous run: a vectorised copy
+                        row[base + lo:base + hi] = src[lo + woff:hi + woff]
+                    else:
+                        for ow in range(lo, hi):
+                            row[base + ow] = src[ow * sw + woff]
                     row[base + hi:base + OW] = 0
 
 
@@ -115,7 +120,7 @@ def _col2im_cpu(cols, kh, kw, sh, sw, ph, pw, dh, dw, OH, OW, out):
         img[:, :] = 0
         for i in range(kh):
             for j in range(kw):
-                row = cols[n, (c * kh + i) * kw + j]
+                row = cols[(c * kh + i) * kw + j, n * OH * OW:(n + 1) * OH * OW]
                 woff = j * dw - pw
                 lo, hi = _valid_range(OW, sw, woff, W)
                 for oh in range(OH):
@@ -147,17 +152,17 @@ def _im2col_cuda(x, kh, kw, sh, sw, ph, pw, dh, dw, OH, OW, cols):
     total = N * R * L
     for t in range(cuda.grid(1), total, cuda.gridsize(1)):
         l = t % L
-        r = (t // L) % R
-        n = t // (L * R)
+        n = (t // L) % N
+        r = t // (L * N)
         c = r // (kh * kw)
         i = (r // kw) % kh
         j = r % kw
         h = (l // OW) * sh - ph + i * dh
         w = (l % OW) * sw - pw + j * dw
         if 0 <= h < H and 0 <= w < W:
-            cols[n, r, l] = x[n, c, h, w]
+            cols[r, n * L + l] = x[n, c, h, w]
         else:
-            cols[n, r, l] = 0
+            cols[r, n * L + l] = 0
 
 
 def _col2im_cuda(cols, kh, kw, sh, sw, ph, pw, dh, dw, OH, OW, out):
@@ -168,7 +173,7 @@ def _col2im_cuda(cols, kh, kw, sh, sw, ph, pw, dh, dw, OH, OW, out):
         h = (t // W) % H
         c = (t // (W * H)) % C
         n = t // (W * H * C)
-        acc = cols[0, 0, 0] * 0             # zero of the array's dtype
+        acc = cols[0, 0] * 0             # zero of the array's dtype
         for i in range(kh):                 # gather: which windows read pixel (h, w)?
             hh = h + ph - i * dh
             if hh < 0 or hh % sh != 0 or hh // sh >= OH:
@@ -177,7 +182,7 @@ def _col2im_cuda(cols, kh, kw, sh, sw, ph, pw, dh, dw, OH, OW, out):
                 ww = w + pw - j * dw
                 if ww < 0 or ww % sw != 0 or ww // sw >= OW:
                     continue
-                acc += cols[n, (c * kh + i) * kw + j, (hh // sh) * OW + ww // sw]
+                acc += cols[(c * kh + i) * kw + j, n * OH * OW + (hh // sh) * OW + ww // sw]
         out[n, c, h, w] = acc
 
 
@@ -201,8 +206,8 @@ _I = "int64, " * 10
 def cuda_signatures():
     sigs = {}
     for t in ("float32", "float64"):
-        sigs.setdefault(_im2col_cuda, []).append(f"void({t}[:, :, :, ::1], {_I}{t}[:, :, ::1])")
-        sigs.setdefault(_col2im_cuda, []).append(f"void({t}[:, :, ::1], {_I}{t}[:, :, :, ::1])")
+        sigs.setdefault(_im2col_cuda, []).append(f"void({t}[:, :, :, ::1], {_I}{t}[:, ::1])")
+        sigs.setdefault(_col2im_cuda, []).append(f"void({t}[:, ::1], {_I}{t}[:, :, :, ::1])")
     return sigs
 
 

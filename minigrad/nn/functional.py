@@ -25,3 +25,5 @@ from .functional_resample import interpolate  # noqa: E402,F401
 
 # ==== recurrent cells and attention (rnn/attention kernels issue) ===========================
 # (rnn/attention kernels issue adds its imports here)
+from ..kernels.attention import scaled_dot_product_attention  # noqa: F401,E402
+from .functional_attention import multi_head_attention_forward  # noqa: F401,E402

@@ -1,4 +1,5 @@
-"""Training utilities: checkpoints, metrics, callbacks, progress bars, plots, model summary.
+"""Training utilities: checkpoints, metrics, callbacks, progress bars, plots, model summary,
+truncated BPTT.
 
 Heavy optional dependencies (matplotlib, tqdm) are imported only when a function needs them.
 """
@@ -13,3 +14,7 @@ from .serialization import CheckpointError, load, save  # noqa: F401
 # --- nn helper: summary -----------------------------------------------------------------------
 from .summary import ModelSummary, summary  # noqa: F401
 # --- end nn helper ----------------------------------------------------------------------------
+
+# --- rnn helper: truncated BPTT ---------------------------------------------------------------
+from .tbptt import TBPTTResult, detach_state, truncated_bptt  # noqa: F401
+# --- end rnn helper ---------------------------------------------------------------------------

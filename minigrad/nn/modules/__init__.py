@@ -13,8 +13,13 @@ from .sparse import Embedding  # noqa: F401
 
 
 # ==== convolution, pooling, upsampling (conv kernels issue) =================================
-# (conv/pool kernels issue adds its imports here)
+from .conv import Conv1d, Conv2d, ConvTranspose2d  # noqa: F401
+from .pooling import AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d, MaxPool2d  # noqa: F401
+from .upsampling import Upsample  # noqa: F401
 
 
 # ==== recurrent layers and attention/transformer (rnn/attention kernels issue) ==============
-# (rnn/attention kernels issue adds its imports here)
+from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase  # noqa: F401,E402
+from .attention import MultiheadAttention  # noqa: F401,E402
+from .transformer import (PositionalEncoding, Transformer, TransformerDecoder,  # noqa: F401,E402
+                          TransformerDecoderLayer, TransformerEncoder, TransformerEncoderLayer)

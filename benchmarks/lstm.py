@@ -1,0 +1,121 @@
+"""LSTM forward+backward (float32): the NumPy reference, the Numba kernel, and PyTorch.
+
+Cases (issue 5): x (35, 32, 128) with hidden 256, and x (100, 16, 16) with hidden 64; one
+``nn.LSTM`` layer, loss = output.sum(), forward and backward. Reported: median ms per
+forward+backward, ratios, the first call apart (it loads Numba's on-disk cache), and Numba's
+compilation time measured in a fresh process with an empty cache.
+
+    python -m benchmarks.lstm [--threads 1] [--repeats 20]
+
+BLAS (and PyTorch) run with ``--threads`` threads (default 1, so that every implementation
+gets the same share of a shared machine; threadpoolctl is used when installed).
+"""
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+
+import minigrad as mg
+from benchmarks._timing import compare, load_note, markdown_table, torch_or_none
+from minigrad import kernels, nn
+
+CASES = [((35, 32, 128), 256), ((100, 16, 16), 64)]
+
+
+def _minigrad_step(T, N, I, H, variant):
+    mg.manual_seed(0)
+    layer = nn.LSTM(I, H)
+    x = mg.randn(T, N, I, requires_grad=True)
+
+    def run():
+        with kernels.use(variant):
+            out, _ = layer(x)
+            out.sum().backward()
+    return run, layer
+
+
+def _torch_step(torch, T, N, I, H, weights):
+    layer = torch.nn.LSTM(I, H)
+    with torch.no_grad():
+        for name, p in layer.named_parameters():
+            p.copy_(torch.from_numpy(weights[name]))
+    x = torch.randn(T, N, I, requires_grad=True)
+
+    def run():
+        out, _ = layer(x)
+        out.sum().backward()
+    return run
+
+
+_COLD = """
+import time, minigrad as mg
+from minigrad import nn
+layer, x = nn.LSTM(16, 64), mg.randn(100, 16, 16, requires_grad=True)
+def run():
+    out, _ = layer(x)
+    out.sum().backward()
+t0 = time.perf_counter(); run(); t1 = time.perf_counter(); run(); t2 = time.perf_counter()
+print((t1 - t0) * 1e3 - (t2 - t1) * 1e3)
+"""
+
+
+def cold_compile_ms():
+    """Numba's compilation time for the LSTM kernels: first minus second call of a fresh
+    process with an empty on-disk cache (what a user pays once per machine)."""
+    import os
+    import subprocess
+    import sys
+    import tempfile
+    with tempfile.TemporaryDirectory() as cache:
+        env = dict(os.environ, NUMBA_CACHE_DIR=cache)
+        out = subprocess.run([sys.executable, "-c", _COLD], env=env, capture_output=True, text=True,
+                             check=True)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def _limit_threads(n):
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return None
+    return threadpool_limits(n)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--repeats", type=int, default=20)
+    args = parser.parse_args(argv)
+    _limit_threads(args.threads)
+    torch = torch_or_none()
+    if torch is not None:
+        torch.set_num_threads(args.threads)
+    rows = []
+    for (T, N, I), H in CASES:
+        fns = {}
+        fns["reference"], _ = _minigrad_step(T, N, I, H, "reference")
+        fns["numba"], layer = _minigrad_step(T, N, I, H, "numba")
+        if torch is not None:
+            weights = {n: p.data.astype(np.float32) for n, p in layer.named_parameters()}
+            fns["torch"] = _torch_step(torch, T, N, I, H, weights)
+        res = compare(fns, repeats=args.repeats)
+        ms = {k: r.median_ms for k, r in res.items()}
+        row = [f"x({T},{N},{I}) H={H}", f"{ms['reference']:.2f}", f"{ms['numba']:.2f}",
+               f"{ms['reference'] / ms['numba']:.2f}x"]
+        if torch is not None:
+            row += [f"{ms['torch']:.2f}", f"{ms['numba'] / ms['torch']:.2f}x"]
+        row.append(f"{res['numba'].first_ms:.0f}")
+        rows.append(row)
+    header = ["case (fwd+bwd, float32)", "reference ms", "numba ms", "reference/numba"]
+    if torch is not None:
+        header += ["torch ms", "numba/torch"]
+    header.append("numba first call ms (Numba start-up + cache load)")
+    print(markdown_table(header, rows))
+    print(f"\nNumba compilation of the LSTM kernels (fresh cache, once per machine): "
+          f"{cold_compile_ms():.0f} ms; the first call above loads them from the on-disk cache.")
+    print(f"{load_note()}; BLAS/torch threads: {args.threads}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,374 @@
+"""Lesson: convolution and pooling -- LeNet, hand-made filters, padding and stride, pooling.
+
+Run it: ``python -m lessons.cnn`` (all parts), or ``--part lenet`` ... Parts, in reading order:
+
+1. ``lenet``    -- LeNet exactly as the notes walk through it, on the digits resized to 32x32 with
+                   minigrad's own F.interpolate (>= 98% test accuracy); ``--data fashion-mnist``
+                   trains it on Fashion-MNIST's IDX files instead (when they are installed);
+2. ``filters``  -- two hand-made 7x7 filters (a vertical and a horizontal line of ones) applied
+                   with F.conv2d to a photograph: two feature maps;
+3. ``padding``  -- 'valid' vs 'same' padding, stride 1 vs 2, the parameter-count formula, and the
+                   notes' Keras CNN with its 1,413,834 parameters;
+4. ``pooling``  -- max vs average pooling, global average pooling, and the receptive field
+                   (measured with autograd: which input pixels can move one output unit).
+"""
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+
+import minigrad as mg
+import minigrad.nn as nn
+import minigrad.nn.functional as F
+from minigrad import optim
+from minigrad.utils import progress_bar
+from minigrad.utils.lesson import LessonError, lesson_main
+from minigrad.utils.plotting import plot_curves
+
+from .common import (as_tensors, classification_accuracy, digits_split, loader, parameters_check,
+                     pyplot, save_figure)
+
+NAME = "cnn"
+SUMMARY = ("convolution and pooling: LeNet on 32x32 digits, hand-made line filters, valid/same "
+           "padding and stride, the Keras CNN's 1,413,834 parameters, max/avg/global pooling")
+LAST_RESULT = "not measured yet"
+
+
+# =============================================================================================
+# 1. LeNet
+# =============================================================================================
+# The notes' walk-through:  32x32x1 -> conv 6@5x5 -> 28x28x6 -> pool -> 14x14x6
+#                           -> conv 16@5x5 -> 10x10x16 -> pool -> 5x5x16 -> FC 120 -> FC 84 -> 10.
+
+def lenet():
+    return nn.Sequential(
+        nn.Conv2d(1, 6, kernel_size=5), nn.ReLU(), nn.MaxPool2d(2),      # 32 -> 28 -> 14
+        nn.Conv2d(6, 16, kernel_size=5), nn.ReLU(), nn.MaxPool2d(2),     # 14 -> 10 -> 5
+        nn.Flatten(),                                                    # 16 * 5 * 5 = 400
+        nn.Linear(400, 120), nn.ReLU(),
+        nn.Linear(120, 84), nn.ReLU(),
+        nn.Linear(84, 10))
+
+
+def digits_32x32(device):
+    """The 8x8 digits, resized to LeNet's 32x32 input by bilinear interpolation, standardised
+    with the training set's mean and standard deviation."""
+    x_tr, y_tr, x_te, y_te = digits_split()
+    with mg.no_grad():
+        images = [F.interpolate(mg.tensor(x.reshape(-1, 1, 8, 8)), size=(32, 32), mode="bilinear",
+                                align_corners=False).numpy() for x in (x_tr, x_te)]
+    mean, std = images[0].mean(), images[0].std()
+    x_tr, x_te = ((im - mean) / std for im in images)
+    return as_tensors(x_tr, y_tr, x_te, y_te, device=device)
+
+
+def fashion_mnist_32x32(run):
+    """Fashion-MNIST's 28x28 images padded to 32x32 (as LeNet had for MNIST); a subset of the
+    training set keeps the run to minutes on a CPU (``--fashion-train N``)."""
+    from minigrad.data.datasets import fashion_mnist
+    directory = run.options.get("data_dir")
+    try:
+        x_tr, y_tr = fashion_mnist("train", directory=directory)
+        x_te, y_te = fashion_mnist("t10k", directory=directory)
+    except (FileNotFoundError, ValueError) as e:
+        raise LessonError(f"--data fashion-mnist: {e}".replace("\n", " ")) from None
+    n = run.options.get("fashion_train") or 20000
+    rng = np.random.default_rng(0)
+    pick = rng.permutation(x_tr.shape[0])[:n]
+    x_tr, y_tr = x_tr.numpy()[pick], y_tr.numpy()[pick]
+    x_te, y_te = x_te.numpy(), y_te.numpy()
+    mean, std = x_tr.mean(), x_tr.std()
+    pad = ((0, 0), (0, 0), (2, 2), (2, 2))
+    x_tr, x_te = (np.pad((x - mean) / std, pad).astype(np.float32) for x in (x_tr, x_te))
+    return as_tensors(x_tr, y_tr, x_te, y_te, device=run.device)
+
+
+def random_shift(images, max_shift, fill, rng):
+    """Data augmentation: move each image by up to ``max_shift`` pixels in x and y (a random
+    crop of the image padded with ``fill``). A digit moved by half an original pixel is still
+    the same digit; the network learns that, instead of memorising positions."""
+    xp = mg.backend.array_module(images.data)
+    n, c, h, w = images.shape
+    s = max_shift
+    padded = xp.pad(images.data, ((0, 0), (0, 0), (s, s), (s, s)), constant_values=fill)
+    dy, dx = rng.integers(0, 2 * s + 1, n), rng.integers(0, 2 * s + 1, n)
+    rows = xp.asarray(dy[:, None] + np.arange(h))[:, :, None]          # (n, h, 1)
+    cols = xp.asarray(dx[:, None] + np.arange(w))[:, None, :]          # (n, 1, w)
+    crops = padded[xp.arange(n)[:, None, None], :, rows, cols]          # (n, h, w, c)
+    return mg.Tensor(xp.ascontiguousarray(crops.transpose(0, 3, 1, 2)))
+
+
+def part_lenet(run):
+    data = run.options.get("data") or "digits"
+    if data == "digits":
+        x_tr, y_tr, x_te, y_te = digits_32x32(run.device)
+        epochs, metric = run.epochs_or(12), "lenet_test_accuracy"
+    else:
+        x_tr, y_tr, x_te, y_te = fashion_mnist_32x32(run)
+        epochs, metric = run.epochs_or(3), "fashion_mnist_test_accuracy"
+    print(f"   {data}: {x_tr.shape[0]} training and {x_te.shape[0]} test images of shape "
+          f"{tuple(x_tr.shape[1:])}")
+    mg.manual_seed(run.seed)
+    model = lenet().to(run.device)
+    batches = loader(x_tr, y_tr, 32, run.seed)
+    shifts = np.random.default_rng(run.seed)
+    background = float(x_tr.min().item())
+    optimizer = optim.Adam(model.parameters(), lr=3e-3)
+    # One cycle: the LR warms up to 3e-3 and anneals to ~0 by the last step.
+    scheduler = optim.lr_scheduler.OneCycleLR(optimizer, max_lr=3e-3, total_steps=epochs * len(batches))
+    history = {"train loss": [], "test loss": []}
+    bar = progress_bar(range(epochs), desc=f"LeNet on {data}")
+    for epoch in bar:
+        model.train()
+        total = 0.0
+        for xb, yb in batches:
+            xb = random_shift(xb, 2, background, shifts)
+            loss = F.cross_entropy(model(xb), yb)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            scheduler.step()
+            total += loss.item() * xb.shape[0]
+        history["train loss"].append(total / x_tr.shape[0])
+        model.eval()
+        with mg.no_grad():
+            history["test loss"].append(sum(F.cross_entropy(model(x_te[i:i + 1000]), y_te[i:i + 1000],
+                                                            reduction="sum").item()
+                                            for i in range(0, x_te.shape[0], 1000)) / x_te.shape[0])
+        bar.set_postfix(train=f"{history['train loss'][-1]:.3f}", test=f"{history['test loss'][-1]:.3f}")
+    acc = classification_accuracy(model, x_te, y_te)
+    print(f"   LeNet {data} test accuracy {acc:.4f} ({int(round((1 - acc) * x_te.shape[0]))} of "
+          f"{x_te.shape[0]} wrong)")
+    plot_curves(history, run.path(f"lenet_{data}_loss.png"), logy=True, ylabel="cross-entropy",
+                title=f"LeNet on {data}: test accuracy {acc:.4f}")
+    _plot_predictions(model, x_te, y_te, run, f"lenet_{data}_predictions.png", data)
+    return {metric: acc}
+
+
+def _plot_predictions(model, x, y, run, filename, data):
+    """The first 24 test images with the predicted class (red where wrong)."""
+    model.eval()
+    with mg.no_grad():
+        pred = model(x[:24]).argmax(dim=1).numpy()
+    images, labels = x[:24].cpu().numpy()[:, 0], y[:24].cpu().numpy()
+    plt = pyplot()
+    fig, axes = plt.subplots(3, 8, figsize=(12, 5))
+    for ax, im, p, t in zip(axes.ravel(), images, pred, labels):
+        ax.imshow(im, cmap="gray_r")
+        ax.set_title(f"pred {p}" + ("" if p == t else f" (true {t})"), color="black" if p == t else "red",
+                     fontsize=9)
+        ax.axis("off")
+    fig.suptitle(f"LeNet on {data} ({images.shape[1]}x{images.shape[2]} inputs): predictions on test images")
+    save_figure(fig, run, filename)
+
+
+# =============================================================================================
+# 2. Hand-made filters
+# =============================================================================================
+
+def photograph():
+    """A grayscale photograph in [0, 1] (scikit-learn ships two sample images; no download)."""
+    from sklearn.datasets import load_sample_image
+    image = load_sample_image("china.jpg").astype(np.float32).mean(axis=2) / 255.0
+    return image[::2, ::2]      # 214 x 320: half size keeps the plot readable
+
+
+def part_filters(run):
+    image = photograph()
+    filters = np.zeros((2, 1, 7, 7), dtype=np.float32)
+    filters[0, 0, :, 3] = 1.0          # a vertical line of ones: responds to vertical lines
+    filters[1, 0, 3, :] = 1.0          # a horizontal line of ones: responds to horizontal lines
+    x = mg.tensor(image[None, None])   # (N=1, C=1, H, W)
+    with mg.no_grad():
+        maps = F.conv2d(x, mg.tensor(filters), padding="same").numpy()[0]
+    print(f"   image {image.shape}, filters {filters.shape} -> feature maps {maps.shape} (padding 'same')")
+    plt = pyplot()
+    fig, axes = plt.subplots(1, 5, figsize=(18, 3.6), gridspec_kw={"width_ratios": [4, 1, 4, 1, 4]})
+    axes[0].imshow(image, cmap="gray")
+    axes[0].set_title("input (grayscale)")
+    for k, (name, ax_f, ax_m) in enumerate([("vertical", axes[1], axes[2]), ("horizontal", axes[3], axes[4])]):
+        ax_f.imshow(filters[k, 0], cmap="gray", vmin=0, vmax=1)
+        ax_f.set_title(f"{name}\n7x7 filter")
+        ax_m.imshow(maps[k], cmap="gray")
+        ax_m.set_title(f"feature map: {name} lines stand out")
+    for ax in axes:
+        ax.set_xticks([])
+        ax.set_yticks([])
+    save_figure(fig, run, "filters.png")
+    return {}
+
+
+# =============================================================================================
+# 3. Padding, stride, and counting parameters
+# =============================================================================================
+
+def conv_params(k_h, k_w, c_in, c_out):
+    """The notes' formula: each of the C_out filters has k_h * k_w * C_in weights and one bias."""
+    return (k_h * k_w * c_in + 1) * c_out
+
+
+def keras_cnn():
+    """The notes' Keras CNN for 28x28x1 images, every convolution with 'same' padding."""
+    return nn.Sequential(
+        nn.Conv2d(1, 64, 7, padding="same"), nn.ReLU(), nn.MaxPool2d(2),          # 28 -> 14
+        nn.Conv2d(64, 128, 3, padding="same"), nn.ReLU(),
+        nn.Conv2d(128, 128, 3, padding="same"), nn.ReLU(), nn.MaxPool2d(2),       # 14 -> 7
+        nn.Conv2d(128, 256, 3, padding="same"), nn.ReLU(),
+        nn.Conv2d(256, 256, 3, padding="same"), nn.ReLU(), nn.MaxPool2d(2),       # 7 -> 3
+        nn.Flatten(),                                                             # 3 * 3 * 256 = 2304
+        nn.Linear(2304, 128), nn.ReLU(), nn.Dropout(0.5),
+        nn.Linear(128, 64), nn.ReLU(), nn.Dropout(0.5),
+        nn.Linear(64, 10))
+
+
+def part_padding(run):
+    from minigrad.utils import summary
+    x = mg.randn(1, 1, 28, 28)
+    print("   a 5x5 convolution of a 28x28 image:")
+    shapes = {}
+    for padding in ("valid", "same"):
+        for stride in (1, 2):
+            if padding == "same" and stride == 2:
+                # PyTorch (and minigrad) accept 'same' only with stride 1; Keras pads so the
+                # output is ceil(28 / 2) = 14: the same as padding 2 with stride 2.
+                conv, label = nn.Conv2d(1, 1, 5, stride=2, padding=2), "padding=2 ('same' in Keras)"
+            else:
+                conv, label = nn.Conv2d(1, 1, 5, stride=stride, padding=padding), f"padding='{padding}'"
+            with mg.no_grad():
+                shapes[(padding, stride)] = tuple(conv(x).shape[2:])
+            print(f"     {label:<28} stride {stride}: output {shapes[(padding, stride)]}")
+    assert shapes[("valid", 1)] == (24, 24) and shapes[("same", 1)] == (28, 28)
+    assert shapes[("same", 2)] == (14, 14)          # stride 2 halves height and width
+    for layer, (kh, kw, ci, co) in {"conv 6@5x5 on 1 channel": (5, 5, 1, 6),
+                                    "conv 16@5x5 on 6 channels": (5, 5, 6, 16),
+                                    "conv 64@7x7 on 1 channel": (7, 7, 1, 64)}.items():
+        counted = sum(p.numel() for p in nn.Conv2d(ci, co, (kh, kw)).parameters())
+        print(f"   {layer}: (k_h*k_w*C_in + 1)*C_out = ({kh}*{kw}*{ci} + 1)*{co} = "
+              f"{conv_params(kh, kw, ci, co)}; the layer has {counted}")
+    print("   the notes' Keras CNN on 28x28x1:")
+    s = summary(keras_cnn(), (1, 28, 28))
+    _plot_padding(run, x)
+    return {"params_keras_cnn": int(s.total_params)}
+
+
+def _plot_padding(run, x):
+    """How big the output is, drawn to scale, for valid/same and stride 1/2."""
+    digit = digits_32x32("cpu")[0][:1, :, 2:30, 2:30]          # one 28x28 digit
+    kernel = mg.ones(1, 1, 5, 5) / 25                          # a 5x5 blur, to see the content
+    plt = pyplot()
+    fig, axes = plt.subplots(1, 5, figsize=(16, 3.4))
+    axes[0].imshow(digit.numpy()[0, 0], cmap="gray_r", extent=(0, 28, 28, 0))
+    axes[0].set_title("input 28x28")
+    configs = [("valid", 1, 0), ("same", 1, 2), ("valid", 2, 0), ("same", 2, 2)]
+    with mg.no_grad():
+        for ax, (name, stride, pad) in zip(axes[1:], configs):
+            out = F.conv2d(digit, kernel, stride=stride, padding=pad).numpy()[0, 0]
+            ax.imshow(out, cmap="gray_r", extent=(0, out.shape[1], out.shape[0], 0))
+            ax.set_xlim(0, 28)
+            ax.set_ylim(28, 0)
+            ax.set_title(f"5x5, '{name}', stride {stride}: {out.shape[0]}x{out.shape[1]}")
+    fig.suptitle("output sizes drawn to the same scale: 'valid' shrinks by k-1, stride 2 halves")
+    save_figure(fig, run, "padding_stride.png")
+
+
+# =============================================================================================
+# 4. Pooling and the receptive field
+# =============================================================================================
+
+def receptive_field(model, input_size, at):
+    """The input pixels that can change output unit ``at`` of ``model``: the non-zero pattern of
+    the gradient of that one unit w.r.t. the input. Returns a boolean (H, W) mask."""
+    probe = mg.ones(1, *input_size, requires_grad=True)
+    out = model(probe)
+    out[(0,) + tuple(at)].backward()
+    return probe.grad.numpy()[0, 0] != 0
+
+
+def lenet_window_geometry():
+    """LeNet's first four layers with positive weights and average pooling: the same windows
+    as LeNet, but no path can cancel or be switched off (a max-pool passes gradient to one
+    pixel of its window only), so the gradient reaches every pixel in the receptive field."""
+    layers = nn.Sequential(nn.Conv2d(1, 6, 5), nn.AvgPool2d(2), nn.Conv2d(6, 16, 5), nn.AvgPool2d(2))
+    with mg.no_grad():
+        for p in layers.parameters():
+            p.fill_(0.1)
+    return layers
+
+
+def part_pooling(run):
+    image = mg.tensor(photograph()[None, None])
+    with mg.no_grad():
+        pooled = {"max_pool2d(4)": F.max_pool2d(image, 4), "avg_pool2d(4)": F.avg_pool2d(image, 4)}
+        gap = F.adaptive_avg_pool2d(image, 1)
+    print(f"   image {tuple(image.shape)} -> max/avg pooling 4x4: {tuple(pooled['max_pool2d(4)'].shape)}; "
+          f"global average pooling: {tuple(gap.shape)} = mean {gap.item():.4f} "
+          f"(image mean {image.mean().item():.4f})")
+    # The receptive field grows with depth: LeNet's layers, the central unit of each output.
+    stack = lenet_window_geometry()
+    fields = {}
+    for depth, name in [(1, "conv1 (5x5)"), (2, "conv1+pool"), (3, "+conv2 (5x5)"), (4, "+pool")]:
+        sub = stack[:depth]
+        with mg.no_grad():
+            out_hw = sub(mg.zeros(1, 1, 32, 32)).shape[2:]
+        fields[name] = receptive_field(sub, (1, 32, 32), (0, out_hw[0] // 2, out_hw[1] // 2))
+    sizes = {name: (int(m.any(1).sum()), int(m.any(0).sum())) for name, m in fields.items()}
+    for name, (h, w) in sizes.items():
+        print(f"   receptive field after {name:<14}: {h}x{w} input pixels")
+    plt = pyplot()
+    fig, axes = plt.subplots(2, 4, figsize=(16, 7))
+    axes[0, 0].imshow(image.numpy()[0, 0], cmap="gray")
+    axes[0, 0].set_title(f"input {image.shape[2]}x{image.shape[3]}")
+    for ax, (name, out) in zip(axes[0, 1:3], pooled.items()):
+        ax.imshow(out.numpy()[0, 0], cmap="gray")
+        ax.set_title(f"{name}: {out.shape[2]}x{out.shape[3]}")
+    axes[0, 3].bar(["global average pooling"], [gap.item()])
+    axes[0, 3].set_title("adaptive_avg_pool2d(1): one number per channel")
+    for ax, (name, mask) in zip(axes[1], fields.items()):
+        ax.imshow(mask, cmap="Blues", vmin=0, vmax=1)
+        ax.set_title(f"receptive field after {name}: {sizes[name][0]}x{sizes[name][1]}")
+        ax.set_xticks(range(0, 32, 4))
+        ax.set_yticks(range(0, 32, 4))
+        ax.grid(alpha=0.3)
+    for ax in axes[0, :3]:
+        ax.axis("off")
+    fig.suptitle("top: max vs average vs global pooling; bottom: input pixels that reach one "
+                 "central unit of LeNet (from the gradient)")
+    save_figure(fig, run, "pooling_receptive_field.png")
+    assert sizes["conv1 (5x5)"] == (5, 5) and sizes["conv1+pool"] == (6, 6)
+    assert sizes["+conv2 (5x5)"] == (14, 14) and sizes["+pool"] == (16, 16)
+    return {}
+
+
+# =============================================================================================
+
+PARTS = {"lenet": part_lenet, "filters": part_filters, "padding": part_padding, "pooling": part_pooling}
+
+
+def add_options(parser):
+    parser.add_argument("--data", choices=("digits", "fashion-mnist"), default="digits",
+                        help="LeNet's data: scikit-learn's digits (default) or Fashion-MNIST IDX files")
+    parser.add_argument("--data-dir", default=None,
+                        help="folder with Fashion-MNIST's four IDX files (default: Debian's "
+                             "dataset-fashion-mnist location)")
+    parser.add_argument("--fashion-train", type=int, default=None,
+                        help="how many Fashion-MNIST training images to use (default 20000)")
+
+
+def tiny_model_check():
+    """Gradcheck a tiny LeNet-shaped CNN (conv, ReLU, max-pool, conv, avg-pool, linear) on 12x12
+    inputs over every parameter, float64."""
+    mg.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(1, 2, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(2, 3, 3, padding=1),
+                          nn.AvgPool2d(2), nn.Flatten(), nn.Linear(12, 3))
+    x = mg.randn(2, 1, 12, 12, dtype=mg.float64)
+    y = mg.tensor([0, 2])
+    return parameters_check(lambda: F.cross_entropy(model(x), y), model)
+
+
+def main(argv=None):
+    return lesson_main(NAME, PARTS, argv, extra=add_options)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

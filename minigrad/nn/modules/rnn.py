@@ -1,0 +1,309 @@
+"""Recurrent layers: RNN, LSTM, GRU (stacked, bidirectional) and the single-step cells.
+
+Names, arguments, shapes, parameter names and initialisation are PyTorch's:
+
+- input (L, N, H_in), or (N, L, H_in) with ``batch_first=True``, or unbatched (L, H_in);
+- initial state h0 (num_layers * num_directions, N, H_out) (no N when unbatched), and for
+  the LSTM (h0, c0); zeros when not given;
+- output (L, N, num_directions * H_out) holding the last layer's h_t of every step, and the
+  final states h_n (and c_n), laid out like h0;
+- parameters ``weight_ih_l{k}``, ``weight_hh_l{k}``, ``bias_ih_l{k}``, ``bias_hh_l{k}`` and
+  their ``_reverse`` twins, all initialised U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)).
+
+Each layer-direction runs as ONE Function over the whole sequence (``minigrad.kernels.lstm``,
+``gru``, ``rnn``), so the fused Numba/CUDA kernels do the time loop. The weights are looked
+up by name at every call, so replacing ``layer.weight_ih_l0`` by a new Parameter works.
+"""
+from __future__ import annotations
+
+import math
+import warnings
+
+from ... import creation
+from ...kernels.gru import GRUFunction
+from ...kernels.lstm import LSTMFunction
+from ...kernels.rnn import RNNReluFunction, RNNTanhFunction
+from ...ops import cat, stack
+from .. import functional as F
+from .. import init
+from ..parameter import Parameter
+from .module import Module
+
+_GATES = {"LSTM": 4, "GRU": 3, "RNN_TANH": 1, "RNN_RELU": 1}
+_FUNCTIONS = {"LSTM": LSTMFunction, "GRU": GRUFunction, "RNN_TANH": RNNTanhFunction,
+              "RNN_RELU": RNNReluFunction}
+
+
+class RNNBase(Module):
+    """What RNN, LSTM and GRU share: parameters, shape checks, the layer/direction loop."""
+
+    def __init__(self, mode, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
+                 dropout=0.0, bidirectional=False, device=None, dtype=None):
+        super().__init__()
+        name = type(self).__name__
+        if not isinstance(hidden_size, int) or hidden_size <= 0:
+            raise ValueError(f"{name}: hidden_size must be a positive integer, got {hidden_size!r}")
+        if not isinstance(num_layers, int) or num_layers <= 0:
+            raise ValueError(f"{name}: num_layers must be a positive integer, got {num_layers!r}")
+        if isinstance(dropout, bool) or not 0 <= dropout <= 1:
+            raise ValueError(f"{name}: dropout should be a number in range [0, 1] representing the "
+                             f"probability of an element being zeroed, got {dropout!r}")
+        if dropout > 0 and num_layers == 1:
+            warnings.warn(f"{name}: dropout option adds dropout after all but last recurrent layer, "
+                          f"so non-zero dropout expects num_layers greater than 1, but got "
+                          f"dropout={dropout} and num_layers={num_layers}", stacklevel=3)
+        self.mode = mode
+        self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
+        self.bias, self.batch_first, self.dropout = bias, batch_first, float(dropout)
+        self.bidirectional = bidirectional
+        num_directions = 2 if bidirectional else 1
+        gate_size = _GATES[mode] * hidden_size
+        self._flat_weights_names = []
+        for layer in range(num_layers):
+            layer_input = input_size if layer == 0 else hidden_size * num_directions
+            for direction in range(num_directions):
+                suffix = f"_l{layer}" + ("_reverse" if direction == 1 else "")
+                shapes = [("weight_ih", (gate_size, layer_input)), ("weight_hh", (gate_size, hidden_size))]
+                if bias:
+                    shapes += [("bias_ih", (gate_size,)), ("bias_hh", (gate_size,))]
+                for kind, shape in shapes:
+                    setattr(self, kind + suffix, Parameter(creation.empty(*shape, device=device, dtype=dtype)))
+                    self._flat_weights_names.append(kind + suffix)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        """PyTorch's default: every weight and bias ~ U(-1/sqrt(hidden_size), 1/sqrt(hidden_size))."""
+        stdv = 1.0 / math.sqrt(self.hidden_size)
+        for weight in self.parameters():
+            init.uniform_(weight, -stdv, stdv)
+
+    @property
+    def all_weights(self):
+        """The parameters per layer-direction: [[w_ih, w_hh(, b_ih, b_hh)], ...]."""
+        per = 4 if self.bias else 2
+        ws = [getattr(self, n) for n in self._flat_weights_names]
+        return [ws[i:i + per] for i in range(0, len(ws), per)]
+
+    def extra_repr(self):
+        s = f"{self.input_size}, {self.hidden_size}"
+        if self.num_layers != 1:
+            s += f", num_layers={self.num_layers}"
+        if self.mode == "RNN_RELU":
+            s += ", nonlinearity='relu'"
+        for key, default in (("bias", True), ("batch_first", False), ("dropout", 0.0),
+                             ("bidirectional", False)):
+            if getattr(self, key) != default:
+                s += f", {key}={getattr(self, key)}"
+        return s
+
+    # -------------------------------------------------------------------------- forward
+    def _check_input(self, input):
+        name = type(self).__name__
+        if input.ndim not in (2, 3):
+            raise ValueError(f"{name}: Expected input to be 2D or 3D, got {input.ndim}D tensor "
+                             f"of shape {tuple(input.shape)}")
+        if input.shape[-1] != self.input_size:
+            raise RuntimeError(f"{name}: input.size(-1) must be equal to input_size. Expected "
+                               f"{self.input_size}, got {input.shape[-1]} (input shape {tuple(input.shape)})")
+
+    def _check_hidden(self, hx, expected, label):
+        if tuple(hx.shape) != expected:
+            raise RuntimeError(f"{type(self).__name__}: Expected {label} size {expected}, got "
+                               f"{tuple(hx.shape)}")
+
+    def _run(self, input, states):
+        """input (L, N, H_in); states: a tuple of (layers*dirs, N, H) tensors (1 or 2 of them).
+        Returns the output (L, N, dirs*H) and the final states, laid out like ``states``."""
+        fn = _FUNCTIONS[self.mode]
+        num_directions = 2 if self.bidirectional else 1
+        finals = [[] for _ in states]
+        x = input
+        for layer in range(self.num_layers):
+            outs = []
+            for direction in range(num_directions):
+                suffix = f"_l{layer}" + ("_reverse" if direction == 1 else "")
+                w = [getattr(self, "weight_ih" + suffix), getattr(self, "weight_hh" + suffix)]
+                w += ([getattr(self, "bias_ih" + suffix), getattr(self, "bias_hh" + suffix)]
+                      if self.bias else [None, None])
+                idx = layer * num_directions + direction
+                h0 = states[0][idx]
+                c0 = states[1][idx] if len(states) == 2 else None
+                y, *last = fn.apply(x, h0, c0, *w, reverse=direction == 1)
+                outs.append(y)
+                for f, s in zip(finals, last):
+                    f.append(s)
+            x = outs[0] if num_directions == 1 else cat(outs, 2)
+            if self.dropout > 0 and self.training and layer < self.num_layers - 1:
+                x = F.dropout(x, self.dropout, True)
+        return x, tuple(stack(f, 0) for f in finals)
+
+    def _forward(self, input, hx):
+        """The shared body: layouts (batch_first, unbatched), default and checked states."""
+        self._check_input(input)
+        batched = input.ndim == 3
+        if batched and self.batch_first:
+            input = input.transpose(0, 1)
+        if not batched:
+            input = input.unsqueeze(1)
+        n_states = 2 if self.mode == "LSTM" else 1
+        num_directions = 2 if self.bidirectional else 1
+        expected = (self.num_layers * num_directions, input.shape[1], self.hidden_size)
+        if hx is None:
+            states = tuple(creation.zeros(*expected, dtype=input.dtype, device=input.device)
+                           for _ in range(n_states))
+        else:
+            states = tuple(hx) if n_states == 2 else (hx,)
+            labels = ("hidden", "cell") if n_states == 2 else ("hidden",)
+            for s, label in zip(states, labels):
+                self._check_hidden(s, expected if batched else (expected[0], expected[2]), label)
+            if not batched:
+                states = tuple(s.unsqueeze(1) for s in states)
+        output, finals = self._run(input, states)
+        if not batched:
+            output = output.squeeze(1)
+            finals = tuple(f.squeeze(1) for f in finals)
+        elif self.batch_first:
+            output = output.transpose(0, 1)
+        return output, (finals if n_states == 2 else finals[0])
+
+
+class RNN(RNNBase):
+    """Elman RNN: h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh) (or relu).
+
+    ``RNN(input_size, hidden_size, num_layers=1, nonlinearity='tanh', bias=True,
+    batch_first=False, dropout=0.0, bidirectional=False)``; ``forward(input, hx=None)``
+    returns ``(output, h_n)``."""
+
+    def __init__(self, input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True,
+                 batch_first=False, dropout=0.0, bidirectional=False, device=None, dtype=None):
+        if nonlinearity not in ("tanh", "relu"):
+            raise ValueError(f"RNN: unknown nonlinearity {nonlinearity!r}; expected 'tanh' or 'relu'")
+        super().__init__("RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU", input_size, hidden_size,
+                         num_layers, bias, batch_first, dropout, bidirectional, device, dtype)
+        self.nonlinearity = nonlinearity
+
+    def forward(self, input, hx=None):
+        return self._forward(input, hx)
+
+
+class LSTM(RNNBase):
+    """Long short-term memory, PyTorch's gate order (i, f, g, o); see kernels/lstm.py.
+
+    ``forward(input, (h0, c0)=None)`` returns ``(output, (h_n, c_n))``. ``proj_size`` is not
+    supported."""
+
+    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
+                 dropout=0.0, bidirectional=False, device=None, dtype=None):
+        super().__init__("LSTM", input_size, hidden_size, num_layers, bias, batch_first, dropout,
+                         bidirectional, device, dtype)
+
+    def forward(self, input, hx=None):
+        return self._forward(input, hx)
+
+
+class GRU(RNNBase):
+    """Gated recurrent unit, PyTorch's gate order (r, z, n) with
+    n = tanh(W_in x + b_in + r * (W_hn h + b_hn)); see kernels/gru.py.
+    ``forward(input, hx=None)`` returns ``(output, h_n)``."""
+
+    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
+                 dropout=0.0, bidirectional=False, device=None, dtype=None):
+        super().__init__("GRU", input_size, hidden_size, num_layers, bias, batch_first, dropout,
+                         bidirectional, device, dtype)
+
+    def forward(self, input, hx=None):
+        return self._forward(input, hx)
+
+# ============================================================================== single-step cells
+
+
+class RNNCellBase(Module):
+    """What RNNCell, LSTMCell and GRUCell share: ``weight_ih`` (G*H, I), ``weight_hh``
+    (G*H, H), ``bias_ih``, ``bias_hh`` (G*H,), all U(-1/sqrt(H), 1/sqrt(H)); input (N, I) or
+    unbatched (I,); one step runs as the sequence Function with a single time step."""
+
+    def __init__(self, mode, input_size, hidden_size, bias, device=None, dtype=None):
+        super().__init__()
+        self.mode = mode
+        self.input_size, self.hidden_size, self.bias = input_size, hidden_size, bias
+        G = _GATES[mode]
+        self.weight_ih = Parameter(creation.empty(G * hidden_size, input_size, device=device, dtype=dtype))
+        self.weight_hh = Parameter(creation.empty(G * hidden_size, hidden_size, device=device, dtype=dtype))
+        if bias:
+            self.bias_ih = Parameter(creation.empty(G * hidden_size, device=device, dtype=dtype))
+            self.bias_hh = Parameter(creation.empty(G * hidden_size, device=device, dtype=dtype))
+        else:
+            self.register_parameter("bias_ih", None)
+            self.register_parameter("bias_hh", None)
+        self.reset_parameters()
+
+    reset_parameters = RNNBase.reset_parameters
+
+    def extra_repr(self):
+        s = f"{self.input_size}, {self.hidden_size}"
+        if not self.bias:
+            s += ", bias=False"
+        if self.mode == "RNN_RELU":
+            s += ", nonlinearity='relu'"
+        return s
+
+    def _step(self, input, states):
+        """One step; ``states`` is a tuple of Tensors or None. Returns the new states."""
+        name = type(self).__name__
+        if input.ndim not in (1, 2):
+            raise ValueError(f"{name}: Expected input to be 1D or 2D, got {input.ndim}D instead "
+                             f"(shape {tuple(input.shape)})")
+        if input.shape[-1] != self.input_size:
+            raise RuntimeError(f"{name}: input has inconsistent input_size: got {input.shape[-1]}, "
+                               f"expected {self.input_size} (input shape {tuple(input.shape)})")
+        batched = input.ndim == 2
+        x = input if batched else input.unsqueeze(0)
+        n_states = 2 if self.mode == "LSTM" else 1
+        expected = (x.shape[0], self.hidden_size)
+        if states is None:
+            states = tuple(creation.zeros(*expected, dtype=x.dtype, device=x.device) for _ in range(n_states))
+        else:
+            for s, label in zip(states, ("hx", "cx")):
+                want = expected if batched else expected[1:]
+                if tuple(s.shape) != want:
+                    raise RuntimeError(f"{name}: Expected {label} of shape {want}, got {tuple(s.shape)}")
+            if not batched:
+                states = tuple(s.unsqueeze(0) for s in states)
+        c0 = states[1] if n_states == 2 else None
+        _, *new = _FUNCTIONS[self.mode].apply(x.unsqueeze(0), states[0], c0, self.weight_ih,
+                                              self.weight_hh, self.bias_ih, self.bias_hh)
+        return tuple(new) if batched else tuple(s.squeeze(0) for s in new)
+
+
+class RNNCell(RNNCellBase):
+    """h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh) (or relu); ``forward(input, hx=None)`` -> h'."""
+
+    def __init__(self, input_size, hidden_size, bias=True, nonlinearity="tanh", device=None, dtype=None):
+        if nonlinearity not in ("tanh", "relu"):
+            raise ValueError(f"RNNCell: unknown nonlinearity {nonlinearity!r}; expected 'tanh' or 'relu'")
+        super().__init__("RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU", input_size, hidden_size,
+                         bias, device, dtype)
+        self.nonlinearity = nonlinearity
+
+    def forward(self, input, hx=None):
+        return self._step(input, None if hx is None else (hx,))[0]
+
+
+class LSTMCell(RNNCellBase):
+    """One LSTM step; ``forward(input, (h, c)=None)`` -> (h', c')."""
+
+    def __init__(self, input_size, hidden_size, bias=True, device=None, dtype=None):
+        super().__init__("LSTM", input_size, hidden_size, bias, device, dtype)
+
+    def forward(self, input, hx=None):
+        return self._step(input, None if hx is None else tuple(hx))
+
+
+class GRUCell(RNNCellBase):
+    """One GRU step; ``forward(input, hx=None)`` -> h'."""
+
+    def __init__(self, input_size, hidden_size, bias=True, device=None, dtype=None):
+        super().__init__("GRU", input_size, hidden_size, bias, device, dtype)
+
+    def forward(self, input, hx=None):
+        return self._step(input, None if hx is None else (hx,))[0]

@@ -1,0 +1,179 @@
+"""Scaled dot-product attention: the fused kernel equals the reference (outputs and every
+gradient, masks, causal, L != S), the reference passes gradcheck, PyTorch agrees, bad input
+raises errors that name the values."""
+import tracemalloc
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import minigrad as mg
+from minigrad import kernels
+from minigrad.autograd import gradcheck, gradgradcheck
+from minigrad.kernels.attention import BLOCK_K, BLOCK_Q, attention_reference
+from minigrad.nn.functional import scaled_dot_product_attention as sdpa
+
+pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")   # log(0) of fully masked rows
+
+
+def _inputs(rng, batch, L, S, E, Ev, dtype):
+    return [mg.tensor(rng.standard_normal(s).astype(dtype), requires_grad=True)
+            for s in (batch + (L, E), batch + (S, E), batch + (S, Ev))]
+
+
+def _mask(rng, kind, shape, dtype):
+    if kind == "none":
+        return None
+    if kind == "bool":
+        m = rng.random(shape) > 0.3
+        m[..., 0] = True                      # every query sees key 0: no fully masked row
+        return mg.tensor(m)
+    return mg.tensor(rng.standard_normal(shape).astype(dtype))
+
+
+def _run(variant, q, k, v, g, **kw):
+    for t in (q, k, v):
+        t.grad = None
+    with kernels.use(variant):
+        out = sdpa(q, k, v, **kw)
+        out.backward(g)
+    return [out.data, q.grad.data, k.grad.data, v.grad.data]
+
+
+@given(st.data())
+def test_fused_equals_reference(data):
+    batch = data.draw(st.sampled_from([(), (3,), (2, 2)]))
+    L = data.draw(st.sampled_from([1, 3, 17, BLOCK_Q + 5]))
+    S = data.draw(st.sampled_from([1, 4, 19, BLOCK_K + 3]))
+    E, Ev = data.draw(st.sampled_from([1, 8])), data.draw(st.sampled_from([1, 5]))
+    kind = data.draw(st.sampled_from(["none", "bool", "float"]))
+    mshape = data.draw(st.sampled_from([(L, S), batch + (1, S), batch + (L, S), (1, 1)]))
+    causal = data.draw(st.booleans())
+    dtype = data.draw(st.sampled_from([np.float64, np.float32]))
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**16)))
+    q, k, v = _inputs(rng, batch, L, S, E, Ev, dtype)
+    g = mg.tensor(rng.standard_normal(batch + (L, Ev)).astype(dtype))
+    kw = dict(attn_mask=_mask(rng, kind, mshape, dtype), is_causal=causal)
+    fused, ref = _run("numba", q, k, v, g, **kw), _run("reference", q, k, v, g, **kw)
+    tol = 1e-10 if dtype == np.float64 else 2e-5
+    for name, a, b in zip(("out", "dq", "dk", "dv"), fused, ref):
+        assert a.dtype == dtype, name
+        np.testing.assert_allclose(a, b, rtol=tol * 10, atol=tol, err_msg=name)
+
+
+@pytest.mark.parametrize("variant", ["numba", "reference"])
+def test_fully_masked_rows_are_nan(variant):
+    rng = np.random.default_rng(1)
+    q, k, v = _inputs(rng, (2,), 4, 6, 3, 2, np.float64)
+    mask = np.ones((4, 6), dtype=bool)
+    mask[2] = False                                   # query 2 may attend nothing
+    with kernels.use(variant), mg.no_grad():
+        out = sdpa(q, k, v, attn_mask=mg.tensor(mask)).data
+    assert np.isnan(out[:, 2]).all()
+    assert np.isfinite(np.delete(out, 2, axis=1)).all()
+
+
+def test_causal_with_L_not_S_is_top_left_and_matches_explicit_mask():
+    rng = np.random.default_rng(2)
+    for L, S in ((3, 7), (9, 4)):
+        q, k, v = _inputs(rng, (2,), L, S, 4, 3, np.float64)
+        tril = mg.tensor(np.tril(np.ones((L, S), dtype=bool)))
+        with mg.no_grad():
+            a = sdpa(q, k, v, is_causal=True).data
+            b = sdpa(q, k, v, attn_mask=tril).data
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(a[:, 0], v.data[:, 0], rtol=1e-12)   # query 0 sees only key 0
+
+
+def test_reference_gradcheck_including_float_mask():
+    rng = np.random.default_rng(3)
+    q, k, v = _inputs(rng, (2,), 3, 4, 3, 2, np.float64)
+    m = mg.tensor(rng.standard_normal((3, 4)), requires_grad=True)
+    assert gradcheck(lambda q, k, v, m: attention_reference(q, k, v, m, is_causal=True, scale=0.7),
+                     (q, k, v, m))
+    assert gradgradcheck(lambda q, k, v: attention_reference(q, k, v), (q, k, v))
+
+
+def test_fused_gradcheck_and_float_mask_gradient_through_reference():
+    rng = np.random.default_rng(4)
+    q, k, v = _inputs(rng, (2,), 5, 3, 2, 2, np.float64)
+    assert gradcheck(lambda q, k, v: sdpa(q, k, v, is_causal=True), (q, k, v))
+    m = mg.tensor(rng.standard_normal((5, 3)), requires_grad=True)    # routed to the reference
+    assert gradcheck(lambda q, k, v, m: sdpa(q, k, v, attn_mask=m), (q, k, v, m))
+
+
+def test_fused_refuses_higher_order_gradients():
+    rng = np.random.default_rng(5)
+    q, k, v = _inputs(rng, (), 3, 3, 2, 2, np.float64)
+    out = sdpa(q, k, v)
+    with pytest.raises(RuntimeError, match="higher-order.*reference"):
+        mg.autograd.grad(out.sum(), q, create_graph=True)
+
+
+def test_dropout_uses_seeded_reference():
+    rng = np.random.default_rng(6)
+    q, k, v = _inputs(rng, (2,), 4, 5, 3, 3, np.float64)
+    mg.manual_seed(7)
+    a = sdpa(q, k, v, dropout_p=0.5).data
+    mg.manual_seed(7)
+    b = sdpa(q, k, v, dropout_p=0.5).data
+    np.testing.assert_array_equal(a, b)
+    with mg.no_grad():
+        c = sdpa(q, k, v).data
+    assert not np.allclose(a, c)
+
+
+@pytest.mark.parametrize("causal", [False, True])
+@pytest.mark.parametrize("mask", ["none", "bool", "float"])
+def test_matches_pytorch(causal, mask):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(8)
+    L, S = (6, 9)
+    arrs = [rng.standard_normal(s) for s in ((2, 3, L, 4), (2, 3, S, 4), (2, 3, S, 5))]
+    m = None if mask == "none" else _mask(rng, mask, (3, L, S), np.float64)
+    if causal and m is not None:
+        m = None                                           # PyTorch refuses both at once
+    ours = [mg.tensor(a, requires_grad=True) for a in arrs]
+    theirs = [torch.tensor(a, requires_grad=True) for a in arrs]
+    out = sdpa(*ours, attn_mask=m, is_causal=causal, scale=0.3)
+    ref = torch.nn.functional.scaled_dot_product_attention(
+        *theirs, attn_mask=None if m is None else torch.tensor(m.data), is_causal=causal, scale=0.3)
+    g = rng.standard_normal(out.shape)
+    out.backward(mg.tensor(g))
+    ref.backward(torch.tensor(g))
+    np.testing.assert_allclose(out.data, ref.detach().numpy(), rtol=1e-10, atol=1e-12)
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(a.grad.data, b.grad.numpy(), rtol=1e-9, atol=1e-12)
+
+
+def test_bad_input_names_the_values():
+    q, k, v = (mg.zeros(2, 3, 4), mg.zeros(2, 5, 4), mg.zeros(2, 5, 6))
+    with pytest.raises(RuntimeError, match=r"attn_mask of shape \(3, 4\).*\(2, 3, 5\)"):
+        sdpa(q, k, v, attn_mask=mg.ones(3, 4).bool())
+    with pytest.raises(RuntimeError, match=r"\(2, 3, 4\).*\(2, 5, 3\).*4 and 3"):
+        sdpa(q, mg.zeros(2, 5, 3), v)
+    with pytest.raises(RuntimeError, match=r"\(2, 5, 4\).*\(2, 6, 6\).*5 and 6"):
+        sdpa(q, k, mg.zeros(2, 6, 6))
+    with pytest.raises(RuntimeError, match="same floating dtype, got float32, float64 and float32"):
+        sdpa(q, k.double(), v)
+    with pytest.raises(RuntimeError, match="attn_mask must be bool or float"):
+        sdpa(q, k, v, attn_mask=mg.ones(3, 5).long())
+
+
+def test_fused_forward_allocates_no_L_by_S_array():
+    """tracemalloc sees every NumPy allocation of the dispatch (the mask is never broadcast);
+    the kernel's own blocks are Numba allocations, measured by benchmarks/attention.py."""
+    L = S = 1024
+    rng = np.random.default_rng(9)
+    q, k, v = (mg.tensor(rng.standard_normal((1, 2, n, 8)).astype(np.float32)) for n in (L, S, S))
+    mask = mg.tensor(rng.random((L, S)) > 0.1)
+    with mg.no_grad():
+        sdpa(q, k, v, attn_mask=mask)                      # compile / warm up
+        tracemalloc.start()
+        sdpa(q, k, v, attn_mask=mask, is_causal=True)
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    # the float bias made from the (L, S) bool mask is one L x S float32 array; an (N, H, L, S)
+    # broadcast, or materialised scores, would be at least twice that
+    assert peak < 1.5 * L * S * 4

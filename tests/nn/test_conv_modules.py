@@ -1,0 +1,95 @@
+"""Conv/pooling/upsampling modules: PyTorch's parameter names, shapes, default init bounds,
+outputs equal to PyTorch's with the same weights, and a tiny CNN that passes gradcheck."""
+import math
+
+import numpy as np
+import pytest
+
+import minigrad as mg
+from minigrad import nn
+from minigrad.autograd import gradcheck
+
+
+def _copy_to_torch(m, tm):
+    import torch
+    with torch.no_grad():
+        for name, p in m.named_parameters():
+            dict(tm.named_parameters())[name].copy_(torch.tensor(p.detach().numpy()))
+
+
+@pytest.mark.parametrize("make, tmake, xs", [
+    (lambda nn_: nn_.Conv2d(4, 6, 3, stride=2, padding=1, groups=2), None, (2, 4, 7, 6)),
+    (lambda nn_: nn_.Conv2d(3, 5, (2, 3), padding="same", dilation=2, padding_mode="reflect"), None, (2, 3, 6, 7)),
+    (lambda nn_: nn_.Conv2d(3, 5, 3, padding=1, bias=False, padding_mode="circular"), None, (1, 3, 5, 5)),
+    (lambda nn_: nn_.Conv1d(4, 6, 3, padding=2, groups=2), None, (2, 4, 9)),
+    (lambda nn_: nn_.ConvTranspose2d(4, 6, 3, stride=2, padding=1, output_padding=1, groups=2), None, (2, 4, 3, 4)),
+])
+def test_conv_modules_match_pytorch(make, tmake, xs):
+    torch = pytest.importorskip("torch")
+    m, tm = make(nn), make(torch.nn).double()
+    assert [n for n, _ in m.named_parameters()] == [n for n, _ in tm.named_parameters()]
+    for (n, p), (_, tp) in zip(m.named_parameters(), tm.named_parameters()):
+        assert p.shape == tuple(tp.shape) and p.dtype == mg.float32
+    m = m.double() if hasattr(m, "double") else m
+    _copy_to_torch(m, tm)
+    x = np.random.default_rng(0).standard_normal(xs)
+    np.testing.assert_allclose(m(mg.tensor(x)).detach().numpy(), tm(torch.tensor(x)).detach().numpy(),
+                               rtol=1e-5, atol=1e-6)
+    assert repr(m).split("(", 1)[1] == repr(tm).split("(", 1)[1]
+
+
+def test_default_init_bounds():
+    mg.manual_seed(0)
+    m = nn.Conv2d(8, 16, 3, groups=2)
+    fan_in = 4 * 9
+    bound = 1 / math.sqrt(fan_in)       # kaiming_uniform_(a=sqrt(5)) gives the same bound
+    w, b = m.weight.detach().numpy(), m.bias.detach().numpy()
+    assert np.abs(w).max() <= bound and np.abs(w).max() > 0.9 * bound
+    assert np.abs(b).max() <= bound and w.std() > 0.5 * bound / math.sqrt(3)
+    t = nn.ConvTranspose2d(8, 6, 3, groups=2)
+    assert t.weight.shape == (8, 3, 3, 3) and np.abs(t.weight.detach().numpy()).max() <= 1 / math.sqrt(27)
+
+
+def test_conv_transpose_output_size():
+    m = nn.ConvTranspose2d(2, 3, 3, stride=2, padding=1)
+    x = mg.randn(1, 2, 4, 4)
+    assert m(x).shape == (1, 3, 7, 7)
+    assert m(x, output_size=(8, 8)).shape == (1, 3, 8, 8)
+    with pytest.raises(ValueError, match="ConvTranspose2d.*output_size"):
+        m(x, output_size=(10, 10))
+
+
+def test_module_argument_errors():
+    with pytest.raises(ValueError, match="Conv2d.*divisible by groups"):
+        nn.Conv2d(3, 4, 3, groups=2)
+    with pytest.raises(ValueError, match="Conv2d.*same.*strided"):
+        nn.Conv2d(3, 4, 3, stride=2, padding="same")
+
+
+def test_pooling_and_upsample_modules_match_pytorch():
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(0).standard_normal((2, 3, 7, 6))
+    pairs = [(nn.MaxPool2d(2), torch.nn.MaxPool2d(2)),
+             (nn.MaxPool2d(3, 2, 1, ceil_mode=True), torch.nn.MaxPool2d(3, 2, 1, ceil_mode=True)),
+             (nn.AvgPool2d(3, 2, 1, count_include_pad=False), torch.nn.AvgPool2d(3, 2, 1, count_include_pad=False)),
+             (nn.AdaptiveAvgPool2d((2, 3)), torch.nn.AdaptiveAvgPool2d((2, 3))),
+             (nn.AdaptiveMaxPool2d(1), torch.nn.AdaptiveMaxPool2d(1)),
+             (nn.Upsample(scale_factor=2), torch.nn.Upsample(scale_factor=2)),
+             (nn.Upsample(size=(5, 9), mode="bilinear", align_corners=True),
+              torch.nn.Upsample(size=(5, 9), mode="bilinear", align_corners=True))]
+    for m, tm in pairs:
+        np.testing.assert_allclose(m(mg.tensor(x)).numpy(), tm(torch.tensor(x)).numpy(), rtol=1e-12)
+        assert repr(m).split("(")[0] == repr(tm).split("(")[0]
+    y, idx = nn.MaxPool2d(2, return_indices=True)(mg.tensor(x))
+    assert idx.dtype == mg.int64 and y.shape == (2, 3, 3, 3)
+
+
+def test_tiny_cnn_gradcheck():
+    mg.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(1, 2, 3, padding=1), nn.Tanh(), nn.MaxPool2d(2),
+                          nn.ConvTranspose2d(2, 2, 2, stride=2), nn.AvgPool2d(2),
+                          nn.Upsample(scale_factor=2, mode="bilinear"), nn.AdaptiveAvgPool2d(1),
+                          nn.Flatten(), nn.Linear(2, 3)).double()
+    x = mg.tensor(np.random.default_rng(1).standard_normal((2, 1, 6, 6)), requires_grad=True)
+    params = list(model.parameters())
+    assert gradcheck(lambda x, *ps: model(x), (x, *params))
