@@ -23,7 +23,7 @@ should be recognised as the class asked for (>= 90%); 1,000 DCGAN samples should
 class (none under 3%), since a generator that found one good digit and stuck to it ("mode
 collapse") would fool D without learning the data.
 
-    python -m lessons.gan                 # dcgan then acgan, ~2-4 minutes on a CPU
+    python -m lessons.gan                 # dcgan then acgan, ~70 s of CPU time
     python -m lessons.gan --part acgan --seed 3
 """
 from __future__ import annotations
@@ -42,7 +42,8 @@ from lessons import common
 NAME = "gan"
 SUMMARY = ("DCGAN and ACGAN on 8x8 digits: strided (transposed) convolutions, batch norm, "
            "LeakyReLU, label smoothing; samples judged by a separately trained classifier")
-LAST_RESULT = "see the README lessons table (measured on seeds 0-4)"
+LAST_RESULT = ("ACGAN class accuracy 0.968 (seeds 0-4: worst 0.941, median 0.968); DCGAN rarest class "
+               "0.063 of 1,000 (worst 0.057); ~70 s CPU")
 
 NOISE_SIZE = 100
 N_CLASSES = 10

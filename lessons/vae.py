@@ -22,7 +22,7 @@ Part ``vae`` uses a 2-D latent so the whole latent space can be drawn as a grid 
 digits; part ``cvae`` feeds a one-hot class to both encoder and decoder, so we can ask the
 decoder for a given digit; a separately trained classifier judges whether it delivered.
 
-    python -m lessons.vae                # both parts, about a minute on a CPU
+    python -m lessons.vae                # both parts, ~50 s of CPU time
     python -m lessons.vae --part cvae --seed 2
 """
 from __future__ import annotations
@@ -43,7 +43,8 @@ from lessons import common
 NAME = "vae"
 SUMMARY = ("VAE and conditional VAE on 8x8 digits: reparameterisation, ELBO = reconstruction + KL, "
            "a 2-D latent grid, interpolations, class-conditional samples judged by a classifier")
-LAST_RESULT = "see the README lessons table (measured on seeds 0-4)"
+LAST_RESULT = ("CVAE class accuracy 1.000 (seeds 0-4: worst 0.999, median 1.000); test ELBO -24.98 nats "
+               "per image with a 2-D latent (worst -25.18); ~50 s CPU")
 
 N_CLASSES = 10
 
