@@ -213,7 +213,7 @@ def train_gan(run, conditional, epochs, batch_size=32, lr=5e-4, width=32):
 
 def run_dcgan(run):
     """Train DCGAN; the judge sorts 1,000 samples into classes; the rarest class's share."""
-    judge_model, judge_accuracy = common.digits_classifier(run.device, out=run.out)
+    _, judge_accuracy = common.digits_classifier(run.device, out=run.out)
     G, history = train_gan(run, conditional=False, epochs=run.epochs_or(12))
     images = sample(G, 1000, run.device)
     fractions = common.class_fractions(to_unit(images), run.device)
@@ -228,7 +228,7 @@ def run_dcgan(run):
 
 def run_acgan(run):
     """Train ACGAN; ask for 100 of each class; how often the judge agrees with the request."""
-    judge_model, judge_accuracy = common.digits_classifier(run.device, out=run.out)
+    _, judge_accuracy = common.digits_classifier(run.device, out=run.out)
     G, history = train_gan(run, conditional=True, epochs=run.epochs_or(10), lr=1e-3)
     labels = mg.arange(1000, device=run.device) % N_CLASSES
     images = sample(G, 1000, run.device, labels)

@@ -197,7 +197,7 @@ def plot_codes(model, x, y, path):
 
 def run_cvae(run):
     """Train a CVAE; decode z ~ N(0, I) with each class 100 times; the judge's agreement."""
-    judge_model, judge_accuracy = common.digits_classifier(run.device, out=run.out)
+    _, judge_accuracy = common.digits_classifier(run.device, out=run.out)
     model, xt, yt = train_vae(run, "cvae", latent_size=8, n_classes=N_CLASSES, epochs=run.epochs_or(15))
     model.eval()
     elbo = test_elbo(model, xt, yt)
