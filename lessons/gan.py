@@ -122,7 +122,8 @@ def discriminator_loss(D, real, fake, real_labels=None, fake_labels=None):
     loss = (F.binary_cross_entropy_with_logits(out_real[:, 0], mg.full_like(out_real[:, 0], REAL_TARGET))
             + F.binary_cross_entropy_with_logits(out_fake[:, 0], mg.zeros_like(out_fake[:, 0])))
     if real_labels is not None:
-        loss = loss + F.cross_entropy(out_real[:, 1:], real_labels) + F.cross_entropy(out_fake[:, 1:], fake_labels)
+        loss = (loss + F.cross_entropy(out_real[:, 1:], real_labels)
+                + F.cross_entropy(out_fake[:, 1:], fake_labels))
     return loss
 
 
