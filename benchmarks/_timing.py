@@ -65,6 +65,24 @@ def markdown_table(header: list, rows: list) -> str:
     return "\n".join(lines)
 
 
+def variant_header(case: str, first_call: str, torch: bool) -> list:
+    """The header that goes with ``variant_row``: case, reference and numba medians and their
+    ratio, torch's median and numba/torch (when torch was timed), numba's first call."""
+    header = [case, "reference ms", "numba ms", "reference/numba"]
+    if torch:
+        header += ["torch ms", "numba/torch"]
+    return header + [first_call]
+
+
+def variant_row(case: str, res: dict) -> list:
+    """One row of ``compare`` results over "reference", "numba" and, if timed, "torch"."""
+    ref, numba = res["reference"].median_ms, res["numba"].median_ms
+    row = [case, f"{ref:.2f}", f"{numba:.2f}", f"{ref / numba:.2f}x"]
+    if "torch" in res:
+        row += [f"{res['torch'].median_ms:.2f}", f"{numba / res['torch'].median_ms:.2f}x"]
+    return row + [f"{res['numba'].first_ms:.0f}"]
+
+
 def load_note() -> str:
     """The machine and its load while measuring, for the report under each table."""
     try:
@@ -81,3 +99,18 @@ def torch_or_none():
     except ImportError:
         return None
     return torch
+
+
+def limit_threads(n: int, torch=None) -> bool:
+    """Run BLAS (through threadpoolctl, when installed) and PyTorch's intra-op pool (when
+    ``torch`` is given) with ``n`` threads, so that every implementation gets the same share
+    of a shared machine. Returns whether the BLAS limit was set (without threadpoolctl, set
+    OPENBLAS_NUM_THREADS before starting instead)."""
+    if torch is not None:
+        torch.set_num_threads(n)
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return False
+    threadpool_limits(n, user_api="blas")
+    return True

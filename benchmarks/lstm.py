@@ -17,7 +17,8 @@ import argparse
 import numpy as np
 
 import minigrad as mg
-from benchmarks._timing import compare, load_note, markdown_table, torch_or_none
+from benchmarks._timing import (compare, limit_threads, load_note, markdown_table, torch_or_none,
+                               variant_header, variant_row)
 from minigrad import kernels, nn
 
 CASES = [((35, 32, 128), 256), ((100, 16, 16), 64)]
@@ -74,23 +75,13 @@ def cold_compile_ms():
     return float(out.stdout.strip().splitlines()[-1])
 
 
-def _limit_threads(n):
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        return None
-    return threadpool_limits(n)
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--repeats", type=int, default=20)
     args = parser.parse_args(argv)
-    _limit_threads(args.threads)
     torch = torch_or_none()
-    if torch is not None:
-        torch.set_num_threads(args.threads)
+    limit_threads(args.threads, torch)
     rows = []
     for (T, N, I), H in CASES:
         fns = {}
@@ -99,18 +90,9 @@ def main(argv=None):
         if torch is not None:
             weights = {n: p.data.astype(np.float32) for n, p in layer.named_parameters()}
             fns["torch"] = _torch_step(torch, T, N, I, H, weights)
-        res = compare(fns, repeats=args.repeats)
-        ms = {k: r.median_ms for k, r in res.items()}
-        row = [f"x({T},{N},{I}) H={H}", f"{ms['reference']:.2f}", f"{ms['numba']:.2f}",
-               f"{ms['reference'] / ms['numba']:.2f}x"]
-        if torch is not None:
-            row += [f"{ms['torch']:.2f}", f"{ms['numba'] / ms['torch']:.2f}x"]
-        row.append(f"{res['numba'].first_ms:.0f}")
-        rows.append(row)
-    header = ["case (fwd+bwd, float32)", "reference ms", "numba ms", "reference/numba"]
-    if torch is not None:
-        header += ["torch ms", "numba/torch"]
-    header.append("numba first call ms (Numba start-up + cache load)")
+        rows.append(variant_row(f"x({T},{N},{I}) H={H}", compare(fns, repeats=args.repeats)))
+    header = variant_header("case (fwd+bwd, float32)", "numba first call ms (Numba start-up + cache load)",
+                            torch is not None)
     print(markdown_table(header, rows))
     print(f"\nNumba compilation of the LSTM kernels (fresh cache, once per machine): "
           f"{cold_compile_ms():.0f} ms; the first call above loads them from the on-disk cache.")

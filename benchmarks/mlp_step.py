@@ -16,7 +16,7 @@ import argparse
 import numpy as np
 
 import minigrad as mg
-from benchmarks._timing import compare, load_note, markdown_table, torch_or_none
+from benchmarks._timing import compare, limit_threads, load_note, markdown_table, torch_or_none
 from minigrad import nn, optim
 from minigrad.nn import functional as F
 
@@ -79,16 +79,11 @@ def main(argv=None):
     x = rng.standard_normal((BATCH, SIZES[0])).astype(np.float32)
     y = rng.integers(0, SIZES[-1], BATCH).astype(np.int64)
 
-    try:
-        from threadpoolctl import threadpool_limits
-        blas = threadpool_limits(args.threads, user_api="blas")
-    except ImportError:
-        blas = None
+    torch = torch_or_none()
+    blas = limit_threads(args.threads, torch)
     fns = {}
     _, fns["minigrad"] = make_minigrad(weights, x, y)
-    torch = torch_or_none()
     if torch is not None:
-        torch.set_num_threads(args.threads)
         _, fns["torch"] = make_torch(torch, weights, x, y)
         # same weights, same batch: the first losses must agree before timing means anything
         a, b = float(make_minigrad(weights, x, y)[1]().item()), float(make_torch(torch, weights, x, y)[1]().item())
@@ -101,7 +96,7 @@ def main(argv=None):
           "(forward, cross-entropy, backward, Adam)")
     print(markdown_table(["implementation", "median ms", "min ms", "vs torch"], rows))
     print(f"\n{load_note()}; threads={args.threads} "
-          f"(BLAS limit {'set' if blas is not None else 'not set: threadpoolctl missing'})")
+          f"(BLAS limit {'set' if blas else 'not set: threadpoolctl missing'})")
     return res
 
 

@@ -6,8 +6,8 @@
     grad_fn        the Function node that produced it (None for leaves)
 
 Every differentiable method delegates to an op in ``minigrad.ops``; this file only holds the
-bookkeeping: construction, conversions, printing, in-place updates with a version counter,
-and ``backward``.
+bookkeeping: construction, conversions, printing, operators and ``backward``; the in-place
+updates (with their version counter) are in tensor_inplace.py.
 """
 from __future__ import annotations
 
@@ -216,13 +216,7 @@ class Tensor:
 
     def to(self, *args, dtype=None, device=None, copy=False, non_blocking=False):
         """``to(device)``, ``to(dtype)``, ``to(other)``, ``to(device, dtype)``; differentiable."""
-        for a in args:
-            if isinstance(a, Tensor):
-                device, dtype = a.device, a.dtype
-            elif isinstance(a, (str, backend.device)):
-                device = a
-            else:
-                dtype = a
+        device, dtype = parse_to_args(args, device, dtype)
         out = self
         if device is not None and backend.device(device) != self.device:
             out = _ops.ToDevice.apply(out, backend.device(device))
@@ -361,93 +355,14 @@ class Tensor:
         self._version.value += 1
 
     # ------------------------------------------------------------------ in-place ops
-    def _check_inplace(self, op):
-        if self.requires_grad and grad_mode.is_grad_enabled():
-            kind = "a leaf tensor" if self.grad_fn is None else "a tensor"
-            raise RuntimeError(f"{op}: {kind} that requires grad is being used in an in-place "
-                               "operation; wrap it in `with minigrad.no_grad():` (as optimizers "
-                               "do) or use the out-of-place op")
-
-    def _inplace(self, op, result):
-        self._check_inplace(op)
-        result = result.data if isinstance(result, Tensor) else result
-        if result.shape != self.data.shape:
-            raise RuntimeError(f"{op}: the result's shape {tuple(result.shape)} does not match "
-                               f"the tensor's shape {tuple(self.shape)}")
-        self.data[...] = result
-        self._version.value += 1
-        return self
-
-    def _operand(self, other):
-        return other.data if isinstance(other, Tensor) else other
-
-    def add_(self, other, *, alpha=1):
-        o = self._operand(other)
-        return self._inplace("add_", self.data + (o if alpha == 1 else alpha * o))
-
-    def sub_(self, other, *, alpha=1):
-        o = self._operand(other)
-        return self._inplace("sub_", self.data - (o if alpha == 1 else alpha * o))
-
-    def mul_(self, other):
-        return self._inplace("mul_", self.data * self._operand(other))
-
-    def div_(self, other):
-        return self._inplace("div_", self.data / self._operand(other))
-
-    def pow_(self, exponent):
-        return self._inplace("pow_", self.data ** self._operand(exponent))
-
-    def sqrt_(self):
-        return self._inplace("sqrt_", backend.array_module(self.data).sqrt(self.data))
-
-    def addcmul_(self, tensor1, tensor2, *, value=1):
-        return self._inplace("addcmul_", self.data + value * tensor1.data * tensor2.data)
-
-    def addcdiv_(self, tensor1, tensor2, *, value=1):
-        return self._inplace("addcdiv_", self.data + value * tensor1.data / tensor2.data)
-
-    def lerp_(self, end, weight):
-        return self._inplace("lerp_", self.data + self._operand(weight) * (self._operand(end) - self.data))
-
-    def zero_(self):
-        self._check_inplace("zero_")
-        self.data[...] = 0
-        self._version.value += 1
-        return self
-
-    def fill_(self, value):
-        self._check_inplace("fill_")
-        self.data[...] = self._operand(value)
-        self._version.value += 1
-        return self
-
-    def copy_(self, src):
-        src = src.data if isinstance(src, Tensor) else src
-        src = backend.to_device(src, self.device) if hasattr(src, "shape") else src
-        xp = backend.array_module(self.data)
-        return self._inplace("copy_", xp.broadcast_to(xp.asarray(src, dtype=self.dtype), self.shape))
-
-    def clamp_(self, min=None, max=None):  # noqa: A002
-        xp = backend.array_module(self.data)
-        return self._inplace("clamp_", xp.clip(self.data, min, max))
-
-    def maximum_(self, other):
-        return self._inplace("maximum_", backend.array_module(self.data).maximum(self.data, self._operand(other)))
-
-    def uniform_(self, a=0.0, b=1.0, generator=None):
-        rng = backend.seed_generators_of(self.device, generator)
-        return self._inplace("uniform_", rng.uniform(a, b, self.shape).astype(self.dtype))
-
-    def normal_(self, mean=0.0, std=1.0, generator=None):
-        rng = backend.seed_generators_of(self.device, generator)
-        return self._inplace("normal_", (rng.standard_normal(self.shape) * std + mean).astype(self.dtype))
-
-    def bernoulli_(self, p=0.5, generator=None):
-        rng = backend.seed_generators_of(self.device, generator)
-        return self._inplace("bernoulli_", (rng.random(self.shape) < p).astype(self.dtype))
+    # add_, sub_, mul_, zero_, fill_, copy_, uniform_ ... are written in tensor_inplace.py and
+    # attached to Tensor at the end of this file.
 
     # ------------------------------------------------------------------ operators
+    def _operand(self, other):
+        """``other``'s array if it is a Tensor, else ``other`` itself (a Python scalar)."""
+        return other.data if isinstance(other, Tensor) else other
+
     def __add__(self, other):
         return _ops.Add.apply(self, other)
 
@@ -585,6 +500,20 @@ class Tensor:
         return bool(backend.array_module(self.data).allclose(self.data, other.data, rtol, atol, equal_nan))
 
 
+def parse_to_args(args, device=None, dtype=None):
+    """The positional forms of ``to()`` (shared by Tensor.to and Module.to): each of ``args``
+    is a device (str or backend.device), a dtype, or a tensor (its device and dtype).
+    Returns ``(device, dtype)``, the keyword values where no positional one overrides them."""
+    for a in args:
+        if isinstance(a, Tensor):
+            device, dtype = a.device, a.dtype
+        elif isinstance(a, (str, backend.device)):
+            device = a
+        else:
+            dtype = a
+    return device, dtype
+
+
 class _HookHandle:
     def __init__(self, hooks, hook):
         self._hooks, self._hook = hooks, hook
@@ -632,3 +561,9 @@ Tensor.view_as = _view_as
 Tensor.reshape_as = _view_as
 Tensor.softmax = _delegate(_ops.softmax)
 Tensor.log_softmax = _delegate(_ops.log_softmax)
+
+from . import tensor_inplace as _tensor_inplace  # noqa: E402  (it imports Tensor from here)
+
+for _fn in _tensor_inplace.METHODS:
+    _fn.__qualname__ = f"Tensor.{_fn.__name__}"
+    setattr(Tensor, _fn.__name__, _fn)

@@ -32,8 +32,19 @@ from ._fastexp import fast_exp
 from ..autograd import grad_mode
 from ..autograd.function import Function
 
-BLOCK_Q = 64      # query rows per block
-BLOCK_K = 128     # keys per block
+BLOCK_Q = 64      # query rows per block (at most; fewer for head dims > 64, see _blocks)
+BLOCK_K = 64      # keys per block
+_BLAS_SERIAL_MNK = 65536 * 4   # OpenBLAS runs a GEMM with M*N*K up to this on the calling thread
+
+
+def _blocks(E, Ev):
+    """Block sizes whose GEMMs stay under OpenBLAS's threading threshold: a threaded OpenBLAS
+    call from inside Numba's parallel region detects the OpenMP loop and serialises (measured:
+    50-80x slower), so every block product must run on the calling thread."""
+    bq = BLOCK_Q
+    while bq > 8 and bq * BLOCK_K * max(E, Ev) > _BLAS_SERIAL_MNK:
+        bq //= 2
+    return bq, BLOCK_K
 _FASTMATH = {"nsz", "arcp", "contract", "afn", "reassoc"}   # not nnan/ninf: -inf means "masked"
 
 
@@ -153,25 +164,25 @@ def _scores_block(s, bias, bm, has_bias, causal, scale, i0, j0):
 
 
 @njit(cache=True, parallel=True, fastmath=_FASTMATH)
-def _cpu_forward_kernel(q, k, v, bias, bmap, has_bias, causal, scale, out, lse):
+def _cpu_forward_kernel(q, k, v, bias, bmap, has_bias, causal, scale, out, lse, BQ, BK):
     B, L, _ = q.shape
     S, Ev = k.shape[1], v.shape[2]
     neg_inf = q.dtype.type(-np.inf)
     for b in prange(B):
-        sbuf = np.empty(BLOCK_Q * BLOCK_K, q.dtype)
-        pvbuf = np.empty(BLOCK_Q * Ev, q.dtype)
-        acc = np.empty((BLOCK_Q, Ev), q.dtype)
-        m = np.empty(BLOCK_Q, q.dtype)
-        l = np.empty(BLOCK_Q, q.dtype)
-        for i0 in range(0, L, BLOCK_Q):
-            i1 = min(i0 + BLOCK_Q, L)
+        sbuf = np.empty(BQ * BK, q.dtype)
+        pvbuf = np.empty(BQ * Ev, q.dtype)
+        acc = np.empty((BQ, Ev), q.dtype)
+        m = np.empty(BQ, q.dtype)
+        l = np.empty(BQ, q.dtype)
+        for i0 in range(0, L, BQ):
+            i1 = min(i0 + BQ, L)
             nr = i1 - i0
             acc[:nr] = 0.0
             m[:nr] = neg_inf
             l[:nr] = 0.0
             jend = min(S, i1) if causal else S          # causal: key blocks above the diagonal skipped
-            for j0 in range(0, jend, BLOCK_K):
-                j1 = min(j0 + BLOCK_K, jend)
+            for j0 in range(0, jend, BK):
+                j1 = min(j0 + BK, jend)
                 nc = j1 - j0
                 s = sbuf[:nr * nc].reshape((nr, nc))
                 np.dot(q[b, i0:i1], k[b, j0:j1].T, s)
@@ -211,7 +222,7 @@ def _cpu_forward_kernel(q, k, v, bias, bmap, has_bias, causal, scale, out, lse):
 
 
 @njit(cache=True, parallel=True, fastmath=_FASTMATH)
-def _cpu_backward_kernel(q, k, v, out, lse, do, bias, bmap, has_bias, causal, scale, dq, dk, dv):
+def _cpu_backward_kernel(q, k, v, out, lse, do, bias, bmap, has_bias, causal, scale, dq, dk, dv, BQ, BK):
     B, L, E = q.shape
     S, Ev = k.shape[1], v.shape[2]
     for b in prange(B):
@@ -221,20 +232,20 @@ def _cpu_backward_kernel(q, k, v, out, lse, do, bias, bmap, has_bias, causal, sc
             for e in range(Ev):
                 acc += do[b, i, e] * out[b, i, e]
             D[i] = acc
-        pbuf = np.empty(BLOCK_Q * BLOCK_K, q.dtype)
-        dpbuf = np.empty(BLOCK_Q * BLOCK_K, q.dtype)
-        tv = np.empty(BLOCK_K * Ev, q.dtype)
-        tk = np.empty(BLOCK_K * E, q.dtype)
-        tq = np.empty(BLOCK_Q * E, q.dtype)
+        pbuf = np.empty(BQ * BK, q.dtype)
+        dpbuf = np.empty(BQ * BK, q.dtype)
+        tv = np.empty(BK * Ev, q.dtype)
+        tk = np.empty(BK * E, q.dtype)
+        tq = np.empty(BQ * E, q.dtype)
         dq[b] = 0.0
-        for j0 in range(0, S, BLOCK_K):
-            j1 = min(j0 + BLOCK_K, S)
+        for j0 in range(0, S, BK):
+            j1 = min(j0 + BK, S)
             nc = j1 - j0
             dk[b, j0:j1] = 0.0
             dv[b, j0:j1] = 0.0
-            istart = (j0 // BLOCK_Q) * BLOCK_Q if causal else 0   # query blocks that see key j0..
-            for i0 in range(istart, L, BLOCK_Q):
-                i1 = min(i0 + BLOCK_Q, L)
+            istart = (j0 // BQ) * BQ if causal else 0   # query blocks that see key j0..
+            for i0 in range(istart, L, BQ):
+                i1 = min(i0 + BQ, L)
                 nr = i1 - i0
                 p = pbuf[:nr * nc].reshape((nr, nc))
                 np.dot(q[b, i0:i1], k[b, j0:j1].T, p)
@@ -267,13 +278,15 @@ def _cpu_forward(q, k, v, bias, bmap, is_causal, scale):
     B, L, _ = q.shape
     out = np.empty((B, L, v.shape[2]), dtype=q.dtype)
     lse = np.empty((B, L), dtype=q.dtype)
-    _cpu_forward_kernel(q, k, v, bias, bmap, has_bias(bias), bool(is_causal), q.dtype.type(scale), out, lse)
+    _cpu_forward_kernel(q, k, v, bias, bmap, has_bias(bias), bool(is_causal), q.dtype.type(scale), out, lse,
+                        *_blocks(q.shape[2], v.shape[2]))
     return out, lse
 
 
 def _cpu_backward(q, k, v, out, lse, do, bias, bmap, is_causal, scale):
     dq, dk, dv = np.empty_like(q), np.empty_like(k), np.empty_like(v)
-    _cpu_backward_kernel(q, k, v, out, lse, do, bias, bmap, has_bias(bias), bool(is_causal), q.dtype.type(scale), dq, dk, dv)
+    _cpu_backward_kernel(q, k, v, out, lse, do, bias, bmap, has_bias(bias), bool(is_causal), q.dtype.type(scale), dq, dk, dv,
+                         *_blocks(q.shape[2], v.shape[2]))
     return dq, dk, dv
 
 

@@ -33,6 +33,18 @@ class _Monitor:
         return better
 
 
+class _Watcher:
+    """What both callbacks share: their ``_Monitor``'s best value and the epoch it came in."""
+
+    @property
+    def best(self):
+        return self._monitor.best
+
+    @property
+    def best_epoch(self):
+        return self._monitor.best_epoch
+
+
 def _snapshot(state_dict):
     """A deep copy of a (nested) state dict: tensors get their own arrays."""
     if isinstance(state_dict, Tensor):
@@ -44,7 +56,7 @@ def _snapshot(state_dict):
     return state_dict.copy() if hasattr(state_dict, "copy") and hasattr(state_dict, "shape") else state_dict
 
 
-class EarlyStopping:
+class EarlyStopping(_Watcher):
     """Stop when the monitored value has not improved for ``patience`` epochs.
 
     ``stop = early.step(val_loss, model)`` once per epoch; ``model`` (anything with
@@ -62,14 +74,6 @@ class EarlyStopping:
         self.wait = 0
         self.should_stop = False
         self.best_state = None
-
-    @property
-    def best(self):
-        return self._monitor.best
-
-    @property
-    def best_epoch(self):
-        return self._monitor.best_epoch
 
     def step(self, value, model=None):
         if self.restore_best_weights and model is None:
@@ -92,7 +96,7 @@ class EarlyStopping:
             model.load_state_dict(_snapshot(self.best_state))
 
 
-class SaveBestCheckpoint:
+class SaveBestCheckpoint(_Watcher):
     """Save a checkpoint to ``path`` (with ``minigrad.save``, atomically) every time the
     monitored value improves. ``state`` is the object to save or a function returning it
     (so a state dict is only built when it will be written), e.g.
@@ -102,14 +106,6 @@ class SaveBestCheckpoint:
     def __init__(self, path, mode="min", min_delta=0.0):
         self.path = path
         self._monitor = _Monitor(mode, min_delta, "SaveBestCheckpoint")
-
-    @property
-    def best(self):
-        return self._monitor.best
-
-    @property
-    def best_epoch(self):
-        return self._monitor.best_epoch
 
     def step(self, value, state):
         if not self._monitor.improved(value):

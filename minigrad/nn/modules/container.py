@@ -20,7 +20,21 @@ def _index(op, idx, n):
     return idx % n
 
 
-class Sequential(Module):
+class _ModuleSequence(Module):
+    """What Sequential and ModuleList share: length, iteration over the modules, append."""
+
+    def __len__(self):
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules.values())
+
+    def append(self, module):
+        self.add_module(str(len(self)), module)
+        return self
+
+
+class Sequential(_ModuleSequence):
     """Modules called in order, each on the previous one's output.
     ``Sequential(a, b, c)`` or ``Sequential(OrderedDict([("fc", a), ...]))``."""
 
@@ -52,23 +66,13 @@ class Sequential(Module):
         for i, (key, mod) in enumerate(items):
             self._modules[str(i) if key.isdigit() else key] = mod
 
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
-
-    def append(self, module):
-        self.add_module(str(len(self)), module)
-        return self
-
     def forward(self, input):
         for module in self._modules.values():
             input = module(input)
         return input
 
 
-class ModuleList(Module):
+class ModuleList(_ModuleSequence):
     """A list of modules, registered as children (indexable, iterable; no forward)."""
 
     def __init__(self, modules=None):
@@ -84,16 +88,6 @@ class ModuleList(Module):
     def __setitem__(self, idx, module):
         self.add_module(str(_index("ModuleList", idx, len(self))), module)
 
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
-
-    def append(self, module):
-        self.add_module(str(len(self)), module)
-        return self
-
     def extend(self, modules):
         for m in modules:
             self.append(m)
@@ -106,45 +100,58 @@ class ModuleList(Module):
         self.extend(mods)
 
 
-class ModuleDict(Module):
+class _DictContainer(Module):
+    """The dict protocol shared by ModuleDict and ParameterDict, over the registry named by
+    ``_registry`` (``"_modules"`` or ``"_parameters"``); ``__setitem__`` registers (each
+    class its own kind), so ``update`` and ``d[k] = v`` go through the usual checks."""
+
+    _registry = ""
+
+    def _entries(self):
+        return getattr(self, self._registry)
+
+    def __getitem__(self, key):
+        return self._entries()[key]
+
+    def __delitem__(self, key):
+        del self._entries()[key]
+
+    def __len__(self):
+        return len(self._entries())
+
+    def __iter__(self):
+        return iter(self._entries())
+
+    def __contains__(self, key):
+        return key in self._entries()
+
+    def keys(self):
+        return self._entries().keys()
+
+    def values(self):
+        return self._entries().values()
+
+    def items(self):
+        return self._entries().items()
+
+    def update(self, entries):
+        items = entries.items() if hasattr(entries, "items") else entries
+        for k, v in items:
+            self[k] = v
+
+
+class ModuleDict(_DictContainer):
     """A dict of modules, registered as children under their keys (insertion order)."""
+
+    _registry = "_modules"
 
     def __init__(self, modules=None):
         super().__init__()
         if modules is not None:
             self.update(modules)
 
-    def __getitem__(self, key):
-        return self._modules[key]
-
     def __setitem__(self, key, module):
         self.add_module(key, module)
-
-    def __delitem__(self, key):
-        del self._modules[key]
-
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules)
-
-    def __contains__(self, key):
-        return key in self._modules
-
-    def keys(self):
-        return self._modules.keys()
-
-    def values(self):
-        return self._modules.values()
-
-    def items(self):
-        return self._modules.items()
-
-    def update(self, modules):
-        items = modules.items() if hasattr(modules, "items") else modules
-        for k, m in items:
-            self[k] = m
 
     def pop(self, key):
         return self._modules.pop(key)
@@ -152,6 +159,12 @@ class ModuleDict(Module):
 
 def _as_parameter(value):
     return value if isinstance(value, Parameter) or not isinstance(value, Tensor) else Parameter(value)
+
+
+def _parameters_repr(self):
+    """extra_repr of ParameterList and ParameterDict: one line per parameter."""
+    return "\n".join(f"({k}): Parameter containing: [{p.dtype} of size {tuple(p.shape)}]"
+                     for k, p in self._parameters.items())
 
 
 class ParameterList(Module):
@@ -183,51 +196,20 @@ class ParameterList(Module):
             self.append(v)
         return self
 
-    def extra_repr(self):
-        return "\n".join(f"({k}): Parameter containing: [{p.dtype} of size {tuple(p.shape)}]"
-                         for k, p in self._parameters.items())
+    extra_repr = _parameters_repr
 
 
-class ParameterDict(Module):
+class ParameterDict(_DictContainer):
     """A dict of parameters (tensors are wrapped in Parameter), registered under their keys."""
+
+    _registry = "_parameters"
 
     def __init__(self, parameters=None):
         super().__init__()
         if parameters is not None:
             self.update(parameters)
 
-    def __getitem__(self, key):
-        return self._parameters[key]
-
     def __setitem__(self, key, value):
         self.register_parameter(key, _as_parameter(value))
 
-    def __delitem__(self, key):
-        del self._parameters[key]
-
-    def __len__(self):
-        return len(self._parameters)
-
-    def __iter__(self):
-        return iter(self._parameters)
-
-    def __contains__(self, key):
-        return key in self._parameters
-
-    def keys(self):
-        return self._parameters.keys()
-
-    def values(self):
-        return self._parameters.values()
-
-    def items(self):
-        return self._parameters.items()
-
-    def update(self, parameters):
-        items = parameters.items() if hasattr(parameters, "items") else parameters
-        for k, v in items:
-            self[k] = v
-
-    def extra_repr(self):
-        return "\n".join(f"({k}): Parameter containing: [{p.dtype} of size {tuple(p.shape)}]"
-                         for k, p in self._parameters.items())
+    extra_repr = _parameters_repr

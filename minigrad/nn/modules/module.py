@@ -17,7 +17,7 @@ import numpy as np
 
 from ... import backend
 from ...autograd import grad_mode
-from ...tensor import Tensor
+from ...tensor import Tensor, parse_to_args
 from ..parameter import Parameter
 
 _IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
@@ -316,13 +316,7 @@ class Module:
         """Move parameters and buffers in place: ``to(device)``, ``to(dtype)``,
         ``to(device, dtype)`` or ``to(tensor)``. Only floating-point values change dtype;
         the Parameter objects stay the same (an optimizer holding them keeps working)."""
-        for a in args:
-            if isinstance(a, Tensor):
-                device, dtype = a.device, a.dtype
-            elif isinstance(a, (str, backend.device)):
-                device = a
-            else:
-                dtype = a
+        device, dtype = parse_to_args(args, device, dtype)
         if dtype is not None:
             dtype = np.dtype(dtype)
             if dtype.kind not in "fc":

@@ -137,8 +137,9 @@ class RNNBase(Module):
                 x = F.dropout(x, self.dropout, True)
         return x, tuple(stack(f, 0) for f in finals)
 
-    def _forward(self, input, hx):
-        """The shared body: layouts (batch_first, unbatched), default and checked states."""
+    def forward(self, input, hx=None):
+        """RNN, LSTM and GRU share this forward: layouts (batch_first, unbatched), default
+        (zeros) and checked initial states; see each class for what ``hx`` and the result hold."""
         self._check_input(input)
         batched = input.ndim == 3
         if batched and self.batch_first:
@@ -182,9 +183,6 @@ class RNN(RNNBase):
                          num_layers, bias, batch_first, dropout, bidirectional, device, dtype)
         self.nonlinearity = nonlinearity
 
-    def forward(self, input, hx=None):
-        return self._forward(input, hx)
-
 
 class LSTM(RNNBase):
     """Long short-term memory, PyTorch's gate order (i, f, g, o); see kernels/lstm.py.
@@ -197,9 +195,6 @@ class LSTM(RNNBase):
         super().__init__("LSTM", input_size, hidden_size, num_layers, bias, batch_first, dropout,
                          bidirectional, device, dtype)
 
-    def forward(self, input, hx=None):
-        return self._forward(input, hx)
-
 
 class GRU(RNNBase):
     """Gated recurrent unit, PyTorch's gate order (r, z, n) with
@@ -210,9 +205,6 @@ class GRU(RNNBase):
                  dropout=0.0, bidirectional=False, device=None, dtype=None):
         super().__init__("GRU", input_size, hidden_size, num_layers, bias, batch_first, dropout,
                          bidirectional, device, dtype)
-
-    def forward(self, input, hx=None):
-        return self._forward(input, hx)
 
 # ============================================================================== single-step cells
 
