@@ -49,8 +49,8 @@ from .games import CartPole, FlappyBird
 NAME = "dqn"
 SUMMARY = ("deep Q-learning: replay, target network, Huber loss; CartPole from its state, "
            "Flappy Bird from 4 stacked frames with a conv Q-network")
-LAST_RESULT = ("CartPole average greedy return 292.6 over 100 episodes (seed 0 only; bar 195); "
-               "189 s CPU. Flappy Bird: not yet measured")
+LAST_RESULT = ("CartPole average greedy return 292.6 over 100 episodes (bar 195), Flappy Bird 1.25 pipes "
+               "per episode after 2,500 iterations (random: 0); seed 0 only, other seeds not measured")
 
 
 # ---------------------------------------------------------------------------- the Q-networks
