@@ -331,7 +331,7 @@ def run_flappy(run):
     pipes = info["pipes"]
     history["eval_episodes"] = cfg.eval_episodes
     plot_returns(history, run.path("flappy_returns.png"),
-                 "Flappy Bird: return per episode while learning (+10 pipe, -10 death, +1 alive)")
+                 "Flappy Bird: return per episode (+10 pipe, -10 death, +1 alive)")
     flappy_strip(q_net, run.path("flappy_frames.png"), run.device)
     print(f"Flappy Bird: greedy agent passes {pipes.mean():.1f} pipes per episode on average "
           f"(median {np.median(pipes):.0f}, max {pipes.max()}, episodes cut at {FLAPPY_MAX_STEPS} steps) "

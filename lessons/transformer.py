@@ -397,6 +397,8 @@ def run_cost(run, lengths=(16, 32, 64, 128, 256, 512), d=64, batch=4, repeats=3)
     layers = {"self-attention (n^2 d)": lambda x: mha(x, x, x, need_weights=False)[0],
               "LSTM (n d^2, sequential)": lambda x: lstm(x)[0]}
     times = {name: [] for name in layers}
+    for layer in layers.values():                      # the first call compiles the kernels: not timed
+        layer(mg.randn(batch, lengths[0], d, device=run.device, requires_grad=True)).sum().backward()
     for n in lengths:
         x = mg.randn(batch, n, d, device=run.device, requires_grad=True)
         for name, layer in layers.items():
