@@ -2,13 +2,18 @@
 for add, mul, matmul 64x64, sum and getitem; against PyTorch in the same process when it is
 installed. Small tensors make the time almost all bookkeeping (graph, wrapping, dispatch).
 
-    python -m benchmarks.overhead
+    python -m benchmarks.overhead [--cpu-time]
+
+``--cpu-time`` times with process CPU time instead of wall time (fairer on a busy machine).
 """
 from __future__ import annotations
 
 import numpy as np
 
 import minigrad as mg
+import argparse
+
+from benchmarks import _timing
 from benchmarks._timing import auto_number, compare, load_note, markdown_table, torch_or_none
 
 
@@ -32,6 +37,11 @@ def _fwd_bwd(fn):
 
 
 def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.overhead")
+    parser.add_argument("--cpu-time", action="store_true", help="time with process CPU time")
+    args = parser.parse_args(argv)
+    if args.cpu_time:
+        _timing.use_cpu_clock()
     torch = torch_or_none()
     rng = np.random.default_rng(0)
     arrays = [rng.standard_normal((8, 8)).astype(np.float32) for _ in range(2)]
@@ -61,7 +71,8 @@ def main(argv=None):
     if torch is not None:
         header += ["torch fwd+bwd µs", "ratio"]
     print(markdown_table(header, rows))
-    print(f"\n({load_note()}; torch {'%s, 1 thread' % torch.__version__ if torch else 'not installed'})")
+    clock = "process CPU time" if args.cpu_time else "wall time"
+    print(f"\n({load_note()}; {clock}; torch {'%s, 1 thread' % torch.__version__ if torch else 'not installed'})")
     return 0
 
 

@@ -77,3 +77,102 @@ def save_figure(fig, run, filename):
     pyplot().close(fig)
     print(f"   wrote {path}")
     return path
+
+
+# ---- the digits judge: a classifier trained once, used to score generated digits (gan, vae) ----
+
+JUDGE_EPOCHS = 30
+_JUDGES = {}                # device -> (model, test accuracy): trained once per process
+
+
+class _own_seed:
+    """``with _own_seed(s, device):`` seeds minigrad with ``s`` and restores the generator's
+    state afterwards, so training the judge does not change the caller's random numbers."""
+
+    def __init__(self, seed, device):
+        from minigrad import backend
+        self.seed, self.generator = seed, backend.default_generator(device)
+
+    def __enter__(self):
+        self.state = self.generator.get_state()
+        self.generator.manual_seed(self.seed)
+
+    def __exit__(self, *exc):
+        self.generator.set_state(self.state)
+
+
+def _judge_model():
+    """64 -> 128 -> 10 with ReLU: small, quick, and >= 97% on the held-out digits."""
+    from minigrad import nn
+    return nn.Sequential(nn.Flatten(), nn.Linear(64, 128), nn.ReLU(), nn.Linear(128, 10))
+
+
+def digits_classifier(device="cpu", out=None):
+    """A digits classifier trained separately from any generator, to judge generated images.
+
+    Input: images in [0, 1] of shape (n, 64), (n, 8, 8) or (n, 1, 8, 8). Returns
+    ``(model, test_accuracy)``, the model in eval mode. It is trained with a fixed seed (0) on
+    the fixed train split, so every lesson and every ``--seed`` is judged by the same classifier;
+    trained once per process and device (then served from memory). With ``out`` (a folder) it is
+    also saved there as ``digits_classifier.npz`` with ``minigrad.save``, and a file already
+    there is loaded instead of training again.
+    """
+    import os
+    if device in _JUDGES:
+        return _JUDGES[device]
+    x_train, y_train, x_test, y_test = digits_split()
+    with _own_seed(0, device):          # the lesson's own random stream is left untouched
+        model = _judge_model().to(device)
+    path = os.path.join(out, "digits_classifier.npz") if out else None
+    if path and os.path.exists(path):
+        model.load_state_dict(mg.load(path, map_location=device))
+    else:
+        with _own_seed(0, device):
+            _train_judge(model, x_train, y_train, device)
+        if path:
+            os.makedirs(out, exist_ok=True)
+            mg.save(model.state_dict(), path)
+    model.eval()
+    xt, yt = as_tensors(x_test, y_test, device=device)
+    accuracy = classification_accuracy(model, xt, yt)
+    if accuracy < 0.97:
+        raise RuntimeError(f"digits_classifier: test accuracy {accuracy:.3f} < 0.97; "
+                           f"it cannot judge generated digits (delete {path} if it is stale)")
+    _JUDGES[device] = (model, accuracy)
+    return model, accuracy
+
+
+def _train_judge(model, x_train, y_train, device, batch_size=32, lr=1e-3):
+    """Plain minibatch Adam on cross-entropy, reshuffled every epoch."""
+    from minigrad import nn, optim
+    order_rng = np.random.default_rng(0)
+    x, y = as_tensors(x_train, y_train, device=device)
+    opt = optim.Adam(model.parameters(), lr=lr)
+    loss_fn = nn.CrossEntropyLoss()
+    model.train()
+    for _ in range(JUDGE_EPOCHS):
+        order = order_rng.permutation(len(x_train))
+        for i in range(0, len(order), batch_size):
+            idx = mg.tensor(order[i:i + batch_size], device=device)
+            loss = loss_fn(model(x[idx]), y[idx])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+
+
+def judge(images, device="cpu"):
+    """The judge's class for each image (a Tensor or array in [0, 1]); NumPy int64 of shape (n,)."""
+    model, _ = digits_classifier(device)
+    x = images if isinstance(images, mg.Tensor) else mg.tensor(np.asarray(images, np.float32), device=device)
+    return predict_classes(model, x.reshape(x.shape[0], 64))
+
+
+def requested_class_accuracy(images, labels, device="cpu"):
+    """Fraction of generated ``images`` the judge recognises as the class ``labels`` asked for."""
+    labels = labels.numpy() if isinstance(labels, mg.Tensor) else np.asarray(labels)
+    return float((judge(images, device) == labels).mean())
+
+
+def class_fractions(images, device="cpu"):
+    """Fraction of ``images`` the judge puts in each of the 10 classes (NumPy, sums to 1)."""
+    return np.bincount(judge(images, device), minlength=10) / len(images)

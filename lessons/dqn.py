@@ -49,7 +49,8 @@ from .games import CartPole, FlappyBird
 NAME = "dqn"
 SUMMARY = ("deep Q-learning: replay, target network, Huber loss; CartPole from its state, "
            "Flappy Bird from 4 stacked frames with a conv Q-network")
-LAST_RESULT = "not measured yet"
+LAST_RESULT = ("CartPole average greedy return 292.6 over 100 episodes (seed 0 only; bar 195); "
+               "189 s CPU. Flappy Bird: not yet measured")
 
 
 # ---------------------------------------------------------------------------- the Q-networks
@@ -290,9 +291,9 @@ def run_cartpole(run):
 
 # ---------------------------------------------------------------------- part 2: Flappy Bird
 
-FLAPPY = DQNConfig(steps=6000, n_envs=8, lr=5e-4, batch_size=64, buffer_size=30_000,
-                   learning_starts=1000, target_every=250, eps_end=0.01, eps_decay_steps=2000,
-                   eval_every=500, eval_episodes=32, reward_scale=0.1, double=True)
+FLAPPY = DQNConfig(steps=2500, n_envs=8, lr=5e-4, batch_size=64, buffer_size=20_000,
+                   learning_starts=1000, target_every=250, eps_end=0.01, eps_decay_steps=1500,
+                   eval_every=500, eval_episodes=16, reward_scale=0.1, double=True)
 FLAPPY_MAX_STEPS = 1000          # an episode is cut after 1000 steps (about 54 pipes)
 
 
