@@ -49,8 +49,8 @@ from .games import CartPole, FlappyBird
 NAME = "dqn"
 SUMMARY = ("deep Q-learning: replay, target network, Huber loss; CartPole from its state, "
            "Flappy Bird from 4 stacked frames with a conv Q-network")
-LAST_RESULT = ("CartPole average greedy return 292.6 over 100 episodes (seed 0 only; bar 195); "
-               "189 s CPU. Flappy Bird: not yet measured")
+LAST_RESULT = ("CartPole average greedy return 292.6 over 100 episodes (bar 195), Flappy Bird 1.25 pipes "
+               "per episode after 2,500 iterations (random: 0); seed 0 only, other seeds not measured")
 
 
 # ---------------------------------------------------------------------------- the Q-networks
@@ -331,7 +331,7 @@ def run_flappy(run):
     pipes = info["pipes"]
     history["eval_episodes"] = cfg.eval_episodes
     plot_returns(history, run.path("flappy_returns.png"),
-                 "Flappy Bird: return per episode while learning (+10 pipe, -10 death, +1 alive)")
+                 "Flappy Bird: return per episode (+10 pipe, -10 death, +1 alive)")
     flappy_strip(q_net, run.path("flappy_frames.png"), run.device)
     print(f"Flappy Bird: greedy agent passes {pipes.mean():.1f} pipes per episode on average "
           f"(median {np.median(pipes):.0f}, max {pipes.max()}, episodes cut at {FLAPPY_MAX_STEPS} steps) "

@@ -44,7 +44,8 @@ from minigrad.utils.plotting import plot_curves
 NAME = "transformer"
 SUMMARY = ("attention, multi-head attention and the encoder-decoder Transformer, trained to "
            "reverse digit strings; longer strings than seen; attention vs LSTM cost")
-LAST_RESULT = "not measured yet"
+LAST_RESULT = ("reversal exact match 1.000 on held-out 5-8 digit strings, 0.072 on 9-12 digits "
+               "(seed 0 only, other seeds not measured); 2,000 steps")
 
 
 # ------------------------------------------------------------------ the pieces, written out
@@ -396,6 +397,8 @@ def run_cost(run, lengths=(16, 32, 64, 128, 256, 512), d=64, batch=4, repeats=3)
     layers = {"self-attention (n^2 d)": lambda x: mha(x, x, x, need_weights=False)[0],
               "LSTM (n d^2, sequential)": lambda x: lstm(x)[0]}
     times = {name: [] for name in layers}
+    for layer in layers.values():                      # the first call compiles the kernels: not timed
+        layer(mg.randn(batch, lengths[0], d, device=run.device, requires_grad=True)).sum().backward()
     for n in lengths:
         x = mg.randn(batch, n, d, device=run.device, requires_grad=True)
         for name, layer in layers.items():

@@ -51,6 +51,7 @@ def test_sinusoidal_positions():
     assert len({tuple(np.round(r, 4)) for r in pe}) == 50                 # every position differs
 
 
+@pytest.mark.slow     # about 1,000 forward passes of the tiny model: ~30-70 s
 def test_tiny_model_gradcheck_every_parameter():
     assert tf.tiny_model_check() < 1e-5
 
