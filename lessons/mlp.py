@@ -307,6 +307,7 @@ def part_regularization(run):
     for i, n in enumerate(names):
         axes[1].text(report[n] + 0.001, i, f"{report[n]:.3f}", va="center")
     axes[1].set(xlabel="test accuracy", title="each cure, same data and initial weights")
+    fig.subplots_adjust(wspace=0.55)
     save_figure(fig, run, "regularization.png")
     return {}
 

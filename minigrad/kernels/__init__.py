@@ -49,5 +49,26 @@ def variant_for(x) -> str:
     return "cpu" if device_of(x).type == "cpu" else "cuda"
 
 
+PARALLEL_MIN_WORK = 1 << 18   # elements; below this one thread beats waking Numba's pool
+
+
+def run_cpu(kernel, work, *args):
+    """Call a Numba ``parallel=True`` kernel, on one thread when ``work`` (the number of
+    elements it touches) is small: waking and joining Numba's thread pool then costs more than
+    the split saves (measured on 2 cores: a (32,16,8,8) conv2d forward+backward took 2.2 ms of
+    CPU on one thread, 23 ms on two)."""
+    if work >= PARALLEL_MIN_WORK:
+        return kernel(*args)
+    import numba
+    prev = numba.get_num_threads()
+    if prev == 1:
+        return kernel(*args)
+    numba.set_num_threads(1)
+    try:
+        return kernel(*args)
+    finally:
+        numba.set_num_threads(prev)
+
+
 class UnsupportedConfig(NotImplementedError):
     """A kernel variant does not support this configuration (the message names both)."""

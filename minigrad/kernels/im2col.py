@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from numba import njit, prange
 
-from . import _cuda
+from . import _cuda, run_cpu
 from ..backend import array_module
 
 cuda = None   # numba.cuda, bound by _cuda.jit on first CUDA use (importing it takes ~1 s)
@@ -134,12 +134,12 @@ def _col2im_cpu(cols, kh, kw, sh, sw, ph, pw, dh, dw, OH, OW, out):
 
 
 def im2col_cpu(x, geom, OH, OW, out):
-    _im2col_cpu(x, *geom, OH, OW, out)
+    run_cpu(_im2col_cpu, out.size, x, *geom, OH, OW, out)
     return out
 
 
 def col2im_cpu(cols, geom, OH, OW, out):
-    _col2im_cpu(cols, *geom, OH, OW, out)
+    run_cpu(_col2im_cpu, cols.size, cols, *geom, OH, OW, out)
     return out
 
 

@@ -29,7 +29,7 @@ from numba import njit, prange
 
 from ..autograd.function import Function
 from ..backend import array_module
-from . import UnsupportedConfig, _cuda, variant_for
+from . import UnsupportedConfig, _cuda, run_cpu, variant_for
 
 cuda = None   # numba.cuda, bound by _cuda.jit on first CUDA use
 
@@ -279,7 +279,7 @@ def max_pool_raw(x, plan, variant):
     if variant == "reference":
         max_pool_reference(x, plan, y, idx)
     elif variant == "cpu":
-        _max_pool_cpu(x, *_plan_on(np, plan), y, idx)
+        run_cpu(_max_pool_cpu, x.size, x, *_plan_on(np, plan), y, idx)
     else:
         _cuda.launch(_max_pool_cuda, y.size, x, *_plan_on(xp, plan), y, idx)
     return y, idx
@@ -293,7 +293,7 @@ def avg_pool_raw(x, plan, div, variant):
     if variant == "reference":
         avg_pool_reference(x, plan, div, y)
     elif variant == "cpu":
-        _avg_pool_cpu(x, *_plan_on(np, plan), div, y)
+        run_cpu(_avg_pool_cpu, x.size, x, *_plan_on(np, plan), div, y)
     else:
         _cuda.launch(_avg_pool_cuda, y.size, x, *_plan_on(xp, plan), div, y)
     return y
@@ -307,7 +307,7 @@ def avg_adjoint_raw(g, plan, div, hw, variant):
     if variant == "reference":
         avg_adjoint_reference(g, plan, div, gx)
     elif variant == "cpu":
-        _avg_adjoint_cpu(g, *_plan_on(np, plan), div, gx)
+        run_cpu(_avg_adjoint_cpu, gx.size, g, *_plan_on(np, plan), div, gx)
     else:
         _cuda.launch(_avg_adjoint_cuda, g.size, g, *_plan_on(xp, plan), div, gx)
     return gx
@@ -321,7 +321,7 @@ def scatter_raw(g, idx, hw, variant):
     if variant == "reference":
         scatter_reference(g, idx, gx)
     elif variant == "cpu":
-        _scatter_cpu(g, idx, gx)
+        run_cpu(_scatter_cpu, gx.size, g, idx, gx)
     else:
         _cuda.launch(_scatter_cuda, g.size, g.reshape(N, C, -1), idx.reshape(N, C, -1), gx.reshape(N, C, -1))
     return gx
@@ -335,7 +335,7 @@ def gather_raw(x, idx, variant):
     if variant == "reference":
         gather_reference(x, idx, y)
     elif variant == "cpu":
-        _gather_cpu(x, idx, y)
+        run_cpu(_gather_cpu, x.size, x, idx, y)
     else:
         _cuda.launch(_gather_cuda, y.size, x.reshape(N, C, -1), idx.reshape(N, C, -1), y.reshape(N, C, -1))
     return y
