@@ -31,7 +31,7 @@ SUMMARY = ("recurrent nets: the LSTM memory cell by hand, the w^999 cliff and cl
            "BPTT vs truncated BPTT, a character-level LSTM, RNN/GRU/LSTM gradient flow")
 LAST_RESULT = ("memory-cell table exact (max abs error 5.0e-4); TBPTT(k1=k2=T) = BPTT exactly (diff 0); "
                "delayed recall lag 5: k2=4 -> 0.28 (chance 0.25), k2=12 -> 0.996; char-LSTM validation "
-               "2.16 bits/char after 400 TBPTT updates (seed 0)")
+               "bits/char after 400 TBPTT updates: seeds 0-4 worst 2.22, median 2.17")
 
 
 # =============================================================================================
