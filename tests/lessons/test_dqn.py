@@ -56,12 +56,13 @@ def test_cartpole_greedy_return_reaches_195_over_100_episodes(tmp_path):
 
 
 @pytest.mark.slow
-def test_flappy_part_reports_pipes_per_episode_and_draws_its_plots(tmp_path):
-    """The issue asks for Flappy Bird's pipes per episode to be *reported*. Learning it is not
-    yet reliable (about one pipe per episode on seed 0 by hand, fewer on other runs), so this
-    checks the report and the plots, not a learning bar."""
+def test_flappy_agent_passes_more_pipes_than_a_random_policy(tmp_path):
     assert dqn.main(["--part", "flappy", "--seed", "0", "--out", str(tmp_path)]) == 0
     metrics = json.loads((tmp_path / "metrics.json").read_text())
-    assert np.isfinite(metrics["flappy_avg_pipes"]) and metrics["flappy_avg_pipes"] >= 0
-    for png in ("flappy_returns.png", "flappy_frames.png"):
-        assert (tmp_path / png).stat().st_size > 2_000
+    _, random_info = dqn._random_play(dqn.make_flappy, 100, 0, np.random.default_rng(0))
+    # the same seed gave 1.25 pipes by hand and 0.65 in a pytest run (BLAS/thread sums differ);
+    # a random policy passes none
+    assert metrics["flappy_avg_pipes"] > random_info["pipes"].mean() + 0.25
+    for png in ("flappy_returns.png", "flappy_frames.png"):   # a short episode gives a small strip
+        data = (tmp_path / png).read_bytes()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 500
