@@ -2,7 +2,9 @@
 Re-exported by ``minigrad.nn.functional`` (use them as ``F.cross_entropy`` ...).
 
 All are composites of primitive ops (so their gradients come from autograd), except
-binary_cross_entropy, whose PyTorch gradient formula (with its clamp) needs its own backward.
+binary_cross_entropy, whose PyTorch gradient formula (with its clamp) needs its own backward,
+and cross_entropy with class indices, fused into one node for speed (the composite still
+serves weights, label smoothing and probability targets).
 The classification losses work in log space (log_softmax, softplus), so logits of
 magnitude 1e4 give finite losses and gradients.
 """
@@ -145,12 +147,14 @@ def _class_weight(op, weight, num_classes):
                          f"got {tuple(weight.shape)}")
 
 
-def _nll(op, logp, target, weight, ignore_index, reduction):
-    class_dim = _class_layout(op, logp, target)
+def _class_targets(op, input, target, ignore_index):
+    """Check a class-index target against ``input`` (N, C, ...) and return
+    ``(class_dim, safe, valid)``: the targets with ignored positions set to class 0, and the mask
+    of the positions that count (arrays)."""
+    class_dim = _class_layout(op, input, target)
     if target.dtype.kind not in "iu":
         raise TypeError(f"{op}: class-index target must be an integer tensor, got dtype {target.dtype}")
-    num_classes = logp.shape[class_dim]
-    _class_weight(op, weight, num_classes)
+    num_classes = input.shape[class_dim]
     t = target.data
     xp = backend.array_module(t)
     valid = t != ignore_index
@@ -160,7 +164,13 @@ def _nll(op, logp, target, weight, ignore_index, reduction):
             bad = lo if lo < 0 else hi
             raise IndexError(f"{op}: target class index {bad} is out of range for {num_classes} "
                              f"classes (valid: 0..{num_classes - 1}, or ignore_index={ignore_index})")
-    safe = xp.where(valid, t, 0)
+    return class_dim, xp.where(valid, t, 0), valid
+
+
+def _nll(op, logp, target, weight, ignore_index, reduction):
+    class_dim, safe, valid = _class_targets(op, logp, target, ignore_index)
+    _class_weight(op, weight, logp.shape[class_dim])
+    xp = backend.array_module(safe)
     picked = gather(logp, class_dim, Tensor(xp.expand_dims(safe, class_dim))).squeeze(class_dim)
     w = valid.astype(logp.dtype) if weight is None else weight.data[safe] * valid
     w = Tensor(w.astype(logp.dtype, copy=False))
@@ -168,6 +178,48 @@ def _nll(op, logp, target, weight, ignore_index, reduction):
     if reduction == "mean":
         return loss.sum() / w.sum()
     return _reduce(op, loss, reduction)
+
+
+class CrossEntropyIndices(Function):
+    """cross_entropy(x, class indices) without class weights or smoothing, as one node:
+    loss_n = logsumexp(x_n) - x_n[t_n] (0 where t_n is ignored), then 'none', 'sum' or 'mean'
+    over the counted positions;  d loss_n / d x_n = softmax(x_n) - onehot(t_n).
+
+    The composite (log_softmax, gather, ...) is ten nodes forward and as many backward; this is
+    the loss of every classifier, so it gets its own. The backward is written with Tensor ops
+    (softmax recomputed from x), so it is differentiable again.
+    """
+
+    @staticmethod
+    def forward(ctx, x, safe, valid, class_dim, reduction):
+        xp = backend.array_module(x)
+        m = x.max(axis=class_dim, keepdims=True)
+        m = xp.where(xp.isfinite(m), m, 0)
+        lse = xp.log(xp.exp(x - m).sum(axis=class_dim, keepdims=True)) + m
+        index = xp.expand_dims(safe, class_dim)
+        loss = (lse - xp.take_along_axis(x, index, class_dim)).squeeze(class_dim) * valid
+        onehot = xp.zeros_like(x)
+        xp.put_along_axis(onehot, index, 1, class_dim)
+        # per position: the factor its gradient gets (1/count for 'mean', 0 where ignored)
+        scale = valid.astype(x.dtype) / (max(int(valid.sum()), 1) if reduction == "mean" else 1)
+        if reduction == "mean" and not valid.any():
+            scale = scale * xp.nan                       # 0/0, as the composite and PyTorch
+        ctx.class_dim, ctx.reduction = class_dim, reduction
+        ctx.onehot, ctx.scale = onehot, xp.expand_dims(scale, class_dim)
+        ctx.save_for_backward(x)
+        if reduction == "none":
+            return loss
+        total = loss.sum()
+        return total / valid.sum() if reduction == "mean" else total
+
+    @staticmethod
+    def backward(ctx, g):
+        from ..ops import softmax
+        (x,) = ctx.saved_tensors
+        if ctx.reduction == "none":
+            g = g.unsqueeze(ctx.class_dim)
+        grad = (softmax(x, ctx.class_dim) - Tensor(ctx.onehot)) * Tensor(ctx.scale)
+        return grad * g, None, None, None, None
 
 
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
@@ -191,6 +243,11 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     class_dim = 0 if input.ndim == 1 else 1
     num_classes = input.shape[class_dim]
     _class_weight(op, weight, num_classes)
+    if weight is None and label_smoothing == 0 and target.dtype.kind in "iu":
+        if reduction not in ("none", "mean", "sum"):
+            _reduce(op, input, reduction)                # raises the error naming the value
+        class_dim, safe, valid = _class_targets(op, input, target, ignore_index)
+        return CrossEntropyIndices.apply(input, safe, valid, class_dim, reduction)
     logp = log_softmax(input, class_dim)
     wshape = [1] * input.ndim
     wshape[class_dim] = num_classes

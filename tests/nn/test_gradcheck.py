@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 import minigrad as mg
 import minigrad.nn as nn
 import minigrad.nn.functional as F
-from minigrad.autograd import gradcheck, nudge_from_kinks
+from minigrad.autograd import gradcheck, gradgradcheck, nudge_from_kinks
 
 REDUCTIONS = st.sampled_from(["none", "mean", "sum"])
 small = st.integers(1, 3)
@@ -152,6 +152,31 @@ def test_cross_entropy_and_nll_with_class_indices(n, c, spatial, reduction, weig
     w = mg.tensor(rng.uniform(0.5, 2, c)) if weighted else None
     assert gradcheck(lambda x: F.cross_entropy(x, t, w, reduction=reduction, label_smoothing=smoothing), (x,))
     assert gradcheck(lambda x: F.nll_loss(x, t, w, reduction=reduction), (x,))
+
+
+@given(n=small, c=st.integers(2, 4), spatial=st.lists(small, max_size=1), reduction=REDUCTIONS,
+       ignore=st.booleans(), unbatched=st.booleans(), seed=seeds)
+def test_fused_cross_entropy_equals_the_composite_and_is_twice_differentiable(
+        n, c, spatial, reduction, ignore, unbatched, seed):
+    """cross_entropy with class indices (no weight, no smoothing) is one fused node; it must give
+    the composite nll_loss(log_softmax(x))'s values and gradients, and pass gradgradcheck."""
+    rng = np.random.default_rng(seed)
+    shape, tshape = ((c,), ()) if unbatched else ((n, c, *spatial), (n, *spatial))
+    x = _t(rng, *shape)
+    t = rng.integers(0, c, tshape)
+    if ignore and t.size > 1:
+        t.reshape(-1)[0] = -100
+    t = mg.tensor(t)
+    class_dim = 0 if unbatched else 1
+    fused = F.cross_entropy(x, t, reduction=reduction)
+    assert fused.grad_fn.__class__.__name__ == "CrossEntropyIndices"
+    composite = F.nll_loss(F.log_softmax(x, class_dim), t, reduction=reduction)
+    np.testing.assert_allclose(fused.detach().numpy(), composite.detach().numpy(), rtol=1e-12, atol=1e-12)
+    g = mg.tensor(rng.normal(size=fused.shape))
+    (gx_fused,) = mg.autograd.grad(fused, x, g)
+    (gx_composite,) = mg.autograd.grad(composite, x, g)
+    np.testing.assert_allclose(gx_fused.numpy(), gx_composite.numpy(), rtol=1e-10, atol=1e-12)
+    assert gradgradcheck(lambda x: F.cross_entropy(x, t, reduction=reduction), (x,))
 
 
 @given(n=small, c=st.integers(2, 4), reduction=REDUCTIONS, weighted=st.booleans(),
