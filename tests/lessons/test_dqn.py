@@ -60,9 +60,10 @@ def test_flappy_agent_passes_more_pipes_than_a_random_policy(tmp_path):
     assert dqn.main(["--part", "flappy", "--seed", "0", "--out", str(tmp_path)]) == 0
     metrics = json.loads((tmp_path / "metrics.json").read_text())
     _, random_info = dqn._random_play(dqn.make_flappy, 100, 0, np.random.default_rng(0))
-    # the same seed gave 1.25 pipes by hand and 0.65 in a pytest run (BLAS/thread sums differ);
-    # a random policy passes none
-    assert metrics["flappy_avg_pipes"] > random_info["pipes"].mean() + 0.25
+    assert random_info["pipes"].mean() < 0.5            # a random policy passes (almost) none
+    # seeds 0-4 by hand: 21 to 32 pipes per episode; runs differ with BLAS threads (summation
+    # order), so the bar is set well below the worst seed
+    assert metrics["flappy_avg_pipes"] >= 5
     for png in ("flappy_returns.png", "flappy_frames.png"):   # a short episode gives a small strip
         data = (tmp_path / png).read_bytes()
         assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 500
