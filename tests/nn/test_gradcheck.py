@@ -138,17 +138,23 @@ def test_binary_cross_entropy_with_logits(shape, reduction, weighted, pos, seed)
     assert gradcheck(fn, (x, t) + extra)
 
 
-@given(n=small, c=st.integers(2, 4), spatial=st.lists(small, max_size=1), reduction=REDUCTIONS,
-       weighted=st.booleans(), smoothing=st.sampled_from([0.0, 0.25]), ignore=st.booleans(),
-       unbatched=st.booleans(), seed=seeds)
-def test_cross_entropy_and_nll_with_class_indices(n, c, spatial, reduction, weighted, smoothing, ignore, unbatched, seed):
-    rng = np.random.default_rng(seed)
+def _logits_and_class_indices(rng, n, c, spatial, ignore, unbatched):
+    """Logits (c,) or (n, c, *spatial) and integer targets; with ``ignore`` the first target is
+    -100 (ignored) when there is more than one."""
     shape, tshape = ((c,), ()) if unbatched else ((n, c, *spatial), (n, *spatial))
     x = _t(rng, *shape)
     t = rng.integers(0, c, tshape)
     if ignore and t.size > 1:
         t.reshape(-1)[0] = -100
-    t = mg.tensor(t)
+    return x, mg.tensor(t)
+
+
+@given(n=small, c=st.integers(2, 4), spatial=st.lists(small, max_size=1), reduction=REDUCTIONS,
+       weighted=st.booleans(), smoothing=st.sampled_from([0.0, 0.25]), ignore=st.booleans(),
+       unbatched=st.booleans(), seed=seeds)
+def test_cross_entropy_and_nll_with_class_indices(n, c, spatial, reduction, weighted, smoothing, ignore, unbatched, seed):
+    rng = np.random.default_rng(seed)
+    x, t = _logits_and_class_indices(rng, n, c, spatial, ignore, unbatched)
     w = mg.tensor(rng.uniform(0.5, 2, c)) if weighted else None
     assert gradcheck(lambda x: F.cross_entropy(x, t, w, reduction=reduction, label_smoothing=smoothing), (x,))
     assert gradcheck(lambda x: F.nll_loss(x, t, w, reduction=reduction), (x,))
@@ -161,12 +167,7 @@ def test_fused_cross_entropy_equals_the_composite_and_is_twice_differentiable(
     """cross_entropy with class indices (no weight, no smoothing) is one fused node; it must give
     the composite nll_loss(log_softmax(x))'s values and gradients, and pass gradgradcheck."""
     rng = np.random.default_rng(seed)
-    shape, tshape = ((c,), ()) if unbatched else ((n, c, *spatial), (n, *spatial))
-    x = _t(rng, *shape)
-    t = rng.integers(0, c, tshape)
-    if ignore and t.size > 1:
-        t.reshape(-1)[0] = -100
-    t = mg.tensor(t)
+    x, t = _logits_and_class_indices(rng, n, c, spatial, ignore, unbatched)
     class_dim = 0 if unbatched else 1
     fused = F.cross_entropy(x, t, reduction=reduction)
     assert fused.grad_fn.__class__.__name__ == "CrossEntropyIndices"
