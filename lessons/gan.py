@@ -30,7 +30,7 @@ penalty holds a gradient, so training the critic differentiates through conv2d's
 the second-order convolution gradients at work. No label smoothing, no sigmoid, no batch norm
 in C, five critic steps per generator step.
 
-    python -m lessons.gan                 # dcgan, acgan, wgan_gp: ~70 s + ~150 s of CPU time
+    python -m lessons.gan                 # dcgan, acgan, wgan_gp: ~35 s + ~145 s of CPU time
     python -m lessons.gan --part acgan --seed 3
 """
 from __future__ import annotations
@@ -49,8 +49,8 @@ from lessons import common
 NAME = "gan"
 SUMMARY = ("DCGAN, ACGAN and WGAN-GP on 8x8 digits: strided (transposed) convolutions, batch norm, "
            "LeakyReLU, label smoothing, a gradient penalty; samples judged by a separately trained classifier")
-LAST_RESULT = ("ACGAN class accuracy 0.968 (seeds 0-4: worst 0.941, median 0.968); DCGAN rarest class "
-               "0.063 of 1,000 (worst 0.057); WGAN-GP rarest class 0.059 (worst 0.048); ~70 s + ~145 s CPU")
+LAST_RESULT = ("ACGAN class accuracy (seeds 0-4) worst 0.950, median 0.956; DCGAN rarest class of 1,000 "
+               "worst 0.062, median 0.068; WGAN-GP rarest class worst 0.048, median 0.059; ~35 s + ~145 s CPU")
 
 NOISE_SIZE = 100
 N_CLASSES = 10
