@@ -45,7 +45,7 @@ NAME = "transformer"
 SUMMARY = ("attention, multi-head attention and the encoder-decoder Transformer, trained to "
            "reverse digit strings; longer strings than seen; attention vs LSTM cost")
 LAST_RESULT = ("reversal exact match on held-out 5-8 digit strings 1.000 on every seed 0-4 (bar 0.99); "
-               "on longer 9-12 digit strings worst 0.072, median 0.094; 2,000 steps, ~170 s CPU")
+               "on longer 9-12 digit strings worst 0.048, median 0.096; 2,000 steps, ~175 s CPU")
 
 
 # ------------------------------------------------------------------ the pieces, written out
