@@ -21,15 +21,15 @@ The bottom/right padding is implied by the output size (OH, OW) the caller passe
 how asymmetric 'same' padding and output_padding fit in without a special case.
 
 Three variants side by side: ``reference`` (NumPy, one strided slice per kernel offset),
-``cpu`` (Numba, a loop over (n, c) planes writing straight into the GEMM layout; one thread, see
-``im2col_cpu``) and
+``cpu`` (Numba, one thread looping over (n, c) planes, writing straight into the GEMM layout;
+why one thread: see ``im2col_cpu``) and
 ``cuda`` (Numba CUDA, one thread per element, no atomics: col2im gathers instead of scatters).
 """
 from __future__ import annotations
 
-from numba import njit, prange, uint64
+from numba import njit, uint64
 
-from . import _cuda, run_cpu
+from . import _cuda
 from ..backend import array_module
 
 cuda = None   # numba.cuda, bound by _cuda.jit on first CUDA use (importing it takes ~1 s)
@@ -86,14 +86,14 @@ def _valid_range(n_out, s, offset, size):
     return min(lo, n_out), max(min(hi, n_out), min(lo, n_out))
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True)
 def _im2col_cpu(x, kh, kw, sh, sw, ph, pw, dh, dw, OH, OW, cols):
     # Plain index loops (a slice view per image row cost more than the copy on small images).
     # Column indices are cast to uint64: Numba then skips the negative-index wraparound test
     # it puts on every signed index, which kept the copy loop from vectorising (2x slower).
     N, C, H, W = x.shape
     L = OH * OW
-    for nc in prange(N * C):
+    for nc in range(N * C):
         n, c = nc // C, nc % C
         for i in range(kh):
             for j in range(kw):
@@ -115,11 +115,11 @@ def _im2col_cpu(x, kh, kw, sh, sw, ph, pw, dh, dw, OH, OW, cols):
                         cols[r, uint64(base + ow)] = 0
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True)
 def _col2im_cpu(cols, kh, kw, sh, sw, ph, pw, dh, dw, OH, OW, out):
     N, C, H, W = out.shape
     L = OH * OW
-    for nc in prange(N * C):                  # each (n, c) plane is written by one thread only
+    for nc in range(N * C):
         n, c = nc // C, nc % C
         for h in range(H):
             for w in range(W):
@@ -138,17 +138,17 @@ def _col2im_cpu(cols, kh, kw, sh, sw, ph, pw, dh, dw, OH, OW, out):
                         out[n, c, h, uint64(ow * sw + woff)] += cols[r, uint64(base + ow)]
 
 
-# One thread (work=0 below): a matrix product always follows, and Numba's OpenMP threads keep
+# One thread, not prange: a matrix product always follows, and Numba's OpenMP threads keep
 # spinning for a while after a parallel loop, stealing the cores OpenBLAS needs for it. On 2
-# cores (quiet), 3x3 64->64 56x56 conv2d forward+backward went from 2.0x PyTorch's time to
-# 1.5x; the copies themselves lose their 2x, the GEMM gets both cores back.
+# cores (quiet), the 3x3 64->64 56x56 conv2d forward went from ~78 ms to ~52 ms; the copies
+# lose their 2x, the GEMM gets both cores back.
 def im2col_cpu(x, geom, OH, OW, out):
-    run_cpu(_im2col_cpu, 0, x, *geom, OH, OW, out)
+    _im2col_cpu(x, *geom, OH, OW, out)
     return out
 
 
 def col2im_cpu(cols, geom, OH, OW, out):
-    run_cpu(_col2im_cpu, 0, cols, *geom, OH, OW, out)
+    _col2im_cpu(cols, *geom, OH, OW, out)
     return out
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from .. import backend
 from ..autograd.function import Function
 from ..ops import gather, log_softmax, softplus, where
+from ..ops.reduction import logsumexp_array
 from ..tensor import Tensor
 
 
@@ -25,15 +26,17 @@ def _legacy_reduction(size_average, reduce, reduction):
     return "sum" if size_average is False else "mean"
 
 
+def _check_reduction(op, reduction):
+    if reduction not in ("none", "mean", "sum"):
+        raise ValueError(f"{op}: {reduction!r} is not a valid value for reduction "
+                         "(use 'none', 'mean' or 'sum')")
+
+
 def _reduce(op, loss, reduction):
+    _check_reduction(op, reduction)
     if reduction == "none":
         return loss
-    if reduction == "mean":
-        return loss.mean()
-    if reduction == "sum":
-        return loss.sum()
-    raise ValueError(f"{op}: {reduction!r} is not a valid value for reduction "
-                     "(use 'none', 'mean' or 'sum')")
+    return loss.mean() if reduction == "mean" else loss.sum()
 
 
 def _check_same_shape(op, input, target):
@@ -193,24 +196,19 @@ class CrossEntropyIndices(Function):
     @staticmethod
     def forward(ctx, x, safe, valid, class_dim, reduction):
         xp = backend.array_module(x)
-        m = x.max(axis=class_dim, keepdims=True)
-        m = xp.where(xp.isfinite(m), m, 0)
-        lse = xp.log(xp.exp(x - m).sum(axis=class_dim, keepdims=True)) + m
         index = xp.expand_dims(safe, class_dim)
+        lse = logsumexp_array(x, class_dim)
         loss = (lse - xp.take_along_axis(x, index, class_dim)).squeeze(class_dim) * valid
         onehot = xp.zeros_like(x)
         xp.put_along_axis(onehot, index, 1, class_dim)
-        # per position: the factor its gradient gets (1/count for 'mean', 0 where ignored)
-        scale = valid.astype(x.dtype) / (max(int(valid.sum()), 1) if reduction == "mean" else 1)
-        if reduction == "mean" and not valid.any():
-            scale = scale * xp.nan                       # 0/0, as the composite and PyTorch
+        # per position, the factor its gradient gets: 1/count for 'mean' (0/0 = nan when every
+        # target is ignored, as the composite and PyTorch), 0 where ignored
+        count = valid.sum(dtype=x.dtype) if reduction == "mean" else 1
+        scale = valid.astype(x.dtype) / count
         ctx.class_dim, ctx.reduction = class_dim, reduction
         ctx.onehot, ctx.scale = onehot, xp.expand_dims(scale, class_dim)
         ctx.save_for_backward(x)
-        if reduction == "none":
-            return loss
-        total = loss.sum()
-        return total / valid.sum() if reduction == "mean" else total
+        return loss if reduction == "none" else loss.sum() / count
 
     @staticmethod
     def backward(ctx, g):
@@ -244,8 +242,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     num_classes = input.shape[class_dim]
     _class_weight(op, weight, num_classes)
     if weight is None and label_smoothing == 0 and target.dtype.kind in "iu":
-        if reduction not in ("none", "mean", "sum"):
-            _reduce(op, input, reduction)                # raises the error naming the value
+        _check_reduction(op, reduction)
         class_dim, safe, valid = _class_targets(op, input, target, ignore_index)
         return CrossEntropyIndices.apply(input, safe, valid, class_dim, reduction)
     logp = log_softmax(input, class_dim)

@@ -144,16 +144,22 @@ class Prod(Function):
         return g * Tensor(excl), None, None
 
 
+def logsumexp_array(x, dims):
+    """log(sum(exp(x))) over ``dims`` of an array, keeping the dims: the max is taken out first
+    so that nothing overflows (an all -inf slice gives -inf, not nan)."""
+    xp = xp_of(x)
+    m = x.max(axis=dims, keepdims=True)
+    m = xp.where(xp.isfinite(m), m, 0)
+    return xp.log(xp.exp(x - m).sum(axis=dims, keepdims=True)) + m
+
+
 class LogSumExp(Function):
     """log(sum(exp(x))) over dims, computed stably;  d/dx = softmax(x) = exp(x - y)"""
 
     @staticmethod
     def forward(ctx, x, dims, keepdim):
-        xp = xp_of(x)
         ctx.shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
-        m = x.max(axis=dims, keepdims=True)
-        m = xp.where(xp.isfinite(m), m, 0)
-        y = xp.log(xp.exp(x - m).sum(axis=dims, keepdims=True)) + m
+        y = logsumexp_array(x, dims)
         if not keepdim:
             y = y.reshape(tuple(s for i, s in enumerate(x.shape) if i not in dims))
         ctx.save_for_backward(x, y)
