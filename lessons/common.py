@@ -71,11 +71,10 @@ def pyplot():
 
 
 def save_figure(fig, run, filename):
-    """Save a lesson's figure as PNG in its output folder, close it, and say where it went."""
+    """Save a lesson's figure as PNG in its output folder and close it (the run announces it)."""
     path = run.path(filename)
     fig.savefig(path, dpi=100, bbox_inches="tight")
     pyplot().close(fig)
-    print(f"   wrote {path}")
     return path
 
 
@@ -126,12 +125,14 @@ def digits_classifier(device="cpu", out=None):
     path = os.path.join(out, "digits_classifier.npz") if out else None
     if path and os.path.exists(path):
         model.load_state_dict(mg.load(path, map_location=device))
+        print(f"   read the digits judge from {path} (delete it to train it again)")
     else:
         with _own_seed(0, device):
             _train_judge(model, x_train, y_train, device)
         if path:
             os.makedirs(out, exist_ok=True)
             mg.save(model.state_dict(), path)
+            print(f"   wrote {path} (the digits judge, kept for later runs)")
     model.eval()
     xt, yt = as_tensors(x_test, y_test, device=device)
     accuracy = classification_accuracy(model, xt, yt)

@@ -29,9 +29,6 @@ from .common import parameters_check, pyplot, save_figure
 NAME = "lstm"
 SUMMARY = ("recurrent nets: the LSTM memory cell by hand, the w^999 cliff and clipping, "
            "BPTT vs truncated BPTT, a character-level LSTM, RNN/GRU/LSTM gradient flow")
-LAST_RESULT = ("memory-cell table exact (max abs error 5.0e-4); TBPTT(k1=k2=T) = BPTT exactly (diff 0); "
-               "delayed recall lag 5: k2=4 -> 0.28 (chance 0.25), k2=12 -> 0.996; char-LSTM validation "
-               "bits/char after 400 TBPTT updates: seeds 0-4 worst 2.22, median 2.17")
 
 
 # =============================================================================================
@@ -74,6 +71,8 @@ def memory_cell(xs, c0=0.0):
 
 
 def part_cell(run):
+    """The LSTM memory cell wired by hand, reproducing the notes' table of memories and
+    outputs."""
     xs = mg.tensor(np.array(CELL_INPUTS, dtype=np.float64))
     memories, outputs = memory_cell(xs)
     mem, out = memories.numpy(), outputs.numpy()
@@ -128,6 +127,8 @@ def descend_cliff(w0, target, lr, steps, clip=None):
 
 
 def part_cliff(run):
+    """Why plain RNNs are hard to train: w^999 after 1000 steps, the cliff, and gradient
+    clipping."""
     plt = pyplot()
     w = mg.tensor(np.array([0.99, 1.0, 1.01]), requires_grad=True)
     y = linear_rnn_last_output(w)
@@ -212,6 +213,8 @@ def summed_cross_entropy(logits, targets):
 
 
 def part_tbptt(run):
+    """BPTT vs truncated BPTT (Williams & Peng's k1, k2): exactness, and delayed recall
+    learned only when k2 > lag."""
     # (a) Exactness: with k1 = k2 = T, truncated BPTT is full BPTT, to the last bit (float64).
     T, B, V = 40, 3, 6
     mg.manual_seed(run.seed)
@@ -305,6 +308,8 @@ def pydoc_text():
 
 
 def part_charlm(run):
+    """A character-level LSTM language model on the standard library's docs, trained with
+    truncated BPTT."""
     text = pydoc_text()
     chars = sorted(set(text))
     index = {c: i for i, c in enumerate(chars)}
@@ -392,6 +397,8 @@ def input_gradient_norms(layer, T=100, size=16, at=-1, seed=0):
 
 
 def part_gradnorm(run):
+    """SimpleRNN vs GRU vs LSTM: how far back the gradient reaches; stacked and
+    bidirectional layers."""
     T, size, hidden = 100, 16, 64
     layers = {"SimpleRNN (tanh)": nn.RNN(size, hidden), "GRU (two gates)": nn.GRU(size, hidden),
               "LSTM": nn.LSTM(size, hidden)}
