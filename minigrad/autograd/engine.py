@@ -4,7 +4,10 @@
 100,000 ops is fine). It is Kahn's algorithm: count, for every node, how many consumers will
 send it a gradient; then run each node once all of them have, passing the gradients its
 ``backward`` returns on to the nodes that made its inputs. Gradients of leaves are summed and
-stored in ``.grad`` (``backward``) or returned (``grad``).
+returned (``grad``) or stored in ``.grad`` (``backward``) as soon as the last node feeding a
+leaf has run -- as PyTorch's AccumulateGrad does: a parameter's post-accumulate hook fires
+while the rest of backward is still running, which lets data-parallel training overlap
+communication with computation.
 
 The graph: a Tensor made by an op has ``grad_fn``, the op's node (a ``Function`` instance) and
 ``output_nr``, which of the node's outputs it is; a node's ``inputs`` are the Tensors it was
@@ -93,39 +96,33 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
     node_grads = {}     # node -> one gradient slot per output
     leaf_grads = {}     # id(leaf) -> [leaf, gradient]
     roots = _seed(outputs, grad_outputs, node_grads, leaf_grads)
+    seeded = set(leaf_grads)          # leaves among the outputs: finished after the loop
     captured = None if inputs is None else _capture_slots(inputs)
-    pending = _count_consumers(roots)
+    pending, leaf_pending = _count_consumers(roots)
     ready = [node for node, n in pending.items() if n == 0]
     with grad_mode.set_grad_enabled(create_graph):
         while ready:
             node = ready.pop()
-            grads = node_grads.pop(node, None)
-            in_grads = (None,) * len(node.inputs)
-            if grads is not None:
-                if node._hooks:
-                    for nr, hooks in node._hooks.items():
-                        if grads[nr] is not None:
-                            grads[nr] = run_hooks(hooks, grads[nr])
-                if captured is not None:
-                    _capture(node, grads, captured)
-                in_grads = _call_backward(node, grads)
+            in_grads = _run_node(node, node_grads.pop(node, None), captured)
             for t, g in zip(node.inputs, in_grads):
                 if t is None or not t.requires_grad:
                     continue
                 if g is not None:
                     _send(t, _checked(node, t, g), node_grads, leaf_grads)
-                fn = t.grad_fn
-                if fn is not None:
-                    pending[fn] -= 1
-                    if pending[fn] == 0:
-                        ready.append(fn)
+                if t.grad_fn is not None:
+                    pending[t.grad_fn] -= 1
+                    if pending[t.grad_fn] == 0:
+                        ready.append(t.grad_fn)
+                else:
+                    leaf_pending[id(t)] -= 1
+                    if leaf_pending[id(t)] == 0 and inputs is None and id(t) not in seeded:
+                        _finish_leaf(t, leaf_grads.pop(id(t), [t, None])[1], create_graph)
             if not retain_graph:
                 _free(node)
     if inputs is not None:
         return _results(inputs, leaf_grads, captured, create_graph, allow_unused)
     for t, g in leaf_grads.values():
-        if g is not None:
-            accumulate(t, run_hooks(t._hooks, g) if t._hooks else g, create_graph)
+        _finish_leaf(t, g, create_graph)
     return None
 
 
@@ -146,8 +143,9 @@ def _seed(outputs, grad_outputs, node_grads, leaf_grads):
 
 
 def _count_consumers(roots):
-    """Every node reachable from ``roots``, with how many edges point at it (depth-first)."""
-    pending = {}
+    """Every node reachable from ``roots`` with how many edges point at it, and the same count
+    for every leaf (by id), found depth-first."""
+    pending, leaf_pending = {}, {}
     stack = list(dict.fromkeys(roots))   # unique, in order
     for r in stack:
         pending[r] = 0
@@ -159,12 +157,14 @@ def _count_consumers(roots):
         for t in node.inputs:
             if t is not None and t.requires_grad:
                 fn = t.grad_fn
-                if fn is not None:
+                if fn is None:
+                    leaf_pending[id(t)] = leaf_pending.get(id(t), 0) + 1
+                else:
                     pending[fn] = pending.get(fn, 0) + 1
                     if fn not in seen:
                         seen.add(fn)
                         stack.append(fn)
-    return pending
+    return pending, leaf_pending
 
 
 def run_hooks(hooks, grad):
@@ -190,6 +190,20 @@ def _send(t, g, node_grads, leaf_grads):
         slots[t.output_nr] = g if slots[t.output_nr] is None else slots[t.output_nr] + g
 
 
+def _run_node(node, grads, captured):
+    """One step of the loop: the node's output gradients through its hooks (and into
+    ``captured`` for ``grad``), then its backward; one gradient (or None) per input."""
+    if grads is None:                 # reachable, but no gradient arrived (all paths gave None)
+        return (None,) * len(node.inputs)
+    if node._hooks:
+        for nr, hooks in node._hooks.items():
+            if grads[nr] is not None:
+                grads[nr] = run_hooks(hooks, grads[nr])
+    if captured is not None:
+        _capture(node, grads, captured)
+    return _call_backward(node, grads)
+
+
 def _call_backward(node, grads):
     """Run ``node.backward`` on its output gradients (zeros for an unused output); return one
     gradient (or None) per input. A node none of whose outputs got a gradient sends None."""
@@ -212,6 +226,12 @@ def _checked(node, t, g):
         raise RuntimeError(f"{type(node).__name__}.backward returned a gradient of shape "
                            f"{tuple(g.shape)} for an input of shape {tuple(t.shape)}")
     return g if g.data.dtype == t.data.dtype else g.to(t.data.dtype)
+
+
+def _finish_leaf(t, g, create_graph):
+    """A leaf's gradient is complete: its hooks may replace it, then it is accumulated."""
+    if g is not None:
+        accumulate(t, run_hooks(t._hooks, g) if t._hooks else g, create_graph)
 
 
 def _free(node):
@@ -258,10 +278,14 @@ def _zeros(meta):
 
 
 def accumulate(t, g, create_graph):
-    """Add ``g`` into ``t.grad``. The stored gradient never aliases another tensor's array."""
+    """Add ``g`` into ``t.grad``, then call the leaf's post-accumulate hooks with ``t``.
+    The stored gradient never aliases another tensor's array."""
     if create_graph:
         t.grad = g if t.grad is None else t.grad + g
     elif t.grad is None:
         t.grad = Tensor._make(g.data.copy(), False, None, 0)
     else:
         t.grad = Tensor._make(t.grad.data + g.data, False, None, 0)
+    if t._post_accumulate_grad_hooks:
+        for hook in list(t._post_accumulate_grad_hooks):
+            hook(t)
