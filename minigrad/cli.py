@@ -17,6 +17,13 @@ import pkgutil
 import sys
 import textwrap
 
+import benchmarks
+import lessons
+from lessons.results import RESULTS, SOURCE
+
+from . import __version__
+from .autograd.gradcheck import GradcheckError
+
 
 class UsageError(Exception):
     """Bad command line: one line on stderr, exit status 2."""
@@ -40,8 +47,7 @@ def _listing(rows):
 # ----------------------------------------------------------------------------- lessons
 
 def _lesson_names():
-    from lessons import LESSONS
-    return LESSONS
+    return lessons.LESSONS
 
 
 def _import_lesson(name):
@@ -82,7 +88,6 @@ def cmd_lessons(args):
     """
     if args:
         raise UsageError(f"'minigrad lessons' takes no arguments, got {' '.join(args)}")
-    from lessons.results import RESULTS, SOURCE
     names = _lesson_names()
     width = max(len(n) for n in names)
     pad = " " * (width + 2)
@@ -135,7 +140,6 @@ def cmd_lesson(args):
 
 def _benchmarks():
     """{name: first line of its docstring} for the modules of the benchmarks package (not imported)."""
-    import benchmarks
     found = {}
     for info in sorted(pkgutil.iter_modules(benchmarks.__path__), key=lambda m: m.name):
         if info.name.startswith("_"):
@@ -193,7 +197,6 @@ def cmd_gradcheck(args):
         raise UsageError("'minigrad gradcheck' needs exactly one lesson name; lessons: "
                          + ", ".join(_lesson_names()))
     module = _import_lesson(args[0])
-    from minigrad.autograd.gradcheck import GradcheckError
     try:
         worst = module.tiny_model_check()
     except GradcheckError as e:
@@ -213,7 +216,6 @@ HELP_LISTS = {"lesson": ("lessons", _lesson_list), "gradcheck": ("lessons", _les
 
 
 def _usage():
-    from . import __version__
     width = max(len(c) for c in COMMANDS)
     lines = [f"minigrad {__version__}: a deep-learning engine written to be read.", "",
              "usage: minigrad COMMAND [ARGS...]", "", "commands:"]
@@ -232,7 +234,6 @@ def main(argv=None) -> int:
         print(_usage())
         return 0
     if argv[0] in ("-V", "--version"):
-        from . import __version__
         print(f"minigrad {__version__}")
         return 0
     command, args = argv[0], argv[1:]

@@ -33,6 +33,7 @@ import textwrap
 import time
 from dataclasses import dataclass, field
 
+from .. import backend
 from . import progress
 from .log import write_metrics
 
@@ -95,7 +96,6 @@ def _series(paths):
 
 def resolve_device(name: str) -> str:
     """'cpu' or 'cuda'; 'cuda' without a usable GPU is a LessonError."""
-    from .. import backend
     if name == "cpu":
         return "cpu"
     if name in ("cuda", "cuda:0"):

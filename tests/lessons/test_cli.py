@@ -32,6 +32,15 @@ def test_lessons_lists_every_lesson_with_summary_and_measured_result(capsys, mon
     assert "your last run" not in out
 
 
+def test_a_lesson_that_cannot_be_imported_is_reported(capsys, monkeypatch):
+    monkeypatch.setattr(lessons, "LESSONS", lessons.LESSONS + ("zz_missing",))
+    assert main(["lessons"]) == 0
+    missing = [line for line in capsys.readouterr().out.splitlines() if line.startswith("zz_missing ")]
+    assert len(missing) == 1
+    assert missing[0].split(None, 1)[1] == ("cannot be imported: ModuleNotFoundError: "
+                                            "No module named 'lessons.zz_missing'")
+
+
 def test_lessons_shows_your_last_run(capsys, monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
     assert main(["lesson", "lstm", "--part", "cell"]) == 0        # default --out runs/lstm/
