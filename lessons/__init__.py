@@ -7,4 +7,4 @@ them by the names below, importing each only when it is needed.
 """
 
 # The curriculum, in reading order (../LESSONS.md in the project notes).
-LESSONS = ("mlp", "cnn", "lstm", "transformer", "gan", "vae", "dqn")
+LESSONS = ("mlp", "cnn", "lstm", "transformer", "gan", "vae", "dqn", "ddp")

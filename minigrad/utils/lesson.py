@@ -14,6 +14,7 @@ they are merged, printed and written to ``DIR/metrics.json``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -73,12 +74,23 @@ def make_parser(name: str, parts, extra=None) -> argparse.ArgumentParser:
     return p
 
 
-def lesson_main(name: str, parts: dict, argv=None, extra=None) -> int:
+def lesson_main(name: str, parts: dict, argv=None, extra=None, quiet=False) -> int:
     """Parse the command line, run the chosen parts, print and write the metrics.
 
     ``extra(parser)`` may add lesson-specific options; they land in ``run.options``.
-    Returns the exit status: 0, or 2 for a user error (one line on stderr, no traceback).
+    ``quiet``: run the parts, but print nothing (stdout and stderr, progress bars included)
+    and write no metrics.json -- for the processes of a multi-process lesson that do not
+    report (every rank but 0). Returns the exit status: 0, or 2 for a user error (one line on
+    stderr, no traceback).
     """
+    if quiet:
+        with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink), \
+                contextlib.redirect_stderr(sink):
+            return _lesson_main(name, parts, argv, extra, write=False)
+    return _lesson_main(name, parts, argv, extra, write=True)
+
+
+def _lesson_main(name, parts, argv, extra, write):
     parser = make_parser(name, parts, extra)
 
 
@@ -104,6 +116,8 @@ def lesson_main(name: str, parts: dict, argv=None, extra=None) -> int:
             print(f"== {name}: {part}", flush=True)
             result = parts[part](run) or {}
             metrics.update(result)
+        if not write:
+            return 0
         metrics_path = run.path("metrics.json")
         previous = {}
         if os.path.exists(metrics_path) and args.part:
