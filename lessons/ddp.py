@@ -20,6 +20,7 @@ order:
 
 Only rank 0 prints, plots and writes metrics.json; every rank computes.
 """
+# %%
 from __future__ import annotations
 
 import contextlib
@@ -41,15 +42,13 @@ from minigrad.nn.parallel import DistributedDataParallel as DDP
 from minigrad.utils import progress_bar
 from minigrad.utils.lesson import LessonError, lesson_main
 
-from .common import as_tensors, classification_accuracy, digits_split, parameters_check, pyplot, save_figure
-from .mlp import mlp
+from lessons.common import (as_tensors, classification_accuracy, digits_split, parameters_check, pyplot,
+                            save_figure)
+from lessons.mlp import mlp
 
 NAME = "ddp"
 SUMMARY = ("data parallelism on MPI: p ranks' averaged gradients equal the whole batch's, ring "
            "all-reduce's 2(p-1)/p cost, DDP step time, bucketing and scaling, the digits MLP on 2 ranks")
-LAST_RESULT = ("digits MLP on 2 ranks: the same test accuracy as on 1 rank for every seed 0-4 "
-               "(worst 0.972, median 0.981); averaged gradient = whole-batch gradient to 3e-17 (float64)")
-
 INSTALL_HINT = ("pip install \"minigrad[dist]\" (mpi4py and MPICH, whose wheel ships mpiexec), "
                 "or start the ranks yourself: mpiexec -n N python -m lessons.ddp")
 
@@ -58,15 +57,28 @@ def rank0():
     return dist.get_rank() == 0
 
 
-# =============================================================================================
-# 1. The same gradient
-# =============================================================================================
-# The loss of a batch of B samples is the mean of the per-sample losses. Split the batch into p
-# equal shards, one per rank:  L = 1/B sum_i l_i = 1/p sum_r (p/B sum_{i in shard r} l_i)
-#                                = 1/p sum_r L_r.
-# The gradient is linear, so grad L = 1/p sum_r grad L_r: each rank differentiates its own
-# shard, and one all-reduce (the average over ranks) gives every rank the whole batch's gradient.
+# %% [markdown]
+# ## The setting
+#
+# `mpiexec -n p` starts p copies of this program: the ranks 0 .. p-1. Each calls
+# `dist.init_process_group()` and then works on its own share of the data; they talk only
+# through collectives, which every rank calls in the same order: `all_reduce` (every rank gets
+# the sum, or the average, of every rank's tensor), `broadcast` (rank 0's tensor to all), ...
+# The data is the mlp lesson's: 1,437 training and 360 test digits; the model its digits MLP.
 
+# %% [markdown]
+# ## Part 1: the same gradient
+#
+# The loss of a batch of B samples is the mean of the per-sample losses. Split the batch into p
+# equal shards, one per rank:
+#
+#     L = 1/B sum_i l_i = 1/p sum_r (p/B sum_{i in shard r} l_i) = 1/p sum_r L_r.
+#
+# The gradient is linear, so grad L = 1/p sum_r grad L_r: each rank differentiates its own
+# shard, and one all-reduce (the average over ranks) gives every rank the whole batch's
+# gradient. `DistributedDataParallel` does exactly that inside `backward()`.
+
+# %%
 def shard(t, rank, size):
     """Rank ``rank``'s contiguous 1/size of the rows of ``t``."""
     n = t.shape[0] // size
@@ -74,6 +86,7 @@ def shard(t, rank, size):
 
 
 def part_same_gradient(run):
+    """The average of the ranks' shard gradients is the whole batch's gradient (float64)."""
     r, p = dist.get_rank(), dist.get_world_size()
     x_tr, y_tr, _, _ = digits_split()
     batch = 96                                     # divisible by 1, 2, 3 and 4 ranks
@@ -103,18 +116,21 @@ def part_same_gradient(run):
     return {"same_gradient_max_abs_diff": max(by_hand, with_ddp)}
 
 
-# =============================================================================================
-# 2. Ring all-reduce
-# =============================================================================================
+# %% [markdown]
+# ## Part 2: ring all-reduce
+#
 # Sending everything to rank 0 and the sum back makes rank 0 move 2(p-1)N numbers: it grows with
 # p. The ring (Patarasuk & Yuan; what NCCL and MPI libraries use for large messages) cuts each
 # rank's array into p chunks and passes chunks to the right-hand neighbour:
-#   reduce-scatter, p-1 steps: rank r sends chunk (r - s) mod p and adds the chunk it receives;
-#                  afterwards rank r holds the complete sum of chunk (r + 1) mod p;
-#   all-gather,    p-1 steps: the complete chunks travel round the ring once more.
+#
+# - reduce-scatter, p-1 steps: rank r sends chunk (r - s) mod p and adds the chunk it receives;
+#   afterwards rank r holds the complete sum of chunk (r + 1) mod p;
+# - all-gather, p-1 steps: the complete chunks travel round the ring once more.
+#
 # Each step every rank sends N/p numbers: 2(p-1)N/p in all, below 2N for any p. With bandwidth
 # b, the time is about 2(p-1)/p * N/b plus 2(p-1) latencies: nearly flat in p.
 
+# %%
 def ring_all_reduce(arrays):
     """Simulate ring all-reduce on ``arrays`` (one 1-d array per simulated rank). Returns the
     per-rank results and how many numbers each rank sent."""
@@ -135,6 +151,7 @@ def ring_all_reduce(arrays):
 
 
 def part_ring(run):
+    """Ring all-reduce simulated for 2 to 16 ranks: the sum everywhere, 2(p-1)/p N sent per rank."""
     n = 120_000                                    # divisible by every p below
     rows = []
     rng = np.random.default_rng(run.seed)
@@ -153,12 +170,18 @@ def part_ring(run):
     return {"ring_max_error": worst, "ring_sent_per_rank_over_n_16_ranks": rows[-1][1] / n}
 
 
-# =============================================================================================
-# 3. One DDP step on this world: time, communication, buckets
-# =============================================================================================
-# The step-time model is wider than the digits MLP, so that there is something to communicate
+# %% [markdown]
+# ## Part 3: one DDP step on this world -- time, communication, buckets
+#
+# DDP overlaps communication with backward: gradients are grouped into buckets in reverse layer
+# order, and a bucket's non-blocking all-reduce starts as soon as its last gradient is ready,
+# while backward goes on with earlier layers. The part times a step with DDP's default buckets
+# (25 MB), the same step with no communication at all (inside `no_sync()`), one all-reduce of
+# all the gradients alone, and steps with one bucket per parameter and one bucket for all.
+# The model is wider than the digits MLP, so that there is something to communicate
 # (784-1024-1024-10: 1.9 million parameters, 7.5 MB of float32 gradients by default).
 
+# %%
 def step_model(width):
     return nn.Sequential(nn.Linear(784, width), nn.ReLU(), nn.Linear(width, width), nn.ReLU(),
                          nn.Linear(width, 10))
@@ -183,6 +206,8 @@ def _median_step_ms(ddp, opt, x, y, steps, sync=True):
 
 
 def part_step_time(run):
+    """Median DDP step time on this world, without communication, the all-reduce alone, and
+    by bucket size."""
     r, p = dist.get_rank(), dist.get_world_size()
     width = run.options.get("width") or 1024
     batch = run.options.get("batch") or 256
@@ -225,15 +250,21 @@ def part_step_time(run):
     return metrics
 
 
-# =============================================================================================
-# 4. Scaling over 1, 2 and 4 ranks
-# =============================================================================================
+# %% [markdown]
+# ## Part 4: scaling over 1, 2 and 4 ranks
+#
+# Strong scaling: the global batch stays the same and each of p ranks computes 1/p of it, so
+# the ideal step time falls as 1/p while the all-reduce stays (part 2: nearly flat in p). Ranks
+# beyond the machine's cores share cores ("oversubscribed") and can only be slower. This part
+# is started on one process and starts `mpiexec -n p ... --part step_time` for each p itself.
 
+# %%
 SCALING_COLUMNS = ["ranks", "per-rank batch", "step ms", "speedup", "efficiency",
                    "no_sync ms", "all-reduce ms", "1 bucket per parameter ms", "1 bucket ms"]
 
 
 def part_scaling(run):
+    """Runs step_time on 1, 2 and 4 ranks through mpiexec; writes the scaling table."""
     if dist.get_world_size() > 1:
         print("   scaling starts mpiexec itself: run it on one process "
               "(python -m lessons.ddp --part scaling); skipped here")
@@ -274,30 +305,36 @@ def part_scaling(run):
             f"SGD; {os.cpu_count()} cores; median of {run.options.get('steps') or 20} steps")
     print(table)
     print(f"   {note}")
-    path = run.path("scaling.md")
-    with open(path, "w") as f:
+    with open(run.path("scaling.md"), "w") as f:
         f.write(table + "\n\n" + note + "\n")
-    print(f"   wrote {path}")
-    plt = pyplot()
-    fig, ax = plt.subplots(figsize=(6, 4))
-    ax.plot(ranks, [results[p]["step_ms"] for p in ranks], "o-", label="DDP step")
-    ax.plot(ranks, [results[p]["step_ms_no_sync"] for p in ranks], "s--", label="no communication")
-    ax.set(xlabel="ranks", ylabel="step time (ms)", xticks=ranks,
-           title=f"strong scaling, global batch {first['global_batch']}")
-    ax.legend()
-    save_figure(fig, run, "scaling.png")
+    _plot_scaling(run, ranks, results)
     return {f"scaling_step_ms_{p}": results[p]["step_ms"] for p in ranks}
 
 
-# =============================================================================================
-# 5. The digits MLP on p ranks
-# =============================================================================================
-# The global batch stays 32: each rank takes 32/p samples. DistributedSampler hands rank r every
-# p-th index of the epoch's permutation, so the k-th batches of all ranks together are the k-th
-# batch of one process visiting the same permutation with batch 32: the same training, up to
-# rounding (and the epoch's padding when the training set does not split evenly).
+def _plot_scaling(run, ranks, results):
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.plot(ranks, [results[p]["step_ms"] for p in ranks], "o-", label="DDP step")
+    ax.plot(ranks, [results[p]["step_ms_no_sync"] for p in ranks], "s--", label="no communication (no_sync)")
+    ax.set(xlabel="ranks", ylabel="step time (ms)", xticks=ranks,
+           title=f"strong scaling, global batch {results[ranks[0]]['global_batch']}")
+    ax.legend()
+    save_figure(fig, run, "scaling.png")
 
+
+# %% [markdown]
+# ## Part 5: the digits MLP on p ranks
+#
+# The global batch stays 32: each rank takes 32/p samples. `DistributedSampler` hands rank r
+# every p-th index of the epoch's permutation, so the k-th batches of all ranks together are
+# the k-th batch of one process visiting the same permutation with batch 32: the same
+# training, up to rounding (and the epoch's padding when the training set does not split
+# evenly). Rank 0 alone writes the checkpoint, with `mg.save`, which is atomic: a rank killed
+# in the middle of a save leaves the previous checkpoint intact.
+
+# %%
 def part_digits(run):
+    """The mlp lesson's digits MLP with DDP and a DistributedSampler, global batch 32."""
     r, p = dist.get_rank(), dist.get_world_size()
     global_batch = 32
     if global_batch % p:
@@ -331,14 +368,14 @@ def part_digits(run):
     dist.all_reduce(spread, op=dist.ReduceOp.MAX)
     print(f"   {p} rank(s), batch {global_batch // p} per rank: digits test accuracy {acc:.4f}; "
           f"max weight difference between ranks {spread.item():.1e}")
-    if checkpoint:
-        print(f"   rank 0 wrote {checkpoint}")
     return {"digits_test_accuracy": acc, "digits_world_size": p,
             "digits_max_weight_diff_between_ranks": spread.item()}
 
 
-# =============================================================================================
+# %% [markdown]
+# ## Running the lesson
 
+# %%
 PARTS = {"same_gradient": part_same_gradient, "ring": part_ring, "step_time": part_step_time,
          "scaling": part_scaling, "digits": part_digits}
 
