@@ -49,11 +49,13 @@ def _adaptive_axis(size, out):
 
 
 def _batched(op, input):
-    if input.ndim == 3:
-        return input.unsqueeze(0), True
-    if input.ndim != 4:
+    if input.ndim not in (3, 4):
         raise RuntimeError(f"{op}: expected a 3-D or 4-D input, got shape {tuple(input.shape)}")
-    return input, False
+    for d in range(input.ndim - 3, input.ndim):          # as PyTorch: only the batch may be empty
+        if input.shape[d] == 0:
+            raise RuntimeError(f"{op}: expected input to have non-zero size for non-batch dimensions, "
+                               f"but input has shape {tuple(input.shape)} with dimension {d} being empty")
+    return (input.unsqueeze(0), True) if input.ndim == 3 else (input, False)
 
 
 def _kernel_plan(op, input, kernel_size, stride, padding, dilation, ceil_mode):
