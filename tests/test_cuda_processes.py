@@ -60,3 +60,31 @@ def test_every_cuda_test_runs_on_the_fake_cupy():
     print(f"cuda tests on the fake CuPy: {lines[-1]}")
     assert counts.get("passed", 0) > 0 and not counts.get("failed") and not counts.get("error")
     assert not [s for s in lines if s.startswith("SKIPPED") and "GPU" in s], "a cuda test skipped for want of a GPU"
+
+
+@needs_numba_cuda
+@pytest.mark.cudasim
+def test_gpu_check_runs_end_to_end_on_the_fake_cupy(tmp_path):
+    """``python -m benchmarks.gpu`` on tiny sizes, on the fake CuPy: the day it meets a GPU it
+    must not die on a typo. The report says which device ran."""
+    import json
+    env = {k: v for k, v in os.environ.items() if k not in ("NUMBA_ENABLE_CUDASIM", "MINIGRAD_FAKE_CUPY")}
+    env["NUMBA_ENABLE_CUDASIM"] = "1"
+    proc = subprocess.run([sys.executable, "-m", "tests.fake_cupy", "benchmarks.gpu", "--out", str(tmp_path),
+                           "--tiny", "--repeats", "2", "--tests",
+                           "tests/nn/test_device.py::test_tensor_conversions_on_the_device"],
+                          env=env, capture_output=True, text=True, cwd=HERE.parent, timeout=1200)
+    assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-3000:]
+    report = json.loads((tmp_path / "gpu.json").read_text())
+    assert report["device"]["name"].startswith("fake CuPy device") and report["tiny"]
+    assert report["tests"]["ok"] and report["tests"]["counts"]["passed"] == 1
+    assert [r["case"] for r in report["benchmarks"]] == ["conv2d 3x3", "max_pool2d 2x2", "LSTM",
+                                                         "attention causal", "MLP step (Adam)"]
+    for row in report["benchmarks"]:
+        assert "error" not in row and row["minigrad_ms"] > 0, row
+        assert row["max_abs_diff_cpu"] < 1e-5, row
+    table = (tmp_path / "gpu.md").read_text()
+    assert "fake CuPy device" in table and "| LSTM |" in table and "1 passed" in table
+    doctor = (tmp_path / "doctor.txt").read_text()
+    assert "GPU usable: yes" in doctor and "+fake" in doctor
+    assert "NO REAL GPU RAN" in (tmp_path / "tests.txt").read_text()

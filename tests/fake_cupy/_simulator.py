@@ -1,10 +1,12 @@
 """Teach Numba's CUDA simulator the CUDA Array Interface, as real numba-cuda has it.
 
 On a GPU, numba-cuda takes any object with ``__cuda_array_interface__`` (CuPy arrays) as a
-kernel argument. The simulator (``NUMBA_ENABLE_CUDASIM=1``) only takes NumPy arrays. In the
+kernel argument: a view of device memory, never copied, any strides. The simulator
+(``NUMBA_ENABLE_CUDASIM=1``) takes NumPy arrays and "transfers" them (contiguous only). In the
 simulator device memory *is* host memory, so the interface's pointer can be read as a NumPy
 view -- built here from the interface dict alone (shape, typestr, strides, data), which also
-checks that the fake publishes a usable interface.
+checks that the fake publishes a usable interface -- and handed to the kernel as the
+simulator's own device array, so nothing is transferred, as on a GPU.
 """
 from __future__ import annotations
 
@@ -36,16 +38,21 @@ def view_of_interface(obj):
 def patch_simulator():
     """Make simulated kernel launches pass interface objects as NumPy views."""
     from numba.cuda.simulator import kernel
+    from numba.cuda.simulator.cudadrv.devicearray import FakeCUDAArray
 
     cls = kernel.FakeCUDAKernel
     if getattr(cls, "_reads_cuda_array_interface", False):
         return
     launch = cls.__call__
 
+    def device_view(a):
+        if isinstance(a, np.ndarray) or not hasattr(a, "__cuda_array_interface__"):
+            return a
+        view = view_of_interface(a)
+        return FakeCUDAArray(view) if view.ndim else view
+
     def __call__(self, *args):
-        args = [view_of_interface(a) if hasattr(a, "__cuda_array_interface__")
-                and not isinstance(a, np.ndarray) else a for a in args]
-        return launch(self, *args)
+        return launch(self, *[device_view(a) for a in args])
 
     cls.__call__ = __call__
     cls._reads_cuda_array_interface = True
