@@ -207,7 +207,7 @@ def run_tests(out_dir, tests):
     """``pytest -m cuda`` on the device: every test's cuda case. Returns a summary dict."""
     if not (ROOT / "tests").is_dir():
         return {"error": f"no tests/ folder next to benchmarks/ ({ROOT}): run from a source checkout"}
-    cmd = [sys.executable, "-m", "pytest", "-m", "cuda", "-q", "-p", "no:cacheprovider", "-rs", *tests]
+    cmd = [sys.executable, "-m", "pytest", "-m", "cuda", "-p", "no:cacheprovider", "-rs", *tests]
     start = time.perf_counter()
     try:
         proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=TEST_TIMEOUT_S)

@@ -15,7 +15,7 @@ needs_numba_cuda = pytest.mark.skipif(importlib.util.find_spec("numba_cuda") is 
                                       reason="numba-cuda is not installed (pip install -e '.[cudasim]')")
 
 
-def _run(args, simulate, fake_cupy=False):
+def _run(args, simulate, fake_cupy=False, quiet=True):
     env = dict(os.environ)
     env.pop("NUMBA_ENABLE_CUDASIM", None)
     env.pop("MINIGRAD_FAKE_CUPY", None)
@@ -23,7 +23,7 @@ def _run(args, simulate, fake_cupy=False):
         env["NUMBA_ENABLE_CUDASIM"] = "1"
     if fake_cupy:
         env["MINIGRAD_FAKE_CUPY"] = "1"
-    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rs", *args],
+    proc = subprocess.run([sys.executable, "-m", "pytest", *(["-q"] if quiet else []), "-p", "no:cacheprovider", "-rs", *args],
                           env=env, capture_output=True, text=True, cwd=HERE.parent)
     if proc.returncode not in (0, 5):        # 5: no tests collected
         pytest.fail(f"{' '.join(args)} failed:\n{proc.stdout[-8000:]}\n{proc.stderr[-3000:]}")
@@ -53,7 +53,7 @@ def test_cuda_kernels_compile_to_ptx():
 def test_every_cuda_test_runs_on_the_fake_cupy():
     """Every test with a device='cuda' case, on the strict fake CuPy and the simulator: none may
     fail, and none may skip for want of a GPU."""
-    out = _run(["-m", "cuda", str(HERE)], simulate=True, fake_cupy=True)
+    out = _run(["-m", "cuda", str(HERE)], simulate=True, fake_cupy=True, quiet=False)
     lines = out.splitlines()
     assert "NO REAL GPU RAN" in out                      # the header says what ran
     counts = _counts(lines[-1])

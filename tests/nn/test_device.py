@@ -225,3 +225,27 @@ def test_summary_and_checkpoints_of_a_device_model(cuda_device, tmp_path):
     x = mg.randn(2, 1, 4, 4, device=cuda_device)
     model.eval(), clone.eval()
     np.testing.assert_allclose(_host(clone(x)), _host(model(x)))
+
+
+@pytest.mark.parametrize("name", ["getitem", "getitem_list", "setitem", "embedding", "cross_entropy",
+                                  "index_select", "gather", "one_hot"])
+def test_out_of_range_indices_raise_on_the_device(name, cuda_device):
+    """CuPy wraps out-of-range integer indices around; minigrad must raise as on the CPU."""
+    w = mg.randn(4, 3, device=cuda_device)
+    idx = lambda values: mg.tensor(values, device=cuda_device)  # noqa: E731
+    bad = {"getitem": lambda: w[idx([1, 7])], "getitem_list": lambda: w[:, [0, -4]],
+           "setitem": lambda: w.__setitem__(idx([4]), 0.0),
+           "embedding": lambda: F.embedding(idx([1, 5]), w),
+           "cross_entropy": lambda: F.cross_entropy(w, idx([0, 3, 1, 1])),
+           "index_select": lambda: mg.index_select(w, 0, idx([9])),
+           "gather": lambda: w.gather(1, idx([[3], [0], [0], [0]])), "one_hot": lambda: F.one_hot(idx([5]), 3)}
+    with pytest.raises(IndexError, match="out of (bounds|range)"):
+        bad[name]()
+
+
+def test_setitem_takes_host_values_into_a_device_tensor(cuda_device):
+    t = mg.zeros(2, 3, device=cuda_device)
+    t[0] = np.array([1.0, 2.0, 3.0])
+    t[1, :2] = [4.0, 5.0]
+    t[:, 2] = mg.tensor([7.0, 8.0])                      # a cpu tensor's values
+    assert t.device == cuda_device and t.tolist() == [[1.0, 2.0, 7.0], [4.0, 5.0, 8.0]]
