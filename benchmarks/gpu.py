@@ -218,7 +218,8 @@ def run_tests(out_dir, tests):
     lines = [ln for ln in text.splitlines() if ln.strip()]
     last = next((ln for ln in reversed(lines) if re.search(r"\d+ (passed|failed|error)", ln)), "")
     counts = {w: int(n) for n, w in re.findall(r"(\d+) (passed|failed|skipped|errors?|deselected)", last)}
-    return {"command": " ".join(["python"] + cmd[1:]), "returncode": code, "summary": last or "no summary (timed out?)",
+    return {"command": " ".join(["python"] + cmd[1:]), "returncode": code,
+            "summary": last.strip("= ") or "no summary (timed out?)",
             "counts": counts, "seconds": round(time.perf_counter() - start, 1),
             "ok": code == 0 and counts.get("passed", 0) > 0}
 
