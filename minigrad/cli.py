@@ -297,9 +297,12 @@ def doctor_report():
         return f"{v}; numba.cuda sees {seen}"
 
     def kernels_line():
-        cuda = "cuda (Numba CUDA)" if backend.cuda_is_available() else "cuda (no GPU here)"
-        return (f"MINIGRAD_KERNELS={kernels.current()}: CPU arrays run '{kernels.variant_for(np.zeros(1))}' "
-                f"(Numba @njit), GPU arrays run {cuda}")
+        forced = kernels.current()
+        if forced not in (None, "auto"):
+            return f"forced to {forced!r} (MINIGRAD_KERNELS or minigrad.kernels.use)"
+        gpu = "" if backend.cuda_is_available() else " (no GPU here)"
+        return ("the data's device decides (MINIGRAD_KERNELS unset): Numba CPU kernels on CPU arrays, "
+                f"Numba CUDA kernels on GPU arrays{gpu}")
 
     cache = numba.config.CACHE_DIR or "next to the sources (__pycache__); set NUMBA_CACHE_DIR to move it"
     lines = [("minigrad", f"{minigrad.__version__} ({os.path.dirname(minigrad.__file__)})"),

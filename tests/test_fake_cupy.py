@@ -71,6 +71,12 @@ def test_empty_memory_is_garbage():
 
 def test_only_what_cupy_has():
     assert not hasattr(cp, "errstate") and not hasattr(cp, "seterr")
+    a = cp.asarray([1.0, 3.0, 2.0])
+    assert cp.add.accumulate(a).get().tolist() == [1.0, 4.0, 6.0]
+    for method in (lambda: cp.maximum.accumulate(a), lambda: cp.maximum.reduce(a),
+                   lambda: cp.subtract.at(a, cp.asarray([0]), 1.0)):
+        with pytest.raises(NotImplementedError, match="is not supported"):
+            method()
     from tests.fake_cupy._random import XORWOW, Generator
     g = Generator(XORWOW(0))
     for missing in ("normal", "permutation", "shuffle", "choice"):

@@ -142,7 +142,8 @@ def separate_ties(x, min_gap=1e-2, seed=0):
 
     Ties are broken by a tiny noise drawn on the array's own device. In sorted order r, each
     value becomes max(r[j], r'[j-1] + min_gap); unrolled, r'[j] = j*gap + max_{i<=j}(r[i] - i*gap),
-    a running maximum, so no Python loop touches the elements."""
+    a running maximum, computed by doubling (log2(n) whole-array steps: CuPy has no
+    ``maximum.accumulate``), so no Python loop touches the elements."""
     arr = x.data if hasattr(x, "grad_fn") else x
     flat = arr.reshape(-1)
     if flat.size < 2:
@@ -153,6 +154,9 @@ def separate_ties(x, min_gap=1e-2, seed=0):
     ranked = flat[order]
     steps = xp.arange(ranked.size, dtype=ranked.dtype) * min_gap
     shifted = ranked - steps
-    running = xp.maximum.accumulate(shifted)
+    running, k = shifted.copy(), 1
+    while k < running.size:                          # running[j] = max(shifted[:j + 1])
+        running[k:] = xp.maximum(running[k:], running[:-k])
+        k *= 2
     flat[order] = xp.where(shifted >= running, ranked, running + steps)
     return x

@@ -13,6 +13,8 @@
 - integer-array indices wrap around instead of raising (CuPy's documented out-of-bounds rule),
   and when such an index repeats in an assignment the first value wins, not NumPy's last;
 - uninitialised memory (``empty``) holds NaN / the largest integer, not NumPy's usual zeros;
+- ufunc methods exist only where CuPy has them: ``reduce`` for add/multiply, ``accumulate`` and
+  ``reduceat`` for add, ``at`` for add/maximum/minimum and the bitwise ones;
 - ``__cuda_array_interface__`` exposes the buffer (Numba's simulator reads it, see
   ``_simulator.py``).
 """
@@ -93,8 +95,14 @@ def _out_kwargs(kwargs):
     return out, kwargs
 
 
+# The ufunc methods CuPy has, and for which ufuncs (``outer`` works for all of them).
+METHODS = {"reduce": {"add", "multiply"}, "accumulate": {"add"}, "reduceat": {"add"},
+           "at": {"add", "maximum", "minimum", "bitwise_and", "bitwise_or", "bitwise_xor"}}
+
+
 class ufunc:
-    """A CuPy ufunc: operands are device arrays or scalars."""
+    """A CuPy ufunc: operands are device arrays or scalars; ``reduce``, ``accumulate``,
+    ``reduceat`` and ``at`` exist only for the few ufuncs CuPy implements them for."""
 
     def __init__(self, np_ufunc):
         self._u = np_ufunc
@@ -111,12 +119,18 @@ class ufunc:
         r = self._u(*[ufunc_operand(a) for a in args], **kwargs)
         return out if out is not None else wrap(r)
 
+    def _supports(self, method):
+        if self.name not in METHODS[method]:
+            raise NotImplementedError(f"{self.name}.{method} is not supported yet")
+
     def reduce(self, array, axis=0, dtype=None, out=None, keepdims=False):
+        self._supports("reduce")
         r = self._u.reduce(ufunc_operand(array), axis=axis, dtype=dtype,
                            out=None if out is None else out._a, keepdims=keepdims)
         return out if out is not None else wrap(r)
 
     def accumulate(self, array, axis=0, dtype=None, out=None):
+        self._supports("accumulate")
         r = self._u.accumulate(ufunc_operand(array), axis=axis, dtype=dtype,
                                out=None if out is None else out._a)
         return out if out is not None else wrap(r)
@@ -124,7 +138,14 @@ class ufunc:
     def outer(self, A, B, **kwargs):
         return wrap(self._u.outer(ufunc_operand(A), ufunc_operand(B), **kwargs))
 
+    def reduceat(self, array, indices, axis=0, dtype=None, out=None):
+        self._supports("reduceat")
+        r = self._u.reduceat(ufunc_operand(array), storage(indices), axis=axis, dtype=dtype,
+                             out=None if out is None else out._a)
+        return out if out is not None else wrap(r)
+
     def at(self, a, indices, b=None):
+        self._supports("at")
         if type(a) is not ndarray:
             raise unsupported(a)
         idx = a._index(indices)
