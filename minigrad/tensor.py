@@ -21,7 +21,7 @@ from .autograd.function import _VersionCounter
 
 class Tensor:
     __slots__ = ("data", "requires_grad", "grad", "grad_fn", "output_nr", "_version",
-                 "_hooks", "_retains_grad", "__weakref__")
+                 "_hooks", "_post_accumulate_grad_hooks", "_retains_grad", "__weakref__")
 
     # numpy should defer to our reflected operators (np.float32(2) * t -> Tensor)
     __array_priority__ = 1000
@@ -38,6 +38,7 @@ class Tensor:
         self.output_nr = 0
         self._version = _VersionCounter()
         self._hooks = None
+        self._post_accumulate_grad_hooks = None
         self._retains_grad = False
         self.requires_grad = False
         if requires_grad:
@@ -54,6 +55,7 @@ class Tensor:
         t.output_nr = output_nr
         t._version = _VersionCounter()
         t._hooks = None
+        t._post_accumulate_grad_hooks = None
         t._retains_grad = False
         return t
 
@@ -162,6 +164,21 @@ class Tensor:
             hooks = self.grad_fn._hooks.setdefault(self.output_nr, [])
         hooks.append(hook)
         return _HookHandle(hooks, hook)
+
+    def register_post_accumulate_grad_hook(self, hook):
+        """Call ``hook(tensor)`` (returning None) right after backward has accumulated this
+        leaf's gradient into ``.grad``, while the rest of backward may still be running.
+        Returns a handle with ``.remove()``."""
+        if not self.requires_grad:
+            raise RuntimeError("register_post_accumulate_grad_hook: cannot register a hook on a "
+                               "tensor that doesn't require gradient")
+        if self.grad_fn is not None:
+            raise RuntimeError("register_post_accumulate_grad_hook: post accumulate grad hooks "
+                               "cannot be registered on non-leaf tensors")
+        if self._post_accumulate_grad_hooks is None:
+            self._post_accumulate_grad_hooks = []
+        self._post_accumulate_grad_hooks.append(hook)
+        return _HookHandle(self._post_accumulate_grad_hooks, hook)
 
     def retain_grad(self):
         """Keep ``.grad`` for a non-leaf tensor too."""

@@ -3,7 +3,10 @@
 ``backward`` walks the graph from the outputs to the leaves without recursion (a chain of
 100,000 ops is fine): it counts, for every node, how many consumers will send it a gradient,
 then runs nodes in Kahn's topological order, each once its gradient is complete. Gradients
-of leaves are summed and stored in ``.grad``; ``grad`` returns them instead.
+of leaves are summed and stored in ``.grad`` as soon as the last node feeding a leaf has run
+(as PyTorch's AccumulateGrad does: a parameter's post-accumulate hook fires while the rest of
+backward is still running, which is what lets data-parallel training overlap communication);
+``grad`` returns them instead.
 """
 from __future__ import annotations
 
@@ -12,8 +15,10 @@ from .function import _freed_message
 
 
 def _collect(roots):
-    """Every node reachable from ``roots`` and how many edges point at it."""
+    """Every node reachable from ``roots`` and how many edges point at it; and for every
+    leaf (by id) how many edges point at it."""
     deps = {}
+    leaf_deps = {}
     stack = list(dict.fromkeys(r for r in roots if r is not None))   # unique, in order
     for r in stack:
         deps[r] = 0
@@ -25,12 +30,14 @@ def _collect(roots):
         for t in node.inputs:
             if t is not None and t.requires_grad:
                 fn = t.grad_fn
-                if fn is not None:
+                if fn is None:
+                    leaf_deps[id(t)] = leaf_deps.get(id(t), 0) + 1
+                else:
                     deps[fn] = deps.get(fn, 0) + 1
                     if fn not in seen:
                         seen.add(fn)
                         stack.append(fn)
-    return deps
+    return deps, leaf_deps
 
 
 def _add(a, b):
@@ -71,7 +78,8 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
             if t.grad_fn is not None:
                 capture[(t.grad_fn, t.output_nr)] = None
 
-    deps = _collect(roots)
+    seeded = set(leaf_grads)      # leaves among the outputs: finished after the loop
+    deps, leaf_deps = _collect(roots)
     ready = [n for n, d in deps.items() if d == 0]
     with grad_mode.set_grad_enabled(create_graph):
         while ready:
@@ -114,9 +122,14 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
                         g = g.to(t.data.dtype)
                 fn = t.grad_fn
                 if fn is None:
+                    entry = leaf_grads.setdefault(id(t), [t, None])
                     if g is not None:
-                        entry = leaf_grads.setdefault(id(t), [t, None])
                         entry[1] = _add(entry[1], g)
+                    leaf_deps[id(t)] -= 1
+                    if leaf_deps[id(t)] == 0 and inputs is None and id(t) not in seeded:
+                        del leaf_grads[id(t)]           # complete: accumulate it now
+                        if entry[1] is not None:
+                            _finish_leaf(t, entry[1], create_graph)
                 else:
                     if g is not None:
                         slots = node_grads.get(fn)
@@ -153,15 +166,19 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
         return tuple(results)
 
     for t, g in leaf_grads.values():
-        if g is None:
-            continue
-        if t._hooks:
-            for hook in t._hooks:
-                new = hook(g)
-                if new is not None:
-                    g = new
-        _accumulate(t, g, create_graph)
+        if g is not None:
+            _finish_leaf(t, g, create_graph)
     return None
+
+
+def _finish_leaf(t, g, create_graph):
+    """A leaf's gradient is complete: its hooks may replace it, then it is accumulated."""
+    if t._hooks:
+        for hook in t._hooks:
+            new = hook(g)
+            if new is not None:
+                g = new
+    _accumulate(t, g, create_graph)
 
 
 def _zeros(meta):
@@ -174,7 +191,8 @@ def _zeros(meta):
 
 
 def _accumulate(t, g, create_graph):
-    """Add ``g`` into ``t.grad``. The stored gradient never aliases another tensor's array."""
+    """Add ``g`` into ``t.grad``, then call the leaf's post-accumulate hooks with ``t``.
+    The stored gradient never aliases another tensor's array."""
     from ..tensor import Tensor  # noqa: PLC0415
     if create_graph:
         t.grad = g if t.grad is None else t.grad + g
@@ -182,3 +200,6 @@ def _accumulate(t, g, create_graph):
         t.grad = Tensor._make(g.data.copy(), False, None, 0)
     else:
         t.grad = Tensor._make(t.grad.data + g.data, False, None, 0)
+    if t._post_accumulate_grad_hooks:
+        for hook in list(t._post_accumulate_grad_hooks):
+            hook(t)

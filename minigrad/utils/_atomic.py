@@ -4,8 +4,10 @@ half of one.
 1. Temporary files of the same target left by an earlier save that was killed (``kill -9``, a
    power cut: nothing ran to remove them) are deleted. They are named ``.<name>.<8 chars>.tmp``
    and nothing else in the folder matches that pattern.
-2. ``write(fileobj)`` fills a new temporary file ``.<name>.<random>.tmp`` in the same folder,
-   created with the usual permissions (``0o666`` less the umask, like ``open(path, "w")``).
+2. ``write(fileobj)`` fills a new temporary file ``.<name>.<random>.tmp`` in the same folder.
+   It gets the permissions any new file of the user gets (0666 less the umask, as with
+   ``open(path, "w")``; not the 0600 of ``tempfile.mkstemp``), or, when ``path`` exists, the
+   permissions of the file it replaces.
 3. The file is flushed to disk (``fsync``) and renamed over ``path``: ``os.replace`` is atomic
    on POSIX and Windows, so a reader sees either the old file or the new one.
 4. The folder is flushed to disk too, so that the rename itself survives a power cut.
@@ -61,6 +63,8 @@ def atomic_write(path, write, binary=True):
             pass
     fd, tmp = _create_temporary(directory, name)
     try:
+        if os.path.exists(path):
+            os.chmod(tmp, os.stat(path).st_mode & 0o7777)
         with os.fdopen(fd, "wb" if binary else "w") as fh:
             write(fh)
             fh.flush()

@@ -293,3 +293,46 @@ def test_leaf_grads_never_alias_each_other():
     with mg.no_grad():
         a.grad.mul_(10)
     assert b.grad.tolist() == [1.0, 1.0]
+
+
+def test_post_accumulate_grad_hook_sees_the_accumulated_grad_and_can_be_removed():
+    w = mg.tensor([1.0, 2.0], requires_grad=True)
+    seen = []
+    handle = w.register_post_accumulate_grad_hook(lambda t: seen.append(t.grad.numpy().copy()))
+    (w * 3.0).sum().backward()
+    (w * w).sum().backward()                            # accumulates 2w on top of 3
+    handle.remove()
+    (w * 1.0).sum().backward()
+    assert len(seen) == 2
+    np.testing.assert_array_equal(seen[0], [3.0, 3.0])
+    np.testing.assert_array_equal(seen[1], [5.0, 7.0])
+    w.grad = None
+    seen2 = []
+    w.register_post_accumulate_grad_hook(lambda t: seen2.append(t.grad.numpy().copy()))
+    y = mg.tensor(2.0, requires_grad=True)
+    (w * y).sum().backward(inputs=[w])                  # the inputs= path accumulates too
+    np.testing.assert_array_equal(seen2[0], [2.0, 2.0])
+
+
+def test_post_accumulate_grad_hook_fires_once_the_leaf_is_complete_not_at_the_end():
+    """The hook of the last layer's weight runs before backward reaches the first layer."""
+    x = mg.tensor([1.0, -2.0])
+    w1 = mg.tensor([0.5, 0.25], requires_grad=True)
+    w2 = mg.tensor([3.0, 4.0], requires_grad=True)
+    h = x * w1
+    y = (h * w2 + w2).sum()                             # w2 used twice: complete after both edges
+    events = []
+    h.register_hook(lambda g: events.append("backward reaches h"))
+    w1.register_post_accumulate_grad_hook(lambda t: events.append("w1 accumulated"))
+    w2.register_post_accumulate_grad_hook(lambda t: events.append(("w2 accumulated", t.grad.tolist())))
+    y.backward()
+    assert events == [("w2 accumulated", [1.5, 0.5]), "backward reaches h", "w1 accumulated"]
+    np.testing.assert_array_equal(w1.grad.numpy(), [3.0, -8.0])
+
+
+def test_post_accumulate_grad_hook_is_refused_on_non_leaves_and_constants():
+    w = mg.tensor([1.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="non-leaf"):
+        (w * 2).register_post_accumulate_grad_hook(lambda t: None)
+    with pytest.raises(RuntimeError, match="doesn't require gradient"):
+        mg.tensor([1.0]).register_post_accumulate_grad_hook(lambda t: None)

@@ -305,15 +305,6 @@ def test_rename_is_followed_by_an_fsync_of_the_directory(tmp_path, monkeypatch):
     assert synced[-1] == (True, True)             # the folder, after it
 
 
-def test_files_get_the_usual_permissions_not_0600(tmp_path):
-    old = os.umask(0o022)
-    try:
-        mg.save({"w": mg.ones(1)}, tmp_path / "ckpt.npz")
-    finally:
-        os.umask(old)
-    assert stat.S_IMODE(os.stat(tmp_path / "ckpt.npz").st_mode) == 0o644
-
-
 def test_weights_only_is_accepted_and_the_format_can_be_named(tmp_path):
     path = tmp_path / "ckpt.bin"
     mg.save({"w": mg.arange(3.0)}, path, format="npz")
