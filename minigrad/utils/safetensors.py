@@ -15,8 +15,11 @@ checks the header the way every other minigrad checkpoint is checked, with error
 the file. The package is the oracle in the tests: each side reads what the other writes.
 
 Writing: tensors are laid out by decreasing item size, then name (as the package does), so
-every tensor is aligned to its item size; the header is padded with spaces to a multiple of 8.
-The write is atomic (``minigrad.utils._atomic``).
+every tensor is aligned to its item size (the header lists them in the dict's order); the header is padded with spaces to a multiple of 8.
+The format has no checksum, so minigrad adds one: the CRC-32 of every tensor's bytes, as JSON
+in the metadata entry ``"minigrad.crc32"`` (other readers ignore it; minigrad checks it when it
+is there, so a flipped bit in a file minigrad wrote is an error, not a silently different
+number). The write is atomic (``minigrad.utils._atomic``).
 
 Reading: the header must be at most 100 MB and fit in the file; each tensor's byte range must
 hold exactly its shape times its item size; the ranges must tile the data with no gap, overlap
@@ -31,6 +34,7 @@ import json
 import math
 import os
 import struct
+import zlib
 
 import numpy as np
 
@@ -45,6 +49,7 @@ _DTYPES = {"F64": "<f8", "F32": "<f4", "F16": "<f2", "I64": "<i8", "I32": "<i4",
            "I8": "i1", "U64": "<u8", "U32": "<u4", "U16": "<u2", "U8": "u1", "BOOL": "?"}
 _NAMES = {np.dtype(v): k for k, v in _DTYPES.items()}
 _MAX_HEADER = 100_000_000
+_CRC = "minigrad.crc32"
 
 
 # ----------------------------------------------------------------------------- write
@@ -68,7 +73,8 @@ def _array_of(name, value):
 
 def save_safetensors(state_dict, path, metadata=None):
     """Write ``{name: tensor}`` (a state dict) as a safetensors file, atomically.
-    ``metadata``: an optional ``{str: str}`` dict, stored as the header's ``__metadata__``."""
+    ``metadata``: an optional ``{str: str}`` dict, stored in the header's ``__metadata__``
+    (with minigrad's ``"minigrad.crc32"`` entry)."""
     if not isinstance(state_dict, dict):
         raise TypeError(f"save_safetensors: expected a dict of tensors, got {type(state_dict).__name__}")
     arrays = {}
@@ -83,14 +89,17 @@ def save_safetensors(state_dict, path, metadata=None):
         if not isinstance(metadata, dict) or not all(isinstance(k, str) and isinstance(v, str)
                                                      for k, v in metadata.items()):
             raise TypeError(f"save_safetensors: metadata must be a dict of str to str, got {metadata!r}")
-        header["__metadata__"] = dict(metadata)
+        if _CRC in metadata:
+            raise ValueError(f"save_safetensors: the metadata key {_CRC!r} is minigrad's own")
+    crcs = {name: zlib.crc32(a.reshape(-1).view(np.uint8)) for name, a in arrays.items()}
+    header["__metadata__"] = {**(metadata or {}), _CRC: json.dumps(crcs, separators=(",", ":"))}
     order = sorted(arrays, key=lambda n: (-arrays[n].dtype.itemsize, n))
-    offset = 0
+    offsets, offset = {}, 0
     for name in order:
-        a = arrays[name]
-        header[name] = {"dtype": _NAMES[a.dtype], "shape": list(a.shape),
-                        "data_offsets": [offset, offset + a.nbytes]}
-        offset += a.nbytes
+        offsets[name] = [offset, offset + arrays[name].nbytes]
+        offset += arrays[name].nbytes
+    for name, a in arrays.items():          # the header keeps the dict's order
+        header[name] = {"dtype": _NAMES[a.dtype], "shape": list(a.shape), "data_offsets": offsets[name]}
     text = json.dumps(header, separators=(",", ":")).encode("utf-8")
     text += b" " * (-len(text) % 8)
 
@@ -119,7 +128,8 @@ def _is_count(v):
 
 
 def _read_header(fh, path):
-    """The checked header: (metadata, [(name, dtype code, shape, begin, end)], data start)."""
+    """The checked header: (metadata, [(name, dtype code, shape, begin, end)], data start,
+    {name: CRC-32} when minigrad wrote the file)."""
     size = os.fstat(fh.fileno()).st_size
     head = fh.read(8)
     if len(head) < 8:
@@ -162,7 +172,13 @@ def _read_header(fh, path):
     if end != data_size:
         raise fail(path, f"its tensors end at byte {end} of the data, but the file holds "
                          f"{data_size} bytes of data")
-    return metadata, entries, 8 + n
+    crcs = None
+    if _CRC in metadata:
+        crcs = json.loads(metadata.pop(_CRC))
+        if (not isinstance(crcs, dict) or set(crcs) != {e[0] for e in entries}
+                or not all(_is_count(c) for c in crcs.values())):
+            raise fail(path, f"its {_CRC!r} metadata does not list a CRC-32 for each tensor")
+    return metadata, entries, 8 + n, crcs
 
 
 def load_safetensors(path, device="cpu"):
@@ -172,12 +188,15 @@ def load_safetensors(path, device="cpu"):
     device = backend.device(device)
     out = {}
     with reading(path, "safetensors file"), open(path, "rb") as fh:
-        _, entries, start = _read_header(fh, path)
+        _, entries, start, crcs = _read_header(fh, path)
         for name, code, shape, begin, stop in entries:
             fh.seek(start + begin)
             array = np.empty(math.prod(shape), dtype="<u2" if code == "BF16" else _DTYPES[code])
             if array.size and fh.readinto(array.view(np.uint8)) != stop - begin:
                 raise fail(path, f"tensor {name!r}: the file ends inside its data")
+            if crcs is not None and zlib.crc32(array.view(np.uint8)) != crcs[name]:
+                raise fail(path, f"tensor {name!r}: its bytes do not match the CRC-32 minigrad "
+                                 "wrote with them (the file was damaged)")
             array = array.reshape(shape)
             if code == "BF16":
                 array = bfloat16_to_float32(array)
@@ -187,7 +206,8 @@ def load_safetensors(path, device="cpu"):
 
 
 def safetensors_metadata(path):
-    """The ``__metadata__`` dict of a safetensors file (``{}`` when it has none)."""
+    """The ``__metadata__`` dict of a safetensors file (``{}`` when it has none), without
+    minigrad's own CRC entry."""
     path = os.fspath(path)
     with reading(path, "safetensors file"), open(path, "rb") as fh:
         return _read_header(fh, path)[0]
