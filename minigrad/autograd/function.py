@@ -33,6 +33,7 @@ from ..backend import array_module
 from . import grad_mode
 
 _Tensor = None  # set by minigrad.tensor to break the import cycle
+_trace_hook = None  # minigrad.onnx's tracer while it records a forward: hook(cls, args, kwargs, outputs)
 
 
 class _VersionCounter:
@@ -145,6 +146,8 @@ class Function:
                 ctx._to_save = ()
         elif ctx._to_save:
             ctx._to_save = ()
+        if _trace_hook is not None:
+            _trace_hook(cls, args, kwargs, results)
         return results[0] if type(raw) is not tuple else tuple(results)
 
 

@@ -1,5 +1,5 @@
-"""Training utilities: checkpoints (minigrad's own, safetensors, PyTorch's), metrics, callbacks, progress bars, plots, model summary,
-truncated BPTT.
+"""Training utilities: checkpoints (minigrad's own, safetensors, PyTorch's), metrics, callbacks,
+progress bars, plots, model summary, truncated BPTT.
 
 Heavy optional dependencies (matplotlib, tqdm) are imported only when a function needs them.
 """

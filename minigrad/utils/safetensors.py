@@ -15,7 +15,8 @@ checks the header the way every other minigrad checkpoint is checked, with error
 the file. The package is the oracle in the tests: each side reads what the other writes.
 
 Writing: tensors are laid out by decreasing item size, then name (as the package does), so
-every tensor is aligned to its item size (the header lists them in the dict's order); the header is padded with spaces to a multiple of 8.
+every tensor is aligned to its item size (the header lists them in the dict's order); the
+header is padded with spaces to a multiple of 8.
 The format has no checksum, so minigrad adds one: the CRC-32 of every tensor's bytes, as JSON
 in the metadata entry ``"minigrad.crc32"`` (other readers ignore it; minigrad checks it when it
 is there, so a flipped bit in a file minigrad wrote is an error, not a silently different

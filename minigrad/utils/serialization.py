@@ -194,8 +194,8 @@ def _sniff(path):
         head = fh.read(9)
     if head[:4] == b"PK\x03\x04" or head[:4] == b"PK\x05\x06":
         import zipfile
-        with reading(path, "checkpoint (zip)"):
-            names = zipfile.ZipFile(path).namelist()
+        with reading(path, "checkpoint (zip)"), zipfile.ZipFile(path) as zf:
+            names = zf.namelist()
         if _STRUCTURE + ".npy" in names:
             return "npz"
         if any(n.endswith("/data.pkl") or n == "data.pkl" for n in names):
