@@ -708,9 +708,9 @@ def _trace(onnx, model, args, opset, input_names):
     tracer = _Tracer(g)
     for a, name in zip((a for a in args if isinstance(a, Tensor)), input_names):
         g.bind(a, name)
-    undo = [tracer.wrap(m, path) for path, m in model.named_modules()]
     if _function._trace_hook is not None:
-        raise RuntimeError("export: another export is running")
+        raise RuntimeError("export: another export is running (one at a time)")
+    undo = [tracer.wrap(m, path) for path, m in model.named_modules()]
     _function._trace_hook = tracer.on_function
     try:
         with grad_mode.no_grad():
