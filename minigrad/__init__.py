@@ -3,7 +3,8 @@
 The public surface mirrors PyTorch's names: ``minigrad.tensor``, ``minigrad.zeros``,
 ``minigrad.no_grad``, ``minigrad.autograd.grad``, ``minigrad.nn``, ``minigrad.optim`` ...
 """
-from . import autograd, backend
+from .tensor import Tensor  # first: tensor.py imports the ops and the engine once Tensor exists
+from . import autograd, backend  # noqa: I001
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .backend import (Generator, bool_, device, float16, float32, float64, get_default_dtype,
                       int8, int16, int32, int64, manual_seed, set_default_dtype, uint8)
@@ -11,7 +12,6 @@ from .creation import (arange, as_tensor, bernoulli, empty, empty_like, eye, fro
                        full_like, linspace, multinomial, normal, ones, ones_like, rand, rand_like,
                        randint, randn, randn_like, randperm, tensor, zeros, zeros_like)
 from .ops import *  # noqa: F401,F403  the functional forms: mg.exp, mg.cat, mg.where ...
-from .tensor import Tensor
 from .utils.serialization import load, save  # noqa: E402  mg.save / mg.load
 
 bool = bool_  # noqa: A001  (PyTorch's name)

@@ -14,6 +14,10 @@ import importlib
 import inspect
 import sys
 
+import lessons
+
+from .autograd.gradcheck import GradcheckError
+
 USAGE = """usage: minigrad lessons
        minigrad lesson NAME [--part P] [--device cpu|cuda] [--epochs N] [--seed S] [--out DIR]
        minigrad bench NAME [ARGS...]
@@ -24,45 +28,24 @@ class UsageError(Exception):
     """Bad command line: one line on stderr, exit status 2."""
 
 
-def _lesson_names():
-    from lessons import LESSONS
-    return LESSONS
-
-
 def _import_lesson(name):
-    """The lesson module, or None if it is part of the curriculum but not written yet."""
-    names = _lesson_names()
-    if name not in names:
-        raise UsageError(f"unknown lesson {name!r}; lessons: {', '.join(names)}")
-    try:
-        return importlib.import_module(f"lessons.{name}")
-    except ModuleNotFoundError as e:
-        if e.name == f"lessons.{name}":
-            return None
-        raise
-
-
-def _built_lesson(name):
-    module = _import_lesson(name)
-    if module is None:
-        raise UsageError(f"lesson {name!r} is not built yet")
-    return module
+    """The lesson module; an unknown name is a UsageError."""
+    if name not in lessons.LESSONS:
+        raise UsageError(f"unknown lesson {name!r}; lessons: {', '.join(lessons.LESSONS)}")
+    return importlib.import_module(f"lessons.{name}")
 
 
 def cmd_lessons(args):
     if args:
         raise UsageError(f"'minigrad lessons' takes no arguments, got {' '.join(args)}")
     rows = []
-    for name in _lesson_names():
+    for name in lessons.LESSONS:
         try:
             module = _import_lesson(name)
         except Exception as e:  # a lesson that fails to import is reported, not fatal
             rows.append((name, f"cannot be imported: {type(e).__name__}: {e}", ""))
             continue
-        if module is None:
-            rows.append((name, "not built yet", ""))
-        else:
-            rows.append((name, getattr(module, "SUMMARY", ""), getattr(module, "LAST_RESULT", "")))
+        rows.append((name, getattr(module, "SUMMARY", ""), getattr(module, "LAST_RESULT", "")))
     width = max(len(r[0]) for r in rows)
     for name, summary, result in rows:
         print(f"{name:<{width}}  {summary}")
@@ -74,7 +57,7 @@ def cmd_lessons(args):
 def cmd_lesson(args):
     if not args:
         raise UsageError("'minigrad lesson' needs a lesson name; see 'minigrad lessons'")
-    module = _built_lesson(args[0])
+    module = _import_lesson(args[0])
     return module.main(list(args[1:]))
 
 
@@ -103,8 +86,7 @@ def cmd_bench(args):
 def cmd_gradcheck(args):
     if len(args) != 1:
         raise UsageError("'minigrad gradcheck' needs exactly one lesson name")
-    module = _built_lesson(args[0])
-    from minigrad.autograd.gradcheck import GradcheckError
+    module = _import_lesson(args[0])
     try:
         worst = module.tiny_model_check()
     except GradcheckError as e:

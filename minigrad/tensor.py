@@ -1,25 +1,51 @@
 """Tensor: an array (NumPy or CuPy) plus what autograd needs to differentiate through it.
 
-    data           the array
-    requires_grad  whether gradients should flow to this tensor
-    grad           the accumulated gradient (a Tensor) after backward(), for leaves
-    grad_fn        the Function node that produced it (None for leaves)
-
-Every differentiable method delegates to an op in ``minigrad.ops``; this file only holds the
-bookkeeping: construction, conversions, printing, operators and ``backward``; the in-place
-updates (with their version counter) are in tensor_inplace.py.
+Every method is written in the class body. A differentiable method is one line that calls its
+op in ``minigrad.ops`` (``x.exp()`` is ``ops.exp(x)``, whose ``Exp`` Function holds the forward
+and the backward); the rest is bookkeeping: construction, conversions, printing, the in-place
+updates (with their version counter) and ``backward``.
 """
 from __future__ import annotations
+
+import weakref
 
 import numpy as np
 
 from . import backend
-from .autograd import engine, grad_mode
-from .autograd import function as _function
-from .autograd.function import _VersionCounter
+
+
+class _VersionCounter:
+    """Shared by a tensor and its views; bumped by every in-place op on any of them."""
+    __slots__ = ("value",)
+
+    def __init__(self):
+        self.value = 0
+
+
+class _HookHandle:
+    """What ``register_hook`` returns: ``remove()`` takes the hook out again."""
+
+    def __init__(self, hooks, hook):
+        self._hooks, self._hook = hooks, hook
+
+    def remove(self):
+        if self._hook in self._hooks:
+            self._hooks.remove(self._hook)
 
 
 class Tensor:
+    """An n-dimensional array that records the ops applied to it, so gradients can flow back.
+
+    Fields:
+        data           the array (numpy.ndarray on "cpu", cupy.ndarray on "cuda")
+        requires_grad  whether gradients should flow to this tensor
+        grad           the accumulated gradient (a Tensor) after backward(), for leaves
+        grad_fn        the Function node that produced it (None for leaves)
+        output_nr      which output of ``grad_fn`` this tensor is
+
+    Create tensors with ``minigrad.tensor``, ``zeros``, ``randn`` ...; the methods follow
+    PyTorch's names, arguments and defaults.
+    """
     __slots__ = ("data", "requires_grad", "grad", "grad_fn", "output_nr", "_version",
                  "_hooks", "_post_accumulate_grad_hooks", "_retains_grad", "__weakref__")
 
@@ -60,59 +86,75 @@ class Tensor:
         return t
 
     # ------------------------------------------------------------------ attributes
+
     @property
     def shape(self):
+        """The sizes of the dimensions, a tuple."""
         return self.data.shape
 
     @property
     def dtype(self):
+        """The element type (a NumPy dtype: minigrad.float32 ...)."""
         return self.data.dtype
 
     @property
     def device(self):
+        """Where the data lives: device('cpu') or device('cuda')."""
         return backend.device_of(self.data)
 
     @property
     def is_cuda(self):
+        """True if the data is on the GPU."""
         return self.device.type == "cuda"
 
     @property
     def ndim(self):
+        """The number of dimensions."""
         return self.data.ndim
 
     def dim(self):
+        """The number of dimensions."""
         return self.data.ndim
 
     def size(self, dim=None):
+        """The shape, or the size of dimension ``dim``."""
         if dim is None:
             return self.data.shape
         return self.data.shape[dim]
 
     def numel(self):
+        """The number of elements."""
         return int(self.data.size)
 
     def element_size(self):
+        """The size of one element in bytes."""
         return self.data.itemsize
 
     @property
     def is_leaf(self):
+        """True for a tensor no recorded op produced (inputs, parameters)."""
         return self.grad_fn is None
 
     @property
     def T(self):
+        """The tensor with its dimensions reversed."""
         return self.permute(*reversed(range(self.ndim)))
 
     @property
     def mT(self):
+        """The tensor with its last two dimensions swapped (batched matrix transpose)."""
         if self.ndim < 2:
             raise RuntimeError(f"mT: tensor must have at least 2 dims, got shape {tuple(self.shape)}")
         return self.transpose(-2, -1)
 
     def is_floating_point(self):
+        """True for float16/32/64 tensors."""
         return self.dtype.kind == "f"
 
     # ------------------------------------------------------------------ autograd
+
     def requires_grad_(self, requires_grad=True):
+        """Set ``requires_grad`` in place (leaves only) and return self."""
         if requires_grad and self.dtype.kind not in "fc":
             raise RuntimeError(f"requires_grad_: only floating point tensors can require "
                                f"gradients, got dtype {self.dtype}")
@@ -123,30 +165,8 @@ class Tensor:
         return self
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
-        """Accumulate d(self)/d(leaf) into every leaf's ``.grad``.
-
-        ``gradient`` is the upstream gradient; it may be left out only for a tensor with one
-        element.
-        """
-        if gradient is None:
-            if self.numel() != 1:
-                raise RuntimeError(f"backward: grad can be implicitly created only for scalar "
-                                   f"outputs; this tensor has shape {tuple(self.shape)}. Pass "
-                                   "gradient= (a tensor of the same shape)")
-            gradient = Tensor._make(backend.array_module(self.data).ones_like(self.data), False, None, 0)
-        elif not isinstance(gradient, Tensor):
-            gradient = Tensor(gradient)
-        if gradient.shape != self.shape:
-            raise RuntimeError(f"backward: gradient has shape {tuple(gradient.shape)}, but the "
-                               f"tensor has shape {tuple(self.shape)}")
-        if inputs is not None:
-            inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
-            grads = engine.run_backward([self], [gradient], retain_graph, create_graph, inputs, allow_unused=True)
-            for t, g in zip(inputs, grads):
-                if g is not None:
-                    engine._accumulate(t, g, create_graph)
-            return
-        engine.run_backward([self], [gradient], retain_graph, create_graph)
+        """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (``gradient`` may be left out for one element)."""
+        engine.backward(self, gradient, retain_graph, create_graph, inputs)
 
     def register_hook(self, hook):
         """Call ``hook(grad)`` when this tensor's gradient is computed; it may return a
@@ -184,7 +204,6 @@ class Tensor:
         """Keep ``.grad`` for a non-leaf tensor too."""
         if self.grad_fn is None or self._retains_grad:
             return
-        import weakref
         ref = weakref.ref(self)
 
         def keep(g):
@@ -196,6 +215,7 @@ class Tensor:
 
     @property
     def retains_grad(self):
+        """True if ``retain_grad()`` was called on this non-leaf tensor."""
         return self._retains_grad
 
     def detach(self):
@@ -205,6 +225,7 @@ class Tensor:
         return t
 
     def detach_(self):
+        """Cut this tensor from the graph in place (not for views)."""
         if self.grad_fn is not None and self.grad_fn.inputs and getattr(type(self.grad_fn), "is_view", False):
             raise RuntimeError("detach_: cannot detach a view in place; use detach()")
         self.grad_fn = None
@@ -212,7 +233,9 @@ class Tensor:
         return self
 
     # ------------------------------------------------------------------ conversions
+
     def numpy(self, *, force=False):
+        """The data as a NumPy array (shared, not copied); ``force=True`` detaches and copies from the GPU."""
         if self.requires_grad and not force and grad_mode.is_grad_enabled():
             raise RuntimeError("numpy: can't call numpy() on a tensor that requires grad; use "
                                "tensor.detach().numpy()")
@@ -223,12 +246,14 @@ class Tensor:
         return self.data
 
     def item(self):
+        """The value of a one-element tensor as a Python number."""
         if self.numel() != 1:
             raise RuntimeError(f"item: a Tensor with {self.numel()} elements cannot be converted "
                                "to a Python scalar")
         return self.data.reshape(()).item() if isinstance(self.data, np.ndarray) else self.data.item()
 
     def tolist(self):
+        """The data as (nested) Python lists."""
         return backend.to_numpy(self.data).tolist()
 
     def to(self, *args, dtype=None, device=None, copy=False, non_blocking=False):
@@ -236,63 +261,78 @@ class Tensor:
         device, dtype = parse_to_args(args, device, dtype)
         out = self
         if device is not None and backend.device(device) != self.device:
-            out = _ops.ToDevice.apply(out, backend.device(device))
+            out = ops.shape.ToDevice.apply(out, backend.device(device))
         if dtype is not None and np.dtype(dtype) != out.dtype:
-            out = _ops.Cast.apply(out, np.dtype(dtype))
+            out = ops.unary.Cast.apply(out, np.dtype(dtype))
         if copy and out is self:
             out = out.clone()
         return out
 
     def cpu(self):
+        """This tensor on the CPU (itself if it is there already)."""
         return self.to("cpu")
 
     def cuda(self, device=None):
+        """This tensor on the GPU (itself if it is there already)."""
         return self.to("cuda")
 
     def float(self):
+        """This tensor as float32."""
         return self.to(backend.float32)
 
     def double(self):
+        """This tensor as float64."""
         return self.to(backend.float64)
 
     def half(self):
+        """This tensor as float16."""
         return self.to(backend.float16)
 
     def long(self):
+        """This tensor as int64."""
         return self.to(backend.int64)
 
     def int(self):
+        """This tensor as int32."""
         return self.to(backend.int32)
 
     def bool(self):
+        """This tensor as bool."""
         return self.to(backend.bool_)
 
     def type_as(self, other):
+        """This tensor with the dtype of ``other``."""
         return self.to(other.dtype)
 
     def clone(self):
-        return _ops.Clone.apply(self)
+        """A copy of the data, differentiable (the gradient flows back to this tensor)."""
+        return ops.unary.Clone.apply(self)
 
     def contiguous(self):
+        """This tensor if its data is C-contiguous, else a contiguous copy."""
         if self.data.flags.c_contiguous:
             return self
-        return _ops.Clone.apply(self)
+        return ops.unary.Clone.apply(self)
 
     def new_zeros(self, *size, dtype=None):
+        """Zeros of ``size`` on this tensor's device, with its dtype unless ``dtype`` is given."""
         size = size[0] if len(size) == 1 and isinstance(size[0], (tuple, list)) else size
         xp = backend.array_module(self.data)
         return Tensor(xp.zeros(size, dtype=dtype or self.dtype))
 
     def new_ones(self, *size, dtype=None):
+        """Ones of ``size`` on this tensor's device, with its dtype unless ``dtype`` is given."""
         size = size[0] if len(size) == 1 and isinstance(size[0], (tuple, list)) else size
         xp = backend.array_module(self.data)
         return Tensor(xp.ones(size, dtype=dtype or self.dtype))
 
     def new_full(self, size, fill_value, dtype=None):
+        """``fill_value`` everywhere in a tensor of ``size``, on this tensor's device."""
         xp = backend.array_module(self.data)
         return Tensor(xp.full(size, fill_value, dtype=dtype or self.dtype))
 
     def new_tensor(self, data, dtype=None):
+        """A new tensor from ``data``, on this tensor's device, with its dtype unless ``dtype`` is given."""
         xp = backend.array_module(self.data)
         return Tensor(xp.asarray(backend.to_numpy(data) if not isinstance(data, (list, tuple, int, float)) else data,
                                  dtype=dtype or self.dtype))
@@ -302,6 +342,7 @@ class Tensor:
         return arr if dtype is None else arr.astype(dtype)
 
     # ------------------------------------------------------------------ printing
+
     def __repr__(self):
         arr = backend.to_numpy(self.data)
         extras = []
@@ -328,6 +369,7 @@ class Tensor:
         return self.__repr__()
 
     # ------------------------------------------------------------------ python protocol
+
     def __len__(self):
         if self.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
@@ -357,13 +399,14 @@ class Tensor:
     __hash__ = object.__hash__
 
     # ------------------------------------------------------------------ indexing
+
     def __getitem__(self, key):
-        return _ops.getitem(self, key)
+        return ops.indexing.getitem(self, key)
 
     def __setitem__(self, key, value):
         """In-place assignment; only for tensors that need no gradient (or under no_grad)."""
         self._check_inplace("__setitem__")
-        key = _ops.indexing._unwrap_key(key)
+        key = ops.indexing._unwrap_key(key)
         value = value.data if isinstance(value, Tensor) else value
         try:
             self.data[key] = value
@@ -371,83 +414,403 @@ class Tensor:
             raise IndexError(f"setitem: {e} (tensor shape {tuple(self.shape)})") from None
         self._version.value += 1
 
-    # ------------------------------------------------------------------ in-place ops
-    # add_, sub_, mul_, zero_, fill_, copy_, uniform_ ... are written in tensor_inplace.py and
-    # attached to Tensor at the end of this file.
+    def gather(self, dim, index):
+        """The elements at ``index`` along ``dim``; see minigrad.gather."""
+        return ops.gather(self, dim, index)
 
-    # ------------------------------------------------------------------ operators
+    def scatter_add(self, dim, index, src):
+        """This tensor with ``src`` added at ``index`` along ``dim``; see minigrad.scatter_add."""
+        return ops.scatter_add(self, dim, index, src)
+
+    def index_select(self, dim, index):
+        """The entries ``index`` along ``dim``; see minigrad.index_select."""
+        return ops.index_select(self, dim, index)
+
+    def masked_fill(self, mask, value):
+        """``value`` where ``mask`` is True, else this tensor; see minigrad.masked_fill."""
+        return ops.masked_fill(self, mask, value)
+
+    def tril(self, diagonal=0):
+        """The lower triangle of the last two dims; see minigrad.tril."""
+        return ops.tril(self, diagonal)
+
+    def triu(self, diagonal=0):
+        """The upper triangle of the last two dims; see minigrad.triu."""
+        return ops.triu(self, diagonal)
+
+    # ------------------------------------------------------------------ element-wise functions
+
+    def exp(self):
+        """e to the power of each element; see minigrad.exp."""
+        return ops.exp(self)
+
+    def log(self):
+        """The natural logarithm of each element; see minigrad.log."""
+        return ops.log(self)
+
+    def log1p(self):
+        """log(1 + x) of each element; see minigrad.log1p."""
+        return ops.log1p(self)
+
+    def expm1(self):
+        """exp(x) - 1 of each element; see minigrad.expm1."""
+        return ops.expm1(self)
+
+    def log2(self):
+        """The base-2 logarithm of each element; see minigrad.log2."""
+        return ops.log2(self)
+
+    def log10(self):
+        """The base-10 logarithm of each element; see minigrad.log10."""
+        return ops.log10(self)
+
+    def sqrt(self):
+        """The square root of each element; see minigrad.sqrt."""
+        return ops.sqrt(self)
+
+    def rsqrt(self):
+        """1 / sqrt(x) of each element; see minigrad.rsqrt."""
+        return ops.rsqrt(self)
+
+    def square(self):
+        """x * x of each element; see minigrad.square."""
+        return ops.square(self)
+
+    def reciprocal(self):
+        """1 / x of each element; see minigrad.reciprocal."""
+        return ops.reciprocal(self)
+
+    def abs(self):
+        """The absolute value of each element; see minigrad.abs."""
+        return ops.abs(self)
+
+    def neg(self):
+        """-x; see minigrad.neg."""
+        return ops.neg(self)
+
+    def sin(self):
+        """The sine of each element; see minigrad.sin."""
+        return ops.sin(self)
+
+    def cos(self):
+        """The cosine of each element; see minigrad.cos."""
+        return ops.cos(self)
+
+    def tan(self):
+        """The tangent of each element; see minigrad.tan."""
+        return ops.tan(self)
+
+    def tanh(self):
+        """The hyperbolic tangent of each element; see minigrad.tanh."""
+        return ops.tanh(self)
+
+    def sigmoid(self):
+        """1 / (1 + exp(-x)) of each element; see minigrad.sigmoid."""
+        return ops.sigmoid(self)
+
+    def relu(self):
+        """max(x, 0) of each element; see minigrad.relu."""
+        return ops.relu(self)
+
+    def erf(self):
+        """The error function of each element; see minigrad.erf."""
+        return ops.erf(self)
+
+    def clamp(self, min=None, max=None):  # noqa: A002 - PyTorch's names
+        """Each element clamped to [min, max]; see minigrad.clamp."""
+        return ops.clamp(self, min, max)
+
+    def clip(self, min=None, max=None):  # noqa: A002 - PyTorch's names
+        """The same as clamp."""
+        return ops.clamp(self, min, max)
+
+    def sign(self):
+        """-1, 0 or 1 for each element; not differentiable."""
+        return ops.sign(self)
+
+    def floor(self):
+        """Each element rounded down; not differentiable."""
+        return ops.floor(self)
+
+    def ceil(self):
+        """Each element rounded up; not differentiable."""
+        return ops.ceil(self)
+
+    def round(self):
+        """Each element rounded to the nearest integer (halves to even); not differentiable."""
+        return ops.round(self)
+
+    def trunc(self):
+        """Each element rounded towards zero; not differentiable."""
+        return ops.trunc(self)
+
+    def isnan(self):
+        """True where an element is NaN."""
+        return ops.isnan(self)
+
+    def isinf(self):
+        """True where an element is +-inf."""
+        return ops.isinf(self)
+
+    def isfinite(self):
+        """True where an element is neither NaN nor +-inf."""
+        return ops.isfinite(self)
+
+    # ------------------------------------------------------------------ arithmetic
+
+    def add(self, other, *, alpha=1):
+        """self + alpha * other; see minigrad.add."""
+        return ops.add(self, other, alpha=alpha)
+
+    def sub(self, other, *, alpha=1):
+        """self - alpha * other; see minigrad.sub."""
+        return ops.sub(self, other, alpha=alpha)
+
+    def mul(self, other):
+        """self * other; see minigrad.mul."""
+        return ops.mul(self, other)
+
+    def div(self, other, *, rounding_mode=None):
+        """self / other, or rounded with ``rounding_mode`` 'floor'/'trunc'; see minigrad.div."""
+        return ops.div(self, other, rounding_mode=rounding_mode)
+
+    def pow(self, exponent):
+        """self ** exponent; see minigrad.pow."""
+        return ops.pow(self, exponent)
+
+    def matmul(self, other):
+        """The matrix product self @ other; see minigrad.matmul."""
+        return ops.matmul(self, other)
+
+    def maximum(self, other):
+        """The element-wise maximum with ``other``; see minigrad.maximum."""
+        return ops.maximum(self, other)
+
+    def minimum(self, other):
+        """The element-wise minimum with ``other``; see minigrad.minimum."""
+        return ops.minimum(self, other)
+
     def _operand(self, other):
         """``other``'s array if it is a Tensor, else ``other`` itself (a Python scalar)."""
         return other.data if isinstance(other, Tensor) else other
 
     def __add__(self, other):
-        return _ops.Add.apply(self, other)
+        return ops.arithmetic.Add.apply(self, other)
 
     def __radd__(self, other):
-        return _ops.Add.apply(other, self)
+        return ops.arithmetic.Add.apply(other, self)
 
     def __sub__(self, other):
-        return _ops.Sub.apply(self, other)
+        return ops.arithmetic.Sub.apply(self, other)
 
     def __rsub__(self, other):
-        return _ops.Sub.apply(other, self)
+        return ops.arithmetic.Sub.apply(other, self)
 
     def __mul__(self, other):
-        return _ops.Mul.apply(self, other)
+        return ops.arithmetic.Mul.apply(self, other)
 
     def __rmul__(self, other):
-        return _ops.Mul.apply(other, self)
+        return ops.arithmetic.Mul.apply(other, self)
 
     def __truediv__(self, other):
-        return _ops.Div.apply(self, other)
+        return ops.arithmetic.Div.apply(self, other)
 
     def __rtruediv__(self, other):
-        return _ops.Div.apply(other, self)
+        return ops.arithmetic.Div.apply(other, self)
 
     def __floordiv__(self, other):
-        return _ops.div(self, other, rounding_mode="floor")
+        return ops.div(self, other, rounding_mode="floor")
 
     def __rfloordiv__(self, other):
-        return _ops.div(other, self, rounding_mode="floor")
+        return ops.div(other, self, rounding_mode="floor")
 
     def __mod__(self, other):
         return Tensor(self.data % self._operand(other))
 
     def __pow__(self, exponent):
-        return _ops.Pow.apply(self, exponent)
+        return ops.arithmetic.Pow.apply(self, exponent)
 
     def __rpow__(self, base):
-        return _ops.pow(base, self)
+        return ops.pow(base, self)
 
     def __matmul__(self, other):
-        return _ops.MatMul.apply(self, other)
+        return ops.arithmetic.MatMul.apply(self, other)
 
     def __rmatmul__(self, other):
-        return _ops.MatMul.apply(other, self)
+        return ops.arithmetic.MatMul.apply(other, self)
 
     def __neg__(self):
-        return _ops.Neg.apply(self)
+        return ops.arithmetic.Neg.apply(self)
 
     def __pos__(self):
         return self
 
     def __abs__(self):
-        return _ops.Abs.apply(self)
+        return ops.unary.Abs.apply(self)
 
-    # in-place operators (x += y) follow the in-place rules
-    def __iadd__(self, other):
-        return self.add_(other)
+    # ------------------------------------------------------------------ reductions
 
-    def __isub__(self, other):
-        return self.sub_(other)
+    def sum(self, dim=None, keepdim=False, *, dtype=None):
+        """The sum over ``dim`` (all dims when None); see minigrad.sum."""
+        return ops.sum(self, dim, keepdim, dtype=dtype)
 
-    def __imul__(self, other):
-        return self.mul_(other)
+    def mean(self, dim=None, keepdim=False, *, dtype=None):
+        """The mean over ``dim`` (all dims when None); see minigrad.mean."""
+        return ops.mean(self, dim, keepdim, dtype=dtype)
 
-    def __itruediv__(self, other):
-        return self.div_(other)
+    def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        """The variance over ``dim`` with ``correction`` (1 by default); see minigrad.var."""
+        return ops.var(self, dim, unbiased, keepdim, correction=correction)
 
-    # comparisons and logic: not differentiable, give bool tensors
+    def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        """The standard deviation over ``dim``; see minigrad.std."""
+        return ops.std(self, dim, unbiased, keepdim, correction=correction)
+
+    def max(self, dim=None, keepdim=False):
+        """The maximum, or ``(values, indices)`` along ``dim``; see minigrad.max."""
+        return ops.max(self, dim, keepdim)
+
+    def min(self, dim=None, keepdim=False):
+        """The minimum, or ``(values, indices)`` along ``dim``; see minigrad.min."""
+        return ops.min(self, dim, keepdim)
+
+    def amax(self, dim=(), keepdim=False):
+        """The maximum over ``dim`` (all dims when empty); see minigrad.amax."""
+        return ops.amax(self, dim, keepdim)
+
+    def amin(self, dim=(), keepdim=False):
+        """The minimum over ``dim`` (all dims when empty); see minigrad.amin."""
+        return ops.amin(self, dim, keepdim)
+
+    def argmax(self, dim=None, keepdim=False):
+        """The index of the maximum; see minigrad.argmax."""
+        return ops.argmax(self, dim, keepdim)
+
+    def argmin(self, dim=None, keepdim=False):
+        """The index of the minimum; see minigrad.argmin."""
+        return ops.argmin(self, dim, keepdim)
+
+    def prod(self, dim=None, keepdim=False):
+        """The product over ``dim`` (all elements when None); see minigrad.prod."""
+        return ops.prod(self, dim, keepdim)
+
+    def logsumexp(self, dim, keepdim=False):
+        """log(sum(exp(x))) over ``dim``, computed stably; see minigrad.logsumexp."""
+        return ops.logsumexp(self, dim, keepdim)
+
+    def softmax(self, dim, dtype=None):
+        """exp(x) / sum(exp(x)) along ``dim``; see minigrad.softmax."""
+        return ops.softmax(self, dim, dtype)
+
+    def log_softmax(self, dim, dtype=None):
+        """x - logsumexp(x) along ``dim``; see minigrad.log_softmax."""
+        return ops.log_softmax(self, dim, dtype)
+
+    def cumsum(self, dim):
+        """The running sum along ``dim``; see minigrad.cumsum."""
+        return ops.cumsum(self, dim)
+
+    def norm(self, p="fro", dim=None, keepdim=False):
+        """The p-norm over ``dim`` (2 by default); see minigrad.norm."""
+        return ops.norm(self, p, dim, keepdim)
+
+    def all(self, dim=None, keepdim=False):
+        """True where every element (along ``dim``) is non-zero."""
+        return ops.all(self, dim, keepdim)
+
+    def any(self, dim=None, keepdim=False):
+        """True where some element (along ``dim``) is non-zero."""
+        return ops.any(self, dim, keepdim)
+
+    # ------------------------------------------------------------------ shape
+
+    def reshape(self, *shape):
+        """The same elements in a new shape (one size may be -1); see minigrad.reshape."""
+        return ops.reshape(self, *shape)
+
+    def view(self, *shape):
+        """The same as reshape (minigrad does not track strides); see minigrad.view."""
+        return ops.view(self, *shape)
+
+    def view_as(self, other):
+        """This tensor reshaped to ``other``'s shape."""
+        return ops.reshape(self, other.shape)
+
+    def reshape_as(self, other):
+        """This tensor reshaped to ``other``'s shape."""
+        return ops.reshape(self, other.shape)
+
+    def permute(self, *dims):
+        """The dimensions reordered as ``dims``; see minigrad.permute."""
+        return ops.permute(self, *dims)
+
+    def transpose(self, dim0, dim1):
+        """Dimensions ``dim0`` and ``dim1`` swapped; see minigrad.transpose."""
+        return ops.transpose(self, dim0, dim1)
+
+    def swapaxes(self, axis0, axis1):
+        """The same as transpose."""
+        return ops.transpose(self, axis0, axis1)
+
+    def movedim(self, source, destination):
+        """Dimension(s) ``source`` moved to ``destination``; see minigrad.movedim."""
+        return ops.movedim(self, source, destination)
+
+    def squeeze(self, dim=None):
+        """Size-1 dimensions removed (only ``dim``, if given); see minigrad.squeeze."""
+        return ops.squeeze(self, dim)
+
+    def unsqueeze(self, dim):
+        """A size-1 dimension inserted at ``dim``; see minigrad.unsqueeze."""
+        return ops.unsqueeze(self, dim)
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        """Dimensions ``start_dim``..``end_dim`` merged into one; see minigrad.flatten."""
+        return ops.flatten(self, start_dim, end_dim)
+
+    def unflatten(self, dim, sizes):
+        """Dimension ``dim`` split into ``sizes``; see minigrad.unflatten."""
+        return ops.unflatten(self, dim, sizes)
+
+    def expand(self, *sizes):
+        """Broadcast to ``sizes`` without copying (-1 keeps a size); see minigrad.expand."""
+        return ops.expand(self, *sizes)
+
+    def expand_as(self, other):
+        """Broadcast to ``other``'s shape; see minigrad.expand_as."""
+        return ops.expand_as(self, other)
+
+    def broadcast_to(self, shape):
+        """Broadcast to ``shape``; see minigrad.broadcast_to."""
+        return ops.broadcast_to(self, shape)
+
+    def repeat(self, *sizes):
+        """The tensor tiled ``sizes`` times along each dimension; see minigrad.repeat."""
+        return ops.repeat(self, *sizes)
+
+    def flip(self, dims):
+        """The order of elements reversed along ``dims``; see minigrad.flip."""
+        return ops.flip(self, dims)
+
+    def roll(self, shifts, dims=None):
+        """Elements shifted cyclically by ``shifts`` along ``dims``; see minigrad.roll."""
+        return ops.roll(self, shifts, dims)
+
+    def split(self, split_size, dim=0):
+        """Pieces of ``split_size`` (or of the listed sizes) along ``dim``; see minigrad.split."""
+        return ops.split(self, split_size, dim)
+
+    def chunk(self, chunks, dim=0):
+        """``chunks`` pieces of (nearly) equal size along ``dim``; see minigrad.chunk."""
+        return ops.chunk(self, chunks, dim)
+
+    def unbind(self, dim=0):
+        """The slices along ``dim``, as a tuple; see minigrad.unbind."""
+        return ops.unbind(self, dim)
+
+    # ------------------------------------------------------------------ comparisons and logic
+    # Not differentiable: they give bool tensors outside the graph.
+
     def _compare(self, other, fn):
         return Tensor(fn(self.data, self._operand(other)))
 
@@ -484,37 +847,166 @@ class Tensor:
         return Tensor(~self.data)
 
     def eq(self, other):
+        """self == other, element-wise."""
         return self == other
 
     def ne(self, other):
+        """self != other, element-wise."""
         return self != other
 
     def lt(self, other):
+        """self < other, element-wise."""
         return self < other
 
     def le(self, other):
+        """self <= other, element-wise."""
         return self <= other
 
     def gt(self, other):
+        """self > other, element-wise."""
         return self > other
 
     def ge(self, other):
+        """self >= other, element-wise."""
         return self >= other
 
     def logical_and(self, other):
+        """Element-wise logical and."""
         return self._compare(other, lambda a, b: backend.array_module(a).logical_and(a, b))
 
     def logical_or(self, other):
+        """Element-wise logical or."""
         return self._compare(other, lambda a, b: backend.array_module(a).logical_or(a, b))
 
     def logical_not(self):
+        """Element-wise logical not."""
         return Tensor(backend.array_module(self.data).logical_not(self.data))
 
     def equal(self, other):
+        """True if both tensors have the same shape and the same elements."""
         return bool(self.shape == other.shape and (self.data == other.data).all())
 
     def allclose(self, other, rtol=1e-5, atol=1e-8, equal_nan=False):
+        """True if every element is within ``atol + rtol * |other|`` of ``other``'s."""
         return bool(backend.array_module(self.data).allclose(self.data, other.data, rtol, atol, equal_nan))
+
+    # ------------------------------------------------------------------ in-place updates
+    # Each writes into ``self.data`` and bumps the version counter, so that a tensor saved for
+    # backward and changed afterwards is caught (see autograd/function.py). On a tensor that
+    # requires grad they are refused while grad mode is on (optimizers update under no_grad).
+
+    def _check_inplace(self, op):
+        if self.requires_grad and grad_mode.is_grad_enabled():
+            kind = "a leaf tensor" if self.grad_fn is None else "a tensor"
+            raise RuntimeError(f"{op}: {kind} that requires grad is being used in an in-place "
+                               "operation; wrap it in `with minigrad.no_grad():` (as optimizers "
+                               "do) or use the out-of-place op")
+
+    def _inplace(self, op, result):
+        """Write ``result`` (an array or Tensor of this tensor's shape) into the data."""
+        self._check_inplace(op)
+        result = result.data if isinstance(result, Tensor) else result
+        if result.shape != self.data.shape:
+            raise RuntimeError(f"{op}: the result's shape {tuple(result.shape)} does not match "
+                               f"the tensor's shape {tuple(self.shape)}")
+        self.data[...] = result
+        self._version.value += 1
+        return self
+
+    def add_(self, other, *, alpha=1):
+        """self += alpha * other, in place."""
+        o = self._operand(other)
+        return self._inplace("add_", self.data + (o if alpha == 1 else alpha * o))
+
+    def sub_(self, other, *, alpha=1):
+        """self -= alpha * other, in place."""
+        o = self._operand(other)
+        return self._inplace("sub_", self.data - (o if alpha == 1 else alpha * o))
+
+    def mul_(self, other):
+        """self *= other, in place."""
+        return self._inplace("mul_", self.data * self._operand(other))
+
+    def div_(self, other):
+        """self /= other, in place."""
+        return self._inplace("div_", self.data / self._operand(other))
+
+    def pow_(self, exponent):
+        """self **= exponent, in place."""
+        return self._inplace("pow_", self.data ** self._operand(exponent))
+
+    def sqrt_(self):
+        """The square root of each element, in place."""
+        return self._inplace("sqrt_", backend.array_module(self.data).sqrt(self.data))
+
+    def addcmul_(self, tensor1, tensor2, *, value=1):
+        """self += value * tensor1 * tensor2, in place."""
+        return self._inplace("addcmul_", self.data + value * tensor1.data * tensor2.data)
+
+    def addcdiv_(self, tensor1, tensor2, *, value=1):
+        """self += value * tensor1 / tensor2, in place."""
+        return self._inplace("addcdiv_", self.data + value * tensor1.data / tensor2.data)
+
+    def lerp_(self, end, weight):
+        """self += weight * (end - self), in place."""
+        return self._inplace("lerp_", self.data + self._operand(weight) * (self._operand(end) - self.data))
+
+    def zero_(self):
+        """Fill with zeros, in place."""
+        self._check_inplace("zero_")
+        self.data[...] = 0
+        self._version.value += 1
+        return self
+
+    def fill_(self, value):
+        """Fill with ``value``, in place."""
+        self._check_inplace("fill_")
+        self.data[...] = self._operand(value)
+        self._version.value += 1
+        return self
+
+    def copy_(self, src):
+        """Copy ``src`` (broadcast to this shape, moved to this device and dtype) into this tensor."""
+        src = src.data if isinstance(src, Tensor) else src
+        src = backend.to_device(src, self.device) if hasattr(src, "shape") else src
+        xp = backend.array_module(self.data)
+        return self._inplace("copy_", xp.broadcast_to(xp.asarray(src, dtype=self.dtype), self.shape))
+
+    def clamp_(self, min=None, max=None):  # noqa: A002 - PyTorch's names
+        """Clamp each element to [min, max], in place."""
+        xp = backend.array_module(self.data)
+        return self._inplace("clamp_", xp.clip(self.data, min, max))
+
+    def maximum_(self, other):
+        """The element-wise maximum with ``other``, in place."""
+        return self._inplace("maximum_", backend.array_module(self.data).maximum(self.data, self._operand(other)))
+
+    def uniform_(self, a=0.0, b=1.0, generator=None):
+        """Fill with samples uniform on [a, b), in place."""
+        rng = backend.seed_generators_of(self.device, generator)
+        return self._inplace("uniform_", rng.uniform(a, b, self.shape).astype(self.dtype))
+
+    def normal_(self, mean=0.0, std=1.0, generator=None):
+        """Fill with samples of N(mean, std^2), in place."""
+        rng = backend.seed_generators_of(self.device, generator)
+        return self._inplace("normal_", (rng.standard_normal(self.shape) * std + mean).astype(self.dtype))
+
+    def bernoulli_(self, p=0.5, generator=None):
+        """Fill with 1 (probability p) or 0, in place."""
+        rng = backend.seed_generators_of(self.device, generator)
+        return self._inplace("bernoulli_", (rng.random(self.shape) < p).astype(self.dtype))
+
+    def __iadd__(self, other):
+        return self.add_(other)
+
+    def __isub__(self, other):
+        return self.sub_(other)
+
+    def __imul__(self, other):
+        return self.mul_(other)
+
+    def __itruediv__(self, other):
+        return self.div_(other)
 
 
 def parse_to_args(args, device=None, dtype=None):
@@ -531,56 +1023,8 @@ def parse_to_args(args, device=None, dtype=None):
     return device, dtype
 
 
-class _HookHandle:
-    def __init__(self, hooks, hook):
-        self._hooks, self._hook = hooks, hook
-
-    def remove(self):
-        if self._hook in self._hooks:
-            self._hooks.remove(self._hook)
-
-
-# Methods that are plain delegations to a function of minigrad.ops: x.exp() is ops.exp(x).
-_METHODS = """
-    exp log log1p expm1 log2 log10 sqrt rsqrt square reciprocal abs sin cos tan tanh sigmoid
-    relu erf sign floor ceil round trunc isnan isinf isfinite clamp clip
-    sum mean max min amax amin argmax argmin prod var std logsumexp cumsum norm all any
-    reshape view permute transpose swapaxes movedim squeeze unsqueeze flatten unflatten expand
-    expand_as broadcast_to repeat flip roll split chunk unbind
-    gather scatter_add index_select masked_fill tril triu
-    add sub mul div pow matmul maximum minimum neg
-""".split()
-
-
-_function._Tensor = Tensor
-
-from . import ops as _ops  # noqa: E402  (ops import Tensor from here)
-
-
-def _delegate(fn):
-    def method(self, *args, **kwargs):
-        return fn(self, *args, **kwargs)
-    method.__name__ = fn.__name__
-    method.__qualname__ = f"Tensor.{fn.__name__}"
-    method.__doc__ = fn.__doc__
-    return method
-
-
-for _name in _METHODS:
-    setattr(Tensor, _name, _delegate(getattr(_ops, _name)))
-
-
-def _view_as(self, other):
-    return self.reshape(other.shape)
-
-
-Tensor.view_as = _view_as
-Tensor.reshape_as = _view_as
-Tensor.softmax = _delegate(_ops.softmax)
-Tensor.log_softmax = _delegate(_ops.log_softmax)
-
-from . import tensor_inplace as _tensor_inplace  # noqa: E402  (it imports Tensor from here)
-
-for _fn in _tensor_inplace.METHODS:
-    _fn.__qualname__ = f"Tensor.{_fn.__name__}"
-    setattr(Tensor, _fn.__name__, _fn)
+# The one import cycle in minigrad, broken here: Tensor's methods call the ops and the engine,
+# and those build Tensors (Function.apply wraps every result in this class). So they are
+# imported once the class exists -- which is why minigrad/__init__.py imports this module first.
+from . import ops  # noqa: E402
+from .autograd import engine, grad_mode  # noqa: E402

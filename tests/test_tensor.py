@@ -1,4 +1,10 @@
 """Tensor creation, attributes, conversions, printing, in-place ops and comparisons."""
+import ast
+import importlib
+import inspect
+import pydoc
+import re
+
 import numpy as np
 import pytest
 
@@ -157,3 +163,55 @@ def test_iteration_len_and_bool():
     with pytest.raises(RuntimeError, match="ambiguous"):
         bool(x)
     assert bool(mg.tensor([1]))
+
+
+# ----------------------------------------------------------------------------- the class you read
+
+def _class_body_names():
+    """Names bound in ``class Tensor``'s body in tensor.py, read from the source."""
+    tree = ast.parse(inspect.getsource(importlib.import_module("minigrad.tensor")))
+    cls = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "Tensor")
+    names = set()
+    for node in cls.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            names.add(node.name)
+        elif isinstance(node, ast.Assign):
+            for target in node.targets:
+                for t in (target.elts if isinstance(target, ast.Tuple) else [target]):
+                    names.add(t.id)
+    return names
+
+
+def test_every_method_of_tensor_is_written_in_the_class_body():
+    body = _class_body_names()
+    inherited = set(dir(object))
+    defined = {n for n in dir(mg.Tensor) if n not in inherited or n in vars(mg.Tensor)}
+    slots = set(mg.Tensor.__slots__)
+    missing = sorted(defined - body - slots - {"__module__", "__qualname__", "__doc__", "__slots__",
+                                                 "__firstlineno__", "__static_attributes__"})
+    assert missing == []
+    assert {"exp", "sum", "reshape", "add_", "zero_", "copy_", "uniform_", "backward"} <= body
+    for name in body:
+        fn = vars(mg.Tensor)[name]
+        fn = getattr(fn, "fget", fn)
+        fn = getattr(fn, "__func__", fn)
+        if inspect.isfunction(fn):
+            assert fn.__qualname__.startswith("Tensor."), name
+
+
+def test_help_lists_the_methods_with_their_real_signatures_and_docstrings():
+    text = pydoc.render_doc(mg.Tensor, renderer=pydoc.plaintext)
+    assert "*args, **kwargs" not in text
+    assert not re.search(r"#? ?-{10,} ?[a-z]", text)   # no section comment shown as a docstring
+    assert inspect.getdoc(mg.Tensor).startswith("An n-dimensional array")
+    for expected in ("sum(self, dim=None, keepdim=False, *, dtype=None)",
+                     "reshape(self, *shape)", "transpose(self, dim0, dim1)",
+                     "clamp(self, min=None, max=None)", "add_(self, other, *, alpha=1)",
+                     "backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None)"):
+        assert expected in text, expected
+    public = [n for n in vars(mg.Tensor) if not n.startswith("_") and n not in mg.Tensor.__slots__]
+    assert len(public) > 140
+    for name in public:
+        doc = inspect.getdoc(vars(mg.Tensor)[name])
+        assert doc and doc.splitlines()[0].strip(), f"Tensor.{name} has no docstring"
+        assert f"{name}(self" in text or isinstance(vars(mg.Tensor)[name], property), name

@@ -1,27 +1,154 @@
 """The backward engine: reverse-mode differentiation over the recorded graph.
 
-``backward`` walks the graph from the outputs to the leaves without recursion (a chain of
-100,000 ops is fine): it counts, for every node, how many consumers will send it a gradient,
-then runs nodes in Kahn's topological order, each once its gradient is complete. Gradients
-of leaves are summed and stored in ``.grad`` as soon as the last node feeding a leaf has run
-(as PyTorch's AccumulateGrad does: a parameter's post-accumulate hook fires while the rest of
-backward is still running, which is what lets data-parallel training overlap communication);
-``grad`` returns them instead.
+``run_backward`` walks the graph from the outputs to the leaves without recursion (a chain of
+100,000 ops is fine). It is Kahn's algorithm: count, for every node, how many consumers will
+send it a gradient; then run each node once all of them have, passing the gradients its
+``backward`` returns on to the nodes that made its inputs. Gradients of leaves are summed and
+returned (``grad``) or stored in ``.grad`` (``backward``) as soon as the last node feeding a
+leaf has run -- as PyTorch's AccumulateGrad does: a parameter's post-accumulate hook fires
+while the rest of backward is still running, which lets data-parallel training overlap
+communication with computation.
+
+The graph: a Tensor made by an op has ``grad_fn``, the op's node (a ``Function`` instance) and
+``output_nr``, which of the node's outputs it is; a node's ``inputs`` are the Tensors it was
+applied to. A node waits for one gradient per output and sends one per input.
 """
 from __future__ import annotations
 
+import numpy as np
+
+from ..backend import array_module, module_for
+from ..tensor import Tensor
 from . import grad_mode
 from .function import _freed_message
 
 
-def _collect(roots):
-    """Every node reachable from ``roots`` and how many edges point at it; and for every
-    leaf (by id) how many edges point at it."""
-    deps = {}
-    leaf_deps = {}
-    stack = list(dict.fromkeys(r for r in roots if r is not None))   # unique, in order
+# ----------------------------------------------------------------------------- entry points
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
+    """Accumulate the gradients of ``tensors`` (the sum of each one's vector-Jacobian product
+    with its entry of ``grad_tensors``) into the ``.grad`` of the leaves; with ``inputs``, into
+    those tensors' ``.grad`` only."""
+    tensors = _as_list(tensors)
+    grads = default_grads(tensors, grad_tensors, "backward")
+    if inputs is None:
+        run_backward(tensors, grads, retain_graph, create_graph)
+        return
+    inputs = _as_list(inputs)
+    found = run_backward(tensors, grads, retain_graph, create_graph, inputs, allow_unused=True)
+    for t, g in zip(inputs, found):
+        if g is not None:
+            accumulate(t, g, create_graph)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
+         allow_unused=False):
+    """Gradients of ``outputs`` w.r.t. ``inputs`` (each a tensor or a sequence), returned as a
+    tuple; no ``.grad`` is touched. ``create_graph=True`` makes the result differentiable."""
+    outputs, inputs = _as_list(outputs), _as_list(inputs)
+    grads = default_grads(outputs, grad_outputs, "grad")
+    return run_backward(outputs, grads, retain_graph, create_graph, inputs, allow_unused)
+
+
+def _as_list(tensors):
+    return [tensors] if isinstance(tensors, Tensor) else list(tensors)
+
+
+def default_grads(outputs, grads, op):
+    """The upstream gradient of each output, as a Tensor of the output's shape: the one given,
+    or ones for a one-element output (``loss.backward()`` means d loss / d loss = 1)."""
+    if grads is None:
+        grads = [None] * len(outputs)
+    elif isinstance(grads, Tensor):
+        grads = [grads]
+    else:
+        grads = list(grads)
+    if len(grads) != len(outputs):
+        raise RuntimeError(f"{op}: got {len(grads)} gradients for {len(outputs)} outputs")
+    filled = []
+    for i, (out, g) in enumerate(zip(outputs, grads)):
+        if g is None:
+            if out.numel() != 1:
+                raise RuntimeError(f"{op}: grad can be implicitly created only for scalar outputs; "
+                                   f"output {i} has shape {tuple(out.shape)}: pass its gradient "
+                                   "(a tensor of the same shape)")
+            g = Tensor._make(array_module(out.data).ones_like(out.data), False, None, 0)
+        elif not isinstance(g, Tensor):
+            g = Tensor(g)
+        if g.shape != out.shape:
+            raise RuntimeError(f"{op}: the gradient of output {i} has shape {tuple(g.shape)}, but "
+                               f"the output has shape {tuple(out.shape)}")
+        filled.append(g)
+    return filled
+
+
+# ----------------------------------------------------------------------------- the algorithm
+
+def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None, allow_unused=False):
+    """Differentiate ``outputs`` with upstream ``grad_outputs``.
+
+    With ``inputs=None`` gradients of leaves are accumulated into ``.grad`` (``backward``);
+    otherwise the gradients w.r.t. ``inputs`` are returned and no ``.grad`` is touched
+    (``grad``). Backward functions run under ``no_grad`` unless ``create_graph``.
+    """
+    if retain_graph is None:
+        retain_graph = create_graph
+    node_grads = {}     # node -> one gradient slot per output
+    leaf_grads = {}     # id(leaf) -> [leaf, gradient]
+    roots = _seed(outputs, grad_outputs, node_grads, leaf_grads)
+    seeded = set(leaf_grads)          # leaves among the outputs: finished after the loop
+    captured = None if inputs is None else _capture_slots(inputs)
+    pending, leaf_pending = _count_consumers(roots)
+    ready = [node for node, n in pending.items() if n == 0]
+    with grad_mode.set_grad_enabled(create_graph):
+        while ready:
+            node = ready.pop()
+            in_grads = _run_node(node, node_grads.pop(node, None), captured)
+            for t, g in zip(node.inputs, in_grads):
+                if t is None or not t.requires_grad:
+                    continue
+                if g is not None:
+                    _send(t, _checked(node, t, g), node_grads, leaf_grads)
+                if t.grad_fn is not None:
+                    pending[t.grad_fn] -= 1
+                    if pending[t.grad_fn] == 0:
+                        ready.append(t.grad_fn)
+                else:
+                    leaf_pending[id(t)] -= 1
+                    if leaf_pending[id(t)] == 0 and inputs is None and id(t) not in seeded:
+                        _finish_leaf(t, leaf_grads.pop(id(t), [t, None])[1], create_graph)
+            if not retain_graph:
+                _free(node)
+    if inputs is not None:
+        return _results(inputs, leaf_grads, captured, create_graph, allow_unused)
+    for t, g in leaf_grads.values():
+        _finish_leaf(t, g, create_graph)
+    return None
+
+
+# ----------------------------------------------------------------------------- the steps
+
+def _seed(outputs, grad_outputs, node_grads, leaf_grads):
+    """Put each output's upstream gradient in its slot; return the nodes to start from."""
+    roots = []
+    for out, g in zip(outputs, grad_outputs):
+        if not out.requires_grad:
+            raise RuntimeError("element of the differentiated tensors does not require grad and "
+                               "has no grad_fn (was it computed under no_grad, or from tensors "
+                               "without requires_grad=True?)")
+        _send(out, g, node_grads, leaf_grads)
+        if out.grad_fn is not None:
+            roots.append(out.grad_fn)
+    return roots
+
+
+def _count_consumers(roots):
+    """Every node reachable from ``roots`` with how many edges point at it, and the same count
+    for every leaf (by id), found depth-first."""
+    pending, leaf_pending = {}, {}
+    stack = list(dict.fromkeys(roots))   # unique, in order
     for r in stack:
-        deps[r] = 0
+        pending[r] = 0
     seen = set(stack)
     while stack:
         node = stack.pop()
@@ -31,169 +158,128 @@ def _collect(roots):
             if t is not None and t.requires_grad:
                 fn = t.grad_fn
                 if fn is None:
-                    leaf_deps[id(t)] = leaf_deps.get(id(t), 0) + 1
+                    leaf_pending[id(t)] = leaf_pending.get(id(t), 0) + 1
                 else:
-                    deps[fn] = deps.get(fn, 0) + 1
+                    pending[fn] = pending.get(fn, 0) + 1
                     if fn not in seen:
                         seen.add(fn)
                         stack.append(fn)
-    return deps, leaf_deps
+    return pending, leaf_pending
 
 
-def _add(a, b):
-    return b if a is None else a + b
+def run_hooks(hooks, grad):
+    """Pass ``grad`` through each hook in turn; a hook may return a replacement."""
+    for hook in hooks:
+        new = hook(grad)
+        if new is not None:
+            grad = new
+    return grad
 
 
-def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None, allow_unused=False):
-    """Differentiate ``outputs`` with upstream ``grad_outputs``.
+def _send(t, g, node_grads, leaf_grads):
+    """Add gradient ``g`` to what tensor ``t`` has received: its node's output slot, or its own
+    entry if it is a leaf."""
+    fn = t.grad_fn
+    if fn is None:
+        entry = leaf_grads.setdefault(id(t), [t, None])
+        entry[1] = g if entry[1] is None else entry[1] + g
+    else:
+        slots = node_grads.get(fn)
+        if slots is None:
+            slots = node_grads[fn] = [None] * len(fn._out_meta)
+        slots[t.output_nr] = g if slots[t.output_nr] is None else slots[t.output_nr] + g
 
-    With ``inputs=None`` gradients of leaves are accumulated into ``.grad`` (``backward``);
-    otherwise the gradients w.r.t. ``inputs`` are returned and no ``.grad`` is touched
-    (``autograd.grad``).
-    """
-    from ..tensor import Tensor  # noqa: PLC0415
 
-    if retain_graph is None:
-        retain_graph = create_graph
-    node_grads = {}     # node -> list of gradients, one per output
-    leaf_grads = {}     # id(leaf) -> [leaf, gradient]
-    roots = []
-    for out, g in zip(outputs, grad_outputs):
-        if not out.requires_grad:
-            raise RuntimeError("element of the differentiated tensors does not require grad and "
-                               "has no grad_fn (was it computed under no_grad, or from tensors "
-                               "without requires_grad=True?)")
-        if out.grad_fn is None:
-            entry = leaf_grads.setdefault(id(out), [out, None])
-            entry[1] = _add(entry[1], g)
-        else:
-            slots = node_grads.setdefault(out.grad_fn, [None] * len(out.grad_fn._out_meta))
-            slots[out.output_nr] = _add(slots[out.output_nr], g)
-            roots.append(out.grad_fn)
+def _run_node(node, grads, captured):
+    """One step of the loop: the node's output gradients through its hooks (and into
+    ``captured`` for ``grad``), then its backward; one gradient (or None) per input."""
+    if grads is None:                 # reachable, but no gradient arrived (all paths gave None)
+        return (None,) * len(node.inputs)
+    if node._hooks:
+        for nr, hooks in node._hooks.items():
+            if grads[nr] is not None:
+                grads[nr] = run_hooks(hooks, grads[nr])
+    if captured is not None:
+        _capture(node, grads, captured)
+    return _call_backward(node, grads)
 
-    capture = None
-    if inputs is not None:
-        capture = {}
-        for t in inputs:
-            if t.grad_fn is not None:
-                capture[(t.grad_fn, t.output_nr)] = None
 
-    seeded = set(leaf_grads)      # leaves among the outputs: finished after the loop
-    deps, leaf_deps = _collect(roots)
-    ready = [n for n, d in deps.items() if d == 0]
-    with grad_mode.set_grad_enabled(create_graph):
-        while ready:
-            node = ready.pop()
-            grads = node_grads.pop(node, None)
-            if grads is not None:
-                if node._hooks:
-                    for nr, hooks in node._hooks.items():
-                        for hook in hooks:
-                            if grads[nr] is not None:
-                                new = hook(grads[nr])
-                                if new is not None:
-                                    grads[nr] = new
-                if capture is not None:
-                    for nr, g in enumerate(grads):
-                        if (node, nr) in capture:
-                            capture[(node, nr)] = g
-                if any(g is not None for g in grads):
-                    grads = [g if g is not None else _zeros(meta) for g, meta in zip(grads, node._out_meta)]
-                    in_grads = node.backward(node, *grads)
-                else:
-                    in_grads = None
-            else:
-                in_grads = None
-            if not isinstance(in_grads, tuple):
-                in_grads = (in_grads,)
-            inputs_of_node = node.inputs
-            if in_grads[0] is not None or len(in_grads) > 1:
-                if len(in_grads) != len(inputs_of_node):
-                    raise RuntimeError(f"{type(node).__name__}.backward returned {len(in_grads)} "
-                                       f"gradients, expected {len(inputs_of_node)} (one per input)")
-            for t, g in zip(inputs_of_node, in_grads + (None,) * (len(inputs_of_node) - len(in_grads))):
-                if t is None or not t.requires_grad:
-                    continue
-                if g is not None:
-                    if g.data.shape != t.data.shape:
-                        raise RuntimeError(f"{type(node).__name__}.backward returned a gradient of "
-                                           f"shape {tuple(g.shape)} for an input of shape {tuple(t.shape)}")
-                    if g.data.dtype != t.data.dtype:
-                        g = g.to(t.data.dtype)
-                fn = t.grad_fn
-                if fn is None:
-                    entry = leaf_grads.setdefault(id(t), [t, None])
-                    if g is not None:
-                        entry[1] = _add(entry[1], g)
-                    leaf_deps[id(t)] -= 1
-                    if leaf_deps[id(t)] == 0 and inputs is None and id(t) not in seeded:
-                        del leaf_grads[id(t)]           # complete: accumulate it now
-                        if entry[1] is not None:
-                            _finish_leaf(t, entry[1], create_graph)
-                else:
-                    if g is not None:
-                        slots = node_grads.get(fn)
-                        if slots is None:
-                            slots = node_grads[fn] = [None] * len(fn._out_meta)
-                        slots[t.output_nr] = _add(slots[t.output_nr], g)
-                    deps[fn] -= 1
-                    if deps[fn] == 0:
-                        ready.append(fn)
-            if not retain_graph:
-                node._saved = ()
-                node.inputs = ()
-                node._freed = True
+def _call_backward(node, grads):
+    """Run ``node.backward`` on its output gradients (zeros for an unused output); return one
+    gradient (or None) per input. A node none of whose outputs got a gradient sends None."""
+    if all(g is None for g in grads):
+        return (None,) * len(node.inputs)
+    grads = [g if g is not None else _zeros(meta) for g, meta in zip(grads, node._out_meta)]
+    in_grads = node.backward(node, *grads)
+    if not isinstance(in_grads, tuple):
+        in_grads = (in_grads,)
+    n = len(node.inputs)
+    if len(in_grads) != n and not (len(in_grads) == 1 and in_grads[0] is None):
+        raise RuntimeError(f"{type(node).__name__}.backward returned {len(in_grads)} "
+                           f"gradients, expected {n} (one per input)")
+    return in_grads + (None,) * (n - len(in_grads))
 
-    if inputs is not None:
-        results = []
-        for i, t in enumerate(inputs):
-            if t.grad_fn is None:
-                entry = leaf_grads.get(id(t))
-                g = None if entry is None else entry[1]
-                if g is not None and t._hooks:
-                    for hook in t._hooks:
-                        new = hook(g)
-                        if new is not None:
-                            g = new
-            else:
-                g = capture[(t.grad_fn, t.output_nr)]
-            if g is None and not allow_unused:
-                raise RuntimeError(f"grad: input {i} (shape {tuple(t.shape)}) was not used to compute "
-                                   "the outputs; pass allow_unused=True to get None for it")
-            if g is not None and not create_graph:
-                g = g.detach()
-            results.append(g)
-        return tuple(results)
 
-    for t, g in leaf_grads.values():
-        if g is not None:
-            _finish_leaf(t, g, create_graph)
-    return None
+def _checked(node, t, g):
+    """``g`` as the gradient of input ``t``: the same shape (else an error), its dtype."""
+    if g.data.shape != t.data.shape:
+        raise RuntimeError(f"{type(node).__name__}.backward returned a gradient of shape "
+                           f"{tuple(g.shape)} for an input of shape {tuple(t.shape)}")
+    return g if g.data.dtype == t.data.dtype else g.to(t.data.dtype)
 
 
 def _finish_leaf(t, g, create_graph):
     """A leaf's gradient is complete: its hooks may replace it, then it is accumulated."""
-    if t._hooks:
-        for hook in t._hooks:
-            new = hook(g)
-            if new is not None:
-                g = new
-    _accumulate(t, g, create_graph)
+    if g is not None:
+        accumulate(t, run_hooks(t._hooks, g) if t._hooks else g, create_graph)
+
+
+def _free(node):
+    """Drop what the node saved for backward: its memory goes back as soon as it has run."""
+    node._saved = ()
+    node.inputs = ()
+    node._freed = True
+
+
+def _capture_slots(inputs):
+    """For ``grad``: the (node, output) slots of the non-leaf ``inputs``, to be filled in."""
+    return {(t.grad_fn, t.output_nr): None for t in inputs if t.grad_fn is not None}
+
+
+def _capture(node, grads, captured):
+    for nr, g in enumerate(grads):
+        if (node, nr) in captured:
+            captured[(node, nr)] = g
+
+
+def _results(inputs, leaf_grads, captured, create_graph, allow_unused):
+    """The gradients ``grad`` returns, one per input (None for an unused one if allowed)."""
+    results = []
+    for i, t in enumerate(inputs):
+        if t.grad_fn is None:
+            entry = leaf_grads.get(id(t))
+            g = None if entry is None else entry[1]
+            if g is not None and t._hooks:
+                g = run_hooks(t._hooks, g)
+        else:
+            g = captured[(t.grad_fn, t.output_nr)]
+        if g is None and not allow_unused:
+            raise RuntimeError(f"grad: input {i} (shape {tuple(t.shape)}) was not used to compute "
+                               "the outputs; pass allow_unused=True to get None for it")
+        results.append(g if g is None or create_graph else g.detach())
+    return tuple(results)
 
 
 def _zeros(meta):
     """A zero gradient for an output nobody used (multi-output ops)."""
-    from ..tensor import Tensor  # noqa: PLC0415
-    import numpy as np  # noqa: PLC0415
     shape, dtype, array_type = meta
-    xp = np if array_type is np.ndarray else __import__("cupy")
+    xp = np if array_type is np.ndarray else module_for("cuda")
     return Tensor._make(xp.zeros(shape, dtype), False, None, 0)
 
 
-def _accumulate(t, g, create_graph):
+def accumulate(t, g, create_graph):
     """Add ``g`` into ``t.grad``, then call the leaf's post-accumulate hooks with ``t``.
     The stored gradient never aliases another tensor's array."""
-    from ..tensor import Tensor  # noqa: PLC0415
     if create_graph:
         t.grad = g if t.grad is None else t.grad + g
     elif t.grad is None:

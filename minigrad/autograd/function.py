@@ -7,7 +7,7 @@ A primitive op subclasses ``Function`` and writes two static methods side by sid
 
         @staticmethod
         def forward(ctx, x):                 # raw arrays in, raw arrays out
-            y = xp_of(x).exp(x)
+            y = array_module(x).exp(x)
             ctx.save_for_backward(y)
             return y
 
@@ -27,21 +27,15 @@ dims ...) pass through to ``forward`` unchanged and get ``None`` as their gradie
 """
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from ..backend import array_module
+from ..tensor import Tensor
 from . import grad_mode
 
-_Tensor = None  # set by minigrad.tensor to break the import cycle
 _trace_hook = None  # minigrad.onnx's tracer while it records a forward: hook(cls, args, kwargs, outputs)
-
-
-class _VersionCounter:
-    """Shared by a tensor and its views; bumped by every in-place op on any of them."""
-    __slots__ = ("value",)
-
-    def __init__(self):
-        self.value = 0
 
 
 class Function:
@@ -84,7 +78,7 @@ class Function:
                     f"by an in-place operation (it is at version {counter.value}, the op saved "
                     f"version {version}); use an out-of-place op, or .clone() it first")
             if kind == "out":   # rebuild the output as a graph Tensor: no reference cycle kept
-                obj = _Tensor._make(obj[1], True, self, obj[0])
+                obj = Tensor._make(obj[1], True, self, obj[0])
             out.append(obj)
         return tuple(out)
 
@@ -99,7 +93,6 @@ class Function:
 
     @classmethod
     def apply(cls, *args, **kwargs):
-        Tensor = _Tensor
         arrays = []
         needs = []
         any_needs = False
@@ -124,8 +117,7 @@ class Function:
         try:
             raw = cls.forward(ctx, *arrays, **kwargs)
         except ValueError as e:      # NumPy's shape errors, re-raised naming the op and shapes
-            shapes = " and ".join(str(tuple(a.shape)) for a in args if isinstance(a, Tensor))
-            raise RuntimeError(f"{cls.__name__.lower()}: {e} (input shapes {shapes})") from e
+            raise RuntimeError(_value_error_message(cls, args, e)) from e
 
         if type(raw) is tuple:
             outs = raw
@@ -163,11 +155,10 @@ def _wrap(o, i, ctx, record):
         else:
             o = array_module(o).asarray(o)
     diff = record and o.dtype.kind in "fc" and not (ctx._non_diff and any(raw is n for n in ctx._non_diff))
-    return _Tensor._make(o, diff, ctx if diff else None, i)
+    return Tensor._make(o, diff, ctx if diff else None, i)
 
 
 def _resolve_saved(ctx, values, args, raw_outs, results):
-    Tensor = _Tensor
     saved = []
     for v in values:
         if isinstance(v, Tensor):
@@ -200,8 +191,22 @@ def _freed_message(node):
             "need to backward through the graph again.")
 
 
+_NAMES_AN_OP = re.compile(r"[A-Za-z_][\w.]*: ")
+
+
+def _value_error_message(cls, args, error):
+    """A ValueError from inside ``forward`` as a message that names the op once: a message that
+    already starts with an op's name ("lstm: ...") is kept, any other (NumPy's) gets the
+    Function's name and the input shapes."""
+    message = str(error)
+    if _NAMES_AN_OP.match(message):
+        return message
+    shapes = " and ".join(str(tuple(a.shape)) for a in args if isinstance(a, Tensor))
+    return f"{cls.__name__.lower()}: {message} (input shapes {shapes})"
+
+
 def _raise_device_mismatch(cls, args):
-    devs = [str(a.device) for a in args if isinstance(a, _Tensor)]
+    devs = [str(a.device) for a in args if isinstance(a, Tensor)]
     first = devs[0]
     other = next(d for d in devs if d != first)
     raise RuntimeError(f"{cls.__name__.lower()}: expected all tensors on the same device, "

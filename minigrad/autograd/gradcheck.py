@@ -13,6 +13,8 @@ import warnings
 import numpy as np
 
 from .. import backend
+from ..tensor import Tensor
+from .engine import run_backward
 
 
 class GradcheckError(RuntimeError):
@@ -44,9 +46,6 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
     With ``return_error=True`` a passing check returns, instead of True, the worst relative
     error over the inputs: max|analytic - numeric| / max(max|numeric|, atol) per input.
     """
-    from ..tensor import Tensor
-    from .engine import run_backward
-
     inputs = _as_tuple(inputs)
     diff_idx = [i for i, t in enumerate(inputs) if isinstance(t, Tensor) and t.requires_grad]
     if not diff_idx:
@@ -101,9 +100,6 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
                   raise_exception=True, seed=0):
     """Check second derivatives: gradcheck of (inputs, v) -> v^T J, computed with
     ``create_graph=True``, with respect to both the inputs and v."""
-    from ..tensor import Tensor
-    from .engine import run_backward
-
     inputs = _as_tuple(inputs)
     outputs = _differentiable_outputs(_as_tuple(func(*inputs)))
     rng = np.random.default_rng(seed + 1)

@@ -24,6 +24,7 @@ import math
 import numpy as np
 from numba import cuda, float32, float64
 
+from ..backend import array_module
 from . import UnsupportedConfig
 
 TILE = 32          # threads per block = rows staged per shared tile
@@ -231,13 +232,6 @@ def _kernels(np_dtype):
     return _compiled[key]
 
 
-def _xp(a):
-    if isinstance(a, np.ndarray):
-        return np
-    import cupy
-    return cupy
-
-
 def _check(q, v):
     if q.shape[2] > MAX_DIM or v.shape[2] > MAX_DIM:
         raise UnsupportedConfig(f"scaled_dot_product_attention (cuda): head dims up to {MAX_DIM}, got "
@@ -248,7 +242,7 @@ def forward(q, k, v, bias, bmap, is_causal, scale):
     """(B, L, E), (B, S, E), (B, S, Ev) -> out (B, L, Ev), lse (B, L)."""
     from .attention import has_bias
     _check(q, v)
-    xp = _xp(q)
+    xp = array_module(q)
     B, L, _ = q.shape
     out = xp.empty((B, L, v.shape[2]), dtype=q.dtype)
     lse = xp.empty((B, L), dtype=q.dtype)
@@ -261,7 +255,7 @@ def forward(q, k, v, bias, bmap, is_causal, scale):
 def backward(q, k, v, out, lse, do, bias, bmap, is_causal, scale):
     """Gradients dq, dk, dv from the saved output and log-sum-exp."""
     from .attention import has_bias
-    xp = _xp(q)
+    xp = array_module(q)
     B, L, _ = q.shape
     S = k.shape[1]
     dq, dk, dv = xp.empty_like(q), xp.empty_like(k), xp.empty_like(v)

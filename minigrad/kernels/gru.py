@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from numba import njit
 
-from ..ops._util import xp_of
+from ..backend import array_module
 from ._recurrent import (RecurrentFunction, composite_sequence, input_projection, sigmoid_nb,
                          tanh_nb, time_steps, weight_grads)
 from .lstm import _sigmoid
@@ -32,7 +32,7 @@ from .lstm import _sigmoid
 
 
 def gru_forward_reference(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse):
-    xp = xp_of(x)
+    xp = array_module(x)
     T, N, _ = x.shape
     H = h0.shape[1]
     y = xp.empty((T, N, H), x.dtype)
@@ -57,7 +57,7 @@ def gru_backward_reference(grads, inputs, outputs, saved, reverse):
     x, h0, _, w_ih, w_hh, b_ih, b_hh = inputs
     y = outputs[0]
     acts, ghn = saved
-    xp = xp_of(x)
+    xp = array_module(x)
     T = x.shape[0]
     H = h0.shape[1]
     dx = xp.empty_like(x)
@@ -124,7 +124,7 @@ def make_gru_fast(cell_forward, cell_backward):
     """The cpu/cuda driver around a pair of fused step kernels."""
 
     def forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse):
-        xp = xp_of(x)
+        xp = array_module(x)
         T, N, _ = x.shape
         H = h0.shape[1]
         xw = input_projection(x, w_ih, b_ih, None)
@@ -146,7 +146,7 @@ def make_gru_fast(cell_forward, cell_backward):
         x, h0, _, w_ih, w_hh, b_ih, b_hh = inputs
         y = outputs[0]
         acts, ghn = saved
-        xp = xp_of(x)
+        xp = array_module(x)
         T, N, _ = x.shape
         dgi, dgh = xp.empty_like(acts), xp.empty_like(acts)
         dh_rec = xp.array(dh_n, copy=True)

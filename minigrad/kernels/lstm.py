@@ -33,7 +33,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from ..ops._util import xp_of
+from ..backend import array_module
 from ._recurrent import (RecurrentFunction, composite_sequence, input_projection, time_steps,
                          weight_grads)
 
@@ -41,12 +41,12 @@ from ._recurrent import (RecurrentFunction, composite_sequence, input_projection
 
 
 def _sigmoid(z):
-    xp = xp_of(z)
+    xp = array_module(z)
     return 0.5 * (1 + xp.tanh(0.5 * z))     # = 1 / (1 + exp(-z)), without overflow
 
 
 def lstm_forward_reference(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse):
-    xp = xp_of(x)
+    xp = array_module(x)
     T, N, _ = x.shape
     H = h0.shape[1]
     y = xp.empty((T, N, H), x.dtype)
@@ -75,7 +75,7 @@ def lstm_backward_reference(grads, inputs, outputs, saved, reverse):
     x, h0, c0, w_ih, w_hh, b_ih, b_hh = inputs
     y = outputs[0]
     acts, cells = saved
-    xp = xp_of(x)
+    xp = array_module(x)
     T = x.shape[0]
     H = h0.shape[1]
     dx = xp.empty_like(x)
@@ -179,7 +179,7 @@ def make_lstm_fast(step, cell_backward, exp_in_numpy):
     """
 
     def forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse):
-        xp = xp_of(x)
+        xp = array_module(x)
         T, N, _ = x.shape
         H = h0.shape[1]
         xw = input_projection(x, w_ih, b_ih, b_hh)
@@ -208,7 +208,7 @@ def make_lstm_fast(step, cell_backward, exp_in_numpy):
         x, h0, c0, w_ih, w_hh, b_ih, b_hh = inputs
         y = outputs[0]
         acts, cells, tanh_cells = saved
-        xp = xp_of(x)
+        xp = array_module(x)
         T, N, _ = x.shape
         dgates = xp.empty_like(acts)
         dh_rec = xp.array(dh_n, copy=True)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from numba import njit
 
-from ..ops._util import xp_of
+from ..backend import array_module
 from ._recurrent import (RecurrentFunction, composite_sequence, input_projection, tanh_nb,
                          time_steps, weight_grads)
 
@@ -26,7 +26,7 @@ from ._recurrent import (RecurrentFunction, composite_sequence, input_projection
 
 def make_rnn_reference(relu):
     def forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse):
-        xp = xp_of(x)
+        xp = array_module(x)
         T, N, _ = x.shape
         y = xp.empty((T, N, h0.shape[1]), x.dtype)
         h = h0
@@ -44,7 +44,7 @@ def make_rnn_reference(relu):
         dy, dh_n = grads
         x, h0, _, w_ih, w_hh, b_ih, b_hh = inputs
         y = outputs[0]
-        xp = xp_of(x)
+        xp = array_module(x)
         T = x.shape[0]
         dx = xp.empty_like(x)
         dw_ih, dw_hh = xp.zeros_like(w_ih), xp.zeros_like(w_hh)
@@ -94,7 +94,7 @@ def make_rnn_fast(cell_forward, cell_backward, relu):
     """The cpu/cuda driver around a pair of fused step kernels."""
 
     def forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse):
-        xp = xp_of(x)
+        xp = array_module(x)
         T, N, _ = x.shape
         H = h0.shape[1]
         xw = input_projection(x, w_ih, b_ih, b_hh)
@@ -112,7 +112,7 @@ def make_rnn_fast(cell_forward, cell_backward, relu):
         dy, dh_n = grads
         x, h0, _, w_ih, w_hh, b_ih, b_hh = inputs
         y = outputs[0]
-        xp = xp_of(x)
+        xp = array_module(x)
         da = xp.empty_like(y)
         dh_rec = xp.array(dh_n, copy=True)
         for t in reversed(time_steps(x.shape[0], reverse)):

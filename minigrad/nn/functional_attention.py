@@ -14,8 +14,10 @@ import math
 import numpy as np
 
 from .. import ops
+from ..backend import array_module
 from ..kernels.attention import scaled_dot_product_attention
 from ..tensor import Tensor
+from .functional_layers import dropout, linear
 
 
 def _check_mask(name, mask, allowed, op="multi_head_attention_forward"):
@@ -27,14 +29,9 @@ def _check_mask(name, mask, allowed, op="multi_head_attention_forward"):
 def _as_additive(mask, dtype):
     """A bool 'masked out' mask -> 0 / -inf floats; a float mask as it is."""
     if mask.dtype.kind == "b":
-        xp = _xp(mask.data)
+        xp = array_module(mask.data)
         return Tensor(xp.where(mask.data, xp.asarray(-np.inf, dtype=dtype), xp.asarray(0.0, dtype=dtype)))
     return mask.to(dtype) if mask.dtype != dtype else mask
-
-
-def _xp(a):
-    from ..backend import array_module
-    return array_module(a)
 
 
 def merge_masks(attn_mask, key_padding_mask, N, H, L, S, dtype):
@@ -101,7 +98,6 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
     bq = bk = bv = None
     if in_proj_bias is not None:
         bq, bk, bv = ops.chunk(in_proj_bias, 3, 0)
-    from .functional_layers import dropout, linear
     for name, w, x in (("key", k_proj_weight, key), ("value", v_proj_weight, value)):
         if w.shape[1] != x.shape[-1]:
             raise RuntimeError(f"{op}: {name} has {x.shape[-1]} features, the module expects {w.shape[1]}")
@@ -120,7 +116,7 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
     if need_weights:        # materialise the weights: softmax(q k^T / sqrt(hd) + mask)
         scores = (q @ k.mT) * (1.0 / math.sqrt(hd))
         if causal_flag:
-            mask = Tensor(_xp(q.data).asarray(np.tril(np.ones((L, S), dtype=bool))))
+            mask = Tensor(array_module(q.data).asarray(np.tril(np.ones((L, S), dtype=bool))))
         if mask is not None:
             scores = ops.masked_fill(scores, ~mask, float("-inf")) if mask.dtype.kind == "b" else scores + mask
         weights = ops.softmax(scores, -1)

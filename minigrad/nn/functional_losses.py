@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from .. import backend
 from ..autograd.function import Function
-from ..ops import gather, log_softmax, softplus, where
+from ..ops import gather, log_softmax, softmax, softplus, where
 from ..ops.reduction import logsumexp_array
 from ..tensor import Tensor
 
@@ -212,7 +212,6 @@ class CrossEntropyIndices(Function):
 
     @staticmethod
     def backward(ctx, g):
-        from ..ops import softmax
         (x,) = ctx.saved_tensors
         if ctx.reduction == "none":
             g = g.unsqueeze(ctx.class_dim)

@@ -20,6 +20,8 @@ import math
 import numpy as np
 
 from ..backend import array_module
+from ..ops import index_select, matmul
+from ..tensor import Tensor
 
 
 def _out_sizes(op, x, size, scale_factor):
@@ -82,8 +84,6 @@ def linear_matrix(in_size, out_size, align_corners, scale_factor, dtype):
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
                 recompute_scale_factor=None, antialias=False):
     """Resample a 4-D NCHW ``input`` to ``size`` or by ``scale_factor`` ('nearest' or 'bilinear')."""
-    from ..ops import index_select, matmul
-    from ..tensor import Tensor
     op = "interpolate"
     if input.ndim != 4:
         raise NotImplementedError(f"{op}: only 4-D (N, C, H, W) input is supported, got shape "

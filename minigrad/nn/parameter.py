@@ -1,4 +1,6 @@
 """Parameter: a Tensor that a Module registers as one of its learnable weights."""
+import numpy as np
+
 from ..tensor import Tensor
 
 
@@ -9,7 +11,6 @@ class Parameter(Tensor):
 
     def __init__(self, data=None, requires_grad=True):
         if data is None:
-            import numpy as np
             data = np.empty(0, dtype=np.float32)
         super().__init__(data.data if isinstance(data, Tensor) else data, requires_grad=requires_grad)
 

@@ -1,11 +1,9 @@
-"""Small helpers shared by the op files: array namespace, dims, dtype promotion."""
+"""Small helpers shared by the op files: dims and dtype promotion."""
 from __future__ import annotations
 
 import numpy as np
 
-from ..backend import array_module, get_default_dtype
-
-xp_of = array_module
+from ..backend import get_default_dtype
 
 
 def shape_of(x):

@@ -6,9 +6,15 @@ shape with ``sum_to_shape`` (the one helper for that, in reduction.py).
 from __future__ import annotations
 
 from ..autograd.function import Function
-from ..backend import get_default_dtype
-from ._util import promote, shape_of, xp_of
+from ..backend import array_module, get_default_dtype
+from ..tensor import Tensor
+from ._util import promote, shape_of
 from .reduction import sum_to_shape
+
+
+def _is_float(x):
+    dt = getattr(x, "dtype", None)
+    return isinstance(x, float) if dt is None else dt.kind in "fc"
 
 
 def _grads(ctx, ga, gb):
@@ -33,6 +39,11 @@ class Add(Function):
         return _grads(ctx, g, g)
 
 
+def add(input, other, *, alpha=1):
+    """input + alpha * other"""
+    return Add.apply(input, other if alpha == 1 else Mul.apply(other, alpha) if isinstance(other, Tensor) else other * alpha)
+
+
 class Sub(Function):
     """a - b;  d/da = 1, d/db = -1"""
 
@@ -45,6 +56,14 @@ class Sub(Function):
     @staticmethod
     def backward(ctx, g):
         return _grads(ctx, g, -g if ctx.needs_input_grad[1] else None)
+
+
+def sub(input, other, *, alpha=1):
+    """input - alpha * other"""
+    return Sub.apply(input, other if alpha == 1 else Mul.apply(other, alpha) if isinstance(other, Tensor) else other * alpha)
+
+
+subtract = sub
 
 
 class Mul(Function):
@@ -62,6 +81,14 @@ class Mul(Function):
         a, b = ctx.saved_tensors
         na, nb = ctx.needs_input_grad
         return _grads(ctx, g * b if na else None, g * a if nb else None)
+
+
+def mul(input, other):
+    """input * other, element-wise with broadcasting."""
+    return Mul.apply(input, other)
+
+
+multiply = mul
 
 
 class Div(Function):
@@ -86,6 +113,23 @@ class Div(Function):
         return _grads(ctx, ga, gb)
 
 
+def div(input, other, *, rounding_mode=None):
+    """input / other; ``rounding_mode`` 'floor' or 'trunc' gives a non-differentiable result."""
+    if rounding_mode is None:
+        return Div.apply(input, other)
+    a = input.data if isinstance(input, Tensor) else input
+    b = other.data if isinstance(other, Tensor) else other
+    xp = array_module(a if hasattr(a, "dtype") else b)
+    q = a / b
+    q = xp.floor(q) if rounding_mode == "floor" else xp.trunc(q)
+    if getattr(a, "dtype", None) is not None and a.dtype.kind in "iu" and (not hasattr(b, "dtype") or b.dtype.kind in "iu") and not isinstance(b, float):
+        q = q.astype(a.dtype)
+    return Tensor(q)
+
+
+true_divide = divide = div
+
+
 class Neg(Function):
     """-x;  d/dx = -1"""
 
@@ -96,6 +140,14 @@ class Neg(Function):
     @staticmethod
     def backward(ctx, g):
         return -g
+
+
+def neg(input):
+    """-input."""
+    return Neg.apply(input)
+
+
+negative = neg
 
 
 class Pow(Function):
@@ -120,6 +172,13 @@ class Pow(Function):
             xs = where(x == 0, 1.0, x)
             ge = g * where(x == 0, 0.0, y * xs.log())
         return _grads(ctx, gx, ge)
+
+
+def pow(input, exponent):
+    """input ** exponent; either may be a number."""
+    if not isinstance(input, Tensor):
+        input = Tensor(array_module(exponent.data).asarray(input, dtype=exponent.dtype))
+    return Pow.apply(input, exponent)
 
 
 class MatMul(Function):
@@ -167,6 +226,11 @@ class MatMul(Function):
         return ga, gb
 
 
+def matmul(input, other):
+    """The matrix product of two tensors (1-D, 2-D or batched)."""
+    return MatMul.apply(input, other)
+
+
 class Maximum(Function):
     """max(a, b) elementwise;  the gradient goes to the larger input, split evenly on ties"""
 
@@ -174,7 +238,7 @@ class Maximum(Function):
     def forward(ctx, a, b):
         a, b = promote(a, b)
         ctx.shapes = (shape_of(a), shape_of(b))
-        xp = xp_of(a if hasattr(a, "dtype") else b)
+        xp = array_module(a if hasattr(a, "dtype") else b)
         ctx.save_for_backward(a, b)
         return xp.maximum(a, b)
 
@@ -184,6 +248,11 @@ class Maximum(Function):
         return _select_grads(ctx, g, a > b, a == b)
 
 
+def maximum(input, other):
+    """The element-wise maximum of two tensors (ties share the gradient)."""
+    return Maximum.apply(input, other)
+
+
 class Minimum(Function):
     """min(a, b) elementwise;  the gradient goes to the smaller input, split evenly on ties"""
 
@@ -191,7 +260,7 @@ class Minimum(Function):
     def forward(ctx, a, b):
         a, b = promote(a, b)
         ctx.shapes = (shape_of(a), shape_of(b))
-        xp = xp_of(a if hasattr(a, "dtype") else b)
+        xp = array_module(a if hasattr(a, "dtype") else b)
         ctx.save_for_backward(a, b)
         return xp.minimum(a, b)
 
@@ -199,6 +268,11 @@ class Minimum(Function):
     def backward(ctx, g):
         a, b = ctx.saved_tensors
         return _select_grads(ctx, g, a < b, a == b)
+
+
+def minimum(input, other):
+    """The element-wise minimum of two tensors (ties share the gradient)."""
+    return Minimum.apply(input, other)
 
 
 def _select_grads(ctx, g, a_wins, tie):
@@ -214,7 +288,7 @@ class Where(Function):
     def forward(ctx, cond, a, b):
         a, b = promote(a, b)
         ctx.shapes = (None, shape_of(a), shape_of(b))
-        xp = xp_of(cond)
+        xp = array_module(cond)
         ctx.save_for_backward(cond)
         out = xp.where(cond, a, b)
         return out
@@ -229,77 +303,10 @@ class Where(Function):
         return None, ga, gb
 
 
-# ----------------------------------------------------------------------------- functional forms
-
-def add(input, other, *, alpha=1):
-    """input + alpha * other"""
-    return Add.apply(input, other if alpha == 1 else Mul.apply(other, alpha) if _is_tensor(other) else other * alpha)
-
-
-def sub(input, other, *, alpha=1):
-    """input - alpha * other"""
-    return Sub.apply(input, other if alpha == 1 else Mul.apply(other, alpha) if _is_tensor(other) else other * alpha)
-
-
-def mul(input, other):
-    return Mul.apply(input, other)
-
-
-def div(input, other, *, rounding_mode=None):
-    """input / other; ``rounding_mode`` 'floor' or 'trunc' gives a non-differentiable result."""
-    if rounding_mode is None:
-        return Div.apply(input, other)
-    from ..tensor import Tensor
-    a = input.data if _is_tensor(input) else input
-    b = other.data if _is_tensor(other) else other
-    xp = xp_of(a if hasattr(a, "dtype") else b)
-    q = a / b
-    q = xp.floor(q) if rounding_mode == "floor" else xp.trunc(q)
-    if getattr(a, "dtype", None) is not None and a.dtype.kind in "iu" and (not hasattr(b, "dtype") or b.dtype.kind in "iu") and not isinstance(b, float):
-        q = q.astype(a.dtype)
-    return Tensor(q)
-
-
-def neg(input):
-    return Neg.apply(input)
-
-
-def pow(input, exponent):
-    """input ** exponent; either may be a number."""
-    if not _is_tensor(input):
-        from ..tensor import Tensor
-        input = Tensor(xp_of(exponent.data).asarray(input, dtype=exponent.dtype))
-    return Pow.apply(input, exponent)
-
-
-def matmul(input, other):
-    return MatMul.apply(input, other)
-
-
-def maximum(input, other):
-    return Maximum.apply(input, other)
-
-
-def minimum(input, other):
-    return Minimum.apply(input, other)
-
-
 def where(condition, input, other):
     """Elements of ``input`` where ``condition`` holds, else of ``other`` (numbers allowed)."""
     return Where.apply(condition, input, other)
 
 
-def _is_float(x):
-    dt = getattr(x, "dtype", None)
-    return isinstance(x, float) if dt is None else dt.kind in "fc"
-
-
-def _is_tensor(x):
-    from ..tensor import Tensor
-    return isinstance(x, Tensor)
-
-
-true_divide = divide = div
-multiply = mul
-subtract = sub
-negative = neg
+__all__ = ["add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "neg",
+           "negative", "pow", "matmul", "maximum", "minimum", "where"]

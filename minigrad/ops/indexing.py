@@ -10,7 +10,10 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd.function import Function
-from ._util import normalize_dim, xp_of
+from ..backend import array_module
+from ..tensor import Tensor
+from ._util import normalize_dim
+from .arithmetic import where
 
 
 def _add_at(shape, dtype, xp, linear, values):
@@ -26,6 +29,22 @@ def _is_basic(key):
     """Only ints, slices, None and Ellipsis: the result is a view, no index repeats."""
     items = key if isinstance(key, tuple) else (key,)
     return all(k is None or k is Ellipsis or isinstance(k, (int, slice)) for k in items)
+
+
+def _check_index(op, index, dim_size):
+    xp = array_module(index)
+    if index.dtype.kind not in "iu":
+        raise RuntimeError(f"{op}: index must be an integer tensor, got {index.dtype}")
+    if index.size and (int(xp.min(index)) < 0 or int(xp.max(index)) >= dim_size):
+        bad = int(xp.max(index)) if int(xp.max(index)) >= dim_size else int(xp.min(index))
+        raise IndexError(f"{op}: index {bad} is out of bounds for dimension with size {dim_size}")
+
+
+def _unwrap_key(key):
+    """Tensors inside an index become arrays; lists of ints become integer arrays."""
+    if isinstance(key, tuple):
+        return tuple([k.data if isinstance(k, Tensor) else k for k in key])
+    return key.data if isinstance(key, Tensor) else key
 
 
 class GetItem(Function):
@@ -44,13 +63,18 @@ class GetItem(Function):
         return IndexScatter.apply(g, ctx.shape, ctx.key), None
 
 
+def getitem(input, key):
+    """``input[key]``: basic and advanced indexing, differentiable."""
+    return GetItem.apply(input, _unwrap_key(key))
+
+
 class IndexScatter(Function):
     """zeros(shape) with g added at key;  backward: the gradient read at key"""
 
     @staticmethod
     def forward(ctx, g, shape, key):
         ctx.key = key
-        xp = xp_of(g)
+        xp = array_module(g)
         if _is_basic(key):
             out = xp.zeros(shape, dtype=g.dtype)
             out[key] = g
@@ -79,7 +103,7 @@ class Gather(Function):
 
     @staticmethod
     def forward(ctx, x, dim, index):
-        xp = xp_of(x)
+        xp = array_module(x)
         ctx.shape, ctx.dim = x.shape, dim
         ctx.save_for_backward(index)
         sub = x[tuple(slice(None) if d == dim else slice(0, index.shape[d]) for d in range(x.ndim))]
@@ -91,12 +115,22 @@ class Gather(Function):
         return scatter_add(g.new_zeros(ctx.shape), ctx.dim, index, g), None, None
 
 
+def gather(input, dim, index):
+    """Pick, along ``dim``, the elements at ``index`` (``out[i][j] = input[index[i][j]][j]`` for dim 0)."""
+    d = normalize_dim(dim, input.ndim, "gather")
+    _check_index("gather", index.data, input.shape[d])
+    if index.ndim != input.ndim or any(index.shape[i] > input.shape[i] for i in range(input.ndim) if i != d):
+        raise RuntimeError(f"gather: index shape {tuple(index.shape)} does not fit input shape "
+                           f"{tuple(input.shape)} along dims other than {d}")
+    return Gather.apply(input, d, index)
+
+
 class ScatterAdd(Function):
     """out = x; out[index[i][j]][j] += src[i][j] (dim 0);  d/dx = 1, d/dsrc = gather(g)"""
 
     @staticmethod
     def forward(ctx, x, dim, index, src):
-        xp = xp_of(x)
+        xp = array_module(x)
         ctx.dim = dim
         ctx.save_for_backward(index)
         src = src[tuple(slice(0, s) for s in index.shape)]
@@ -111,6 +145,17 @@ class ScatterAdd(Function):
         return g, None, None, gsrc
 
 
+def scatter_add(input, dim, index, src):
+    """``input`` with each ``src`` element added at its ``index`` along ``dim`` (repeats add up)."""
+    d = normalize_dim(dim, input.ndim, "scatter_add")
+    _check_index("scatter_add", index.data, input.shape[d])
+    if index.ndim != input.ndim or any(index.shape[i] > src.shape[i] for i in range(index.ndim)) or \
+            any(index.shape[i] > input.shape[i] for i in range(input.ndim) if i != d):
+        raise RuntimeError(f"scatter_add: index shape {tuple(index.shape)} does not fit input shape "
+                           f"{tuple(input.shape)} and src shape {tuple(src.shape)}")
+    return ScatterAdd.apply(input, d, index, src)
+
+
 class IndexSelect(Function):
     """pick entries ``index`` along dim;  backward: add the gradient back at those entries"""
 
@@ -118,7 +163,7 @@ class IndexSelect(Function):
     def forward(ctx, x, dim, index):
         ctx.shape, ctx.dim = x.shape, dim
         ctx.save_for_backward(index)
-        return xp_of(x).take(x, index, axis=dim)
+        return array_module(x).take(x, index, axis=dim)
 
     @staticmethod
     def backward(ctx, g):
@@ -126,12 +171,21 @@ class IndexSelect(Function):
         return IndexAdd.apply(g, ctx.shape, ctx.dim, index), None, None
 
 
+def index_select(input, dim, index):
+    """The entries ``index`` (a 1-D integer tensor) of ``input`` along ``dim``."""
+    d = normalize_dim(dim, input.ndim, "index_select")
+    if index.ndim > 1:
+        raise RuntimeError(f"index_select: index must be 0-d or 1-d, got shape {tuple(index.shape)}")
+    _check_index("index_select", index.data, input.shape[d])
+    return IndexSelect.apply(input, d, index.reshape(-1))
+
+
 class IndexAdd(Function):
     """zeros(shape) with the slices of g added at ``index`` along dim;  backward: index_select"""
 
     @staticmethod
     def forward(ctx, g, shape, dim, index):
-        xp = xp_of(g)
+        xp = array_module(g)
         ctx.dim = dim
         ctx.save_for_backward(index)
         rows = xp.moveaxis(g, dim, 0).reshape(len(index), -1)
@@ -153,7 +207,7 @@ class Triangle(Function):
     @staticmethod
     def forward(ctx, x, diagonal, upper):
         ctx.diagonal, ctx.upper = diagonal, upper
-        xp = xp_of(x)
+        xp = array_module(x)
         return xp.triu(x, diagonal) if upper else xp.tril(x, diagonal)
 
     @staticmethod
@@ -161,61 +215,24 @@ class Triangle(Function):
         return Triangle.apply(g, ctx.diagonal, ctx.upper), None, None
 
 
-# ----------------------------------------------------------------------------- functional forms
-
-from ..tensor import Tensor as _Tensor  # noqa: E402  (tensor.py imports ops at its end)
-
-
-def _unwrap_key(key):
-    """Tensors inside an index become arrays; lists of ints become integer arrays."""
-    if isinstance(key, tuple):
-        return tuple([k.data if isinstance(k, _Tensor) else k for k in key])
-    return key.data if isinstance(key, _Tensor) else key
+def tril(input, diagonal=0):
+    """The lower triangle (at and below ``diagonal``) of the last two dims, zeros elsewhere."""
+    if input.ndim < 2:
+        raise RuntimeError(f"tril: input needs at least 2 dims, got shape {tuple(input.shape)}")
+    return Triangle.apply(input, diagonal, False)
 
 
-def getitem(input, key):
-    return GetItem.apply(input, _unwrap_key(key))
+def triu(input, diagonal=0):
+    """The upper triangle (at and above ``diagonal``) of the last two dims, zeros elsewhere."""
+    if input.ndim < 2:
+        raise RuntimeError(f"triu: input needs at least 2 dims, got shape {tuple(input.shape)}")
+    return Triangle.apply(input, diagonal, True)
 
 
-def _check_index(op, index, dim_size):
-    xp = xp_of(index)
-    if index.dtype.kind not in "iu":
-        raise RuntimeError(f"{op}: index must be an integer tensor, got {index.dtype}")
-    if index.size and (int(xp.min(index)) < 0 or int(xp.max(index)) >= dim_size):
-        bad = int(xp.max(index)) if int(xp.max(index)) >= dim_size else int(xp.min(index))
-        raise IndexError(f"{op}: index {bad} is out of bounds for dimension with size {dim_size}")
-
-
-def gather(input, dim, index):
-    d = normalize_dim(dim, input.ndim, "gather")
-    _check_index("gather", index.data, input.shape[d])
-    if index.ndim != input.ndim or any(index.shape[i] > input.shape[i] for i in range(input.ndim) if i != d):
-        raise RuntimeError(f"gather: index shape {tuple(index.shape)} does not fit input shape "
-                           f"{tuple(input.shape)} along dims other than {d}")
-    return Gather.apply(input, d, index)
-
-
-def scatter_add(input, dim, index, src):
-    d = normalize_dim(dim, input.ndim, "scatter_add")
-    _check_index("scatter_add", index.data, input.shape[d])
-    if index.ndim != input.ndim or any(index.shape[i] > src.shape[i] for i in range(index.ndim)) or \
-            any(index.shape[i] > input.shape[i] for i in range(input.ndim) if i != d):
-        raise RuntimeError(f"scatter_add: index shape {tuple(index.shape)} does not fit input shape "
-                           f"{tuple(input.shape)} and src shape {tuple(src.shape)}")
-    return ScatterAdd.apply(input, d, index, src)
-
-
-def index_select(input, dim, index):
-    d = normalize_dim(dim, input.ndim, "index_select")
-    if index.ndim > 1:
-        raise RuntimeError(f"index_select: index must be 0-d or 1-d, got shape {tuple(index.shape)}")
-    _check_index("index_select", index.data, input.shape[d])
-    return IndexSelect.apply(input, d, index.reshape(-1))
-
+# ----------------------------------------------------------------------------- composites
 
 def masked_fill(input, mask, value):
     """``value`` where ``mask`` is True, else ``input`` (mask broadcasts to input)."""
-    from .arithmetic import where
     if mask.dtype.kind != "b":
         raise RuntimeError(f"masked_fill: mask must be a bool tensor, got {mask.dtype}")
     try:
@@ -228,13 +245,4 @@ def masked_fill(input, mask, value):
     return where(mask, value, input)
 
 
-def tril(input, diagonal=0):
-    if input.ndim < 2:
-        raise RuntimeError(f"tril: input needs at least 2 dims, got shape {tuple(input.shape)}")
-    return Triangle.apply(input, diagonal, False)
-
-
-def triu(input, diagonal=0):
-    if input.ndim < 2:
-        raise RuntimeError(f"triu: input needs at least 2 dims, got shape {tuple(input.shape)}")
-    return Triangle.apply(input, diagonal, True)
+__all__ = ["gather", "scatter_add", "index_select", "masked_fill", "tril", "triu"]

@@ -4,10 +4,13 @@ to bring a gradient back to its input's shape.
 """
 from __future__ import annotations
 
+import builtins
 from collections import namedtuple
 
 from ..autograd.function import Function
-from ._util import normalize_dim, normalize_dims, xp_of
+from ..backend import array_module
+from ..tensor import Tensor
+from ._util import normalize_dim, normalize_dims
 
 max_result = namedtuple("max", ["values", "indices"])
 min_result = namedtuple("min", ["values", "indices"])
@@ -51,6 +54,12 @@ class Sum(Function):
         return _expand_back(g, ctx.shape, ctx.dims, ctx.keepdim), None, None
 
 
+def sum(input, dim=None, keepdim=False, *, dtype=None):  # noqa: A001
+    """The sum over ``dim`` (all dims when None)."""
+    out = Sum.apply(input, normalize_dims(dim, input.ndim, "sum"), keepdim)
+    return out if dtype is None else out.to(dtype)
+
+
 class Mean(Function):
     """mean over dims;  d/dx_i = 1/n"""
 
@@ -66,6 +75,35 @@ class Mean(Function):
     @staticmethod
     def backward(ctx, g):
         return _expand_back(g / ctx.n, ctx.shape, ctx.dims, ctx.keepdim), None, None
+
+
+def mean(input, dim=None, keepdim=False, *, dtype=None):
+    """The mean over ``dim`` (all dims when None); needs a floating point input."""
+    if input.dtype.kind not in "fc":
+        raise RuntimeError(f"mean: needs a floating point input, got {input.dtype}; "
+                           "use .float() first or pass dtype=")
+    x = input if dtype is None else input.to(dtype)
+    return Mean.apply(x, normalize_dims(dim, input.ndim, "mean"), keepdim)
+
+
+def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """Variance with ``correction`` (1 = Bessel's, the default; 0 = population).
+    ``unbiased=False`` is the old spelling of ``correction=0``."""
+    if isinstance(dim, bool):                   # var(x, False): the old positional ``unbiased``
+        dim, unbiased = None, dim
+    if correction is None:
+        correction = 1 if unbiased is None or unbiased else 0
+    dims = normalize_dims(dim, input.ndim, "var")
+    n = 1
+    for d in dims:
+        n *= input.shape[d]
+    centred = input - Mean.apply(input, dims, True)
+    return Sum.apply(centred * centred, dims, keepdim) / builtins.max(n - correction, 0)
+
+
+def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """The standard deviation: the square root of ``var``."""
+    return var(input, dim, unbiased, keepdim, correction=correction).sqrt()
 
 
 class AMax(Function):
@@ -86,12 +124,24 @@ class AMax(Function):
         return _expand_back(g, ctx.shape, ctx.dims, ctx.keepdim) * share, None, None, None
 
 
+def amax(input, dim=(), keepdim=False):
+    """The maximum over ``dim`` (all dims when empty); tied maxima share the gradient."""
+    dims = normalize_dims(None if dim == () else dim, input.ndim, "amax")
+    return AMax.apply(input, dims, keepdim, True)
+
+
+def amin(input, dim=(), keepdim=False):
+    """The minimum over ``dim`` (all dims when empty); tied minima share the gradient."""
+    dims = normalize_dims(None if dim == () else dim, input.ndim, "amin")
+    return AMax.apply(input, dims, keepdim, False)
+
+
 class MaxDim(Function):
     """max along one dim with indices;  the gradient goes to the element the index points at"""
 
     @staticmethod
     def forward(ctx, x, dim, keepdim, largest):
-        xp = xp_of(x)
+        xp = array_module(x)
         idx = xp.argmax(x, axis=dim) if largest else xp.argmin(x, axis=dim)
         idx = xp.expand_dims(idx, dim)
         values = xp.take_along_axis(x, idx, axis=dim)
@@ -104,11 +154,54 @@ class MaxDim(Function):
 
     @staticmethod
     def backward(ctx, g, _g_idx):
-        from .indexing import scatter_add
         (idx,) = ctx.saved_tensors
         if not ctx.keepdim:
             g, idx = g.unsqueeze(ctx.dim), idx.unsqueeze(ctx.dim)
-        return scatter_add(g.new_zeros(ctx.shape), ctx.dim, idx, g), None, None, None
+        return g.new_zeros(ctx.shape).scatter_add(ctx.dim, idx, g), None, None, None
+
+
+def _max_min(input, dim, keepdim, largest, name):
+    if isinstance(dim, Tensor):                 # torch.max(a, b) is the elementwise maximum
+        return input.maximum(dim) if largest else input.minimum(dim)
+    if dim is None:
+        if input.numel() == 0:
+            raise RuntimeError(f"{name}: cannot reduce an empty tensor")
+        return AMax.apply(input, tuple(range(input.ndim)), False, largest)
+    d = normalize_dim(dim, input.ndim, name)
+    if input.ndim == 0:
+        values = AMax.apply(input, (), keepdim, largest)
+        return (max_result if largest else min_result)(values, Tensor(array_module(input.data).zeros((), "int64")))
+    values, indices = MaxDim.apply(input, d, keepdim, largest)
+    return (max_result if largest else min_result)(values, indices)
+
+
+def max(input, dim=None, keepdim=False):  # noqa: A001
+    """Full max (ties share the gradient), or ``(values, indices)`` along ``dim``;
+    ``max(a, b)`` with a tensor is the element-wise maximum."""
+    return _max_min(input, dim, keepdim, True, "max")
+
+
+def min(input, dim=None, keepdim=False):  # noqa: A001
+    """Full min, or ``(values, indices)`` along ``dim``; ``min(a, b)`` with a tensor is the element-wise minimum."""
+    return _max_min(input, dim, keepdim, False, "min")
+
+
+def _arg_extreme(input, dim, keepdim, largest, op):
+    xp = array_module(input.data)
+    find = xp.argmax if largest else xp.argmin
+    if dim is None:
+        return Tensor(xp.asarray(find(input.data)))
+    return Tensor(find(input.data, axis=normalize_dim(dim, input.ndim, op), keepdims=keepdim))
+
+
+def argmax(input, dim=None, keepdim=False):
+    """The index of the maximum (of the flattened tensor when ``dim`` is None)."""
+    return _arg_extreme(input, dim, keepdim, True, "argmax")
+
+
+def argmin(input, dim=None, keepdim=False):
+    """The index of the minimum (of the flattened tensor when ``dim`` is None)."""
+    return _arg_extreme(input, dim, keepdim, False, "argmin")
 
 
 class Prod(Function):
@@ -133,8 +226,7 @@ class Prod(Function):
         g = _expand_back(g, ctx.shape, dims, ctx.keepdim)
         if not bool((x.data == 0).any()):
             return g * (Prod.apply(x, ctx.dim, True) / x), None, None
-        from ..tensor import Tensor
-        xp = xp_of(x.data)
+        xp = array_module(x.data)
         flat = x.data.reshape(-1) if ctx.dim is None else xp.moveaxis(x.data, ctx.dim, -1)
         ones = xp.ones(flat.shape[:-1] + (1,), dtype=flat.dtype)
         left = xp.concatenate([ones, xp.cumprod(flat, axis=-1)[..., :-1]], axis=-1)
@@ -144,10 +236,16 @@ class Prod(Function):
         return g * Tensor(excl), None, None
 
 
+def prod(input, dim=None, keepdim=False):
+    """The product over ``dim`` (all elements when None)."""
+    d = None if dim is None else normalize_dim(dim, input.ndim, "prod")
+    return Prod.apply(input, d, keepdim)
+
+
 def logsumexp_array(x, dims):
     """log(sum(exp(x))) over ``dims`` of an array, keeping the dims: the max is taken out first
     so that nothing overflows (an all -inf slice gives -inf, not nan)."""
-    xp = xp_of(x)
+    xp = array_module(x)
     m = x.max(axis=dims, keepdims=True)
     m = xp.where(xp.isfinite(m), m, 0)
     return xp.log(xp.exp(x - m).sum(axis=dims, keepdims=True)) + m
@@ -173,114 +271,8 @@ class LogSumExp(Function):
         return _expand_back(g, ctx.shape, ctx.dims, ctx.keepdim) * (x - y).exp(), None, None
 
 
-class CumSum(Function):
-    """running sum along dim;  d/dx_i = sum_{j >= i} g_j (a reversed cumsum of the gradient)"""
-
-    @staticmethod
-    def forward(ctx, x, dim):
-        ctx.dim = dim
-        return xp_of(x).cumsum(x, axis=dim)
-
-    @staticmethod
-    def backward(ctx, g):
-        return g.flip(ctx.dim).cumsum(ctx.dim).flip(ctx.dim), None
-
-
-# ----------------------------------------------------------------------------- functional forms
-
-def sum(input, dim=None, keepdim=False, *, dtype=None):  # noqa: A001
-    out = Sum.apply(input, normalize_dims(dim, input.ndim, "sum"), keepdim)
-    return out if dtype is None else out.to(dtype)
-
-
-def mean(input, dim=None, keepdim=False, *, dtype=None):
-    if input.dtype.kind not in "fc":
-        raise RuntimeError(f"mean: needs a floating point input, got {input.dtype}; "
-                           "use .float() first or pass dtype=")
-    x = input if dtype is None else input.to(dtype)
-    return Mean.apply(x, normalize_dims(dim, input.ndim, "mean"), keepdim)
-
-
-def _max_min(input, dim, keepdim, largest, name):
-    from ..tensor import Tensor
-    if isinstance(dim, Tensor):                 # torch.max(a, b) is the elementwise maximum
-        from .arithmetic import maximum, minimum
-        return (maximum if largest else minimum)(input, dim)
-    if dim is None:
-        if input.numel() == 0:
-            raise RuntimeError(f"{name}: cannot reduce an empty tensor")
-        return AMax.apply(input, tuple(range(input.ndim)), False, largest)
-    d = normalize_dim(dim, input.ndim, name)
-    if input.ndim == 0:
-        values = AMax.apply(input, (), keepdim, largest)
-        return (max_result if largest else min_result)(values, Tensor(xp_of(input.data).zeros((), "int64")))
-    values, indices = MaxDim.apply(input, d, keepdim, largest)
-    return (max_result if largest else min_result)(values, indices)
-
-
-def max(input, dim=None, keepdim=False):  # noqa: A001
-    """Full max (ties share the gradient), or ``(values, indices)`` along ``dim``;
-    ``max(a, b)`` with a tensor is the element-wise maximum."""
-    return _max_min(input, dim, keepdim, True, "max")
-
-
-def min(input, dim=None, keepdim=False):  # noqa: A001
-    return _max_min(input, dim, keepdim, False, "min")
-
-
-def amax(input, dim=(), keepdim=False):
-    dims = normalize_dims(None if dim == () else dim, input.ndim, "amax")
-    return AMax.apply(input, dims, keepdim, True)
-
-
-def amin(input, dim=(), keepdim=False):
-    dims = normalize_dims(None if dim == () else dim, input.ndim, "amin")
-    return AMax.apply(input, dims, keepdim, False)
-
-
-def argmax(input, dim=None, keepdim=False):
-    from ..tensor import Tensor
-    xp = xp_of(input.data)
-    if dim is None:
-        return Tensor(xp.asarray(xp.argmax(input.data)))
-    d = normalize_dim(dim, input.ndim, "argmax")
-    return Tensor(xp.argmax(input.data, axis=d, keepdims=keepdim))
-
-
-def argmin(input, dim=None, keepdim=False):
-    from ..tensor import Tensor
-    xp = xp_of(input.data)
-    if dim is None:
-        return Tensor(xp.asarray(xp.argmin(input.data)))
-    d = normalize_dim(dim, input.ndim, "argmin")
-    return Tensor(xp.argmin(input.data, axis=d, keepdims=keepdim))
-
-
-def prod(input, dim=None, keepdim=False):
-    d = None if dim is None else normalize_dim(dim, input.ndim, "prod")
-    return Prod.apply(input, d, keepdim)
-
-
-def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    """Variance with ``correction`` (1 = Bessel's, the default; 0 = population).
-    ``unbiased=False`` is the old spelling of ``correction=0``."""
-    if isinstance(dim, bool):                   # var(x, False): the old positional ``unbiased``
-        dim, unbiased = None, dim
-    if correction is None:
-        correction = 1 if unbiased is None or unbiased else 0
-    dims = normalize_dims(dim, input.ndim, "var")
-    n = 1
-    for d in dims:
-        n *= input.shape[d]
-    centred = input - Mean.apply(input, dims, True)
-    return Sum.apply(centred * centred, dims, keepdim) / max_(n - correction, 0)
-
-
-def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    return var(input, dim, unbiased, keepdim, correction=correction).sqrt()
-
-
 def logsumexp(input, dim, keepdim=False):
+    """log(sum(exp(x))) over ``dim``, computed without overflow."""
     return LogSumExp.apply(input, normalize_dims(dim, input.ndim, "logsumexp"), keepdim)
 
 
@@ -297,9 +289,25 @@ def log_softmax(input, dim, dtype=None):
     return x - logsumexp(x, dim, keepdim=True)
 
 
+class CumSum(Function):
+    """running sum along dim;  d/dx_i = sum_{j >= i} g_j (a reversed cumsum of the gradient)"""
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        ctx.dim = dim
+        return array_module(x).cumsum(x, axis=dim)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g.flip(ctx.dim).cumsum(ctx.dim).flip(ctx.dim), None
+
+
 def cumsum(input, dim):
+    """The running sum along ``dim``."""
     return CumSum.apply(input, normalize_dim(dim, input.ndim, "cumsum"))
 
+
+# ----------------------------------------------------------------------------- norms and logical tests
 
 def norm(input, p="fro", dim=None, keepdim=False):
     """The p-norm (2 by default; 'fro' is 2 over all dims; inf for the max-abs norm)."""
@@ -313,15 +321,14 @@ def norm(input, p="fro", dim=None, keepdim=False):
 
 
 def all(input, dim=None, keepdim=False):  # noqa: A001
-    from ..tensor import Tensor
-    return Tensor(xp_of(input.data).asarray(input.data.all(axis=dim, keepdims=keepdim)))
+    """True where every element (along ``dim``) is non-zero; not differentiable."""
+    return Tensor(array_module(input.data).asarray(input.data.all(axis=dim, keepdims=keepdim)))
 
 
 def any(input, dim=None, keepdim=False):  # noqa: A001
-    from ..tensor import Tensor
-    return Tensor(xp_of(input.data).asarray(input.data.any(axis=dim, keepdims=keepdim)))
+    """True where some element (along ``dim``) is non-zero; not differentiable."""
+    return Tensor(array_module(input.data).asarray(input.data.any(axis=dim, keepdims=keepdim)))
 
 
-import builtins as _builtins  # noqa: E402
-
-max_ = _builtins.max
+__all__ = ["sum", "mean", "var", "std", "amax", "amin", "max", "min", "argmax", "argmin", "prod",
+           "logsumexp", "softmax", "log_softmax", "cumsum", "norm", "all", "any"]

@@ -10,7 +10,10 @@ from __future__ import annotations
 import math
 
 from ..autograd.function import Function
-from ._util import normalize_dim, normalize_dims, xp_of
+from ..backend import array_module, device_of, to_device
+from ..tensor import Tensor
+from ._util import normalize_dim, normalize_dims
+from .indexing import index_select
 from .reduction import sum_to_shape
 
 
@@ -28,6 +31,12 @@ def _infer_shape(shape, numel, op):
     return shape
 
 
+def _as_shape(shape):
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        return tuple(shape[0])
+    return tuple(shape)
+
+
 class Reshape(Function):
     """a new shape, same elements;  backward: reshape the gradient back"""
     is_view = True
@@ -40,6 +49,48 @@ class Reshape(Function):
     @staticmethod
     def backward(ctx, g):
         return g.reshape(ctx.in_shape), None
+
+
+def reshape(input, *shape):
+    return Reshape.apply(input, _infer_shape(_as_shape(shape), input.numel(), "reshape"))
+
+
+def view(input, *shape):
+    """Like ``reshape``; minigrad does not track strides, so a view of a non-contiguous
+    tensor is allowed (it may copy, as ``reshape`` does)."""
+    return Reshape.apply(input, _infer_shape(_as_shape(shape), input.numel(), "view"))
+
+
+def squeeze(input, dim=None):
+    if dim is None:
+        shape = tuple(s for s in input.shape if s != 1)
+    else:
+        dims = normalize_dims(dim, input.ndim, "squeeze")
+        shape = tuple(s for i, s in enumerate(input.shape) if not (i in dims and s == 1))
+    return Reshape.apply(input, shape)
+
+
+def unsqueeze(input, dim):
+    d = normalize_dim(dim, input.ndim + 1, "unsqueeze")
+    shape = input.shape[:d] + (1,) + input.shape[d:]
+    return Reshape.apply(input, shape)
+
+
+def flatten(input, start_dim=0, end_dim=-1):
+    if input.ndim == 0:
+        return Reshape.apply(input, (1,))
+    s = normalize_dim(start_dim, input.ndim, "flatten")
+    e = normalize_dim(end_dim, input.ndim, "flatten")
+    if s > e:
+        raise RuntimeError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
+    shape = input.shape[:s] + (math.prod(input.shape[s:e + 1]),) + input.shape[e + 1:]
+    return Reshape.apply(input, shape)
+
+
+def unflatten(input, dim, sizes):
+    d = normalize_dim(dim, input.ndim, "unflatten")
+    sizes = _infer_shape(sizes, input.shape[d], "unflatten")
+    return Reshape.apply(input, input.shape[:d] + tuple(sizes) + input.shape[d + 1:])
 
 
 class Permute(Function):
@@ -57,158 +108,6 @@ class Permute(Function):
         for i, d in enumerate(ctx.dims):
             inverse[d] = i
         return g.permute(*inverse), None
-
-
-class Expand(Function):
-    """broadcast to a larger shape (a view);  backward: sum_to_shape"""
-    is_view = True
-
-    @staticmethod
-    def forward(ctx, x, shape):
-        ctx.in_shape = x.shape
-        return xp_of(x).broadcast_to(x, shape)
-
-    @staticmethod
-    def backward(ctx, g):
-        return sum_to_shape(g, ctx.in_shape), None
-
-
-class Repeat(Function):
-    """tile the tensor ``reps`` times per dim;  backward: sum the tiles"""
-
-    @staticmethod
-    def forward(ctx, x, reps):
-        ctx.in_shape = x.shape
-        ctx.reps = reps
-        return xp_of(x).tile(x, reps)
-
-    @staticmethod
-    def backward(ctx, g):
-        lead = len(ctx.reps) - len(ctx.in_shape)
-        shape = (1,) * lead + tuple(ctx.in_shape)
-        split = []
-        for r, s in zip(ctx.reps, shape):
-            split += [r, s]
-        summed = g.reshape(split).sum(tuple(range(0, 2 * len(shape), 2)))
-        return summed.reshape(ctx.in_shape), None
-
-
-class Cat(Function):
-    """join along dim;  backward: split the gradient at the same places"""
-
-    @staticmethod
-    def forward(ctx, *xs, dim):
-        ctx.sizes = [x.shape[dim] for x in xs]
-        ctx.dim = dim
-        return xp_of(xs[0]).concatenate(xs, axis=dim)
-
-    @staticmethod
-    def backward(ctx, g):
-        return Split.apply(g, ctx.sizes, ctx.dim)
-
-
-class Stack(Function):
-    """join along a new dim;  backward: the slices of the gradient along it"""
-
-    @staticmethod
-    def forward(ctx, *xs, dim):
-        ctx.dim, ctx.n = dim, len(xs)
-        return xp_of(xs[0]).stack(xs, axis=dim)
-
-    @staticmethod
-    def backward(ctx, g):
-        return unbind(g, ctx.dim)
-
-
-class Split(Function):
-    """cut along dim into pieces of the given sizes;  backward: cat the gradients"""
-
-    @staticmethod
-    def forward(ctx, x, sizes, dim):
-        ctx.dim = dim
-        bounds, start = [], 0
-        for s in sizes[:-1]:
-            start += s
-            bounds.append(start)
-        return tuple(xp_of(x).split(x, bounds, axis=dim))
-
-    @staticmethod
-    def backward(ctx, *grads):
-        return Cat.apply(*grads, dim=ctx.dim), None, None
-
-
-class Flip(Function):
-    """reverse the order along dims;  backward: flip again"""
-
-    @staticmethod
-    def forward(ctx, x, dims):
-        ctx.dims = dims
-        return xp_of(x).flip(x, dims)
-
-    @staticmethod
-    def backward(ctx, g):
-        return g.flip(ctx.dims), None
-
-
-class Roll(Function):
-    """shift elements cyclically;  backward: roll back by -shifts"""
-
-    @staticmethod
-    def forward(ctx, x, shifts, dims):
-        ctx.shifts, ctx.dims = shifts, dims
-        return xp_of(x).roll(x, shifts, dims)
-
-    @staticmethod
-    def backward(ctx, g):
-        neg = tuple(-s for s in ctx.shifts) if isinstance(ctx.shifts, tuple) else -ctx.shifts
-        return roll(g, neg, ctx.dims), None, None
-
-
-class ConstantPad(Function):
-    """pad with a constant;  backward: the gradient's centre (a slice)"""
-
-    @staticmethod
-    def forward(ctx, x, widths, value):
-        ctx.widths = widths
-        xp = xp_of(x)
-        return xp.pad(x, widths, mode="constant", constant_values=value)
-
-    @staticmethod
-    def backward(ctx, g):
-        key = tuple(slice(lo, g.shape[i] - hi) for i, (lo, hi) in enumerate(ctx.widths))
-        return g[key], None, None
-
-
-class ToDevice(Function):
-    """x copied to another device;  backward: the gradient copied back"""
-
-    @staticmethod
-    def forward(ctx, x, device):
-        from ..backend import device_of, to_device
-        ctx.src = device_of(x)
-        return to_device(x, device)
-
-    @staticmethod
-    def backward(ctx, g):
-        return ToDevice.apply(g, ctx.src), None
-
-
-# ----------------------------------------------------------------------------- functional forms
-
-def _as_shape(shape):
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-        return tuple(shape[0])
-    return tuple(shape)
-
-
-def reshape(input, *shape):
-    return Reshape.apply(input, _infer_shape(_as_shape(shape), input.numel(), "reshape"))
-
-
-def view(input, *shape):
-    """Like ``reshape``; minigrad does not track strides, so a view of a non-contiguous
-    tensor is allowed (it may copy, as ``reshape`` does)."""
-    return Reshape.apply(input, _infer_shape(_as_shape(shape), input.numel(), "view"))
 
 
 def permute(input, *dims):
@@ -246,36 +145,18 @@ def movedim(input, source, destination):
     return Permute.apply(input, tuple(order))
 
 
-def squeeze(input, dim=None):
-    if dim is None:
-        shape = tuple(s for s in input.shape if s != 1)
-    else:
-        dims = normalize_dims(dim, input.ndim, "squeeze")
-        shape = tuple(s for i, s in enumerate(input.shape) if not (i in dims and s == 1))
-    return Reshape.apply(input, shape)
+class Expand(Function):
+    """broadcast to a larger shape (a view);  backward: sum_to_shape"""
+    is_view = True
 
+    @staticmethod
+    def forward(ctx, x, shape):
+        ctx.in_shape = x.shape
+        return array_module(x).broadcast_to(x, shape)
 
-def unsqueeze(input, dim):
-    d = normalize_dim(dim, input.ndim + 1, "unsqueeze")
-    shape = input.shape[:d] + (1,) + input.shape[d:]
-    return Reshape.apply(input, shape)
-
-
-def flatten(input, start_dim=0, end_dim=-1):
-    if input.ndim == 0:
-        return Reshape.apply(input, (1,))
-    s = normalize_dim(start_dim, input.ndim, "flatten")
-    e = normalize_dim(end_dim, input.ndim, "flatten")
-    if s > e:
-        raise RuntimeError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
-    shape = input.shape[:s] + (math.prod(input.shape[s:e + 1]),) + input.shape[e + 1:]
-    return Reshape.apply(input, shape)
-
-
-def unflatten(input, dim, sizes):
-    d = normalize_dim(dim, input.ndim, "unflatten")
-    sizes = _infer_shape(sizes, input.shape[d], "unflatten")
-    return Reshape.apply(input, input.shape[:d] + tuple(sizes) + input.shape[d + 1:])
+    @staticmethod
+    def backward(ctx, g):
+        return sum_to_shape(g, ctx.in_shape), None
 
 
 def expand(input, *sizes):
@@ -310,12 +191,46 @@ def expand_as(input, other):
     return expand(input, *other.shape)
 
 
+class Repeat(Function):
+    """tile the tensor ``reps`` times per dim;  backward: sum the tiles"""
+
+    @staticmethod
+    def forward(ctx, x, reps):
+        ctx.in_shape = x.shape
+        ctx.reps = reps
+        return array_module(x).tile(x, reps)
+
+    @staticmethod
+    def backward(ctx, g):
+        lead = len(ctx.reps) - len(ctx.in_shape)
+        shape = (1,) * lead + tuple(ctx.in_shape)
+        split = []
+        for r, s in zip(ctx.reps, shape):
+            split += [r, s]
+        summed = g.reshape(split).sum(tuple(range(0, 2 * len(shape), 2)))
+        return summed.reshape(ctx.in_shape), None
+
+
 def repeat(input, *sizes):
     sizes = _as_shape(sizes)
     if len(sizes) < input.ndim:
         raise RuntimeError(f"repeat: number of repeat dims {len(sizes)} can not be smaller than "
                            f"the number of tensor dims {input.ndim}")
     return Repeat.apply(input, tuple(int(s) for s in sizes))
+
+
+class Cat(Function):
+    """join along dim;  backward: split the gradient at the same places"""
+
+    @staticmethod
+    def forward(ctx, *xs, dim):
+        ctx.sizes = [x.shape[dim] for x in xs]
+        ctx.dim = dim
+        return array_module(xs[0]).concatenate(xs, axis=dim)
+
+    @staticmethod
+    def backward(ctx, g):
+        return Split.apply(g, ctx.sizes, ctx.dim)
 
 
 def cat(tensors, dim=0):
@@ -334,6 +249,19 @@ def cat(tensors, dim=0):
 concat = concatenate = cat
 
 
+class Stack(Function):
+    """join along a new dim;  backward: the slices of the gradient along it"""
+
+    @staticmethod
+    def forward(ctx, *xs, dim):
+        ctx.dim, ctx.n = dim, len(xs)
+        return array_module(xs[0]).stack(xs, axis=dim)
+
+    @staticmethod
+    def backward(ctx, g):
+        return unbind(g, ctx.dim)
+
+
 def stack(tensors, dim=0):
     tensors = list(tensors)
     if not tensors:
@@ -344,6 +272,23 @@ def stack(tensors, dim=0):
                                f"{tuple(tensors[0].shape)} at entry 0 and {tuple(t.shape)} at entry {i}")
     d = normalize_dim(dim, tensors[0].ndim + 1, "stack")
     return Stack.apply(*tensors, dim=d)
+
+
+class Split(Function):
+    """cut along dim into pieces of the given sizes;  backward: cat the gradients"""
+
+    @staticmethod
+    def forward(ctx, x, sizes, dim):
+        ctx.dim = dim
+        bounds, start = [], 0
+        for s in sizes[:-1]:
+            start += s
+            bounds.append(start)
+        return tuple(array_module(x).split(x, bounds, axis=dim))
+
+    @staticmethod
+    def backward(ctx, *grads):
+        return Cat.apply(*grads, dim=ctx.dim), None, None
 
 
 def split(tensor, split_size_or_sections, dim=0):
@@ -375,8 +320,35 @@ def unbind(input, dim=0):
     return tuple(p.squeeze(d) for p in pieces)
 
 
+class Flip(Function):
+    """reverse the order along dims;  backward: flip again"""
+
+    @staticmethod
+    def forward(ctx, x, dims):
+        ctx.dims = dims
+        return array_module(x).flip(x, dims)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g.flip(ctx.dims), None
+
+
 def flip(input, dims):
     return Flip.apply(input, normalize_dims(dims, input.ndim, "flip"))
+
+
+class Roll(Function):
+    """shift elements cyclically;  backward: roll back by -shifts"""
+
+    @staticmethod
+    def forward(ctx, x, shifts, dims):
+        ctx.shifts, ctx.dims = shifts, dims
+        return array_module(x).roll(x, shifts, dims)
+
+    @staticmethod
+    def backward(ctx, g):
+        neg = tuple(-s for s in ctx.shifts) if isinstance(ctx.shifts, tuple) else -ctx.shifts
+        return roll(g, neg, ctx.dims), None, None
 
 
 def roll(input, shifts, dims=None):
@@ -386,6 +358,21 @@ def roll(input, shifts, dims=None):
         shifts, dims = (shifts,), (dims,) if isinstance(dims, int) else tuple(dims)
     dims = tuple(normalize_dim(d, input.ndim, "roll") for d in ((dims,) if isinstance(dims, int) else dims))
     return Roll.apply(input, tuple(shifts), dims)
+
+
+class ConstantPad(Function):
+    """pad with a constant;  backward: the gradient's centre (a slice)"""
+
+    @staticmethod
+    def forward(ctx, x, widths, value):
+        ctx.widths = widths
+        xp = array_module(x)
+        return xp.pad(x, widths, mode="constant", constant_values=value)
+
+    @staticmethod
+    def backward(ctx, g):
+        key = tuple(slice(lo, g.shape[i] - hi) for i, (lo, hi) in enumerate(ctx.widths))
+        return g[key], None, None
 
 
 def pad(input, pad, mode="constant", value=0.0):
@@ -407,9 +394,7 @@ def pad(input, pad, mode="constant", value=0.0):
         return ConstantPad.apply(input, tuple(widths), value)
     if mode not in ("reflect", "replicate", "circular"):
         raise ValueError(f"pad: unknown mode {mode!r}; use 'constant', 'reflect', 'replicate' or 'circular'")
-    from ..tensor import Tensor
-    from .indexing import index_select
-    xp = xp_of(input.data)
+    xp = array_module(input.data)
     out = input
     for d, (lo, hi) in enumerate(widths):
         if lo == hi == 0:
@@ -429,3 +414,21 @@ def pad(input, pad, mode="constant", value=0.0):
             pos = pos % n
         out = index_select(out, d, Tensor(pos))
     return out
+
+
+class ToDevice(Function):
+    """x copied to another device;  backward: the gradient copied back"""
+
+    @staticmethod
+    def forward(ctx, x, device):
+        ctx.src = device_of(x)
+        return to_device(x, device)
+
+    @staticmethod
+    def backward(ctx, g):
+        return ToDevice.apply(g, ctx.src), None
+
+
+__all__ = ["reshape", "view", "squeeze", "unsqueeze", "flatten", "unflatten", "permute", "transpose",
+           "swapaxes", "swapdims", "movedim", "expand", "broadcast_to", "expand_as", "repeat", "cat",
+           "concat", "concatenate", "stack", "split", "chunk", "unbind", "flip", "roll", "pad"]

@@ -8,8 +8,10 @@ from __future__ import annotations
 import math
 
 from ..autograd.function import Function
-from ._util import xp_of
-from .arithmetic import where
+from ..backend import array_module
+from ..kernels._erf import erf_numba
+from ..tensor import Tensor
+from .arithmetic import maximum, minimum, where
 
 SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 INV_SQRT_2 = 1.0 / math.sqrt(2.0)
@@ -21,7 +23,7 @@ class Exp(Function):
 
     @staticmethod
     def forward(ctx, x):
-        y = xp_of(x).exp(x)
+        y = array_module(x).exp(x)
         ctx.save_for_backward(y)
         return y
 
@@ -31,18 +33,38 @@ class Exp(Function):
         return g * y
 
 
+def exp(input):
+    """e to the power of each element."""
+    return Exp.apply(input)
+
+
 class Log(Function):
     """log(x);  d/dx = 1/x"""
 
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return xp_of(x).log(x)
+        return array_module(x).log(x)
 
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
         return g / x
+
+
+def log(input):
+    """The natural logarithm of each element."""
+    return Log.apply(input)
+
+
+def log2(input):
+    """The base-2 logarithm of each element."""
+    return Log.apply(input) * (1 / math.log(2))
+
+
+def log10(input):
+    """The base-10 logarithm of each element."""
+    return Log.apply(input) * (1 / math.log(10))
 
 
 class Log1p(Function):
@@ -51,7 +73,7 @@ class Log1p(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return xp_of(x).log1p(x)
+        return array_module(x).log1p(x)
 
     @staticmethod
     def backward(ctx, g):
@@ -59,12 +81,17 @@ class Log1p(Function):
         return g / (x + 1)
 
 
+def log1p(input):
+    """log(1 + x) of each element, accurate for small x."""
+    return Log1p.apply(input)
+
+
 class Expm1(Function):
     """exp(x) - 1;  d/dx = exp(x) = y + 1"""
 
     @staticmethod
     def forward(ctx, x):
-        y = xp_of(x).expm1(x)
+        y = array_module(x).expm1(x)
         ctx.save_for_backward(y)
         return y
 
@@ -74,12 +101,17 @@ class Expm1(Function):
         return g * (y + 1)
 
 
+def expm1(input):
+    """exp(x) - 1 of each element, accurate for small x."""
+    return Expm1.apply(input)
+
+
 class Sqrt(Function):
     """sqrt(x);  d/dx = 1 / (2 sqrt(x)) = 0.5 / y"""
 
     @staticmethod
     def forward(ctx, x):
-        y = xp_of(x).sqrt(x)
+        y = array_module(x).sqrt(x)
         ctx.save_for_backward(y)
         return y
 
@@ -89,12 +121,17 @@ class Sqrt(Function):
         return g * 0.5 / y
 
 
+def sqrt(input):
+    """The square root of each element."""
+    return Sqrt.apply(input)
+
+
 class Rsqrt(Function):
     """1/sqrt(x);  d/dx = -0.5 x^(-3/2) = -0.5 y^3"""
 
     @staticmethod
     def forward(ctx, x):
-        y = 1 / xp_of(x).sqrt(x)
+        y = 1 / array_module(x).sqrt(x)
         ctx.save_for_backward(y)
         return y
 
@@ -104,18 +141,28 @@ class Rsqrt(Function):
         return g * -0.5 * y * y * y
 
 
+def rsqrt(input):
+    """1 / sqrt(x) of each element."""
+    return Rsqrt.apply(input)
+
+
 class Abs(Function):
     """|x|;  d/dx = sign(x)  (0 at 0, as PyTorch)"""
 
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return xp_of(x).abs(x)
+        return array_module(x).abs(x)
 
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
         return g * x.sign()
+
+
+def abs(input):  # noqa: A001 - PyTorch's name
+    """The absolute value of each element."""
+    return Abs.apply(input)
 
 
 class Sin(Function):
@@ -124,12 +171,17 @@ class Sin(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return xp_of(x).sin(x)
+        return array_module(x).sin(x)
 
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
         return g * x.cos()
+
+
+def sin(input):
+    """The sine of each element."""
+    return Sin.apply(input)
 
 
 class Cos(Function):
@@ -138,7 +190,7 @@ class Cos(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return xp_of(x).cos(x)
+        return array_module(x).cos(x)
 
     @staticmethod
     def backward(ctx, g):
@@ -146,12 +198,17 @@ class Cos(Function):
         return -g * x.sin()
 
 
+def cos(input):
+    """The cosine of each element."""
+    return Cos.apply(input)
+
+
 class Tan(Function):
     """tan(x);  d/dx = 1 + tan(x)^2 = 1 + y^2"""
 
     @staticmethod
     def forward(ctx, x):
-        y = xp_of(x).tan(x)
+        y = array_module(x).tan(x)
         ctx.save_for_backward(y)
         return y
 
@@ -161,12 +218,17 @@ class Tan(Function):
         return g * (1 + y * y)
 
 
+def tan(input):
+    """The tangent of each element."""
+    return Tan.apply(input)
+
+
 class Tanh(Function):
     """tanh(x);  d/dx = 1 - tanh(x)^2 = 1 - y^2"""
 
     @staticmethod
     def forward(ctx, x):
-        y = xp_of(x).tanh(x)
+        y = array_module(x).tanh(x)
         ctx.save_for_backward(y)
         return y
 
@@ -176,12 +238,17 @@ class Tanh(Function):
         return g * (1 - y * y)
 
 
+def tanh(input):
+    """The hyperbolic tangent of each element."""
+    return Tanh.apply(input)
+
+
 class Sigmoid(Function):
     """1 / (1 + exp(-x));  d/dx = y (1 - y)"""
 
     @staticmethod
     def forward(ctx, x):
-        xp = xp_of(x)
+        xp = array_module(x)
         e = xp.exp(-xp.abs(x))                      # never overflows
         y = xp.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
         ctx.save_for_backward(y)
@@ -193,12 +260,17 @@ class Sigmoid(Function):
         return g * y * (1 - y)
 
 
+def sigmoid(input):
+    """1 / (1 + exp(-x)) of each element, computed without overflow."""
+    return Sigmoid.apply(input)
+
+
 class ReLU(Function):
     """max(x, 0);  d/dx = 1 if x > 0 else 0"""
 
     @staticmethod
     def forward(ctx, x):
-        y = xp_of(x).maximum(x, 0)
+        y = array_module(x).maximum(x, 0)
         ctx.save_for_backward(y)
         return y
 
@@ -208,6 +280,11 @@ class ReLU(Function):
         return g * (y > 0).to(g.dtype)
 
 
+def relu(input):
+    """max(x, 0) of each element."""
+    return ReLU.apply(input)
+
+
 class LeakyReLU(Function):
     """x if x > 0 else slope * x;  d/dx = 1 if x > 0 else slope"""
 
@@ -215,7 +292,7 @@ class LeakyReLU(Function):
     def forward(ctx, x, negative_slope):
         ctx.slope = negative_slope
         ctx.save_for_backward(x)
-        return xp_of(x).where(x > 0, x, x * negative_slope)
+        return array_module(x).where(x > 0, x, x * negative_slope)
 
     @staticmethod
     def backward(ctx, g):
@@ -223,12 +300,17 @@ class LeakyReLU(Function):
         return g * where(x > 0, 1.0, ctx.slope).to(g.dtype), None
 
 
+def leaky_relu(input, negative_slope=0.01):
+    """x where x > 0, else negative_slope * x."""
+    return LeakyReLU.apply(input, negative_slope)
+
+
 class ELU(Function):
     """x if x > 0 else alpha (exp(x) - 1);  d/dx = 1 if x > 0 else alpha exp(x)"""
 
     @staticmethod
     def forward(ctx, x, alpha):
-        xp = xp_of(x)
+        xp = array_module(x)
         ctx.alpha = alpha
         ctx.save_for_backward(x)
         return xp.where(x > 0, x, alpha * xp.expm1(xp.minimum(x, 0)))
@@ -240,12 +322,16 @@ class ELU(Function):
         return g * (pos + (1 - pos) * ctx.alpha * x.clamp(max=0).exp()), None
 
 
+def elu(input, alpha=1.0):
+    """x where x > 0, else alpha * (exp(x) - 1)."""
+    return ELU.apply(input, alpha)
+
+
 def _erf_array(x):
-    xp = xp_of(x)
+    xp = array_module(x)
     if xp.__name__ == "numpy":
-        from ..kernels._erf import erf_numba
         return erf_numba(x)
-    from cupyx.scipy.special import erf
+    from cupyx.scipy.special import erf  # noqa: PLC0415 - only on a GPU, where CuPy is installed
     return erf(x)
 
 
@@ -263,6 +349,11 @@ class Erf(Function):
         return g * (2 / math.sqrt(math.pi)) * (-(x * x)).exp()
 
 
+def erf(input):
+    """The error function of each element (exact, not a polynomial fit)."""
+    return Erf.apply(input)
+
+
 class GELU(Function):
     """x Phi(x), Phi the normal CDF (exact, with erf) or its tanh approximation.
 
@@ -273,7 +364,7 @@ class GELU(Function):
 
     @staticmethod
     def forward(ctx, x, approximate):
-        xp = xp_of(x)
+        xp = array_module(x)
         ctx.approximate = approximate
         ctx.save_for_backward(x)
         if approximate == "tanh":
@@ -292,13 +383,20 @@ class GELU(Function):
         return g * d, None
 
 
+def gelu(input, approximate="none"):
+    """GELU; ``approximate='none'`` is exact (erf), ``'tanh'`` the tanh approximation."""
+    if approximate not in ("none", "tanh"):
+        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    return GELU.apply(input, approximate)
+
+
 class Softplus(Function):
     """log(1 + exp(beta x)) / beta, and x where beta x > ``threshold``;
     d/dx = sigmoid(beta x), and 1 where beta x > threshold (the derivative of what forward returns)"""
 
     @staticmethod
     def forward(ctx, x, beta, threshold):
-        xp = xp_of(x)
+        xp = array_module(x)
         z = x * beta
         ctx.beta, ctx.threshold = beta, threshold
         ctx.save_for_backward(x)
@@ -312,12 +410,17 @@ class Softplus(Function):
         return g * where(z > ctx.threshold, 1.0, z.sigmoid()), None, None
 
 
+def softplus(input, beta=1.0, threshold=20.0):
+    """log(1 + exp(beta x)) / beta, and x itself where beta x > threshold."""
+    return Softplus.apply(input, beta, threshold)
+
+
 class Clamp(Function):
     """min(max(x, lo), hi);  d/dx = 1 where lo <= x <= hi, else 0 (bounds are numbers)"""
 
     @staticmethod
     def forward(ctx, x, lo, hi):
-        xp = xp_of(x)
+        xp = array_module(x)
         ctx.save_for_backward(x)
         ctx.lo, ctx.hi = lo, hi
         y = x
@@ -336,6 +439,23 @@ class Clamp(Function):
         if ctx.hi is not None:
             inside = inside & (x <= ctx.hi)
         return g * inside.to(g.dtype), None, None
+
+
+def clamp(input, min=None, max=None):  # noqa: A002 - PyTorch's names
+    """Clamp to [min, max]; bounds may be numbers or tensors (tensor bounds use maximum/minimum)."""
+    if min is None and max is None:
+        raise ValueError("clamp: at least one of min and max must be given")
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        out = input
+        if min is not None:
+            out = maximum(out, min)
+        if max is not None:
+            out = minimum(out, max)
+        return out
+    return Clamp.apply(input, min, max)
+
+
+clip = clamp
 
 
 class Cast(Function):
@@ -365,125 +485,28 @@ class Clone(Function):
         return g
 
 
-# ----------------------------------------------------------------------------- functional forms
-
-def exp(input):
-    return Exp.apply(input)
-
-
-def log(input):
-    return Log.apply(input)
-
-
-def log1p(input):
-    return Log1p.apply(input)
-
-
-def expm1(input):
-    return Expm1.apply(input)
-
-
-def log2(input):
-    return Log.apply(input) * (1 / math.log(2))
-
-
-def log10(input):
-    return Log.apply(input) * (1 / math.log(10))
-
-
-def sqrt(input):
-    return Sqrt.apply(input)
-
-
-def rsqrt(input):
-    return Rsqrt.apply(input)
-
+# ----------------------------------------------------------------------------- composites
 
 def square(input):
+    """x * x of each element."""
     return input * input
 
 
 def reciprocal(input):
+    """1 / x of each element."""
     return 1 / input
 
 
-def abs(input):  # noqa: A001 - PyTorch's name
-    return Abs.apply(input)
-
-
-def sin(input):
-    return Sin.apply(input)
-
-
-def cos(input):
-    return Cos.apply(input)
-
-
-def tan(input):
-    return Tan.apply(input)
-
-
-def tanh(input):
-    return Tanh.apply(input)
-
-
-def sigmoid(input):
-    return Sigmoid.apply(input)
-
-
-def relu(input):
-    return ReLU.apply(input)
-
-
-def leaky_relu(input, negative_slope=0.01):
-    return LeakyReLU.apply(input, negative_slope)
-
-
-def elu(input, alpha=1.0):
-    return ELU.apply(input, alpha)
-
-
-def erf(input):
-    return Erf.apply(input)
-
-
-def gelu(input, approximate="none"):
-    """GELU; ``approximate='none'`` is exact (erf), ``'tanh'`` the tanh approximation."""
-    if approximate not in ("none", "tanh"):
-        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
-    return GELU.apply(input, approximate)
-
-
-def softplus(input, beta=1.0, threshold=20.0):
-    return Softplus.apply(input, beta, threshold)
-
-
-def clamp(input, min=None, max=None):  # noqa: A002 - PyTorch's names
-    """Clamp to [min, max]; bounds may be numbers or tensors (tensor bounds use maximum/minimum)."""
-    from ..tensor import Tensor
-    from .arithmetic import maximum, minimum
-    if min is None and max is None:
-        raise ValueError("clamp: at least one of min and max must be given")
-    if isinstance(min, Tensor) or isinstance(max, Tensor):
-        out = input
-        if min is not None:
-            out = maximum(out, min)
-        if max is not None:
-            out = minimum(out, max)
-        return out
-    return Clamp.apply(input, min, max)
-
-
-clip = clamp
-
+# ----------------------------------------------------------------------------- not differentiable
+# Rounding and sign are piecewise constant (their derivative is zero almost everywhere) and the
+# is* tests give booleans: they are computed on the array and give a tensor outside the graph.
 
 def _no_grad_unary(name):
     def fn(input):
-        from ..tensor import Tensor
         x = input.data
-        return Tensor(getattr(xp_of(x), name)(x))
+        return Tensor(getattr(array_module(x), name)(x))
     fn.__name__ = name
-    fn.__doc__ = f"{name}(x), element-wise; not differentiable (piecewise constant)."
+    fn.__doc__ = f"{name}(x), element-wise; not differentiable."
     return fn
 
 
@@ -495,3 +518,8 @@ trunc = _no_grad_unary("trunc")
 isnan = _no_grad_unary("isnan")
 isinf = _no_grad_unary("isinf")
 isfinite = _no_grad_unary("isfinite")
+
+__all__ = ["exp", "log", "log2", "log10", "log1p", "expm1", "sqrt", "rsqrt", "abs", "sin", "cos",
+           "tan", "tanh", "sigmoid", "relu", "leaky_relu", "elu", "erf", "gelu", "softplus", "clamp",
+           "clip", "square", "reciprocal", "sign", "floor", "ceil", "round", "trunc", "isnan",
+           "isinf", "isfinite"]

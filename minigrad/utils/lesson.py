@@ -20,6 +20,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 
+from .. import backend
 from .log import write_metrics
 
 
@@ -48,7 +49,6 @@ class LessonRun:
 
 def resolve_device(name: str) -> str:
     """'cpu' or 'cuda'; 'cuda' without a usable GPU is a LessonError."""
-    from .. import backend
     if name == "cpu":
         return "cpu"
     if name in ("cuda", "cuda:0"):

@@ -19,14 +19,17 @@ def one_line_error(capsys, status):
 
 
 def test_lessons_lists_every_lesson_with_summary_and_result(capsys, monkeypatch):
-    monkeypatch.setattr(lessons, "LESSONS", lessons.LESSONS + ("zz_unwritten",))
+    monkeypatch.setattr(lessons, "LESSONS", lessons.LESSONS + ("zz_missing",))
     assert main(["lessons"]) == 0
     out = capsys.readouterr().out
     for name in lessons.LESSONS:
         assert any(line.startswith(name + " ") for line in out.splitlines()), name
     import lessons.lstm as lstm
     assert lstm.SUMMARY in out and lstm.LAST_RESULT in out
-    assert [line for line in out.splitlines() if line.startswith("zz_unwritten ")][0].endswith("not built yet")
+    missing = [line for line in out.splitlines() if line.startswith("zz_missing ")]
+    assert len(missing) == 1
+    assert missing[0].split(None, 1)[1] == ("cannot be imported: ModuleNotFoundError: "
+                                            "No module named 'lessons.zz_missing'")
 
 
 def test_lesson_runs_a_part_and_writes_metrics(tmp_path, capsys):

@@ -1,7 +1,8 @@
 """Modules, one file per family; this file only re-exports them."""
-# ==== core modules, layers, losses, containers (nn issue) ===================================
 from .activation import ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Softplus, Tanh  # noqa: F401
+from .attention import MultiheadAttention  # noqa: F401
 from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential  # noqa: F401
+from .conv import Conv1d, Conv2d, ConvTranspose2d  # noqa: F401
 from .dropout import Dropout  # noqa: F401
 from .flatten import Flatten, Unflatten  # noqa: F401
 from .linear import Bilinear, Identity, Linear  # noqa: F401
@@ -9,17 +10,9 @@ from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, KLDi
                    MSELoss, NLLLoss, SmoothL1Loss)
 from .module import Module  # noqa: F401
 from .normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm  # noqa: F401
-from .sparse import Embedding  # noqa: F401
-
-
-# ==== convolution, pooling, upsampling (conv kernels issue) =================================
-from .conv import Conv1d, Conv2d, ConvTranspose2d  # noqa: F401
 from .pooling import AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d, MaxPool2d  # noqa: F401
-from .upsampling import Upsample  # noqa: F401
-
-
-# ==== recurrent layers and attention/transformer (rnn/attention kernels issue) ==============
-from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase  # noqa: F401,E402
-from .attention import MultiheadAttention  # noqa: F401,E402
-from .transformer import (PositionalEncoding, Transformer, TransformerDecoder,  # noqa: F401,E402
+from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase  # noqa: F401
+from .sparse import Embedding  # noqa: F401
+from .transformer import (PositionalEncoding, Transformer, TransformerDecoder,  # noqa: F401
                           TransformerDecoderLayer, TransformerEncoder, TransformerEncoderLayer)
+from .upsampling import Upsample  # noqa: F401

@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from ...autograd import grad_mode
+from ...ops import cat
 from ...tensor import Tensor
 
 
 def parameters_to_vector(parameters):
     """All parameters flattened and concatenated into one 1-d Tensor (differentiable)."""
-    from ... import cat
     params = [parameters] if isinstance(parameters, Tensor) else list(parameters)
     devices = {str(p.device) for p in params}
     if len(devices) > 1:
