@@ -430,6 +430,8 @@ def _compare(name, logits, ours):
 
 
 def part_interop(run):
+    """LeNet's weights as safetensors, loaded into the same LeNet in PyTorch, and LeNet as ONNX,
+    run by onnxruntime: the same predictions as minigrad's."""
     x_tr, y_tr, x_te, y_te = digits_32x32(run.device)
     mg.manual_seed(run.seed)
     model = lenet().to(run.device)
