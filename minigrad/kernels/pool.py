@@ -5,7 +5,7 @@ Every pooling -- kernel/stride/padding/dilation/ceil_mode pooling and adaptive p
 
     hs[oh], hs[oh] + dh, ..., hs[oh] + (hc[oh] - 1) * dh        (only rows inside the image)
 
-and likewise ``ws, wc, dw`` for columns. ``nn/functional_pool.py`` computes the plans from
+and likewise ``ws, wc, dw`` for columns. ``nn/functional/pool.py`` computes the plans from
 PyTorch's arguments; the kernels here never see padding or ceil_mode.
 
     MaxPool(x)           y = max over the window, idx = argmax (flat h*W + w, as PyTorch)

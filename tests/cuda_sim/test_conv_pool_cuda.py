@@ -6,7 +6,7 @@ import pytest
 from minigrad.kernels import _cuda
 from minigrad.kernels import conv as K
 from minigrad.kernels import pool as P
-from minigrad.nn.functional_pool import _adaptive_axis, _kernel_axis, pool_output_size
+from minigrad.nn.functional.pool import _adaptive_axis, _kernel_axis, pool_output_size
 
 
 @pytest.fixture(autouse=True, params=[1, 3])

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 import minigrad as mg
 from minigrad.autograd import gradcheck, gradgradcheck
 from minigrad.nn import functional as F
-from minigrad.nn.functional_resample import nearest_indices
+from minigrad.nn.functional.resample import nearest_indices
 
 
 @given(H=st.integers(1, 9), W=st.integers(1, 9), dtype=st.sampled_from([np.float32, np.float64]),

@@ -214,7 +214,7 @@ def test_fused_normalize_matches_its_composite_oracle(shape, last, seed):
     """The fused Normalize (used by batch/layer/group norm) equals the composite from
     primitives: values, gradients, and second derivatives (gradgradcheck)."""
     from minigrad.autograd import gradgradcheck
-    from minigrad.nn.functional_layers import Normalize, _normalize_composite
+    from minigrad.nn.functional.layers import Normalize, _normalize_composite
     rng = np.random.default_rng(seed)
     x = _t(rng, *shape)
     dims = (x.ndim - 1,) if last else (0,) + tuple(range(2, x.ndim))

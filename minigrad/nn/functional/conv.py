@@ -7,7 +7,7 @@ shapes and the arguments when they do not fit together.
 """
 from __future__ import annotations
 
-from ..kernels.conv import Conv2d, ConvTranspose2d
+from ...kernels.conv import Conv2d, ConvTranspose2d
 
 
 def _pair(v, name, op):
@@ -129,3 +129,6 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     geom = (kh, kw, *stride, *padding, *dilation, groups, padding[0] - outpad[0], padding[1] - outpad[1])
     out = ConvTranspose2d.apply(input, weight, bias, geom, hw)
     return out.squeeze(0) if unbatched else out
+
+
+__all__ = ["conv1d", "conv2d", "conv_transpose2d"]

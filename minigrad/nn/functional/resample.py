@@ -19,9 +19,9 @@ import math
 
 import numpy as np
 
-from ..backend import array_module
-from ..ops import index_select, matmul
-from ..tensor import Tensor
+from ...backend import array_module
+from ...ops import index_select, matmul
+from ...tensor import Tensor
 
 
 def _out_sizes(op, x, size, scale_factor):
@@ -107,3 +107,6 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     A_h = Tensor(xp.asarray(linear_matrix(H, out[0], bool(align_corners), scales[0], dtype)))
     A_wT = Tensor(xp.asarray(linear_matrix(W, out[1], bool(align_corners), scales[1], dtype).T.copy()))
     return matmul(A_h, matmul(input, A_wT))
+
+
+__all__ = ["interpolate"]

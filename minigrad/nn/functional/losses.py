@@ -10,11 +10,11 @@ magnitude 1e4 give finite losses and gradients.
 """
 from __future__ import annotations
 
-from .. import backend
-from ..autograd.function import Function
-from ..ops import gather, log_softmax, softmax, softplus, where
-from ..ops.reduction import logsumexp_array
-from ..tensor import Tensor
+from ... import backend
+from ...autograd.function import Function
+from ...ops import gather, log_softmax, softmax, softplus, where
+from ...ops.reduction import logsumexp_array
+from ...tensor import Tensor
 
 
 def _legacy_reduction(size_average, reduce, reduction):

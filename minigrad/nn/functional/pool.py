@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..kernels.pool import AvgPool, MaxPool
+from ...kernels.pool import AvgPool, MaxPool
 
 
 def _pair(v, name, op):
@@ -135,3 +135,6 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
     if unbatched:
         y, idx = y.squeeze(0), idx.squeeze(0)
     return (y, idx) if return_indices else y
+
+
+__all__ = ["max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "adaptive_max_pool2d"]

@@ -7,11 +7,11 @@ by sqrt(biased variance + eps).
 """
 from __future__ import annotations
 
-from .. import backend
-from ..autograd.function import Function
-from ..autograd.grad_mode import is_grad_enabled, no_grad
-from ..ops import index_select, where
-from ..tensor import Tensor
+from ... import backend
+from ...autograd.function import Function
+from ...autograd.grad_mode import is_grad_enabled, no_grad
+from ...ops import index_select, where
+from ...tensor import Tensor
 
 
 def linear(input, weight, bias=None):

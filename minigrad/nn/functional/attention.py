@@ -13,11 +13,11 @@ import math
 
 import numpy as np
 
-from .. import ops
-from ..backend import array_module
-from ..kernels.attention import scaled_dot_product_attention
-from ..tensor import Tensor
-from .functional_layers import dropout, linear
+from ... import ops
+from ...backend import array_module
+from ...kernels.attention import scaled_dot_product_attention
+from ...tensor import Tensor
+from .layers import dropout, linear
 
 
 def _check_mask(name, mask, allowed, op="multi_head_attention_forward"):
@@ -134,3 +134,6 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
     if not batched:
         out = out.squeeze(1)
     return out, weights
+
+
+__all__ = ["scaled_dot_product_attention", "multi_head_attention_forward"]
