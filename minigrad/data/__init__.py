@@ -4,5 +4,5 @@ from . import datasets  # noqa: F401
 from .dataloader import DataLoader, default_collate  # noqa: F401
 from .dataset import ConcatDataset, Dataset, Subset, TensorDataset, random_split  # noqa: F401
 from .kfold import KFold  # noqa: F401
-from .sampler import (BatchSampler, RandomSampler, Sampler, SequentialSampler,  # noqa: F401
-                      SubsetRandomSampler)
+from .sampler import (BatchSampler, DistributedSampler, RandomSampler, Sampler,  # noqa: F401
+                      SequentialSampler, SubsetRandomSampler)

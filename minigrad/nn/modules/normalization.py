@@ -65,7 +65,7 @@ class _BatchNorm(Module):
             if self.bias is not None:
                 init.zeros_(self.bias)
 
-    def forward(self, input):
+    def _check_input(self, input):
         if input.ndim not in self._expected_dims:
             raise ValueError(f"{type(self).__name__}: expected "
                              f"{' or '.join(f'{d}D' for d in self._expected_dims)} input, got "
@@ -73,12 +73,21 @@ class _BatchNorm(Module):
         if input.shape[1] != self.num_features:
             raise ValueError(f"{type(self).__name__}: expected {self.num_features} channels in dim 1, "
                              f"got input of shape {tuple(input.shape)}")
+
+    def _momentum_factor(self):
+        """Count this batch (in training) and return the weight of its statistics in the
+        running ones: ``momentum``, or 1 / num_batches_tracked with ``momentum=None``."""
         factor = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
             with no_grad():
                 self.num_batches_tracked.add_(1)
             if self.momentum is None:
                 factor = 1.0 / int(self.num_batches_tracked.item())
+        return factor
+
+    def forward(self, input):
+        self._check_input(input)
+        factor = self._momentum_factor()
         use_batch_stats = self.training or self.running_mean is None
         track = not self.training or self.track_running_stats
         return F.batch_norm(input, self.running_mean if track else None, self.running_var if track else None,
