@@ -6,5 +6,5 @@ result) and defines ``SUMMARY``, ``LAST_RESULT``, ``PARTS``, ``tiny_model_check(
 them by the names below, importing each only when it is needed.
 """
 
-# The curriculum, in reading order (../LESSONS.md in the project notes).
+# The curriculum, in reading order.
 LESSONS = ("mlp", "cnn", "lstm", "transformer", "gan", "vae", "dqn")

@@ -22,7 +22,7 @@ Part ``vae`` uses a 2-D latent so the whole latent space can be drawn as a grid 
 digits; part ``cvae`` feeds a one-hot class to both encoder and decoder, so we can ask the
 decoder for a given digit; a separately trained classifier judges whether it delivered.
 
-    python -m lessons.vae                # both parts, ~50 s of CPU time
+    python -m lessons.vae                # both parts, ~10 s of CPU time
     python -m lessons.vae --part cvae --seed 2
 """
 from __future__ import annotations

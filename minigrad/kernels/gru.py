@@ -201,8 +201,3 @@ class GRUFunction(RecurrentFunction):
     @staticmethod
     def composite(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse=False):
         return composite_sequence(gru_cell, x, h0, None, w_ih, w_hh, b_ih, b_hh, reverse)
-
-
-def gru(x, h0, weight_ih, weight_hh, bias_ih=None, bias_hh=None, reverse=False):
-    """One GRU layer-direction on Tensors: ``(y, h_n)``; x (T, N, I), h0 (N, H)."""
-    return GRUFunction.apply(x, h0, None, weight_ih, weight_hh, bias_ih, bias_hh, reverse=reverse)

@@ -258,8 +258,3 @@ class LSTMFunction(RecurrentFunction):
     @staticmethod
     def composite(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse=False):
         return composite_sequence(lstm_cell, x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse)
-
-
-def lstm(x, h0, c0, weight_ih, weight_hh, bias_ih=None, bias_hh=None, reverse=False):
-    """One LSTM layer-direction on Tensors: ``(y, h_n, c_n)``; x (T, N, I), h0/c0 (N, H)."""
-    return LSTMFunction.apply(x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh, reverse=reverse)

@@ -180,11 +180,3 @@ class RNNReluFunction(RecurrentFunction):
     @staticmethod
     def composite(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse=False):
         return composite_sequence(rnn_relu_cell, x, h0, None, w_ih, w_hh, b_ih, b_hh, reverse)
-
-
-def rnn(x, h0, weight_ih, weight_hh, bias_ih=None, bias_hh=None, reverse=False, nonlinearity="tanh"):
-    """One plain-RNN layer-direction on Tensors: ``(y, h_n)``; x (T, N, I), h0 (N, H)."""
-    if nonlinearity not in ("tanh", "relu"):
-        raise ValueError(f"rnn: unknown nonlinearity {nonlinearity!r}; expected 'tanh' or 'relu'")
-    fn = RNNTanhFunction if nonlinearity == "tanh" else RNNReluFunction
-    return fn.apply(x, h0, None, weight_ih, weight_hh, bias_ih, bias_hh, reverse=reverse)

@@ -3,18 +3,10 @@ truncated BPTT.
 
 Heavy optional dependencies (matplotlib, tqdm) are imported only when a function needs them.
 """
-# --- optim helper: serialization, metrics, callbacks, progress, plotting, log ---------------
 from . import callbacks, log, metrics, plotting, progress, serialization  # noqa: F401
 from .callbacks import EarlyStopping, SaveBestCheckpoint  # noqa: F401
 from .log import write_metrics  # noqa: F401
 from .progress import progress_bar  # noqa: F401
 from .serialization import CheckpointError, load, save  # noqa: F401
-# --- end optim helper ------------------------------------------------------------------------
-
-# --- nn helper: summary -----------------------------------------------------------------------
 from .summary import ModelSummary, summary  # noqa: F401
-# --- end nn helper ----------------------------------------------------------------------------
-
-# --- rnn helper: truncated BPTT ---------------------------------------------------------------
 from .tbptt import TBPTTResult, detach_state, truncated_bptt  # noqa: F401
-# --- end rnn helper ---------------------------------------------------------------------------

@@ -52,11 +52,7 @@ def test_summary_leaves_mode_and_buffers_unchanged():
 
 
 def test_keras_cnn_count():
-    """The notes' Keras CNN on 28x28x1 with 'same' padding: 1,413,834 parameters.
-    Needs Conv2d and MaxPool2d (the conv issue); skipped until they are merged."""
-    if not (hasattr(nn, "Conv2d") and hasattr(nn, "MaxPool2d")):
-        import pytest
-        pytest.skip("nn.Conv2d / nn.MaxPool2d not available yet (conv issue)")
+    """The notes' Keras CNN on 28x28x1 with 'same' padding: 1,413,834 parameters."""
     model = nn.Sequential(
         nn.Conv2d(1, 64, 7, padding="same"), nn.ReLU(), nn.MaxPool2d(2),
         nn.Conv2d(64, 128, 3, padding="same"), nn.ReLU(), nn.Conv2d(128, 128, 3, padding="same"), nn.ReLU(),

@@ -6,15 +6,16 @@ One module per family; each lists its functions in ``__all__``, and F is built f
 Argument conventions shared by all of them (int-or-tuple sizes, unbatched input, reduction)
 live in ``_arguments.py``.
 """
-from . import activations, attention, conv, layers, losses, pool, resample
+from . import activations, attention, conv, layers, losses, pool, recurrent, resample
 from .activations import *  # noqa: F401,F403
 from .attention import *  # noqa: F401,F403
 from .conv import *  # noqa: F401,F403
 from .layers import *  # noqa: F401,F403
 from .losses import *  # noqa: F401,F403
 from .pool import *  # noqa: F401,F403
+from .recurrent import *  # noqa: F401,F403
 from .resample import *  # noqa: F401,F403
 from ...ops import pad  # noqa: F401
 
 __all__ = (activations.__all__ + attention.__all__ + conv.__all__ + layers.__all__ + losses.__all__
-           + pool.__all__ + resample.__all__ + ["pad"])
+           + pool.__all__ + recurrent.__all__ + resample.__all__ + ["pad"])

@@ -1,6 +1,10 @@
-"""``F.multi_head_attention_forward``: the computation of ``nn.MultiheadAttention``.
+"""F.scaled_dot_product_attention and F.multi_head_attention_forward.
 
-Project query/key/value, split the embedding into ``num_heads`` heads, attend in every head
+``scaled_dot_product_attention`` checks PyTorch's arguments and runs the attention family of
+``minigrad.kernels.attention``: its fused Function, or its reference composite where the fused
+kernel cannot serve (dropout, a mask that needs a gradient, ``kernels.use('reference')``).
+
+``multi_head_attention_forward`` is the computation of ``nn.MultiheadAttention``: project query/key/value, split the embedding into ``num_heads`` heads, attend in every head
 at once, concatenate the heads, project out. Masks follow nn.MultiheadAttention's convention
 (PyTorch's): a bool ``attn_mask`` / ``key_padding_mask`` is True where attention is NOT
 allowed (the opposite of ``F.scaled_dot_product_attention``); float masks are added to the
@@ -14,10 +18,71 @@ import math
 import numpy as np
 
 from ... import ops
+from ...autograd import grad_mode
 from ...backend import array_module
-from ...kernels.attention import scaled_dot_product_attention
+from ...kernels import variant_for
+from ...kernels.attention import attention_reference, fused_attention
 from ...tensor import Tensor
 from .layers import dropout, linear
+
+
+def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False,
+                                 scale=None, *, generator=None):
+    """softmax(query key^T * scale + mask) value, as ``torch.nn.functional.scaled_dot_product_attention``.
+
+    query (..., L, E), key (..., S, E), value (..., S, Ev) -> (..., L, Ev); batch dims broadcast.
+    ``attn_mask`` broadcastable to (..., L, S): bool with **True = may attend** (PyTorch's SDPA
+    convention; the opposite of ``nn.MultiheadAttention``'s), or a float mask added to the
+    scores. ``is_causal``: query i sees keys j <= i, aligned top-left when L != S (as PyTorch).
+    ``scale`` defaults to 1/sqrt(E).
+
+    The fused kernel (cpu/cuda variant) runs unless one of these routes to the reference:
+    ``dropout_p > 0``, a float ``attn_mask`` that requires grad (the fused kernel computes no
+    mask gradient), or ``minigrad.kernels.use('reference')``. Differences from PyTorch:
+    ``attn_mask`` and ``is_causal`` may be given together (both apply; PyTorch refuses), and the
+    fused kernel has no higher-order gradients (it raises; the reference has them). A query
+    row that may attend no key gives NaN (as PyTorch's math path).
+    """
+    for name, t in (("query", query), ("key", key), ("value", value)):
+        if not isinstance(t, Tensor) or t.ndim < 2:
+            raise RuntimeError(f"scaled_dot_product_attention: {name} must be a Tensor with at least "
+                               f"2 dims (..., seq, features), got {getattr(t, 'shape', type(t))}")
+    qs, ks, vs = tuple(query.shape), tuple(key.shape), tuple(value.shape)
+    if not (query.dtype == key.dtype == value.dtype) or query.dtype.kind != "f":
+        raise RuntimeError(f"scaled_dot_product_attention: query, key and value must have the same floating "
+                           f"dtype, got {query.dtype}, {key.dtype} and {value.dtype}")
+    if qs[-1] != ks[-1]:
+        raise RuntimeError(f"scaled_dot_product_attention: query {qs} and key {ks} must have the same "
+                           f"last dim (E), got {qs[-1]} and {ks[-1]}")
+    if ks[-2] != vs[-2]:
+        raise RuntimeError(f"scaled_dot_product_attention: key {ks} and value {vs} must have the same "
+                           f"sequence length S, got {ks[-2]} and {vs[-2]}")
+    try:
+        batch = tuple(np.broadcast_shapes(qs[:-2], ks[:-2], vs[:-2]))
+    except ValueError:
+        raise RuntimeError(f"scaled_dot_product_attention: batch dims of query {qs}, key {ks} and "
+                           f"value {vs} do not broadcast") from None
+    if not 0.0 <= dropout_p < 1.0:
+        raise ValueError(f"scaled_dot_product_attention: dropout_p must be in [0, 1), got {dropout_p}")
+    full = batch + (qs[-2], ks[-2])
+    if attn_mask is not None:
+        ms = tuple(attn_mask.shape)
+        try:
+            ok = tuple(np.broadcast_shapes(ms, full)) == full
+        except ValueError:
+            ok = False
+        if not ok:
+            raise RuntimeError(f"scaled_dot_product_attention: attn_mask of shape {ms} does not broadcast "
+                               f"to the attention shape {full} (batch..., L, S)")
+        if attn_mask.dtype.kind not in "bf":
+            raise RuntimeError(f"scaled_dot_product_attention: attn_mask must be bool or float, got "
+                               f"{attn_mask.dtype}")
+    scale = 1.0 / math.sqrt(qs[-1]) if scale is None else float(scale)
+    mask_t = attn_mask if attn_mask is None or isinstance(attn_mask, Tensor) else Tensor(attn_mask)
+    if variant_for(query.data) == "reference" or dropout_p > 0.0 or \
+            (mask_t is not None and mask_t.requires_grad and grad_mode.is_grad_enabled()):
+        return attention_reference(query, key, value, mask_t, dropout_p, is_causal, scale, generator)
+    return fused_attention(query, key, value, None if mask_t is None else mask_t.data, is_causal, scale)
 
 
 def _check_mask(name, mask, allowed, op="multi_head_attention_forward"):

@@ -8,24 +8,10 @@ shapes and the arguments when they do not fit together.
 from __future__ import annotations
 
 from ...kernels.conv import Conv2d, ConvTranspose2d
-
-
-def _pair(v, name, op):
-    if isinstance(v, (tuple, list)):
-        if len(v) != 2:
-            raise ValueError(f"{op}: {name} must be an int or a pair, got {v!r}")
-        return int(v[0]), int(v[1])
-    return int(v), int(v)
-
-
-def _single(v):
-    return int(v[0]) if isinstance(v, (tuple, list)) else int(v)
+from ._arguments import _batched, _pair, _single, _unbatched
 
 
 def _check_common(op, input, weight, bias, stride, dilation, groups, c_in_weight_dim):
-    if input.ndim != 4:
-        raise RuntimeError(f"{op}: expected a 3-D (unbatched) or 4-D (batched) input, "
-                           f"got input of shape {tuple(input.shape)}")
     if weight.ndim != 4:
         raise RuntimeError(f"{op}: expected a 4-D weight, got weight of shape {tuple(weight.shape)}")
     if groups < 1 or input.shape[1] % groups or weight.shape[0] % groups:
@@ -40,16 +26,12 @@ def _check_common(op, input, weight, bias, stride, dilation, groups, c_in_weight
                            f"{c_in_weight_dim} output channels (weight {tuple(weight.shape)}, groups={groups})")
 
 
-def _batched(input):
-    return (input.unsqueeze(0), True) if input.ndim == 3 else (input, False)
-
-
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """2-D convolution (cross-correlation) of NCHW ``input`` with (C_out, C_in/groups, kH, kW)
     ``weight``; ``padding`` is an int, a pair, 'valid' (0) or 'same' (stride 1 only; an even
     effective kernel pads one more at the bottom/right, as PyTorch)."""
     op = "conv2d"
-    input, unbatched = _batched(input)
+    input, unbatched = _batched(op, input, 2)
     stride, dilation = _pair(stride, "stride", op), _pair(dilation, "dilation", op)
     _check_common(op, input, weight, bias, stride, dilation, groups, weight.shape[0])
     kh, kw = weight.shape[2:]
@@ -80,24 +62,20 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
                            f"padded input: input {tuple(input.shape)}, padding {padding!r}, weight "
                            f"{tuple(weight.shape)}")
     geom = (kh, kw, *stride, pads[0], pads[1], *dilation, groups, pads[2], pads[3])
-    out = Conv2d.apply(input, weight, bias, geom)
-    return out.squeeze(0) if unbatched else out
+    return _unbatched(unbatched, Conv2d.apply(input, weight, bias, geom))
 
 
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """1-D convolution of (N, C, L) ``input`` with (C_out, C_in/groups, k) ``weight``:
     a conv2d over a height-1 image."""
-    unbatched = input.ndim == 2
-    if unbatched:
-        input = input.unsqueeze(0)
-    if input.ndim != 3 or weight.ndim != 3:
-        raise RuntimeError(f"conv1d: expected a 2-D/3-D input and a 3-D weight, got input "
-                           f"{tuple(input.shape)} and weight {tuple(weight.shape)}")
-    stride, dilation = (1, _single(stride)), (1, _single(dilation))
-    pad = padding if isinstance(padding, str) else (0, _single(padding))
+    op = "conv1d"
+    input, unbatched = _batched(op, input, 1)
+    if weight.ndim != 3:
+        raise RuntimeError(f"{op}: expected a 3-D weight, got weight of shape {tuple(weight.shape)}")
+    stride, dilation = (1, _single(stride, "stride", op)), (1, _single(dilation, "dilation", op))
+    pad = padding if isinstance(padding, str) else (0, _single(padding, "padding", op))
     out = conv2d(input.unsqueeze(2), weight.unsqueeze(2), bias, stride, pad, dilation, groups)
-    out = out.squeeze(2)
-    return out.squeeze(0) if unbatched else out
+    return _unbatched(unbatched, out.squeeze(2))
 
 
 def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
@@ -106,7 +84,7 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     (C_in, C_out/groups, kH, kW) ``weight``. Output size:
     (H - 1)*stride - 2*padding + dilation*(k - 1) + output_padding + 1."""
     op = "conv_transpose2d"
-    input, unbatched = _batched(input)
+    input, unbatched = _batched(op, input, 2)
     stride, dilation = _pair(stride, "stride", op), _pair(dilation, "dilation", op)
     padding, outpad = _pair(padding, "padding", op), _pair(output_padding, "output_padding", op)
     _check_common(op, input, weight, bias, stride, dilation, groups, weight.shape[1] * groups)
@@ -127,8 +105,7 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
                            f"weight {tuple(weight.shape)}, stride {stride}, padding {padding}, "
                            f"dilation {dilation}, output_padding {outpad}")
     geom = (kh, kw, *stride, *padding, *dilation, groups, padding[0] - outpad[0], padding[1] - outpad[1])
-    out = ConvTranspose2d.apply(input, weight, bias, geom, hw)
-    return out.squeeze(0) if unbatched else out
+    return _unbatched(unbatched, ConvTranspose2d.apply(input, weight, bias, geom, hw))
 
 
 __all__ = ["conv1d", "conv2d", "conv_transpose2d"]

@@ -15,28 +15,7 @@ from ...autograd.function import Function
 from ...ops import gather, log_softmax, softmax, softplus, where
 from ...ops.reduction import logsumexp_array
 from ...tensor import Tensor
-
-
-def _legacy_reduction(size_average, reduce, reduction):
-    """PyTorch's deprecated size_average/reduce flags, mapped onto ``reduction``."""
-    if size_average is None and reduce is None:
-        return reduction
-    if reduce is False:
-        return "none"
-    return "sum" if size_average is False else "mean"
-
-
-def _check_reduction(op, reduction):
-    if reduction not in ("none", "mean", "sum"):
-        raise ValueError(f"{op}: {reduction!r} is not a valid value for reduction "
-                         "(use 'none', 'mean' or 'sum')")
-
-
-def _reduce(op, loss, reduction):
-    _check_reduction(op, reduction)
-    if reduction == "none":
-        return loss
-    return loss.mean() if reduction == "mean" else loss.sum()
+from ._arguments import _check_reduction, _legacy_reduction, _reduce
 
 
 def _check_same_shape(op, input, target):

@@ -12,16 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...kernels.pool import AvgPool, MaxPool
-
-
-def _pair(v, name, op):
-    if isinstance(v, (tuple, list)):
-        if len(v) == 1:
-            return int(v[0]), int(v[0])
-        if len(v) != 2:
-            raise ValueError(f"{op}: {name} must be an int or a pair, got {v!r}")
-        return int(v[0]), int(v[1])
-    return int(v), int(v)
+from ._arguments import _batched, _pair, _unbatched
 
 
 def pool_output_size(size, k, s, p, d, ceil_mode):
@@ -48,18 +39,12 @@ def _adaptive_axis(size, out):
     return tuple(int(v) for v in start), tuple(int(v) for v in end - start)
 
 
-def _batched(op, input):
-    if input.ndim == 3:
-        return input.unsqueeze(0), True
-    if input.ndim != 4:
-        raise RuntimeError(f"{op}: expected a 3-D or 4-D input, got shape {tuple(input.shape)}")
-    return input, False
-
-
 def _kernel_plan(op, input, kernel_size, stride, padding, dilation, ceil_mode):
-    k = _pair(kernel_size, "kernel_size", op)
-    s = k if stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0) else _pair(stride, "stride", op)
-    p, d = _pair(padding, "padding", op), _pair(dilation, "dilation", op)
+    k = _pair(kernel_size, "kernel_size", op, one_element=True)
+    s = k if stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0) \
+        else _pair(stride, "stride", op, one_element=True)
+    p = _pair(padding, "padding", op, one_element=True)
+    d = _pair(dilation, "dilation", op, one_element=True)
     if min(k) < 1 or min(s) < 1 or min(d) < 1:
         raise RuntimeError(f"{op}: kernel_size {k}, stride {s} and dilation {d} must be positive")
     if p[0] < 0 or p[1] < 0 or p[0] > k[0] // 2 or p[1] > k[1] // 2:
@@ -79,11 +64,9 @@ def _kernel_plan(op, input, kernel_size, stride, padding, dilation, ceil_mode):
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                return_indices=False):
     """Max over each window; ``return_indices`` also gives the argmax as h*W + w per plane."""
-    x, unbatched = _batched("max_pool2d", input)
+    x, unbatched = _batched("max_pool2d", input, 2)
     plan = _kernel_plan("max_pool2d", x, kernel_size, stride, padding, dilation, ceil_mode)[0]
-    y, idx = MaxPool.apply(x, plan)
-    if unbatched:
-        y, idx = y.squeeze(0), idx.squeeze(0)
+    y, idx = _unbatched(unbatched, *MaxPool.apply(x, plan))
     return (y, idx) if return_indices else y
 
 
@@ -91,7 +74,7 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
                count_include_pad=True, divisor_override=None):
     """Mean over each window. The divisor is the window's size clipped to the padded image
     (count_include_pad=True), or to the image (False), or ``divisor_override``."""
-    x, unbatched = _batched("avg_pool2d", input)
+    x, unbatched = _batched("avg_pool2d", input, 2)
     plan, k, s, p = _kernel_plan("avg_pool2d", x, kernel_size, stride, padding, 1, ceil_mode)
     if divisor_override is not None:
         if divisor_override == 0:
@@ -105,8 +88,7 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
         div = np.outer(sizes[0], sizes[1]).astype(np.float64)
     else:
         div = np.outer(plan[1], plan[4]).astype(np.float64)
-    y = AvgPool.apply(x, plan, div)
-    return y.squeeze(0) if unbatched else y
+    return _unbatched(unbatched, AvgPool.apply(x, plan, div))
 
 
 def _adaptive_plan(op, x, output_size):
@@ -122,18 +104,15 @@ def _adaptive_plan(op, x, output_size):
 
 def adaptive_avg_pool2d(input, output_size):
     """Average over PyTorch's adaptive windows; ``output_size`` 1 gives global average pooling."""
-    x, unbatched = _batched("adaptive_avg_pool2d", input)
+    x, unbatched = _batched("adaptive_avg_pool2d", input, 2)
     plan = _adaptive_plan("adaptive_avg_pool2d", x, output_size)
-    y = AvgPool.apply(x, plan, np.outer(plan[1], plan[4]).astype(np.float64))
-    return y.squeeze(0) if unbatched else y
+    return _unbatched(unbatched, AvgPool.apply(x, plan, np.outer(plan[1], plan[4]).astype(np.float64)))
 
 
 def adaptive_max_pool2d(input, output_size, return_indices=False):
     """Max over PyTorch's adaptive windows; ``output_size`` 1 gives global max pooling."""
-    x, unbatched = _batched("adaptive_max_pool2d", input)
-    y, idx = MaxPool.apply(x, _adaptive_plan("adaptive_max_pool2d", x, output_size))
-    if unbatched:
-        y, idx = y.squeeze(0), idx.squeeze(0)
+    x, unbatched = _batched("adaptive_max_pool2d", input, 2)
+    y, idx = _unbatched(unbatched, *MaxPool.apply(x, _adaptive_plan("adaptive_max_pool2d", x, output_size)))
     return (y, idx) if return_indices else y
 
 
