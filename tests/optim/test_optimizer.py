@@ -1,11 +1,15 @@
-"""Optimizer trajectories: minigrad vs formulas written out here by hand, and vs PyTorch."""
+"""The optimizers (optimizer.py and one file each): trajectories against formulas written out here
+by hand and against PyTorch, param groups, state_dict, bad arguments, and a model trained end to end."""
 import math
 
 import numpy as np
 import pytest
 
 import minigrad as mg
-from minigrad import optim
+from minigrad import nn, optim
+from minigrad.data import DataLoader, TensorDataset, datasets, random_split
+from minigrad.nn import functional as F
+from minigrad.utils import metrics
 
 TARGET = np.array([[0.5, -1.0, 2.0], [0.0, 1.5, -0.5]])
 WEIGHT = np.array([[1.0, 2.0, 0.5], [3.0, 1.0, 0.2]])
@@ -269,3 +273,32 @@ def test_adagrad_state_exists_before_first_step_like_pytorch():
     assert sd["state"][0]["step"] == 0
     np.testing.assert_array_equal(sd["state"][0]["sum"].data, [0.25] * 3)
     assert math.isclose(optim.Adagrad([p]).defaults["eps"], 1e-10)
+
+
+# ----------------------------------------------------------------------------- end to end: a model trained with an optimizer
+
+def _mlp(seed):
+    mg.manual_seed(seed)
+    return nn.Sequential(nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 10))
+
+
+@pytest.mark.slow
+def test_mlp_on_digits_with_adam_reaches_97_percent():
+    pytest.importorskip("sklearn")
+    x, y = datasets.load_digits()
+    x = x / 16.0
+    gen = mg.Generator().manual_seed(0)
+    train, test = random_split(TensorDataset(x, y), [0.8, 0.2], generator=gen)
+    model = _mlp(0)
+    opt = optim.Adam(model.parameters(), lr=3e-3)
+    loader = DataLoader(train, batch_size=32, shuffle=True, generator=gen)
+    for _ in range(15):
+        for xb, yb in loader:
+            opt.zero_grad()
+            F.cross_entropy(model(xb), yb).backward()
+            opt.step()
+    model.eval()
+    (xt, yt), = list(DataLoader(test, batch_size=len(test)))
+    with mg.no_grad():
+        acc = metrics.accuracy(yt, model(xt))
+    assert acc >= 0.97, acc

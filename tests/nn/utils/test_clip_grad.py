@@ -1,12 +1,11 @@
-"""nn.utils: clip_grad_norm_, clip_grad_value_, parameters_to_vector, vector_to_parameters."""
+"""nn/utils/clip_grad.py: clip_grad_norm_ and clip_grad_value_, by hand and against PyTorch."""
 import math
 
 import numpy as np
 import pytest
 
 import minigrad as mg
-from minigrad.nn.utils import (clip_grad_norm_, clip_grad_value_, parameters_to_vector,
-                               vector_to_parameters)
+from minigrad.nn.utils import clip_grad_norm_, clip_grad_value_
 
 G1 = np.array([[3.0, -4.0], [1.0, 2.0]], dtype=np.float32)
 G2 = np.array([0.5, -6.0, 2.0], dtype=np.float32)
@@ -52,16 +51,3 @@ def test_clip_grad_value():
     clip_grad_value_(params, 2.5)
     np.testing.assert_array_equal(params[0].grad.data, np.clip(G1, -2.5, 2.5))
     np.testing.assert_array_equal(params[1].grad.data, [0.5, -2.5, 2.0])
-
-
-def test_parameters_to_vector_and_back():
-    a, b = mg.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True), mg.tensor([5.0], requires_grad=True)
-    vec = parameters_to_vector([a, b])
-    np.testing.assert_array_equal(vec.data, [1, 2, 3, 4, 5])
-    (vec * mg.arange(5.0)).sum().backward()  # differentiable
-    np.testing.assert_array_equal(a.grad.data, [[0, 1], [2, 3]])
-    vector_to_parameters(mg.tensor([9.0, 8.0, 7.0, 6.0, 5.5]), [a, b])
-    np.testing.assert_array_equal(a.data, [[9, 8], [7, 6]])
-    assert b.item() == 5.5 and a.dtype == np.float32
-    with pytest.raises(ValueError, match="6 elements but the parameters have 5"):
-        vector_to_parameters(mg.zeros(6), [a, b])

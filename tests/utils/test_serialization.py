@@ -1,4 +1,5 @@
-"""mg.save / mg.load: round trips, atomic writes, clear errors on damaged files."""
+"""utils/serialization.py: mg.save / mg.load round trips, atomic writes, clear errors on damaged
+files, and training resumed from a checkpoint continuing bit for bit."""
 import os
 from collections import OrderedDict
 
@@ -6,7 +7,10 @@ import numpy as np
 import pytest
 
 import minigrad as mg
-from minigrad import optim
+from minigrad import nn, optim
+from minigrad.data import DataLoader, TensorDataset
+from minigrad.nn import functional as F
+from minigrad.optim import lr_scheduler
 from minigrad.utils import serialization
 from minigrad.utils.serialization import CheckpointError
 
@@ -134,3 +138,132 @@ def test_every_truncation_and_byte_flip_gives_checkpoint_error_or_the_right_data
             # a flip in a byte no reader checks (e.g. a zip timestamp): the data must be intact
             np.testing.assert_array_equal(got["w"].data, np.arange(50.0, dtype=np.float32))
             assert got["meta"] == {1: (2, "x")}
+
+
+# ----------------------------------------------------------------------------- training resumed from a checkpoint
+
+class TinyModel:
+    """Two plain-tensor layers with a state_dict, enough to checkpoint a training run."""
+
+    def __init__(self, gen):
+        self.w1 = mg.randn(4, 8, generator=gen) * 0.5
+        self.b1 = mg.zeros(8)
+        self.w2 = mg.randn(8, 3, generator=gen) * 0.5
+        for t in self.parameters():
+            t.requires_grad_()
+
+    def parameters(self):
+        return [self.w1, self.b1, self.w2]
+
+    def __call__(self, x):
+        return ((x @ self.w1 + self.b1).relu() @ self.w2)
+
+    def state_dict(self):
+        return {"w1": self.w1.detach(), "b1": self.b1.detach(), "w2": self.w2.detach()}
+
+    def load_state_dict(self, sd):
+        with mg.no_grad():
+            for name, t in sd.items():
+                getattr(self, name).copy_(t)
+
+
+def _batches(n):
+    gen = mg.Generator().manual_seed(7)
+    return [(mg.randn(16, 4, generator=gen), mg.randint(0, 3, (16,), generator=gen)) for _ in range(n)]
+
+
+def _train(model, opt, sched, batches, gen):
+    for x, y in batches:
+        noise = mg.randn(*x.shape, generator=gen) * 0.01  # randomness drawn during training
+        logits = model(x + noise)
+        loss = (logits.logsumexp(1) - logits.gather(1, y.reshape(-1, 1)).reshape(-1)).mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        sched.step()
+
+
+def _restored(ckpt, fresh):
+    """A fresh (model, optimizer, scheduler) with the checkpoint's states loaded."""
+    model, opt, sched = fresh()
+    model.load_state_dict(ckpt["model"])
+    opt.load_state_dict(ckpt["optim"])
+    sched.load_state_dict(ckpt["sched"])
+    return model, opt, sched
+
+
+@pytest.mark.parametrize("opt_name,kwargs", [("Adam", dict(lr=0.01, amsgrad=True)),
+                                             ("SGD", dict(lr=0.1, momentum=0.9, nesterov=True)),
+                                             ("RMSprop", dict(lr=0.01, centered=True, momentum=0.5))])
+def test_resumed_training_is_bit_for_bit_identical(tmp_path, opt_name, kwargs):
+    batches = _batches(10)
+
+    def fresh():
+        model = TinyModel(mg.Generator().manual_seed(0))
+        opt = getattr(optim, opt_name)(model.parameters(), **kwargs)
+        return model, opt, lr_scheduler.StepLR(opt, step_size=3, gamma=0.5)
+
+    model, opt, sched = fresh()
+    gen = mg.Generator().manual_seed(1)
+    _train(model, opt, sched, batches, gen)
+    want = [t.data.copy() for t in model.parameters()]
+
+    model, opt, sched = fresh()
+    gen = mg.Generator().manual_seed(1)
+    _train(model, opt, sched, batches[:4], gen)
+    mg.save({"model": model.state_dict(), "optim": opt.state_dict(), "sched": sched.state_dict(),
+             "rng": gen.get_state(), "epoch": 4}, tmp_path / "ckpt.npz")
+    del model, opt, sched, gen
+
+    ckpt = mg.load(tmp_path / "ckpt.npz")
+    model, opt, sched = _restored(ckpt, fresh)
+    gen = mg.Generator()
+    gen.set_state(ckpt["rng"])
+    _train(model, opt, sched, batches[ckpt["epoch"]:], gen)
+    got = [t.data for t in model.parameters()]
+    for a, b in zip(got, want):
+        assert a.dtype == np.float32
+        np.testing.assert_array_equal(a, b)
+    assert opt.param_groups[0]["lr"] == pytest.approx(kwargs["lr"] * 0.5 ** 3)
+
+
+def _mlp(seed):
+    mg.manual_seed(seed)
+    return nn.Sequential(nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 10))
+
+
+def test_resume_from_saved_module_and_optimizer_is_bit_for_bit(tmp_path):
+    gen = mg.Generator().manual_seed(1)
+    x, y = mg.randn(96, 64, generator=gen), mg.randint(0, 10, (96,), generator=gen)
+
+    def run(model, opt, sched, epochs, loader_gen):
+        loader = DataLoader(TensorDataset(x, y), batch_size=16, shuffle=True, generator=loader_gen)
+        for _ in range(epochs):
+            for xb, yb in loader:
+                opt.zero_grad()
+                F.cross_entropy(model(xb), yb).backward()
+                nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+                opt.step()
+            sched.step()
+
+    def fresh():
+        model = _mlp(3)
+        opt = optim.AdamW(model.parameters(), lr=1e-2, weight_decay=0.1)
+        return model, opt, optim.lr_scheduler.CosineAnnealingLR(opt, T_max=6)
+
+    model, opt, sched = fresh()
+    run(model, opt, sched, 6, mg.Generator().manual_seed(2))
+    want = {k: v.data.copy() for k, v in model.state_dict().items()}
+
+    model, opt, sched = fresh()
+    loader_gen = mg.Generator().manual_seed(2)
+    run(model, opt, sched, 2, loader_gen)
+    mg.save({"model": model.state_dict(), "optim": opt.state_dict(), "sched": sched.state_dict(),
+             "loader_rng": loader_gen.get_state(), "epoch": 2}, tmp_path / "ckpt.npz")
+    ckpt = mg.load(tmp_path / "ckpt.npz")
+    model, opt, sched = _restored(ckpt, fresh)
+    loader_gen = mg.Generator()
+    loader_gen.set_state(ckpt["loader_rng"])
+    run(model, opt, sched, 6 - ckpt["epoch"], loader_gen)
+    for k, v in model.state_dict().items():
+        np.testing.assert_array_equal(v.data, want[k], err_msg=k)

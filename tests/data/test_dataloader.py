@@ -1,12 +1,11 @@
-"""Dataset, DataLoader, samplers, random_split, KFold."""
+"""data/dataloader.py: batches, seeded shuffling, collation, samplers and subsets."""
 from collections import namedtuple
 
 import numpy as np
 import pytest
 
 import minigrad as mg
-from minigrad.data import (DataLoader, Dataset, KFold, Subset, TensorDataset, default_collate,
-                           random_split)
+from minigrad.data import DataLoader, Dataset, Subset, TensorDataset, default_collate
 
 X = np.arange(30, dtype=np.float32).reshape(10, 3)
 Y = np.arange(10, dtype=np.int64) % 3
@@ -85,43 +84,3 @@ def test_custom_collate_fn_sampler_and_subset_fast_path():
     np.testing.assert_array_equal(slow[0].data, xb.data)
     (xs, _), = list(DataLoader(ds, batch_size=3, sampler=[2, 2, 7]))
     np.testing.assert_array_equal(xs.data, X[[2, 2, 7]])
-
-
-def test_random_split_lengths_and_fractions():
-    ds = TensorDataset(mg.tensor(X))
-    a, b = random_split(ds, [7, 3], generator=mg.Generator().manual_seed(0))
-    assert len(a) == 7 and len(b) == 3 and sorted(a.indices + b.indices) == list(range(10))
-    parts = random_split(ds, [0.5, 0.3, 0.2], generator=mg.Generator().manual_seed(0))
-    assert [len(p) for p in parts] == [5, 3, 2]
-    parts = random_split(range(11), [0.5, 0.5], generator=mg.Generator().manual_seed(0))
-    assert [len(p) for p in parts] == [6, 5]  # the remainder goes to the first subset
-    again = random_split(ds, [7, 3], generator=mg.Generator().manual_seed(0))
-    assert again[0].indices == a.indices
-    with pytest.raises(ValueError, match="sum of input lengths 9"):
-        random_split(ds, [5, 4])
-
-
-@pytest.mark.parametrize("n,k,shuffle,seed", [(10, 3, False, None), (11, 4, True, 0), (7, 7, True, 3)])
-def test_kfold_covers_every_index_once_and_matches_sklearn(n, k, shuffle, seed):
-    folds = list(KFold(k, shuffle=shuffle, random_state=seed).split(n))
-    assert len(folds) == k
-    val = np.concatenate([v for _, v in folds])
-    assert sorted(val.tolist()) == list(range(n))
-    for train, v in folds:
-        assert sorted(np.concatenate([train, v]).tolist()) == list(range(n))
-        assert not set(train.tolist()) & set(v.tolist())
-    sk = pytest.importorskip("sklearn.model_selection")
-    for (t1, v1), (t2, v2) in zip(folds, sk.KFold(k, shuffle=shuffle, random_state=seed).split(np.zeros(n))):
-        np.testing.assert_array_equal(t1, t2)
-        np.testing.assert_array_equal(v1, v2)
-
-
-def test_kfold_with_minigrad_generator_and_errors():
-    ds = TensorDataset(mg.tensor(X))
-    a = [v.tolist() for _, v in KFold(5, shuffle=True, random_state=mg.Generator().manual_seed(1)).split(ds)]
-    b = [v.tolist() for _, v in KFold(5, shuffle=True, random_state=mg.Generator().manual_seed(1)).split(ds)]
-    assert a == b and sorted(sum(a, [])) == list(range(10))
-    with pytest.raises(ValueError, match="n_splits=11 greater than the number of samples n_samples=10"):
-        list(KFold(11).split(ds))
-    with pytest.raises(ValueError, match="n_splits must be an integer >= 2"):
-        KFold(1)
