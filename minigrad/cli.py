@@ -4,6 +4,8 @@
     minigrad lesson NAME [ARGS...]   run one lesson (ARGS go to it: --part, --epochs, --device ...)
     minigrad bench NAME [ARGS...]    run benchmarks/NAME.py
     minigrad gradcheck NAME          gradcheck the lesson's tiny model, print the worst relative error
+    minigrad graph NAME [PATH]       draw the autograd graph of the lesson's tiny model (.png, .svg
+                                     or .dot; default runs/NAME/tiny_model_graph.png)
 
 A user error (unknown lesson or benchmark, a lesson's bad arguments) is one line on stderr and
 exit status 2, never a traceback. Lessons are imported only when one is asked for.
@@ -12,16 +14,20 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import os
 import sys
 
 import lessons
 
+from . import autograd
 from .autograd.gradcheck import GradcheckError
+from .utils.graph import draw_graph
 
 USAGE = """usage: minigrad lessons
        minigrad lesson NAME [--part P] [--device cpu|cuda] [--epochs N] [--seed S] [--out DIR]
        minigrad bench NAME [ARGS...]
-       minigrad gradcheck NAME"""
+       minigrad gradcheck NAME
+       minigrad graph NAME [PATH]"""
 
 
 class UsageError(Exception):
@@ -97,14 +103,56 @@ def cmd_gradcheck(args):
     return 0
 
 
+class _Captured(Exception):
+    """Stops a tiny_model_check once the outputs of its first gradchecked function are known."""
+
+
+def tiny_model_outputs(module):
+    """The outputs of the first function the lesson's ``tiny_model_check`` gradchecks -- the tiny
+    model's loss (or outputs), with its graph. The check is stopped there: nothing is checked."""
+    def capture(func, inputs, **_):
+        inputs = inputs if isinstance(inputs, tuple) else tuple(inputs)
+        outputs = func(*inputs)
+        raise _Captured(outputs if isinstance(outputs, tuple) else (outputs,))
+
+    real = autograd.gradcheck
+    autograd.gradcheck = capture
+    try:
+        module.tiny_model_check()
+    except _Captured as got:
+        return got.args[0]
+    finally:
+        autograd.gradcheck = real
+    raise UsageError(f"lesson {module.__name__}'s tiny_model_check gradchecks no function")
+
+
+def cmd_graph(args):
+    if len(args) not in (1, 2):
+        raise UsageError("'minigrad graph' needs a lesson name and optionally a file (.png, .svg or .dot)")
+    module = _import_lesson(args[0])
+    path = args[1] if len(args) == 2 else os.path.join("runs", args[0], "tiny_model_graph.png")
+    if os.path.splitext(path)[1].lower() not in (".png", ".svg", ".dot"):
+        raise UsageError(f"'minigrad graph': {path!r} must end in .png, .svg or .dot")
+    outputs = tiny_model_outputs(module)
+    if path.lower().endswith(".dot"):
+        dot = draw_graph(*outputs)
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        with open(path, "w") as f:
+            f.write(dot)
+    else:
+        dot = draw_graph(*outputs, path=path)
+    print(f"{args[0]}: wrote {path} (the tiny model's graph: {dot.count('shape=box')} Functions)")
+    return 0
+
+
 COMMANDS = {"lessons": cmd_lessons, "lesson": cmd_lesson, "bench": cmd_bench,
-            "gradcheck": cmd_gradcheck}
+            "gradcheck": cmd_gradcheck, "graph": cmd_graph}
 
 
 def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv:
-        print("minigrad: error: a command is needed: lessons, lesson, bench or gradcheck "
+        print("minigrad: error: a command is needed: lessons, lesson, bench, gradcheck or graph "
               "(minigrad --help)", file=sys.stderr)
         return 2
     if argv[0] in ("-h", "--help", "help"):

@@ -83,3 +83,18 @@ def test_console_command_in_a_fresh_process():
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
     assert "unknown lesson 'no_such_lesson'" in proc.stderr
+
+
+def test_graph_draws_the_tiny_model(tmp_path, capsys):
+    path = tmp_path / "mlp.dot"
+    assert main(["graph", "mlp", str(path)]) == 0
+    dot = path.read_text()
+    # the tiny MLP: Linear -> ReLU -> Linear -> cross-entropy, in float64
+    for fn in ("MatMul", "Permute", "Add", "ReLU", "CrossEntropyIndices"):
+        assert f'label="{fn}"' in dot, fn
+    assert "float64" in dot and f"wrote {path}" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv", [["graph"], ["graph", "mlp", "graph.pdf"], ["graph", "no_such_lesson"]])
+def test_graph_bad_input_is_one_line_and_status_2(argv, capsys):
+    one_line_error(capsys, main(argv))

@@ -1,5 +1,5 @@
 """Training utilities: checkpoints, metrics, callbacks, progress bars, plots, model summary,
-truncated BPTT.
+truncated BPTT, and pictures of the autograd graph (draw_graph).
 
 Heavy optional dependencies (matplotlib, tqdm) are imported only when a function needs them.
 """
@@ -10,3 +10,4 @@ from .progress import progress_bar  # noqa: F401
 from .serialization import CheckpointError, load, save  # noqa: F401
 from .summary import ModelSummary, summary  # noqa: F401
 from .tbptt import TBPTTResult, detach_state, truncated_bptt  # noqa: F401
+from .graph import draw_graph  # noqa: F401
