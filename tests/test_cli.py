@@ -53,7 +53,7 @@ def test_lessons_shows_your_last_run(capsys, monkeypatch, tmp_path):
 
 def test_every_lesson_has_its_measured_results_and_the_readme_table_is_made_from_them():
     assert set(RESULTS) == set(lessons.LESSONS)
-    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
     assert readme_table() in readme
 
 
