@@ -165,7 +165,7 @@ class Tensor:
         return self
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
-        """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (``gradient`` may be left out for one element)."""
+        """Accumulate d(self)/d(leaf) into each leaf's ``.grad``; ``gradient`` defaults to 1 for one element."""
         engine.backward(self, gradient, retain_graph, create_graph, inputs)
 
     def register_hook(self, hook):

@@ -4,8 +4,9 @@
 ``minigrad.kernels.attention``: its fused Function, or its reference composite where the fused
 kernel cannot serve (dropout, a mask that needs a gradient, ``kernels.use('reference')``).
 
-``multi_head_attention_forward`` is the computation of ``nn.MultiheadAttention``: project query/key/value, split the embedding into ``num_heads`` heads, attend in every head
-at once, concatenate the heads, project out. Masks follow nn.MultiheadAttention's convention
+``multi_head_attention_forward`` is the computation of ``nn.MultiheadAttention``: project
+query/key/value, split the embedding into ``num_heads`` heads, attend in every head at once,
+concatenate the heads, project out. Masks follow nn.MultiheadAttention's convention
 (PyTorch's): a bool ``attn_mask`` / ``key_padding_mask`` is True where attention is NOT
 allowed (the opposite of ``F.scaled_dot_product_attention``); float masks are added to the
 scores. Without ``need_weights`` the heads go through the fused attention kernel; with it,
