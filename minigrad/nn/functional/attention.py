@@ -1,8 +1,8 @@
 """F.scaled_dot_product_attention and F.multi_head_attention_forward.
 
 ``scaled_dot_product_attention`` checks PyTorch's arguments and runs the attention family of
-``minigrad.kernels.attention``: its fused Function, or its reference composite where the fused
-kernel cannot serve (dropout, a mask that needs a gradient, ``kernels.use('reference')``).
+``minigrad.kernels.attention``: its fused Function, or its composite (Tensor ops) where the fused
+kernel cannot serve (dropout, a mask that needs a gradient, ``kernels.use('composite')``).
 
 ``multi_head_attention_forward`` is the computation of ``nn.MultiheadAttention``: project
 query/key/value, split the embedding into ``num_heads`` heads, attend in every head at once,
@@ -21,8 +21,7 @@ import numpy as np
 from ... import ops
 from ...autograd import grad_mode
 from ...backend import array_module
-from ...kernels import variant_for
-from ...kernels.attention import attention_reference, fused_attention
+from ...kernels.attention import attention_composite, fused_attention
 from ...tensor import Tensor
 from .layers import dropout, linear
 
@@ -37,12 +36,13 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     scores. ``is_causal``: query i sees keys j <= i, aligned top-left when L != S (as PyTorch).
     ``scale`` defaults to 1/sqrt(E).
 
-    The fused kernel (cpu/cuda variant) runs unless one of these routes to the reference:
-    ``dropout_p > 0``, a float ``attn_mask`` that requires grad (the fused kernel computes no
-    mask gradient), or ``minigrad.kernels.use('reference')``. Differences from PyTorch:
-    ``attn_mask`` and ``is_causal`` may be given together (both apply; PyTorch refuses), and the
-    fused kernel has no higher-order gradients (it raises; the reference has them). A query
-    row that may attend no key gives NaN (as PyTorch's math path).
+    The fused kernel runs unless one of these routes to the composite: ``dropout_p > 0``, a
+    float ``attn_mask`` that requires grad (the fused kernel computes no mask gradient), or
+    ``minigrad.kernels.use('composite')``. Higher-order gradients differentiate the composite.
+    As PyTorch 2.13, a query row that may attend no key gives 0 (and passes no gradient), and
+    a NaN anywhere in a row's scores (also under its mask) makes its output NaN. Difference
+    from PyTorch: ``attn_mask`` and ``is_causal`` may be given together (both apply; PyTorch
+    refuses).
     """
     for name, t in (("query", query), ("key", key), ("value", value)):
         if not isinstance(t, Tensor) or t.ndim < 2:
@@ -80,9 +80,8 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
                                f"{attn_mask.dtype}")
     scale = 1.0 / math.sqrt(qs[-1]) if scale is None else float(scale)
     mask_t = attn_mask if attn_mask is None or isinstance(attn_mask, Tensor) else Tensor(attn_mask)
-    if variant_for(query.data) == "reference" or dropout_p > 0.0 or \
-            (mask_t is not None and mask_t.requires_grad and grad_mode.is_grad_enabled()):
-        return attention_reference(query, key, value, mask_t, dropout_p, is_causal, scale, generator)
+    if dropout_p > 0.0 or (mask_t is not None and mask_t.requires_grad and grad_mode.is_grad_enabled()):
+        return attention_composite(query, key, value, mask_t, dropout_p, is_causal, scale, generator)
     return fused_attention(query, key, value, None if mask_t is None else mask_t.data, is_causal, scale)
 
 
