@@ -1,10 +1,11 @@
-"""Small helpers more than one lesson needs: the digits split, moving arrays onto a device,
-and scoring a classifier. Kept here once, never copied into a lesson."""
+"""Small helpers more than one lesson needs: the digits split, the pydoc text corpus, moving
+arrays onto a device, and scoring a classifier. Kept here once, never copied into a lesson."""
 from __future__ import annotations
 
 import numpy as np
 
 import minigrad as mg
+from minigrad.utils.plotting import pyplot  # noqa: F401  (the lessons draw with it)
 
 DIGITS_TEST_SIZE = 360      # 20% of the 1,797 digits, a fixed split so every run scores the same images
 
@@ -62,14 +63,6 @@ def parameters_check(loss_fn, model):
     return mg.autograd.gradcheck(lambda *ps: loss_fn(), tuple(params), return_error=True)
 
 
-def pyplot():
-    """matplotlib's pyplot on the file-only Agg backend."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    return plt
-
-
 def save_figure(fig, run, filename):
     """Save a lesson's figure as PNG in its output folder and close it (the run announces it)."""
     path = run.path(filename)
@@ -98,6 +91,13 @@ def grid_figure(images, run, filename, title, nrow, row_labels=None, col_labels=
     ax.tick_params(length=0)
     ax.set(title=title, xlabel=xlabel or "", ylabel=ylabel or "")
     return save_figure(fig, run, filename)
+
+
+def pydoc_topics():
+    """The standard library's documentation topics (``pydoc_data.topics``, shipped with every
+    Python install): a dict topic name -> text, 79 topics, ~465,000 characters of English and code."""
+    from pydoc_data.topics import topics
+    return dict(topics)
 
 
 # ---- the digits judge: a classifier trained once, used to score generated digits (gan, vae) ----
