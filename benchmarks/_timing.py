@@ -134,6 +134,19 @@ def add_threads_argument(parser, default=None):
                              "PyTorch's intra-op threads all set to N (default: all cores)")
 
 
+def tables_main(doc: str, table, argv=None, repeats: int = 15):
+    """The command line of a benchmark made of one ``table(threads, repeats, torch)`` per
+    thread count: ``--threads N [N ...]`` and ``--repeats``; the tables go to stdout."""
+    import argparse
+    ap = argparse.ArgumentParser(description=doc.splitlines()[0])
+    ap.add_argument("--repeats", type=int, default=repeats)
+    add_threads_argument(ap)
+    args = ap.parse_args(argv)
+    torch = torch_or_none()
+    for n in args.threads:
+        print(table(n, args.repeats, torch), end="\n\n", flush=True)
+
+
 def limit_threads(n: int, torch=None) -> bool:
     """Run minigrad (Numba's kernels and BLAS, ``minigrad.set_num_threads``) and PyTorch's
     intra-op pool (when ``torch`` is given) on ``n`` threads, so that every implementation gets

@@ -10,7 +10,6 @@ threads follow ``minigrad.set_num_threads`` (its module ``minigrad.threads`` sta
 """
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 
@@ -19,8 +18,8 @@ os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "1")   # read when NumPy loads 
 import numpy as np
 
 import minigrad as mg
-from benchmarks._timing import (add_threads_argument, compare, gflops, limit_threads, load_note,
-                                markdown_table, peak_note, sgemm_peak_gflops, torch_or_none)
+from benchmarks._timing import (compare, gflops, limit_threads, load_note,
+                                markdown_table, peak_note, sgemm_peak_gflops, tables_main)
 from minigrad import kernels
 from minigrad.nn import functional as F
 
@@ -97,13 +96,7 @@ def table(threads, repeats, torch, cases=CASES):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--repeats", type=int, default=15)
-    add_threads_argument(ap)
-    args = ap.parse_args(argv)
-    torch = torch_or_none()
-    for n in args.threads:
-        print(table(n, args.repeats, torch), end="\n\n", flush=True)
+    tables_main(__doc__, table, argv)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,6 @@ One markdown table per thread count goes to stdout (progress lines to stderr).
 """
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 
@@ -19,7 +18,7 @@ os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "1")   # read when NumPy loads 
 import numpy as np
 
 import minigrad as mg
-from benchmarks._timing import add_threads_argument, compare, limit_threads, load_note, markdown_table, torch_or_none
+from benchmarks._timing import compare, limit_threads, load_note, markdown_table, tables_main
 from minigrad import kernels
 from minigrad.nn import functional as F
 
@@ -74,13 +73,7 @@ def table(threads, repeats, torch):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--repeats", type=int, default=15)
-    add_threads_argument(ap)
-    args = ap.parse_args(argv)
-    torch = torch_or_none()
-    for n in args.threads:
-        print(table(n, args.repeats, torch), end="\n\n", flush=True)
+    tables_main(__doc__, table, argv)
 
 
 if __name__ == "__main__":
