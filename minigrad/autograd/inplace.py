@@ -37,9 +37,12 @@ The rules, as in PyTorch:
 """
 from __future__ import annotations
 
+import numbers
 import weakref
 
-from ..backend import array_module
+import numpy as np
+
+from ..backend import array_module, to_device
 from ..tensor import Tensor
 from . import grad_mode
 from .function import Function, refresh_view, replay_view, view_root
@@ -231,6 +234,8 @@ class Overwrite(Function):
 def overwrite(input, src, op="copy_"):
     """``src`` broadcast to ``input``'s shape, on its device, in its dtype (differentiable in
     ``src``): the out-of-place op behind ``copy_`` and ``fill_``."""
+    if not isinstance(src, (Tensor, numbers.Number)):          # arrays, lists: a constant
+        src = Tensor(to_device(np.asarray(src) if isinstance(src, (list, tuple)) else src, input.device))
     if isinstance(src, Tensor):
         shape = tuple(src.shape)
         if len(shape) > input.ndim or any(s not in (1, n) for s, n in
@@ -258,7 +263,10 @@ def setitem(t, key, value):
             if value.device != t.device:
                 value = value.to(t.device)
             value = value.data
+        elif not isinstance(value, numbers.Number):        # arrays, lists: onto t's device
+            value = to_device(np.asarray(value) if isinstance(value, (list, tuple)) else value, t.device)
         first, then = indexing.torch_key(key, t.shape)
+        indexing.check_key_bounds("setitem", t.shape, first)
         try:
             if then is None:
                 t.data[first] = value
