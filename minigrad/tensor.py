@@ -7,7 +7,6 @@ updates (with their version counter) and ``backward``.
 """
 from __future__ import annotations
 
-import numbers
 import weakref
 
 import numpy as np
@@ -47,7 +46,7 @@ class Tensor:
     Create tensors with ``minigrad.tensor``, ``zeros``, ``randn`` ...; the methods follow
     PyTorch's names, arguments and defaults.
     """
-    __slots__ = ("data", "requires_grad", "grad", "grad_fn", "output_nr", "_version",
+    __slots__ = ("data", "requires_grad", "grad", "grad_fn", "output_nr", "_version", "_view",
                  "_hooks", "_post_accumulate_grad_hooks", "_retains_grad", "__weakref__")
 
     # numpy should defer to our reflected operators (np.float32(2) * t -> Tensor)
@@ -64,6 +63,7 @@ class Tensor:
         self.grad_fn = None
         self.output_nr = 0
         self._version = _VersionCounter()
+        self._view = None
         self._hooks = None
         self._post_accumulate_grad_hooks = None
         self._retains_grad = False
@@ -81,6 +81,7 @@ class Tensor:
         t.grad_fn = grad_fn
         t.output_nr = output_nr
         t._version = _VersionCounter()
+        t._view = None
         t._hooks = None
         t._post_accumulate_grad_hooks = None
         t._retains_grad = False
@@ -211,6 +212,7 @@ class Tensor:
             t = ref()
             if t is not None:
                 t.grad = g.detach() if t.grad is None else (t.grad + g).detach()
+        keep.retains_grad = True            # found and moved by an in-place op on this tensor
         self._retains_grad = True
         self.register_hook(keep)
 
@@ -405,20 +407,6 @@ class Tensor:
 
     def __getitem__(self, key):
         return ops.indexing.getitem(self, key)
-
-    def __setitem__(self, key, value):
-        """In-place assignment; only for tensors that need no gradient (or under no_grad)."""
-        self._check_inplace("__setitem__")
-        key = ops.indexing._unwrap_key(key)
-        ops.indexing.check_key_bounds("setitem", self.shape, key)
-        value = value.data if isinstance(value, Tensor) else value
-        if not isinstance(value, numbers.Number):           # arrays, lists: onto this tensor's device
-            value = backend.to_device(np.asarray(value) if isinstance(value, (list, tuple)) else value, self.device)
-        try:
-            self.data[key] = value
-        except IndexError as e:
-            raise IndexError(f"setitem: {e} (tensor shape {tuple(self.shape)})") from None
-        self._version.value += 1
 
     def gather(self, dim, index):
         """The elements at ``index`` along ``dim``; see minigrad.gather."""
@@ -735,7 +723,7 @@ class Tensor:
         return ops.reshape(self, *shape)
 
     def view(self, *shape):
-        """The same as reshape (minigrad does not track strides); see minigrad.view."""
+        """The same memory in a new shape (an error where that needs a copy); see minigrad.view."""
         return ops.view(self, *shape)
 
     def view_as(self, other):
@@ -897,110 +885,178 @@ class Tensor:
         return bool(backend.array_module(self.data).allclose(self.data, other.data, rtol, atol, equal_nan))
 
     # ------------------------------------------------------------------ in-place updates
-    # Each writes into ``self.data`` and bumps the version counter, so that a tensor saved for
-    # backward and changed afterwards is caught (see autograd/function.py). On a tensor that
-    # requires grad they are refused while grad mode is on (optimizers update under no_grad).
+    # An in-place method is its out-of-place op written back into this tensor's memory, by the one
+    # mechanism in autograd/inplace.py (so each twin is one line). PyTorch's rules:
+    # - allowed on a tensor made by an op: its grad_fn is rebased onto the op's node, whose
+    #   input is its previous history (``out += identity``, ``h.relu_()``, ``y[0] = 5``);
+    # - refused on a leaf that requires grad (or a view of one) while grad mode is on: update
+    #   parameters under ``no_grad``, as optimizers do;
+    # - each bumps the version counter this tensor shares with its views: a node that saved the
+    #   tensor and finds another version at backward raises, naming itself and both versions;
+    # - writing into a view (``y[0].mul_(2)``, ``y[:, 0] = 0``) rewrites its base's history too;
+    # - the result keeps this tensor's shape and must cast to its dtype by PyTorch's rule
+    #   (``int_tensor.mul_(1.5)`` raises; copy_, fill_ and ``x[key] = v`` cast their value).
 
-    def _check_inplace(self, op):
-        if self.requires_grad and grad_mode.is_grad_enabled():
-            kind = "a leaf tensor" if self.grad_fn is None else "a tensor"
-            raise RuntimeError(f"{op}: {kind} that requires grad is being used in an in-place "
-                               "operation; wrap it in `with minigrad.no_grad():` (as optimizers "
-                               "do) or use the out-of-place op")
-
-    def _inplace(self, op, result):
-        """Write ``result`` (an array or Tensor of this tensor's shape) into the data."""
-        self._check_inplace(op)
-        result = result.data if isinstance(result, Tensor) else result
-        if result.shape != self.data.shape:
-            raise RuntimeError(f"{op}: the result's shape {tuple(result.shape)} does not match "
-                               f"the tensor's shape {tuple(self.shape)}")
-        self.data[...] = result
-        self._version.value += 1
-        return self
+    def _inplace(self, op, fn, *args, **kwargs):
+        """``self = fn(self, *args, **kwargs)`` in place, for the method named ``op``."""
+        return inplace.apply_inplace(self, op, fn, args, kwargs)
 
     def add_(self, other, *, alpha=1):
         """self += alpha * other, in place."""
-        o = self._operand(other)
-        return self._inplace("add_", self.data + (o if alpha == 1 else alpha * o))
+        return self._inplace("add_", ops.add, other, alpha=alpha)
 
     def sub_(self, other, *, alpha=1):
         """self -= alpha * other, in place."""
-        o = self._operand(other)
-        return self._inplace("sub_", self.data - (o if alpha == 1 else alpha * o))
+        return self._inplace("sub_", ops.sub, other, alpha=alpha)
 
     def mul_(self, other):
         """self *= other, in place."""
-        return self._inplace("mul_", self.data * self._operand(other))
+        return self._inplace("mul_", ops.mul, other)
 
-    def div_(self, other):
-        """self /= other, in place."""
-        return self._inplace("div_", self.data / self._operand(other))
+    def div_(self, other, *, rounding_mode=None):
+        """self /= other (rounded with ``rounding_mode`` 'floor'/'trunc'), in place."""
+        return self._inplace("div_", ops.div, other, rounding_mode=rounding_mode)
 
     def pow_(self, exponent):
         """self **= exponent, in place."""
-        return self._inplace("pow_", self.data ** self._operand(exponent))
-
-    def sqrt_(self):
-        """The square root of each element, in place."""
-        return self._inplace("sqrt_", backend.array_module(self.data).sqrt(self.data))
+        return self._inplace("pow_", ops.pow, exponent)
 
     def addcmul_(self, tensor1, tensor2, *, value=1):
         """self += value * tensor1 * tensor2, in place."""
-        return self._inplace("addcmul_", self.data + value * tensor1.data * tensor2.data)
+        return self._inplace("addcmul_", ops.addcmul, tensor1, tensor2, value=value)
 
     def addcdiv_(self, tensor1, tensor2, *, value=1):
         """self += value * tensor1 / tensor2, in place."""
-        return self._inplace("addcdiv_", self.data + value * tensor1.data / tensor2.data)
+        return self._inplace("addcdiv_", ops.addcdiv, tensor1, tensor2, value=value)
 
     def lerp_(self, end, weight):
         """self += weight * (end - self), in place."""
-        return self._inplace("lerp_", self.data + self._operand(weight) * (self._operand(end) - self.data))
-
-    def zero_(self):
-        """Fill with zeros, in place."""
-        self._check_inplace("zero_")
-        self.data[...] = 0
-        self._version.value += 1
-        return self
-
-    def fill_(self, value):
-        """Fill with ``value``, in place."""
-        self._check_inplace("fill_")
-        self.data[...] = self._operand(value)
-        self._version.value += 1
-        return self
-
-    def copy_(self, src):
-        """Copy ``src`` (broadcast to this shape, moved to this device and dtype) into this tensor."""
-        src = src.data if isinstance(src, Tensor) else src
-        src = backend.to_device(src, self.device) if hasattr(src, "shape") else src
-        xp = backend.array_module(self.data)
-        return self._inplace("copy_", xp.broadcast_to(xp.asarray(src, dtype=self.dtype), self.shape))
-
-    def clamp_(self, min=None, max=None):  # noqa: A002 - PyTorch's names
-        """Clamp each element to [min, max], in place."""
-        xp = backend.array_module(self.data)
-        return self._inplace("clamp_", xp.clip(self.data, min, max))
+        return self._inplace("lerp_", lambda x, e, w: x + w * (e - x), end, weight)
 
     def maximum_(self, other):
         """The element-wise maximum with ``other``, in place."""
-        return self._inplace("maximum_", backend.array_module(self.data).maximum(self.data, self._operand(other)))
+        return self._inplace("maximum_", ops.maximum, other)
+
+    def clamp_(self, min=None, max=None):  # noqa: A002 - PyTorch's names
+        """Clamp each element to [min, max], in place."""
+        return self._inplace("clamp_", ops.clamp, min, max)
+
+    def clip_(self, min=None, max=None):  # noqa: A002 - PyTorch's names
+        """The same as clamp_."""
+        return self._inplace("clip_", ops.clamp, min, max)
+
+    def masked_fill_(self, mask, value):
+        """``value`` where ``mask`` is True, in place."""
+        return self._inplace("masked_fill_", ops.masked_fill, mask, value)
+
+    def index_put_(self, indices, values, accumulate=False):
+        """``values`` written (or added) at ``indices``, in place; see minigrad.index_put."""
+        return self._inplace("index_put_", ops.index_put, indices, values, accumulate)
+
+    def __setitem__(self, key, value):
+        """``self[key] = value``, in place (``value`` is cast to this tensor's dtype)."""
+        inplace.setitem(self, key, value)
+
+    def exp_(self):
+        """exp of each element, in place."""
+        return self._inplace("exp_", ops.exp)
+
+    def log_(self):
+        """log of each element, in place."""
+        return self._inplace("log_", ops.log)
+
+    def sqrt_(self):
+        """The square root of each element, in place."""
+        return self._inplace("sqrt_", ops.sqrt)
+
+    def rsqrt_(self):
+        """1 / sqrt(x) of each element, in place."""
+        return self._inplace("rsqrt_", ops.rsqrt)
+
+    def abs_(self):
+        """|x| of each element, in place."""
+        return self._inplace("abs_", ops.abs)
+
+    def neg_(self):
+        """-x, in place."""
+        return self._inplace("neg_", ops.neg)
+
+    def reciprocal_(self):
+        """1 / x of each element, in place."""
+        return self._inplace("reciprocal_", ops.reciprocal)
+
+    def square_(self):
+        """x * x of each element, in place."""
+        return self._inplace("square_", ops.square)
+
+    def sin_(self):
+        """sin of each element, in place."""
+        return self._inplace("sin_", ops.sin)
+
+    def cos_(self):
+        """cos of each element, in place."""
+        return self._inplace("cos_", ops.cos)
+
+    def tanh_(self):
+        """tanh of each element, in place."""
+        return self._inplace("tanh_", ops.tanh)
+
+    def sigmoid_(self):
+        """The logistic sigmoid of each element, in place."""
+        return self._inplace("sigmoid_", ops.sigmoid)
+
+    def relu_(self):
+        """max(x, 0) of each element, in place."""
+        return self._inplace("relu_", ops.relu)
+
+    def floor_(self):
+        """Each element rounded down, in place."""
+        return self._inplace("floor_", ops.floor)
+
+    def ceil_(self):
+        """Each element rounded up, in place."""
+        return self._inplace("ceil_", ops.ceil)
+
+    def round_(self):
+        """Each element rounded to the nearest integer (halves to even), in place."""
+        return self._inplace("round_", ops.round)
+
+    def trunc_(self):
+        """Each element rounded towards zero, in place."""
+        return self._inplace("trunc_", ops.trunc)
+
+    def sign_(self):
+        """-1, 0 or 1 for each element, in place."""
+        return self._inplace("sign_", ops.sign)
+
+    def copy_(self, src, non_blocking=False):
+        """Copy ``src`` (broadcast to this shape, moved to this device, cast to this dtype) into
+        this tensor; differentiable in ``src``."""
+        return self._inplace("copy_", inplace.overwrite, src, "copy_")
+
+    def fill_(self, value):
+        """Fill with ``value`` (a number or a one-element tensor), in place."""
+        return self._inplace("fill_", inplace.overwrite, value, "fill_")
+
+    def zero_(self):
+        """Fill with zeros, in place."""
+        return self._inplace("zero_", inplace.overwrite, 0, "zero_")
 
     def uniform_(self, a=0.0, b=1.0, generator=None):
         """Fill with samples uniform on [a, b), in place."""
         rng = backend.seed_generators_of(self.device, generator)
-        return self._inplace("uniform_", rng.uniform(a, b, self.shape).astype(self.dtype))
+        return self._inplace("uniform_", inplace.overwrite, rng.uniform(a, b, self.shape), "uniform_")
 
     def normal_(self, mean=0.0, std=1.0, generator=None):
         """Fill with samples of N(mean, std^2), in place."""
         rng = backend.seed_generators_of(self.device, generator)
-        return self._inplace("normal_", (rng.standard_normal(self.shape) * std + mean).astype(self.dtype))
+        return self._inplace("normal_", inplace.overwrite, rng.standard_normal(self.shape) * std + mean,
+                             "normal_")
 
     def bernoulli_(self, p=0.5, generator=None):
         """Fill with 1 (probability p) or 0, in place."""
         rng = backend.seed_generators_of(self.device, generator)
-        return self._inplace("bernoulli_", (rng.random(self.shape) < p).astype(self.dtype))
+        return self._inplace("bernoulli_", inplace.overwrite, rng.random(self.shape) < p, "bernoulli_")
 
     def __iadd__(self, other):
         return self.add_(other)
@@ -1013,6 +1069,21 @@ class Tensor:
 
     def __itruediv__(self, other):
         return self.div_(other)
+
+    def __ifloordiv__(self, other):
+        return self.div_(other, rounding_mode="floor")
+
+    def __ipow__(self, exponent):
+        return self.pow_(exponent)
+
+    def __iand__(self, other):
+        return self._inplace("__iand__", Tensor.__and__, other)
+
+    def __ior__(self, other):
+        return self._inplace("__ior__", Tensor.__or__, other)
+
+    def __ixor__(self, other):
+        return self._inplace("__ixor__", Tensor.__xor__, other)
 
 
 def parse_to_args(args, device=None, dtype=None):
@@ -1033,4 +1104,4 @@ def parse_to_args(args, device=None, dtype=None):
 # and those build Tensors (Function.apply wraps every result in this class). So they are
 # imported once the class exists -- which is why minigrad/__init__.py imports this module first.
 from . import ops  # noqa: E402
-from .autograd import engine, grad_mode  # noqa: E402
+from .autograd import engine, grad_mode, inplace  # noqa: E402

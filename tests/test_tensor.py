@@ -64,7 +64,7 @@ def test_inplace_ops_bump_the_version_counter():
     assert x.tolist() == [1.0, 2.0, 3.0]
     x.zero_()
     assert x.tolist() == [0.0] * 3
-    with pytest.raises(RuntimeError, match=r"mul_: the result's shape \(2, 3\) does not match the tensor's shape \(3,\)"):
+    with pytest.raises(RuntimeError, match=r"mul_: output with shape \(3,\) doesn't match the broadcast shape \(2, 3\)"):
         x.mul_(mg.ones(2, 3))
 
 

@@ -1,19 +1,27 @@
 """Switching gradient recording on and off: no_grad, enable_grad, set_grad_enabled.
 
-Each works as a context manager and as a decorator, as in PyTorch.
+Each works as a context manager and as a decorator, as in PyTorch. The mode belongs to the
+thread, as PyTorch's does: ``no_grad`` in one thread (or a ``backward()`` running there, which
+records nothing) does not stop another thread from recording its graph; a new thread starts
+with recording on.
 """
 import functools
+import threading
 
-_enabled = True
+
+class _State(threading.local):
+    enabled = True          # the class default: what every new thread starts with
+
+
+_state = _State()
 
 
 def is_grad_enabled() -> bool:
-    return _enabled
+    return _state.enabled
 
 
 def _set(mode: bool) -> bool:
-    global _enabled
-    prev, _enabled = _enabled, bool(mode)
+    prev, _state.enabled = _state.enabled, bool(mode)
     return prev
 
 

@@ -73,7 +73,8 @@ class Mul(Function):
     def forward(ctx, a, b):
         a, b = promote(a, b)
         ctx.shapes = (shape_of(a), shape_of(b))
-        ctx.save_for_backward(a, b)
+        na, nb = ctx.needs_input_grad
+        ctx.save_for_backward(a if nb else None, b if na else None)    # only what is needed
         return a * b
 
     @staticmethod
@@ -101,7 +102,7 @@ class Div(Function):
             dt = get_default_dtype()
             a, b = (x.astype(dt) if hasattr(x, "astype") else float(x) for x in (a, b))
         ctx.shapes = (shape_of(a), shape_of(b))
-        ctx.save_for_backward(a, b)
+        ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b)
         return a / b
 
     @staticmethod
@@ -128,6 +129,16 @@ def div(input, other, *, rounding_mode=None):
 
 
 true_divide = divide = div
+
+
+def addcmul(input, tensor1, tensor2, *, value=1):
+    """input + value * tensor1 * tensor2"""
+    return input + (tensor1 * tensor2 if value == 1 else value * tensor1 * tensor2)
+
+
+def addcdiv(input, tensor1, tensor2, *, value=1):
+    """input + value * tensor1 / tensor2"""
+    return input + (tensor1 / tensor2 if value == 1 else value * tensor1 / tensor2)
 
 
 class Neg(Function):
@@ -295,5 +306,6 @@ def where(condition, input, other):
     return Where.apply(condition, input, other)
 
 
-__all__ = ["add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "neg",
+__all__ = ["add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "addcmul",
+           "addcdiv", "neg",
            "negative", "pow", "matmul", "maximum", "minimum", "where"]

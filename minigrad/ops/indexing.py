@@ -25,10 +25,59 @@ def _add_at(shape, dtype, xp, linear, values):
     return summed.astype(dtype, copy=False).reshape(shape)
 
 
-def _is_basic(key):
+def _items(key):
+    return key if isinstance(key, tuple) else (key,)
+
+
+def _is_int(k):
+    return isinstance(k, (int, np.integer)) and not isinstance(k, (bool, np.bool_))
+
+
+def is_basic(key):
     """Only ints, slices, None and Ellipsis: the result is a view, no index repeats."""
-    items = key if isinstance(key, tuple) else (key,)
-    return all(k is None or k is Ellipsis or isinstance(k, (int, slice)) for k in items)
+    return all(k is None or k is Ellipsis or isinstance(k, slice) or _is_int(k) for k in _items(key))
+
+
+def torch_key(key, shape):
+    """``key`` read with PyTorch's rules, as ``(key, advanced)``: NumPy keys to apply one after
+    the other (``advanced`` is None when one suffices).
+
+    - a slice step must be positive (NumPy reverses with a negative one; PyTorch refuses: use
+      ``flip``);
+    - ints next to advanced (array) indices select first: the basic part (ints select, slices
+      cut, each advanced index keeps its dims) is applied, then the advanced indices on what is
+      left. NumPy treats such ints as advanced indices too, which moves the indexed dims to the
+      front: ``x[1, :, idx]`` has shape (5, 2, 2) in PyTorch for x of shape (2, 5, 6) and a
+      (2, 2) idx, and (2, 2, 5) in NumPy.
+    """
+    if type(key) is slice and (key.step is None or key.step > 0) or type(key) is int:
+        return key, None                        # the common cases, quickly
+    items = _items(key)
+    basic = True
+    has_int = False
+    for k in items:
+        if isinstance(k, slice):
+            if k.step is not None and k.step <= 0:
+                raise ValueError(f"getitem: step must be greater than zero, got {k} (tensor shape "
+                                 f"{tuple(shape)}; use flip() to reverse)")
+        elif _is_int(k):
+            has_int = True
+        elif k is not None and k is not Ellipsis:
+            basic = False
+    if basic or not has_int:
+        return key, None
+    first, then = [], []
+    for k in items:
+        if _is_int(k):
+            first.append(k)
+        elif k is None or k is Ellipsis or isinstance(k, slice):
+            first.append(k)
+            then.append(Ellipsis if k is Ellipsis else slice(None))
+        else:                                   # an array: a bool mask covers mask.ndim dims
+            is_mask = getattr(k, "dtype", None) is not None and k.dtype.kind == "b"
+            first.extend([slice(None)] * (k.ndim if is_mask else 1))
+            then.append(k)
+    return tuple(first), tuple(then)
 
 
 def _check_index(op, index, dim_size):
@@ -68,8 +117,8 @@ def check_key_bounds(op, shape, key):
         axis += n_axes(k)
 
 
-def _unwrap_key(key):
-    """Tensors inside an index become arrays; lists of ints become integer arrays."""
+def unwrap_key(key):
+    """Tensors inside an index become their arrays."""
     if isinstance(key, tuple):
         return tuple([k.data if isinstance(k, Tensor) else k for k in key])
     return key.data if isinstance(key, Tensor) else key
@@ -77,13 +126,17 @@ def _unwrap_key(key):
 
 class GetItem(Function):
     """x[key];  backward: the gradient added into zeros at key (IndexScatter)"""
+    is_view = True      # with a basic key (ints, slices, None, ...), the result is a view
 
     @staticmethod
     def forward(ctx, x, key):
         ctx.shape, ctx.key = x.shape, key
         check_key_bounds("getitem", x.shape, key)
         try:
-            return x[key]
+            out = x[key]
+            if isinstance(out, np.generic):     # x[0] of a vector: a 0-d view, not a scalar
+                out = x[_items(key) + (Ellipsis,)]
+            return out
         except IndexError as e:
             raise IndexError(f"getitem: {e} (tensor shape {tuple(x.shape)}, index {key!r})") from None
 
@@ -93,8 +146,12 @@ class GetItem(Function):
 
 
 def getitem(input, key):
-    """``input[key]``: basic and advanced indexing, differentiable."""
-    return GetItem.apply(input, _unwrap_key(key))
+    """``input[key]``: basic and advanced indexing, differentiable, with PyTorch's rules: a basic
+    key gives a view (sharing memory and version counter), ints next to advanced indices select
+    first (``split_key``), a slice step must be positive."""
+    key, advanced = torch_key(unwrap_key(key), input.shape)
+    out = GetItem.apply(input, key)
+    return out if advanced is None else GetItem.apply(out, advanced)
 
 
 class IndexScatter(Function):
@@ -104,7 +161,7 @@ class IndexScatter(Function):
     def forward(ctx, g, shape, key):
         ctx.key = key
         xp = array_module(g)
-        if _is_basic(key):
+        if is_basic(key):
             out = xp.zeros(shape, dtype=g.dtype)
             out[key] = g
             return out
@@ -117,6 +174,55 @@ class IndexScatter(Function):
     @staticmethod
     def backward(ctx, gg):
         return GetItem.apply(gg, ctx.key), None, None
+
+
+class IndexPut(Function):
+    """x with ``values`` written (or, with ``accumulate``, added) at ``key``;
+    d/dx = 1 outside the key (everywhere with accumulate), d/dvalues = the gradient at the key"""
+
+    @staticmethod
+    def forward(ctx, x, key, values, accumulate):
+        xp = array_module(x)
+        ctx.key, ctx.accumulate = key, accumulate
+        ctx.values_shape = getattr(values, "shape", ())
+        check_key_bounds("index_put", x.shape, key)
+        out = x.copy()
+        try:
+            if accumulate:
+                region = out[key]
+                xp.add.at(out, key, xp.broadcast_to(xp.asarray(values, dtype=x.dtype), region.shape))
+            else:
+                out[key] = values
+        except IndexError as e:
+            raise IndexError(f"index_put: {e} (tensor shape {tuple(x.shape)})") from None
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        from .reduction import sum_to_shape  # noqa: PLC0415 - reduction imports this module
+        nx, _, nv, _ = ctx.needs_input_grad
+        gx = gv = None
+        if nx:
+            gx = g
+            if not ctx.accumulate:
+                keep = array_module(g.data).ones(g.shape, dtype=g.dtype)
+                keep[ctx.key] = 0
+                gx = g * Tensor._make(keep, False, None, 0)
+        if nv:
+            gv = sum_to_shape(GetItem.apply(g, ctx.key), ctx.values_shape)
+        return gx, None, gv, None
+
+
+def index_put(input, indices, values, accumulate=False):
+    """``input`` with ``values`` put at ``indices`` (a tuple of index tensors, or any key
+    ``input[key]`` accepts): written, or added with ``accumulate=True`` (repeats add up). The
+    out-of-place op behind ``input[key] = values``."""
+    key, advanced = torch_key(unwrap_key(indices), input.shape)
+    if advanced is not None:                 # put into the view the basic part selects
+        return index_put(input, key, index_put(input[key], advanced, values, accumulate))
+    if isinstance(values, Tensor) and values.device != input.device:
+        values = values.to(input.device)
+    return IndexPut.apply(input, key, values, accumulate)
 
 
 def _along_dim_linear(xp, shape, dim, index):
@@ -274,4 +380,4 @@ def masked_fill(input, mask, value):
     return where(mask, value, input)
 
 
-__all__ = ["gather", "scatter_add", "index_select", "masked_fill", "tril", "triu"]
+__all__ = ["gather", "scatter_add", "index_select", "index_put", "masked_fill", "tril", "triu"]

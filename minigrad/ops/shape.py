@@ -56,9 +56,15 @@ def reshape(input, *shape):
 
 
 def view(input, *shape):
-    """Like ``reshape``; minigrad does not track strides, so a view of a non-contiguous
-    tensor is allowed (it may copy, as ``reshape`` does)."""
-    return Reshape.apply(input, _infer_shape(_as_shape(shape), input.numel(), "view"))
+    """The same memory seen in a new shape. As in PyTorch, a shape that the memory's layout
+    cannot give without a copy (a dimension spanning two contiguous pieces, as after a
+    transpose) is an error; ``reshape`` copies instead."""
+    out = Reshape.apply(input, _infer_shape(_as_shape(shape), input.numel(), "view"))
+    if out._view is None and input.numel() > 1:
+        raise RuntimeError(f"view: size {tuple(out.shape)} is not compatible with the input "
+                           f"tensor's size {tuple(input.shape)} and stride (at least one dimension "
+                           "spans across two contiguous subspaces); use .reshape(...) instead")
+    return out
 
 
 def squeeze(input, dim=None):
@@ -276,6 +282,7 @@ def stack(tensors, dim=0):
 
 class Split(Function):
     """cut along dim into pieces of the given sizes;  backward: cat the gradients"""
+    is_view = True
 
     @staticmethod
     def forward(ctx, x, sizes, dim):

@@ -50,7 +50,7 @@ class Adam(Optimizer):
         step = state["step"]
         m, v = state["exp_avg"], state["exp_avg_sq"]
         # in place with one scratch buffer: no temporaries of the parameter's size
-        tmp = xp.subtract(grad, m)
+        tmp = xp.subtract(grad, m, out=xp.empty_like(m))    # (out=: an array even when 0-d)
         tmp *= 1 - beta1
         m += tmp                                    # m = m + (1 - beta1) (g - m)
         xp.multiply(grad, grad, out=tmp)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import copy
 
 from .. import backend
-from ..autograd import grad_mode
+from ..autograd import engine, grad_mode
 from ..tensor import Tensor
 
 
@@ -84,13 +84,7 @@ class Optimizer:
         """Reset every parameter's ``.grad``: to None (default) or to zeros in place."""
         for group in self.param_groups:
             for p in group["params"]:
-                if p.grad is None:
-                    continue
-                if set_to_none:
-                    p.grad = None
-                else:
-                    p.grad = p.grad.detach()
-                    p.grad.data[...] = 0
+                engine.zero_grad(p, set_to_none)
 
     def step(self, closure=None):
         """One update of every parameter that has a gradient. ``closure`` re-evaluates the
