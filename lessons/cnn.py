@@ -1,6 +1,6 @@
 """Lesson: convolution and pooling -- LeNet, hand-made filters, padding and stride, pooling.
 
-Run it: ``python -m lessons.cnn`` (all parts), or ``--part lenet`` ... Parts, in reading order:
+Run it: ``minigrad lesson cnn`` (all parts), or ``--part lenet`` ... Parts, in reading order:
 
 1. ``lenet``    -- LeNet exactly as the notes walk through it, on the digits resized to 32x32 with
                    minigrad's own F.interpolate (>= 98% test accuracy); ``--data fashion-mnist``
@@ -12,6 +12,7 @@ Run it: ``python -m lessons.cnn`` (all parts), or ``--part lenet`` ... Parts, in
 4. ``pooling``  -- max vs average pooling, global average pooling, and the receptive field
                    (measured with autograd: which input pixels can move one output unit).
 """
+# %%
 from __future__ import annotations
 
 import sys
@@ -19,39 +20,28 @@ import sys
 import numpy as np
 
 import minigrad as mg
-import minigrad.nn as nn
 import minigrad.nn.functional as F
-from minigrad import optim
-from minigrad.utils import progress_bar
+from minigrad import nn, optim
+from minigrad.data.datasets import FASHION_MNIST_DIRS, fashion_mnist
+from minigrad.utils import progress_bar, summary
 from minigrad.utils.lesson import LessonError, lesson_main
 from minigrad.utils.plotting import plot_curves
 
-from .common import (as_tensors, classification_accuracy, digits_split, loader, parameters_check,
-                     pyplot, save_figure)
+from lessons.common import (as_tensors, classification_accuracy, digits_split, loader, parameters_check,
+                            pyplot, save_figure)
 
 NAME = "cnn"
 SUMMARY = ("convolution and pooling: LeNet on 32x32 digits, hand-made line filters, valid/same "
            "padding and stride, the Keras CNN's 1,413,834 parameters, max/avg/global pooling")
-LAST_RESULT = ("LeNet digits 32x32 test accuracy 0.989 (seeds 0-4: worst 0.981, median 0.992), "
-               "10 epochs, ~11 s CPU; Keras CNN 1,413,834 parameters")
 
+# %% [markdown]
+# ## The data
+#
+# scikit-learn's 8x8 digits, resized to LeNet's 32x32 input by minigrad's own bilinear
+# `F.interpolate`; or, with `--data fashion-mnist`, Fashion-MNIST's 28x28 clothes (Debian's
+# `dataset-fashion-mnist` files, or `--data-dir`) padded to 32x32.
 
-# =============================================================================================
-# 1. LeNet
-# =============================================================================================
-# The notes' walk-through:  32x32x1 -> conv 6@5x5 -> 28x28x6 -> pool -> 14x14x6
-#                           -> conv 16@5x5 -> 10x10x16 -> pool -> 5x5x16 -> FC 120 -> FC 84 -> 10.
-
-def lenet():
-    return nn.Sequential(
-        nn.Conv2d(1, 6, kernel_size=5), nn.ReLU(), nn.MaxPool2d(2),      # 32 -> 28 -> 14
-        nn.Conv2d(6, 16, kernel_size=5), nn.ReLU(), nn.MaxPool2d(2),     # 14 -> 10 -> 5
-        nn.Flatten(),                                                    # 16 * 5 * 5 = 400
-        nn.Linear(400, 120), nn.ReLU(),
-        nn.Linear(120, 84), nn.ReLU(),
-        nn.Linear(84, 10))
-
-
+# %%
 def digits_32x32(device):
     """The 8x8 digits, resized to LeNet's 32x32 input by bilinear interpolation, standardised
     with the training set's mean and standard deviation."""
@@ -67,12 +57,16 @@ def digits_32x32(device):
 def fashion_mnist_32x32(run):
     """Fashion-MNIST's 28x28 images padded to 32x32 (as LeNet had for MNIST); a subset of the
     training set keeps the run to minutes on a CPU (``--fashion-train N``)."""
-    from minigrad.data.datasets import fashion_mnist
     directory = run.options.get("data_dir")
     try:
         x_tr, y_tr = fashion_mnist("train", directory=directory)
         x_te, y_te = fashion_mnist("t10k", directory=directory)
-    except (FileNotFoundError, ValueError) as e:
+    except FileNotFoundError:
+        where = directory or " or ".join(FASHION_MNIST_DIRS)
+        raise LessonError(f"--data fashion-mnist: no Fashion-MNIST IDX files in {where}; install "
+                          "Debian's dataset-fashion-mnist (apt-get install dataset-fashion-mnist) "
+                          "or pass --data-dir DIR, a folder with its four IDX files") from None
+    except ValueError as e:
         raise LessonError(f"--data fashion-mnist: {e}".replace("\n", " ")) from None
     n = run.options.get("fashion_train") or 20000
     rng = np.random.default_rng(0)
@@ -89,18 +83,44 @@ def random_shift(images, max_shift, fill, rng):
     """Data augmentation: move each image by up to ``max_shift`` pixels in x and y (a random
     crop of the image padded with ``fill``). A digit moved by half an original pixel is still
     the same digit; the network learns that, instead of memorising positions."""
-    xp = mg.backend.array_module(images.data)
     n, c, h, w = images.shape
     s = max_shift
-    padded = xp.pad(images.data, ((0, 0), (0, 0), (s, s), (s, s)), constant_values=fill)
+    padded = F.pad(images, (s, s, s, s), value=fill)
     dy, dx = rng.integers(0, 2 * s + 1, n), rng.integers(0, 2 * s + 1, n)
-    rows = xp.asarray(dy[:, None] + np.arange(h))[:, :, None]          # (n, h, 1)
-    cols = xp.asarray(dx[:, None] + np.arange(w))[:, None, :]          # (n, 1, w)
-    crops = padded[xp.arange(n)[:, None, None], :, rows, cols]          # (n, h, w, c)
-    return mg.Tensor(xp.ascontiguousarray(crops.transpose(0, 3, 1, 2)))
+    return mg.stack([padded[i, :, dy[i]:dy[i] + h, dx[i]:dx[i] + w] for i in range(n)])
 
 
+# %% [markdown]
+# ## The model: LeNet
+#
+# The notes' walk-through: a 32x32x1 image -> conv 6@5x5 -> 28x28x6 -> pool -> 14x14x6
+# -> conv 16@5x5 -> 10x10x16 -> pool -> 5x5x16 -> two fully connected layers -> 10 classes.
+# A 5x5 convolution without padding takes 4 pixels off each side; a 2x2 pooling halves it.
+
+# %%
+def lenet():
+    return nn.Sequential(
+        nn.Conv2d(1, 6, kernel_size=5), nn.ReLU(), nn.MaxPool2d(2),      # 32 -> 28 -> 14
+        nn.Conv2d(6, 16, kernel_size=5), nn.ReLU(), nn.MaxPool2d(2),     # 14 -> 10 -> 5
+        nn.Flatten(),                                                    # 16 * 5 * 5 = 400
+        nn.Linear(400, 120), nn.ReLU(),
+        nn.Linear(120, 84), nn.ReLU(),
+        nn.Linear(84, 10))
+
+
+# %% [markdown]
+# ## The loss and the training loop
+#
+# Cross-entropy, Adam with a one-cycle learning-rate schedule (it warms up to 3e-3 and anneals to
+# ~0 by the last step), every batch shifted at random by up to 2 pixels.
+
+# %% [markdown]
+# ## Part 1: LeNet
+
+# %%
 def part_lenet(run):
+    """LeNet as the notes walk through it, on the digits resized to 32x32 (>= 98% test
+    accuracy), or on Fashion-MNIST with --data fashion-mnist."""
     data = run.options.get("data") or "digits"
     if data == "digits":
         x_tr, y_tr, x_te, y_te = digits_32x32(run.device)
@@ -119,7 +139,7 @@ def part_lenet(run):
     # One cycle: the LR warms up to 3e-3 and anneals to ~0 by the last step.
     scheduler = optim.lr_scheduler.OneCycleLR(optimizer, max_lr=3e-3, total_steps=epochs * len(batches))
     history = {"train loss": [], "test loss": []}
-    bar = progress_bar(range(epochs), desc=f"LeNet on {data}")
+    bar = progress_bar(range(epochs), desc=f"LeNet on {data}", unit="epoch")
     for epoch in bar:
         model.train()
         total = 0.0
@@ -137,7 +157,8 @@ def part_lenet(run):
             history["test loss"].append(sum(F.cross_entropy(model(x_te[i:i + 1000]), y_te[i:i + 1000],
                                                             reduction="sum").item()
                                             for i in range(0, x_te.shape[0], 1000)) / x_te.shape[0])
-        bar.set_postfix(train=f"{history['train loss'][-1]:.3f}", test=f"{history['test loss'][-1]:.3f}")
+        bar.set_postfix({"train loss": f"{history['train loss'][-1]:.3f}",
+                         "test loss": f"{history['test loss'][-1]:.3f}"})
     acc = classification_accuracy(model, x_te, y_te)
     print(f"   LeNet {data} test accuracy {acc:.4f} ({int(round((1 - acc) * x_te.shape[0]))} of "
           f"{x_te.shape[0]} wrong)")
@@ -160,14 +181,19 @@ def _plot_predictions(model, x, y, run, filename, data):
         ax.set_title(f"pred {p}" + ("" if p == t else f" (true {t})"), color="black" if p == t else "red",
                      fontsize=9)
         ax.axis("off")
-    fig.suptitle(f"LeNet on {data} ({images.shape[1]}x{images.shape[2]} inputs): predictions on test images")
+    fig.suptitle(f"LeNet on {data} ({images.shape[1]}x{images.shape[2]} inputs): predictions on the "
+                 "first 24 test images (red: wrong)")
     save_figure(fig, run, filename)
 
 
-# =============================================================================================
-# 2. Hand-made filters
-# =============================================================================================
+# %% [markdown]
+# ## Part 2: hand-made filters
+#
+# A convolution slides one small filter over the image and takes a weighted sum at every
+# position. A 7x7 filter holding a vertical line of ones adds up 7 pixels above one another:
+# it responds to vertical lines; its transpose to horizontal ones.
 
+# %%
 def photograph():
     """A grayscale photograph in [0, 1] (scikit-learn ships two sample images; no download)."""
     from sklearn.datasets import load_sample_image
@@ -176,6 +202,8 @@ def photograph():
 
 
 def part_filters(run):
+    """Two hand-made 7x7 filters (a vertical and a horizontal line of ones) applied to a
+    photograph with F.conv2d."""
     image = photograph()
     filters = np.zeros((2, 1, 7, 7), dtype=np.float32)
     filters[0, 0, :, 3] = 1.0          # a vertical line of ones: responds to vertical lines
@@ -200,10 +228,14 @@ def part_filters(run):
     return {}
 
 
-# =============================================================================================
-# 3. Padding, stride, and counting parameters
-# =============================================================================================
+# %% [markdown]
+# ## Part 3: padding, stride, and counting parameters
+#
+# 'valid' padding (none) shrinks the output by k - 1; 'same' pads so that the output keeps the
+# input's size; stride 2 takes every second position and halves height and width. Each filter
+# has k_h * k_w * C_in weights and one bias, so a layer has (k_h * k_w * C_in + 1) * C_out.
 
+# %%
 def conv_params(k_h, k_w, c_in, c_out):
     """The notes' formula: each of the C_out filters has k_h * k_w * C_in weights and one bias."""
     return (k_h * k_w * c_in + 1) * c_out
@@ -224,6 +256,8 @@ def keras_cnn():
 
 
 def part_padding(run):
+    """'valid' vs 'same' padding, stride 1 vs 2, the parameter-count formula, and the notes'
+    Keras CNN (1,413,834 parameters)."""
     from minigrad.utils import summary
     x = mg.randn(1, 1, 28, 28)
     print("   a 5x5 convolution of a 28x28 image:")
@@ -269,14 +303,23 @@ def _plot_padding(run, x):
             ax.set_xlim(0, 28)
             ax.set_ylim(28, 0)
             ax.set_title(f"5x5, '{name}', stride {stride}: {out.shape[0]}x{out.shape[1]}")
-    fig.suptitle("output sizes drawn to the same scale: 'valid' shrinks by k-1, stride 2 halves")
+    for ax in axes:
+        ax.set_xlabel("pixels (the same scale in every panel)", fontsize=8)
+    fig.suptitle("a 5x5 blur of a 28x28 digit, outputs drawn to the same scale: 'valid' shrinks by "
+                 "k - 1 = 4, 'same' keeps 28, stride 2 halves")
     save_figure(fig, run, "padding_stride.png")
 
 
-# =============================================================================================
-# 4. Pooling and the receptive field
-# =============================================================================================
+# %% [markdown]
+# ## Part 4: pooling and the receptive field
+#
+# Pooling summarises each window by one number: its largest value (max pooling) or its mean
+# (average pooling); global average pooling keeps one number per channel. The receptive field of
+# a unit is the set of input pixels that can change it: it grows with every convolution and
+# pooling. Autograd measures it: the gradient of one output unit w.r.t. the input is non-zero
+# exactly on its receptive field.
 
+# %%
 def receptive_field(model, input_size, at):
     """The input pixels that can change output unit ``at`` of ``model``: the non-zero pattern of
     the gradient of that one unit w.r.t. the input. Returns a boolean (H, W) mask."""
@@ -298,6 +341,8 @@ def lenet_window_geometry():
 
 
 def part_pooling(run):
+    """Max vs average pooling, global average pooling, and LeNet's receptive field measured
+    with autograd."""
     image = mg.tensor(photograph()[None, None])
     with mg.no_grad():
         pooled = {"max_pool2d(4)": F.max_pool2d(image, 4), "avg_pool2d(4)": F.avg_pool2d(image, 4)}
@@ -316,33 +361,44 @@ def part_pooling(run):
     sizes = {name: (int(m.any(1).sum()), int(m.any(0).sum())) for name, m in fields.items()}
     for name, (h, w) in sizes.items():
         print(f"   receptive field after {name:<14}: {h}x{w} input pixels")
-    plt = pyplot()
-    fig, axes = plt.subplots(2, 4, figsize=(16, 7))
-    axes[0, 0].imshow(image.numpy()[0, 0], cmap="gray")
-    axes[0, 0].set_title(f"input {image.shape[2]}x{image.shape[3]}")
-    for ax, (name, out) in zip(axes[0, 1:3], pooled.items()):
-        ax.imshow(out.numpy()[0, 0], cmap="gray")
-        ax.set_title(f"{name}: {out.shape[2]}x{out.shape[3]}")
-    axes[0, 3].bar(["global average pooling"], [gap.item()])
-    axes[0, 3].set_title("adaptive_avg_pool2d(1): one number per channel")
-    for ax, (name, mask) in zip(axes[1], fields.items()):
-        ax.imshow(mask, cmap="Blues", vmin=0, vmax=1)
-        ax.set_title(f"receptive field after {name}: {sizes[name][0]}x{sizes[name][1]}")
-        ax.set_xticks(range(0, 32, 4))
-        ax.set_yticks(range(0, 32, 4))
-        ax.grid(alpha=0.3)
-    for ax in axes[0, :3]:
-        ax.axis("off")
-    fig.suptitle("top: max vs average vs global pooling; bottom: input pixels that reach one "
-                 "central unit of LeNet (from the gradient)")
-    save_figure(fig, run, "pooling_receptive_field.png")
+    _plot_pooling(run, image, pooled, gap, fields, sizes)
     assert sizes["conv1 (5x5)"] == (5, 5) and sizes["conv1+pool"] == (6, 6)
     assert sizes["+conv2 (5x5)"] == (14, 14) and sizes["+pool"] == (16, 16)
     return {}
 
 
-# =============================================================================================
+def _plot_pooling(run, image, pooled, gap, fields, sizes):
+    plt = pyplot()
+    fig, axes = plt.subplots(2, 4, figsize=(16, 8))
+    axes[0, 0].imshow(image.numpy()[0, 0], cmap="gray", vmin=0, vmax=1)
+    axes[0, 0].set_title(f"input {image.shape[2]}x{image.shape[3]}")
+    what = {"max_pool2d(4)": "the largest pixel of each 4x4", "avg_pool2d(4)": "the mean of each 4x4"}
+    for ax, (name, out) in zip(axes[0, 1:3], pooled.items()):
+        ax.imshow(out.numpy()[0, 0], cmap="gray", vmin=0, vmax=1)
+        ax.set_title(f"{name}: {out.shape[2]}x{out.shape[3]}\n{what[name]}")
+    axes[0, 3].imshow(gap.numpy()[0, 0], cmap="gray", vmin=0, vmax=1)
+    axes[0, 3].text(0, 0, f"{gap.item():.3f}", ha="center", va="center", fontsize=14,
+                    color="white" if gap.item() < 0.5 else "black")
+    axes[0, 3].set_title("adaptive_avg_pool2d(1): 1x1\none number per channel: the mean")
+    for ax in axes[0]:
+        ax.axis("off")
+    for ax, (name, mask) in zip(axes[1], fields.items()):
+        ax.imshow(mask, cmap="Blues", vmin=0, vmax=1)
+        ax.set_title(f"after {name}:\nreceptive field {sizes[name][0]}x{sizes[name][1]}")
+        ax.set_xticks(range(0, 32, 4))
+        ax.set_yticks(range(0, 32, 4))
+        ax.set(xlabel="input column", ylabel="input row")
+        ax.grid(alpha=0.3)
+    fig.suptitle("top: max vs average vs global average pooling of a photograph; bottom: the input "
+                 "pixels (of 32x32) that reach the central unit of LeNet's layers (from the gradient)")
+    fig.subplots_adjust(hspace=0.35, wspace=0.3)
+    save_figure(fig, run, "pooling_receptive_field.png")
 
+
+# %% [markdown]
+# ## Running the lesson
+
+# %%
 PARTS = {"lenet": part_lenet, "filters": part_filters, "padding": part_padding, "pooling": part_pooling}
 
 

@@ -71,12 +71,33 @@ def pyplot():
 
 
 def save_figure(fig, run, filename):
-    """Save a lesson's figure as PNG in its output folder, close it, and say where it went."""
+    """Save a lesson's figure as PNG in its output folder and close it (the run announces it)."""
     path = run.path(filename)
     fig.savefig(path, dpi=100, bbox_inches="tight")
     pyplot().close(fig)
-    print(f"   wrote {path}")
     return path
+
+
+def grid_figure(images, run, filename, title, nrow, row_labels=None, col_labels=None,
+                xlabel=None, ylabel=None, cell=0.55):
+    """Small images (N, H, W) or (N, 1, H, W) in [0, 1] tiled ``nrow`` to a row, with a title,
+    a label under each column and beside each row, and axis labels saying what they are."""
+    from minigrad.utils.plotting import make_grid
+    pixels = images.cpu().numpy() if isinstance(images, mg.Tensor) else np.asarray(images)
+    pixels = pixels.reshape(pixels.shape[0], pixels.shape[-2], pixels.shape[-1])
+    h, w = pixels.shape[1:]
+    grid = np.clip(make_grid(pixels, nrow=nrow, padding=1, pad_value=0.35), 0.0, 1.0)
+    n_rows, n_cols = -(-len(pixels) // nrow), min(nrow, len(pixels))
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(cell * n_cols + 1.6, cell * n_rows * h / w + 1.3))
+    ax.imshow(grid, cmap="gray", vmin=0, vmax=1, interpolation="nearest")
+    ax.set_xticks([1 + c * (w + 1) + (w - 1) / 2 for c in range(n_cols)],
+                  col_labels if col_labels is not None else [""] * n_cols, fontsize=8)
+    ax.set_yticks([1 + r * (h + 1) + (h - 1) / 2 for r in range(n_rows)],
+                  row_labels if row_labels is not None else [""] * n_rows, fontsize=8)
+    ax.tick_params(length=0)
+    ax.set(title=title, xlabel=xlabel or "", ylabel=ylabel or "")
+    return save_figure(fig, run, filename)
 
 
 # ---- the digits judge: a classifier trained once, used to score generated digits (gan, vae) ----
@@ -126,12 +147,14 @@ def digits_classifier(device="cpu", out=None):
     path = os.path.join(out, "digits_classifier.npz") if out else None
     if path and os.path.exists(path):
         model.load_state_dict(mg.load(path, map_location=device))
+        print(f"   read the digits judge from {path} (delete it to train it again)")
     else:
         with _own_seed(0, device):
             _train_judge(model, x_train, y_train, device)
         if path:
             os.makedirs(out, exist_ok=True)
             mg.save(model.state_dict(), path)
+            print(f"   wrote {path} (the digits judge, kept for later runs)")
     model.eval()
     xt, yt = as_tensors(x_test, y_test, device=device)
     accuracy = classification_accuracy(model, xt, yt)

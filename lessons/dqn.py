@@ -54,9 +54,6 @@ from .games import CartPole, FlappyBird
 NAME = "dqn"
 SUMMARY = ("deep Q-learning: replay, target network, Huber loss; CartPole from its state, "
            "Flappy Bird from 4 stacked frames with a conv Q-network")
-LAST_RESULT = ("CartPole average greedy return over 100 episodes: seeds 0-4 worst 346.2, median 500 "
-               "(bar 195; <= 90 s CPU); Flappy Bird pipes per episode (greedy, 100 episodes): seeds 0-4 "
-               "worst 21.4, median 28.1 after ~4 min CPU of training (random policy: 0)")
 
 
 # ---------------------------------------------------------------------------- the Q-networks

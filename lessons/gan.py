@@ -49,8 +49,6 @@ from lessons import common
 NAME = "gan"
 SUMMARY = ("DCGAN, ACGAN and WGAN-GP on 8x8 digits: strided (transposed) convolutions, batch norm, "
            "LeakyReLU, label smoothing, a gradient penalty; samples judged by a separately trained classifier")
-LAST_RESULT = ("ACGAN class accuracy (seeds 0-4) worst 0.950, median 0.956; DCGAN rarest class of 1,000 "
-               "worst 0.062, median 0.068; WGAN-GP rarest class worst 0.048, median 0.059; ~35 s + ~145 s CPU")
 
 NOISE_SIZE = 100
 N_CLASSES = 10

@@ -1,15 +1,18 @@
 """Lesson: recurrent nets, backpropagation through time, and truncated BPTT.
 
-Run it: ``python -m lessons.lstm`` (all parts), or ``--part cell`` ... Parts, in reading order:
+Run it: ``minigrad lesson lstm`` (all parts), or ``--part cell`` ... Parts, in reading order:
 
 1. ``cell``     -- the LSTM memory cell wired by hand, reproducing the notes' table;
-2. ``cliff``    -- why plain RNNs are hard to train: w^999, the cliff, and gradient clipping;
-3. ``tbptt``    -- BPTT and truncated BPTT (Williams & Peng's k1, k2): exactness check and a
+2. ``cell_ops`` -- the cell from ops: one step of nn.LSTM written with Tensor ops, run over a
+                   sequence, equal to nn.LSTM in its outputs and its gradients;
+3. ``cliff``    -- why plain RNNs are hard to train: w^999, the cliff, and gradient clipping;
+4. ``tbptt``    -- BPTT and truncated BPTT (Williams & Peng's k1, k2): exactness check and a
                    delayed-recall task that is learned only when k2 reaches past the lag;
-4. ``charlm``   -- a character-level LSTM language model on the standard library's own docs;
-5. ``gradnorm`` -- SimpleRNN vs GRU vs LSTM: how far back the gradient reaches; stacked and
+5. ``charlm``   -- a character-level LSTM language model on the standard library's own docs;
+6. ``gradnorm`` -- SimpleRNN vs GRU vs LSTM: how far back the gradient reaches; stacked and
                    bidirectional layers.
 """
+# %%
 from __future__ import annotations
 
 import sys
@@ -17,35 +20,86 @@ import sys
 import numpy as np
 
 import minigrad as mg
-import minigrad.nn as nn
 import minigrad.nn.functional as F
-from minigrad import optim
+from minigrad import nn, optim
 from minigrad.utils import progress_bar, truncated_bptt
 from minigrad.utils.lesson import lesson_main
 from minigrad.utils.plotting import plot_curves
 
-from .common import parameters_check, pyplot, save_figure
+from lessons.common import parameters_check, pyplot, save_figure
 
 NAME = "lstm"
-SUMMARY = ("recurrent nets: the LSTM memory cell by hand, the w^999 cliff and clipping, "
-           "BPTT vs truncated BPTT, a character-level LSTM, RNN/GRU/LSTM gradient flow")
-LAST_RESULT = ("memory-cell table exact (max abs error 5.0e-4); TBPTT(k1=k2=T) = BPTT exactly (diff 0); "
-               "delayed recall lag 5: k2=4 -> 0.28 (chance 0.25), k2=12 -> 0.996; char-LSTM validation "
-               "bits/char after 400 TBPTT updates: seeds 0-4 worst 2.22, median 2.17")
+SUMMARY = ("recurrent nets: the LSTM memory cell by hand, the cell from Tensor ops, the w^999 cliff "
+           "and clipping, BPTT vs truncated BPTT, a character-level LSTM, RNN/GRU/LSTM gradient flow")
+
+# %% [markdown]
+# ## The data
+#
+# Each part makes its own: the notes' nine inputs of the memory cell, one impulse for the cliff,
+# random symbol streams for BPTT and delayed recall, and, for the character model, the text of
+# Python's own documentation topics (`pydoc_data.topics`, ~465,000 characters shipped with every
+# Python install).
+#
+# ## The model
+#
+# A recurrent net carries a state from one step to the next; an LSTM's state is two vectors, the
+# memory c and the output h. The model shared by the BPTT parts is an embedding of the symbols,
+# a recurrent layer (RNN, GRU or LSTM) and a Linear layer that scores the next symbol at every
+# step.
+
+# %%
+class SequenceModel(nn.Module):
+    """Embedding -> recurrent layer (RNN, GRU or LSTM) -> Linear: logits at every step.
+
+    Inputs are (T, B) symbol indices, outputs (T, B, vocab) logits, and the state is carried."""
+
+    def __init__(self, vocab, embed, hidden, cell="LSTM", num_layers=1, bidirectional=False):
+        super().__init__()
+        self.vocab = vocab
+        self.embed = nn.Embedding(vocab, embed)
+        self.rnn = getattr(nn, cell)(embed, hidden, num_layers=num_layers, bidirectional=bidirectional)
+        self.out = nn.Linear(hidden * (2 if bidirectional else 1), vocab)
+
+    def forward(self, x, state=None):
+        h, state = self.rnn(self.embed(x), state)
+        return self.out(h), state
 
 
-# =============================================================================================
-# 1. The memory cell by hand
-# =============================================================================================
+def run_model(model, x, state):
+    """The step function the TBPTT helper drives: one chunk of the stream through the model."""
+    return model(x, state)
+
+
+# %% [markdown]
+# ## The loss and the training loop
+#
+# BPTT: the loss of a sequence is the sum of its per-step cross-entropies; the gradient of the
+# shared weights sums, over every step, the contributions of that step and every later one.
+# Truncated BPTT (Williams & Peng): every k1 steps, backpropagate through the last k2 steps
+# only, and carry the (detached) state forward. The helper `minigrad.utils.truncated_bptt` does
+# the bookkeeping; the model only has to map (inputs, state) -> (outputs, state).
+
+# %%
+def summed_cross_entropy(logits, targets):
+    """The BPTT loss: the sum over steps (and streams) of each step's cross-entropy."""
+    return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1), reduction="sum")
+
+
+# %% [markdown]
+# ## Part 1: the memory cell by hand
+#
 # The notes describe one LSTM memory cell with a three-dimensional input x = (x1, x2, x3):
-#   cell input     z = x1                      (g is linear here, not tanh)
-#   input gate     i = sigmoid(100*x2 - 10)    open only when x2 = 1
-#   forget gate    f = sigmoid(100*x2 + 10)    keeps the memory unless x2 = -1 (then it forgets)
-#   output gate    o = sigmoid(100*x3 - 10)    shows the memory only when x3 = 1
-#   memory         c' = f * c + i * z
-#   output         y  = o * c'                 (h is linear here, not tanh)
+#
+#     cell input     z = x1                      (g is linear here, not tanh)
+#     input gate     i = sigmoid(100*x2 - 10)    open only when x2 = 1
+#     forget gate    f = sigmoid(100*x2 + 10)    keeps the memory unless x2 = -1 (then it forgets)
+#     output gate    o = sigmoid(100*x3 - 10)    shows the memory only when x3 = 1
+#     memory         c' = f * c + i * z
+#     output         y  = o * c'                 (h is linear here, not tanh)
+#
 # Gates are sigmoids pushed into saturation by the large weights, so they act as switches.
 
+# %%
 CELL_INPUTS = [(1, 0, 0), (3, 1, 0), (2, 0, 0), (4, 1, 0), (2, 0, 0), (1, 0, 1), (3, -1, 0),
                (6, 1, 0), (1, 0, 1)]
 CELL_MEMORIES = [0, 3, 3, 7, 7, 7, 0, 6, 6]     # the notes' table
@@ -74,6 +128,8 @@ def memory_cell(xs, c0=0.0):
 
 
 def part_cell(run):
+    """The LSTM memory cell wired by hand, reproducing the notes' table of memories and
+    outputs."""
     xs = mg.tensor(np.array(CELL_INPUTS, dtype=np.float64))
     memories, outputs = memory_cell(xs)
     mem, out = memories.numpy(), outputs.numpy()
@@ -85,13 +141,74 @@ def part_cell(run):
     return {"cell_table_max_abs_error": error}
 
 
-# =============================================================================================
-# 2. The cliff: one linear neuron with a recurrent weight w
-# =============================================================================================
-# y_t = w * y_{t-1} + x_t, fed x = (1, 0, 0, ..., 0) for 1000 steps, gives y_1000 = w^999:
-# 1 for w = 1, about 20,000 for w = 1.01, about 0 for w = 0.99. The loss surface over w is flat
-# almost everywhere and a cliff near w = 1: the gradient either vanishes or explodes.
+# %% [markdown]
+# ## Part 2: the cell from ops
+#
+# nn.LSTM runs a fused kernel; here is one of its steps written with Tensor ops, with PyTorch's
+# parameter names and gate order (input, forget, cell, output):
+#
+#     gates = x W_ih^T + b_ih + h W_hh^T + b_hh          four blocks of hidden_size
+#     i, f, o = sigmoid(...),  g = tanh(...)
+#     c' = f * c + i * g,      h' = o * tanh(c')
+#
+# Run over a sequence it must give nn.LSTM's outputs, and autograd through it nn.LSTM's
+# gradients.
 
+# %%
+def lstm_step(x, h, c, weight_ih, weight_hh, bias_ih, bias_hh):
+    """One LSTM step from Tensor ops: x (B, I), h and c (B, H) -> the new (h, c)."""
+    gates = x @ weight_ih.T + bias_ih + h @ weight_hh.T + bias_hh
+    i, f, g, o = gates.chunk(4, dim=1)
+    i, f, g, o = mg.sigmoid(i), mg.sigmoid(f), mg.tanh(g), mg.sigmoid(o)
+    c = f * c + i * g
+    return o * mg.tanh(c), c
+
+
+def lstm_from_ops(lstm, x):
+    """A one-layer ``nn.LSTM`` run step by step with ``lstm_step`` on x (T, B, I), from zero state;
+    returns (outputs (T, B, H), (h_n, c_n)) as the layer does."""
+    h = mg.zeros(x.shape[1], lstm.hidden_size, dtype=x.dtype, device=x.device)
+    c = h
+    outputs = []
+    for t in range(x.shape[0]):
+        h, c = lstm_step(x[t], h, c, lstm.weight_ih_l0, lstm.weight_hh_l0, lstm.bias_ih_l0, lstm.bias_hh_l0)
+        outputs.append(h)
+    return mg.stack(outputs), (h[None], c[None])
+
+
+def part_cell_ops(run):
+    """The cell from ops: one nn.LSTM step written with Tensor ops, run over a sequence, equal to
+    nn.LSTM in outputs and gradients."""
+    generator = mg.Generator().manual_seed(run.seed)     # its own random numbers: later parts unchanged
+    lstm = nn.LSTM(3, 4).double()
+    with mg.no_grad():
+        for p in lstm.parameters():
+            p.copy_(mg.rand(*p.shape, generator=generator, dtype=mg.float64) - 0.5)
+    x = (mg.rand(7, 2, 3, generator=generator, dtype=mg.float64) * 2 - 1).requires_grad_()
+    diffs = {}
+    results = {}
+    for name, forward in (("ops", lambda: lstm_from_ops(lstm, x)), ("nn.LSTM", lambda: lstm(x))):
+        x.grad = None
+        lstm.zero_grad()
+        out, (h_n, c_n) = forward()
+        (out.sum() + c_n.sum()).backward()
+        results[name] = [out, h_n, c_n, x.grad] + [p.grad for p in lstm.parameters()]
+    labels = ["outputs", "h_n", "c_n", "d/dx"] + [f"d/d{n}" for n, _ in lstm.named_parameters()]
+    for label, ours, theirs in zip(labels, results["ops"], results["nn.LSTM"]):
+        diffs[label] = float((ours - theirs).abs().max().item())
+        print(f"   {label:<16} max |ops - nn.LSTM| = {diffs[label]:.2e}")
+    return {"cell_from_ops_max_abs_diff": max(diffs.values())}
+
+
+# %% [markdown]
+# ## Part 3: the cliff -- one linear neuron with a recurrent weight w
+#
+# y_t = w * y_{t-1} + x_t, fed x = (1, 0, 0, ..., 0) for 1000 steps, gives y_1000 = w^999: 1 for
+# w = 1, about 20,000 for w = 1.01, about 0 for w = 0.99. The loss surface over w is flat almost
+# everywhere and a cliff near w = 1: the gradient either vanishes or explodes. Clipping the
+# gradient (by value or by norm) is the cure for the explosion.
+
+# %%
 def linear_rnn_last_output(w, steps=1000):
     """y_steps of y_t = w * y_{t-1} + x_t with x = (1, 0, ..., 0), built step by step (BPTT graph)."""
     y = mg.zeros((), dtype=w.dtype)
@@ -128,7 +245,8 @@ def descend_cliff(w0, target, lr, steps, clip=None):
 
 
 def part_cliff(run):
-    plt = pyplot()
+    """Why plain RNNs are hard to train: w^999 after 1000 steps, the cliff, and gradient
+    clipping."""
     w = mg.tensor(np.array([0.99, 1.0, 1.01]), requires_grad=True)
     y = linear_rnn_last_output(w)
     y.sum().backward()
@@ -144,6 +262,14 @@ def part_cliff(run):
     runs = {"no clipping": descend_cliff(1.005, target, lr, steps),
             "clip_grad_norm_(max_norm=1000)": descend_cliff(1.005, target, lr, steps, ("norm", 1000.0)),
             "clip_grad_value_(clip_value=1000)": descend_cliff(1.005, target, lr, steps, ("value", 1000.0))}
+    _plot_cliff(run, grid, yg, wg, runs, lr, target)
+    for label, losses in runs.items():
+        print(f"   {label:<34} final loss {losses[-1]:.3g}")
+    return {}
+
+
+def _plot_cliff(run, grid, yg, wg, runs, lr, target):
+    plt = pyplot()
     fig, axes = plt.subplots(1, 3, figsize=(18, 4.5))
     shown = grid <= 1.0101
     axes[0].plot(grid[shown], yg.detach().numpy()[shown])
@@ -168,50 +294,21 @@ def part_cliff(run):
         axes[2].semilogy(np.arange(len(ls))[finite], ls[finite], label=label + note, **styles[label])
     axes[2].set(title=f"descent to y_1000 = {target} from w = 1.005, lr {lr}",
                 xlabel="gradient-descent step", ylabel="loss (log scale)")
-    axes[2].legend(fontsize=8, loc="lower left")
+    axes[2].legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.15))
     save_figure(fig, run, "cliff.png")
-    for label, losses in runs.items():
-        print(f"   {label:<34} final loss {losses[-1]:.3g}")
-    return {}
 
 
-# =============================================================================================
-# 3. A recurrent language model, and BPTT vs truncated BPTT
-# =============================================================================================
-# BPTT: the loss of a sequence is the sum of its per-step cross-entropies; the gradient of the
-# shared weights sums, over every step, the contributions of that step and every later one.
-# Truncated BPTT (Williams & Peng): every k1 steps, backpropagate through the last k2 steps only,
-# carry the (detached) state forward. The helper ``minigrad.utils.truncated_bptt`` does the
-# bookkeeping; the model only has to map (inputs, state) -> (outputs, state).
+# %% [markdown]
+# ## Part 4: BPTT vs truncated BPTT
+#
+# With k1 = k2 = T, truncated BPTT is full BPTT, to the last bit. Then a delayed-recall task: the
+# target at step t is the symbol seen at step t - lag; the gradient that teaches the model to
+# keep a symbol for `lag` steps exists only if k2 reaches that far back.
 
-class SequenceModel(nn.Module):
-    """Embedding -> recurrent layer (RNN, GRU or LSTM) -> Linear: logits at every step.
-
-    Inputs are (T, B) symbol indices, outputs (T, B, vocab) logits, and the state is carried."""
-
-    def __init__(self, vocab, embed, hidden, cell="LSTM", num_layers=1, bidirectional=False):
-        super().__init__()
-        self.vocab = vocab
-        self.embed = nn.Embedding(vocab, embed)
-        self.rnn = getattr(nn, cell)(embed, hidden, num_layers=num_layers, bidirectional=bidirectional)
-        self.out = nn.Linear(hidden * (2 if bidirectional else 1), vocab)
-
-    def forward(self, x, state=None):
-        h, state = self.rnn(self.embed(x), state)
-        return self.out(h), state
-
-
-def run_model(model, x, state):
-    """The step function the TBPTT helper drives: one chunk of the stream through the model."""
-    return model(x, state)
-
-
-def summed_cross_entropy(logits, targets):
-    """The BPTT loss: the sum over steps (and streams) of each step's cross-entropy."""
-    return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1), reduction="sum")
-
-
+# %%
 def part_tbptt(run):
+    """BPTT vs truncated BPTT (Williams & Peng's k1, k2): exactness, and delayed recall
+    learned only when k2 > lag."""
     # (a) Exactness: with k1 = k2 = T, truncated BPTT is full BPTT, to the last bit (float64).
     T, B, V = 40, 3, 6
     mg.manual_seed(run.seed)
@@ -242,10 +339,23 @@ def part_tbptt(run):
         curves[f"k1={k1}, k2={k2} ({'<' if k2 < lag else '>'} lag {lag}): test accuracy {acc:.3f}"] = history
         print(f"   delayed recall, lag {lag}: k1={k1}, k2={k2:>2} -> test accuracy {acc:.3f} "
               f"(chance {1 / RECALL_SYMBOLS:.3f})")
-    plot_curves(curves, run.path("delayed_recall.png"), xlabel="TBPTT update (every k1 steps)",
-                ylabel="training loss per step (nats)",
-                title=f"delayed recall, lag {lag}: learned only when k2 > lag (chance = ln {RECALL_SYMBOLS})")
+    _plot_delayed_recall(run, curves, lag)
     return {"tbptt_vs_bptt_max_abs_diff": diffs[(T, T)], **results}
+
+
+def _plot_delayed_recall(run, curves, lag):
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for label, history in curves.items():
+        ax.plot(np.arange(1, len(history) + 1), history, label=label)
+    ax.axhline(np.log(RECALL_SYMBOLS), color="gray", ls=":",
+               label=f"chance: ln {RECALL_SYMBOLS} = {np.log(RECALL_SYMBOLS):.3f} nats")
+    ax.set(xlabel="TBPTT update (every k1 steps)",
+           ylabel="training loss per step, nats\n(moving average of 20 updates)",
+           title=f"delayed recall, lag {lag}: learned only when k2 > lag")
+    ax.grid(True, alpha=0.3)
+    ax.legend()
+    save_figure(fig, run, "delayed_recall.png")
 
 
 RECALL_SYMBOLS = 4
@@ -279,7 +389,7 @@ def train_delayed_recall(run, lag, k1, k2, length=None, batch=32, updates_per_lo
 
     losses, state = [], None
     chunk = k1 * updates_per_log
-    for start in progress_bar(range(0, length, chunk), desc=f"delayed recall k2={k2}"):
+    for start in progress_bar(range(0, length, chunk), desc=f"delayed recall k2={k2}", unit="chunk"):
         result = truncated_bptt(model, x[start:start + chunk], y[start:start + chunk], run_model,
                                 mean_ce, k1=k1, k2=k2, state=state, on_update=update)
         state = result.state
@@ -293,10 +403,14 @@ def train_delayed_recall(run, lag, k1, k2, length=None, batch=32, updates_per_lo
     return acc, list(smooth)
 
 
-# =============================================================================================
-# 4. A character-level language model, trained with truncated BPTT
-# =============================================================================================
+# %% [markdown]
+# ## Part 5: a character-level language model, trained with truncated BPTT
+#
+# 32 parallel streams of Python's documentation, an LSTM of 128 units, k1 = k2 = 32, Adam and
+# gradient clipping; the measure is the validation loss in bits per character (uniform over the
+# symbols would be log2 of their number; the character frequencies alone give 4.69).
 
+# %%
 def pydoc_text():
     """The text of Python's own documentation topics (``pydoc_data.topics``), shipped with every
     Python install: ~465,000 characters of English and code."""
@@ -305,6 +419,8 @@ def pydoc_text():
 
 
 def part_charlm(run):
+    """A character-level LSTM language model on the standard library's docs, trained with
+    truncated BPTT."""
     text = pydoc_text()
     chars = sorted(set(text))
     index = {c: i for i, c in enumerate(chars)}
@@ -338,7 +454,7 @@ def part_charlm(run):
     chunk = 50 * k                                     # the helper runs 50 updates per call
     history = {"train": [], "validation": []}
     state, done, position = None, 0, 0
-    bar = progress_bar(range(0, updates, 50), desc="char-LSTM (TBPTT k1=k2=32)")
+    bar = progress_bar(range(0, updates, 50), desc="char-LSTM (TBPTT k1=k2=32)", unit="round of 50 updates")
     for _ in bar:
         if position + chunk + 1 > streams.shape[0]:   # wrapped around the text: start afresh
             position, state = 0, None
@@ -349,7 +465,7 @@ def part_charlm(run):
         done += len(result.losses)
         history["train"].append((done, float(np.mean(result.losses)) / np.log(2)))
         history["validation"].append((done, val_bpc()))
-        bar.set_postfix(val_bpc=f"{history['validation'][-1][1]:.3f}")
+        bar.set_postfix({"validation bits/char": f"{history['validation'][-1][1]:.3f}"})
     bpc = history["validation"][-1][1]
     sample = sample_text(model, chars, index, "The ", 300, run)
     print(f"   validation bits per character after {done} updates: {bpc:.3f} "
@@ -357,10 +473,22 @@ def part_charlm(run):
     print("   sample:\n" + "\n".join("     | " + line for line in sample.splitlines()))
     with open(run.path("charlm_sample.txt"), "w") as f:
         f.write(sample + "\n")
-    plot_curves({name: ([d for d, _ in h], [v for _, v in h]) for name, h in history.items()},
-                run.path("charlm_bpc.png"), xlabel="TBPTT update", ylabel="bits per character",
-                title=f"char-LSTM on pydoc_data.topics: validation {bpc:.3f} bits/char")
+    _plot_charlm(run, history, bpc, V)
     return {"char_val_bpc": bpc}
+
+
+def _plot_charlm(run, history, bpc, vocab):
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for name, h in history.items():
+        ax.plot([d for d, _ in h], [v for _, v in h], marker="." if len(h) < 30 else None, label=name)
+    ax.axhline(4.69, color="gray", ls=":", label="character frequencies alone: 4.69")
+    ax.set(xlabel="TBPTT update", ylabel="bits per character",
+           title=f"char-LSTM on pydoc_data.topics: validation {bpc:.3f} bits/char\n"
+                 f"(uniform over its {vocab} symbols: {np.log2(vocab):.2f})")
+    ax.grid(True, alpha=0.3)
+    ax.legend()
+    save_figure(fig, run, "charlm_bpc.png")
 
 
 def sample_text(model, chars, index, prompt, length, run, temperature=0.8):
@@ -377,10 +505,15 @@ def sample_text(model, chars, index, prompt, length, run, temperature=0.8):
     return "".join(out)
 
 
-# =============================================================================================
-# 5. How far back does the gradient reach? SimpleRNN vs GRU vs LSTM; stacked, bidirectional
-# =============================================================================================
+# %% [markdown]
+# ## Part 6: how far back does the gradient reach? SimpleRNN vs GRU vs LSTM
+#
+# At initialisation, the norm of d(last output) / d(input t) shrinks geometrically with the
+# distance for a SimpleRNN; the gates of a GRU and an LSTM slow the decay, and an LSTM whose
+# forget gate starts open (a large forget bias) carries it across the whole sequence. Stacked
+# layers see only the past; a bidirectional layer sees the future too.
 
+# %%
 def input_gradient_norms(layer, T=100, size=16, at=-1, seed=0):
     """|| d(output at step `at`) / d(input at step t) || for every t, at initialisation."""
     mg.manual_seed(seed)
@@ -392,17 +525,18 @@ def input_gradient_norms(layer, T=100, size=16, at=-1, seed=0):
 
 
 def part_gradnorm(run):
+    """SimpleRNN vs GRU vs LSTM: how far back the gradient reaches; stacked and
+    bidirectional layers."""
     T, size, hidden = 100, 16, 64
+    mg.manual_seed(run.seed)
     layers = {"SimpleRNN (tanh)": nn.RNN(size, hidden), "GRU (two gates)": nn.GRU(size, hidden),
               "LSTM": nn.LSTM(size, hidden)}
-    mg.manual_seed(run.seed)
     biased = nn.LSTM(size, hidden)
     with mg.no_grad():
         biased.bias_ih_l0[hidden:2 * hidden].fill_(3.0)     # gate order i, f, g, o: the forget gate
         biased.bias_hh_l0[hidden:2 * hidden].fill_(0.0)
     layers["LSTM, forget-gate bias 3"] = biased
     norms = {name: input_gradient_norms(layer, T, size, seed=run.seed) for name, layer in layers.items()}
-    steps_back = np.arange(T)[::-1]
     for name, n in norms.items():
         print(f"   {name:<26} gradient norm 1 step back {n[-2]:.3g}, 50 steps back {n[-51]:.3g}, "
               f"99 steps back {n[0]:.3g}")
@@ -422,6 +556,12 @@ def part_gradnorm(run):
     flows = {"LSTM (one direction)": input_gradient_norms(nn.LSTM(size, hidden), T, size, at=at, seed=run.seed),
              "bidirectional LSTM": input_gradient_norms(bidir, T, size, at=at, seed=run.seed),
              "stacked LSTM, 2 layers": input_gradient_norms(stacked, T, size, at=at, seed=run.seed)}
+    _plot_gradient_norms(run, norms, flows, T, at)
+    return {}
+
+
+def _plot_gradient_norms(run, norms, flows, T, at):
+    steps_back = np.arange(T)[::-1]
     plt = pyplot()
     fig, axes = plt.subplots(1, 2, figsize=(14, 4.5))
     for name, n in norms.items():
@@ -437,12 +577,14 @@ def part_gradnorm(run):
                       "(no line = exactly zero gradient)")
     axes[1].legend()
     save_figure(fig, run, "gradient_norms.png")
-    return {}
 
 
-# =============================================================================================
-PARTS = {"cell": part_cell, "cliff": part_cliff, "tbptt": part_tbptt, "charlm": part_charlm,
-         "gradnorm": part_gradnorm}
+# %% [markdown]
+# ## Running the lesson
+
+# %%
+PARTS = {"cell": part_cell, "cell_ops": part_cell_ops, "cliff": part_cliff, "tbptt": part_tbptt,
+         "charlm": part_charlm, "gradnorm": part_gradnorm}
 
 
 def add_options(parser):

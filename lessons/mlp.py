@@ -1,17 +1,18 @@
 """Lesson: perceptrons, losses and optimisers -- the multilayer perceptron.
 
-Run it: ``python -m lessons.mlp`` (all parts), or ``--part digits`` ... Parts, in reading order:
+Run it: ``minigrad lesson mlp`` (all parts), or ``--part digits`` ... Parts, in reading order:
 
-1. ``regression``   -- a line fitted by a neural network: Linear(10, 1) + MSE by gradient descent
-                       lands on the least-squares solution (numpy.linalg.lstsq);
-2. ``digits``       -- an MLP with cross-entropy classifies the 8x8 digits (>= 97% on held-out data);
-3. ``summary``      -- counting parameters as the notes do (266,610; 271,346 with 2,368 frozen);
-4. ``optimizers``   -- SGD, momentum, Nesterov, Adagrad, RMSprop, Adam, Adadelta on one problem;
-5. ``lr_range``     -- the learning-rate range test;
+1. ``regression``     -- a line fitted by a neural network: Linear(10, 1) + MSE by gradient descent
+                         lands on the least-squares solution (numpy.linalg.lstsq);
+2. ``digits``         -- an MLP with cross-entropy classifies the 8x8 digits (>= 97% on held-out data);
+3. ``summary``        -- counting parameters as the notes do (266,610; 271,346 with 2,368 frozen);
+4. ``optimizers``     -- SGD, momentum, Nesterov, Adagrad, RMSprop, Adam, Adadelta on one problem;
+5. ``lr_range``       -- the learning-rate range test;
 6. ``regularization`` -- overfitting and its cures: L2, L1, dropout, early stopping;
-7. ``kfold``        -- K-fold cross-validation, K = 5 and K = 10;
-8. ``threshold``    -- a binary classifier: precision, recall/TPR, FPR, ROC, AUC and the F1 threshold.
+7. ``kfold``          -- K-fold cross-validation, K = 5 and K = 10;
+8. ``threshold``      -- a binary classifier: precision, recall/TPR, FPR, ROC, AUC and the F1 threshold.
 """
+# %%
 from __future__ import annotations
 
 import sys
@@ -19,32 +20,62 @@ import sys
 import numpy as np
 
 import minigrad as mg
-import minigrad.nn as nn
 import minigrad.nn.functional as F
-from minigrad import optim
+from minigrad import nn, optim
 from minigrad.data import KFold
 from minigrad.data.datasets import load_diabetes
-from minigrad.utils import EarlyStopping, metrics, progress_bar
+from minigrad.utils import EarlyStopping, metrics, progress_bar, summary
 from minigrad.utils.lesson import lesson_main
 from minigrad.utils.plotting import plot_curves
 
-from .common import (as_tensors, classification_accuracy, digits_split, loader, parameters_check,
-                     pyplot, save_figure)
+from lessons.common import (as_tensors, classification_accuracy, digits_split, loader, parameters_check,
+                            pyplot, save_figure)
 
 NAME = "mlp"
 SUMMARY = ("perceptrons, losses, optimisers: regression onto least squares, a digits MLP, "
            "parameter counts, 7 optimisers, LR range test, regularisation, K-fold, ROC/F1")
-LAST_RESULT = ("digits test accuracy 0.978 (seeds 0-4: worst 0.975, median 0.978); regression gap to "
-               "lstsq 9e-12; counts 266,610 / 271,346 / 2,368; digits+regression 11 s CPU")
+
+# %% [markdown]
+# ## The data
+#
+# Two of scikit-learn's bundled datasets, so that nothing is downloaded: the diabetes data (442
+# patients, 10 measurements, a disease-progression score to predict) for regression, and the
+# 1,797 handwritten 8x8 digits for classification, split once into 1,437 training and 360 test
+# images (`lessons.common.digits_split`; `--seed` changes the training, never the split).
+#
+# ## The model
+#
+# A multilayer perceptron: Linear layers with a non-linearity between them. Without the
+# non-linearity any depth of Linear layers is one Linear layer (the notes' reason for activation
+# functions).
+
+# %%
+def mlp(hidden=128, p_drop=0.0):
+    """64 pixels -> hidden (ReLU) -> 10 logits; optional dropout after the hidden layer."""
+    layers = [nn.Linear(64, hidden), nn.ReLU()]
+    if p_drop:
+        layers.append(nn.Dropout(p_drop))
+    layers.append(nn.Linear(hidden, 10))
+    return nn.Sequential(*layers)
 
 
+# %% [markdown]
+# ## The loss and the training loop
+#
+# Classification minimises the cross-entropy of the logits against the true class
+# (`F.cross_entropy`: log-softmax and negative log-likelihood in one); regression, in part 1,
+# the mean squared error. The loop is the same everywhere: for each epoch, for each mini-batch:
+# forward, loss, backward, step.
+
+# %%
 def train_classifier(model, optimizer, x, y, epochs, batch_size, seed, desc, loss_extra=None,
-                     x_val=None, y_val=None, early=None):
+                     x_val=None, y_val=None, early=None, val_name="validation loss"):
     """The training loop, written out: for each epoch, for each mini-batch: forward, loss,
-    backward, step. Returns the per-epoch mean training loss and (if given) validation loss."""
+    backward, step. Returns the per-epoch mean training loss and (if given) validation loss
+    (``val_name`` is what the progress line calls it)."""
     history = {"train loss": [], "validation loss": []}
     batches = loader(x, y, batch_size, seed)
-    bar = progress_bar(range(epochs), desc=desc)
+    bar = progress_bar(range(epochs), desc=desc, unit="epoch")
     for epoch in bar:
         model.train()
         total = 0.0
@@ -63,28 +94,25 @@ def train_classifier(model, optimizer, x, y, epochs, batch_size, seed, desc, los
             with mg.no_grad():
                 val = F.cross_entropy(model(x_val), y_val).item()
             history["validation loss"].append(val)
-            bar.set_postfix(train=f"{history['train loss'][-1]:.3f}", val=f"{val:.3f}")
+            bar.set_postfix({"train loss": f"{history['train loss'][-1]:.3f}", val_name: f"{val:.3f}"})
             if early is not None and early.step(val, model):
                 break
         else:
-            bar.set_postfix(loss=f"{history['train loss'][-1]:.3f}")
+            bar.set_postfix({"train loss": f"{history['train loss'][-1]:.3f}"})
     return history
 
 
-def mlp(hidden=128, p_drop=0.0):
-    """64 pixels -> hidden (ReLU) -> 10 logits; optional dropout after the hidden layer."""
-    layers = [nn.Linear(64, hidden), nn.ReLU()]
-    if p_drop:
-        layers.append(nn.Dropout(p_drop))
-    layers.append(nn.Linear(hidden, 10))
-    return nn.Sequential(*layers)
+# %% [markdown]
+# ## Part 1: regression -- a neural network with one Linear(n, 1) neuron is linear least squares
+#
+# The notes' "fitting a line with a neural network": one neuron, no activation, the mean squared
+# error, full-batch gradient descent. Its minimum is the least-squares solution, which NumPy
+# computes in closed form; gradient descent must land on it.
 
-
-# =============================================================================================
-# 1. Regression: a neural network with one Linear(n, 1) neuron is linear least squares
-# =============================================================================================
-
+# %%
 def part_regression(run):
+    """A line fitted by a neural network: Linear(10, 1) and MSE by gradient descent land on
+    least squares."""
     x_np, y_np = (t.numpy().astype(np.float64) for t in load_diabetes())
     x_np = (x_np - x_np.mean(0)) / x_np.std(0)             # standardised features: GD converges fast
     x, y = as_tensors(x_np.astype(np.float64), y_np.astype(np.float64)[:, None], device=run.device)
@@ -103,7 +131,7 @@ def part_regression(run):
     optimizer = optim.SGD(model.parameters(), lr=0.2)
     steps = run.epochs_or(3000)
     losses = []
-    for _ in progress_bar(range(steps), desc="regression"):
+    for _ in progress_bar(range(steps), desc="regression", unit="step"):
         loss = F.mse_loss(model(x), y)
         optimizer.zero_grad()
         loss.backward()
@@ -117,34 +145,44 @@ def part_regression(run):
     w_net = np.append(model.weight.detach().cpu().numpy().ravel(), model.bias.item())
     print(f"   max |w_network - w_lstsq| = {np.abs(w_net - coef).max():.3g} (weights and bias)")
 
+    _plot_regression(run, losses, mse_lstsq, coef, w_net)
+    return {"regression_rel_gap_to_lstsq": gap}
+
+
+def _plot_regression(run, losses, mse_lstsq, coef, w_net):
     plt = pyplot()
     fig, axes = plt.subplots(1, 2, figsize=(12, 4))
+    steps = len(losses)
     axes[0].loglog(np.arange(1, steps + 1), np.abs(np.array(losses) - mse_lstsq) / mse_lstsq)
     axes[0].set(xlabel="gradient-descent step (log scale)",
-                ylabel="(MSE_network - MSE_lstsq) / MSE_lstsq",
+                ylabel="|MSE_network - MSE_lstsq| / MSE_lstsq (log scale)",
                 title=f"diabetes: gradient descent falls onto least squares (MSE {mse_lstsq:.1f})")
     names = [f"x{i}" for i in range(10)] + ["bias"]
     pos = np.arange(11)
     axes[1].bar(pos - 0.2, coef, 0.4, label="lstsq")
     axes[1].bar(pos + 0.2, w_net, 0.4, label="network")
+    axes[1].axhline(0, color="black", lw=0.8)
     axes[1].set_xticks(pos, names)
-    axes[1].set(title="the learned weights are the least-squares weights", ylabel="coefficient")
+    axes[1].set(title="the learned weights are the least-squares weights",
+                xlabel="standardised feature", ylabel="coefficient")
     axes[1].legend()
     save_figure(fig, run, "regression.png")
-    return {"regression_rel_gap_to_lstsq": gap}
 
 
-# =============================================================================================
-# 2. Digits: an MLP and cross-entropy
-# =============================================================================================
+# %% [markdown]
+# ## Part 2: the digits -- an MLP and cross-entropy
+#
+# 64 pixels, 128 hidden ReLU units, 10 logits, Adam: at least 97% of the held-out digits right.
 
+# %%
 def part_digits(run):
+    """An MLP with cross-entropy classifies the 8x8 digits (>= 97% on held-out digits)."""
     x_tr, y_tr, x_te, y_te = as_tensors(*digits_split(), device=run.device)
     mg.manual_seed(run.seed)
     model = mlp(hidden=128).to(run.device)
     optimizer = optim.Adam(model.parameters(), lr=1e-3)
     history = train_classifier(model, optimizer, x_tr, y_tr, run.epochs_or(40), 32, run.seed,
-                               desc="digits MLP", x_val=x_te, y_val=y_te)
+                               desc="digits MLP", x_val=x_te, y_val=y_te, val_name="test loss")
     acc = classification_accuracy(model, x_te, y_te)
     print(f"   digits test accuracy {acc:.4f} ({int(round((1 - acc) * len(y_te)))} of {len(y_te)} wrong)")
     plot_curves({"train loss": history["train loss"], "test loss": history["validation loss"]},
@@ -153,12 +191,16 @@ def part_digits(run):
     return {"digits_test_accuracy": acc}
 
 
-# =============================================================================================
-# 3. Counting parameters (the notes' Keras-style summaries)
-# =============================================================================================
+# %% [markdown]
+# ## Part 3: counting parameters, as the notes' Keras summaries do
+#
+# A Linear layer from n to m features has n * m weights and m biases. A BatchNorm over n features
+# has 4n numbers: gamma and beta are trained; the moving mean and variance are not.
 
+# %%
 def part_summary(run):
-    from minigrad.utils import summary
+    """Counting parameters as the notes do: 266,610; with batch norm 271,346, of which 2,368
+    non-trainable."""
     plain = nn.Sequential(nn.Flatten(), nn.Linear(784, 300), nn.ReLU(), nn.Linear(300, 100),
                           nn.ReLU(), nn.Linear(100, 10))
     # 784*300 + 300 = 235,500;  300*100 + 100 = 30,100;  100*10 + 10 = 1,010.
@@ -173,10 +215,13 @@ def part_summary(run):
             "params_mlp_bn_non_trainable": int(s2.non_trainable_params)}
 
 
-# =============================================================================================
-# 4. Optimisers side by side
-# =============================================================================================
+# %% [markdown]
+# ## Part 4: seven optimisers side by side
+#
+# The same MLP from the same initial weights, fed the same batches, trained by each optimiser
+# with a learning rate typical for it.
 
+# %%
 OPTIMIZERS = {
     "SGD": lambda p: optim.SGD(p, lr=0.05),
     "SGD momentum 0.9": lambda p: optim.SGD(p, lr=0.05, momentum=0.9),
@@ -189,6 +234,8 @@ OPTIMIZERS = {
 
 
 def part_optimizers(run):
+    """SGD, momentum, Nesterov, Adagrad, RMSprop, Adam and Adadelta on the same problem from
+    the same weights."""
     x_tr, y_tr, x_te, y_te = as_tensors(*digits_split(), device=run.device)
     curves = {}
     for name, make in OPTIMIZERS.items():
@@ -197,17 +244,33 @@ def part_optimizers(run):
         history = train_classifier(model, make(model.parameters()), x_tr, y_tr, run.epochs_or(8), 32,
                                    run.seed, desc=name)
         acc = classification_accuracy(model, x_te, y_te)
-        curves[f"{name} (test acc {acc:.3f})"] = history["train loss"]
-    plot_curves(curves, run.path("optimizers.png"), logy=True, ylabel="train cross-entropy",
-                title="seven optimisers, same MLP, same initial weights, same batches",
-                figsize=(8, 5))
+        curves[f"{name} ({acc:.3f})"] = history["train loss"]
+    _plot_optimizers(run, curves)
     return {}
 
 
-# =============================================================================================
-# 5. The learning-rate range test
-# =============================================================================================
+def _plot_optimizers(run, curves):
+    """The loss curves, with the legend outside them (to the right)."""
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(10, 4.5))
+    for name, losses in curves.items():
+        ax.plot(np.arange(1, len(losses) + 1), losses, marker=".", label=name)
+    ax.set_yscale("log")
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.set(xlabel="epoch", ylabel="mean train cross-entropy (log scale)",
+           title="seven optimisers, same MLP, same initial weights, same batches")
+    ax.grid(True, alpha=0.3)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), title="optimiser (digits test accuracy)")
+    save_figure(fig, run, "optimizers.png")
 
+
+# %% [markdown]
+# ## Part 5: the learning-rate range test
+#
+# Raise the learning rate exponentially, one mini-batch at a time, until the loss turns up; the
+# notes' rule of thumb: the best learning rate is about half of the one where the loss was lowest.
+
+# %%
 def part_lr_range(run):
     """Raise the LR exponentially, one mini-batch at a time, until the loss turns up; the best
     LR is about half of the LR at the loss's minimum (the notes' rule of thumb)."""
@@ -221,7 +284,7 @@ def part_lr_range(run):
     lrs, losses, smooth = [], [], None
     batches = loader(x_tr, y_tr, 32, run.seed)
     stream = iter(())
-    for step in progress_bar(range(steps), desc="LR range test"):
+    for step in progress_bar(range(steps), desc="LR range test", unit="step"):
         batch = next(stream, None)
         if batch is None:                                  # a new epoch
             stream = iter(batches)
@@ -240,22 +303,31 @@ def part_lr_range(run):
     lr_at_min = lrs[int(np.argmin(losses))]
     suggested = lr_at_min / 2
     print(f"   loss lowest at lr {lr_at_min:.3g}; suggested learning rate about {suggested:.3g}")
+    _plot_lr_range(run, lrs, losses, lr_at_min, suggested)
+    return {}
+
+
+def _plot_lr_range(run, lrs, losses, lr_at_min, suggested):
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(7, 4))
     ax.semilogx(lrs, losses)
     ax.axvline(lr_at_min, color="gray", ls=":", label=f"loss lowest at lr {lr_at_min:.2g}")
     ax.axvline(suggested, color="green", ls="--", label=f"suggested lr {suggested:.2g} (half of it)")
-    ax.set(xlabel="learning rate (log scale), raised every mini-batch", ylabel="smoothed train loss",
+    ax.set(xlabel="learning rate (log scale), raised every mini-batch",
+           ylabel="train loss (exponential moving average, 0.9)",
            title="learning-rate range test (SGD, digits MLP)")
     ax.legend()
     save_figure(fig, run, "lr_range.png")
-    return {}
 
 
-# =============================================================================================
-# 6. Overfitting and its cures
-# =============================================================================================
+# %% [markdown]
+# ## Part 6: overfitting and its cures
+#
+# A network big enough to memorise its training set learns it by heart: the training loss keeps
+# falling while the validation loss stops improving. The notes' cures: a penalty on the weights
+# (L2, as `weight_decay`, or L1), dropout, and early stopping on a validation split.
 
+# %%
 def l1_penalty(strength):
     """strength * sum |w| over the weight matrices (not biases): pushes weights to exactly 0."""
     return lambda model: strength * sum(p.abs().sum() for n, p in model.named_parameters()
@@ -291,6 +363,11 @@ def part_regularization(run):
                                            early=early)
         report[name] = classification_accuracy(model, x_te, y_te)
         print(f"   {name:<28} test accuracy {report[name]:.3f} after {len(histories[name]['train loss'])} epochs")
+    _plot_regularization(run, histories, report)
+    return {}
+
+
+def _plot_regularization(run, histories, report):
     plt = pyplot()
     fig, axes = plt.subplots(1, 2, figsize=(14, 4.5))
     h = histories["none"]
@@ -298,25 +375,31 @@ def part_regularization(run):
     axes[0].semilogy(np.arange(1, len(h["validation loss"]) + 1), h["validation loss"], label="no cure: validation")
     stop = len(histories["early stopping (patience 5)"]["train loss"])
     axes[0].axvline(stop, color="gray", ls=":", label=f"early stopping ends here (epoch {stop})")
+    axes[0].xaxis.get_major_locator().set_params(integer=True)
     axes[0].set(xlabel="epoch", ylabel="cross-entropy (log scale)",
                 title="300 training digits, MLP 64-256-256-10: the train/validation gap")
     axes[0].legend()
     names = list(report)
     axes[1].barh(names, [report[n] for n in names])
-    axes[1].set_xlim(min(report.values()) - 0.02, 1.0)
+    low = max(0.0, np.floor((min(report.values()) - 0.02) * 50) / 50)
+    axes[1].set_xlim(low, 1.0)
     for i, n in enumerate(names):
         axes[1].text(report[n] + 0.001, i, f"{report[n]:.3f}", va="center")
-    axes[1].set(xlabel="test accuracy", title="each cure, same data and initial weights")
+    axes[1].set(xlabel=f"test accuracy (the axis starts at {low:.2f}, not 0: the cures differ by a few points)",
+                title="each cure, same data and initial weights")
     fig.subplots_adjust(wspace=0.55)
     save_figure(fig, run, "regularization.png")
-    return {}
 
 
-# =============================================================================================
-# 7. K-fold cross-validation
-# =============================================================================================
+# %% [markdown]
+# ## Part 7: K-fold cross-validation
+#
+# Split the training data into K folds; train K models, each validated on the fold it did not
+# see. The spread of the K scores says how much one validation split can be trusted.
 
+# %%
 def part_kfold(run):
+    """K-fold cross-validation of the digits MLP, K = 5 and K = 10."""
     x_np, y_np, _, _ = digits_split()
     results = {}
     for k in (5, 10):
@@ -332,20 +415,29 @@ def part_kfold(run):
         results[k] = scores
         print(f"   K={k:>2}: validation accuracy {np.mean(scores):.4f} +- {np.std(scores):.4f} "
               f"(folds: {' '.join(f'{s:.3f}' for s in scores)})")
+    _plot_kfold(run, results)
+    return {}
+
+
+def _plot_kfold(run, results):
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(6, 4))
     ax.boxplot([results[5], results[10]], tick_labels=["K = 5", "K = 10"])
     for i, k in enumerate((5, 10)):
         ax.plot(np.full(k, i + 1.0), results[k], "o", alpha=0.5)
-    ax.set(ylabel="validation accuracy per fold", title="K-fold cross-validation of the digits MLP")
+    ax.set(ylabel="validation accuracy of each fold (one dot per fold)",
+           title="K-fold cross-validation of the digits MLP")
     save_figure(fig, run, "kfold.png")
-    return {}
 
 
-# =============================================================================================
-# 8. A binary decision threshold: precision, recall, ROC, AUC, F1
-# =============================================================================================
+# %% [markdown]
+# ## Part 8: a binary decision threshold -- precision, recall, ROC, AUC, F1
+#
+# As the notes define them: precision = TP / (TP + FP), recall = TPR = TP / (TP + FN),
+# FPR = FP / (FP + TN); the ROC curve is TPR against FPR over every threshold, AUC the area
+# under it; F1 = 2PR / (P + R) chooses the threshold.
 
+# %%
 def rates_by_threshold(positive, prob, thresholds):
     """Precision, recall and F1 of the decision ``prob >= t`` for each threshold t, counted as the
     notes define them: precision = TP / (TP + FP), recall = TPR = TP / (TP + FN), F1 = 2PR / (P + R)."""
@@ -372,7 +464,7 @@ def part_threshold(run):
     model = nn.Linear(64, 1).to(run.device)
     optimizer = optim.Adam(model.parameters(), lr=1e-2)
     batches = loader(x_tr, y_tr, 32, run.seed)
-    for _ in progress_bar(range(run.epochs_or(20)), desc="logistic regression"):
+    for _ in progress_bar(range(run.epochs_or(20)), desc="logistic regression", unit="epoch"):
         for xb, yb in batches:
             loss = F.binary_cross_entropy_with_logits(model(xb).squeeze(1), yb)
             optimizer.zero_grad()
@@ -390,6 +482,11 @@ def part_threshold(run):
     (p_t,), (r_t,), (f_t,) = rates_by_threshold(yt, p_te, [best])
     print(f"   F1-best threshold on validation: {best:.2f} (F1 {max(f1):.3f}); on test: precision "
           f"{p_t:.3f}, recall {r_t:.3f}, F1 {f_t:.3f}; test ROC AUC {area:.4f}")
+    _plot_threshold(run, thresholds, prec, rec, f1, best, fpr, tpr, area)
+    return {}
+
+
+def _plot_threshold(run, thresholds, prec, rec, f1, best, fpr, tpr, area):
     plt = pyplot()
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
     axes[0].plot(thresholds, prec, label="precision")
@@ -400,17 +497,17 @@ def part_threshold(run):
                 title="choosing the threshold by F1")
     axes[0].legend()
     axes[1].plot(fpr, tpr, label=f"logistic regression (AUC {area:.3f})")
-    # the ROC curve's FPR = FP / (FP + TN) and TPR = TP / (TP + FN), over every threshold
     axes[1].plot([0, 1], [0, 1], "k--", label="chance (AUC 0.5)")
     axes[1].set(xlabel="false positive rate FP/(FP+TN)", ylabel="true positive rate TP/(TP+FN)",
                 title="ROC curve, 'is it a 9?' (test)")
     axes[1].legend()
     save_figure(fig, run, "threshold_roc.png")
-    return {}
 
 
-# =============================================================================================
+# %% [markdown]
+# ## Running the lesson
 
+# %%
 PARTS = {"regression": part_regression, "digits": part_digits, "summary": part_summary,
          "optimizers": part_optimizers, "lr_range": part_lr_range,
          "regularization": part_regularization, "kfold": part_kfold, "threshold": part_threshold}

@@ -44,8 +44,6 @@ from minigrad.utils.plotting import plot_curves
 NAME = "transformer"
 SUMMARY = ("attention, multi-head attention and the encoder-decoder Transformer, trained to "
            "reverse digit strings; longer strings than seen; attention vs LSTM cost")
-LAST_RESULT = ("reversal exact match on held-out 5-8 digit strings 1.000 on every seed 0-4 (bar 0.99); "
-               "on longer 9-12 digit strings worst 0.048, median 0.096; 2,000 steps, ~175 s CPU")
 
 
 # ------------------------------------------------------------------ the pieces, written out
@@ -343,6 +341,8 @@ REVERSAL_STEPS = 2000
 
 
 def run_reversal(run):
+    """An encoder-decoder Transformer learns to reverse digit strings (>= 99% exact on held-
+    out strings); strings longer than any it saw; attention maps."""
     mg.manual_seed(run.seed)
     rng = np.random.default_rng(run.seed)
     # held-out strings (a fixed set, whatever the seed), never shown in training

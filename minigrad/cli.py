@@ -1,78 +1,177 @@
 """The ``minigrad`` command.
 
-    minigrad lessons                 list the lessons: a one-line summary and the last measured result
-    minigrad lesson NAME [ARGS...]   run one lesson (ARGS go to it: --part, --epochs, --device ...)
-    minigrad bench NAME [ARGS...]    run benchmarks/NAME.py
-    minigrad gradcheck NAME          gradcheck the lesson's tiny model, print the worst relative error
-
-A user error (unknown lesson or benchmark, a lesson's bad arguments) is one line on stderr and
-exit status 2, never a traceback. Lessons are imported only when one is asked for.
+Each command is a ``cmd_*`` function below whose docstring is its ``--help``: the first line is
+its summary in ``minigrad --help``. A user error (an unknown lesson or benchmark, a lesson's bad
+arguments) is one line on stderr and exit status 2, never a traceback; Ctrl-C is one line and
+exit status 130. Lessons and benchmarks are imported only when one is asked for.
 """
 from __future__ import annotations
 
+import ast
 import importlib
+import importlib.util
 import inspect
+import json
+import os
+import pkgutil
 import sys
+import textwrap
 
+import benchmarks
 import lessons
+from lessons.results import RESULTS, SOURCE
 
+from . import __version__
 from .autograd.gradcheck import GradcheckError
-
-USAGE = """usage: minigrad lessons
-       minigrad lesson NAME [--part P] [--device cpu|cuda] [--epochs N] [--seed S] [--out DIR]
-       minigrad bench NAME [ARGS...]
-       minigrad gradcheck NAME"""
 
 
 class UsageError(Exception):
     """Bad command line: one line on stderr, exit status 2."""
 
 
+def _help_wanted(args):
+    return bool(args) and args[0] in ("-h", "--help")
+
+
+def _doc(fn):
+    return inspect.cleandoc(fn.__doc__ or "")
+
+
+def _listing(rows):
+    """'  name  text' lines, the text wrapped under itself."""
+    width = max((len(name) for name, _ in rows), default=0)
+    return "\n".join(textwrap.fill(text, 96, initial_indent=f"  {name:<{width}}  ",
+                                    subsequent_indent=" " * (width + 4)) for name, text in rows)
+
+
+# ----------------------------------------------------------------------------- lessons
+
+def _lesson_names():
+    return lessons.LESSONS
+
+
 def _import_lesson(name):
-    """The lesson module; an unknown name is a UsageError."""
-    if name not in lessons.LESSONS:
-        raise UsageError(f"unknown lesson {name!r}; lessons: {', '.join(lessons.LESSONS)}")
+    names = _lesson_names()
+    if name not in names:
+        raise UsageError(f"unknown lesson {name!r}; lessons: {', '.join(names)}")
     return importlib.import_module(f"lessons.{name}")
 
 
+def _your_last_run(name, headline):
+    """'your last run (runs/NAME/metrics.json, seed 0): metric value, ...' or None."""
+    path = os.path.join("runs", name, "metrics.json")
+    try:
+        with open(path) as f:
+            metrics = json.load(f)
+    except (OSError, ValueError):
+        return None
+    values = [f"{k} {metrics[k]:.3g}" if isinstance(metrics[k], float) else f"{k} {metrics[k]}"
+              for k in headline if k in metrics]
+    if not values:
+        return None
+    parts = metrics.get("parts") if isinstance(metrics.get("parts"), dict) else {}
+    seeds = sorted({str(r.get("seed")) for r in parts.values() if isinstance(r, dict)})
+    finished = max((str(r.get("finished", "")) for r in parts.values() if isinstance(r, dict)), default="")
+    about = ", ".join(x for x in (f"seed {'/'.join(seeds)}" if seeds else "",
+                                  finished.replace("T", " ")) if x)
+    return f"your last run ({path}{', ' + about if about else ''}): " + "; ".join(values)
+
+
 def cmd_lessons(args):
+    """List the lessons: what each rebuilds, its measured result, and your own last run.
+
+    usage: minigrad lessons
+
+    "measured" is the result written down in lessons/results.py: each lesson run by hand on
+    seeds 0-4, given as worst / median over the five seeds. "your last run" is read from
+    runs/NAME/metrics.json under the current folder, when you have run the lesson there.
+    """
     if args:
         raise UsageError(f"'minigrad lessons' takes no arguments, got {' '.join(args)}")
-    rows = []
-    for name in lessons.LESSONS:
+    names = _lesson_names()
+    width = max(len(n) for n in names)
+    pad = " " * (width + 2)
+    for name in names:
         try:
-            module = _import_lesson(name)
+            summary = _import_lesson(name).SUMMARY
         except Exception as e:  # a lesson that fails to import is reported, not fatal
-            rows.append((name, f"cannot be imported: {type(e).__name__}: {e}", ""))
-            continue
-        rows.append((name, getattr(module, "SUMMARY", ""), getattr(module, "LAST_RESULT", "")))
-    width = max(len(r[0]) for r in rows)
-    for name, summary, result in rows:
-        print(f"{name:<{width}}  {summary}")
-        if result:
-            print(f"{'':<{width}}  last result: {result}")
+            summary = f"cannot be imported: {type(e).__name__}: {e}"
+        lines = [summary]
+        measured = RESULTS.get(name)
+        if measured is None:
+            lines.append("measured: not yet")
+        else:
+            lines.append(f"measured ({SOURCE}): {measured.result}; {measured.time}")
+            mine = _your_last_run(name, measured.headline)
+            if mine:
+                lines.append(mine)
+        for i, line in enumerate(lines):
+            print(textwrap.fill(line, 100, initial_indent=f"{name if i == 0 else '':<{width}}  ",
+                                subsequent_indent=pad + ("" if i == 0 else "  ")))
+    print("\nRun one: minigrad lesson NAME  (its parts and options: minigrad lesson NAME --help)")
     return 0
 
 
+def _lesson_list():
+    rows = []
+    for name in _lesson_names():
+        try:
+            summary = _import_lesson(name).SUMMARY
+        except Exception as e:
+            summary = f"cannot be imported: {type(e).__name__}: {e}"
+        rows.append((name, summary))
+    return _listing(rows)
+
+
 def cmd_lesson(args):
+    """Run a lesson: all its parts, or the ones named with --part.
+
+    usage: minigrad lesson NAME [--part P] [--device cpu|cuda] [--epochs N] [--seed S] [--out DIR]
+
+    Writes the figures and metrics.json under --out (default runs/NAME/) and prints its
+    metrics. 'minigrad lesson NAME --help' lists the lesson's parts and its own options.
+    """
     if not args:
-        raise UsageError("'minigrad lesson' needs a lesson name; see 'minigrad lessons'")
-    module = _import_lesson(args[0])
-    return module.main(list(args[1:]))
+        raise UsageError("'minigrad lesson' needs a lesson name; lessons: " + ", ".join(_lesson_names()))
+    return _import_lesson(args[0]).main(list(args[1:]))
+
+
+# -------------------------------------------------------------------------- benchmarks
+
+def _benchmarks():
+    """{name: first line of its docstring} for the modules of the benchmarks package (not imported)."""
+    found = {}
+    for info in sorted(pkgutil.iter_modules(benchmarks.__path__), key=lambda m: m.name):
+        if info.name.startswith("_"):
+            continue
+        spec = importlib.util.find_spec(f"benchmarks.{info.name}")
+        try:
+            with open(spec.origin, encoding="utf-8") as f:
+                doc = ast.get_docstring(ast.parse(f.read())) or ""
+        except (OSError, SyntaxError):
+            doc = ""
+        found[info.name] = " ".join(doc.split("\n\n")[0].split())
+    return found
+
+
+def _benchmark_list():
+    return _listing(list(_benchmarks().items()))
 
 
 def cmd_bench(args):
+    """Run a benchmark (benchmarks/NAME.py): timings against the reference and PyTorch.
+
+    usage: minigrad bench NAME [ARGS...]    (the same as python -m benchmarks.NAME [ARGS...])
+
+    'minigrad bench NAME --help' shows a benchmark's own options. Timings mean something only
+    on a quiet machine.
+    """
     if not args:
-        raise UsageError("'minigrad bench' needs a benchmark name, e.g. 'minigrad bench conv'")
+        raise UsageError("'minigrad bench' needs a benchmark name; benchmarks: " + ", ".join(_benchmarks()))
     name = args[0]
-    if not name.isidentifier():
-        raise UsageError(f"unknown benchmark {name!r}")
-    try:
-        module = importlib.import_module(f"benchmarks.{name}")
-    except ModuleNotFoundError as e:
-        if e.name in ("benchmarks", f"benchmarks.{name}"):
-            raise UsageError(f"unknown benchmark {name!r}; benchmarks are the modules in benchmarks/")
-        raise
+    if name not in _benchmarks():
+        raise UsageError(f"unknown benchmark {name!r}; benchmarks: {', '.join(_benchmarks())}")
+    module = importlib.import_module(f"benchmarks.{name}")
     main = getattr(module, "main", None)
     if main is None:
         raise UsageError(f"benchmark {name!r} has no main()")
@@ -83,9 +182,20 @@ def cmd_bench(args):
     return status if isinstance(status, int) else 0
 
 
+# --------------------------------------------------------------------------- gradcheck
+
 def cmd_gradcheck(args):
+    """Gradcheck a lesson's tiny model in float64 and print the worst relative error.
+
+    usage: minigrad gradcheck NAME
+
+    Every lesson has a tiny version of its model (its tiny_model_check()); this compares the
+    gradient of its loss w.r.t. every parameter with finite differences. Exit status 1 if the
+    check fails.
+    """
     if len(args) != 1:
-        raise UsageError("'minigrad gradcheck' needs exactly one lesson name")
+        raise UsageError("'minigrad gradcheck' needs exactly one lesson name; lessons: "
+                         + ", ".join(_lesson_names()))
     module = _import_lesson(args[0])
     try:
         worst = module.tiny_model_check()
@@ -97,27 +207,50 @@ def cmd_gradcheck(args):
     return 0
 
 
+# ------------------------------------------------------------------------------- main
+
 COMMANDS = {"lessons": cmd_lessons, "lesson": cmd_lesson, "bench": cmd_bench,
             "gradcheck": cmd_gradcheck}
+HELP_LISTS = {"lesson": ("lessons", _lesson_list), "gradcheck": ("lessons", _lesson_list),
+              "bench": ("benchmarks", _benchmark_list)}   # what a command's --help lists
+
+
+def _usage():
+    width = max(len(c) for c in COMMANDS)
+    lines = [f"minigrad {__version__}: a deep-learning engine written to be read.", "",
+             "usage: minigrad COMMAND [ARGS...]", "", "commands:"]
+    lines += [f"  {name:<{width}}  {_doc(fn).splitlines()[0]}" for name, fn in COMMANDS.items()]
+    lines += ["", "minigrad COMMAND --help shows a command's usage; minigrad --version its version."]
+    return "\n".join(lines)
 
 
 def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv:
-        print("minigrad: error: a command is needed: lessons, lesson, bench or gradcheck "
-              "(minigrad --help)", file=sys.stderr)
+        print(f"minigrad: error: a command is needed: {', '.join(COMMANDS)} (minigrad --help)",
+              file=sys.stderr)
         return 2
     if argv[0] in ("-h", "--help", "help"):
-        print(USAGE)
+        print(_usage())
+        return 0
+    if argv[0] in ("-V", "--version"):
+        print(f"minigrad {__version__}")
         return 0
     command, args = argv[0], argv[1:]
     try:
         if command not in COMMANDS:
             raise UsageError(f"unknown command {command!r}; commands: {', '.join(COMMANDS)}")
+        if _help_wanted(args):
+            listing = HELP_LISTS.get(command)
+            print(_doc(COMMANDS[command]) + (f"\n\n{listing[0]}:\n{listing[1]()}" if listing else ""))
+            return 0
         return COMMANDS[command](args)
     except UsageError as e:
         print(f"minigrad: error: {e}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("minigrad: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -39,13 +39,17 @@ def plot_curves(curves, path, title=None, xlabel="epoch", ylabel=None, logy=Fals
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=figsize, dpi=dpi)
     try:
+        counted = True                  # every x is 1, 2, 3 ...: whole-number ticks
         for name, values in curves.items():
             if isinstance(values, tuple) and len(values) == 2:
                 x, y = _np(values[0]), _np(values[1])
+                counted = False
             else:
                 y = _np([float(v.item() if isinstance(v, Tensor) else v) for v in values])
                 x = np.arange(1, len(y) + 1)
             ax.plot(x, y, label=str(name))
+        if counted:
+            ax.xaxis.get_major_locator().set_params(integer=True)
         ax.set_xlabel(xlabel)
         if ylabel:
             ax.set_ylabel(ylabel)

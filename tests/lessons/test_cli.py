@@ -2,11 +2,13 @@
 stderr with exit status 2 and no traceback."""
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 import lessons
 import minigrad as mg
+from lessons.results import RESULTS, readme_table
 from minigrad.cli import main
 
 
@@ -18,18 +20,41 @@ def one_line_error(capsys, status):
     return err
 
 
-def test_lessons_lists_every_lesson_with_summary_and_result(capsys, monkeypatch):
+def test_lessons_lists_every_lesson_with_summary_and_measured_result(capsys, monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)                     # no runs/ folder here: no "your last run"
+    assert main(["lessons"]) == 0
+    out = " ".join(capsys.readouterr().out.split())   # undo the line wrapping
+    for name in lessons.LESSONS:
+        assert f"{name} " in out, name
+        assert " ".join(RESULTS[name].result.split()) in out, name
+    import lessons.lstm as lstm
+    assert lstm.SUMMARY in out and "measured (seeds 0-4, worst / median)" in out
+    assert "your last run" not in out
+
+
+def test_a_lesson_that_cannot_be_imported_is_reported(capsys, monkeypatch):
     monkeypatch.setattr(lessons, "LESSONS", lessons.LESSONS + ("zz_missing",))
     assert main(["lessons"]) == 0
-    out = capsys.readouterr().out
-    for name in lessons.LESSONS:
-        assert any(line.startswith(name + " ") for line in out.splitlines()), name
-    import lessons.lstm as lstm
-    assert lstm.SUMMARY in out and lstm.LAST_RESULT in out
-    missing = [line for line in out.splitlines() if line.startswith("zz_missing ")]
+    missing = [line for line in capsys.readouterr().out.splitlines() if line.startswith("zz_missing ")]
     assert len(missing) == 1
     assert missing[0].split(None, 1)[1] == ("cannot be imported: ModuleNotFoundError: "
                                             "No module named 'lessons.zz_missing'")
+
+
+def test_lessons_shows_your_last_run(capsys, monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    assert main(["lesson", "lstm", "--part", "cell"]) == 0        # default --out runs/lstm/
+    capsys.readouterr()
+    assert main(["lessons"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "your last run (runs/lstm/metrics.json, seed 0," in out
+    assert "cell_table_max_abs_error 0.000499" in out
+
+
+def test_every_lesson_has_its_measured_results_and_the_readme_table_is_made_from_them():
+    assert set(RESULTS) == set(lessons.LESSONS)
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    assert readme_table() in readme
 
 
 def test_lesson_runs_a_part_and_writes_metrics(tmp_path, capsys):
@@ -51,6 +76,10 @@ def test_gradcheck_prints_the_worst_relative_error(capsys):
     ["lesson", "lstm", "--part", "no_such_part"],
     ["lesson", "lstm", "--epochs", "0"],
     ["bench", "no_such_benchmark"],
+    ["bench"],
+    ["lesson"],
+    ["gradcheck"],
+    ["lessons", "extra"],
     ["no_such_command"],
     [],
 ])
@@ -69,11 +98,52 @@ def test_device_cuda_without_gpu(capsys):
     assert "no usable GPU" in err
 
 
-def test_missing_fashion_mnist_directory(tmp_path, capsys):
+def test_missing_fashion_mnist_directory_names_the_flag(tmp_path, capsys):
     missing = tmp_path / "no-fashion-here"
     err = one_line_error(capsys, main(["lesson", "cnn", "--part", "lenet", "--data", "fashion-mnist",
                                        "--data-dir", str(missing), "--out", str(tmp_path / "out")]))
-    assert "fashion" in err.lower() and str(missing) in err
+    assert "Fashion-MNIST" in err and str(missing) in err and "--data-dir" in err
+    assert "directory=" not in err
+
+
+def test_unknown_benchmark_lists_the_benchmarks(capsys):
+    err = one_line_error(capsys, main(["bench", "foo"]))
+    assert "'foo'" in err and "conv" in err and "overhead" in err
+
+
+@pytest.mark.parametrize("argv, expected", [
+    (["--help"], ["usage: minigrad COMMAND", "lessons", "lesson", "bench", "gradcheck"]),
+    (["lessons", "--help"], ["usage: minigrad lessons", "seeds 0-4"]),
+    (["lesson", "--help"], ["usage: minigrad lesson NAME", "--part", "mlp", "transformer", "dqn"]),
+    (["lesson", "cnn", "--help"], ["usage: minigrad lesson cnn", "lenet", "filters", "padding",
+                                   "pooling", "--data-dir", "--seed", "--out"]),
+    (["bench", "--help"], ["usage: minigrad bench NAME", "conv", "attention", "overhead"]),
+    (["gradcheck", "--help"], ["usage: minigrad gradcheck NAME", "float64", "vae"]),
+])
+def test_help_at_every_level(argv, expected, capsys):
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    for word in expected:
+        assert word in out, (argv, word)
+
+
+def test_every_lesson_option_and_part_has_help_text(capsys):
+    from minigrad.utils.lesson import make_parser
+    for name in lessons.LESSONS:
+        module = __import__(f"lessons.{name}", fromlist=["PARTS"])
+        parser = make_parser(name, module.PARTS, getattr(module, "add_options", None))
+        for action in parser._actions:
+            assert action.help, (name, action.option_strings)
+        assert main(["lesson", name, "--help"]) == 0
+        parts = capsys.readouterr().out.split("parts, in reading order")[1]
+        for part, fn in module.PARTS.items():
+            assert fn.__doc__ and fn.__doc__.strip(), (name, part)
+            assert f"  {part}  " in parts, (name, part)
+
+
+def test_version(capsys):
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"minigrad {mg.__version__}"
 
 
 def test_console_command_in_a_fresh_process():

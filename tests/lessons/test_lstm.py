@@ -56,3 +56,20 @@ def test_char_lstm_bits_per_character(tmp_path):
     assert m["char_val_bpc"] < 2.5
     assert (tmp_path / "charlm_bpc.png").stat().st_size > 10_000
     assert len((tmp_path / "charlm_sample.txt").read_text()) > 100
+
+
+def test_the_cell_from_ops_equals_nn_lstm_in_outputs_and_gradients():
+    mg.manual_seed(3)
+    layer = mg.nn.LSTM(3, 5).double()
+    x = mg.randn(6, 2, 3, dtype=mg.float64, requires_grad=True)
+    grads = []
+    for forward in (lambda: lstm.lstm_from_ops(layer, x), lambda: layer(x)):
+        x.grad = None
+        layer.zero_grad()
+        out, (h_n, c_n) = forward()
+        (out * mg.arange(5, dtype=mg.float64)).sum().backward()
+        grads.append([out.detach().numpy(), h_n.detach().numpy(), c_n.detach().numpy(), x.grad.numpy()]
+                     + [p.grad.numpy() for p in layer.parameters()])
+    assert len(grads[0]) == 8
+    for ours, theirs in zip(*grads):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-14)
