@@ -151,6 +151,31 @@ class Tensor:
         """True for float16/32/64 tensors."""
         return self.dtype.kind == "f"
 
+    def is_complex(self):
+        """False: minigrad tensors are real (complex dtypes are not supported)."""
+        return False
+
+    @property
+    def is_sparse(self):
+        """False: minigrad tensors are dense."""
+        return False
+
+    @property
+    def is_quantized(self):
+        """False: minigrad has no quantized tensors."""
+        return False
+
+    def conj(self):
+        """The complex conjugate: the tensor itself, as for every real tensor."""
+        return self
+
+    def __getattr__(self, name):
+        """Only reached for a missing attribute: what minigrad leaves out on purpose
+        (``to_sparse``, ``real`` ...) raises NotImplementedError saying so."""
+        if "Tensor." + name in unsupported.OUT:
+            unsupported.refuse("Tensor." + name)
+        raise AttributeError(f"'Tensor' object has no attribute {name!r}")
+
     # ------------------------------------------------------------------ autograd
 
     def requires_grad_(self, requires_grad=True):
@@ -1492,7 +1517,7 @@ def parse_to_args(args, device=None, dtype=None):
 # The one import cycle in minigrad, broken here: Tensor's methods call the ops and the engine,
 # and those build Tensors (Function.apply wraps every result in this class). So they are
 # imported once the class exists -- which is why minigrad/__init__.py imports this module first.
-from . import ops  # noqa: E402
+from . import ops, unsupported  # noqa: E402
 from .autograd import engine, grad_mode  # noqa: E402
 
 # Every method that takes dim/keepdim also takes NumPy's axis/keepdims, as in PyTorch.

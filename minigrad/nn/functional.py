@@ -7,6 +7,9 @@ from __future__ import annotations
 
 from ..ops import (elu, gelu, leaky_relu, log_softmax, pad, relu, sigmoid, softmax,  # noqa: F401
                    softplus, tanh)
+from ..ops.activation import (celu, glu, hardshrink, hardsigmoid, hardswish, hardtanh, logsigmoid,  # noqa: F401
+                              mish, prelu, relu6, rrelu, selu, silu, softmin, softshrink, softsign,
+                              tanhshrink, threshold)
 
 # ==== activations, normalization, dropout, embedding, losses (nn issue) ======================
 from .functional_layers import (batch_norm, bilinear, dropout, embedding, group_norm, layer_norm,  # noqa: F401,E402
