@@ -150,7 +150,7 @@ class Einsum(Function):
         full = [a if all(sizes[c] == n for c, n in zip(t, a.shape)) else
                 xp.broadcast_to(a, tuple(sizes[c] for c in t)) for t, a in zip(inputs, arrays)]
         y = _contract(",".join(inputs) + "->" + output, full)
-        if len(arrays) == 1 and xp.may_share_memory(y, arrays[0]):
+        if getattr(y, "base", None) is not None:
             y = y.copy()              # "ij->ji", "ii->i" give views; the result owns its data
         return y
 

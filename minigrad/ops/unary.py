@@ -643,7 +643,13 @@ class NanToNum(Function):
     def forward(ctx, x, nan, posinf, neginf):
         xp = array_module(x)
         ctx.save_for_backward(xp.isfinite(x))
-        return xp.nan_to_num(x, nan=nan, posinf=posinf, neginf=neginf)
+        if x.dtype.kind != "f":
+            return x.copy()
+        info = xp.finfo(x.dtype)
+        big = xp.asarray(info.max if posinf is None else posinf, dtype=x.dtype)
+        small = xp.asarray(info.min if neginf is None else neginf, dtype=x.dtype)
+        y = xp.where(xp.isnan(x), xp.asarray(nan, dtype=x.dtype), x)
+        return xp.where(y == xp.inf, big, xp.where(y == -xp.inf, small, y))
 
     @staticmethod
     def backward(ctx, g):
