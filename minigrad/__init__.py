@@ -41,6 +41,15 @@ class cuda:
             backend._cupy.cuda.Device().synchronize()
 
 
+def __getattr__(name):
+    """Only reached for a missing name: what minigrad leaves out on purpose (sparse tensors,
+    complex dtypes, quantization, torch.compile ...) raises NotImplementedError saying so."""
+    from . import unsupported  # noqa: PLC0415 - only for names that do not exist
+    if name in unsupported.OUT:
+        unsupported.refuse(name)
+    raise AttributeError(f"module 'minigrad' has no attribute {name!r}")
+
+
 def is_tensor(obj):
     return isinstance(obj, Tensor)
 

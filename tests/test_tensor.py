@@ -146,3 +146,25 @@ def test_help_lists_the_methods_with_their_real_signatures_and_docstrings():
         doc = inspect.getdoc(vars(mg.Tensor)[name])
         assert doc and doc.splitlines()[0].strip(), f"Tensor.{name} has no docstring"
         assert f"{name}(self" in text or isinstance(vars(mg.Tensor)[name], property), name
+
+
+def test_numpy_names_axis_and_keepdims_are_accepted_as_in_pytorch():
+    x = mg.tensor(np.arange(6.0).reshape(2, 3))
+    assert mg.sum(x, axis=0, keepdims=True).shape == (1, 3)
+    assert x.mean(axis=1).tolist() == [1.0, 4.0]
+    assert x.max(axis=0).values.tolist() == [3.0, 4.0, 5.0]
+    assert x.argmax(axis=1).tolist() == [2, 2]
+    assert mg.cat([x, x], axis=1).shape == (2, 6) and mg.stack([x, x], axis=0).shape == (2, 2, 3)
+    assert x.softmax(axis=0).shape == (2, 3) and x.cumsum(axis=1).tolist() == [[0.0, 1.0, 3.0], [3.0, 7.0, 12.0]]
+    assert mg.sort(x, axis=0, descending=True).values.tolist() == [[3.0, 4.0, 5.0], [0.0, 1.0, 2.0]]
+    with pytest.raises(TypeError, match="sum: got both dim= and its alias axis="):
+        mg.sum(x, dim=0, axis=0)
+
+
+def test_type_reports_and_converts_like_pytorch():
+    x = mg.ones(2)
+    assert x.type() == "minigrad.FloatTensor" and mg.tensor([1]).type() == "minigrad.LongTensor"
+    assert x.type(mg.float64).dtype == mg.float64
+    assert x.type("torch.IntTensor").dtype == mg.int32 and x.type("minigrad.BoolTensor").dtype == mg.bool
+    with pytest.raises(ValueError, match="type: invalid type 'torch.ComplexTensor'"):
+        x.type("torch.ComplexTensor")

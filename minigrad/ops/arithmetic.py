@@ -19,8 +19,8 @@ def _is_float(x):
 
 def _grads(ctx, ga, gb):
     """Reduce the two gradients of a binary op to their inputs' shapes (None where unneeded)."""
-    na, nb = ctx.needs_input_grad
-    sa, sb = ctx.shapes
+    na, nb = ctx.needs_input_grad[:2]
+    sa, sb = ctx.shapes[:2]
     return (sum_to_shape(ga, sa) if na else None,
             sum_to_shape(gb, sb) if nb else None)
 
@@ -301,8 +301,14 @@ class Where(Function):
         return None, ga, gb
 
 
-def where(condition, input, other):
-    """Elements of ``input`` where ``condition`` holds, else of ``other`` (numbers allowed)."""
+def where(condition, input=None, other=None):
+    """Elements of ``input`` where ``condition`` holds, else of ``other`` (numbers allowed);
+    ``where(condition)`` alone is ``nonzero(condition, as_tuple=True)``."""
+    if input is None and other is None:
+        from .indexing import nonzero  # noqa: PLC0415 - indexing imports this module
+        return nonzero(condition, as_tuple=True)
+    if input is None or other is None:
+        raise TypeError("where: expected both input and other, or neither")
     return Where.apply(condition, input, other)
 
 
