@@ -1,10 +1,11 @@
-"""Switching gradient recording on and off: no_grad, enable_grad, set_grad_enabled.
+"""Switching gradient recording on and off: no_grad, enable_grad, set_grad_enabled, inference_mode.
 
 Each works as a context manager and as a decorator, as in PyTorch.
 """
 import functools
 
 _enabled = True
+_inference = False
 
 
 def is_grad_enabled() -> bool:
@@ -64,5 +65,47 @@ class set_grad_enabled(_GradMode):
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
             with set_grad_enabled(mode):
+                return fn(*args, **kwargs)
+        return wrapper
+
+
+def is_inference_mode_enabled() -> bool:
+    return _inference
+
+
+class inference_mode:
+    """PyTorch's ``inference_mode(mode=True)``: inside it no graph is recorded, as under
+    ``no_grad`` (minigrad keeps no other bookkeeping that inference mode could skip), and
+    ``is_inference_mode_enabled()`` is True; ``inference_mode(False)`` changes nothing. A context
+    manager and a decorator, with or without the parentheses."""
+
+    def __new__(cls, mode=True):
+        if callable(mode):                  # @inference_mode, without parentheses
+            return cls(True)(mode)
+        return super().__new__(cls)
+
+    def __init__(self, mode=True):
+        self.mode = bool(mode)
+
+    def __enter__(self):
+        global _inference
+        self._prev = (_inference, _enabled)
+        if self.mode:
+            _inference = True
+            _set(False)
+        return self
+
+    def __exit__(self, *exc):
+        global _inference
+        _inference, enabled = self._prev
+        _set(enabled)
+        return False
+
+    def __call__(self, fn):
+        mode = self.mode
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with inference_mode(mode):
                 return fn(*args, **kwargs)
         return wrapper

@@ -18,3 +18,5 @@ from .summary import ModelSummary, summary  # noqa: F401
 # --- rnn helper: truncated BPTT ---------------------------------------------------------------
 from .tbptt import TBPTTResult, detach_state, truncated_bptt  # noqa: F401
 # --- end rnn helper ---------------------------------------------------------------------------
+
+from . import data  # noqa: F401,E402  minigrad.utils.data: PyTorch's path to minigrad.data
