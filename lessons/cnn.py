@@ -196,7 +196,7 @@ def _plot_predictions(model, x, y, run, filename, data):
 # %%
 def photograph():
     """A grayscale photograph in [0, 1] (scikit-learn ships two sample images; no download)."""
-    from sklearn.datasets import load_sample_image
+    from sklearn.datasets import load_sample_image     # here: scikit-learn is slow to import
     image = load_sample_image("china.jpg").astype(np.float32).mean(axis=2) / 255.0
     return image[::2, ::2]      # 214 x 320: half size keeps the plot readable
 
@@ -258,7 +258,6 @@ def keras_cnn():
 def part_padding(run):
     """'valid' vs 'same' padding, stride 1 vs 2, the parameter-count formula, and the notes'
     Keras CNN (1,413,834 parameters)."""
-    from minigrad.utils import summary
     x = mg.randn(1, 1, 28, 28)
     print("   a 5x5 convolution of a 28x28 image:")
     shapes = {}

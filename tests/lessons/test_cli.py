@@ -153,3 +153,11 @@ def test_console_command_in_a_fresh_process():
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
     assert "unknown lesson 'no_such_lesson'" in proc.stderr
+
+
+def test_every_command_has_its_help(capsys):
+    from minigrad.cli import COMMANDS
+    for name, fn in COMMANDS.items():
+        assert fn.__doc__ and f"usage: minigrad {name}" in fn.__doc__, name
+        assert main([name, "--help"]) == 0
+        assert f"usage: minigrad {name}" in capsys.readouterr().out, name
