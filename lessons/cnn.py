@@ -162,7 +162,9 @@ def part_lenet(run):
     acc = classification_accuracy(model, x_te, y_te)
     print(f"   LeNet {data} test accuracy {acc:.4f} ({int(round((1 - acc) * x_te.shape[0]))} of "
           f"{x_te.shape[0]} wrong)")
-    plot_curves(history, run.path(f"lenet_{data}_loss.png"), logy=True, ylabel="cross-entropy",
+    plot_curves({"train loss (shifted images, averaged over the epoch)": history["train loss"],
+                 "test loss (after the epoch)": history["test loss"]},
+                run.path(f"lenet_{data}_loss.png"), logy=True, ylabel="cross-entropy (log scale)",
                 title=f"LeNet on {data}: test accuracy {acc:.4f}")
     _plot_predictions(model, x_te, y_te, run, f"lenet_{data}_predictions.png", data)
     return {metric: acc}
