@@ -76,21 +76,21 @@ def markdown_table(header: list, rows: list) -> str:
 
 
 def variant_header(case: str, first_call: str, torch: bool) -> list:
-    """The header that goes with ``variant_row``: case, reference and numba medians and their
-    ratio, torch's median and numba/torch (when torch was timed), numba's first call."""
-    header = [case, "reference ms", "numba ms", "reference/numba"]
+    """The header that goes with ``variant_row``: case, reference and cpu medians and their
+    ratio, torch's median and cpu/torch (when torch was timed), cpu's first call."""
+    header = [case, "reference ms", "cpu ms", "reference/cpu"]
     if torch:
-        header += ["torch ms", "numba/torch"]
+        header += ["torch ms", "cpu/torch"]
     return header + [first_call]
 
 
 def variant_row(case: str, res: dict) -> list:
-    """One row of ``compare`` results over "reference", "numba" and, if timed, "torch"."""
-    ref, numba = res["reference"].median_ms, res["numba"].median_ms
-    row = [case, f"{ref:.2f}", f"{numba:.2f}", f"{ref / numba:.2f}x"]
+    """One row of ``compare`` results over "reference", "cpu" and, if timed, "torch"."""
+    ref, cpu = res["reference"].median_ms, res["cpu"].median_ms
+    row = [case, f"{ref:.2f}", f"{cpu:.2f}", f"{ref / cpu:.2f}x"]
     if "torch" in res:
-        row += [f"{res['torch'].median_ms:.2f}", f"{numba / res['torch'].median_ms:.2f}x"]
-    return row + [f"{res['numba'].first_ms:.0f}"]
+        row += [f"{res['torch'].median_ms:.2f}", f"{cpu / res['torch'].median_ms:.2f}x"]
+    return row + [f"{res['cpu'].first_ms:.0f}"]
 
 
 def load_note() -> str:

@@ -58,21 +58,21 @@ def time_cases(repeats):
         arrays = [rng.standard_normal(shape).astype(np.float32) for _ in range(3)]
         grad = rng.standard_normal(shape).astype(np.float32)
         fns = {"reference": _fwd_bwd_minigrad("reference", arrays, grad, causal),
-               "numba": _fwd_bwd_minigrad("numba", arrays, grad, causal)}
+               "cpu": _fwd_bwd_minigrad("cpu", arrays, grad, causal)}
         if torch is not None:
             fns["torch"] = _fwd_bwd_torch(torch, arrays, grad, causal)
         res = compare(fns, repeats=repeats)
-        numba = res["numba"].median_ms
-        row = [f"{shape} {'causal' if causal else 'full'}", f"{res['reference'].median_ms:.2f}", f"{numba:.2f}",
-               f"{res['reference'].median_ms / numba:.2f}x"]
+        cpu = res["cpu"].median_ms
+        row = [f"{shape} {'causal' if causal else 'full'}", f"{res['reference'].median_ms:.2f}", f"{cpu:.2f}",
+               f"{res['reference'].median_ms / cpu:.2f}x"]
         if torch is not None:
-            row += [f"{res['torch'].median_ms:.2f}", f"{numba / res['torch'].median_ms:.2f}x"]
-        row.append(f"{res['numba'].first_ms:.0f}")
+            row += [f"{res['torch'].median_ms:.2f}", f"{cpu / res['torch'].median_ms:.2f}x"]
+        row.append(f"{res['cpu'].first_ms:.0f}")
         rows.append(row)
-    header = ["case (N, H, L, E)", "reference ms", "numba ms", "reference/numba"]
+    header = ["case (N, H, L, E)", "reference ms", "cpu ms", "reference/cpu"]
     if torch is not None:
-        header += ["torch ms", "numba/torch"]
-    header.append("numba first call ms (compile or cache load)")
+        header += ["torch ms", "cpu/torch"]
+    header.append("cpu first call ms (compile or cache load)")
     return markdown_table(header, rows)
 
 
@@ -111,7 +111,7 @@ def _measure(impl, shape):
     else:
         q, k, v = (mg.tensor(a) for a in arrays)
         small = [mg.tensor(a[:1, :1, :8].copy()) for a in arrays]
-        kernels.use("reference" if impl == "reference" else "numba")
+        kernels.use("reference" if impl == "reference" else "cpu")
 
         def fwd(q, k, v):
             with mg.no_grad():
@@ -133,7 +133,7 @@ def memory_table():
     torch = torch_or_none()
     for shape in MEMORY_SHAPES:
         ls_mib = shape[0] * shape[1] * shape[2] * shape[2] * 4 / 2**20
-        for impl in ("reference", "numba") + (("torch",) if torch is not None else ()):
+        for impl in ("reference", "cpu") + (("torch",) if torch is not None else ()):
             if impl == "reference" and shape[2] > 1024:
                 continue                       # several L x S float32 arrays: GiBs
             proc = subprocess.run([sys.executable, "-m", "benchmarks.attention", "--child", impl,

@@ -77,24 +77,24 @@ def main(argv=None):
         g = rng.standard_normal(y_shape).astype(np.float32)
         for mode, backward in (("fwd", False), ("fwd+bwd", True)):
             fns = {v: _minigrad(v, *ts, stride, padding, backward, mg.tensor(g))
-                   for v in ("reference", "numba")}
+                   for v in ("reference", "cpu")}
             if torch is not None:
                 tts = [torch.tensor(a, requires_grad=True) for a in arrs]
                 fns["torch"] = _torch(torch, *tts, stride, padding, backward, torch.tensor(g))
             res = compare(fns, repeats=args.repeats)
             gf = flops(xs, ws, stride, padding) * (3 if backward else 1) / 1e9
-            nb = res["numba"].median_ms
+            nb = res["cpu"].median_ms
             row = [name, mode, f"{res['reference'].median_ms:.2f}", f"{nb:.2f}",
                    f"{res['reference'].median_ms / nb:.2f}x", f"{gf / nb * 1e3:.1f}",
-                   f"{res['numba'].first_ms:.0f}"]
+                   f"{res['cpu'].first_ms:.0f}"]
             if torch is not None:
                 tm = res["torch"].median_ms
                 row += [f"{tm:.2f}", f"{nb / tm:.2f}x", f"{gf / tm * 1e3:.1f}"]
             rows.append(row)
             print(" | ".join(row), flush=True)
-    header = ["case", "pass", "reference ms", "numba ms", "ref/numba", "numba GFLOP/s", "numba first call ms"]
+    header = ["case", "pass", "reference ms", "cpu ms", "ref/cpu", "cpu GFLOP/s", "cpu first call ms"]
     if torch is not None:
-        header += ["torch ms", "numba/torch", "torch GFLOP/s"]
+        header += ["torch ms", "cpu/torch", "torch GFLOP/s"]
     print()
     print(markdown_table(header, rows))
     print(f"\nfloat32, median of {args.repeats} alternated rounds; {load_note()}")

@@ -86,12 +86,12 @@ def main(argv=None):
     for (T, N, I), H in CASES:
         fns = {}
         fns["reference"], _ = _minigrad_step(T, N, I, H, "reference")
-        fns["numba"], layer = _minigrad_step(T, N, I, H, "numba")
+        fns["cpu"], layer = _minigrad_step(T, N, I, H, "cpu")
         if torch is not None:
             weights = {n: p.data.astype(np.float32) for n, p in layer.named_parameters()}
             fns["torch"] = _torch_step(torch, T, N, I, H, weights)
         rows.append(variant_row(f"x({T},{N},{I}) H={H}", compare(fns, repeats=args.repeats)))
-    header = variant_header("case (fwd+bwd, float32)", "numba first call ms (Numba start-up + cache load)",
+    header = variant_header("case (fwd+bwd, float32)", "cpu first call ms (Numba start-up + cache load)",
                             torch is not None)
     print(markdown_table(header, rows))
     print(f"\nNumba compilation of the LSTM kernels (fresh cache, once per machine): "

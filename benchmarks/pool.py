@@ -41,7 +41,7 @@ def main(argv=None):
                             x.grad = None
                             y.backward(g)
                 return run
-            fns = {v: ours(v) for v in ("reference", "numba")}
+            fns = {v: ours(v) for v in ("reference", "cpu")}
             if torch is not None:
                 tx, tg = torch.tensor(x0, requires_grad=True), torch.tensor(g0)
 
@@ -52,16 +52,16 @@ def main(argv=None):
                         y.backward(tg)
                 fns["torch"] = theirs
             res = compare(fns, repeats=args.repeats)
-            nb = res["numba"].median_ms
+            nb = res["cpu"].median_ms
             row = [op, mode, f"{res['reference'].median_ms:.2f}", f"{nb:.2f}",
-                   f"{res['reference'].median_ms / nb:.1f}x", f"{res['numba'].first_ms:.0f}"]
+                   f"{res['reference'].median_ms / nb:.1f}x", f"{res['cpu'].first_ms:.0f}"]
             if torch is not None:
                 row += [f"{res['torch'].median_ms:.2f}", f"{nb / res['torch'].median_ms:.2f}x"]
             rows.append(row)
             print(" | ".join(row), flush=True)
-    header = ["op 2x2/2 on (64,32,32,32)", "pass", "reference ms", "numba ms", "ref/numba", "numba first call ms"]
+    header = ["op 2x2/2 on (64,32,32,32)", "pass", "reference ms", "cpu ms", "ref/cpu", "cpu first call ms"]
     if torch is not None:
-        header += ["torch ms", "numba/torch"]
+        header += ["torch ms", "cpu/torch"]
     print()
     print(markdown_table(header, rows))
     print(f"\nfloat32, median of {args.repeats} alternated rounds; {load_note()}")

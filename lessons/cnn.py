@@ -10,11 +10,14 @@ Run it: ``minigrad lesson cnn`` (all parts), or ``--part lenet`` ... Parts, in r
 3. ``padding``  -- 'valid' vs 'same' padding, stride 1 vs 2, the parameter-count formula, and the
                    notes' Keras CNN with its 1,413,834 parameters;
 4. ``pooling``  -- max vs average pooling, global average pooling, and the receptive field
-                   (measured with autograd: which input pixels can move one output unit).
+                   (measured with autograd: which input pixels can move one output unit);
+5. ``interop``  -- LeNet's weights saved as safetensors and loaded into the same model in PyTorch,
+                   and LeNet exported to ONNX and run by an ONNX runtime: the same predictions.
 """
 # %%
 from __future__ import annotations
 
+import os
 import sys
 
 import numpy as np
@@ -29,6 +32,7 @@ from minigrad.utils.plotting import plot_curves
 
 from lessons.common import (as_tensors, classification_accuracy, digits_split, loader, parameters_check,
                             pyplot, save_figure)
+from lessons.mlp import train_classifier
 
 NAME = "cnn"
 SUMMARY = ("convolution and pooling: LeNet on 32x32 digits, hand-made line filters, valid/same "
@@ -397,10 +401,99 @@ def _plot_pooling(run, image, pooled, gap, fields, sizes):
 
 
 # %% [markdown]
+# ## Part 5: interop -- LeNet as safetensors (into PyTorch) and as ONNX (into an ONNX runtime)
+#
+# minigrad's parameter names are PyTorch's ("0.weight", "0.bias", ... in a Sequential), so a state
+# dict saved as safetensors loads unchanged into the same model written with torch.nn; and the
+# ONNX file (the layers as Conv, MaxPool, Gemm ... nodes, the weights as initializers) runs in any
+# ONNX runtime. Each must predict what minigrad predicts.
+
+# %%
+def torch_lenet(torch):
+    """LeNet in torch.nn, layer for layer as ``lenet()``: the state dict keys are the same."""
+    tnn = torch.nn
+    return tnn.Sequential(
+        tnn.Conv2d(1, 6, kernel_size=5), tnn.ReLU(), tnn.MaxPool2d(2),
+        tnn.Conv2d(6, 16, kernel_size=5), tnn.ReLU(), tnn.MaxPool2d(2),
+        tnn.Flatten(),
+        tnn.Linear(400, 120), tnn.ReLU(),
+        tnn.Linear(120, 84), tnn.ReLU(),
+        tnn.Linear(84, 10))
+
+
+def _compare(name, logits, ours):
+    """How far another runtime's logits are from minigrad's, printed and as metrics."""
+    agree = int((logits.argmax(1) == ours.argmax(1)).sum())
+    diff = float(np.abs(logits - ours).max())
+    print(f"   {name}: the same prediction on {agree} of {len(ours)} test images, largest logit "
+          f"difference {diff:.1e}")
+    return agree, diff
+
+
+def part_interop(run):
+    x_tr, y_tr, x_te, y_te = digits_32x32(run.device)
+    mg.manual_seed(run.seed)
+    model = lenet().to(run.device)
+    train_classifier(model, optim.Adam(model.parameters(), lr=3e-3), x_tr, y_tr, run.epochs_or(3), 32,
+                     run.seed, "LeNet (for interop)")
+    model.eval()
+    with mg.no_grad():
+        ours = model(x_te).cpu().numpy()
+    images = x_te.cpu().numpy()
+    acc = float((ours.argmax(1) == y_te.cpu().numpy()).mean())
+    print(f"   LeNet test accuracy {acc:.4f}")
+    metrics = {"interop_test_accuracy": acc}
+
+    weights = run.path("lenet.safetensors")
+    mg.save(model.state_dict(), weights)                      # the suffix picks safetensors
+    print(f"   the state dict as safetensors: {os.path.getsize(weights):,} bytes")
+    again = lenet().to(run.device).eval()
+    again.load_state_dict(mg.load(weights))
+    with mg.no_grad():
+        assert np.array_equal(again(x_te).cpu().numpy(), ours), "the safetensors round trip changed LeNet"
+    try:
+        import safetensors.torch
+        import torch
+    except ImportError:
+        print("   PyTorch or safetensors is not installed. To check the weights in PyTorch: pip install "
+              "torch safetensors,\n   then net = lessons.cnn.torch_lenet(torch); "
+              f"net.load_state_dict(safetensors.torch.load_file({weights!r}))")
+    else:
+        net = torch_lenet(torch).eval()
+        net.load_state_dict(safetensors.torch.load_file(weights))
+        with torch.no_grad():
+            theirs = net(torch.from_numpy(images)).numpy()
+        metrics["interop_torch_agree"], metrics["interop_torch_max_logit_diff"] = _compare(
+            "PyTorch's LeNet with these weights", theirs, ours)
+
+    try:
+        import onnx  # noqa: F401
+    except ImportError:
+        print("   onnx is not installed: pip install onnx (or minigrad[interop]) to export LeNet to ONNX")
+        return metrics
+    exported = run.path("lenet.onnx")
+    mg.onnx.export(model, x_te[:1], exported, input_names=["image"], output_names=["logits"],
+                   dynamic_axes={"image": {0: "batch"}, "logits": {0: "batch"}})
+    print(f"   the model as ONNX: {os.path.getsize(exported):,} bytes")
+    try:
+        import onnxruntime
+    except ImportError:
+        from onnx.reference import ReferenceEvaluator
+        runner, theirs = "onnx.reference", ReferenceEvaluator(exported).run(None, {"image": images})[0]
+    else:
+        session = onnxruntime.InferenceSession(exported, providers=["CPUExecutionProvider"])
+        runner, theirs = "onnxruntime", session.run(None, {"image": images})[0]
+    metrics["interop_onnx_agree"], metrics["interop_onnx_max_logit_diff"] = _compare(
+        f"the ONNX file run by {runner}", theirs, ours)
+    return metrics
+
+
+# %% [markdown]
 # ## Running the lesson
 
 # %%
-PARTS = {"lenet": part_lenet, "filters": part_filters, "padding": part_padding, "pooling": part_pooling}
+PARTS = {"lenet": part_lenet, "filters": part_filters, "padding": part_padding, "pooling": part_pooling,
+         "interop": part_interop}
 
 
 def add_options(parser):

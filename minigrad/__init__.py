@@ -21,7 +21,7 @@ short, int, long = int16, int32, int64  # noqa: A001
 
 __version__ = "0.1.0"
 
-from . import data, distributed, nn, optim, utils  # noqa: E402,F401  (as torch.nn, torch.optim ...)
+from . import data, distributed, nn, onnx, optim, utils  # noqa: E402,F401  (as torch.nn, torch.onnx ...)
 
 
 class cuda:

@@ -35,6 +35,8 @@ from ..backend import array_module
 from ..tensor import Tensor
 from . import grad_mode
 
+_trace_hook = None  # minigrad.onnx's tracer while it records a forward: hook(cls, args, kwargs, outputs)
+
 
 class Function:
     """Base class of every differentiable op; an instance is a node of the graph."""
@@ -136,6 +138,8 @@ class Function:
                 ctx._to_save = ()
         elif ctx._to_save:
             ctx._to_save = ()
+        if _trace_hook is not None:
+            _trace_hook(cls, args, kwargs, results)
         return results[0] if type(raw) is not tuple else tuple(results)
 
 

@@ -1,11 +1,42 @@
-"""Numba kernels for the hot paths, one file per family (conv, pool, lstm, attention).
+"""The kernels of the hot paths, one file per family: conv, pool, lstm, gru, rnn, attention.
 
-Each family holds three variants side by side (see DESIGN.md):
-``reference`` (plain NumPy, the oracle and the text to read first), ``cpu`` (Numba
-``@njit``, the default on CPU) and ``cuda`` (Numba's CUDA target on CuPy arrays).
+Every family file reads in the same order:
 
-The variant follows the data's device; force one for comparison or debugging with the
-environment variable ``MINIGRAD_KERNELS=reference|numba`` or ``minigrad.kernels.use(...)``.
+1. the module docstring: the equations, and the Functions the family provides;
+2. ``reference``: plain NumPy on arrays, written to be read -- the oracle of the tests and the
+   text to read first (it runs on CuPy arrays too: it asks the data for its array module);
+3. ``cpu``: Numba ``@njit`` kernels (parallel where it pays, measured) and their drivers;
+4. ``cuda``: Numba CUDA kernels, launched only through ``_cuda.launch`` (one launch style: a
+   1-D grid, every kernel striding over its work);
+5. ``VARIANTS = {"reference": ..., "cpu": ..., "cuda": ...}``: one named tuple of the family's
+   kernels per variant, with identical signatures (arrays in, arrays out), then
+   ``PTX_SIGNATURES``: every CUDA kernel with its argument types, which the compile test reads;
+6. the ``Function``s: forward on arrays through the variant ``choose`` picks, backward on
+   Tensors;
+7. ``composite``: the same computation in Tensor ops, only in the families that need it for
+   gradients of gradients (lstm, gru, rnn, attention; conv's and pool's Functions are each
+   other's adjoints, differentiable to any order without one).
+
+Per-element math is written once, as a plain Python function, and compiled for both targets
+(``njit(inline="always")`` for the CPU kernels, ``_cuda.device`` -- ``cuda.jit(device=True)``
+-- for the CUDA kernels), so the CPU and CUDA step bodies cannot drift; the scalar helpers they
+call (``sigmoid``, ``tanh``, ``fast_exp``) live in ``_math.py``. Geometry travels as named
+tuples (``conv.ConvGeometry``, ``pool.PoolPlan``). The kernel layer takes and returns arrays
+and builds no Tensors outside ``composite``; argument checking lives in ``nn.functional``.
+Matrix products stay in BLAS/cuBLAS; Numba does the data movement and the fused element-wise
+work around them.
+
+One vocabulary names the variants everywhere -- in ``MINIGRAD_KERNELS``, ``use()``, the docs
+and the tests:
+
+* ``reference``: the NumPy text, on any device;
+* ``cpu``: the Numba CPU kernels (the default for NumPy data);
+* ``cuda``: the Numba CUDA kernels (the default for CuPy data; on NumPy data only inside
+  Numba's CUDA simulator, ``NUMBA_ENABLE_CUDASIM=1``, which is how the tests run them);
+* ``composite``: the Tensor-op version, in the families that have one; conv and pool then run
+  their device's variant.
+
+Unset (the default), each call runs its data's device variant: ``cpu`` or ``cuda``.
 """
 from __future__ import annotations
 
@@ -14,19 +45,36 @@ import os
 
 from ..backend import device_of
 
-VARIANTS = ("auto", "reference", "numba")
-_choice = os.environ.get("MINIGRAD_KERNELS", "auto") or "auto"
-if _choice not in VARIANTS:
-    raise ValueError(f"MINIGRAD_KERNELS={_choice!r}: expected one of {', '.join(VARIANTS)}")
+VOCABULARY = ("reference", "cpu", "cuda", "composite")
+COMPILED_DTYPES = ("float32", "float64")
 
 
-def use(variant: str):
-    """Force kernel variants: 'reference' (NumPy everywhere), 'numba' (cpu/cuda by device)
-    or 'auto' (the default, same as 'numba'). Also usable as a context manager."""
+class UnsupportedConfig(NotImplementedError):
+    """A kernel variant does not support this configuration (the message names both)."""
+
+
+def _parse(choice, where):
+    if choice in (None, ""):
+        return None
+    if choice not in VOCABULARY:
+        raise ValueError(f"{where}: unknown kernel variant {choice!r}; expected one of "
+                         f"{', '.join(VOCABULARY)} (or unset: the data's device decides)")
+    return choice
+
+
+_choice = _parse(os.environ.get("MINIGRAD_KERNELS"), "MINIGRAD_KERNELS")
+
+
+def use(variant):
+    """Force one kernel variant (``reference | cpu | cuda | composite``) for every family,
+    or ``None`` for the default (the data's device decides). Also a context manager that
+    restores the previous choice:
+
+        with minigrad.kernels.use("reference"):
+            y = F.conv2d(x, w)
+    """
     global _choice
-    if variant not in VARIANTS:
-        raise ValueError(f"kernels.use: unknown variant {variant!r}; expected one of {', '.join(VARIANTS)}")
-    prev, _choice = _choice, variant
+    prev, _choice = _choice, _parse(variant, "kernels.use")
 
     @contextlib.contextmanager
     def _restore():
@@ -38,15 +86,54 @@ def use(variant: str):
     return _restore()
 
 
-def current() -> str:
+def current():
+    """The forced variant, or None when the data's device decides."""
     return _choice
 
 
-def variant_for(x) -> str:
-    """'reference', 'cpu' or 'cuda': which implementation runs for array ``x``."""
-    if _choice == "reference":
-        return "reference"
-    return "cpu" if device_of(x).type == "cpu" else "cuda"
+def choose(op, x, has_composite=False):
+    """The variant that runs ``op`` on array ``x``: the forced one (``use``,
+    ``MINIGRAD_KERNELS``) or the device's. Raises ``UnsupportedConfig`` -- one message for
+    every family -- when that variant cannot run ``x``."""
+    device = device_of(x).type
+    v = _choice or device
+    if v == "composite" and not has_composite:
+        v = device
+    if v in ("cpu", "cuda") and v != device:
+        from ._cuda import simulated
+        if not (v == "cuda" and simulated()):
+            raise UnsupportedConfig(f"{op}: the {v!r} kernel variant cannot run on {device} data; "
+                                    f"unset minigrad.kernels.use or pick 'reference'")
+    if v in ("cpu", "cuda") and x.dtype.name not in COMPILED_DTYPES:
+        raise UnsupportedConfig(f"{op}: the {v!r} kernel variant supports float32 and float64, "
+                                f"not {x.dtype.name}; use minigrad.kernels.use('reference')")
+    return v
+
+
+def composite_backward(ctx, composite, inputs, grads, n_args):
+    """Gradients through the composite, for a fused Function whose kernels cannot be
+    differentiated (``create_graph=True``) or when the ``composite`` variant is forced:
+    rebuild the forward from ``composite`` (Tensor ops) and differentiate it. Under
+    ``create_graph`` it is built on the saved ``inputs`` themselves, so that the gradients
+    carry a graph back to them; otherwise on detached copies (the traversal then stops at the
+    inputs and leaves the outer graph alone). Returns ``n_args`` gradients (None where none is
+    wanted; zeros where the output does not depend on an input)."""
+    from ..autograd import grad, grad_mode
+    create = grad_mode.is_grad_enabled()
+    wanted = [i for i, need in enumerate(ctx.needs_input_grad[:len(inputs)]) if need]
+    if not create:
+        inputs = tuple(None if t is None else t.detach().requires_grad_(i in wanted)
+                       for i, t in enumerate(inputs))
+    with grad_mode.enable_grad():
+        outs = composite(*inputs)
+        outs = outs if isinstance(outs, tuple) else (outs,)
+        pairs = [(o, g) for o, g in zip(outs, grads) if o.requires_grad and g is not None]
+        got = grad([o for o, _ in pairs], [inputs[i] for i in wanted], [g for _, g in pairs],
+                   create_graph=create, allow_unused=True)
+    result = [None] * n_args
+    for i, g in zip(wanted, got):
+        result[i] = g if g is not None else inputs[i] * 0
+    return tuple(result)
 
 
 PARALLEL_MIN_WORK = 1 << 18   # elements; below this one thread beats waking Numba's pool
@@ -68,7 +155,3 @@ def run_cpu(kernel, work, *args):
         return kernel(*args)
     finally:
         numba.set_num_threads(prev)
-
-
-class UnsupportedConfig(NotImplementedError):
-    """A kernel variant does not support this configuration (the message names both)."""

@@ -16,35 +16,23 @@ weight_hh (G*H, H), biases (G*H,) or None, where G is the number of gates (4 LST
 """
 from __future__ import annotations
 
-import math
-
-from numba import njit
+from typing import Callable, NamedTuple
 
 from ..autograd import grad_mode
 from ..autograd.function import Function
-
-
-# Scalar helpers for the Numba step kernels (gru.py, rnn.py). libm's tanh is several times
-# slower than its exp here, so tanh is written with one exp.
-@njit(cache=True, inline="always")
-def sigmoid_nb(x):
-    """1 / (1 + exp(-x)) for Numba kernels."""
-    return 1.0 / (1.0 + math.exp(-x))
-
-
-@njit(cache=True, inline="always")
-def tanh_nb(x):
-    """tanh(x) = sign(x) (1 - e) / (1 + e) with e = exp(-2|x|), for Numba kernels: one exp,
-    several times faster than libm's tanh here; absolute error about one machine epsilon."""
-    a = abs(x)
-    e = math.exp(-(a + a))                 # stays float32 for float32 data (expf)
-    y = (1.0 - e) / (1.0 + e)
-    return y if x >= 0 else -y
+from . import choose, composite_backward
 
 
 def time_steps(T, reverse):
     """The order in which a direction visits the time steps."""
     return range(T - 1, -1, -1) if reverse else range(T)
+
+
+def steps_back(T, reverse):
+    """Backpropagation through time's order: (t, the step visited before t, or None for the
+    first), from the last visited step back to the first."""
+    order = list(time_steps(T, reverse))
+    return [(order[k], order[k - 1] if k else None) for k in range(T - 1, -1, -1)]
 
 
 def check_shapes(name, gates, x, h0, c0, w_ih, w_hh, b_ih, b_hh):
@@ -111,35 +99,42 @@ class RecurrentFunction(Function):
     ``apply(x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh, reverse=False)`` returns
     ``(y, h_n, c_n)`` for the LSTM and ``(y, h_n)`` otherwise (pass ``c0=None`` there).
 
-    A subclass sets ``name``, ``gates``, ``variants`` (variant -> (forward, backward) on
-    arrays) and ``composite`` (the differentiable Tensor version, for double backward).
-    Kernel signatures: ``forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse)`` ->
-    ``(outputs, saved)``; ``backward(grads_of_outputs, inputs, outputs, saved, reverse)`` ->
-    gradients of the seven inputs (arrays, None where an input is None).
+    A subclass sets ``name``, ``gates``, ``variants`` (its family's ``VARIANTS``: variant ->
+    ``RecurrentKernels``), ``options`` (keyword arguments every kernel of the family takes,
+    such as the plain RNN's ``relu``) and ``cell`` (one differentiable step on Tensors, from
+    which ``composite`` builds the sequence).
+    Kernel signatures: ``forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse, **options)`` ->
+    ``(outputs, saved)``; ``backward(grads_of_outputs, inputs, outputs, saved, reverse,
+    **options)`` -> gradients of the seven inputs (arrays, None where an input is None).
+
+    Under ``create_graph=True`` (or with the ``composite`` variant forced) backward
+    differentiates the composite instead: same numbers, slower, differentiable again.
     """
 
     name = "recurrent"
     gates = 1
     variants: dict = {}
-    composite = None
+    options: dict = {}
+    cell = None                 # the composite's one step on Tensors: cell(x_t, state, w_ih, w_hh, b_ih, b_hh)
 
     @classmethod
-    def kernels(cls, variant):
-        if variant == "cuda" and "cuda" in cls.variants and callable(cls.variants["cuda"]):
-            return cls.variants["cuda"]()          # built lazily: imports numba.cuda
-        return cls.variants[variant]
+    def composite(cls, x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse=False):
+        """The differentiable Tensor version: ``cell`` over time (``c0`` None except the LSTM's)."""
+        return composite_sequence(cls.cell, x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse)
 
     @staticmethod
     def forward(ctx, x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse=False):
-        from . import variant_for
         cls = type(ctx)
         check_shapes(cls.name, cls.gates, x, h0, c0, w_ih, w_hh, b_ih, b_hh)
-        ctx.variant = variant_for(x)
+        ctx.variant = choose(cls.name, x, has_composite=True)
         ctx.reverse = bool(reverse)
-        forward, _ = cls.kernels(ctx.variant)
-        outputs, saved = forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, ctx.reverse)
+        inputs = (x, h0, c0, w_ih, w_hh, b_ih, b_hh)
+        if ctx.variant == "composite":
+            outputs, saved = composite_forward(cls.composite, inputs, ctx.reverse), ()
+        else:
+            outputs, saved = cls.variants[ctx.variant].forward(*inputs, ctx.reverse, **cls.options)
         ctx.n_out = len(outputs)
-        ctx.save_for_backward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, *outputs, *saved)
+        ctx.save_for_backward(*inputs, *outputs, *saved)
         return outputs
 
     @staticmethod
@@ -148,28 +143,28 @@ class RecurrentFunction(Function):
         cls = type(ctx)
         saved = ctx.saved_tensors
         inputs, outputs, extra = saved[:7], saved[7:7 + ctx.n_out], saved[7 + ctx.n_out:]
-        if grad_mode.is_grad_enabled():               # create_graph=True: differentiable path
-            return _composite_backward(cls, ctx, inputs, grads)
-        _, backward = cls.kernels(ctx.variant)
+        if grad_mode.is_grad_enabled() or ctx.variant == "composite":
+            return composite_backward(ctx, lambda *a: cls.composite(*a, reverse=ctx.reverse),
+                                      inputs, grads, 7)
         data = lambda ts: tuple(None if t is None else t.data for t in ts)  # noqa: E731
-        arrays = backward(data(grads), data(inputs), data(outputs), data(extra), ctx.reverse)
+        arrays = cls.variants[ctx.variant].backward(data(grads), data(inputs), data(outputs),
+                                                    data(extra), ctx.reverse, **cls.options)
         return tuple(Tensor(a) if a is not None and need else None
                      for a, need in zip(arrays, ctx.needs_input_grad))
 
 
-def _composite_backward(cls, ctx, inputs, grads):
-    """Gradients that can be differentiated again: rebuild the forward from the composite
-    cell (Tensor ops) and differentiate it with create_graph=True."""
-    from ..autograd import grad
-    wanted = [i for i, need in enumerate(ctx.needs_input_grad) if need]
-    outs = cls.composite(*inputs, reverse=ctx.reverse)
-    pairs = [(o, g) for o, g in zip(outs, grads) if o.requires_grad]
-    got = grad([o for o, _ in pairs], [inputs[i] for i in wanted], [g for _, g in pairs],
-               create_graph=True, allow_unused=True)
-    result = [None] * 7
-    for i, g in zip(wanted, got):
-        result[i] = g if g is not None else inputs[i] * 0
-    return tuple(result)
+class RecurrentKernels(NamedTuple):
+    """One variant of a recurrent family (see ``RecurrentFunction`` for the signatures)."""
+    forward: Callable
+    backward: Callable
+
+
+def composite_forward(composite, arrays, reverse):
+    """The composite on constant Tensors, returning arrays (the forced ``composite`` variant)."""
+    from ..tensor import Tensor
+    with grad_mode.no_grad():
+        outs = composite(*(None if a is None else Tensor(a) for a in arrays), reverse=reverse)
+    return tuple(o.data for o in outs)
 
 
 def composite_sequence(cell, x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse=False):

@@ -1,4 +1,4 @@
-"""GRU over a whole sequence: three variants side by side, and the Function.
+"""GRU over a whole sequence: three variants side by side, the Function, and the composite.
 
 PyTorch's equations and gate order (r, z, n), one time step::
 
@@ -17,16 +17,24 @@ Backward through one step (dh = dy_t + the gradient coming back from step t+1)::
 
 Variants as in ``lstm.py``: ``reference`` (NumPy, step by step), ``cpu`` (one GEMM for the
 input side of all steps, per step a recurrent GEMM and a fused Numba kernel, saving r, z, n
-and gh_n; weight gradients as GEMMs after the loop), ``cuda`` (kernels in recurrent_cuda.py).
+and gh_n; weight gradients as GEMMs after the loop), ``cuda`` (the same driver, CuPy GEMMs,
+CUDA step kernels). One unit of one step (``gru_unit``, ``gru_unit_grad``) is written once
+and compiled for both targets.
 """
 from __future__ import annotations
+
+import functools
 
 from numba import njit
 
 from ..backend import array_module
-from ._recurrent import (RecurrentFunction, composite_sequence, input_projection, sigmoid_nb,
-                         tanh_nb, time_steps, weight_grads)
+from . import _cuda
+from ._math import ONE, sigmoid, tanh
+from ._recurrent import (RecurrentFunction, RecurrentKernels, input_projection, steps_back, time_steps,
+                         weight_grads)
 from .lstm import _sigmoid
+
+cuda = None   # numba.cuda, bound by _cuda on first CUDA use
 
 # ======================================================================== reference (NumPy)
 
@@ -64,10 +72,8 @@ def gru_backward_reference(grads, inputs, outputs, saved, reverse):
     dw_ih, dw_hh = xp.zeros_like(w_ih), xp.zeros_like(w_hh)
     db_ih, db_hh = xp.zeros(3 * H, x.dtype), xp.zeros(3 * H, x.dtype)
     dh = dh_n
-    order = list(time_steps(T, reverse))
-    for k in range(T - 1, -1, -1):
-        t = order[k]
-        h_prev = h0 if k == 0 else y[order[k - 1]]
+    for t, tp in steps_back(T, reverse):
+        h_prev = h0 if tp is None else y[tp]
         r, z, n = (acts[t][:, j * H:(j + 1) * H] for j in range(3))
         dh = dh + dy[t]
         dn = dh * (1 - z) * (1 - n ** 2)
@@ -84,89 +90,167 @@ def gru_backward_reference(grads, inputs, outputs, saved, reverse):
     return (dx, dh, None, dw_ih, dw_hh,
             None if b_ih is None else db_ih, None if b_hh is None else db_hh)
 
+# ======================================================================== one unit of one step, for both targets
+
+
+def gru_unit(xr, xz, xn, hr, hz, hn, h_prev):
+    """The gates from the input side (x W_ih^T + b_ih) and the hidden side (h W_hh^T + b_hh),
+    and the new h."""
+    r = sigmoid(xr + hr)
+    z = sigmoid(xz + hz)
+    n = tanh(xn + r * hn)
+    return r, z, n, (ONE - z) * n + z * h_prev
+
+
+def gru_unit_grad(dh, r, z, n, hn, h_prev):
+    """Backward of one unit: dh of the step's output -> the gradients of the input-side
+    pre-activations (dr, dz, dn), the hidden side's n part (dn * r), and dh * z, the part of
+    dh_{t-1} that skips the weights."""
+    dn = dh * (ONE - z) * (ONE - n * n)
+    dz = dh * (h_prev - n) * z * (ONE - z)
+    dr = dn * hn * r * (ONE - r)
+    return dr, dz, dn, dn * r, dh * z
+
+
+gru_unit_cpu = njit(inline="always", cache=True)(gru_unit)
+gru_unit_grad_cpu = njit(inline="always", cache=True)(gru_unit_grad)
+gru_unit_cuda = _cuda.device(gru_unit)
+gru_unit_grad_cuda = _cuda.device(gru_unit_grad)
+
 # ======================================================================== cpu (Numba + BLAS)
+# Each gate through its own 1-D view, so that LLVM vectorises (see lstm.py).
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def gru_cell_forward_cpu(xw, hw, b_hh, h_prev, acts, ghn, h):
-    """Fused step: xw = x W_ih^T + b_ih, hw = h_prev W_hh^T (no bias); writes r, z, n into
-    acts (N, 3H), gh_n (N, H) and the new h (N, H)."""
+    """One step after the recurrent GEMM hw = h_prev W_hh^T (b_hh added here): writes r, z, n
+    into acts (N, 3H), gh_n (N, H) and the new h."""
     N, H = h.shape
-    for n_ in range(N):
+    for n in range(N):
+        x, g, a = xw[n], hw[n], acts[n]
+        for k in range(3 * H):
+            g[k] += b_hh[k]
+        xr, xz, xn, hr, hz, hn = x[:H], x[H:2 * H], x[2 * H:], g[:H], g[H:2 * H], g[2 * H:]
+        ar, az, an = a[:H], a[H:2 * H], a[2 * H:]
+        hp, gn, hh = h_prev[n], ghn[n], h[n]
         for j in range(H):
-            r = sigmoid_nb(xw[n_, j] + hw[n_, j] + b_hh[j])
-            z = sigmoid_nb(xw[n_, H + j] + hw[n_, H + j] + b_hh[H + j])
-            hn = hw[n_, 2 * H + j] + b_hh[2 * H + j]
-            n = tanh_nb(xw[n_, 2 * H + j] + r * hn)
-            acts[n_, j], acts[n_, H + j], acts[n_, 2 * H + j] = r, z, n
-            ghn[n_, j] = hn
-            h[n_, j] = (1.0 - z) * n + z * h_prev[n_, j]
+            ar[j], az[j], an[j], hh[j] = gru_unit_cpu(xr[j], xz[j], xn[j], hr[j], hz[j], hn[j], hp[j])
+            gn[j] = hn[j]
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def gru_cell_backward_cpu(dy, dh_rec, h_prev, acts, ghn, dgi, dgh, dh_direct):
-    """Fused step backward: dh = dy + dh_rec; writes dgi, dgh (N, 3H) and dh * z, the part
-    of dh_{t-1} that skips the weights."""
+    """One step backward: dh = dy + dh_rec; writes dgi, dgh (N, 3H) and dh * z."""
     N, H = h_prev.shape
-    for n_ in range(N):
+    for n in range(N):
+        a, di, dg = acts[n], dgi[n], dgh[n]
+        ar, az, an = a[:H], a[H:2 * H], a[2 * H:]
+        dr, dz, dn, dgr, dgz, dgn = di[:H], di[H:2 * H], di[2 * H:], dg[:H], dg[H:2 * H], dg[2 * H:]
+        dyn, dhn, hp, gn, dd = dy[n], dh_rec[n], h_prev[n], ghn[n], dh_direct[n]
         for j in range(H):
-            r, z, n = acts[n_, j], acts[n_, H + j], acts[n_, 2 * H + j]
-            dh = dy[n_, j] + dh_rec[n_, j]
-            dn = dh * (1.0 - z) * (1.0 - n * n)
-            dz = dh * (h_prev[n_, j] - n) * z * (1.0 - z)
-            dr = dn * ghn[n_, j] * r * (1.0 - r)
-            dgi[n_, j], dgi[n_, H + j], dgi[n_, 2 * H + j] = dr, dz, dn
-            dgh[n_, j], dgh[n_, H + j], dgh[n_, 2 * H + j] = dr, dz, dn * r
-            dh_direct[n_, j] = dh * z
+            gr, gz, gn_, gnr, dd[j] = gru_unit_grad_cpu(dyn[j] + dhn[j], ar[j], az[j], an[j], gn[j], hp[j])
+            dr[j], dz[j], dn[j] = gr, gz, gn_
+            dgr[j], dgz[j], dgn[j] = gr, gz, gnr
 
 
-def make_gru_fast(cell_forward, cell_backward):
-    """The cpu/cuda driver around a pair of fused step kernels."""
-
-    def forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse):
-        xp = array_module(x)
-        T, N, _ = x.shape
-        H = h0.shape[1]
-        xw = input_projection(x, w_ih, b_ih, None)
-        b = xp.zeros(3 * H, x.dtype) if b_hh is None else b_hh
-        y = xp.empty((T, N, H), x.dtype)
-        acts = xp.empty((T, N, 3 * H), x.dtype)
-        ghn = xp.empty((T, N, H), x.dtype)
-        hw = xp.empty((N, 3 * H), x.dtype)
-        w_hh_t = w_hh.T
-        h = h0
-        for t in time_steps(T, reverse):
-            xp.matmul(h, w_hh_t, out=hw)
-            cell_forward(xw[t], hw, b, h, acts[t], ghn[t], y[t])
-            h = y[t]
-        return (y, h.copy()), (acts, ghn)
-
-    def backward(grads, inputs, outputs, saved, reverse):
-        dy, dh_n = grads
-        x, h0, _, w_ih, w_hh, b_ih, b_hh = inputs
-        y = outputs[0]
-        acts, ghn = saved
-        xp = array_module(x)
-        T, N, _ = x.shape
-        dgi, dgh = xp.empty_like(acts), xp.empty_like(acts)
-        dh_rec = xp.array(dh_n, copy=True)
-        dh_direct = xp.empty_like(dh_rec)
-        order = list(time_steps(T, reverse))
-        for k in range(T - 1, -1, -1):
-            t = order[k]
-            h_prev = h0 if k == 0 else y[order[k - 1]]
-            cell_backward(dy[t], dh_rec, h_prev, acts[t], ghn[t], dgi[t], dgh[t], dh_direct)
-            xp.matmul(dgh[t], w_hh, out=dh_rec)
-            dh_rec += dh_direct
-        dx, dw_ih, dw_hh, db_ih, db_hh = weight_grads(dgi, dgh, x, h0, y, reverse, w_ih, b_ih, b_hh)
-        return dx, dh_rec, None, dw_ih, dw_hh, db_ih, db_hh
-
-    return forward, backward
+def gru_forward_fused(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse, *, cell):
+    """The cpu/cuda forward: one GEMM for the input side of all steps, then per step the
+    recurrent GEMM and the fused ``cell`` kernel. Saves r, z, n and gh_n."""
+    xp = array_module(x)
+    T, N, _ = x.shape
+    H = h0.shape[1]
+    xw = input_projection(x, w_ih, b_ih, None)
+    b = xp.zeros(3 * H, x.dtype) if b_hh is None else b_hh
+    y = xp.empty((T, N, H), x.dtype)
+    acts = xp.empty((T, N, 3 * H), x.dtype)
+    ghn = xp.empty((T, N, H), x.dtype)
+    hw = xp.empty((N, 3 * H), x.dtype)
+    w_hh_t = w_hh.T
+    h = h0
+    for t in time_steps(T, reverse):
+        xp.matmul(h, w_hh_t, out=hw)
+        cell(xw[t], hw, b, h, acts[t], ghn[t], y[t])
+        h = y[t]
+    return (y, h.copy()), (acts, ghn)
 
 
-def _cuda_variant():
-    from . import recurrent_cuda
-    return make_gru_fast(recurrent_cuda.gru_cell_forward, recurrent_cuda.gru_cell_backward)
+def gru_backward_fused(grads, inputs, outputs, saved, reverse, *, cell_grad):
+    dy, dh_n = grads
+    x, h0, _, w_ih, w_hh, b_ih, b_hh = inputs
+    y = outputs[0]
+    acts, ghn = saved
+    xp = array_module(x)
+    T = x.shape[0]
+    dgi, dgh = xp.empty_like(acts), xp.empty_like(acts)
+    dh_rec = xp.array(dh_n, copy=True)
+    dh_direct = xp.empty_like(dh_rec)
+    for t, tp in steps_back(T, reverse):
+        h_prev = h0 if tp is None else y[tp]
+        cell_grad(dy[t], dh_rec, h_prev, acts[t], ghn[t], dgi[t], dgh[t], dh_direct)
+        xp.matmul(dgh[t], w_hh, out=dh_rec)
+        dh_rec += dh_direct
+    dx, dw_ih, dw_hh, db_ih, db_hh = weight_grads(dgi, dgh, x, h0, y, reverse, w_ih, b_ih, b_hh)
+    return dx, dh_rec, None, dw_ih, dw_hh, db_ih, db_hh
+
+# ======================================================================== cuda (Numba CUDA)
+
+
+def _gru_cell_forward_cuda(xw, hw, b_hh, h_prev, acts, ghn, h):
+    H = h.shape[1]
+    for t in range(cuda.grid(1), h.size, cuda.gridsize(1)):
+        n, j = t // H, t % H
+        hn = hw[n, 2 * H + j] + b_hh[2 * H + j]
+        acts[n, j], acts[n, H + j], acts[n, 2 * H + j], h[n, j] = gru_unit_cuda(
+            xw[n, j], xw[n, H + j], xw[n, 2 * H + j], hw[n, j] + b_hh[j], hw[n, H + j] + b_hh[H + j], hn, h_prev[n, j])
+        ghn[n, j] = hn
+
+
+def _gru_cell_backward_cuda(dy, dh_rec, h_prev, acts, ghn, dgi, dgh, dh_direct):
+    H = h_prev.shape[1]
+    for t in range(cuda.grid(1), h_prev.size, cuda.gridsize(1)):
+        n, j = t // H, t % H
+        dr, dz, dn, dgh[n, 2 * H + j], dh_direct[n, j] = gru_unit_grad_cuda(
+            dy[n, j] + dh_rec[n, j], acts[n, j], acts[n, H + j], acts[n, 2 * H + j], ghn[n, j], h_prev[n, j])
+        dgi[n, j], dgi[n, H + j], dgi[n, 2 * H + j] = dr, dz, dn
+        dgh[n, j], dgh[n, H + j] = dr, dz
+
+
+def gru_cell_forward_cuda(xw, hw, b_hh, h_prev, acts, ghn, h):
+    _cuda.launch(_gru_cell_forward_cuda, h.size, xw, hw, b_hh, h_prev, acts, ghn, h)
+
+
+def gru_cell_backward_cuda(dy, dh_rec, h_prev, acts, ghn, dgi, dgh, dh_direct):
+    _cuda.launch(_gru_cell_backward_cuda, h_prev.size, dy, dh_rec, h_prev, acts, ghn, dgi, dgh, dh_direct)
+
+# ======================================================================== the variants
+
+
+VARIANTS = {
+    "reference": RecurrentKernels(gru_forward_reference, gru_backward_reference),
+    "cpu": RecurrentKernels(functools.partial(gru_forward_fused, cell=gru_cell_forward_cpu),
+                            functools.partial(gru_backward_fused, cell_grad=gru_cell_backward_cpu)),
+    "cuda": RecurrentKernels(functools.partial(gru_forward_fused, cell=gru_cell_forward_cuda),
+                             functools.partial(gru_backward_fused, cell_grad=gru_cell_backward_cuda)),
+}
+
+
+def _sig(t, kinds):
+    return "void(" + ", ".join(f"{t}[:, :]" if k == 2 else f"{t}[:]" for k in kinds) + ")"
+
+
+PTX_SIGNATURES = [sig for t in ("float32", "float64") for sig in (
+    (_gru_cell_forward_cuda, _sig(t, (2, 2, 1, 2, 2, 2, 2))),
+    (_gru_cell_backward_cuda, _sig(t, (2,) * 8)))]
+
+# ======================================================================== the Function
+
+
+class GRUFunction(RecurrentFunction):
+    """One GRU layer-direction over a sequence: ``(y, h_n)``; see ``_recurrent.py``."""
+
+    name = "gru"
+    gates = 3
+    variants = VARIANTS
 
 # ======================================================================== composite (Tensor ops)
 
@@ -189,18 +273,7 @@ def gru_cell(x, state, w_ih, w_hh, b_ih=None, b_hh=None):
     return ((1 - z) * n + z * h,)
 
 
-class GRUFunction(RecurrentFunction):
-    """One GRU layer-direction over a sequence: ``(y, h_n)``; see ``_recurrent.py``."""
-
-    name = "gru"
-    gates = 3
-    variants = {"reference": (gru_forward_reference, gru_backward_reference),
-                "cpu": make_gru_fast(gru_cell_forward_cpu, gru_cell_backward_cpu),
-                "cuda": _cuda_variant}
-
-    @staticmethod
-    def composite(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse=False):
-        return composite_sequence(gru_cell, x, h0, None, w_ih, w_hh, b_ih, b_hh, reverse)
+GRUFunction.cell = staticmethod(gru_cell)
 
 
 def gru(x, h0, weight_ih, weight_hh, bias_ih=None, bias_hh=None, reverse=False):

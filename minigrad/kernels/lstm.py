@@ -1,4 +1,4 @@
-"""LSTM over a whole sequence: three variants side by side, and the Function.
+"""LSTM over a whole sequence: three variants side by side, the Function, and the composite.
 
 PyTorch's equations and gate order (i, f, g, o), one time step::
 
@@ -21,21 +21,27 @@ Backward through one step (dh = dy_t + the gradient coming back from step t+1)::
 Variants:
 - ``reference``: NumPy, the equations above, one step at a time. Read this first.
 - ``cpu``: the input projection of ALL time steps as one GEMM before the loop; per step one
-  recurrent GEMM (BLAS), vectorised NumPy exps, and a fused Numba kernel for the gate
-  non-linearities and the cell update, which stores only what backward needs: the gate
-  activations, the cell and tanh(cell). Backward runs the loop in reverse with a fused
-  gate-backward kernel and one GEMM per step for dh; dx and the weight gradients are GEMMs
-  over all steps after the loop.
-- ``cuda``: the same driver with CuPy GEMMs and the kernels in ``recurrent_cuda.py``.
+  recurrent GEMM (BLAS) and one fused Numba kernel for the gate non-linearities and the cell
+  update, which stores only what backward needs: the gate activations, the cell and
+  tanh(cell). Backward runs the loop in reverse with a fused gate-backward kernel and one
+  GEMM per step for dh; dx and the weight gradients are GEMMs over all steps after the loop.
+- ``cuda``: the same driver with CuPy GEMMs and CUDA step kernels.
+One unit of one step (``lstm_unit``, ``lstm_unit_grad``) is written once and compiled for
+both targets.
 """
 from __future__ import annotations
 
-import numpy as np
+import functools
+
 from numba import njit
 
 from ..backend import array_module
-from ._recurrent import (RecurrentFunction, composite_sequence, input_projection, time_steps,
+from . import _cuda
+from ._math import ONE, sigmoid, tanh
+from ._recurrent import (RecurrentFunction, RecurrentKernels, input_projection, steps_back, time_steps,
                          weight_grads)
+
+cuda = None   # numba.cuda, bound by _cuda on first CUDA use
 
 # ======================================================================== reference (NumPy)
 
@@ -82,11 +88,9 @@ def lstm_backward_reference(grads, inputs, outputs, saved, reverse):
     dw_ih, dw_hh = xp.zeros_like(w_ih), xp.zeros_like(w_hh)
     db = xp.zeros(4 * H, x.dtype)
     dh, dc = dh_n, dc_n
-    order = list(time_steps(T, reverse))
-    for k in range(T - 1, -1, -1):
-        t = order[k]
-        h_prev = h0 if k == 0 else y[order[k - 1]]
-        c_prev = c0 if k == 0 else cells[order[k - 1]]
+    for t, tp in steps_back(T, reverse):
+        h_prev = h0 if tp is None else y[tp]
+        c_prev = c0 if tp is None else cells[tp]
         i, f, g, o = (acts[t][:, j * H:(j + 1) * H] for j in range(4))
         tanh_c = xp.tanh(cells[t])
         dh = dh + dy[t]
@@ -104,130 +108,157 @@ def lstm_backward_reference(grads, inputs, outputs, saved, reverse):
     return (dx, dh, dc, dw_ih, dw_hh,
             None if b_ih is None else db, None if b_hh is None else db.copy())
 
+# ======================================================================== one unit of one step, for both targets
+
+
+def lstm_unit(zi, zf, zg, zo, c_prev):
+    """The gates from their pre-activations, the new cell, tanh(cell) and h."""
+    i, f, g, o = sigmoid(zi), sigmoid(zf), tanh(zg), sigmoid(zo)
+    c = f * c_prev + i * g
+    tc = tanh(c)
+    return i, f, g, o, c, tc, o * tc
+
+
+def lstm_unit_grad(dh, dc, i, f, g, o, tc, c_prev):
+    """Backward of one unit: dh and dc of the step's outputs -> the gradients of the four
+    pre-activations and of c_{t-1}."""
+    dc = dc + dh * o * (ONE - tc * tc)
+    return (dc * g * i * (ONE - i), dc * c_prev * f * (ONE - f), dc * i * (ONE - g * g),
+            dh * tc * o * (ONE - o), dc * f)
+
+
+lstm_unit_cpu = njit(inline="always", cache=True)(lstm_unit)
+lstm_unit_grad_cpu = njit(inline="always", cache=True)(lstm_unit_grad)
+lstm_unit_cuda = _cuda.device(lstm_unit)
+lstm_unit_grad_cuda = _cuda.device(lstm_unit_grad)
+
 # ======================================================================== cpu (Numba + BLAS)
+# The step kernels address each gate through its own 1-D view: with offsets into one row
+# (acts[n, H + j], ...) LLVM cannot tell the stores apart and does not vectorise (4x slower).
 
 
-@njit(cache=True)
-def lstm_cell_forward_cpu(e, c_prev, acts, c, tanh_c):
-    """Fused step, first half, from the gates' exponentials (see ``make_lstm_fast``):
-    e = exp(-z) for i, f, o, so that sigmoid(z) = 1 / (1 + e), and e = exp(-2z) for g, so
-    that tanh(z) = 2 / (1 + e) - 1. Writes the activations (N, 4H), the new cell c, and -2c
-    into ``tanh_c`` (NumPy's exp and ``lstm_hidden_cpu`` turn it into tanh(c))."""
+@njit(cache=True, error_model="numpy")
+def lstm_cell_forward_cpu(xw, hw, c_prev, acts, c, tanh_c, h):
+    """One step after the recurrent GEMM hw = h W_hh^T (overwritten with the gates'
+    pre-activations): writes the activations (N, 4H), the cell, tanh(cell) and h."""
     N, H = c.shape
     for n in range(N):
+        z, a = hw[n], acts[n]
+        for k in range(4 * H):
+            z[k] += xw[n, k]
+        zi, zf, zg, zo = z[:H], z[H:2 * H], z[2 * H:3 * H], z[3 * H:]
+        ai, af, ag, ao = a[:H], a[H:2 * H], a[2 * H:3 * H], a[3 * H:]
+        cp, cn, tn, hn = c_prev[n], c[n], tanh_c[n], h[n]
         for j in range(H):
-            i = 1.0 / (1.0 + e[n, j])
-            f = 1.0 / (1.0 + e[n, H + j])
-            g = 2.0 / (1.0 + e[n, 2 * H + j]) - 1.0
-            o = 1.0 / (1.0 + e[n, 3 * H + j])
-            cj = f * c_prev[n, j] + i * g
-            acts[n, j], acts[n, H + j], acts[n, 2 * H + j], acts[n, 3 * H + j] = i, f, g, o
-            c[n, j] = cj
-            tanh_c[n, j] = -2.0 * cj
+            ai[j], af[j], ag[j], ao[j], cn[j], tn[j], hn[j] = lstm_unit_cpu(zi[j], zf[j], zg[j], zo[j], cp[j])
 
 
-@njit(cache=True)
-def lstm_hidden_cpu(acts, tanh_c, h):
-    """Fused step, second half: tanh_c holds exp(-2c) on entry and tanh(c) on exit;
-    h = o * tanh(c)."""
-    N, H = h.shape
-    for n in range(N):
-        for j in range(H):
-            t = 2.0 / (1.0 + tanh_c[n, j]) - 1.0
-            tanh_c[n, j] = t
-            h[n, j] = acts[n, 3 * H + j] * t
-
-
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def lstm_cell_backward_cpu(dy, dh_rec, dc, acts, tanh_c, c_prev, dgates):
-    """Fused step backward: dh = dy + dh_rec; writes dgates (N, 4H) and overwrites dc
-    (the gradient of c_t on entry) with the gradient of c_{t-1}."""
+    """One step backward: dh = dy + dh_rec; writes dgates (N, 4H) and overwrites dc (the
+    gradient of c_t on entry) with the gradient of c_{t-1}."""
     N, H = tanh_c.shape
     for n in range(N):
+        a, d = acts[n], dgates[n]
+        ai, af, ag, ao = a[:H], a[H:2 * H], a[2 * H:3 * H], a[3 * H:]
+        di, df, dg, do = d[:H], d[H:2 * H], d[2 * H:3 * H], d[3 * H:]
+        dyn, dhn, dcn, tn, cp = dy[n], dh_rec[n], dc[n], tanh_c[n], c_prev[n]
         for j in range(H):
-            i, f, g, o = acts[n, j], acts[n, H + j], acts[n, 2 * H + j], acts[n, 3 * H + j]
-            tc = tanh_c[n, j]
-            dh = dy[n, j] + dh_rec[n, j]
-            dcj = dc[n, j] + dh * o * (1.0 - tc * tc)
-            dgates[n, j] = dcj * g * i * (1.0 - i)
-            dgates[n, H + j] = dcj * c_prev[n, j] * f * (1.0 - f)
-            dgates[n, 2 * H + j] = dcj * i * (1.0 - g * g)
-            dgates[n, 3 * H + j] = dh * tc * o * (1.0 - o)
-            dc[n, j] = dcj * f
+            di[j], df[j], dg[j], do[j], dcn[j] = lstm_unit_grad_cpu(dyn[j] + dhn[j], dcn[j], ai[j], af[j], ag[j],
+                                                                    ao[j], tn[j], cp[j])
 
 
-def _cpu_step(xw_t, hw, c_prev, acts, c, tanh_c, h):
-    """One cpu forward step after the recurrent GEMM (hw = h W_hh^T, pre-scaled): the gate
-    exponentials with one SIMD NumPy exp, the fused kernel, tanh(c) the same way."""
-    np.add(hw, xw_t, out=hw)
-    np.exp(hw, out=hw)
-    lstm_cell_forward_cpu(hw, c_prev, acts, c, tanh_c)
-    np.exp(tanh_c, out=tanh_c)
-    lstm_hidden_cpu(acts, tanh_c, h)
+def lstm_forward_fused(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse, *, cell):
+    """The cpu/cuda forward: one GEMM for the input side of all steps, then per step the
+    recurrent GEMM and the fused ``cell`` kernel. Saves the activations, cells, tanh(cells)."""
+    xp = array_module(x)
+    T, N, _ = x.shape
+    H = h0.shape[1]
+    xw = input_projection(x, w_ih, b_ih, b_hh)
+    y = xp.empty((T, N, H), x.dtype)
+    cells = xp.empty((T, N, H), x.dtype)
+    tanh_cells = xp.empty((T, N, H), x.dtype)
+    acts = xp.empty((T, N, 4 * H), x.dtype)
+    hw = xp.empty((N, 4 * H), x.dtype)
+    w_hh_t = w_hh.T
+    h, c = h0, c0
+    for t in time_steps(T, reverse):
+        xp.matmul(h, w_hh_t, out=hw)
+        cell(xw[t], hw, c, acts[t], cells[t], tanh_cells[t], y[t])
+        h, c = y[t], cells[t]
+    return (y, h.copy(), c.copy()), (acts, cells, tanh_cells)
 
 
-def make_lstm_fast(step, cell_backward, exp_in_numpy):
-    """The cpu/cuda driver around a fused forward step and a fused backward step.
+def lstm_backward_fused(grads, inputs, outputs, saved, reverse, *, cell_grad):
+    dy, dh_n, dc_n = grads
+    x, h0, c0, w_ih, w_hh, b_ih, b_hh = inputs
+    y = outputs[0]
+    acts, cells, tanh_cells = saved
+    xp = array_module(x)
+    T = x.shape[0]
+    dgates = xp.empty_like(acts)
+    dh_rec = xp.array(dh_n, copy=True)
+    dc = xp.array(dc_n, copy=True)
+    for t, tp in steps_back(T, reverse):
+        c_prev = c0 if tp is None else cells[tp]
+        cell_grad(dy[t], dh_rec, dc, acts[t], tanh_cells[t], c_prev, dgates[t])
+        xp.matmul(dgates[t], w_hh, out=dh_rec)
+    dx, dw_ih, dw_hh, db_ih, db_hh = weight_grads(dgates, dgates, x, h0, y, reverse, w_ih, b_ih, b_hh)
+    return dx, dh_rec, dc, dw_ih, dw_hh, db_ih, db_hh
 
-    ``exp_in_numpy`` (the cpu variant): Numba's exp is scalar and libm's expf slow, NumPy's
-    exp is SIMD-vectorised and several times faster. So the gate pre-activations z are
-    scaled by s = -1 (i, f, o) or -2 (g) -- folded into the input projection and into a
-    scaled copy of W_hh, exact since s is a power of two -- and NumPy's ``exp`` turns s*z
-    into the exponentials the fused kernel needs (``_cpu_step``). Otherwise (cuda) the step
-    kernel gets xw and hw and computes its own exponentials.
-    Both save the gate activations, the cells and tanh(cells) for backward.
-    """
-
-    def forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse):
-        xp = array_module(x)
-        T, N, _ = x.shape
-        H = h0.shape[1]
-        xw = input_projection(x, w_ih, b_ih, b_hh)
-        y = xp.empty((T, N, H), x.dtype)
-        cells = xp.empty((T, N, H), x.dtype)
-        tanh_cells = xp.empty((T, N, H), x.dtype)
-        acts = xp.empty((T, N, 4 * H), x.dtype)
-        hw = xp.empty((N, 4 * H), x.dtype)
-        if exp_in_numpy:
-            scale = xp.full(4 * H, -1.0, x.dtype)
-            scale[2 * H:3 * H] = -2.0
-            xw *= scale
-            w_hh_t = (w_hh * scale[:, None]).T
-        else:
-            w_hh_t = w_hh.T
-        h, c = h0, c0
-        with np.errstate(over="ignore"):        # exp(large) = inf is fine: 1 / (1 + inf) = 0
-            for t in time_steps(T, reverse):
-                xp.matmul(h, w_hh_t, out=hw)
-                step(xw[t], hw, c, acts[t], cells[t], tanh_cells[t], y[t])
-                h, c = y[t], cells[t]
-        return (y, h.copy(), c.copy()), (acts, cells, tanh_cells)
-
-    def backward(grads, inputs, outputs, saved, reverse):
-        dy, dh_n, dc_n = grads
-        x, h0, c0, w_ih, w_hh, b_ih, b_hh = inputs
-        y = outputs[0]
-        acts, cells, tanh_cells = saved
-        xp = array_module(x)
-        T, N, _ = x.shape
-        dgates = xp.empty_like(acts)
-        dh_rec = xp.array(dh_n, copy=True)
-        dc = xp.array(dc_n, copy=True)
-        order = list(time_steps(T, reverse))
-        for k in range(T - 1, -1, -1):
-            t = order[k]
-            c_prev = c0 if k == 0 else cells[order[k - 1]]
-            cell_backward(dy[t], dh_rec, dc, acts[t], tanh_cells[t], c_prev, dgates[t])
-            xp.matmul(dgates[t], w_hh, out=dh_rec)
-        dx, dw_ih, dw_hh, db_ih, db_hh = weight_grads(dgates, dgates, x, h0, y, reverse, w_ih, b_ih, b_hh)
-        return dx, dh_rec, dc, dw_ih, dw_hh, db_ih, db_hh
-
-    return forward, backward
+# ======================================================================== cuda (Numba CUDA)
 
 
-def _cuda_variant():
-    from . import recurrent_cuda
-    return make_lstm_fast(recurrent_cuda.lstm_cell_forward, recurrent_cuda.lstm_cell_backward, False)
+def _lstm_cell_forward_cuda(xw, hw, c_prev, acts, c, tanh_c, h):
+    H = c.shape[1]
+    for t in range(cuda.grid(1), c.size, cuda.gridsize(1)):
+        n, j = t // H, t % H
+        (acts[n, j], acts[n, H + j], acts[n, 2 * H + j], acts[n, 3 * H + j], c[n, j], tanh_c[n, j],
+         h[n, j]) = lstm_unit_cuda(xw[n, j] + hw[n, j], xw[n, H + j] + hw[n, H + j],
+                                   xw[n, 2 * H + j] + hw[n, 2 * H + j], xw[n, 3 * H + j] + hw[n, 3 * H + j],
+                                   c_prev[n, j])
+
+
+def _lstm_cell_backward_cuda(dy, dh_rec, dc, acts, tanh_c, c_prev, dgates):
+    H = tanh_c.shape[1]
+    for t in range(cuda.grid(1), tanh_c.size, cuda.gridsize(1)):
+        n, j = t // H, t % H
+        dgates[n, j], dgates[n, H + j], dgates[n, 2 * H + j], dgates[n, 3 * H + j], dc[n, j] = lstm_unit_grad_cuda(
+            dy[n, j] + dh_rec[n, j], dc[n, j], acts[n, j], acts[n, H + j], acts[n, 2 * H + j], acts[n, 3 * H + j],
+            tanh_c[n, j], c_prev[n, j])
+
+
+def lstm_cell_forward_cuda(xw, hw, c_prev, acts, c, tanh_c, h):
+    _cuda.launch(_lstm_cell_forward_cuda, c.size, xw, hw, c_prev, acts, c, tanh_c, h)
+
+
+def lstm_cell_backward_cuda(dy, dh_rec, dc, acts, tanh_c, c_prev, dgates):
+    _cuda.launch(_lstm_cell_backward_cuda, tanh_c.size, dy, dh_rec, dc, acts, tanh_c, c_prev, dgates)
+
+# ======================================================================== the variants
+
+
+VARIANTS = {
+    "reference": RecurrentKernels(lstm_forward_reference, lstm_backward_reference),
+    "cpu": RecurrentKernels(functools.partial(lstm_forward_fused, cell=lstm_cell_forward_cpu),
+                            functools.partial(lstm_backward_fused, cell_grad=lstm_cell_backward_cpu)),
+    "cuda": RecurrentKernels(functools.partial(lstm_forward_fused, cell=lstm_cell_forward_cuda),
+                             functools.partial(lstm_backward_fused, cell_grad=lstm_cell_backward_cuda)),
+}
+
+PTX_SIGNATURES = [(kernel, "void(" + ", ".join([f"{t}[:, :]"] * 7) + ")")
+                  for t in ("float32", "float64")
+                  for kernel in (_lstm_cell_forward_cuda, _lstm_cell_backward_cuda)]
+
+# ======================================================================== the Function
+
+
+class LSTMFunction(RecurrentFunction):
+    """One LSTM layer-direction over a sequence: ``(y, h_n, c_n)``; see ``_recurrent.py``."""
+
+    name = "lstm"
+    gates = 4
+    variants = VARIANTS
 
 # ======================================================================== composite (Tensor ops)
 
@@ -246,18 +277,7 @@ def lstm_cell(x, state, w_ih, w_hh, b_ih=None, b_hh=None):
     return sigmoid(o) * tanh(c), c
 
 
-class LSTMFunction(RecurrentFunction):
-    """One LSTM layer-direction over a sequence: ``(y, h_n, c_n)``; see ``_recurrent.py``."""
-
-    name = "lstm"
-    gates = 4
-    variants = {"reference": (lstm_forward_reference, lstm_backward_reference),
-                "cpu": make_lstm_fast(_cpu_step, lstm_cell_backward_cpu, True),
-                "cuda": _cuda_variant}
-
-    @staticmethod
-    def composite(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse=False):
-        return composite_sequence(lstm_cell, x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse)
+LSTMFunction.cell = staticmethod(lstm_cell)
 
 
 def lstm(x, h0, c0, weight_ih, weight_hh, bias_ih=None, bias_hh=None, reverse=False):

@@ -1,12 +1,12 @@
 """2-D pooling: max (with argmax) and average, over any windows, as differentiable Functions.
 
 Every pooling -- kernel/stride/padding/dilation/ceil_mode pooling and adaptive pooling alike
--- is described by a *window plan*: for output row ``oh`` the window reads the input rows
+-- is described by a ``PoolPlan``: for output row ``oh`` the window reads the input rows
 
     hs[oh], hs[oh] + dh, ..., hs[oh] + (hc[oh] - 1) * dh        (only rows inside the image)
 
-and likewise ``ws, wc, dw`` for columns. ``nn/functional_pool.py`` computes the plans from
-PyTorch's arguments; the kernels here never see padding or ceil_mode.
+and likewise ``ws, wc, dw`` for columns. ``nn.functional`` computes the plans from PyTorch's
+arguments; the kernels here never see padding or ceil_mode. Then
 
     MaxPool(x)           y = max over the window, idx = argmax (flat h*W + w, as PyTorch)
     PoolScatter(g, idx)  gx = zeros, gx.flat[idx] += g  -- max pooling's backward
@@ -15,23 +15,58 @@ PyTorch's arguments; the kernels here never see padding or ceil_mode.
     AvgPoolAdjoint(g)    gx[window] += g / div          -- average pooling's backward
 
 The max backward uses the argmax kept by the forward (one pass, no second search), and each
-backward is the adjoint of a forward, so gradients of gradients work. Three variants side by
-side: ``reference`` (NumPy, an explicit loop over output positions), ``cpu`` (Numba, parallel
-over (n, c) planes, so the scatters never race) and ``cuda`` (one thread per output; the
-scatters use atomic adds because overlapping windows share inputs).
+backward is the adjoint of a forward, so gradients of gradients work without a composite.
+
+Edge cases, as PyTorch: the first maximum wins a tie and the first NaN wins over any number;
+a window with no pixel inside the image (possible with padding and dilation) gives -inf, index
+-1, and no gradient (PyTorch's index there is unspecified); sums start from an exact zero, so
+an inf or NaN pixel affects only the windows that contain it.
+
+Variants: ``reference`` (NumPy, an explicit loop over output positions), ``cpu`` (Numba,
+parallel over (n, c) planes, so the scatters never race) and ``cuda`` (one thread per output;
+the scatters add atomically because overlapping windows share inputs). The per-window math
+(``max_window``, ``window_sum``) is one Python function each, compiled for both.
 """
 from __future__ import annotations
 
 import math
+from typing import Callable, NamedTuple
 
 import numpy as np
 from numba import njit, prange
 
 from ..autograd.function import Function
 from ..backend import array_module
-from . import UnsupportedConfig, _cuda, run_cpu, variant_for
+from . import _cuda, choose, run_cpu
+from ._math import ZERO
 
-cuda = None   # numba.cuda, bound by _cuda.jit on first CUDA use
+cuda = None   # numba.cuda, bound by _cuda on first CUDA use
+
+
+class PoolPlan(NamedTuple):
+    """Per output row: first input row ``hs``, row count ``hc``, row step ``dh``; the same
+    for columns. ``hs, hc, ws, wc`` are int64 arrays (``PoolPlan.of`` converts sequences)."""
+    hs: np.ndarray
+    hc: np.ndarray
+    dh: int
+    ws: np.ndarray
+    wc: np.ndarray
+    dw: int
+
+    @classmethod
+    def of(cls, plan):
+        hs, hc, dh, ws, wc, dw = plan
+        a = lambda v: np.ascontiguousarray(v, dtype=np.int64)   # noqa: E731
+        return cls(a(hs), a(hc), int(dh), a(ws), a(wc), int(dw))
+
+    @property
+    def out_hw(self):
+        return len(self.hs), len(self.ws)
+
+    def on(self, xp):
+        """The plan's arrays on the device of array module ``xp``."""
+        return PoolPlan(xp.asarray(self.hs), xp.asarray(self.hc), self.dh,
+                        xp.asarray(self.ws), xp.asarray(self.wc), self.dw)
 
 
 # ============================================================================ reference (NumPy)
@@ -48,8 +83,11 @@ def max_pool_reference(x, plan, y, idx):
         rows = _window(hs[oh], hc[oh], dh)
         for ow in range(len(ws)):
             cols = _window(ws[ow], wc[ow], dw)
+            if len(rows) == 0 or len(cols) == 0:          # the window lies in the padding
+                y[:, :, oh, ow], idx[:, :, oh, ow] = -np.inf, -1
+                continue
             win = x[:, :, rows][:, :, :, cols].reshape(N, C, -1)
-            a = xp.argmax(win, axis=2)
+            a = xp.argmax(win, axis=2)                     # the first max; NaN counts as the max
             y[:, :, oh, ow] = xp.take_along_axis(win, a[..., None], axis=2)[..., 0]
             idx[:, :, oh, ow] = xp.asarray(rows)[a // len(cols)] * W + xp.asarray(cols)[a % len(cols)]
 
@@ -65,7 +103,6 @@ def avg_pool_reference(x, plan, div, y):
 
 def avg_adjoint_reference(g, plan, div, gx):
     hs, hc, dh, ws, wc, dw = plan
-    gx[...] = 0
     for oh in range(len(hs)):
         rows = _window(hs[oh], hc[oh], dh)
         for ow in range(len(ws)):
@@ -74,144 +111,158 @@ def avg_adjoint_reference(g, plan, div, gx):
 
 
 def scatter_reference(g, idx, gx):
-    N, C = g.shape[:2]
+    """gx (N, C, H*W) += g (N, C, L) at idx (N, C, L); idx -1 (an empty window) adds nothing."""
     xp = array_module(g)
-    flat = gx.reshape(N * C, -1)
-    rows = xp.arange(N * C)[:, None] * flat.shape[1] + idx.reshape(N * C, -1)
-    flat[...] = xp.bincount(rows.ravel(), weights=g.reshape(-1).astype(np.float64),
-                            minlength=flat.size).reshape(flat.shape)
+    N, C, HW = gx.shape
+    rows = xp.arange(N * C)[:, None] * HW + idx.reshape(N * C, -1)
+    keep = idx.reshape(N * C, -1) >= 0
+    gx[...] = xp.bincount(rows[keep], weights=g.reshape(N * C, -1)[keep].astype(np.float64),
+                          minlength=gx.size).reshape(gx.shape)
 
 
 def gather_reference(x, idx, y):
-    N, C = x.shape[:2]
+    """y (N, C, L) = x (N, C, H*W) at idx; 0 where idx is -1."""
     xp = array_module(x)
-    y[...] = xp.take_along_axis(x.reshape(N, C, -1), idx.reshape(N, C, -1), axis=2).reshape(y.shape)
+    safe = xp.maximum(idx, 0)
+    y[...] = xp.where(idx >= 0, xp.take_along_axis(x, safe, axis=2), 0)
+
+
+# ============================================================================ per-window math (CPU and CUDA)
+
+def max_window(x, n, c, hs, hc, dh, ws, wc, dw, oh, ow):
+    """(max, flat index h*W + w) of window (oh, ow) of plane (n, c); (-inf, -1) if it is empty."""
+    W = x.shape[3]
+    best = x.dtype.type(-math.inf)
+    bi = -1
+    for a in range(hc[oh]):
+        h = hs[oh] + a * dh
+        for b in range(wc[ow]):
+            w = ws[ow] + b * dw
+            v = x[n, c, h, w]
+            if bi < 0 or v > best or (v != v and best == best):   # first max; first NaN wins
+                best = v
+                bi = h * W + w
+    return best, bi
+
+
+def window_sum(x, n, c, hs, hc, dh, ws, wc, dw, oh, ow):
+    """The sum over window (oh, ow) of plane (n, c), from an exact zero."""
+    s = x.dtype.type(0)
+    for a in range(hc[oh]):
+        for b in range(wc[ow]):
+            s += x[n, c, hs[oh] + a * dh, ws[ow] + b * dw]
+    return s
+
+
+max_window_cpu = njit(inline="always", cache=True)(max_window)
+window_sum_cpu = njit(inline="always", cache=True)(window_sum)
+max_window_cuda = _cuda.device(max_window)
+window_sum_cuda = _cuda.device(window_sum)
 
 
 # ============================================================================ cpu (Numba)
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, error_model="numpy")
 def _max_pool_cpu(x, hs, hc, dh, ws, wc, dw, y, idx):
-    N, C, H, W = x.shape
+    N, C = x.shape[:2]
     OH, OW = y.shape[2:]
     for nc in prange(N * C):
         n, c = nc // C, nc % C
-        img = x[n, c]
         for oh in range(OH):
             for ow in range(OW):
-                best = -np.inf
-                bi = -1
-                for a in range(hc[oh]):
-                    h = hs[oh] + a * dh
-                    for b in range(wc[ow]):
-                        w = ws[ow] + b * dw
-                        v = img[h, w]
-                        if bi < 0 or v > best or (v != v and best == best):   # first max; first NaN wins
-                            best = v
-                            bi = h * W + w
-                y[n, c, oh, ow] = best
-                idx[n, c, oh, ow] = bi
+                y[n, c, oh, ow], idx[n, c, oh, ow] = max_window_cpu(x, n, c, hs, hc, dh, ws, wc, dw, oh, ow)
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, error_model="numpy")
 def _avg_pool_cpu(x, hs, hc, dh, ws, wc, dw, div, y):
     N, C = x.shape[:2]
     OH, OW = y.shape[2:]
     for nc in prange(N * C):
         n, c = nc // C, nc % C
-        img = x[n, c]
         for oh in range(OH):
             for ow in range(OW):
-                s = img[0, 0] * 0
-                for a in range(hc[oh]):
-                    for b in range(wc[ow]):
-                        s += img[hs[oh] + a * dh, ws[ow] + b * dw]
-                y[n, c, oh, ow] = s / div[oh, ow]
+                y[n, c, oh, ow] = window_sum_cpu(x, n, c, hs, hc, dh, ws, wc, dw, oh, ow) / div[oh, ow]
 
 
-@njit(cache=True, parallel=True)
-def _avg_adjoint_cpu(g, hs, hc, dh, ws, wc, dw, div, gx):
+@njit(cache=True, parallel=True, error_model="numpy")
+def _avg_adjoint_cpu(g, hs, hc, dh, ws, wc, dw, div, gx):     # gx zero-filled by the caller
     N, C = g.shape[:2]
     OH, OW = g.shape[2:]
     for nc in prange(N * C):
         n, c = nc // C, nc % C
-        img = gx[n, c]
-        img[:, :] = 0
         for oh in range(OH):
             for ow in range(OW):
                 v = g[n, c, oh, ow] / div[oh, ow]
                 for a in range(hc[oh]):
                     for b in range(wc[ow]):
-                        img[hs[oh] + a * dh, ws[ow] + b * dw] += v
+                        gx[n, c, hs[oh] + a * dh, ws[ow] + b * dw] += v
 
 
-@njit(cache=True, parallel=True)
-def _scatter_cpu(g, idx, gx):
-    N, C = g.shape[:2]
+@njit(cache=True, parallel=True, error_model="numpy")
+def _scatter_cpu(g, idx, gx):            # flat (N, C, L), (N, C, L), (N, C, H*W); gx zero-filled
+    N, C, L = g.shape
     for nc in prange(N * C):
         n, c = nc // C, nc % C
-        src = g[n, c].ravel()
-        where = idx[n, c].ravel()
-        dst = gx[n, c].reshape(-1)
-        dst[:] = 0
-        for k in range(src.size):
-            dst[where[k]] += src[k]
+        for k in range(L):
+            i = idx[n, c, k]
+            if i >= 0:
+                gx[n, c, i] += g[n, c, k]
 
 
-@njit(cache=True, parallel=True)
-def _gather_cpu(x, idx, y):
-    N, C = y.shape[:2]
+@njit(cache=True, parallel=True, error_model="numpy")
+def _gather_cpu(x, idx, y):              # flat (N, C, H*W), (N, C, L), (N, C, L)
+    N, C, L = y.shape
     for nc in prange(N * C):
         n, c = nc // C, nc % C
-        src = x[n, c].reshape(-1)
-        where = idx[n, c].ravel()
-        dst = y[n, c].reshape(-1)
-        for k in range(where.size):
-            dst[k] = src[where[k]]
+        for k in range(L):
+            i = idx[n, c, k]
+            y[n, c, k] = x[n, c, i] if i >= 0 else ZERO
+
+
+def max_pool_cpu(x, plan, y, idx):
+    run_cpu(_max_pool_cpu, x.size, x, *plan, y, idx)
+
+
+def avg_pool_cpu(x, plan, div, y):
+    run_cpu(_avg_pool_cpu, x.size, x, *plan, div, y)
+
+
+def avg_adjoint_cpu(g, plan, div, gx):
+    run_cpu(_avg_adjoint_cpu, gx.size, g, *plan, div, gx)
+
+
+def scatter_cpu(g, idx, gx):
+    run_cpu(_scatter_cpu, gx.size, g, idx, gx)
+
+
+def gather_cpu(x, idx, y):
+    run_cpu(_gather_cpu, x.size, x, idx, y)
 
 
 # ============================================================================ cuda (Numba CUDA)
 
 def _max_pool_cuda(x, hs, hc, dh, ws, wc, dw, y, idx):
-    N, C, H, W = x.shape
-    OH, OW = y.shape[2], y.shape[3]
+    C, OH, OW = y.shape[1], y.shape[2], y.shape[3]
     for t in range(cuda.grid(1), y.size, cuda.gridsize(1)):
         ow = t % OW
         oh = (t // OW) % OH
         c = (t // (OW * OH)) % C
         n = t // (OW * OH * C)
-        best = -math.inf
-        bi = -1
-        for a in range(hc[oh]):
-            h = hs[oh] + a * dh
-            for b in range(wc[ow]):
-                w = ws[ow] + b * dw
-                v = x[n, c, h, w]
-                if bi < 0 or v > best or (v != v and best == best):
-                    best = v
-                    bi = h * W + w
-        y[n, c, oh, ow] = best
-        idx[n, c, oh, ow] = bi
+        y[n, c, oh, ow], idx[n, c, oh, ow] = max_window_cuda(x, n, c, hs, hc, dh, ws, wc, dw, oh, ow)
 
 
 def _avg_pool_cuda(x, hs, hc, dh, ws, wc, dw, div, y):
-    C = x.shape[1]
-    OH, OW = y.shape[2], y.shape[3]
+    C, OH, OW = y.shape[1], y.shape[2], y.shape[3]
     for t in range(cuda.grid(1), y.size, cuda.gridsize(1)):
         ow = t % OW
         oh = (t // OW) % OH
         c = (t // (OW * OH)) % C
         n = t // (OW * OH * C)
-        s = x[0, 0, 0, 0] * 0
-        for a in range(hc[oh]):
-            for b in range(wc[ow]):
-                s += x[n, c, hs[oh] + a * dh, ws[ow] + b * dw]
-        y[n, c, oh, ow] = s / div[oh, ow]
+        y[n, c, oh, ow] = window_sum_cuda(x, n, c, hs, hc, dh, ws, wc, dw, oh, ow) / div[oh, ow]
 
 
 def _avg_adjoint_cuda(g, hs, hc, dh, ws, wc, dw, div, gx):   # gx zero-filled by the caller
-    C = g.shape[1]
-    OH, OW = g.shape[2], g.shape[3]
+    C, OH, OW = g.shape[1], g.shape[2], g.shape[3]
     for t in range(cuda.grid(1), g.size, cuda.gridsize(1)):
         ow = t % OW
         oh = (t // OW) % OH
@@ -223,132 +274,140 @@ def _avg_adjoint_cuda(g, hs, hc, dh, ws, wc, dw, div, gx):   # gx zero-filled by
                 cuda.atomic.add(gx, (n, c, hs[oh] + a * dh, ws[ow] + b * dw), v)
 
 
-def _scatter_cuda(g, idx, gx):          # gx zero-filled by the caller; flat (N, C, H*W) views
+def _scatter_cuda(g, idx, gx):          # flat views as _scatter_cpu; gx zero-filled
     C, L = g.shape[1], g.shape[2]
     for t in range(cuda.grid(1), g.size, cuda.gridsize(1)):
         k = t % L
         c = (t // L) % C
         n = t // (L * C)
-        cuda.atomic.add(gx, (n, c, idx[n, c, k]), g[n, c, k])
+        i = idx[n, c, k]
+        if i >= 0:
+            cuda.atomic.add(gx, (n, c, i), g[n, c, k])
 
 
-def _gather_cuda(x, idx, y):            # flat (N, C, H*W) and (N, C, L) views
+def _gather_cuda(x, idx, y):            # flat views as _gather_cpu
     C, L = y.shape[1], y.shape[2]
     for t in range(cuda.grid(1), y.size, cuda.gridsize(1)):
         k = t % L
         c = (t // L) % C
         n = t // (L * C)
-        y[n, c, k] = x[n, c, idx[n, c, k]]
+        i = idx[n, c, k]
+        y[n, c, k] = x[n, c, i] if i >= 0 else ZERO
 
 
-def cuda_signatures():
-    """Every CUDA kernel with its argument types, for the compile_ptx tests."""
-    sigs = {}
+def _on_device(plan, x):
+    return plan.on(array_module(x))
+
+
+def max_pool_cuda(x, plan, y, idx):
+    _cuda.launch(_max_pool_cuda, y.size, x, *_on_device(plan, x), y, idx)
+
+
+def avg_pool_cuda(x, plan, div, y):
+    _cuda.launch(_avg_pool_cuda, y.size, x, *_on_device(plan, x), div, y)
+
+
+def avg_adjoint_cuda(g, plan, div, gx):
+    _cuda.launch(_avg_adjoint_cuda, g.size, g, *_on_device(plan, g), div, gx)
+
+
+def scatter_cuda(g, idx, gx):
+    _cuda.launch(_scatter_cuda, g.size, g, idx, gx)
+
+
+def gather_cuda(x, idx, y):
+    _cuda.launch(_gather_cuda, y.size, x, idx, y)
+
+
+# ============================================================================ the variants
+
+class PoolKernels(NamedTuple):
+    """One variant of the family; every kernel writes into its last argument(s)."""
+    max_pool: Callable      # (x, plan, y, idx)
+    avg_pool: Callable      # (x, plan, div, y)
+    avg_adjoint: Callable   # (g, plan, div, gx), gx zero-filled
+    scatter: Callable       # (g, idx, gx) on flat (N, C, L) / (N, C, H*W) views, gx zero-filled
+    gather: Callable        # (x, idx, y) on flat views
+
+
+VARIANTS = {
+    "reference": PoolKernels(max_pool_reference, avg_pool_reference, avg_adjoint_reference,
+                             scatter_reference, gather_reference),
+    "cpu": PoolKernels(max_pool_cpu, avg_pool_cpu, avg_adjoint_cpu, scatter_cpu, gather_cpu),
+    "cuda": PoolKernels(max_pool_cuda, avg_pool_cuda, avg_adjoint_cuda, scatter_cuda, gather_cuda),
+}
+
+
+def _ptx_signatures():
+    sigs = []
     for t in ("float32", "float64"):
         a4, a3, i4, i3 = f"{t}[:, :, :, ::1]", f"{t}[:, :, ::1]", "int64[:, :, :, ::1]", "int64[:, :, ::1]"
         plan = "int64[::1], int64[::1], int64, int64[::1], int64[::1], int64"
-        sigs.setdefault(_max_pool_cuda, []).append(f"void({a4}, {plan}, {a4}, {i4})")
-        sigs.setdefault(_avg_pool_cuda, []).append(f"void({a4}, {plan}, {t}[:, ::1], {a4})")
-        sigs.setdefault(_avg_adjoint_cuda, []).append(f"void({a4}, {plan}, {t}[:, ::1], {a4})")
-        sigs.setdefault(_scatter_cuda, []).append(f"void({a3}, {i3}, {a3})")
-        sigs.setdefault(_gather_cuda, []).append(f"void({a3}, {i3}, {a3})")
+        sigs += [(_max_pool_cuda, f"void({a4}, {plan}, {a4}, {i4})"),
+                 (_avg_pool_cuda, f"void({a4}, {plan}, {t}[:, ::1], {a4})"),
+                 (_avg_adjoint_cuda, f"void({a4}, {plan}, {t}[:, ::1], {a4})"),
+                 (_scatter_cuda, f"void({a3}, {i3}, {a3})"),
+                 (_gather_cuda, f"void({a3}, {i3}, {a3})")]
     return sigs
 
 
-# ============================================================================ dispatch
-
-def _plan_on(xp, plan):
-    hs, hc, dh, ws, wc, dw = plan
-    a = lambda v: xp.asarray(np.asarray(v, dtype=np.int64))   # noqa: E731
-    return a(hs), a(hc), dh, a(ws), a(wc), dw
+PTX_SIGNATURES = _ptx_signatures()
 
 
-def _variant(op, x):
-    v = variant_for(x)
-    if v != "reference" and x.dtype.name not in ("float32", "float64"):
-        raise UnsupportedConfig(f"{op}: the {v!r} kernel variant supports float32 and float64, "
-                                f"not {x.dtype.name}; use minigrad.kernels.use('reference')")
-    return v
+# ============================================================================ the arrays and the Functions
+
+def _flat(a):
+    return a.reshape(a.shape[0], a.shape[1], -1)
 
 
-def max_pool_raw(x, plan, variant):
+def max_pool(x, plan, op="max_pool2d"):
+    """(y, idx) of max pooling ``x`` over ``plan`` with the variant ``choose`` picks."""
     xp = array_module(x)
     x = xp.ascontiguousarray(x)
-    y = xp.empty(x.shape[:2] + (len(plan[0]), len(plan[3])), dtype=x.dtype)
+    y = xp.empty(x.shape[:2] + plan.out_hw, dtype=x.dtype)
     idx = xp.empty(y.shape, dtype=np.int64)
-    if variant == "reference":
-        max_pool_reference(x, plan, y, idx)
-    elif variant == "cpu":
-        run_cpu(_max_pool_cpu, x.size, x, *_plan_on(np, plan), y, idx)
-    else:
-        _cuda.launch(_max_pool_cuda, y.size, x, *_plan_on(xp, plan), y, idx)
+    VARIANTS[choose(op, x)].max_pool(x, plan, y, idx)
     return y, idx
 
 
-def avg_pool_raw(x, plan, div, variant):
+def avg_pool(x, plan, div, op="avg_pool2d"):
     xp = array_module(x)
     x = xp.ascontiguousarray(x)
-    div = xp.asarray(div, dtype=x.dtype)
-    y = xp.empty(x.shape[:2] + (len(plan[0]), len(plan[3])), dtype=x.dtype)
-    if variant == "reference":
-        avg_pool_reference(x, plan, div, y)
-    elif variant == "cpu":
-        run_cpu(_avg_pool_cpu, x.size, x, *_plan_on(np, plan), div, y)
-    else:
-        _cuda.launch(_avg_pool_cuda, y.size, x, *_plan_on(xp, plan), div, y)
+    y = xp.empty(x.shape[:2] + plan.out_hw, dtype=x.dtype)
+    VARIANTS[choose(op, x)].avg_pool(x, plan, xp.asarray(div, dtype=x.dtype), y)
     return y
 
 
-def avg_adjoint_raw(g, plan, div, hw, variant):
+def avg_adjoint(g, plan, div, hw, op="avg_pool2d (backward)"):
     xp = array_module(g)
     g = xp.ascontiguousarray(g)
-    div = xp.asarray(div, dtype=g.dtype)
     gx = xp.zeros(g.shape[:2] + tuple(hw), dtype=g.dtype)
-    if variant == "reference":
-        avg_adjoint_reference(g, plan, div, gx)
-    elif variant == "cpu":
-        run_cpu(_avg_adjoint_cpu, gx.size, g, *_plan_on(np, plan), div, gx)
-    else:
-        _cuda.launch(_avg_adjoint_cuda, g.size, g, *_plan_on(xp, plan), div, gx)
+    VARIANTS[choose(op, g)].avg_adjoint(g, plan, xp.asarray(div, dtype=g.dtype), gx)
     return gx
 
 
-def scatter_raw(g, idx, hw, variant):
+def scatter(g, idx, hw, op="max_pool2d (backward)"):
     xp = array_module(g)
     g, idx = xp.ascontiguousarray(g), xp.ascontiguousarray(idx)
-    N, C = g.shape[:2]
-    gx = xp.zeros((N, C) + tuple(hw), dtype=g.dtype)
-    if variant == "reference":
-        scatter_reference(g, idx, gx)
-    elif variant == "cpu":
-        run_cpu(_scatter_cpu, gx.size, g, idx, gx)
-    else:
-        _cuda.launch(_scatter_cuda, g.size, g.reshape(N, C, -1), idx.reshape(N, C, -1), gx.reshape(N, C, -1))
+    gx = xp.zeros(g.shape[:2] + tuple(hw), dtype=g.dtype)
+    VARIANTS[choose(op, g)].scatter(_flat(g), _flat(idx), _flat(gx))
     return gx
 
 
-def gather_raw(x, idx, variant):
+def gather(x, idx, op="max_pool2d (double backward)"):
     xp = array_module(x)
     x, idx = xp.ascontiguousarray(x), xp.ascontiguousarray(idx)
-    N, C = x.shape[:2]
     y = xp.empty(idx.shape, dtype=x.dtype)
-    if variant == "reference":
-        gather_reference(x, idx, y)
-    elif variant == "cpu":
-        run_cpu(_gather_cpu, x.size, x, idx, y)
-    else:
-        _cuda.launch(_gather_cuda, y.size, x.reshape(N, C, -1), idx.reshape(N, C, -1), y.reshape(N, C, -1))
+    VARIANTS[choose(op, x)].gather(_flat(x), _flat(idx), _flat(y))
     return y
 
-
-# ============================================================================ the Functions
 
 class MaxPool(Function):
     """y = max over each window, idx = its argmax;  dx = PoolScatter(dy, idx)"""
 
     @staticmethod
     def forward(ctx, x, plan):
-        y, idx = max_pool_raw(x, plan, _variant("max_pool2d", x))
+        y, idx = max_pool(x, PoolPlan.of(plan))
         ctx.mark_non_differentiable(idx)
         ctx.idx, ctx.hw = idx, x.shape[2:]
         return y, idx
@@ -364,7 +423,7 @@ class PoolScatter(Function):
     @staticmethod
     def forward(ctx, g, idx, hw):
         ctx.idx = idx
-        return scatter_raw(g, idx, hw, _variant("max_pool2d (backward)", g))
+        return scatter(g, idx, hw)
 
     @staticmethod
     def backward(ctx, G):
@@ -377,7 +436,7 @@ class PoolGather(Function):
     @staticmethod
     def forward(ctx, x, idx):
         ctx.idx, ctx.hw = idx, x.shape[2:]
-        return gather_raw(x, idx, _variant("max_pool2d (double backward)", x))
+        return gather(x, idx)
 
     @staticmethod
     def backward(ctx, gy):
@@ -389,8 +448,9 @@ class AvgPool(Function):
 
     @staticmethod
     def forward(ctx, x, plan, div):
+        plan = PoolPlan.of(plan)
         ctx.plan, ctx.div, ctx.hw = plan, div, x.shape[2:]
-        return avg_pool_raw(x, plan, div, _variant("avg_pool2d", x))
+        return avg_pool(x, plan, div)
 
     @staticmethod
     def backward(ctx, gy):
@@ -402,8 +462,9 @@ class AvgPoolAdjoint(Function):
 
     @staticmethod
     def forward(ctx, g, plan, div, hw):
+        plan = PoolPlan.of(plan)
         ctx.plan, ctx.div = plan, div
-        return avg_adjoint_raw(g, plan, div, hw, _variant("avg_pool2d (backward)", g))
+        return avg_adjoint(g, plan, div, hw)
 
     @staticmethod
     def backward(ctx, G):

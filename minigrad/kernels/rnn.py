@@ -1,4 +1,4 @@
-"""The plain (Elman) RNN over a whole sequence, tanh or relu: three variants and the Functions.
+"""The plain (Elman) RNN over a whole sequence, tanh or relu: three variants, the Functions, the composite.
 
 One time step, as PyTorch::
 
@@ -11,124 +11,194 @@ Backward (dh = dy_t + the gradient coming back from step t+1)::
 
 Only the outputs h_t are needed for backward: nothing else is saved. Variants as in
 ``lstm.py``: ``reference`` (NumPy, step by step), ``cpu`` (GEMMs + fused Numba step kernels),
-``cuda`` (kernels in recurrent_cuda.py).
+``cuda`` (the same driver, CuPy GEMMs, CUDA step kernels); one unit of one step
+(``rnn_unit``, ``rnn_unit_grad``) is written once and compiled for both targets.
 """
 from __future__ import annotations
+
+import functools
 
 from numba import njit
 
 from ..backend import array_module
-from ._recurrent import (RecurrentFunction, composite_sequence, input_projection, tanh_nb,
-                         time_steps, weight_grads)
+from . import _cuda
+from ._math import ONE, ZERO, tanh
+from ._recurrent import (RecurrentFunction, RecurrentKernels, input_projection, steps_back, time_steps,
+                         weight_grads)
+
+cuda = None   # numba.cuda, bound by _cuda on first CUDA use
 
 # ======================================================================== reference (NumPy)
 
 
-def make_rnn_reference(relu):
-    def forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse):
-        xp = array_module(x)
-        T, N, _ = x.shape
-        y = xp.empty((T, N, h0.shape[1]), x.dtype)
-        h = h0
-        for t in time_steps(T, reverse):
-            a = x[t] @ w_ih.T + h @ w_hh.T
-            if b_ih is not None:
-                a = a + b_ih
-            if b_hh is not None:
-                a = a + b_hh
-            h = xp.maximum(a, 0) if relu else xp.tanh(a)
-            y[t] = h
-        return (y, h.copy()), ()
+def rnn_forward_reference(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse, *, relu):
+    xp = array_module(x)
+    T, N, _ = x.shape
+    y = xp.empty((T, N, h0.shape[1]), x.dtype)
+    h = h0
+    for t in time_steps(T, reverse):
+        a = x[t] @ w_ih.T + h @ w_hh.T
+        if b_ih is not None:
+            a = a + b_ih
+        if b_hh is not None:
+            a = a + b_hh
+        h = xp.maximum(a, 0) if relu else xp.tanh(a)
+        y[t] = h
+    return (y, h.copy()), ()
 
-    def backward(grads, inputs, outputs, saved, reverse):
-        dy, dh_n = grads
-        x, h0, _, w_ih, w_hh, b_ih, b_hh = inputs
-        y = outputs[0]
-        xp = array_module(x)
-        T = x.shape[0]
-        dx = xp.empty_like(x)
-        dw_ih, dw_hh = xp.zeros_like(w_ih), xp.zeros_like(w_hh)
-        db = xp.zeros(w_ih.shape[0], x.dtype)
-        dh = dh_n
-        order = list(time_steps(T, reverse))
-        for k in range(T - 1, -1, -1):
-            t = order[k]
-            h_prev = h0 if k == 0 else y[order[k - 1]]
-            dh = dh + dy[t]
-            da = dh * (y[t] > 0) if relu else dh * (1 - y[t] ** 2)
-            dx[t] = da @ w_ih
-            dw_ih += da.T @ x[t]
-            dw_hh += da.T @ h_prev
-            db += da.sum(0)
-            dh = da @ w_hh
-        return (dx, dh, None, dw_ih, dw_hh,
-                None if b_ih is None else db, None if b_hh is None else db.copy())
 
-    return forward, backward
+def rnn_backward_reference(grads, inputs, outputs, saved, reverse, *, relu):
+    dy, dh_n = grads
+    x, h0, _, w_ih, w_hh, b_ih, b_hh = inputs
+    y = outputs[0]
+    xp = array_module(x)
+    T = x.shape[0]
+    dx = xp.empty_like(x)
+    dw_ih, dw_hh = xp.zeros_like(w_ih), xp.zeros_like(w_hh)
+    db = xp.zeros(w_ih.shape[0], x.dtype)
+    dh = dh_n
+    for t, tp in steps_back(T, reverse):
+        h_prev = h0 if tp is None else y[tp]
+        dh = dh + dy[t]
+        da = dh * (y[t] > 0) if relu else dh * (1 - y[t] ** 2)
+        dx[t] = da @ w_ih
+        dw_ih += da.T @ x[t]
+        dw_hh += da.T @ h_prev
+        db += da.sum(0)
+        dh = da @ w_hh
+    return (dx, dh, None, dw_ih, dw_hh,
+            None if b_ih is None else db, None if b_hh is None else db.copy())
+
+# ======================================================================== one unit of one step, for both targets
+
+
+def rnn_unit(a, relu):
+    """h = act(a), the pre-activation a = x W_ih^T + b_ih + h W_hh^T + b_hh."""
+    return (a if a > ZERO else ZERO) if relu else tanh(a)
+
+
+def rnn_unit_grad(dh, h, relu):
+    """da = dh * act'(a), written from the output h."""
+    return (dh if h > ZERO else ZERO) if relu else dh * (ONE - h * h)
+
+
+rnn_unit_cpu = njit(inline="always", cache=True)(rnn_unit)
+rnn_unit_grad_cpu = njit(inline="always", cache=True)(rnn_unit_grad)
+rnn_unit_cuda = _cuda.device(rnn_unit)
+rnn_unit_grad_cuda = _cuda.device(rnn_unit_grad)
 
 # ======================================================================== cpu (Numba + BLAS)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def rnn_cell_forward_cpu(xw, hw, h, relu):
-    """Fused step: h = act(xw + hw), biases already in xw."""
+    """One step after the recurrent GEMM: h = act(xw + hw), the biases already in xw."""
     N, H = h.shape
     for n in range(N):
+        x, g, hn = xw[n], hw[n], h[n]
         for j in range(H):
-            a = xw[n, j] + hw[n, j]
-            h[n, j] = (a if a > 0 else 0.0) if relu else tanh_nb(a)
+            hn[j] = rnn_unit_cpu(x[j] + g[j], relu)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def rnn_cell_backward_cpu(dy, dh_rec, h, da, relu):
-    """Fused step backward: da = (dy + dh_rec) * act'(a), written from the output h."""
+    """One step backward: da = (dy + dh_rec) * act'(a)."""
     N, H = h.shape
     for n in range(N):
+        dyn, dhn, hn, dan = dy[n], dh_rec[n], h[n], da[n]
         for j in range(H):
-            dh = dy[n, j] + dh_rec[n, j]
-            hj = h[n, j]
-            da[n, j] = (dh if hj > 0 else 0.0) if relu else dh * (1.0 - hj * hj)
+            dan[j] = rnn_unit_grad_cpu(dyn[j] + dhn[j], hn[j], relu)
 
 
-def make_rnn_fast(cell_forward, cell_backward, relu):
-    """The cpu/cuda driver around a pair of fused step kernels."""
-
-    def forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse):
-        xp = array_module(x)
-        T, N, _ = x.shape
-        H = h0.shape[1]
-        xw = input_projection(x, w_ih, b_ih, b_hh)
-        y = xp.empty((T, N, H), x.dtype)
-        hw = xp.empty((N, H), x.dtype)
-        w_hh_t = w_hh.T
-        h = h0
-        for t in time_steps(T, reverse):
-            xp.matmul(h, w_hh_t, out=hw)
-            cell_forward(xw[t], hw, y[t], relu)
-            h = y[t]
-        return (y, h.copy()), ()
-
-    def backward(grads, inputs, outputs, saved, reverse):
-        dy, dh_n = grads
-        x, h0, _, w_ih, w_hh, b_ih, b_hh = inputs
-        y = outputs[0]
-        xp = array_module(x)
-        da = xp.empty_like(y)
-        dh_rec = xp.array(dh_n, copy=True)
-        for t in reversed(time_steps(x.shape[0], reverse)):
-            cell_backward(dy[t], dh_rec, y[t], da[t], relu)
-            xp.matmul(da[t], w_hh, out=dh_rec)
-        dx, dw_ih, dw_hh, db_ih, db_hh = weight_grads(da, da, x, h0, y, reverse, w_ih, b_ih, b_hh)
-        return dx, dh_rec, None, dw_ih, dw_hh, db_ih, db_hh
-
-    return forward, backward
+def rnn_forward_fused(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse, *, cell, relu):
+    """The cpu/cuda forward: one GEMM for the input side of all steps, then per step the
+    recurrent GEMM and the fused ``cell`` kernel."""
+    xp = array_module(x)
+    T, N, _ = x.shape
+    H = h0.shape[1]
+    xw = input_projection(x, w_ih, b_ih, b_hh)
+    y = xp.empty((T, N, H), x.dtype)
+    hw = xp.empty((N, H), x.dtype)
+    w_hh_t = w_hh.T
+    h = h0
+    for t in time_steps(T, reverse):
+        xp.matmul(h, w_hh_t, out=hw)
+        cell(xw[t], hw, y[t], relu)
+        h = y[t]
+    return (y, h.copy()), ()
 
 
-def _cuda_variant(relu):
-    def build():
-        from . import recurrent_cuda
-        return make_rnn_fast(recurrent_cuda.rnn_cell_forward, recurrent_cuda.rnn_cell_backward, relu)
-    return build
+def rnn_backward_fused(grads, inputs, outputs, saved, reverse, *, cell_grad, relu):
+    dy, dh_n = grads
+    x, h0, _, w_ih, w_hh, b_ih, b_hh = inputs
+    y = outputs[0]
+    xp = array_module(x)
+    da = xp.empty_like(y)
+    dh_rec = xp.array(dh_n, copy=True)
+    for t in reversed(time_steps(x.shape[0], reverse)):
+        cell_grad(dy[t], dh_rec, y[t], da[t], relu)
+        xp.matmul(da[t], w_hh, out=dh_rec)
+    dx, dw_ih, dw_hh, db_ih, db_hh = weight_grads(da, da, x, h0, y, reverse, w_ih, b_ih, b_hh)
+    return dx, dh_rec, None, dw_ih, dw_hh, db_ih, db_hh
+
+# ======================================================================== cuda (Numba CUDA)
+
+
+def _rnn_cell_forward_cuda(xw, hw, h, relu):
+    H = h.shape[1]
+    for t in range(cuda.grid(1), h.size, cuda.gridsize(1)):
+        n, j = t // H, t % H
+        h[n, j] = rnn_unit_cuda(xw[n, j] + hw[n, j], relu)
+
+
+def _rnn_cell_backward_cuda(dy, dh_rec, h, da, relu):
+    H = h.shape[1]
+    for t in range(cuda.grid(1), h.size, cuda.gridsize(1)):
+        n, j = t // H, t % H
+        da[n, j] = rnn_unit_grad_cuda(dy[n, j] + dh_rec[n, j], h[n, j], relu)
+
+
+def rnn_cell_forward_cuda(xw, hw, h, relu):
+    _cuda.launch(_rnn_cell_forward_cuda, h.size, xw, hw, h, relu)
+
+
+def rnn_cell_backward_cuda(dy, dh_rec, h, da, relu):
+    _cuda.launch(_rnn_cell_backward_cuda, h.size, dy, dh_rec, h, da, relu)
+
+# ======================================================================== the variants
+
+
+VARIANTS = {    # every kernel also takes relu=True (relu) or False (tanh)
+    "reference": RecurrentKernels(rnn_forward_reference, rnn_backward_reference),
+    "cpu": RecurrentKernels(functools.partial(rnn_forward_fused, cell=rnn_cell_forward_cpu),
+                            functools.partial(rnn_backward_fused, cell_grad=rnn_cell_backward_cpu)),
+    "cuda": RecurrentKernels(functools.partial(rnn_forward_fused, cell=rnn_cell_forward_cuda),
+                             functools.partial(rnn_backward_fused, cell_grad=rnn_cell_backward_cuda)),
+}
+
+PTX_SIGNATURES = [sig for t in ("float32", "float64") for sig in (
+    (_rnn_cell_forward_cuda, f"void({t}[:, :], {t}[:, :], {t}[:, :], boolean)"),
+    (_rnn_cell_backward_cuda, f"void({t}[:, :], {t}[:, :], {t}[:, :], {t}[:, :], boolean)"))]
+
+# ======================================================================== the Functions
+
+
+class RNNTanhFunction(RecurrentFunction):
+    """One tanh-RNN layer-direction over a sequence: ``(y, h_n)``; see ``_recurrent.py``."""
+
+    name = "rnn_tanh"
+    gates = 1
+    variants = VARIANTS
+    options = {"relu": False}
+
+
+class RNNReluFunction(RecurrentFunction):
+    """One relu-RNN layer-direction over a sequence: ``(y, h_n)``; see ``_recurrent.py``."""
+
+    name = "rnn_relu"
+    gates = 1
+    variants = VARIANTS
+    options = {"relu": True}
 
 # ======================================================================== composite (Tensor ops)
 
@@ -154,32 +224,8 @@ def _affine(x, h, w_ih, w_hh, b_ih, b_hh):
     return a
 
 
-class RNNTanhFunction(RecurrentFunction):
-    """One tanh-RNN layer-direction over a sequence: ``(y, h_n)``; see ``_recurrent.py``."""
-
-    name = "rnn_tanh"
-    gates = 1
-    variants = {"reference": make_rnn_reference(False),
-                "cpu": make_rnn_fast(rnn_cell_forward_cpu, rnn_cell_backward_cpu, False),
-                "cuda": _cuda_variant(False)}
-
-    @staticmethod
-    def composite(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse=False):
-        return composite_sequence(rnn_tanh_cell, x, h0, None, w_ih, w_hh, b_ih, b_hh, reverse)
-
-
-class RNNReluFunction(RecurrentFunction):
-    """One relu-RNN layer-direction over a sequence: ``(y, h_n)``; see ``_recurrent.py``."""
-
-    name = "rnn_relu"
-    gates = 1
-    variants = {"reference": make_rnn_reference(True),
-                "cpu": make_rnn_fast(rnn_cell_forward_cpu, rnn_cell_backward_cpu, True),
-                "cuda": _cuda_variant(True)}
-
-    @staticmethod
-    def composite(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse=False):
-        return composite_sequence(rnn_relu_cell, x, h0, None, w_ih, w_hh, b_ih, b_hh, reverse)
+RNNTanhFunction.cell = staticmethod(rnn_tanh_cell)
+RNNReluFunction.cell = staticmethod(rnn_relu_cell)
 
 
 def rnn(x, h0, weight_ih, weight_hh, bias_ih=None, bias_hh=None, reverse=False, nonlinearity="tanh"):

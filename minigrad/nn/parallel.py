@@ -118,7 +118,7 @@ class DistributedDataParallel(Module):
             for j, p in enumerate(bucket.params):
                 self._where[id(p)] = (i, j)
         self._active = False                           # a synchronised backward is expected
-        self._seen = 0                                 # gradients arrived in this backward
+        self._hooked = 0                               # gradients backward delivered so far
         self._next = 0                                 # the next bucket to start
         self._oldest = 0                               # the oldest bucket not known finished
         self._used_work = self._used = None
@@ -157,7 +157,10 @@ class DistributedDataParallel(Module):
     def _check_previous_backward_finished(self):
         if not self._active:
             return
-        if self._seen == 0:                 # a forward that had no backward (e.g. validation)
+        if self._hooked == 0:               # a forward that had no backward (e.g. validation)
+            for work in [self._used_work] + [b.work for b in self._buckets[:self._next]]:
+                if work is not None:        # started on every rank alike: let them finish
+                    work.wait()
             self._active = False
             return
         missing = [name for key, name in self._names.items() if not self._arrived[key]]
@@ -169,7 +172,8 @@ class DistributedDataParallel(Module):
             "parameters.")
 
     def _prepare_for_backward(self, output):
-        self._active, self._seen, self._next, self._oldest = True, 0, 0, 0
+        self._active, self._hooked, self._next, self._oldest = True, 0, 0, 0
+        self._used_work = None
         self._arrived = {id(p): False for b in self._buckets for p in b.params}
         for b in self._buckets:
             b.pending, b.work = len(b.params), None
@@ -186,6 +190,7 @@ class DistributedDataParallel(Module):
 
     def _on_gradient(self, p):
         if self._active:
+            self._hooked += 1
             self._mark_ready(p)
 
     def _mark_ready(self, p):
@@ -195,7 +200,6 @@ class DistributedDataParallel(Module):
                                "second gradient in one backward (a second backward through the "
                                "same forward? use no_sync() to accumulate)")
         self._arrived[id(p)] = True
-        self._seen += 1
         bucket = self._buckets[i]
         slot = bucket.buffer[bucket.slices[j]]
         if p.grad is None:
@@ -416,6 +420,10 @@ class SyncBatchNorm(_BatchNorm):
     def forward(self, input):
         if not (self.training and dist.is_initialized() and dist.get_world_size() > 1):
             return super().forward(input)
+        return self._forward_synchronised(input)
+
+    def _forward_synchronised(self, input):
+        """Training-mode forward with the statistics of every rank's batch."""
         self._check_input(input)
         factor = self._momentum_factor()
         dims = (0,) + tuple(range(2, input.ndim))

@@ -1,5 +1,5 @@
-"""Training utilities: checkpoints, metrics, callbacks, progress bars, plots, model summary,
-truncated BPTT.
+"""Training utilities: checkpoints (minigrad's own, safetensors, PyTorch's), metrics, callbacks,
+progress bars, plots, model summary, truncated BPTT.
 
 Heavy optional dependencies (matplotlib, tqdm) are imported only when a function needs them.
 """
@@ -9,6 +9,8 @@ from .callbacks import EarlyStopping, SaveBestCheckpoint  # noqa: F401
 from .log import write_metrics  # noqa: F401
 from .progress import progress_bar  # noqa: F401
 from .serialization import CheckpointError, load, save  # noqa: F401
+from .safetensors import load_safetensors, safetensors_metadata, save_safetensors  # noqa: F401
+from .torch_checkpoint import load_torch  # noqa: F401
 # --- end optim helper ------------------------------------------------------------------------
 
 # --- nn helper: summary -----------------------------------------------------------------------

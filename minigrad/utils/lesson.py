@@ -23,6 +23,7 @@ and runs with ``python -m lessons.<name> [--part P] [--device cpu|cuda] [--epoch
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -212,13 +213,24 @@ def _merge_metrics(path, metrics, records):
     write_metrics(path, previous)
 
 
-def lesson_main(name: str, parts: dict, argv=None, extra=None) -> int:
+def lesson_main(name: str, parts: dict, argv=None, extra=None, quiet=False) -> int:
     """Parse the command line, run the chosen parts, print and write the metrics.
 
     ``extra(parser)`` may add lesson-specific options; they land in ``run.options``.
+    ``quiet``: run the parts, but print nothing (stdout and stderr, progress bars included)
+    and write no metrics.json -- for the processes of a multi-process lesson that do not
+    report (every rank but 0).
     Returns the exit status: 0; 2 for a user error (one line on stderr, no traceback);
     130 after Ctrl-C.
     """
+    if quiet:
+        with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink), \
+                contextlib.redirect_stderr(sink):
+            return _lesson_main(name, parts, argv, extra, write=False)
+    return _lesson_main(name, parts, argv, extra, write=True)
+
+
+def _lesson_main(name, parts, argv, extra, write):
     module = sys.modules.get(next(iter(parts.values())).__module__)
     parser = make_parser(name, parts, extra, getattr(module, "SUMMARY", None))
 
@@ -267,7 +279,7 @@ def lesson_main(name: str, parts: dict, argv=None, extra=None) -> int:
         where = _where(part, ctrl_c.position) if part is not None else "between two parts"
         progress.close_all()
         written = run.announce_written(wall)
-        if records:
+        if records and write:
             _merge_metrics(metrics_path, metrics, records)
             print(f"   wrote {metrics_path} (the finished parts: {', '.join(records)})", flush=True)
         kept = bool(written or records)
@@ -278,6 +290,8 @@ def lesson_main(name: str, parts: dict, argv=None, extra=None) -> int:
     except LessonError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
+    if not write:
+        return 0
     _merge_metrics(metrics_path, metrics, records)
     print(f"== {name}: done in {time.perf_counter() - start:.1f} s; wrote {metrics_path}")
     for k, v in metrics.items():

@@ -1,25 +1,17 @@
-"""The CUDA variants of im2col/col2im (conv) and of the pooling kernels, run in Numba's
-simulator on NumPy arrays with 1-4 blocks, against the reference variants."""
+"""The cuda variants of the conv and pool families equal their references in the simulator."""
 import numpy as np
 import pytest
 
-from minigrad.kernels import _cuda
-from minigrad.kernels import conv as K
-from minigrad.kernels import pool as P
-from minigrad.nn.functional_pool import _adaptive_axis, _kernel_axis, pool_output_size
+import minigrad as mg
+from minigrad import kernels
+from minigrad.kernels import conv, pool
+from minigrad.kernels.conv import ConvGeometry
+from minigrad.nn import functional as F
 
-
-@pytest.fixture(autouse=True, params=[1, 3])
-def few_blocks(request):
-    old, _cuda.MAX_BLOCKS = _cuda.MAX_BLOCKS, request.param
-    yield
-    _cuda.MAX_BLOCKS = old
-
-
-GEOMS = [  # x shape, w shape, geom (kh, kw, sh, sw, ph, pw, dh, dw, groups, ph_end, pw_end)
-    ((2, 2, 4, 5), (3, 2, 2, 3), (2, 3, 1, 1, 0, 0, 1, 1, 1, 0, 0)),
-    ((1, 4, 5, 4), (4, 2, 3, 2), (3, 2, 2, 1, 1, 0, 1, 2, 2, 1, 1)),
-    ((2, 3, 4, 4), (3, 1, 2, 2), (2, 2, 1, 1, 0, 1, 1, 1, 3, 1, 0)),   # depthwise, asymmetric 'same'
+GEOMS = [  # x shape, w shape, geometry
+    ((2, 2, 4, 5), (3, 2, 2, 3), ConvGeometry(2, 3, 1, 1, 0, 0, 1, 1, 1, 0, 0)),
+    ((1, 4, 5, 4), (4, 2, 3, 2), ConvGeometry(3, 2, 2, 1, 1, 0, 1, 2, 2, 1, 1)),
+    ((2, 3, 4, 4), (3, 1, 2, 2), ConvGeometry(2, 2, 1, 1, 0, 1, 1, 1, 3, 1, 0)),   # depthwise, asymmetric 'same'
 ]
 
 
@@ -28,40 +20,64 @@ GEOMS = [  # x shape, w shape, geom (kh, kw, sh, sw, ph, pw, dh, dw, groups, ph_
 def test_conv_cuda_equals_reference(xs, ws, geom, dtype):
     rng = np.random.default_rng(0)
     x, w = rng.standard_normal(xs).astype(dtype), rng.standard_normal(ws).astype(dtype)
-    OH, OW = K.out_hw(xs[2:], geom)
-    y = {v: K.conv2d_raw(x, w, geom, OH, OW, v) for v in ("reference", "cuda")}
-    np.testing.assert_allclose(y["cuda"], y["reference"], rtol=1e-5)
-    g = rng.standard_normal(y["reference"].shape).astype(dtype)
-    gx = {v: K.conv_transpose2d_raw(g, w, geom, xs[2], xs[3], v) for v in ("reference", "cuda")}
-    np.testing.assert_allclose(gx["cuda"], gx["reference"], rtol=1e-5, atol=1e-6)
-    gw = {v: K.conv_weight_grad_raw(x, g, geom, ws, v) for v in ("reference", "cuda")}
-    np.testing.assert_allclose(gw["cuda"], gw["reference"], rtol=1e-5, atol=1e-6)
+    ref, cu = conv.VARIANTS["reference"], conv.VARIANTS["cuda"]
+    tol = dict(rtol=1e-5, atol=1e-6) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-12)
+    y = ref.conv2d(x, w, geom)
+    np.testing.assert_allclose(cu.conv2d(x, w, geom), y, **tol)
+    g = rng.standard_normal(y.shape).astype(dtype)
+    np.testing.assert_allclose(cu.conv_transpose2d(g, w, geom, xs[2:]), ref.conv_transpose2d(g, w, geom, xs[2:]), **tol)
+    np.testing.assert_allclose(cu.weight_grad(x, g, geom, ws), ref.weight_grad(x, g, geom, ws), **tol)
 
 
-def _plan(H, W, k, s, p, d, ceil):
-    oh, ow = pool_output_size(H, k, s, p, d, ceil), pool_output_size(W, k, s, p, d, ceil)
-    return (*_kernel_axis(H, k, s, p, d, oh), d, *_kernel_axis(W, k, s, p, d, ow), d)
+def _plans():
+    from minigrad.nn.functional_pool import _adaptive_axis, _kernel_axis, pool_output_size
 
-
-PLANS = [_plan(5, 6, 2, 2, 0, 1, False), _plan(5, 6, 3, 2, 1, 1, True), _plan(5, 6, 2, 1, 1, 2, False),
-         (*_adaptive_axis(5, 3), 1, *_adaptive_axis(6, 4), 1)]
+    def plan(H, W, k, s, p, d, ceil):
+        oh, ow = pool_output_size(H, k, s, p, d, ceil), pool_output_size(W, k, s, p, d, ceil)
+        return pool.PoolPlan.of((*_kernel_axis(H, k, s, p, d, oh), d, *_kernel_axis(W, k, s, p, d, ow), d))
+    return [plan(5, 6, 2, 2, 0, 1, False), plan(5, 6, 3, 2, 1, 1, True), plan(5, 6, 2, 1, 1, 2, False),
+            pool.PoolPlan.of((*_adaptive_axis(5, 3), 1, *_adaptive_axis(6, 4), 1)),
+            pool.PoolPlan.of(((-1, 1), (0, 1), 2, (0, 3), (2, 2), 1))]     # an empty window (in the padding)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("plan", PLANS)
+@pytest.mark.parametrize("plan", _plans(), ids=lambda p: f"plan{len(p.hs)}x{len(p.ws)}")
 def test_pool_cuda_equals_reference(plan, dtype):
     rng = np.random.default_rng(0)
     x = rng.standard_normal((2, 2, 5, 6)).astype(dtype)
-    tol = 2e-5 if dtype == np.float32 else 1e-12
-    (y_r, i_r), (y_c, i_c) = (P.max_pool_raw(x, plan, v) for v in ("reference", "cuda"))
-    np.testing.assert_array_equal(i_c, i_r)
-    np.testing.assert_array_equal(y_c, y_r)
-    g = rng.standard_normal(y_r.shape).astype(dtype)
-    np.testing.assert_allclose(P.scatter_raw(g, i_r, (5, 6), "cuda"), P.scatter_raw(g, i_r, (5, 6), "reference"),
-                               rtol=tol)
-    np.testing.assert_array_equal(P.gather_raw(x, i_r, "cuda"), P.gather_raw(x, i_r, "reference"))
-    div = np.outer(plan[1], plan[4]).astype(np.float64) + 0.5
-    np.testing.assert_allclose(P.avg_pool_raw(x, plan, div, "cuda"), P.avg_pool_raw(x, plan, div, "reference"),
-                               rtol=tol)
-    np.testing.assert_allclose(P.avg_adjoint_raw(g, plan, div, (5, 6), "cuda"),
-                               P.avg_adjoint_raw(g, plan, div, (5, 6), "reference"), rtol=tol, atol=tol)
+    x[0, 0, 0, 0] = np.inf                 # an inf pixel poisons only its own windows
+    tol = dict(rtol=2e-5, atol=2e-6) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-12)
+    ref, cu = pool.VARIANTS["reference"], pool.VARIANTS["cuda"]
+    OH, OW = plan.out_hw
+    out = {}
+    for name, k in (("reference", ref), ("cuda", cu)):
+        y, idx = np.empty((2, 2, OH, OW), dtype), np.empty((2, 2, OH, OW), np.int64)
+        k.max_pool(x, plan, y, idx)
+        g = np.random.default_rng(1).standard_normal(y.shape).astype(dtype)
+        gx = np.zeros((2, 2, 30), dtype)
+        k.scatter(g.reshape(2, 2, -1), idx.reshape(2, 2, -1), gx)
+        back = np.empty((2, 2, OH * OW), dtype)
+        k.gather(x.reshape(2, 2, -1), idx.reshape(2, 2, -1), back)
+        div = (np.outer(plan.hc, plan.wc) + 0.5).astype(dtype)
+        a = np.empty((2, 2, OH, OW), dtype)
+        k.avg_pool(x, plan, div, a)
+        ga = np.zeros((2, 2, 5, 6), dtype)
+        k.avg_adjoint(g, plan, div, ga)
+        out[name] = (y, idx, gx, back, a, ga)
+    for r, c in zip(out["reference"], out["cuda"]):
+        np.testing.assert_allclose(c, r, **tol)
+
+
+def test_functions_under_use_cuda_equal_reference():
+    rng = np.random.default_rng(2)
+    x0, w0 = rng.standard_normal((2, 4, 5, 5)), rng.standard_normal((6, 2, 3, 3))
+    grads = {}
+    for variant in ("reference", "cuda"):
+        x, w = mg.tensor(x0, requires_grad=True), mg.tensor(w0, requires_grad=True)
+        with kernels.use(variant):
+            y = F.max_pool2d(F.conv2d(x, w, padding=1, groups=2), 2, ceil_mode=True)
+            y = F.avg_pool2d(y, 2, padding=1) + F.adaptive_max_pool2d(y, 2)
+            y.backward(mg.tensor(np.ones(y.shape)))
+        grads[variant] = (y.detach().numpy(), x.grad.numpy(), w.grad.numpy())
+    for r, c in zip(grads["reference"], grads["cuda"]):
+        np.testing.assert_allclose(c, r, rtol=1e-12, atol=1e-12)

@@ -167,6 +167,7 @@ def test_unused_parameters_raise_at_the_next_forward_unless_found(world):
         ddp(x)
     model = Branchy()
     ddp = DDP(model, find_unused_parameters=True)
+    ddp(x)                                      # a forward without backward is no error either
     for _ in range(2):
         ddp(x).sum().backward()
     assert model.unused.weight.grad is None and model.used.weight.grad is not None
@@ -203,3 +204,25 @@ def test_sync_batchnorm_in_a_world_of_one_is_batchnorm(world):
     x = mg.randn(6, 3, dtype=mg.float64)
     np.testing.assert_array_equal(converted(x).detach().numpy(), reference(x).detach().numpy())
     np.testing.assert_array_equal(converted[1].running_var.numpy(), reference[1].running_var.numpy())
+
+
+def test_sync_batchnorm_synchronised_path_gradchecks_and_equals_batchnorm(world):
+    """The all-reduce path itself (taken only on several ranks), run in a world of one:
+    it equals BatchNorm, and its hand-written backward passes gradcheck in float64."""
+    mg.manual_seed(0)
+    sync = nn.SyncBatchNorm(3).double()
+    plain = nn.BatchNorm2d(3).double()
+    for m in (sync, plain):
+        with mg.no_grad():
+            m.weight.copy_(mg.tensor([0.5, 2.0, -1.0], dtype=mg.float64))
+            m.bias.copy_(mg.tensor([0.1, 0.0, 0.3], dtype=mg.float64))
+    x = mg.randn(4, 3, 2, 5, dtype=mg.float64, requires_grad=True)
+    np.testing.assert_allclose(sync._forward_synchronised(x).detach().numpy(),
+                               plain(x).detach().numpy(), rtol=1e-13, atol=1e-13)
+    np.testing.assert_allclose(sync.running_var.numpy(), plain.running_var.numpy(), rtol=1e-13)
+    weights = mg.randn(4, 3, 2, 5, dtype=mg.float64)
+    assert mg.autograd.gradcheck(lambda x, w, b: (sync._forward_synchronised(x) * weights).sum(),
+                                 (x, sync.weight, sync.bias))
+    y = sync._forward_synchronised(x)
+    with pytest.raises(RuntimeError, match="double backward"):
+        mg.autograd.grad((y * weights).sum(), x, create_graph=True)

@@ -11,7 +11,7 @@ from minigrad import kernels
 from minigrad.autograd import gradcheck, gradgradcheck
 from minigrad.nn import functional as F
 
-VARIANTS = ["reference", "numba"]
+VARIANTS = ["reference", "cpu"]
 TOL = {np.float32: dict(rtol=2e-4, atol=2e-5), np.float64: dict(rtol=1e-10, atol=1e-11)}
 
 
@@ -91,7 +91,7 @@ def test_variants_equal_reference_and_pytorch(transpose, data):
     for v in VARIANTS:
         with kernels.use(v):
             results[v] = _run(fn, arrays, kw)
-    for got, want in zip(results["numba"], results["reference"]):
+    for got, want in zip(results["cpu"], results["reference"]):
         if want is not None:
             assert got.dtype == want.dtype == cfg["dtype"]
             np.testing.assert_allclose(got, want, **TOL[cfg["dtype"]])

@@ -10,7 +10,7 @@ from minigrad import kernels
 from minigrad.autograd import gradcheck, gradgradcheck, separate_ties
 from minigrad.nn import functional as F
 
-VARIANTS = ["reference", "numba"]
+VARIANTS = ["reference", "cpu"]
 TOL = {np.float32: dict(rtol=1e-5, atol=1e-6), np.float64: dict(rtol=1e-12, atol=1e-13)}
 
 
@@ -62,7 +62,7 @@ def test_variants_equal_reference_and_pytorch(cfg, seed):
     for v in VARIANTS:
         with kernels.use(v):
             res[v] = _run(cfg, x0)
-    for got, want in zip(res["numba"], res["reference"]):
+    for got, want in zip(res["cpu"], res["reference"]):
         if want is not None:
             assert got.dtype == want.dtype
             np.testing.assert_allclose(got, want, **TOL[cfg["dtype"]])

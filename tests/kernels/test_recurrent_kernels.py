@@ -43,7 +43,7 @@ def run(fn, inputs, reverse, variant, seed=1):
 def test_cpu_equals_reference(family, T, N, I, H, reverse, bias):
     fn, inputs = make_inputs(family, T, N, I, H, bias)
     ref = run(fn, inputs, reverse, "reference")
-    got = run(fn, inputs, reverse, "numba")
+    got = run(fn, inputs, reverse, "cpu")
     for r, g in zip(ref, got):
         assert (r is None) == (g is None)
         if r is not None:
@@ -54,7 +54,7 @@ def test_cpu_equals_reference(family, T, N, I, H, reverse, bias):
 def test_cpu_float32_matches_reference(family):
     fn, inputs = make_inputs(family, 6, 3, 5, 7, dtype=np.float32)
     ref = run(fn, inputs, False, "reference")
-    got = run(fn, inputs, False, "numba")
+    got = run(fn, inputs, False, "cpu")
     for r, g in zip(ref, got):
         if r is None:               # c0 of the GRU/RNN
             assert g is None
@@ -63,7 +63,7 @@ def test_cpu_float32_matches_reference(family):
         np.testing.assert_allclose(g, r, rtol=1e-4, atol=1e-5)
 
 
-@pytest.mark.parametrize("variant", ["reference", "numba"])
+@pytest.mark.parametrize("variant", ["reference", "cpu"])
 @pytest.mark.parametrize("family", sorted(FAMILIES))
 @pytest.mark.parametrize("reverse", [False, True])
 def test_gradcheck(family, variant, reverse):

@@ -55,3 +55,19 @@ def test_lenet_digits_headline(tmp_path):
     assert metrics["params_keras_cnn"] == 1_413_834
     for png in ("lenet_digits_loss.png", "lenet_digits_predictions.png", "padding_stride.png"):
         assert (tmp_path / png).stat().st_size > 10_000
+
+
+def test_interop_part_saves_lenet_as_safetensors_and_onnx_with_the_same_predictions(tmp_path):
+    pytest.importorskip("onnx")
+    assert cnn.main(["--part", "interop", "--epochs", "1", "--out", str(tmp_path)]) == 0
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    assert metrics["interop_test_accuracy"] > 0.5
+    assert metrics["interop_onnx_agree"] == 360 and metrics["interop_onnx_max_logit_diff"] < 1e-4
+    state = mg.load(tmp_path / "lenet.safetensors")
+    assert sorted(state) == sorted(cnn.lenet().state_dict())
+    try:
+        import safetensors.torch  # noqa: F401
+        import torch  # noqa: F401
+    except ImportError:
+        return
+    assert metrics["interop_torch_agree"] == 360 and metrics["interop_torch_max_logit_diff"] < 1e-4

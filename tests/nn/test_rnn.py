@@ -28,7 +28,7 @@ def _rand(rng, shape):
     return rng.standard_normal(shape)
 
 
-@pytest.mark.parametrize("variant", ["numba", "reference"])
+@pytest.mark.parametrize("variant", ["cpu", "reference"])
 @pytest.mark.parametrize("mode", sorted(MODES))
 @pytest.mark.parametrize("num_layers, bidirectional, batch_first, bias, with_hx", [
     (1, False, False, True, False),

@@ -1,5 +1,11 @@
-"""mg.save / mg.load: round trips, atomic writes, clear errors on damaged files."""
+"""mg.save / mg.load: round trips, atomic writes, clear errors on damaged and hostile files."""
+import io
+import json
 import os
+import stat
+import struct
+import zipfile
+import zlib
 from collections import OrderedDict
 
 import numpy as np
@@ -7,7 +13,7 @@ import pytest
 
 import minigrad as mg
 from minigrad import optim
-from minigrad.utils import serialization
+from minigrad.utils import _atomic, serialization
 from minigrad.utils.serialization import CheckpointError
 
 
@@ -134,3 +140,178 @@ def test_every_truncation_and_byte_flip_gives_checkpoint_error_or_the_right_data
             # a flip in a byte no reader checks (e.g. a zip timestamp): the data must be intact
             np.testing.assert_array_equal(got["w"].data, np.arange(50.0, dtype=np.float32))
             assert got["meta"] == {1: (2, "x")}
+
+
+# ----------------------------------------------------------------------------- hostile and odd files
+# Each builds a zip the way np.savez does, with one thing changed, and checks the load refuses it
+# with a CheckpointError naming the file.
+
+def _npy(array):
+    buf = io.BytesIO()
+    np.lib.format.write_array(buf, np.asarray(array), allow_pickle=False)
+    return buf.getvalue()
+
+
+def _npy_header(shape, dtype):
+    buf = io.BytesIO()
+    np.lib.format.write_array_header_1_0(buf, {"descr": np.dtype(dtype).str, "fortran_order": False,
+                                               "shape": shape})
+    return buf.getvalue()
+
+
+def _write_zip(path, members, compression=zipfile.ZIP_STORED):
+    with zipfile.ZipFile(path, "w", compression) as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+
+
+def _structure(root):
+    return _npy(np.array(json.dumps({"format": "minigrad-checkpoint", "version": 1, "root": root})))
+
+
+def _refused(path, match):
+    with pytest.raises(CheckpointError, match=match) as info:
+        mg.load(path)
+    assert os.path.basename(str(path)) in str(info.value)
+    return info.value
+
+
+def test_structure_that_is_json_but_not_an_object_is_refused(tmp_path):
+    path = tmp_path / "list.npz"
+    _write_zip(path, {"__structure__.npy": _npy(np.array("[1, 2, 3]"))})
+    _refused(path, "not an object")
+
+
+def test_dict_node_with_fewer_values_than_keys_is_refused(tmp_path):
+    path = tmp_path / "short.npz"
+    _write_zip(path, {"__structure__.npy": _structure({"t": "dict", "k": ["a", "b", "c"], "v": [1, 2]})})
+    _refused(path, "3 keys and 2 values")
+
+
+@pytest.mark.parametrize("member", ["blob", "__structure__"])
+def test_tensor_node_pointing_at_a_member_that_is_not_an_npy_array_is_refused(tmp_path, member):
+    path = tmp_path / "blob.npz"
+    _write_zip(path, {"__structure__.npy": _structure({"t": "tensor", "a": member, "requires_grad": False}),
+                      "blob": b"\x00" * 64})
+    _refused(path, "not one of its .npy arrays")
+
+
+@pytest.mark.parametrize("node, match", [
+    ({"t": "tensor", "a": "a0"}, "needs a bool 'requires_grad'"),
+    ({"t": "tensor", "a": 0, "requires_grad": False}, "needs a str 'a'"),
+    ({"t": "list", "v": {"x": 1}}, "needs a list 'v'"),
+    ({"t": "exec", "a": "a0"}, "unknown node type 'exec'"),
+    ([1, 2], "is a JSON list"),
+    ({"t": "dict", "k": [{"t": "list", "v": []}], "v": [1]}, "cannot be a key"),
+    ({"t": "scalar", "a": "a0"}, "scalar of shape"),
+    ({"t": "list", "v": [{"t": "ndarray", "a": "a0"}, {"t": "ndarray", "a": "a0"}]}, "referenced twice"),
+])
+def test_malformed_structure_nodes_are_refused(tmp_path, node, match):
+    path = tmp_path / "node.npz"
+    _write_zip(path, {"__structure__.npy": _structure(node), "a0.npy": _npy(np.arange(3.0))})
+    _refused(path, match)
+
+
+def test_npy_header_claiming_1e15_elements_is_refused_before_allocating(tmp_path):
+    path = tmp_path / "huge.npz"
+    header = _npy_header((10 ** 15,), np.float32)
+    _write_zip(path, {"__structure__.npy": _structure({"t": "tensor", "a": "a0", "requires_grad": False}),
+                      "a0.npy": header + b"\x00" * 64})
+    _refused(path, "4000000000000000")
+
+
+def _zip_by_hand(path, members):
+    """A zip of ``(name, method, crc, size, payload)`` members, payload already compressed:
+    what zipfile cannot write, and how a zip bomb is made."""
+    out, central = bytearray(), bytearray()
+    for name, method, crc, size, payload in members:
+        fields = struct.pack("<HHHHHIIIHH", 20, 0, method, 0, 0x21, crc, len(payload), size, len(name), 0)
+        central += struct.pack("<IH", 0x02014B50, 20) + fields + struct.pack("<HHHII", 0, 0, 0, 0, len(out))
+        central += name.encode()
+        out += struct.pack("<I", 0x04034B50) + fields + name.encode() + payload
+    n = len(members)
+    path.write_bytes(bytes(out + central) + struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, n, n, len(central),
+                                                       len(out), 0))
+
+
+def test_member_inflating_to_1_gib_is_refused_without_inflating_it(tmp_path):
+    """A 1 MB deflated member that inflates to 1 GiB (its .npy header declaring exactly that):
+    minigrad.save stores members uncompressed, so a compressed one is refused before a byte of
+    it is inflated."""
+    size, chunk = 2 ** 30, bytes(2 ** 24)
+    header = _npy_header((size - 128,), np.uint8)
+    assert len(header) == 128
+    # deflate blocks of 16 MiB of zeros, each ended by a full flush, repeat exactly
+    z = zlib.compressobj(9, zlib.DEFLATED, -15)
+    head = z.compress(header + chunk[128:]) + z.flush(zlib.Z_FULL_FLUSH)
+    z = zlib.compressobj(9, zlib.DEFLATED, -15)
+    block = z.compress(chunk) + z.flush(zlib.Z_FULL_FLUSH)
+    payload = head + block * (size // len(chunk) - 1) + b"\x03\x00"
+    crc = zlib.crc32(header + chunk[128:])
+    for _ in range(size // len(chunk) - 1):
+        crc = zlib.crc32(chunk, crc)
+    structure = _structure({"t": "tensor", "a": "a0", "requires_grad": False})
+    path = tmp_path / "bomb.npz"
+    _zip_by_hand(path, [("__structure__.npy", 0, zlib.crc32(structure), len(structure), structure),
+                        ("a0.npy", 8, crc, size, payload)])
+    with zipfile.ZipFile(path) as zf:            # a valid zip whose member really is 1 GiB
+        assert zf.getinfo("a0.npy").file_size == size and zf.open("a0.npy").read(200)[:128] == header
+    assert os.path.getsize(path) < 1.1 * 2 ** 20
+    err = _refused(path, "compressed")
+    assert "a0.npy" in str(err)
+
+
+def test_member_larger_than_its_npy_header_declares_is_refused(tmp_path):
+    path = tmp_path / "long.npz"
+    _write_zip(path, {"__structure__.npy": _structure({"t": "tensor", "a": "a0", "requires_grad": False}),
+                      "a0.npy": _npy(np.arange(4.0)) + b"\x00" * 4096})
+    _refused(path, "a0.npy.*declares")
+
+
+def test_pickled_object_array_is_refused(tmp_path):
+    path = tmp_path / "obj.npz"
+    buf = io.BytesIO()
+    np.lib.format.write_array(buf, np.array([{}, 1], dtype=object), allow_pickle=True)
+    _write_zip(path, {"__structure__.npy": _structure({"t": "ndarray", "a": "a0"}), "a0.npy": buf.getvalue()})
+    _refused(path, "Python objects")
+
+
+# ----------------------------------------------------------------------------- the write itself
+
+
+def test_next_save_removes_temporary_files_a_killed_save_left(tmp_path):
+    path = tmp_path / "ckpt.npz"
+    stale = [tmp_path / ".ckpt.npz.k3j_x9a2.tmp", tmp_path / ".ckpt.npz.0123abcd.tmp"]
+    others = [tmp_path / ".other.npz.0123abcd.tmp", tmp_path / ".ckpt.npz.0123abcd.tmp.keep",
+              tmp_path / "ckpt.npz.0123abcd.tmp", tmp_path / ".ckpt.npzx.0123abcd.tmp"]
+    for p in stale + others:
+        p.write_bytes(b"PK\x03\x04 half a zip")
+    mg.save({"w": mg.ones(3)}, path)
+    assert sorted(os.listdir(tmp_path)) == sorted(["ckpt.npz"] + [p.name for p in others])
+    np.testing.assert_array_equal(mg.load(path)["w"].numpy(), np.ones(3, np.float32))
+
+
+def test_rename_is_followed_by_an_fsync_of_the_directory(tmp_path, monkeypatch):
+    path = tmp_path / "ckpt.npz"
+    synced = []
+    real_fsync = os.fsync
+
+    def fsync(fd):
+        synced.append((stat.S_ISDIR(os.fstat(fd).st_mode), path.exists()))
+        real_fsync(fd)
+    monkeypatch.setattr(_atomic.os, "fsync", fsync)
+    mg.save({"w": mg.ones(3)}, path)
+    assert synced[0] == (False, False)            # the temporary file, before the rename
+    assert synced[-1] == (True, True)             # the folder, after it
+
+
+def test_weights_only_is_accepted_and_the_format_can_be_named(tmp_path):
+    path = tmp_path / "ckpt.bin"
+    mg.save({"w": mg.arange(3.0)}, path, format="npz")
+    for flag in (True, False, None):
+        np.testing.assert_array_equal(mg.load(path, weights_only=flag)["w"].numpy(), [0.0, 1.0, 2.0])
+    np.testing.assert_array_equal(mg.load(path, format="npz")["w"].numpy(), [0.0, 1.0, 2.0])
+    with pytest.raises(TypeError, match="weights_only"):
+        mg.load(path, weights_only="yes")
+    with pytest.raises(ValueError, match="unknown format 'pickle'"):
+        mg.save({"w": mg.ones(1)}, path, format="pickle")
