@@ -431,6 +431,8 @@ def _compare(name, logits, ours):
 
 
 def part_interop(run):
+    """LeNet's weights saved as safetensors and loaded into the same model in PyTorch, and LeNet
+    exported to ONNX and run by an ONNX runtime: the same predictions."""
     x_tr, y_tr, x_te, y_te = digits_32x32(run.device)
     mg.manual_seed(run.seed)
     model = lenet().to(run.device)
