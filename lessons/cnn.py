@@ -431,8 +431,8 @@ def _compare(name, logits, ours):
 
 
 def part_interop(run):
-    """LeNet's weights saved as safetensors and loaded into the same model in PyTorch, and LeNet
-    exported to ONNX and run by an ONNX runtime: the same predictions."""
+    """LeNet's weights as safetensors, loaded into the same LeNet in PyTorch, and LeNet as ONNX,
+    run by onnxruntime: the same predictions as minigrad's."""
     x_tr, y_tr, x_te, y_te = digits_32x32(run.device)
     mg.manual_seed(run.seed)
     model = lenet().to(run.device)
@@ -508,14 +508,14 @@ def add_options(parser):
                         help="how many Fashion-MNIST training images to use (default 20000)")
 
 
-def tiny_model_check():
+def tiny_model_check(device="cpu"):
     """Gradcheck a tiny LeNet-shaped CNN (conv, ReLU, max-pool, conv, avg-pool, linear) on 12x12
-    inputs over every parameter, float64."""
+    inputs over every parameter, float64, on ``device``."""
     mg.manual_seed(0)
     model = nn.Sequential(nn.Conv2d(1, 2, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(2, 3, 3, padding=1),
-                          nn.AvgPool2d(2), nn.Flatten(), nn.Linear(12, 3))
-    x = mg.randn(2, 1, 12, 12, dtype=mg.float64)
-    y = mg.tensor([0, 2])
+                          nn.AvgPool2d(2), nn.Flatten(), nn.Linear(12, 3)).to(device)
+    x = mg.randn(2, 1, 12, 12, dtype=mg.float64).to(device)
+    y = mg.tensor([0, 2], device=device)
     return parameters_check(lambda: F.cross_entropy(model(x), y), model)
 
 

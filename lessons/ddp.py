@@ -392,18 +392,18 @@ PARTS = {"same_gradient": part_same_gradient, "ring": part_ring, "step_time": pa
          "scaling": part_scaling, "digits": part_digits}
 
 
-def tiny_model_check():
+def tiny_model_check(device="cpu"):
     """Gradcheck a tiny MLP wrapped in DistributedDataParallel (a world of one when no group
-    exists) over every parameter, float64."""
+    exists) over every parameter, float64, on ``device``."""
     started = not dist.is_initialized()
     if started:
         dist.init_process_group()
     try:
         mg.manual_seed(0)
-        model = nn.Sequential(nn.Linear(6, 5), nn.Tanh(), nn.Linear(5, 3)).double()
+        model = nn.Sequential(nn.Linear(6, 5), nn.Tanh(), nn.Linear(5, 3)).double().to(device)
         ddp = DDP(model)
-        x = mg.randn(4, 6, dtype=mg.float64)
-        y = mg.tensor([0, 1, 2, 1])
+        x = mg.randn(4, 6, dtype=mg.float64).to(device)
+        y = mg.tensor([0, 1, 2, 1], device=device)
         return parameters_check(lambda: F.cross_entropy(ddp(x), y), model)
     finally:
         if started:

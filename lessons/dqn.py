@@ -396,22 +396,24 @@ def _random_play(make_env, episodes, seed, rng):
 PARTS = {"cartpole": part_cartpole, "flappy": part_flappy}
 
 
-def tiny_model_check():
-    """Gradcheck, in float64 over every parameter: the CartPole Q-network's outputs, the Flappy
-    conv Q-network's outputs, and the TD loss through the Q-network (target network fixed)."""
+def tiny_model_check(device="cpu"):
+    """Gradcheck, in float64 over every parameter, on ``device``: the CartPole Q-network's outputs,
+    the Flappy conv Q-network's outputs, and the TD loss through the Q-network (target network
+    fixed)."""
     rng = np.random.default_rng(0)
     worst = 0.0
     checks = [(cartpole_qnet(hidden=5), rng.standard_normal((3, 4))),
               (FlappyQNet(size=12, channels=2, hidden=4), rng.integers(0, 256, (2, 4, 12, 12)))]
     for net, x in checks:
-        net = net.double()
-        x = mg.tensor(x.astype(np.float64))
+        net = net.double().to(device)
+        x = mg.tensor(x.astype(np.float64), device=device)
         params = tuple(net.parameters())
         worst = max(worst, mg.autograd.gradcheck(lambda *p: net(x), params, return_error=True))
-    q_net, target_net = cartpole_qnet(hidden=5).double(), cartpole_qnet(hidden=5).double()
-    s, s2 = mg.tensor(rng.standard_normal((6, 4))), mg.tensor(rng.standard_normal((6, 4)))
-    a = mg.tensor(np.array([0, 1, 1, 0, 1, 0]))
-    r, done = mg.tensor(rng.standard_normal(6)), mg.tensor(np.array([0, 0, 1, 0, 0, 1], np.float64))
+    q_net, target_net = cartpole_qnet(hidden=5).double().to(device), cartpole_qnet(hidden=5).double().to(device)
+    s, s2 = (mg.tensor(rng.standard_normal((6, 4)), device=device) for _ in range(2))
+    a = mg.tensor(np.array([0, 1, 1, 0, 1, 0]), device=device)
+    r = mg.tensor(rng.standard_normal(6), device=device)
+    done = mg.tensor(np.array([0, 0, 1, 0, 0, 1], np.float64), device=device)
     # scale Q up so some TD errors fall in the Huber loss's linear part (|error| > 1), some not
     with mg.no_grad():
         q_net[-1].weight.mul_(8.0)

@@ -403,9 +403,9 @@ def part_wgan_gp(run):
 PARTS = {"dcgan": part_dcgan, "acgan": part_acgan, "wgan_gp": part_wgan_gp}
 
 
-def tiny_model_check():
+def tiny_model_check(device="cpu"):
     """Gradcheck (float64) both losses of a tiny ACGAN, and both of a tiny WGAN-GP, w.r.t. every
-    parameter of BOTH nets.
+    parameter of BOTH nets, on ``device``.
 
     The fakes are not detached here, so D's loss reaches G's parameters too: each loss is
     checked against every parameter of both nets (one call, the two losses as two outputs).
@@ -414,12 +414,12 @@ def tiny_model_check():
     """
     mg.manual_seed(0)
     n_classes = 3
-    G = Generator(noise_size=3, n_classes=n_classes, width=1).double()
-    D = Discriminator(n_classes=n_classes, width=1).double()
-    z = mg.randn(4, 3, dtype=mg.float64)
-    labels = mg.tensor([0, 2, 1, 2])
+    G = Generator(noise_size=3, n_classes=n_classes, width=1).double().to(device)
+    D = Discriminator(n_classes=n_classes, width=1).double().to(device)
+    z = mg.randn(4, 3, dtype=mg.float64).to(device)
+    labels = mg.tensor([0, 2, 1, 2], device=device)
     onehot = F.one_hot(labels, n_classes).double()
-    real = mg.rand(4, 1, 8, 8, dtype=mg.float64) * 2 - 1
+    real = (mg.rand(4, 1, 8, 8, dtype=mg.float64) * 2 - 1).to(device)
 
     def both_losses(*params):
         fake = G(z, onehot)
@@ -429,9 +429,9 @@ def tiny_model_check():
 
     # WGAN-GP: the critic's loss holds a gradient (the penalty), so its gradient w.r.t. the
     # weights is second order; checked w.r.t. every parameter of the critic and of G.
-    G0 = Generator(noise_size=3, width=1).double()
-    C = Critic(width=1).double()
-    eps = mg.rand(4, 1, 1, 1, dtype=mg.float64)
+    G0 = Generator(noise_size=3, width=1).double().to(device)
+    C = Critic(width=1).double().to(device)
+    eps = mg.rand(4, 1, 1, 1, dtype=mg.float64).to(device)
 
     def wgan_losses(*params):
         fake = G0(z)

@@ -592,12 +592,12 @@ def add_options(parser):
                         help="TBPTT updates of the character model (default 400)")
 
 
-def tiny_model_check():
+def tiny_model_check(device="cpu"):
     """Gradcheck a tiny Embedding -> LSTM -> Linear language model over every parameter
-    (float64), through a 2-layer stacked LSTM and the summed per-step cross-entropy."""
+    (float64), through a 2-layer stacked LSTM and the summed per-step cross-entropy, on ``device``."""
     mg.manual_seed(0)
-    model = SequenceModel(5, 3, 4, num_layers=2)
-    stream = mg.randint(0, 5, (7, 2))
+    model = SequenceModel(5, 3, 4, num_layers=2).to(device)
+    stream = mg.randint(0, 5, (7, 2)).to(device)
     return parameters_check(lambda: summed_cross_entropy(model(stream[:-1])[0], stream[1:]), model)
 
 

@@ -513,12 +513,13 @@ PARTS = {"regression": part_regression, "digits": part_digits, "summary": part_s
          "regularization": part_regularization, "kfold": part_kfold, "threshold": part_threshold}
 
 
-def tiny_model_check():
-    """Gradcheck a tiny MLP (8 -> 5 -> 3, ReLU, cross-entropy) over every parameter, float64."""
+def tiny_model_check(device="cpu"):
+    """Gradcheck a tiny MLP (8 -> 5 -> 3, ReLU, cross-entropy) over every parameter, float64,
+    on ``device``."""
     mg.manual_seed(0)
-    model = nn.Sequential(nn.Linear(8, 5), nn.ReLU(), nn.Linear(5, 3))
-    x = mg.randn(6, 8, dtype=mg.float64)
-    y = mg.tensor([0, 1, 2, 0, 1, 2])
+    model = nn.Sequential(nn.Linear(8, 5), nn.ReLU(), nn.Linear(5, 3)).to(device)
+    x = mg.randn(6, 8, dtype=mg.float64).to(device)
+    y = mg.tensor([0, 1, 2, 0, 1, 2], device=device)
     return parameters_check(lambda: F.cross_entropy(model(x), y), model)
 
 

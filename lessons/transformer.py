@@ -478,11 +478,11 @@ def part_cost(run, lengths=(16, 32, 64, 128, 256, 512), d=64, batch=4, repeats=3
 PARTS = {"attention": part_attention, "reversal": part_reversal, "cost": part_cost}
 
 
-def tiny_model_check():
-    """Gradcheck the whole encoder-decoder (every parameter, float64) on a tiny batch."""
+def tiny_model_check(device="cpu"):
+    """Gradcheck the whole encoder-decoder (every parameter, float64) on a tiny batch, on ``device``."""
     mg.manual_seed(0)
-    model = ReversalTransformer(d_model=4, nhead=2, num_layers=1, dim_feedforward=4, max_len=4).double()
-    src, tgt_in, tgt_out = make_batch([np.array([3, 1]), np.array([5])])
+    model = ReversalTransformer(d_model=4, nhead=2, num_layers=1, dim_feedforward=4, max_len=4).double().to(device)
+    src, tgt_in, tgt_out = make_batch([np.array([3, 1]), np.array([5])], device=device)
     loss = lambda *params: F.cross_entropy(model(src, tgt_in).reshape(-1, VOCAB), tgt_out.reshape(-1),
                                            ignore_index=PAD)
     return mg.autograd.gradcheck(loss, tuple(model.parameters()), return_error=True)

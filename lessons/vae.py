@@ -279,14 +279,14 @@ def _plot_cvae_samples(model, accuracy, run, rows=8):
 PARTS = {"vae": part_vae, "cvae": part_cvae}
 
 
-def tiny_model_check():
+def tiny_model_check(device="cpu"):
     """Gradcheck (float64) the -ELBO of a tiny conditional VAE, with a fixed eps, w.r.t. every
-    parameter (encoder, both heads, decoder). Returns the worst relative error."""
+    parameter (encoder, both heads, decoder), on ``device``. Returns the worst relative error."""
     mg.manual_seed(0)
-    model = VAE(latent_size=2, n_classes=N_CLASSES, hidden=5).double()
-    x = mg.rand(4, 64, dtype=mg.float64)
-    onehot = F.one_hot(mg.tensor([1, 4, 4, 9]), N_CLASSES).double()
-    eps = mg.randn(4, 2, dtype=mg.float64)
+    model = VAE(latent_size=2, n_classes=N_CLASSES, hidden=5).double().to(device)
+    x = mg.rand(4, 64, dtype=mg.float64).to(device)
+    onehot = F.one_hot(mg.tensor([1, 4, 4, 9], device=device), N_CLASSES).double()
+    eps = mg.randn(4, 2, dtype=mg.float64).to(device)
 
     def loss(*params):
         reconstruction, kl = negative_elbo(model, x, onehot, eps)

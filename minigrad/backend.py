@@ -61,6 +61,7 @@ CUDA = device("cuda")
 
 _cupy = None
 _cuda_ok = None
+_cuda_why = None
 
 
 def _import_cupy():
@@ -73,15 +74,34 @@ def _import_cupy():
 
 
 def cuda_is_available() -> bool:
-    """True only if CuPy imports, reports a device, and a small op really runs. Never raises."""
-    global _cuda_ok
+    """True only if CuPy imports, reports a device, and a small op really runs. Never raises;
+    ``cuda_unavailable_reason()`` says what failed."""
+    global _cuda_ok, _cuda_why
     if _cuda_ok is None:
         try:
             cp = _import_cupy()
-            _cuda_ok = bool(cp.is_available()) and float((cp.arange(3.0) * 2).sum().get()) == 6.0
-        except Exception:  # ImportError, CUDARuntimeError, driver errors ...
-            _cuda_ok = False
+            if not cp.is_available():
+                _cuda_why = "CuPy imports but reports no CUDA device"
+            elif float((cp.arange(3.0) * 2).sum().get()) != 6.0:
+                _cuda_why = "a test computation on the GPU returned a wrong result"
+        except ImportError as e:
+            _cuda_why = f"CuPy is not installed ({e})"
+        except Exception as e:  # CUDARuntimeError, driver errors ...
+            _cuda_why = f"CuPy failed: {type(e).__name__}: {e}"
+        _cuda_ok = _cuda_why is None
     return _cuda_ok
+
+
+def cuda_unavailable_reason():
+    """Why ``cuda_is_available()`` is False (one line), or None when a GPU is usable."""
+    return None if cuda_is_available() else _cuda_why
+
+
+def cuda_device_name() -> str:
+    """The name of CUDA device 0 as the runtime reports it (needs a usable GPU)."""
+    cp = _require_cuda("cuda_device_name")
+    name = cp.cuda.runtime.getDeviceProperties(0)["name"]
+    return name.decode() if isinstance(name, bytes) else str(name)
 
 
 def _require_cuda(op="to"):

@@ -14,6 +14,7 @@ import inspect
 import json
 import os
 import pkgutil
+import platform
 import sys
 import textwrap
 
@@ -187,30 +188,163 @@ def cmd_bench(args):
 def cmd_gradcheck(args):
     """Gradcheck a lesson's tiny model in float64 and print the worst relative error.
 
-    usage: minigrad gradcheck NAME
+    usage: minigrad gradcheck NAME [--device cpu|cuda]
 
     Every lesson has a tiny version of its model (its tiny_model_check()); this compares the
-    gradient of its loss w.r.t. every parameter with finite differences. Exit status 1 if the
-    check fails.
+    gradient of its loss w.r.t. every parameter with finite differences, on the CPU or the GPU.
+    Exit status 1 if the check fails.
     """
-    if len(args) != 1:
-        raise UsageError("'minigrad gradcheck' needs exactly one lesson name; lessons: "
-                         + ", ".join(_lesson_names()))
+    device = "cpu"
+    if len(args) == 3 and args[1] == "--device":
+        args, device = args[:1], args[2]
+    if len(args) != 1 or device not in ("cpu", "cuda"):
+        raise UsageError("'minigrad gradcheck' needs exactly one lesson name, optionally --device cpu|cuda; "
+                         "lessons: " + ", ".join(_lesson_names()))
     module = _import_lesson(args[0])
+    from minigrad.utils.lesson import LessonError, resolve_device
     try:
-        worst = module.tiny_model_check()
+        resolve_device(device)
+    except LessonError as e:
+        raise UsageError(str(e))
+    try:
+        worst = module.tiny_model_check(device=device)
     except GradcheckError as e:
-        print(f"{args[0]}: gradcheck FAILED: {e}", file=sys.stderr)
+        print(f"{args[0]}: gradcheck FAILED on {device}: {e}", file=sys.stderr)
         return 1
-    print(f"{args[0]}: tiny model gradcheck passed (float64, every parameter); "
+    print(f"{args[0]}: tiny model gradcheck passed on {device} (float64, every parameter); "
           f"worst relative error {worst:.3e}")
+    return 0
+
+
+# ------------------------------------------------------------------------------ doctor
+
+def _version(dist):
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        return version(dist)
+    except PackageNotFoundError:
+        return None
+
+
+def _numba_threading_layer():
+    """The layer Numba's parallel kernels run on (it is chosen at the first parallel call)."""
+    import numba
+
+    @numba.njit(parallel=True)
+    def probe(n):
+        s = 0
+        for i in numba.prange(n):
+            s += i
+        return s
+    probe(4)
+    return numba.threading_layer()
+
+
+def _blas():
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        limits = {k: os.environ[k] for k in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS")
+                  if k in os.environ}
+        return f"threads {limits or 'not limited by the environment'} (pip install threadpoolctl for more)"
+    pools = [p for p in threadpool_info() if p.get("user_api") == "blas"]
+    return "; ".join(f"{p['internal_api']} {p.get('version')}, {p['num_threads']} threads" for p in pools) or "none found"
+
+
+def _gpu_lines():
+    from minigrad import backend
+    if not backend.cuda_is_available():
+        return [("GPU usable", f"no: {backend.cuda_unavailable_reason()}")]
+    cp = backend._cupy
+    props = cp.cuda.runtime.getDeviceProperties(0)
+    runtime, driver = cp.cuda.runtime.runtimeGetVersion(), cp.cuda.runtime.driverGetVersion()
+    return [("GPU usable", f"yes: device 0 of {cp.cuda.runtime.getDeviceCount()}: {backend.cuda_device_name()}, "
+                           f"compute capability {props['major']}.{props['minor']}, "
+                           f"{props['totalGlobalMem'] / 2**30:.1f} GiB"),
+            ("CUDA", f"runtime {runtime // 1000}.{runtime % 1000 // 10}, driver {driver // 1000}.{driver % 1000 // 10}")]
+
+
+def doctor_report():
+    """(name, value) lines describing this installation; a probe that fails reports its error."""
+    import numba
+    import numpy as np
+
+    import minigrad
+    from minigrad import backend, kernels
+
+    def probe(fn):
+        try:
+            return fn()
+        except Exception as e:  # a broken piece is reported, never fatal
+            return f"error: {type(e).__name__}: {e}"
+
+    def cupy_line():
+        cupy_dist = next((d for d in ("cupy-cuda13x", "cupy-cuda12x", "cupy") if _version(d)), None)
+        try:
+            import cupy
+        except ImportError as e:
+            return f"not installed ({e})" if cupy_dist is None else f"{cupy_dist} installed but fails to import: {e}"
+        return f"{cupy.__version__} ({os.path.dirname(cupy.__file__)})"
+
+    def numba_cuda_line():
+        v = _version("numba-cuda")
+        if v is None:
+            return "not installed (CUDA kernels need it: pip install 'minigrad[cuda13]')"
+        from numba import cuda
+        sim = os.environ.get("NUMBA_ENABLE_CUDASIM") == "1"
+        seen = "the CUDA simulator (NUMBA_ENABLE_CUDASIM=1, no GPU)" if sim else \
+            ("a GPU" if cuda.is_available() else "no GPU")
+        return f"{v}; numba.cuda sees {seen}"
+
+    def kernels_line():
+        forced = kernels.current()
+        if forced not in (None, "auto"):
+            return f"forced to {forced!r} (MINIGRAD_KERNELS or minigrad.kernels.use)"
+        gpu = "" if backend.cuda_is_available() else " (no GPU here)"
+        return ("the data's device decides (MINIGRAD_KERNELS unset): Numba CPU kernels on CPU arrays, "
+                f"Numba CUDA kernels on GPU arrays{gpu}")
+
+    cache = numba.config.CACHE_DIR or "next to the sources (__pycache__); set NUMBA_CACHE_DIR to move it"
+    lines = [("minigrad", f"{minigrad.__version__} ({os.path.dirname(minigrad.__file__)})"),
+             ("Python", f"{platform.python_version()} ({sys.executable}) on {platform.platform()}"),
+             ("NumPy", np.__version__),
+             ("Numba", f"{numba.__version__}, {numba.config.NUMBA_NUM_THREADS} threads"),
+             ("numba-cuda", probe(numba_cuda_line)),
+             ("CuPy", probe(cupy_line))]
+    gpu = probe(_gpu_lines)
+    lines += gpu if isinstance(gpu, list) else [("GPU usable", gpu)]
+    lines += [("kernels", probe(kernels_line)),
+              ("Numba cache", cache),
+              ("Numba threading layer", probe(_numba_threading_layer)),
+              ("BLAS", probe(_blas))]
+    torch = _version("torch")
+    lines.append(("PyTorch", f"{torch} (optional, benchmarks compare with it)" if torch else "not installed (optional)"))
+    return lines
+
+
+def cmd_doctor(args):
+    """Describe this installation for a bug report: versions, the GPU, kernels, threads.
+
+    usage: minigrad doctor
+
+    Prints the versions of Python, NumPy, Numba, numba-cuda and CuPy; whether a GPU is usable
+    and, if not, why; the kernel variant each device runs; Numba's cache folder, thread count and
+    threading layer; the BLAS library and its threads. Always exit status 0: a piece that fails
+    to answer is reported on its line.
+    """
+    if args:
+        raise UsageError(f"'minigrad doctor' takes no arguments, got {' '.join(args)}")
+    lines = doctor_report()
+    width = max(len(k) for k, _ in lines)
+    for key, value in lines:
+        print(f"{key + ':':<{width + 1}} {value}")
     return 0
 
 
 # ------------------------------------------------------------------------------- main
 
 COMMANDS = {"lessons": cmd_lessons, "lesson": cmd_lesson, "bench": cmd_bench,
-            "gradcheck": cmd_gradcheck}
+            "gradcheck": cmd_gradcheck, "doctor": cmd_doctor}
 HELP_LISTS = {"lesson": ("lessons", _lesson_list), "gradcheck": ("lessons", _lesson_list),
               "bench": ("benchmarks", _benchmark_list)}   # what a command's --help lists
 

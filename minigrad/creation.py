@@ -167,11 +167,10 @@ def normal(mean, std, size=None, generator=None, dtype=None, device=None, requir
     m = mean.data if isinstance(mean, Tensor) else mean
     s = std.data if isinstance(std, Tensor) else std
     if size is None:
-        size = np.broadcast_shapes(np.shape(m), np.shape(s))
+        size = np.broadcast_shapes(getattr(m, "shape", ()), getattr(s, "shape", ()))
         if dtype is None:
             dtype = next((t.dtype for t in (mean, std) if isinstance(t, Tensor)), None)
-    if isinstance(mean, Tensor):
-        device = device or mean.device
+    device = device or next((t.device for t in (mean, std) if isinstance(t, Tensor)), None)
     z = _rng(device, generator).standard_normal(tuple(size), dtype=_dtype(dtype))
     return Tensor((z * s + m).astype(_dtype(dtype)), requires_grad)
 
@@ -183,9 +182,11 @@ def bernoulli(input, p=None, generator=None):
 
 
 def multinomial(input, num_samples, replacement=False, generator=None):
-    """Draw indices with probabilities proportional to the rows of ``input``."""
+    """Draw indices with probabilities proportional to the rows of ``input``. The draw runs on the
+    host with the CPU generator (one row at a time); the indices land on ``input``'s device."""
     probs = backend.to_numpy(input.data).astype(np.float64)
     rng = _rng("cpu", generator)
     rows = probs.reshape(-1, probs.shape[-1])
     out = np.stack([rng.choice(rows.shape[1], num_samples, replace=replacement, p=r / r.sum()) for r in rows])
-    return Tensor(out.reshape(probs.shape[:-1] + (num_samples,)).astype(np.int64))
+    out = out.reshape(probs.shape[:-1] + (num_samples,)).astype(np.int64)
+    return Tensor(backend.to_device(out, input.device))

@@ -18,15 +18,18 @@ adds to PyTorch:
   called the same collective with the same shape, dtype and op (or src), and raises the same
   ``RuntimeError`` naming every rank's arguments on every rank, instead of hanging or
   returning garbage;
-- a collective that does not finish within ``timeout`` raises on the rank that waits;
+- a collective that does not finish within ``timeout`` raises on the rank that waits (MPI
+  waits; NCCL's queued GPU work is not timed);
 - an exception that escapes on one rank of a multi-rank world ends the whole job: the rank
   prints its traceback and "rank R of N failed", then calls ``MPI_Abort`` (mpiexec then
   stops every other rank) -- no rank is left waiting forever for a dead one.
 
 A script started without a launcher is a world of one process (rank 0 of 1), with or without
 mpi4py installed, so the same code runs unchanged on one machine. Only the default group
-exists (``group=None``). The nccl backend is written against CuPy's ``cupy.cuda.nccl`` API and
-tested against a stand-in for it; it is unverified on real GPUs.
+exists (``group=None``). The nccl backend (one GPU per rank) is written against CuPy's
+``cupy.cuda.nccl`` API and tested on the test suite's fake CuPy with a stand-in for
+``cupy.cuda.nccl`` that moves the very bytes minigrad's pointers and counts name over MPI; it is
+unverified on real GPUs.
 """
 from __future__ import annotations
 
@@ -170,7 +173,8 @@ class Work:
     """A collective in flight (what ``async_op=True`` returns). ``wait()`` blocks until it has
     finished and its result is in the tensors; ``is_completed()`` asks without blocking.
     Asking also moves MPI's non-blocking collectives along (MPI progresses them only inside
-    MPI calls)."""
+    MPI calls). Under the nccl backend a collective is complete once it is queued on the
+    current CUDA stream (later work on that stream runs after it), as in PyTorch."""
 
     def __init__(self, request, what, finish=None):
         self._request, self._what, self._finish = request, what, finish
@@ -297,12 +301,12 @@ class _NCCLTransport:
     def _stream():
         return _backend._import_cupy().cuda.get_current_stream()
 
-    def _enqueued(self):
-        """A request that is done when the work queued so far on the stream has run."""
-        cp = _backend._import_cupy()
-        event = cp.cuda.Event(disable_timing=True)
-        event.record(self._stream())
-        return _EventRequest(event)
+    @staticmethod
+    def _enqueued():
+        """NCCL queues the collective on the current stream, where every later CuPy operation
+        (the result's copy, AVG's division, the next layer) runs after it: the collective is
+        complete for the caller once queued, as PyTorch's ``Work`` of a CUDA collective is."""
+        return _Done()
 
     def all_reduce(self, buf, op):
         self.communicator.allReduce(buf.data.ptr, buf.data.ptr, buf.size, self._type(buf),
@@ -324,6 +328,7 @@ class _NCCLTransport:
         return self._enqueued()
 
     def barrier(self):
+        self._stream().synchronize()         # the GPU work queued so far is done, then the ranks meet
         return _world.mpi_comm.Ibarrier()
 
     @staticmethod
@@ -338,14 +343,6 @@ class _NCCLTransport:
         return _backend._import_cupy().empty(shape, dtype)
 
 
-class _EventRequest:
-    def __init__(self, event):
-        self.event = event
-
-    def Test(self):
-        return self.event.done
-
-
 # =============================================================================================
 # The process group
 # =============================================================================================
@@ -353,6 +350,7 @@ class _EventRequest:
 class _World:
     def __init__(self, transport, mpi, mpi_comm, rank, size, timeout):
         self.transport, self.mpi, self.mpi_comm = transport, mpi, mpi_comm
+        self.host = transport if isinstance(transport, _MPITransport) else _MPITransport(mpi_comm, mpi)
         self.rank, self.size, self.timeout = rank, size, timeout
         self.previous_excepthook = None
 
@@ -558,10 +556,12 @@ def all_reduce(tensor, op=ReduceOp.SUM, group=None, async_op=False):
     return _all_reduce_array(world, array, op, tensor, async_op)
 
 
-def _all_reduce_array(world, array, op, tensor=None, async_op=True):
+def _all_reduce_array(world, array, op, tensor=None, async_op=True, transport=None):
     """Start the all-reduce of ``array`` without the agreement check (the caller knows every
-    rank passes the same shapes); the result lands in ``array``."""
-    buf = world.transport.stage(array)
+    rank passes the same shapes); the result lands in ``array``. ``transport``: the world's
+    (default), or ``world.host`` for host arrays of bookkeeping under the nccl backend."""
+    transport = transport or world.transport
+    buf = transport.stage(array)
 
     def finish():
         if op is ReduceOp.AVG:
@@ -570,7 +570,7 @@ def _all_reduce_array(world, array, op, tensor=None, async_op=True):
             _write(buf, array)
         if tensor is not None:
             tensor._version.value += 1
-    return _run("all_reduce", world.transport.all_reduce(buf, op), finish, async_op)
+    return _run("all_reduce", transport.all_reduce(buf, op), finish, async_op)
 
 
 def broadcast(tensor, src=0, group=None, async_op=False):

@@ -7,6 +7,7 @@ updates (with their version counter) and ``backward``.
 """
 from __future__ import annotations
 
+import numbers
 import weakref
 
 import numpy as np
@@ -464,7 +465,10 @@ class Tensor:
         """In-place assignment; only for tensors that need no gradient (or under no_grad)."""
         self._check_inplace("__setitem__")
         key = ops.indexing._unwrap_key(key)
+        ops.indexing.check_key_bounds("setitem", self.shape, key)
         value = value.data if isinstance(value, Tensor) else value
+        if not isinstance(value, numbers.Number):           # arrays, lists: onto this tensor's device
+            value = backend.to_device(np.asarray(value) if isinstance(value, (list, tuple)) else value, self.device)
         try:
             self.data[key] = value
         except IndexError as e:

@@ -10,6 +10,10 @@ os.environ.setdefault("HYPOTHESIS_PROFILE", "ci")
 
 collect_ignore = ["cuda_sim", "cuda_ptx"]   # run in their own processes by test_cuda_processes.py
 
+if os.environ.get("MINIGRAD_FAKE_CUPY") == "1":     # before anything imports CuPy
+    from tests.fake_cupy import install
+    install()
+
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from hypothesis import HealthCheck, settings  # noqa: E402
@@ -26,15 +30,36 @@ settings.load_profile(os.environ["HYPOTHESIS_PROFILE"])
 
 DEVICES = [
     "cpu",
-    pytest.param("cuda", marks=pytest.mark.skipif(
-        not mg.cuda.is_available(), reason="no usable GPU: CuPy missing or no CUDA device answers")),
+    pytest.param("cuda", marks=[pytest.mark.cuda, pytest.mark.skipif(
+        not mg.cuda.is_available(),
+        reason=f"no usable GPU ({mg.backend.cuda_unavailable_reason()}); the cuda tests run on the "
+               "fake CuPy in tests/test_cuda_processes.py")]),
 ]
 
 
 @pytest.fixture(params=DEVICES)
 def device(request):
-    """Run a test once per device; 'cuda' is skipped with a reason where no GPU is usable."""
+    """Run a test once per device. 'cuda' runs on a real GPU, or on the fake CuPy
+    (MINIGRAD_FAKE_CUPY=1), and is skipped with the reason elsewhere."""
     return request.param
+
+
+@pytest.fixture(params=DEVICES[1:])
+def cuda_device(request):
+    """The 'cuda' case alone, for checks whose cpu case is tested elsewhere."""
+    return request.param
+
+
+def pytest_report_header(config):
+    if os.environ.get("MINIGRAD_FAKE_CUPY") == "1":
+        sim = os.environ.get("NUMBA_ENABLE_CUDASIM") == "1"
+        return ("minigrad cuda: FAKE CuPy (tests/fake_cupy: NumPy arrays behind CuPy's conversion "
+                "rules)" + (" + Numba's CUDA simulator" if sim else "") +
+                " -- NO REAL GPU RAN; this checks host/device discipline, not GPU numerics or speed")
+    if mg.cuda.is_available():
+        return f"minigrad cuda: real GPU: {mg.backend.cuda_device_name()}"
+    return (f"minigrad cuda: no usable GPU ({mg.backend.cuda_unavailable_reason()}); cuda-parametrized "
+            "tests skip here and run on the fake CuPy (tests/test_cuda_processes.py)")
 
 
 @pytest.fixture(autouse=True)

@@ -70,8 +70,9 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
         a = np.zeros(x.shape) if analytic[k] is None else backend.to_numpy(analytic[k].data).astype(np.float64)
         num = np.zeros(x.shape)
         flat = x.data.reshape(-1)          # a view: perturbing it perturbs x
+        values = backend.to_numpy(flat)    # read once: a device read per element is a sync each
         for j in range(flat.size):
-            orig = flat[j].item()
+            orig = values[j].item()
             flat[j] = orig + eps
             plus = _contract(_differentiable_outputs(_as_tuple(func(*inputs))), vs)
             flat[j] = orig - eps
@@ -126,26 +127,36 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
 def nudge_from_kinks(x, kinks=(0.0,), margin=1e-2):
     """Move values closer than ``margin`` to a kink (relu/abs at 0, clamp bounds ...) away
     from it, so finite differences never straddle the kink. Works in place on the array of
-    ``x`` (a Tensor or array) and returns ``x``."""
+    ``x`` (a Tensor or array, on any device) and returns ``x``."""
     arr = x.data if hasattr(x, "grad_fn") else x
+    xp = backend.array_module(arr)
     for k in kinks:
-        near = np.abs(arr - k) < margin
-        arr[near] = np.where(arr[near] >= k, k + margin, k - margin)
+        near = xp.abs(arr - k) < margin
+        arr[near] = xp.where(arr[near] >= k, k + margin, k - margin)
     return x
 
 
 def separate_ties(x, min_gap=1e-2, seed=0):
     """Make all values of ``x`` differ by at least ``min_gap`` (for max/min/sort), keeping
-    their order; in place, returns ``x``."""
+    their order; in place on the array of ``x`` (any device), returns ``x``.
+
+    Ties are broken by a tiny noise drawn on the array's own device. In sorted order r, each
+    value becomes max(r[j], r'[j-1] + min_gap); unrolled, r'[j] = j*gap + max_{i<=j}(r[i] - i*gap),
+    a running maximum, computed by doubling (log2(n) whole-array steps: CuPy has no
+    ``maximum.accumulate``), so no Python loop touches the elements."""
     arr = x.data if hasattr(x, "grad_fn") else x
     flat = arr.reshape(-1)
     if flat.size < 2:
         return x
-    rng = np.random.default_rng(seed)
-    order = np.argsort(flat + rng.uniform(0, 1e-9, flat.shape), kind="stable")
+    xp = backend.array_module(arr)
+    rng = backend.Generator(backend.device_of(arr)).manual_seed(seed).rng
+    order = xp.argsort(flat + rng.uniform(0, 1e-9, flat.shape))
     ranked = flat[order]
-    for j in range(1, ranked.size):
-        if ranked[j] - ranked[j - 1] < min_gap:
-            ranked[j] = ranked[j - 1] + min_gap
-    flat[order] = ranked
+    steps = xp.arange(ranked.size, dtype=ranked.dtype) * min_gap
+    shifted = ranked - steps
+    running, k = shifted.copy(), 1
+    while k < running.size:                          # running[j] = max(shifted[:j + 1])
+        running[k:] = xp.maximum(running[k:], running[:-k])
+        k *= 2
+    flat[order] = xp.where(shifted >= running, ranked, running + steps)
     return x

@@ -10,6 +10,8 @@ magnitude 1e4 give finite losses and gradients.
 """
 from __future__ import annotations
 
+import numpy as np
+
 from .. import backend
 from ..autograd.function import Function
 from ..ops import gather, log_softmax, softmax, softplus, where
@@ -86,9 +88,9 @@ class BinaryCrossEntropy(Function):
     @staticmethod
     def forward(ctx, x, t):
         xp = backend.array_module(x)
-        with xp.errstate(divide="ignore"):
-            log_x = xp.maximum(xp.log(x), -100)
-            log_1mx = xp.maximum(xp.log(1 - x), -100)
+        tiny = np.finfo(x.dtype).smallest_subnormal            # log(0) is never evaluated
+        log_x = xp.maximum(xp.log(xp.maximum(x, tiny)), -100)
+        log_1mx = xp.maximum(xp.log(xp.maximum(1 - x, tiny)), -100)
         ctx.save_for_backward(x, t)
         return -(t * log_x + (1 - t) * log_1mx)
 
@@ -99,9 +101,8 @@ class BinaryCrossEntropy(Function):
         gx = g * (x - t) / (x * (1 - x)).clamp(min=1e-12) if nx else None
         gt = None
         if nt:
-            xp = backend.array_module(x.data)
-            with xp.errstate(divide="ignore"):
-                gt = g * ((1 - x).log().clamp(min=-100) - x.log().clamp(min=-100))
+            tiny = float(np.finfo(x.dtype).smallest_subnormal)
+            gt = g * ((1 - x).clamp(min=tiny).log().clamp(min=-100) - x.clamp(min=tiny).log().clamp(min=-100))
         return gx, gt
 
 

@@ -183,7 +183,8 @@ class DistributedDataParallel(Module):
         params = [p for b in self._buckets for p in b.params]
         self._used = np.array([id(p) in reached for p in params], dtype=np.int32)
         # started before any bucket, at the same point on every rank
-        self._used_work = dist._all_reduce_array(self._world, self._used, dist.ReduceOp.MAX)
+        self._used_work = dist._all_reduce_array(self._world, self._used, dist.ReduceOp.MAX,
+                                                 transport=self._world.host)
         for p in params:
             if id(p) not in reached:
                 self._mark_ready(p)

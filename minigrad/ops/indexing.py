@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd.function import Function
-from ..backend import array_module
+from ..backend import array_module, to_numpy
 from ..tensor import Tensor
 from ._util import normalize_dim
 from .arithmetic import where
@@ -40,6 +40,34 @@ def _check_index(op, index, dim_size):
         raise IndexError(f"{op}: index {bad} is out of bounds for dimension with size {dim_size}")
 
 
+def check_key_bounds(op, shape, key):
+    """IndexError for an integer index array (or list) in ``key`` that points outside its axis.
+    NumPy raises on its own, but CuPy silently wraps such indices around, so the check is made
+    for every device: one min/max per index array, read back to the host in one transfer."""
+    items = key if isinstance(key, tuple) else (key,)
+
+    def n_axes(k):
+        if k is None:
+            return 0
+        return k.ndim if getattr(k, "dtype", None) is not None and k.dtype.kind == "b" else 1
+    used = sum(n_axes(k) for k in items if k is not Ellipsis)
+    axis = 0
+    for k in items:
+        if k is Ellipsis:
+            axis += len(shape) - used
+            continue
+        if isinstance(k, list):
+            k = np.asarray(k)
+        if getattr(k, "dtype", None) is not None and k.dtype.kind in "iu" and k.size and axis < len(shape):
+            xp = array_module(k)
+            lo, hi = (int(v) for v in to_numpy(xp.stack([k.min(), k.max()])))
+            n = shape[axis]
+            if hi >= n or lo < -n:
+                raise IndexError(f"{op}: index {hi if hi >= n else lo} is out of bounds for axis {axis} "
+                                 f"with size {n} (tensor shape {tuple(shape)})")
+        axis += n_axes(k)
+
+
 def _unwrap_key(key):
     """Tensors inside an index become arrays; lists of ints become integer arrays."""
     if isinstance(key, tuple):
@@ -53,6 +81,7 @@ class GetItem(Function):
     @staticmethod
     def forward(ctx, x, key):
         ctx.shape, ctx.key = x.shape, key
+        check_key_bounds("getitem", x.shape, key)
         try:
             return x[key]
         except IndexError as e:

@@ -101,7 +101,7 @@ def resolve_device(name: str) -> str:
         return "cpu"
     if name in ("cuda", "cuda:0"):
         if not backend.cuda_is_available():
-            raise LessonError("--device cuda: no usable GPU (CuPy missing or no CUDA device answers); "
+            raise LessonError(f"--device cuda: no usable GPU ({backend.cuda_unavailable_reason()}); "
                               "use --device cpu")
         return "cuda"
     raise LessonError(f"--device {name!r}: unknown device; use cpu or cuda")

@@ -46,13 +46,14 @@ class Result:
             return {k: f[k] for k in f.files}
 
 
-def run_ranks(n, program, out, timeout=TIMEOUT, expect_success=True):
-    """``mpiexec -n n python -m tests.distributed.workers program out``; fails the test on a
-    timeout (a hang) after killing every process it started."""
+def run_ranks(n, program, out, timeout=TIMEOUT, expect_success=True, env=None):
+    """``mpiexec -n n python -m tests.distributed.workers program out`` (``env``: more
+    environment variables); fails the test on a timeout (a hang) after killing every process
+    it started."""
     needs_mpi()
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
                MPIEXEC_TIMEOUT=str(timeout), OPENBLAS_NUM_THREADS="1", NUMBA_NUM_THREADS="1",
-               OMP_NUM_THREADS="1")
+               OMP_NUM_THREADS="1", **(env or {}))
     cmd = [find_mpiexec(), "-n", str(n), sys.executable, "-m", "tests.distributed.workers", program, str(out)]
     start = time.monotonic()
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,

@@ -12,6 +12,11 @@ RANKS = [2, 3]
 @pytest.mark.parametrize("p", RANKS)
 def test_every_collective_equals_its_numpy_definition(p, tmp_path):
     run_ranks(p, "collectives", tmp_path)
+    check_collectives(tmp_path, p)
+
+
+def check_collectives(out, p):
+    """Every rank's results of workers.run_collectives against the NumPy definitions."""
     inputs = np.stack([collective_input(r) for r in range(p)])
     expected = {
         "all_reduce_SUM": inputs.sum(0), "all_reduce_AVG": inputs.sum(0) / p,
@@ -28,7 +33,7 @@ def test_every_collective_equals_its_numpy_definition(p, tmp_path):
     # rank r's input_list[i] is collective_input(r * p + i); rank i receives the reduction of slot i
     slots = np.array([[collective_input(r * p + i, (2, 3)) for i in range(p)] for r in range(p)])
     for r in range(p):
-        res = _load(tmp_path, r)
+        res = _load(out, r)
         for name, value in expected.items():
             np.testing.assert_array_equal(res[name], value, err_msg=f"{name} on rank {r}")
             assert res[name].dtype == np.asarray(value).dtype, name
@@ -38,7 +43,7 @@ def test_every_collective_equals_its_numpy_definition(p, tmp_path):
         assert tuple(res["all_reduce_empty_shape"]) == (0, 2)
         assert res["version_bumped"] and res["async_completed"]
     # the last rank slept 0.5 s before the barrier: nobody left it earlier
-    assert min(_load(tmp_path, r)["barrier_wait"] for r in range(p - 1)) >= 0.4
+    assert min(_load(out, r)["barrier_wait"] for r in range(p - 1)) >= 0.4
 
 
 def _load(out, r):

@@ -52,7 +52,18 @@ def test_buffers_unused_parameters_and_rank0_checkpoint(tmp_path):
         np.testing.assert_array_equal(res[r]["buffers_True/after"], res[0]["buffers_True/before"])
         np.testing.assert_array_equal(res[r]["buffers_False/after"], res[r]["buffers_False/before"])
 
-    # find_unused_parameters: b is used on rank 0 only, c nowhere
+    check_unused(res, p)
+    for r in range(p):
+        message = str(res[r]["unused_error"])
+        assert "got no gradient in the last backward: c.weight, c.bias" in message
+        assert "find_unused_parameters=True" in message
+        assert res[r]["checkpoint/equals_mine"]
+    # only rank 0 wrote: one checkpoint, no temporary files left behind
+    assert sorted(f.name for f in tmp_path.iterdir() if f.name.startswith((".", "check"))) == ["checkpoint.npz"]
+
+
+def check_unused(res, p):
+    """find_unused_parameters in workers: b is used on rank 0 only, c nowhere."""
     from .workers import _TwoBranches
     local = []
     for r in range(p):
@@ -67,9 +78,3 @@ def test_buffers_unused_parameters_and_rank0_checkpoint(tmp_path):
             np.testing.assert_allclose(res[r][f"unused/a.{kind}"], a, rtol=0, atol=TOL)
             np.testing.assert_allclose(res[r][f"unused/b.{kind}"], b, rtol=0, atol=TOL)
         assert res[r]["unused/c_grad_is_none"]
-        message = str(res[r]["unused_error"])
-        assert "got no gradient in the last backward: c.weight, c.bias" in message
-        assert "find_unused_parameters=True" in message
-        assert res[r]["checkpoint/equals_mine"]
-    # only rank 0 wrote: one checkpoint, no temporary files left behind
-    assert sorted(f.name for f in tmp_path.iterdir() if f.name.startswith((".", "check"))) == ["checkpoint.npz"]

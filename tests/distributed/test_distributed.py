@@ -131,9 +131,9 @@ def test_buckets_are_started_while_backward_is_still_running(world, monkeypatch)
     events = []
     started = dist._all_reduce_array
 
-    def record(w, array, op, tensor=None, async_op=True):
+    def record(w, array, op, *args, **kwargs):
         events.append(("start", array.size))
-        return started(w, array, op, tensor, async_op)
+        return started(w, array, op, *args, **kwargs)
     monkeypatch.setattr(dist, "_all_reduce_array", record)
     model = _mlp()
     ddp = DDP(model, bucket_cap_mb=0)

@@ -68,10 +68,10 @@ def shard(array, rank, size):
 
 def flat_state(prefix, model, optimizer):
     """Parameters, buffers and optimizer state as a flat dict of arrays."""
-    out = {f"{prefix}/{k}": v.numpy() for k, v in model.state_dict().items()}
+    out = {f"{prefix}/{k}": v.cpu().numpy() for k, v in model.state_dict().items()}
     for i, state in optimizer.state_dict()["state"].items():
         for k, v in state.items():
-            out[f"{prefix}/opt{i}/{k}"] = v.numpy() if isinstance(v, mg.Tensor) else np.asarray(v)
+            out[f"{prefix}/opt{i}/{k}"] = v.cpu().numpy() if isinstance(v, mg.Tensor) else np.asarray(v)
     return out
 
 
@@ -92,50 +92,57 @@ def train_single(optimizer_name, batchnorm=None, micro=1):
 # ---------------------------------------------------------------------------- the programs
 
 
-def run_collectives(out):
+def run_collectives(out, device="cpu"):
     r, p = dist.get_rank(), dist.get_world_size()
     res = {}
+
+    def on(array):
+        return mg.tensor(array, device=device)
+
+    def back(t):
+        assert t.device.type == device, (t.device, device)
+        return t.cpu().numpy()
     for op in ("SUM", "AVG", "MAX", "MIN"):
-        t = mg.tensor(collective_input(r))
+        t = on(collective_input(r))
         dist.all_reduce(t, op=getattr(dist.ReduceOp, op))
-        res[f"all_reduce_{op}"] = t.numpy()
-    t = mg.tensor(product_input(r))
+        res[f"all_reduce_{op}"] = back(t)
+    t = on(product_input(r))
     dist.all_reduce(t, op=dist.ReduceOp.PRODUCT)
-    res["all_reduce_PRODUCT"] = t.numpy()
+    res["all_reduce_PRODUCT"] = back(t)
     for dtype in (np.float32, np.int64, np.int32):
-        t = mg.tensor(collective_input(r, dtype=dtype))
+        t = on(collective_input(r, dtype=dtype))
         dist.all_reduce(t)
-        res[f"all_reduce_SUM_{np.dtype(dtype).name}"] = t.numpy()
-    base = mg.tensor(collective_input(r, (4, 3)))
+        res[f"all_reduce_SUM_{np.dtype(dtype).name}"] = back(t)
+    base = on(collective_input(r, (4, 3)))
     view = base.T                                      # not contiguous: the result lands in base
     version = view._version.value
     dist.all_reduce(view)
-    res["all_reduce_noncontiguous"] = base.numpy()
+    res["all_reduce_noncontiguous"] = back(base)
     res["version_bumped"] = np.asarray(view._version.value > version)
-    t = mg.tensor(collective_input(r, ()))
+    t = on(collective_input(r, ()))
     dist.all_reduce(t)
-    res["all_reduce_0d"] = t.numpy()
-    t = mg.tensor(np.zeros((0, 2)))
+    res["all_reduce_0d"] = back(t)
+    t = on(np.zeros((0, 2)))
     dist.all_reduce(t)
     res["all_reduce_empty_shape"] = np.asarray(t.shape)
-    t = mg.tensor(collective_input(r))
+    t = on(collective_input(r))
     work = dist.all_reduce(t, async_op=True)
-    res["async_result"] = (work.wait() and t.numpy())
+    res["async_result"] = (work.wait() and back(t))
     res["async_completed"] = np.asarray(work.is_completed())
 
-    t = mg.tensor(collective_input(r))
+    t = on(collective_input(r))
     dist.broadcast(t, src=p - 1)
-    res["broadcast"] = t.numpy()
+    res["broadcast"] = back(t)
 
-    gathered = [mg.zeros(3, 4, dtype=mg.float64) for _ in range(p)]
-    dist.all_gather(gathered, mg.tensor(collective_input(r)))
-    res["all_gather"] = np.stack([g.numpy() for g in gathered])
+    gathered = [mg.zeros(3, 4, dtype=mg.float64, device=device) for _ in range(p)]
+    dist.all_gather(gathered, on(collective_input(r)))
+    res["all_gather"] = np.stack([back(g) for g in gathered])
 
     for op in ("SUM", "MAX", "AVG"):
-        output = mg.zeros(2, 3, dtype=mg.float64)
-        dist.reduce_scatter(output, [mg.tensor(collective_input(r * p + i, (2, 3))) for i in range(p)],
+        output = mg.zeros(2, 3, dtype=mg.float64, device=device)
+        dist.reduce_scatter(output, [on(collective_input(r * p + i, (2, 3))) for i in range(p)],
                             op=getattr(dist.ReduceOp, op))
-        res[f"reduce_scatter_{op}"] = output.numpy()
+        res[f"reduce_scatter_{op}"] = back(output)
 
     if r == p - 1:
         time.sleep(0.5)
@@ -145,21 +152,26 @@ def run_collectives(out):
     _save(out, r, res)
 
 
-def run_equivalence(out):
-    """k DDP steps with SGD and with Adam, 1/p of each batch per rank; gradient accumulation
-    with no_sync; SyncBatchNorm."""
-    r, p = dist.get_rank(), dist.get_world_size()
-    res = {}
+def _ddp_steps(res, r, p, device="cpu"):
+    """k DDP steps with SGD and with Adam, 1/p of each batch per rank, several buckets."""
     for name in OPTIMIZERS:
-        model = small_model()
+        model = small_model().to(device)
         ddp = DDP(model, bucket_cap_mb=0.0001)          # several buckets: about 100 bytes each
         opt = OPTIMIZERS[name](ddp.parameters())
         for x, y in batches():
             opt.zero_grad()
-            F.cross_entropy(ddp(mg.tensor(shard(x, r, p))), mg.tensor(shard(y, r, p))).backward()
+            F.cross_entropy(ddp(mg.tensor(shard(x, r, p), device=device)),
+                            mg.tensor(shard(y, r, p), device=device)).backward()
             opt.step()
         res.update(flat_state(name, model, opt))
         res[f"{name}/buckets"] = np.asarray(len(ddp._buckets))
+
+
+def run_equivalence(out):
+    """k DDP steps with SGD and with Adam; gradient accumulation with no_sync; SyncBatchNorm."""
+    r, p = dist.get_rank(), dist.get_world_size()
+    res = {}
+    _ddp_steps(res, r, p)
 
     model = small_model()                                   # 2 micro-batches per rank
     ddp = DDP(model)
@@ -174,15 +186,7 @@ def run_equivalence(out):
         opt.step()
     res.update(flat_state("no_sync", model, opt))
 
-    model = nn.SyncBatchNorm.convert_sync_batchnorm(small_model("bn"))
-    ddp = DDP(model, bucket_cap_mb=0)
-    opt = OPTIMIZERS["sgd"](ddp.parameters())
-    for x, y in batches():
-        opt.zero_grad()
-        F.cross_entropy(ddp(mg.tensor(shard(x, r, p))), mg.tensor(shard(y, r, p))).backward()
-        opt.step()
-    res.update(flat_state("syncbn", model, opt))
-    res["syncbn/is_sync"] = np.asarray(isinstance(model[1], nn.SyncBatchNorm))
+    _syncbn_steps(res, r, p)
     _save(out, r, res)
 
 
@@ -203,6 +207,31 @@ def unused_inputs(rank):
     return rng.standard_normal((5, 4)), rng.standard_normal((5, 2))
 
 
+def _unused(res, r, device="cpu"):
+    """find_unused_parameters: b is used on rank 0 only, c on no rank."""
+    model = _TwoBranches().to(device)
+    ddp = DDP(model, find_unused_parameters=True)
+    xs, target = unused_inputs(r)
+    F.mse_loss(ddp(mg.tensor(xs, device=device), use_b=(r == 0)), mg.tensor(target, device=device)).backward()
+    for name in ("a", "b"):
+        for kind in ("weight", "bias"):
+            res[f"unused/{name}.{kind}"] = getattr(getattr(model, name), kind).grad.cpu().numpy()
+    res["unused/c_grad_is_none"] = np.asarray(model.c.weight.grad is None and model.c.bias.grad is None)
+
+
+def _syncbn_steps(res, r, p, device="cpu"):
+    model = nn.SyncBatchNorm.convert_sync_batchnorm(small_model("bn")).to(device)
+    ddp = DDP(model, bucket_cap_mb=0)
+    opt = OPTIMIZERS["sgd"](ddp.parameters())
+    for x, y in batches():
+        opt.zero_grad()
+        F.cross_entropy(ddp(mg.tensor(shard(x, r, p), device=device)),
+                        mg.tensor(shard(y, r, p), device=device)).backward()
+        opt.step()
+    res.update(flat_state("syncbn", model, opt))
+    res["syncbn/is_sync"] = np.asarray(isinstance(model[1], nn.SyncBatchNorm))
+
+
 def run_behaviour(out):
     """Buffers from rank 0 at each forward; find_unused_parameters; the error without it;
     a rank-0-only checkpoint."""
@@ -219,15 +248,8 @@ def run_behaviour(out):
             ddp(x)
         res[f"buffers_{flag}/after"] = model[1].running_mean.numpy().copy()
 
-    model = _TwoBranches()
-    ddp = DDP(model, find_unused_parameters=True)
+    _unused(res, r)
     xs, target = unused_inputs(r)
-    F.mse_loss(ddp(mg.tensor(xs), use_b=(r == 0)), mg.tensor(target)).backward()
-    for name in ("a", "b"):
-        for kind in ("weight", "bias"):
-            res[f"unused/{name}.{kind}"] = getattr(getattr(model, name), kind).grad.numpy()
-    res["unused/c_grad_is_none"] = np.asarray(model.c.weight.grad is None and model.c.bias.grad is None)
-
     model = _TwoBranches()
     ddp = DDP(model)                                    # find_unused_parameters=False
     loss = F.mse_loss(ddp(mg.tensor(xs), use_b=True), mg.tensor(target))
@@ -306,18 +328,45 @@ def run_timeout(out):
     print(f"rank {r} finished", flush=True)
 
 
+def run_cuda(out):
+    """On the fake CuPy: the collectives on cuda tensors, and DDP steps on a cuda model
+    (backend from MINIGRAD_TEST_BACKEND: mpi stages through the host, nccl calls the stand-in)."""
+    r, p = dist.get_rank(), dist.get_world_size()
+    run_collectives(out, device="cuda")
+    res = dict(np.load(os.path.join(out, f"rank{r}.npz")))
+    _ddp_steps(res, r, p, device="cuda")
+    _unused(res, r, device="cuda")
+    _syncbn_steps(res, r, p, device="cuda")
+    transport = dist._world.transport
+    res["nccl_calls"] = np.asarray(sorted(set(getattr(transport, "communicator", None).calls))
+                                   if dist.get_backend() == "nccl" else [])
+    _save(out, r, res)
+
+
 PROGRAMS = {"collectives": run_collectives, "equivalence": run_equivalence, "behaviour": run_behaviour,
-            "mismatch": run_mismatch, "fault": run_fault, "timeout": run_timeout}
+            "mismatch": run_mismatch, "fault": run_fault, "timeout": run_timeout, "cuda": run_cuda}
 
 
 def _save(out, rank, results):
     np.savez(os.path.join(out, f"rank{rank}.npz"), **results)
 
 
+def _fake_cuda():
+    """The fake CuPy (tests/fake_cupy) with the stand-in for cupy.cuda.nccl, before minigrad
+    asks for CuPy."""
+    from tests.distributed import fake_nccl
+    from tests.fake_cupy import install
+    fake_nccl.install(install())
+
+
 def main(argv):
     name, out = argv
     timeout = datetime.timedelta(seconds=1) if name == "timeout" else None
-    dist.init_process_group("mpi", timeout=timeout)
+    backend = "mpi"
+    if name == "cuda":
+        _fake_cuda()
+        backend = os.environ["MINIGRAD_TEST_BACKEND"]
+    dist.init_process_group(backend, timeout=timeout)
     PROGRAMS[name](out)
     dist.destroy_process_group()
 

@@ -1,5 +1,6 @@
 """The ``minigrad`` command: listing, running, gradchecking; every user error is one line on
 stderr with exit status 2 and no traceback."""
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -70,9 +71,27 @@ def test_gradcheck_prints_the_worst_relative_error(capsys):
     assert 0 <= worst < 1e-4
 
 
+@pytest.mark.parametrize("name", ["mlp", "cnn", "lstm", "transformer", "vae", "gan", "dqn", "ddp"])
+def test_tiny_model_gradcheck_on_cuda(name, cuda_device, capsys):
+    """Every lesson's tiny model, gradchecked on the GPU (the cpu case is in each lesson's test).
+
+    In Numba's simulator every CUDA thread is a Python thread, too slow for the hundreds of
+    forward passes of a gradcheck; there the models run the reference kernels on the device
+    arrays (tests/nn/test_device.py runs the cuda kernels on them)."""
+    from minigrad import kernels
+    simulated = os.environ.get("NUMBA_ENABLE_CUDASIM") == "1"
+    with kernels.use("reference" if simulated else kernels.current()):
+        assert main(["gradcheck", name, "--device", cuda_device]) == 0
+    out = capsys.readouterr().out
+    assert "passed on cuda" in out
+    assert 0 <= float(out.rsplit("worst relative error", 1)[1]) < 1e-5
+
+
 @pytest.mark.parametrize("argv", [
     ["lesson", "no_such_lesson"],
     ["gradcheck", "no_such_lesson"],
+    ["gradcheck", "mlp", "--device", "tpu"],
+    ["doctor", "extra"],
     ["lesson", "lstm", "--part", "no_such_part"],
     ["lesson", "lstm", "--epochs", "0"],
     ["bench", "no_such_benchmark"],
@@ -95,7 +114,26 @@ def test_unknown_part_names_the_part_and_the_choices(capsys):
 @pytest.mark.skipif(mg.cuda.is_available(), reason="a usable GPU is present")
 def test_device_cuda_without_gpu(capsys):
     err = one_line_error(capsys, main(["lesson", "lstm", "--part", "cell", "--device", "cuda"]))
+    assert "no usable GPU" in err and mg.backend.cuda_unavailable_reason() in err
+    err = one_line_error(capsys, main(["gradcheck", "mlp", "--device", "cuda"]))
     assert "no usable GPU" in err
+
+
+def test_doctor_reports_versions_and_the_gpu(capsys):
+    import numba
+    import numpy as np
+    assert main(["doctor"]) == 0
+    out = capsys.readouterr().out
+    fields = {k: v.strip() for k, v in (line.split(":", 1) for line in out.splitlines())}
+    assert fields["NumPy"] == np.__version__ and fields["Numba"].startswith(numba.__version__)
+    for key in ("Python", "numba-cuda", "CuPy", "GPU usable", "kernels", "Numba cache",
+                "Numba threading layer", "BLAS"):
+        assert fields[key] and not fields[key].startswith("error"), (key, fields[key])
+    usable = fields["GPU usable"]
+    if mg.cuda.is_available():
+        assert usable.startswith("yes: device 0") and mg.backend.cuda_device_name() in usable
+    else:
+        assert usable == f"no: {mg.backend.cuda_unavailable_reason()}"
 
 
 def test_missing_fashion_mnist_directory_names_the_flag(tmp_path, capsys):
