@@ -414,7 +414,7 @@ def train_delayed_recall(run, lag, k1, k2, length=None, batch=32, updates_per_lo
 def pydoc_text():
     """The text of Python's own documentation topics (``pydoc_data.topics``), shipped with every
     Python install: ~465,000 characters of English and code."""
-    from pydoc_data.topics import topics
+    from pydoc_data.topics import topics      # here: half a megabyte of text, for this part only
     return "".join(topics[k] for k in sorted(topics))
 
 

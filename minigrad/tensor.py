@@ -33,6 +33,54 @@ class _HookHandle:
             self._hooks.remove(self._hook)
 
 
+class Size(tuple):
+    """A shape, as ``torch.Size``: a tuple of ints (it equals the plain tuple), printed as
+    ``minigrad.Size([2, 3])``; ``numel()`` is the product of the sizes. ``t.shape`` and
+    ``t.size()`` return one."""
+
+    def __getitem__(self, index):
+        item = tuple.__getitem__(self, index)
+        return Size(item) if isinstance(index, slice) else item
+
+    def __add__(self, other):
+        return Size(tuple(self) + tuple(other))
+
+    def __radd__(self, other):
+        return Size(tuple(other) + tuple(self))
+
+    def __repr__(self):
+        return f"minigrad.Size({list(self)})"
+
+    def numel(self):
+        """The number of elements a tensor of this shape holds."""
+        n = 1
+        for d in self:
+            n *= d
+        return n
+
+
+def _float_formatter(arr):
+    """How PyTorch prints a floating-point tensor (its ``_Formatter``, precision 4): over the
+    finite non-zero values, scientific notation if max/min > 1000, max > 1e8 or min < 1e-4;
+    else integers as ``3.`` when every value is whole, else 4 decimals; all padded to one width."""
+    values = np.abs(arr[np.isfinite(arr) & (arr != 0)].astype(np.float64))
+    whole = bool(np.all(values == np.ceil(values)))
+    sci = values.size > 0 and bool(values.max() / values.min() > 1000.0 or values.max() > 1.0e8
+                                   or values.min() < 1.0e-4)
+    if sci:
+        text = lambda v: f"{v:.4e}"  # noqa: E731
+    elif whole:
+        text = lambda v: f"{v:.0f}" + ("" if np.isinf(v) or np.isnan(v) else ".")  # noqa: E731
+    else:
+        text = lambda v: f"{v:.4f}"  # noqa: E731
+    signed = arr[np.isfinite(arr) & (arr != 0)]
+    width = 1
+    if signed.size:                      # the longest text is at one of the extremes
+        extremes = (signed.min(), signed.max(), signed[np.argmin(np.abs(signed))], signed[np.argmax(np.abs(signed))])
+        width = max(len(text(float(v))) for v in extremes)
+    return lambda v: text(float(v)).rjust(width)
+
+
 class Tensor:
     """An n-dimensional array that records the ops applied to it, so gradients can flow back.
 
@@ -91,8 +139,8 @@ class Tensor:
 
     @property
     def shape(self):
-        """The sizes of the dimensions, a tuple."""
-        return self.data.shape
+        """The sizes of the dimensions, a ``minigrad.Size`` (a tuple)."""
+        return Size(self.data.shape)
 
     @property
     def dtype(self):
@@ -119,9 +167,9 @@ class Tensor:
         return self.data.ndim
 
     def size(self, dim=None):
-        """The shape, or the size of dimension ``dim``."""
+        """The shape (a ``minigrad.Size``), or the size of dimension ``dim``."""
         if dim is None:
-            return self.data.shape
+            return Size(self.data.shape)
         return self.data.shape[dim]
 
     def numel(self):
@@ -389,13 +437,13 @@ class Tensor:
         if self.device.type == "cuda":
             extras.append("device='cuda:0'")
         if arr.dtype.kind == "f":
-            integral = arr.size > 0 and np.all(np.isfinite(arr)) and np.all(arr == np.round(arr))
-            body = np.array2string(arr, separator=", ", prefix="tensor(",
-                                   floatmode="unique" if integral else "fixed",
-                                   precision=4, suppress_small=True, threshold=1000, edgeitems=3)
+            body = np.array2string(arr, separator=", ", prefix="tensor(", max_line_width=80,
+                                   formatter={"float_kind": _float_formatter(arr)}, threshold=1000,
+                                   edgeitems=3)
         else:
-            body = np.array2string(arr, separator=", ", prefix="tensor(", threshold=1000, edgeitems=3)
-        if arr.size == 0:
+            body = np.array2string(arr, separator=", ", prefix="tensor(", max_line_width=80,
+                                   threshold=1000, edgeitems=3)
+        if arr.size == 0 and arr.shape != (0,):
             extras.append(f"size={tuple(arr.shape)}")
         if arr.dtype not in (backend.get_default_dtype(), backend.int64, backend.bool_):
             extras.append(f"dtype=minigrad.{arr.dtype}")
@@ -403,7 +451,16 @@ class Tensor:
             extras.append(f"grad_fn=<{type(self.grad_fn).__name__}Backward>")
         elif self.requires_grad:
             extras.append("requires_grad=True")
-        return "tensor(" + body + "".join(", " + e for e in extras) + ")"
+        text = "tensor(" + body
+        line = len(text) - text.rfind("\n") + 1
+        for extra in extras:                # PyTorch's rule: a suffix that does not fit starts a line
+            if line + len(extra) + 2 > 80:
+                text += ",\n       " + extra
+                line = 7 + len(extra)
+            else:
+                text += ", " + extra
+                line += len(extra) + 2
+        return text + ")"
 
     def __str__(self):
         return self.__repr__()

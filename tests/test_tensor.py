@@ -168,3 +168,47 @@ def test_type_reports_and_converts_like_pytorch():
     assert x.type("torch.IntTensor").dtype == mg.int32 and x.type("minigrad.BoolTensor").dtype == mg.bool
     with pytest.raises(ValueError, match="type: invalid type 'torch.ComplexTensor'"):
         x.type("torch.ComplexTensor")
+
+
+# ---- printing and shapes as PyTorch's ------------------------------------------------------
+
+@pytest.mark.parametrize("values, dtype, expected", [
+    ([1e-6, 2e-6], "float32", "tensor([1.0000e-06, 2.0000e-06])"),
+    ([1.0, 2.0], "float32", "tensor([1., 2.])"),
+    ([0.0, 0.0], "float32", "tensor([0., 0.])"),
+    ([1.5, -2.25], "float32", "tensor([ 1.5000, -2.2500])"),
+    ([1e9, 1.0], "float32", "tensor([1.0000e+09, 1.0000e+00])"),
+    ([0.5, 1000.0], "float32", "tensor([5.0000e-01, 1.0000e+03])"),
+    ([float("inf"), 1.0], "float32", "tensor([inf, 1.])"),
+    ([float("nan"), 0.5], "float64", "tensor([   nan, 0.5000], dtype=minigrad.float64)"),
+    ([], "float32", "tensor([])"),
+])
+def test_repr_follows_pytorchs_rules(values, dtype, expected):
+    assert repr(mg.tensor(np.array(values, dtype=dtype))) == expected
+
+
+def test_repr_equals_pytorchs_on_many_tensors():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    arrays = [rng.standard_normal((3, 4)) * 10.0 ** k for k in range(-6, 10, 3)]
+    arrays += [np.linspace(-1, 1, 30), np.array([1e100, 1e-100]), np.zeros((0, 3)), np.arange(6.0).reshape(2, 3)]
+    for a in arrays:
+        for dtype in ("float32", "float64"):
+            if dtype == "float32" and np.abs(a).max(initial=0) > 1e38:
+                continue
+            x = a.astype(dtype)
+            ours, theirs = repr(mg.tensor(x)).replace("minigrad.", "torch."), repr(torch.tensor(x))
+            # equal up to where a line breaks: "minigrad." is 3 characters longer than "torch."
+            assert ours.split() == theirs.split(), x
+            assert ours.split("\n")[:-1] == theirs.split("\n")[:-1] or "dtype" in ours, x
+
+
+def test_shape_and_size_are_a_size_that_equals_the_tuple():
+    x = mg.zeros(2, 3, 4)
+    assert isinstance(x.shape, mg.Size) and isinstance(x.size(), mg.Size) and isinstance(x.shape, tuple)
+    assert x.shape == (2, 3, 4) and x.size() == (2, 3, 4) and x.size(1) == 3
+    assert repr(x.shape) == "minigrad.Size([2, 3, 4])"
+    assert x.shape[1:] == mg.Size([3, 4]) and isinstance(x.shape[1:], mg.Size) and x.shape[0] == 2
+    assert x.shape.numel() == 24 and mg.Size([]).numel() == 1
+    assert isinstance(x.shape + (5,), mg.Size) and x.shape + (5,) == (2, 3, 4, 5)
+    assert mg.zeros(x.shape).shape == (2, 3, 4)

@@ -1,4 +1,4 @@
-"""Switching gradient recording on and off: no_grad, enable_grad, set_grad_enabled.
+"""Switching gradient recording on and off: no_grad, enable_grad, set_grad_enabled, inference_mode.
 
 Each works as a context manager and as a decorator, as in PyTorch. The mode belongs to the
 thread, as PyTorch's does: ``no_grad`` in one thread (or a ``backward()`` running there, which
@@ -9,8 +9,10 @@ import functools
 import threading
 
 
+
 class _State(threading.local):
-    enabled = True          # the class default: what every new thread starts with
+    enabled = True          # the class defaults: what every new thread starts with
+    inference = False
 
 
 _state = _State()
@@ -72,5 +74,45 @@ class set_grad_enabled(_GradMode):
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
             with set_grad_enabled(mode):
+                return fn(*args, **kwargs)
+        return wrapper
+
+
+def is_inference_mode_enabled() -> bool:
+    return _state.inference
+
+
+class inference_mode:
+    """PyTorch's ``inference_mode(mode=True)``: inside it no graph is recorded, as under
+    ``no_grad`` (minigrad keeps no other bookkeeping that inference mode could skip), and
+    ``is_inference_mode_enabled()`` is True; ``inference_mode(False)`` changes nothing. A context
+    manager and a decorator, with or without the parentheses."""
+
+    def __new__(cls, mode=True):
+        if callable(mode):                  # @inference_mode, without parentheses
+            return cls(True)(mode)
+        return super().__new__(cls)
+
+    def __init__(self, mode=True):
+        self.mode = bool(mode)
+
+    def __enter__(self):
+        self._prev = (_state.inference, _state.enabled)
+        if self.mode:
+            _state.inference = True
+            _set(False)
+        return self
+
+    def __exit__(self, *exc):
+        _state.inference, enabled = self._prev
+        _set(enabled)
+        return False
+
+    def __call__(self, fn):
+        mode = self.mode
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with inference_mode(mode):
                 return fn(*args, **kwargs)
         return wrapper

@@ -197,7 +197,9 @@ class MatMul(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        a, b = promote(a, b)
+        if a.dtype != b.dtype:          # PyTorch promotes element-wise ops, never matrix products
+            raise RuntimeError(f"matmul: expected both operands to have the same dtype, got {a.dtype} "
+                               f"and {b.dtype}; convert one of them (x.to(dtype))")
         if a.ndim == 0 or b.ndim == 0:
             raise RuntimeError(f"matmul: both arguments need at least 1 dimension, got shapes "
                                f"{tuple(a.shape)} and {tuple(b.shape)}")

@@ -31,6 +31,14 @@ required = _Required()
 
 
 class Optimizer:
+    """The base of every optimizer: ``param_groups`` (each a dict with ``"params"`` and its
+    hyper-parameters), per-parameter ``state``, ``zero_grad()``, ``step(closure=None)``,
+    ``add_param_group()``, ``state_dict()`` and ``load_state_dict()`` with PyTorch's layout.
+
+    ``params`` is an iterable of tensors or of dicts (one per group, e.g. a smaller ``lr`` for
+    some layers); ``defaults`` fills the hyper-parameters a group does not give. A subclass
+    writes ``_update(p, grad, state, group)`` on raw arrays.
+    """
     def __init__(self, params, defaults):
         self.defaults = dict(defaults)
         self.state: dict = {}

@@ -13,3 +13,4 @@ from .serialization import CheckpointError, load, save  # noqa: F401
 from .summary import ModelSummary, summary  # noqa: F401
 from .tbptt import TBPTTResult, detach_state, truncated_bptt  # noqa: F401
 from .torch_checkpoint import load_torch  # noqa: F401
+from . import data  # noqa: F401,E402  minigrad.utils.data: PyTorch's path to minigrad.data
