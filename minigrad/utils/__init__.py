@@ -1,5 +1,6 @@
 """Training utilities: checkpoints (minigrad's own, safetensors, PyTorch's), metrics, callbacks,
-progress bars, plots, model summary, truncated BPTT, and pictures of the autograd graph.
+progress bars, plots, model summary, truncated BPTT, greedy and beam-search decoding, and
+pictures of the autograd graph.
 
 Heavy optional dependencies (matplotlib, tqdm) are imported only when a function needs them.
 """
@@ -13,3 +14,5 @@ from .serialization import CheckpointError, load, save  # noqa: F401
 from .summary import ModelSummary, summary  # noqa: F401
 from .tbptt import TBPTTResult, detach_state, truncated_bptt  # noqa: F401
 from .torch_checkpoint import load_torch  # noqa: F401
+from . import decoding  # noqa: F401
+from .decoding import BeamSearchResult, beam_search, greedy_decode  # noqa: F401
