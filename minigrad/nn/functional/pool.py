@@ -39,17 +39,6 @@ def _adaptive_axis(size, out):
     return tuple(int(v) for v in start), tuple(int(v) for v in end - start)
 
 
-def _pool_input(op, input):
-    """``_batched`` for pooling, which (as PyTorch) refuses an empty channel or spatial dim:
-    only the batch may be empty."""
-    x, unbatched = _batched(op, input, 2)
-    for d in range(input.ndim - 3, input.ndim):
-        if input.shape[d] == 0:
-            raise RuntimeError(f"{op}: expected input to have non-zero size for non-batch dimensions, "
-                               f"but input has shape {tuple(input.shape)} with dimension {d} being empty")
-    return x, unbatched
-
-
 def _kernel_plan(op, input, kernel_size, stride, padding, dilation, ceil_mode):
     k = _pair(kernel_size, "kernel_size", op, one_element=True)
     s = k if stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0) \
@@ -75,7 +64,7 @@ def _kernel_plan(op, input, kernel_size, stride, padding, dilation, ceil_mode):
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                return_indices=False):
     """Max over each window; ``return_indices`` also gives the argmax as h*W + w per plane."""
-    x, unbatched = _pool_input("max_pool2d", input)
+    x, unbatched = _batched("max_pool2d", input, 2, nonempty=True)
     plan = _kernel_plan("max_pool2d", x, kernel_size, stride, padding, dilation, ceil_mode)[0]
     y, idx = _unbatched(unbatched, *MaxPool.apply(x, plan))
     return (y, idx) if return_indices else y
@@ -85,7 +74,7 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
                count_include_pad=True, divisor_override=None):
     """Mean over each window. The divisor is the window's size clipped to the padded image
     (count_include_pad=True), or to the image (False), or ``divisor_override``."""
-    x, unbatched = _pool_input("avg_pool2d", input)
+    x, unbatched = _batched("avg_pool2d", input, 2, nonempty=True)
     plan, k, s, p = _kernel_plan("avg_pool2d", x, kernel_size, stride, padding, 1, ceil_mode)
     if divisor_override is not None:
         if divisor_override == 0:
@@ -115,14 +104,14 @@ def _adaptive_plan(op, x, output_size):
 
 def adaptive_avg_pool2d(input, output_size):
     """Average over PyTorch's adaptive windows; ``output_size`` 1 gives global average pooling."""
-    x, unbatched = _pool_input("adaptive_avg_pool2d", input)
+    x, unbatched = _batched("adaptive_avg_pool2d", input, 2, nonempty=True)
     plan = _adaptive_plan("adaptive_avg_pool2d", x, output_size)
     return _unbatched(unbatched, AvgPool.apply(x, plan, np.outer(plan[1], plan[4]).astype(np.float64)))
 
 
 def adaptive_max_pool2d(input, output_size, return_indices=False):
     """Max over PyTorch's adaptive windows; ``output_size`` 1 gives global max pooling."""
-    x, unbatched = _pool_input("adaptive_max_pool2d", input)
+    x, unbatched = _batched("adaptive_max_pool2d", input, 2, nonempty=True)
     y, idx = _unbatched(unbatched, *MaxPool.apply(x, _adaptive_plan("adaptive_max_pool2d", x, output_size)))
     return (y, idx) if return_indices else y
 
