@@ -107,16 +107,8 @@ def make_task(split_seed=SPLIT_SEED):
 #
 # Every word w has two vectors: v_w when it is the centre word, u_w when it is a context word.
 # For each centre word, the words up to `window` positions away are its contexts (the window is
-# drawn between 1 and `window` for each centre, so near words count more). Instead of a softmax
-# over the whole vocabulary, each (centre, context) pair is scored against k *negative* words
-# drawn from the unigram distribution raised to the power 0.75 (rare words drawn more often than
-# their count says):
-#
-#     loss = -log sigmoid(u_context . v_centre) - sum over the k negatives of log sigmoid(-u_neg . v_centre)
-#
-# i.e. a binary cross-entropy: true pairs are 1, the negatives 0. Very frequent words ("the",
-# "a") carry little: each occurrence is kept with probability sqrt(t / f) + t / f (f its
-# frequency, t = 1e-3), drawn again every epoch.
+# drawn between 1 and `window` for each centre, so near words count more). A pair's score is
+# the dot product u_context . v_centre.
 
 # %%
 class SkipGram(nn.Module):
@@ -140,6 +132,20 @@ class SkipGram(nn.Module):
         return positive, negative
 
 
+# %% [markdown]
+# ## The loss, part 1: negative sampling
+#
+# Instead of a softmax over the whole vocabulary, each (centre, context) pair is scored against
+# k *negative* words drawn from the unigram distribution raised to the power 0.75 (rare words
+# drawn more often than their count says):
+#
+#     loss = -log sigmoid(u_context . v_centre) - sum over the k negatives of log sigmoid(-u_neg . v_centre)
+#
+# i.e. a binary cross-entropy: true pairs are 1, the negatives 0. Very frequent words ("the",
+# "a") carry little: each occurrence is kept with probability sqrt(t / f) + t / f (f its
+# frequency, t = 1e-3), drawn again every epoch.
+
+# %%
 def negative_sampling_loss(positive, negative):
     """-log sigmoid(positive) - sum_k log sigmoid(-negative_k), averaged over the pairs."""
     pos = F.binary_cross_entropy_with_logits(positive, mg.ones_like(positive), reduction="sum")
@@ -211,7 +217,7 @@ def train_word2vec(segments, counts, run, epochs, dim=W2V_DIM, window=W2V_WINDOW
             optimizer.step()
             total, batches = total + loss.item(), batches + 1
         losses.append(total / batches)
-        bar.set_postfix({"loss": f"{losses[-1]:.3f}", "pairs": len(centres)})
+        bar.set_postfix({"negative-sampling loss": f"{losses[-1]:.3f}", "(centre, context) pairs": len(centres)})
     return model.in_embed.weight.detach().cpu().numpy(), losses
 
 
