@@ -509,10 +509,11 @@ def _plot_textcnn(run, histories, results):
     axes[0].set(xlabel="epoch", ylabel="training cross-entropy (nats)", title="text-CNN: training loss")
     axes[1].axhline(1 / N_TOPICS, color="gray", ls=":", label=f"uniform guessing: {1 / N_TOPICS:.3f}")
     axes[1].set(xlabel="epoch", ylabel="validation accuracy",
-                title="text-CNN: validation accuracy (early stopping keeps the best epoch)")
+                title="text-CNN: validation accuracy\n(early stopping keeps the best epoch)")
+    axes[0].legend()
     for ax in axes:
         ax.grid(True, alpha=0.3)
-        ax.legend()
+    axes[1].legend(loc="upper center", bbox_to_anchor=(0.5, -0.15))     # below: clear of the curves
     save_figure(fig, run, "textcnn_curves.png")
 
 
