@@ -107,8 +107,13 @@ def make_task(split_seed=SPLIT_SEED):
 #
 # Every word w has two vectors: v_w when it is the centre word, u_w when it is a context word.
 # For each centre word, the words up to `window` positions away are its contexts (the window is
-# drawn between 1 and `window` for each centre, so near words count more). A pair's score is
-# the dot product u_context . v_centre.
+# drawn between 1 and `window` for each centre, so near words count more). Instead of a softmax
+# over the whole vocabulary, each (centre, context) pair is scored against k *negative* words
+# drawn from the unigram distribution raised to the power 0.75 (rare words drawn more often than
+# their count says):
+#
+# (the loss below). Very frequent words ("the", "a") carry little: each occurrence is kept with
+# probability sqrt(t / f) + t / f (f its frequency, t = 1e-3), drawn again every epoch.
 
 # %%
 class SkipGram(nn.Module):
@@ -133,17 +138,12 @@ class SkipGram(nn.Module):
 
 
 # %% [markdown]
-# ## The loss, part 1: negative sampling
-#
-# Instead of a softmax over the whole vocabulary, each (centre, context) pair is scored against
-# k *negative* words drawn from the unigram distribution raised to the power 0.75 (rare words
-# drawn more often than their count says):
+# ## The loss: negative sampling
 #
 #     loss = -log sigmoid(u_context . v_centre) - sum over the k negatives of log sigmoid(-u_neg . v_centre)
 #
-# i.e. a binary cross-entropy: true pairs are 1, the negatives 0. Very frequent words ("the",
-# "a") carry little: each occurrence is kept with probability sqrt(t / f) + t / f (f its
-# frequency, t = 1e-3), drawn again every epoch.
+# i.e. a binary cross-entropy: true pairs are 1, the negatives 0. (The text-CNN of part 2 is
+# trained with the cross-entropy over its topics.)
 
 # %%
 def negative_sampling_loss(positive, negative):
