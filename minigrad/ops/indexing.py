@@ -17,6 +17,7 @@ from ..backend import array_module, to_numpy
 from ..tensor import Tensor
 from ._util import normalize_dim
 from .arithmetic import where
+from .reduction import sum_to_shape
 
 
 def _add_at(shape, dtype, xp, linear, values):
@@ -202,7 +203,6 @@ class IndexPut(Function):
 
     @staticmethod
     def backward(ctx, g):
-        from .reduction import sum_to_shape  # noqa: PLC0415 - reduction imports this module
         nx, _, nv, _ = ctx.needs_input_grad
         gx = gv = None
         if nx:
