@@ -12,6 +12,7 @@ from .backend import (Generator, bool_, device, float16, float32, float64, get_d
 from .creation import (arange, as_tensor, bernoulli, empty, empty_like, eye, from_numpy, full,
                        full_like, linspace, multinomial, normal, ones, ones_like, rand, rand_like,
                        randint, randn, randn_like, randperm, tensor, zeros, zeros_like)
+from .threads import get_num_threads, set_num_threads
 from .ops import *  # noqa: F401,F403  the functional forms: mg.exp, mg.cat, mg.where ...
 from .utils.serialization import load, save  # noqa: E402  mg.save / mg.load
 
