@@ -1553,6 +1553,27 @@ class Tensor:
         """``values`` written (or added) at ``indices``, in place; see minigrad.index_put."""
         return self._inplace("index_put_", ops.index_put, indices, values, accumulate)
 
+    @numpy_spellings
+    def scatter_(self, dim, index, src=None, value=None, *, reduce=None):
+        """``src`` (or ``value``) written at ``index`` along ``dim``, in place; see minigrad.scatter."""
+        return self._inplace("scatter_", ops.scatter, dim, index, src, value, reduce=reduce)
+
+    @numpy_spellings
+    def scatter_add_(self, dim, index, src):
+        """``src`` added at ``index`` along ``dim``, in place; see minigrad.scatter_add."""
+        return self._inplace("scatter_add_", ops.scatter_add, dim, index, src)
+
+    @numpy_spellings
+    def scatter_reduce_(self, dim, index, src, reduce, *, include_self=True):
+        """``src`` reduced in at ``index`` along ``dim``, in place; see minigrad.scatter_reduce."""
+        return self._inplace("scatter_reduce_", ops.scatter_reduce, dim, index, src, reduce,
+                             include_self=include_self)
+
+    @numpy_spellings
+    def index_add_(self, dim, index, source, *, alpha=1):
+        """``alpha * source`` added at the entries ``index``, in place; see minigrad.index_add."""
+        return self._inplace("index_add_", ops.index_add, dim, index, source, alpha=alpha)
+
     def __setitem__(self, key, value):
         """``self[key] = value``, in place (``value`` is cast to this tensor's dtype)."""
         inplace.setitem(self, key, value)

@@ -345,7 +345,11 @@ def roll(input, shifts, dims=None):
     if isinstance(shifts, int):
         shifts, dims = (shifts,), (dims,) if isinstance(dims, int) else tuple(dims)
     dims = tuple(normalize_dim(d, input.ndim, "roll") for d in ((dims,) if isinstance(dims, int) else dims))
-    return Roll.apply(input, tuple(shifts), dims)
+    shifts = (shifts,) if isinstance(shifts, int) else tuple(shifts)
+    if len(shifts) != len(dims):
+        raise RuntimeError(f"roll: shifts and dims must have the same length, got shifts {shifts} and "
+                           f"dims {dims}")
+    return Roll.apply(input, shifts, dims)
 
 
 class ConstantPad(Function):
