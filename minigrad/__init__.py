@@ -22,7 +22,7 @@ short, int, long = int16, int32, int64  # noqa: A001
 
 __version__ = "0.1.0"
 
-from . import data, distributed, nn, onnx, optim, utils  # noqa: E402,F401  (as torch.nn, torch.onnx ...)
+from . import data, distributed, nn, onnx, optim, unsupported, utils  # noqa: E402,F401  (as torch.nn, torch.onnx ...)
 
 
 class cuda:
@@ -46,7 +46,6 @@ class cuda:
 def __getattr__(name):
     """Only reached for a missing name: what minigrad leaves out on purpose (sparse tensors,
     complex dtypes, quantization, torch.compile ...) raises NotImplementedError saying so."""
-    from . import unsupported  # noqa: PLC0415 - only for names that do not exist
     if name in unsupported.OUT:
         unsupported.refuse(name)
     raise AttributeError(f"module 'minigrad' has no attribute {name!r}")

@@ -1,8 +1,5 @@
-"""Small helpers shared by the op files: dims, dtype promotion, and NumPy's argument names."""
+"""Small helpers shared by the op files: dims, and dtype promotion and agreement."""
 from __future__ import annotations
-
-import functools
-import inspect
 
 import numpy as np
 
@@ -12,6 +9,16 @@ from ..backend import get_default_dtype
 def shape_of(x):
     """Shape of an array operand, or None for a Python number."""
     return getattr(x, "shape", None)
+
+
+def same_dtype(op, input, **params):
+    """A layer's parameters and its input must share one dtype (PyTorch does not promote there):
+    a float64 module called on float32 input raises instead of returning float64."""
+    for name, p in params.items():
+        if p is not None and p.dtype != input.dtype:
+            raise RuntimeError(f"{op}: expected scalar type {p.dtype} but found {input.dtype}: the "
+                               f"input is {input.dtype} and the {name} {p.dtype}; convert the input "
+                               f"(x.to(mg.{p.dtype})) or the module (.to(mg.{input.dtype}))")
 
 
 def normalize_dim(dim, ndim, op):
@@ -67,27 +74,3 @@ def promote(a, b):
             return a, b.astype(get_default_dtype())
         return a, b
     return a, b
-
-
-NUMPY_SPELLINGS = (("axis", "dim"), ("keepdims", "keepdim"))
-
-
-def numpy_spellings(fn):
-    """``fn`` accepting NumPy's ``axis=`` for ``dim=`` and ``keepdims=`` for ``keepdim=``, as
-    every PyTorch function and Tensor method does; ``fn`` itself if it has neither parameter."""
-    params = inspect.signature(fn).parameters
-    aliases = tuple((alias, name) for alias, name in NUMPY_SPELLINGS if name in params)
-    if not aliases:
-        return fn
-
-    @functools.wraps(fn)
-    def accepting(*args, **kwargs):
-        if kwargs:
-            for alias, name in aliases:
-                if alias in kwargs:
-                    if name in kwargs:
-                        raise TypeError(f"{fn.__name__}: got both {name}= and its alias {alias}=")
-                    kwargs[name] = kwargs.pop(alias)
-        return fn(*args, **kwargs)
-
-    return accepting
