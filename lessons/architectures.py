@@ -28,11 +28,11 @@ import numpy as np
 import minigrad as mg
 import minigrad.nn.functional as F
 from minigrad import nn, optim
-from minigrad.utils import summary
+from minigrad.utils import progress_bar, summary
+from minigrad.utils.lesson import lesson_main
 
 from lessons.common import (classification_accuracy, fashion_mnist_or_digits, fit, loader,
                             parameters_check, pyplot, save_figure)
-from minigrad.utils.lesson import lesson_main
 
 NAME = "architectures"
 SUMMARY = ("the notes' CNN families (VGG, ResNet, Inception, MobileNet, SENet) counted and trained "
@@ -47,7 +47,7 @@ SUMMARY = ("the notes' CNN families (VGG, ResNet, Inception, MobileNet, SENet) c
 # on scikit-learn's digits resized to 32x32, and the metric names say so (`_digits`).
 
 # %%
-TRAIN_SIZE = 20_000
+TRAIN_SIZE = 10_000
 
 
 def lesson_data(run):
@@ -331,7 +331,6 @@ def train_recording(model, batches, steps, lr):
     the first layer (the stem conv's weight)."""
     optimizer = optim.SGD(model.parameters(), lr=lr, momentum=0.9)
     losses, grad_norms = [], []
-    from minigrad.utils import progress_bar
     bar = progress_bar(total=steps, desc="plain" if not model.skip else "residual", unit="step")
     while len(losses) < steps:
         for xb, yb in batches:
@@ -352,7 +351,7 @@ def part_degradation(run):
     """A 20-layer plain CNN vs the same with identity skips: same init, optimiser and steps; the
     plain one's final training loss over the residual one's (>= 1.5), and their first layer's
     gradient norm."""
-    x_tr, y_tr, _, _, suffix = lesson_data(run)
+    x_tr, y_tr, _, _, _ = lesson_data(run)
     n = 4096
     with mg.no_grad():
         x = F.avg_pool2d(x_tr[:n], 2)                # 14x14 (16x16 for digits): 20 layers stay cheap
@@ -370,7 +369,7 @@ def part_degradation(run):
     first = {name: float(g[:tail].mean()) for name, (_, g) in curves.items()}
     layers = len(plain.convs) + 2
     print(f"   {layers} weight layers; training loss over the last {tail} steps: plain {final['plain']:.4f}, "
-          f"residual {final['residual']:.4f}: ratio {ratio:.2f} (ln 10 = {np.log(10):.4f} is a guess)")
+          f"residual {final['residual']:.4f}: ratio {ratio:.2f} (ln 10 = {np.log(10):.4f}: guessing among 10 classes)")
     print(f"   first layer's gradient norm over the first {tail} steps: plain {first['plain']:.2e}, "
           f"residual {first['residual']:.2e}")
     _plot_degradation(run, curves, ratio, layers)
@@ -410,7 +409,7 @@ def part_families(run):
     """The five families trained the same number of epochs: parameters, time per epoch and test
     accuracy in one table and one plot (the ResNet >= 0.90 on Fashion-MNIST, >= 0.98 on digits)."""
     x_tr, y_tr, x_te, y_te, suffix = lesson_data(run)
-    epochs = run.epochs_or(4)
+    epochs = run.epochs_or(3)
     chosen = run.options.get("families") or list(FAMILIES)
     print(f"   {x_tr.shape[0]:,} training and {x_te.shape[0]:,} test images of shape {tuple(x_tr.shape[1:])}, "
           f"{epochs} epochs each")

@@ -22,9 +22,10 @@ from minigrad import nn, optim
 from minigrad.data.datasets import FASHION_MNIST_CLASSES
 from minigrad.utils import summary
 
+from minigrad.utils.lesson import lesson_main
+
 from lessons.common import (classification_accuracy, fashion_mnist_or_digits, fit, loader, parameters_check,
                             pyplot, save_figure)
-from minigrad.utils.lesson import lesson_main
 
 NAME = "transfer"
 SUMMARY = ("transfer learning: a CNN pre-trained on 5 classes, frozen (requires_grad_(False)) or "
@@ -35,13 +36,13 @@ SUMMARY = ("transfer learning: a CNN pre-trained on 5 classes, frozen (requires_
 #
 # Fashion-MNIST (Debian's `dataset-fashion-mnist`; without it, the 32x32 digits and metric names
 # with `_digits`). The *old* task: classes 0-4 (T-shirt/top, trouser, pullover, dress, coat), with
-# all their training images of a 30,000-image subset. The *new* task: classes 5-9 (sandal, shirt,
+# all their training images in a 10,000-image subset (about 5,000). The *new* task: classes 5-9 (sandal, shirt,
 # sneaker, bag, ankle boot), with only **20 labelled training images per class** -- 100 images --
 # and every test image of those classes to score it. The 100 images are drawn once (a fixed
 # split), so every seed sees the same few labels.
 
 # %%
-TRAIN_SIZE = 30_000
+TRAIN_SIZE = 10_000
 SHOTS = 20                      # labelled training images per new class
 
 
@@ -63,7 +64,7 @@ def split_tasks(device, shots=SHOTS, train_size=TRAIN_SIZE, split_seed=0):
 # %% [markdown]
 # ## The model: a feature extractor and a head
 #
-# Three convolution blocks (3x3 conv, ReLU, 2x2 max-pool: 32, 64 and 128 channels) are the
+# Three convolution blocks (3x3 conv, ReLU, 2x2 max-pool: 16, 32 and 64 channels) are the
 # *feature extractor*; a flatten and one Linear layer are the *head*, the only part tied to the
 # classes. Transfer keeps the extractor and replaces the head (the notes' Keras recipe: cut the
 # model at a layer, put a new softmax layer on it, `trainable=False` on the old layers). In
@@ -78,7 +79,7 @@ def conv_block(c_in, c_out):
 class Net(nn.Module):
     """``features`` (three conv blocks) followed by ``head`` (flatten + Linear)."""
 
-    def __init__(self, classes=5, image_size=28, channels=(32, 64, 128)):
+    def __init__(self, classes=5, image_size=28, channels=(16, 32, 64)):
         super().__init__()
         c = (1,) + tuple(channels)
         self.features = nn.Sequential(*(conv_block(c[i], c[i + 1]) for i in range(len(channels))))
@@ -111,7 +112,7 @@ def parameter_counts(model):
 # %% [markdown]
 # ## The loss and the training loop
 #
-# Cross-entropy and Adam. Pre-training: 3 epochs over the old classes with batches of 64 at a
+# Cross-entropy and Adam. Pre-training: 2 epochs over the old classes with batches of 64 at a
 # learning rate of 1e-3. On the 100 new images: batches of 20 for 300 steps, at 1e-3 for a new
 # head and for scratch, at 1e-4 (10x smaller) for fine-tuning. The optimizer is given only the
 # parameters that require a gradient.
@@ -137,7 +138,7 @@ def pretrain(run, old, image_size):
     """The extractor's first life: a 5-class classifier of the old classes."""
     mg.manual_seed(run.seed)
     model = Net(image_size=image_size).to(run.device)
-    train(model, *old, run.epochs_or(3), run.seed, "pre-training on classes 0-4", batch_size=64)
+    train(model, *old, run.epochs_or(2), run.seed, "pre-training on classes 0-4", batch_size=64)
     return model
 
 
