@@ -13,7 +13,8 @@ reading order:
                        first layer's gradient vanishes;
 3. ``families``     -- the five families trained the same number of epochs on Fashion-MNIST:
                        parameters, time per epoch and test accuracy in one table and one plot
-                       (the ResNet >= 0.90);
+                       (the ResNet: about 0.87 after 3 epochs on 10,000 images, short of the
+                       bar of 0.90; ``--train-size`` and ``--epochs`` train longer);
 4. ``batchnorm``    -- the activations of an 8-layer ReLU MLP, layer by layer, without and with
                        BatchNorm: without it they shrink towards zero, with it they keep their
                        spread.
@@ -61,7 +62,7 @@ def lesson_data(run):
 # The notes sort CNNs by how their layers are wired:
 #
 # - **serial** (VGG): 3x3 convolutions stacked, pooling in between;
-# - **skip** (ResNet): a block computes a residual F(x) and adds its input back, `out += identity`
+# - **skip** (ResNet): a block computes a residual F(x) and adds its input back, `out = out + identity`
 #   (a 1x1 convolution projects the identity when the block changes the shape);
 # - **parallel** (Inception): 1x1, 3x3, 5x5 and pooling branches side by side, concatenated along
 #   the channels -- the network grows wide as well as deep;
@@ -121,7 +122,7 @@ class BasicBlock(nn.Module):
     def forward(self, x):
         identity = x if self.downsample is None else self.downsample(x)
         out = self.residual(x)
-        out += identity
+        out = out + identity
         return self.relu(out)
 
 
@@ -155,9 +156,9 @@ def inception():
                          head(128))
 
 
-def depthwise_separable(c_in, c_out, stride=1, activation=nn.Hardswish):
+def depthwise_separable(c_in, c_out, stride=1, activation=nn.ReLU):
     """Lightweight: a depthwise 3x3 conv (``groups=c_in``: each channel filtered on its own),
-    then a pointwise 1x1 conv mixing the channels; MobileNetV3's hardswish after each."""
+    then a pointwise 1x1 conv mixing the channels; batch norm and ReLU after each (MobileNet)."""
     return nn.Sequential(conv_bn(c_in, c_in, 3, stride, groups=c_in, activation=activation),
                          conv_bn(c_in, c_out, 1, activation=activation))
 
@@ -173,7 +174,7 @@ def mobilenet():
 
 class SqueezeExcitation(nn.Module):
     """Channel attention: squeeze each channel to its mean, excite through two small layers
-    (C -> C/r -> C, SiLU between them), and scale each channel by the sigmoid of its score."""
+    (C -> C/r -> C, ReLU between them), and scale each channel by the sigmoid of its score."""
 
     def __init__(self, channels, reduction=4):
         super().__init__()
@@ -182,7 +183,7 @@ class SqueezeExcitation(nn.Module):
 
     def forward(self, x):
         scale = F.adaptive_avg_pool2d(x, 1)
-        scale = self.fc2(F.silu(self.fc1(scale)))
+        scale = self.fc2(F.relu(self.fc1(scale)))
         return x * F.sigmoid(scale)
 
 
@@ -297,8 +298,9 @@ def _plot_separable(run):
 #
 # The notes: ResNet's skips keep the gradient from vanishing, so networks can grow deeper. Here
 # is a 20-layer plain CNN (a 3x3 conv, nine pairs of 3x3 convs with ReLU, a Linear) and the same
-# network with an identity skip around every pair -- the same weights at the start (the residual
-# net loads the plain one's state dict), the same SGD with momentum, the same batches. Without
+# network with an identity skip around every pair, on the images shrunk to 7x7 to keep 20 layers
+# cheap -- the same weights at the start (the residual net loads the plain one's state dict), the
+# same SGD with momentum and gradient clipping, the same batches. Without
 # batch norm and with PyTorch's default initialisation, each plain layer shrinks its input's
 # spread, so after 19 of them the output hardly depends on the image and the first layer's
 # gradient is tiny: the plain network cannot learn. The skip adds the input back at every block:
@@ -326,9 +328,10 @@ class DeepCNN(nn.Module):
         return self.fc(F.adaptive_avg_pool2d(x, 1).flatten(1))
 
 
-def train_recording(model, batches, steps, lr):
-    """SGD with momentum for ``steps`` batches; records each step's loss and the gradient norm of
-    the first layer (the stem conv's weight)."""
+def train_recording(model, batches, steps, lr, max_norm=1.0):
+    """SGD with momentum for ``steps`` batches, the gradient clipped to norm ``max_norm`` (without
+    batch norm a residual net's gradient can spike); records each step's loss and the gradient
+    norm of the first layer (the stem conv's weight, before clipping)."""
     optimizer = optim.SGD(model.parameters(), lr=lr, momentum=0.9)
     losses, grad_norms = [], []
     bar = progress_bar(total=steps, desc="plain" if not model.skip else "residual", unit="step")
@@ -338,6 +341,7 @@ def train_recording(model, batches, steps, lr):
             optimizer.zero_grad()
             loss.backward()
             grad_norms.append(model.stem.weight.grad.norm().item())
+            nn.utils.clip_grad_norm_(model.parameters(), max_norm)
             optimizer.step()
             losses.append(loss.item())
             bar.update(1)
@@ -354,7 +358,7 @@ def part_degradation(run):
     x_tr, y_tr, _, _, _ = lesson_data(run)
     n = 4096
     with mg.no_grad():
-        x = F.avg_pool2d(x_tr[:n], 2)                # 14x14 (16x16 for digits): 20 layers stay cheap
+        x = F.avg_pool2d(x_tr[:n], 4)                # 7x7 (8x8 for digits): 20 layers stay cheap
     steps = 100 * run.epochs_or(3)
     mg.manual_seed(run.seed)
     plain = DeepCNN(skip=False).to(run.device)
@@ -402,12 +406,15 @@ def _plot_degradation(run, curves, ratio, layers):
 # ## Part 3: the five families, trained alike
 #
 # The same data, epochs and schedule for each; the table gives parameters (counted by `summary`),
-# the wall time of one epoch on this machine, and the accuracy on all 10,000 test images.
+# the wall time of one epoch on this machine, and the accuracy on all 10,000 test images. Three
+# epochs on 10,000 images keep each family to a minute or two of CPU; they leave the ResNet at
+# about 0.87 on Fashion-MNIST, short of the bar of 0.90 (`--train-size 60000 --epochs N` train
+# longer).
 
 # %%
 def part_families(run):
     """The five families trained the same number of epochs: parameters, time per epoch and test
-    accuracy in one table and one plot (the ResNet >= 0.90 on Fashion-MNIST, >= 0.98 on digits)."""
+    accuracy in one table and one plot (the ResNet's bar: 0.90 on Fashion-MNIST, 0.98 on digits)."""
     x_tr, y_tr, x_te, y_te, suffix = lesson_data(run)
     epochs = run.epochs_or(3)
     chosen = run.options.get("families") or list(FAMILIES)
