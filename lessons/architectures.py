@@ -394,7 +394,7 @@ def _plot_degradation(run, curves, ratio, layers):
     ax_loss.set(xlabel="step", ylabel="training cross-entropy (mean of 10 steps)",
                 title=f"plain vs residual: final loss ratio {ratio:.2f}")
     ax_grad.set_yscale("log")
-    ax_grad.set(xlabel="step", ylabel="||dL/dW|| of the first conv layer",
+    ax_grad.set(xlabel="step", ylabel="||dL/dW|| of the first conv layer (before clipping)",
                 title="the first layer's gradient: vanished without skips")
     for ax in (ax_loss, ax_grad):
         ax.legend(fontsize=8)
