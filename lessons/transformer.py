@@ -37,7 +37,7 @@ import numpy as np
 import minigrad as mg
 import minigrad.nn.functional as F
 from minigrad import nn, optim
-from minigrad.utils import progress_bar
+from minigrad.utils import decoding, progress_bar
 from minigrad.utils.lesson import lesson_main
 from minigrad.utils.plotting import plot_curves
 
@@ -215,21 +215,20 @@ def greedy_decode(model, src, max_len):
     """Token by token: start from <start>, append the most likely next token, stop at <end>.
 
     The encoder runs once; the decoder reruns on the growing prefix (the causal mask makes
-    each step's earlier outputs identical to the previous step's). Returns (N, <= max_len) tokens,
+    each step's earlier outputs identical to the previous step's), so the prefix is the state
+    that ``minigrad.utils.decoding`` carries from step to step. Returns (N, <= max_len) tokens,
     <pad> after a sequence's <end>.
     """
+    def step(tokens, state):
+        prefix, memory, src = state
+        prefix = mg.cat([prefix, tokens.unsqueeze(1)], dim=1)
+        return model.decode(prefix, memory, src)[:, -1], (prefix, memory, src)
+
     with mg.no_grad():
-        memory = model.encode(src)
-        out = mg.full((src.shape[0], 1), BOS, dtype=mg.int64, device=src.device)
-        done = np.zeros(src.shape[0], bool)
-        for _ in range(max_len):
-            nxt = model.decode(out, memory, src)[:, -1].argmax(-1).numpy()
-            nxt = np.where(done, PAD, nxt)
-            done |= nxt == EOS
-            out = mg.cat([out, mg.tensor(nxt[:, None], device=src.device)], dim=1)
-            if done.all():
-                break
-    return out[:, 1:].numpy()
+        start = mg.full((src.shape[0],), BOS, dtype=mg.int64, device=src.device)
+        empty = mg.zeros(src.shape[0], 0, dtype=mg.int64, device=src.device)
+        out = decoding.greedy_decode(step, (empty, model.encode(src), src), start, EOS, max_len, PAD)
+    return out.cpu().numpy()
 
 
 def exact_match(model, strings, device, batch_size=500):
@@ -238,7 +237,7 @@ def exact_match(model, strings, device, batch_size=500):
     for i in range(0, len(strings), batch_size):
         chunk = strings[i:i + batch_size]
         src, _, tgt_out = make_batch(chunk, device)
-        pred, want = greedy_decode(model, src, tgt_out.shape[1]), tgt_out.numpy()
+        pred, want = greedy_decode(model, src, tgt_out.shape[1]), tgt_out.cpu().numpy()
         for j, s in enumerate(chunk):
             n = len(s) + 1                      # the digits and <end>
             hits += pred.shape[1] >= n and bool((pred[j, :n] == want[j, :n]).all())
