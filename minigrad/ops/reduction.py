@@ -1,5 +1,5 @@
-"""Reductions: sum, mean, max/min (values and indices), amax/amin, prod, var, std,
-logsumexp, cumsum, norm, and ``sum_to_shape`` -- the one helper every broadcasting op uses
+"""Reductions: sum, mean, max/min (values and indices), amax/amin, prod, var, std (and
+var_mean/std_mean), logsumexp, softmax, norm, and ``sum_to_shape`` -- the one helper every broadcasting op uses
 to bring a gradient back to its input's shape.
 """
 from __future__ import annotations
@@ -104,6 +104,22 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """The standard deviation: the square root of ``var``."""
     return var(input, dim, unbiased, keepdim, correction=correction).sqrt()
+
+
+def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """``(var, mean)`` over ``dim``, in one call (as ``var`` and ``mean``)."""
+    if isinstance(dim, bool):
+        dim, unbiased = None, dim
+    return (var(input, dim, unbiased, keepdim, correction=correction),
+            mean(input, dim, keepdim))
+
+
+def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """``(std, mean)`` over ``dim``, in one call (as ``std`` and ``mean``)."""
+    if isinstance(dim, bool):
+        dim, unbiased = None, dim
+    return (std(input, dim, unbiased, keepdim, correction=correction),
+            mean(input, dim, keepdim))
 
 
 class AMax(Function):
@@ -236,9 +252,14 @@ class Prod(Function):
         return g * Tensor(excl), None, None
 
 
-def prod(input, dim=None, keepdim=False):
-    """The product over ``dim`` (all elements when None)."""
+def prod(input, dim=None, keepdim=False, *, dtype=None):
+    """The product over ``dim`` (all elements when None), in ``dtype`` if given; integer and
+    bool tensors multiply in int64, as PyTorch."""
     d = None if dim is None else normalize_dim(dim, input.ndim, "prod")
+    if dtype is not None:
+        input = input.to(dtype)
+    elif input.dtype.kind in "biu" and input.dtype != "int64":
+        input = input.to("int64")
     return Prod.apply(input, d, keepdim)
 
 
@@ -246,6 +267,8 @@ def logsumexp_array(x, dims):
     """log(sum(exp(x))) over ``dims`` of an array, keeping the dims: the max is taken out first
     so that nothing overflows (an all -inf slice gives -inf, not nan)."""
     xp = array_module(x)
+    if x.size == 0:                  # an empty sum: log(0) = -inf (or an empty result)
+        return xp.full(_kept_shape(x.shape, dims), -xp.inf, dtype=x.dtype)
     m = x.max(axis=dims, keepdims=True)
     m = xp.where(xp.isfinite(m), m, 0)
     return xp.log(xp.exp(x - m).sum(axis=dims, keepdims=True)) + m
@@ -289,24 +312,6 @@ def log_softmax(input, dim, dtype=None):
     return x - logsumexp(x, dim, keepdim=True)
 
 
-class CumSum(Function):
-    """running sum along dim;  d/dx_i = sum_{j >= i} g_j (a reversed cumsum of the gradient)"""
-
-    @staticmethod
-    def forward(ctx, x, dim):
-        ctx.dim = dim
-        return array_module(x).cumsum(x, axis=dim)
-
-    @staticmethod
-    def backward(ctx, g):
-        return g.flip(ctx.dim).cumsum(ctx.dim).flip(ctx.dim), None
-
-
-def cumsum(input, dim):
-    """The running sum along ``dim``."""
-    return CumSum.apply(input, normalize_dim(dim, input.ndim, "cumsum"))
-
-
 # ----------------------------------------------------------------------------- norms and logical tests
 
 def norm(input, p="fro", dim=None, keepdim=False):
@@ -330,5 +335,5 @@ def any(input, dim=None, keepdim=False):  # noqa: A001
     return Tensor(array_module(input.data).asarray(input.data.any(axis=dim, keepdims=keepdim)))
 
 
-__all__ = ["sum", "mean", "var", "std", "amax", "amin", "max", "min", "argmax", "argmin", "prod",
-           "logsumexp", "softmax", "log_softmax", "cumsum", "norm", "all", "any"]
+__all__ = ["sum", "mean", "var", "std", "var_mean", "std_mean", "amax", "amin", "max", "min",
+           "argmax", "argmin", "prod", "logsumexp", "softmax", "log_softmax", "norm", "all", "any"]
