@@ -24,7 +24,6 @@ import minigrad.nn.functional as F
 from minigrad import nn, optim
 from minigrad.utils import progress_bar, truncated_bptt
 from minigrad.utils.lesson import lesson_main
-from minigrad.utils.plotting import plot_curves
 
 from lessons.common import parameters_check, pydoc_topics, pyplot, save_figure
 

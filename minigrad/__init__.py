@@ -12,6 +12,7 @@ from .backend import (Generator, bool_, device, float16, float32, float64, get_d
 from .creation import (arange, as_tensor, bernoulli, empty, empty_like, eye, from_numpy, full,
                        full_like, linspace, multinomial, normal, ones, ones_like, rand, rand_like,
                        randint, randn, randn_like, randperm, tensor, zeros, zeros_like)
+from .threads import get_num_threads, set_num_threads
 from .ops import *  # noqa: F401,F403  the functional forms: mg.exp, mg.cat, mg.where ...
 from .utils.serialization import load, save  # noqa: E402  mg.save / mg.load
 
@@ -21,7 +22,7 @@ short, int, long = int16, int32, int64  # noqa: A001
 
 __version__ = "0.1.0"
 
-from . import data, distributed, nn, onnx, optim, utils  # noqa: E402,F401  (as torch.nn, torch.onnx ...)
+from . import data, distributed, nn, onnx, optim, unsupported, utils  # noqa: E402,F401  (as torch.nn, torch.onnx ...)
 
 
 class cuda:
@@ -45,7 +46,6 @@ class cuda:
 def __getattr__(name):
     """Only reached for a missing name: what minigrad leaves out on purpose (sparse tensors,
     complex dtypes, quantization, torch.compile ...) raises NotImplementedError saying so."""
-    from . import unsupported  # noqa: PLC0415 - only for names that do not exist
     if name in unsupported.OUT:
         unsupported.refuse(name)
     raise AttributeError(f"module 'minigrad' has no attribute {name!r}")

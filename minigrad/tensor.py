@@ -3,7 +3,8 @@
 Every method is written in the class body. A differentiable method is one line that calls its
 op in ``minigrad.ops`` (``x.exp()`` is ``ops.exp(x)``, whose ``Exp`` Function holds the forward
 and the backward); the rest is bookkeeping: construction, conversions, printing, the in-place
-updates (with their version counter) and ``backward``.
+updates (with their version counter) and ``backward``. A method that takes ``dim``/``keepdim``
+carries ``@numpy_spellings``, so that it also takes NumPy's ``axis``/``keepdims``, as in PyTorch.
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import weakref
 import numpy as np
 
 from . import backend
+from ._spellings import numpy_spellings
 
 
 class _VersionCounter:
@@ -166,6 +168,7 @@ class Tensor:
         """The number of dimensions."""
         return self.data.ndim
 
+    @numpy_spellings
     def size(self, dim=None):
         """The shape (a ``minigrad.Size``), or the size of dimension ``dim``."""
         if dim is None:
@@ -500,34 +503,42 @@ class Tensor:
     def __getitem__(self, key):
         return ops.indexing.getitem(self, key)
 
+    @numpy_spellings
     def gather(self, dim, index):
         """The elements at ``index`` along ``dim``; see minigrad.gather."""
         return ops.gather(self, dim, index)
 
+    @numpy_spellings
     def scatter_add(self, dim, index, src):
         """This tensor with ``src`` added at ``index`` along ``dim``; see minigrad.scatter_add."""
         return ops.scatter_add(self, dim, index, src)
 
+    @numpy_spellings
     def index_select(self, dim, index):
         """The entries ``index`` along ``dim``; see minigrad.index_select."""
         return ops.index_select(self, dim, index)
 
+    @numpy_spellings
     def scatter(self, dim, index, src=None, value=None, *, reduce=None):
         """This tensor with ``src`` written at ``index`` along ``dim``; see minigrad.scatter."""
         return ops.scatter(self, dim, index, src, value, reduce=reduce)
 
+    @numpy_spellings
     def scatter_reduce(self, dim, index, src, reduce, *, include_self=True):
         """This tensor with ``src`` reduced in at ``index`` along ``dim``; see minigrad.scatter_reduce."""
         return ops.scatter_reduce(self, dim, index, src, reduce, include_self=include_self)
 
+    @numpy_spellings
     def index_add(self, dim, index, source, *, alpha=1):
         """This tensor with ``alpha * source`` added at the entries ``index``; see minigrad.index_add."""
         return ops.index_add(self, dim, index, source, alpha=alpha)
 
+    @numpy_spellings
     def index_fill(self, dim, index, value):
         """This tensor with the entries ``index`` along ``dim`` set to ``value``; see minigrad.index_fill."""
         return ops.index_fill(self, dim, index, value)
 
+    @numpy_spellings
     def index_copy(self, dim, index, source):
         """This tensor with ``source`` copied to the entries ``index``; see minigrad.index_copy."""
         return ops.index_copy(self, dim, index, source)
@@ -540,6 +551,7 @@ class Tensor:
         """The flattened elements at ``index``; see minigrad.take."""
         return ops.take(self, index)
 
+    @numpy_spellings
     def take_along_dim(self, indices, dim=None):
         """The elements at ``indices`` along ``dim``; see minigrad.take_along_dim."""
         return ops.take_along_dim(self, indices, dim)
@@ -1013,6 +1025,7 @@ class Tensor:
         """beta * self + alpha * the batch sum of bmm(batch1, batch2); see minigrad.addbmm."""
         return ops.addbmm(self, batch1, batch2, beta=beta, alpha=alpha)
 
+    @numpy_spellings
     def cross(self, other, dim=None):
         """The cross product of 3-vectors along ``dim``; see minigrad.cross."""
         return ops.cross(self, other, dim)
@@ -1096,86 +1109,107 @@ class Tensor:
 
     # ------------------------------------------------------------------ reductions
 
+    @numpy_spellings
     def sum(self, dim=None, keepdim=False, *, dtype=None):
         """The sum over ``dim`` (all dims when None); see minigrad.sum."""
         return ops.sum(self, dim, keepdim, dtype=dtype)
 
+    @numpy_spellings
     def mean(self, dim=None, keepdim=False, *, dtype=None):
         """The mean over ``dim`` (all dims when None); see minigrad.mean."""
         return ops.mean(self, dim, keepdim, dtype=dtype)
 
+    @numpy_spellings
     def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
         """The variance over ``dim`` with ``correction`` (1 by default); see minigrad.var."""
         return ops.var(self, dim, unbiased, keepdim, correction=correction)
 
+    @numpy_spellings
     def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
         """The standard deviation over ``dim``; see minigrad.std."""
         return ops.std(self, dim, unbiased, keepdim, correction=correction)
 
+    @numpy_spellings
     def max(self, dim=None, keepdim=False):
         """The maximum, or ``(values, indices)`` along ``dim``; see minigrad.max."""
         return ops.max(self, dim, keepdim)
 
+    @numpy_spellings
     def min(self, dim=None, keepdim=False):
         """The minimum, or ``(values, indices)`` along ``dim``; see minigrad.min."""
         return ops.min(self, dim, keepdim)
 
+    @numpy_spellings
     def amax(self, dim=(), keepdim=False):
         """The maximum over ``dim`` (all dims when empty); see minigrad.amax."""
         return ops.amax(self, dim, keepdim)
 
+    @numpy_spellings
     def amin(self, dim=(), keepdim=False):
         """The minimum over ``dim`` (all dims when empty); see minigrad.amin."""
         return ops.amin(self, dim, keepdim)
 
+    @numpy_spellings
     def argmax(self, dim=None, keepdim=False):
         """The index of the maximum; see minigrad.argmax."""
         return ops.argmax(self, dim, keepdim)
 
+    @numpy_spellings
     def argmin(self, dim=None, keepdim=False):
         """The index of the minimum; see minigrad.argmin."""
         return ops.argmin(self, dim, keepdim)
 
+    @numpy_spellings
     def prod(self, dim=None, keepdim=False, *, dtype=None):
         """The product over ``dim`` (all elements when None); see minigrad.prod."""
         return ops.prod(self, dim, keepdim, dtype=dtype)
 
+    @numpy_spellings
     def logsumexp(self, dim, keepdim=False):
         """log(sum(exp(x))) over ``dim``, computed stably; see minigrad.logsumexp."""
         return ops.logsumexp(self, dim, keepdim)
 
+    @numpy_spellings
     def softmax(self, dim, dtype=None):
         """exp(x) / sum(exp(x)) along ``dim``; see minigrad.softmax."""
         return ops.softmax(self, dim, dtype)
 
+    @numpy_spellings
     def log_softmax(self, dim, dtype=None):
         """x - logsumexp(x) along ``dim``; see minigrad.log_softmax."""
         return ops.log_softmax(self, dim, dtype)
 
+    @numpy_spellings
     def cumsum(self, dim, *, dtype=None):
         """The running sum along ``dim``; see minigrad.cumsum."""
         return ops.cumsum(self, dim, dtype=dtype)
 
+    @numpy_spellings
     def cumprod(self, dim, *, dtype=None):
         """The running product along ``dim``; see minigrad.cumprod."""
         return ops.cumprod(self, dim, dtype=dtype)
 
+    @numpy_spellings
     def cummax(self, dim):
         """``(values, indices)`` of the running maximum along ``dim``; see minigrad.cummax."""
         return ops.cummax(self, dim)
 
+    @numpy_spellings
     def cummin(self, dim):
         """``(values, indices)`` of the running minimum along ``dim``; see minigrad.cummin."""
         return ops.cummin(self, dim)
 
+    @numpy_spellings
     def logcumsumexp(self, dim):
         """log(cumsum(exp(x))) along ``dim``, computed stably; see minigrad.logcumsumexp."""
         return ops.logcumsumexp(self, dim)
 
+    @numpy_spellings
     def sort(self, dim=-1, descending=False, stable=False):
         """``(values, indices)`` sorted along ``dim``; see minigrad.sort."""
         return ops.sort(self, dim, descending, stable)
 
+    @numpy_spellings
     def argsort(self, dim=-1, descending=False, stable=False):
         """The indices that sort along ``dim``; see minigrad.argsort."""
         return ops.argsort(self, dim, descending, stable)
@@ -1184,42 +1218,52 @@ class Tensor:
         """Sorted along dim 0; see minigrad.msort."""
         return ops.msort(self)
 
+    @numpy_spellings
     def topk(self, k, dim=-1, largest=True, sorted=True):  # noqa: A002 - PyTorch's name
         """``(values, indices)`` of the k largest (or smallest) along ``dim``; see minigrad.topk."""
         return ops.topk(self, k, dim, largest, sorted)
 
+    @numpy_spellings
     def kthvalue(self, k, dim=-1, keepdim=False):
         """``(values, indices)`` of the k-th smallest along ``dim``; see minigrad.kthvalue."""
         return ops.kthvalue(self, k, dim, keepdim)
 
+    @numpy_spellings
     def median(self, dim=None, keepdim=False):
         """The lower median, or ``(values, indices)`` along ``dim``; see minigrad.median."""
         return ops.median(self, dim, keepdim)
 
+    @numpy_spellings
     def nanmedian(self, dim=None, keepdim=False):
         """The median ignoring NaNs; see minigrad.nanmedian."""
         return ops.nanmedian(self, dim, keepdim)
 
+    @numpy_spellings
     def quantile(self, q, dim=None, keepdim=False, *, interpolation="linear"):
         """The q-quantiles along ``dim``; see minigrad.quantile."""
         return ops.quantile(self, q, dim, keepdim, interpolation=interpolation)
 
+    @numpy_spellings
     def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):  # noqa: A002
         """The distinct elements; see minigrad.unique."""
         return ops.unique(self, sorted, return_inverse, return_counts, dim)
 
+    @numpy_spellings
     def count_nonzero(self, dim=None):
         """The number of non-zero elements over ``dim``; see minigrad.count_nonzero."""
         return ops.count_nonzero(self, dim)
 
+    @numpy_spellings
     def norm(self, p="fro", dim=None, keepdim=False):
         """The p-norm over ``dim`` (2 by default); see minigrad.norm."""
         return ops.norm(self, p, dim, keepdim)
 
+    @numpy_spellings
     def all(self, dim=None, keepdim=False):
         """True where every element (along ``dim``) is non-zero."""
         return ops.all(self, dim, keepdim)
 
+    @numpy_spellings
     def any(self, dim=None, keepdim=False):
         """True where some element (along ``dim``) is non-zero."""
         return ops.any(self, dim, keepdim)
@@ -1266,10 +1310,12 @@ class Tensor:
         """The same as movedim."""
         return ops.movedim(self, source, destination)
 
+    @numpy_spellings
     def squeeze(self, dim=None):
         """Size-1 dimensions removed (only ``dim``, if given); see minigrad.squeeze."""
         return ops.squeeze(self, dim)
 
+    @numpy_spellings
     def unsqueeze(self, dim):
         """A size-1 dimension inserted at ``dim``; see minigrad.unsqueeze."""
         return ops.unsqueeze(self, dim)
@@ -1278,6 +1324,7 @@ class Tensor:
         """Dimensions ``start_dim``..``end_dim`` merged into one; see minigrad.flatten."""
         return ops.flatten(self, start_dim, end_dim)
 
+    @numpy_spellings
     def unflatten(self, dim, sizes):
         """Dimension ``dim`` split into ``sizes``; see minigrad.unflatten."""
         return ops.unflatten(self, dim, sizes)
@@ -1302,6 +1349,7 @@ class Tensor:
         """The tensor repeated ``dims`` times (missing leading dims count as 1); see minigrad.tile."""
         return ops.tile(self, dims[0] if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims)
 
+    @numpy_spellings
     def repeat_interleave(self, repeats, dim=None, *, output_size=None):
         """Each element repeated ``repeats`` times next to itself; see minigrad.repeat_interleave."""
         return ops.repeat_interleave(self, repeats, dim, output_size=output_size)
@@ -1310,6 +1358,7 @@ class Tensor:
         """The windows of ``size`` every ``step`` along ``dimension``, as a new last dim (a copy)."""
         return ops.replicate.unfold(self, dimension, size, step)
 
+    @numpy_spellings
     def narrow(self, dim, start, length):
         """``length`` entries from ``start`` along ``dim``; see minigrad.narrow."""
         return ops.narrow(self, dim, start, length)
@@ -1334,14 +1383,17 @@ class Tensor:
         """Elements shifted cyclically by ``shifts`` along ``dims``; see minigrad.roll."""
         return ops.roll(self, shifts, dims)
 
+    @numpy_spellings
     def split(self, split_size, dim=0):
         """Pieces of ``split_size`` (or of the listed sizes) along ``dim``; see minigrad.split."""
         return ops.split(self, split_size, dim)
 
+    @numpy_spellings
     def chunk(self, chunks, dim=0):
         """``chunks`` pieces of (nearly) equal size along ``dim``; see minigrad.chunk."""
         return ops.chunk(self, chunks, dim)
 
+    @numpy_spellings
     def unbind(self, dim=0):
         """The slices along ``dim``, as a tuple; see minigrad.unbind."""
         return ops.unbind(self, dim)
@@ -1501,6 +1553,27 @@ class Tensor:
         """``values`` written (or added) at ``indices``, in place; see minigrad.index_put."""
         return self._inplace("index_put_", ops.index_put, indices, values, accumulate)
 
+    @numpy_spellings
+    def scatter_(self, dim, index, src=None, value=None, *, reduce=None):
+        """``src`` (or ``value``) written at ``index`` along ``dim``, in place; see minigrad.scatter."""
+        return self._inplace("scatter_", ops.scatter, dim, index, src, value, reduce=reduce)
+
+    @numpy_spellings
+    def scatter_add_(self, dim, index, src):
+        """``src`` added at ``index`` along ``dim``, in place; see minigrad.scatter_add."""
+        return self._inplace("scatter_add_", ops.scatter_add, dim, index, src)
+
+    @numpy_spellings
+    def scatter_reduce_(self, dim, index, src, reduce, *, include_self=True):
+        """``src`` reduced in at ``index`` along ``dim``, in place; see minigrad.scatter_reduce."""
+        return self._inplace("scatter_reduce_", ops.scatter_reduce, dim, index, src, reduce,
+                             include_self=include_self)
+
+    @numpy_spellings
+    def index_add_(self, dim, index, source, *, alpha=1):
+        """``alpha * source`` added at the entries ``index``, in place; see minigrad.index_add."""
+        return self._inplace("index_add_", ops.index_add, dim, index, source, alpha=alpha)
+
     def __setitem__(self, key, value):
         """``self[key] = value``, in place (``value`` is cast to this tensor's dtype)."""
         inplace.setitem(self, key, value)
@@ -1653,9 +1726,3 @@ def parse_to_args(args, device=None, dtype=None):
 # imported once the class exists -- which is why minigrad/__init__.py imports this module first.
 from . import ops, unsupported  # noqa: E402
 from .autograd import engine, grad_mode, inplace  # noqa: E402
-
-# Every method that takes dim/keepdim also takes NumPy's axis/keepdims, as in PyTorch.
-for _name, _method in list(vars(Tensor).items()):
-    if callable(_method) and not isinstance(_method, (staticmethod, classmethod)) and not _name.startswith("__"):
-        setattr(Tensor, _name, ops._util.numpy_spellings(_method))
-del _name, _method

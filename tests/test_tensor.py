@@ -130,6 +130,39 @@ def test_every_method_of_tensor_is_written_in_the_class_body():
             assert fn.__qualname__.startswith("Tensor."), name
 
 
+def test_numpys_spellings_come_from_a_decorator_written_on_each_method():
+    tree = ast.parse(inspect.getsource(importlib.import_module("minigrad.tensor")))
+    cls = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "Tensor")
+    decorated = {n.name for n in cls.body if isinstance(n, ast.FunctionDef)
+                 and any(isinstance(d, ast.Name) and d.id == "numpy_spellings" for d in n.decorator_list)}
+    wrapped = {n for n, m in vars(mg.Tensor).items() if inspect.isfunction(m) and hasattr(m, "__wrapped__")}
+    assert wrapped == decorated
+    assert {"sum", "mean", "max", "softmax", "cumsum", "squeeze", "topk", "gather"} <= decorated
+    takes_dim = {n for n, m in vars(mg.Tensor).items() if inspect.isfunction(m) and not n.startswith("__")
+                 and {"dim", "keepdim"} & set(inspect.signature(m).parameters)}
+    assert decorated == takes_dim                # every method with dim= or keepdim=, and only those
+    # nothing after the class rebinds its methods
+    after = [n for n in tree.body[tree.body.index(cls) + 1:] if not isinstance(n, (ast.Import, ast.ImportFrom))]
+    assert not [n for n in after if "Tensor" in ast.unparse(n) and not isinstance(n, ast.FunctionDef)]
+    x = mg.tensor([[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]])
+    assert x.sum(axis=0, keepdims=True).tolist() == [[3.0, 5.0, 7.0]]
+    assert x.cumsum(axis=1).tolist() == [[0.0, 1.0, 3.0], [3.0, 7.0, 12.0]]
+    with pytest.raises(TypeError, match="sum: got both dim= and its alias axis="):
+        x.sum(dim=0, axis=0)
+
+
+def test_the_op_you_read_is_the_op_you_get():
+    ops = mg.ops
+    for name in ops.__all__:
+        fn = getattr(ops, name)
+        home = importlib.import_module(fn.__module__)
+        assert getattr(home, name, fn) is fn, name        # ops re-exports each file's function itself
+    assert ops.sum is ops.reduction.sum and ops.cat is ops.shape.cat
+    x = mg.tensor([[1.0, 2.0], [3.0, 4.0]])
+    assert mg.amax(x, axis=1, keepdims=True).tolist() == [[2.0], [4.0]]
+    assert mg.cat([x, x], axis=1).shape == (2, 4)
+
+
 def test_help_lists_the_methods_with_their_real_signatures_and_docstrings():
     text = pydoc.render_doc(mg.Tensor, renderer=pydoc.plaintext)
     assert "*args, **kwargs" not in text

@@ -43,6 +43,8 @@ import weakref
 import numpy as np
 
 from ..backend import array_module, to_device
+from ..ops import indexing
+from ..ops.reduction import sum_to_shape
 from ..tensor import Tensor
 from . import grad_mode
 from .function import Function, refresh_view, replay_view, view_root
@@ -226,7 +228,6 @@ class Overwrite(Function):
         gx = Tensor._make(array_module(g.data).zeros_like(g.data), False, None, 0) if nx else None
         gs = None
         if ns:
-            from ..ops.reduction import sum_to_shape  # noqa: PLC0415 - ops import the autograd
             gs = sum_to_shape(g, ctx.src_shape)
         return gx, gs
 
@@ -252,7 +253,6 @@ def overwrite(input, src, op="copy_"):
 def setitem(t, key, value):
     """``t[key] = value``: writing into the view ``t[key]`` for basic keys (ints, slices, None,
     ...), the in-place ``index_put`` otherwise; with no graph involved, a plain array write."""
-    from ..ops import indexing  # noqa: PLC0415 - ops import the autograd
     key = indexing.unwrap_key(key)
     involved = grad_mode._state.enabled and (
         t.requires_grad or (isinstance(value, Tensor) and value.requires_grad)

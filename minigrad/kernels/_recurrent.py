@@ -20,6 +20,8 @@ from typing import Callable, NamedTuple
 
 from ..autograd import grad_mode
 from ..autograd.function import Function
+from ..ops import stack
+from ..tensor import Tensor
 from . import choose, composite_backward
 
 
@@ -141,7 +143,6 @@ class RecurrentFunction(Function):
 
     @staticmethod
     def backward(ctx, *grads):
-        from ..tensor import Tensor
         cls = type(ctx)
         saved = ctx.saved_tensors
         inputs, outputs, extra = saved[:7], saved[7:7 + ctx.n_out], saved[7 + ctx.n_out:]
@@ -163,7 +164,6 @@ class RecurrentKernels(NamedTuple):
 
 def composite_forward(composite, arrays, reverse):
     """The composite on constant Tensors, returning arrays (the forced ``composite`` variant)."""
-    from ..tensor import Tensor
     with grad_mode.no_grad():
         outs = composite(*(None if a is None else Tensor(a) for a in arrays), reverse=reverse)
     return tuple(o.data for o in outs)
@@ -172,7 +172,6 @@ def composite_forward(composite, arrays, reverse):
 def composite_sequence(cell, x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse=False):
     """Run a differentiable Tensor ``cell(x_t, state, w_ih, w_hh, b_ih, b_hh) -> state``
     over time; returns ``(y, h_n[, c_n])`` like the kernels. Used for double backward."""
-    from ..ops import stack
     state = (h0,) if c0 is None else (h0, c0)
     ys = [None] * x.shape[0]
     for t in time_steps(x.shape[0], reverse):

@@ -33,12 +33,12 @@ import math
 from typing import Callable, NamedTuple
 
 import numpy as np
-from numba import njit, prange
+from numba import njit, prange, uint64
 
 from ..autograd.function import Function
 from ..backend import array_module
 from . import _cuda, choose, run_cpu
-from ._math import ZERO
+from ._math import ZERO, shared
 
 cuda = None   # numba.cuda, bound by _cuda on first CUDA use
 
@@ -71,6 +71,19 @@ class PoolPlan(NamedTuple):
     @property
     def out_hw(self):
         return len(self.hs), len(self.ws)
+
+    def uniform(self):
+        """(h0, kh, sh, w0, kw, sw) when every window is whole and they are evenly spaced --
+        window (oh, ow) reads rows h0 + oh*sh + a*dh, a < kh, and columns alike -- else None."""
+        out = []
+        for starts, counts in ((self.hs, self.hc), (self.ws, self.wc)):
+            if len(starts) == 0 or counts[0] < 1 or (counts != counts[0]).any():
+                return None
+            step = int(starts[1] - starts[0]) if len(starts) > 1 else 1
+            if step < 1 or (np.diff(starts) != step).any():
+                return None
+            out += [int(starts[0]), int(counts[0]), step]
+        return tuple(out)
 
     def on(self, xp):
         """The plan's arrays on the device of array module ``xp``."""
@@ -141,6 +154,13 @@ def gather_reference(x, idx, y):
 
 # ============================================================================ per-window math (CPU and CUDA)
 
+@shared
+def takes(v, best):
+    """Does pixel v replace the window's maximum so far? The first maximum wins a tie, the
+    first NaN wins over any number."""
+    return v > best or (v != v and best == best)
+
+
 def max_window(x, n, c, hs, hc, dh, ws, wc, dw, oh, ow):
     """(max, flat index h*W + w) of window (oh, ow) of plane (n, c); (-inf, -1) if it is empty."""
     W = x.shape[3]
@@ -151,7 +171,7 @@ def max_window(x, n, c, hs, hc, dh, ws, wc, dw, oh, ow):
         for b in range(wc[ow]):
             w = ws[ow] + b * dw
             v = x[n, c, h, w]
-            if bi < 0 or v > best or (v != v and best == best):   # first max; first NaN wins
+            if bi < 0 or takes(v, best):
                 best = v
                 bi = h * W + w
     return best, bi
@@ -173,6 +193,35 @@ window_sum_cuda = _cuda.device(window_sum)
 
 
 # ============================================================================ cpu (Numba)
+# The plan's windows one output at a time, parallel over (n, c) planes; evenly spaced whole
+# windows (no padding reached, the common 2x2 stride 2) have a kernel of their own that walks
+# the window's offsets outside and a row of outputs inside, so that the row loop vectorises
+# (2x2/2 on (64, 32, 32, 32): 18 -> 11.5 ms, 1 thread).
+
+@njit(cache=True, parallel=True, error_model="numpy")
+def _max_pool_uniform_cpu(x, h0, kh, sh, dh, w0, kw, sw, dw, y, idx):
+    N, C, H, W = x.shape
+    OH, OW = y.shape[2], y.shape[3]
+    for nc in prange(N * C):
+        n, c = nc // C, nc % C
+        for oh in range(OH):
+            for a in range(kh):
+                h = h0 + oh * sh + a * dh
+                for b in range(kw):
+                    off = w0 + b * dw
+                    if a == 0 and b == 0:
+                        for ow in range(OW):
+                            u = uint64(off + ow * sw)
+                            y[n, c, oh, uint64(ow)] = x[n, c, h, u]
+                            idx[n, c, oh, uint64(ow)] = h * W + off + ow * sw
+                    else:
+                        for ow in range(OW):
+                            u = uint64(off + ow * sw)
+                            v = x[n, c, h, u]
+                            if takes(v, y[n, c, oh, uint64(ow)]):
+                                y[n, c, oh, uint64(ow)] = v
+                                idx[n, c, oh, uint64(ow)] = h * W + off + ow * sw
+
 
 @njit(cache=True, parallel=True, error_model="numpy")
 def _max_pool_cpu(x, hs, hc, dh, ws, wc, dw, y, idx):
@@ -232,7 +281,12 @@ def _gather_cpu(x, idx, y):              # flat (N, C, H*W), (N, C, L), (N, C, L
 
 
 def max_pool_cpu(x, plan, y, idx):
-    run_cpu(_max_pool_cpu, x.size, x, *plan, y, idx)
+    u = plan.uniform()
+    if u is None:
+        run_cpu(_max_pool_cpu, x.size, x, *plan, y, idx)
+    else:
+        h0, kh, sh, w0, kw, sw = u
+        run_cpu(_max_pool_uniform_cpu, x.size, x, h0, kh, sh, plan.dh, w0, kw, sw, plan.dw, y, idx)
 
 
 def avg_pool_cpu(x, plan, div, y):

@@ -162,7 +162,8 @@ negative = neg
 
 
 class Pow(Function):
-    """x ** e;  d/dx = e * x^(e-1),  d/de = x^e * log(x)   (e a tensor or a number)"""
+    """x ** e;  d/dx = e * x^(e-1) (0 where e == 0),  d/de = x^e * log(x) (0 where x == 0 and
+    e >= 0)   (e a tensor or a number; the zeros are PyTorch's limits)"""
 
     @staticmethod
     def forward(ctx, x, e):
@@ -176,12 +177,13 @@ class Pow(Function):
     def backward(ctx, g):
         x, e, y = ctx.saved_tensors
         nx, ne = ctx.needs_input_grad
-        gx = g * e * x ** (e - 1) if nx else None
+        gx = g * where(e == 0, 0.0, e * x ** (e - 1)) if nx else None   # x**0 is 1, also at x = 0
         ge = None
         if ne:
-            # x^e * log(x); where x == 0 the limit is 0 (for e > 0), as PyTorch returns
-            xs = where(x == 0, 1.0, x)
-            ge = g * where(x == 0, 0.0, y * xs.log())
+            # x^e * log(x): 0 at x == 0 for e >= 0 (the limit), -inf there for e < 0, as PyTorch
+            zero = (x == 0) & (e >= 0)
+            xs = where(zero, 1.0, x)
+            ge = g * where(zero, 0.0, y * xs.log())
         return _grads(ctx, gx, ge)
 
 

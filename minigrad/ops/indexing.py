@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._spellings import numpy_spellings
 from ..autograd.function import Function
 from ..backend import array_module, to_numpy
 from ..tensor import Tensor
 from ._util import normalize_dim
 from .arithmetic import where
+from .reduction import sum_to_shape
 
 
 def _add_at(shape, dtype, xp, linear, values):
@@ -201,7 +203,6 @@ class IndexPut(Function):
 
     @staticmethod
     def backward(ctx, g):
-        from .reduction import sum_to_shape  # noqa: PLC0415 - reduction imports this module
         nx, _, nv, _ = ctx.needs_input_grad
         gx = gv = None
         if nx:
@@ -252,6 +253,7 @@ class Gather(Function):
         return scatter_add(g.new_zeros(ctx.shape), ctx.dim, index, g), None, None
 
 
+@numpy_spellings
 def gather(input, dim, index):
     """Pick, along ``dim``, the elements at ``index`` (``out[i][j] = input[index[i][j]][j]`` for dim 0)."""
     d = normalize_dim(dim, input.ndim, "gather")
@@ -281,6 +283,7 @@ class ScatterAdd(Function):
         return g, None, None, gsrc
 
 
+@numpy_spellings
 def scatter_add(input, dim, index, src):
     """``input`` with each ``src`` element added at its ``index`` along ``dim`` (repeats add up)."""
     d = normalize_dim(dim, input.ndim, "scatter_add")
@@ -349,6 +352,7 @@ def _src_grad(g, src_shape):
     return IndexScatter.apply(g, tuple(src_shape), tuple(slice(0, n) for n in g.shape))
 
 
+@numpy_spellings
 def scatter(input, dim, index, src=None, value=None, *, reduce=None):
     """``input`` with ``src`` (a tensor, or a number: ``value``) written at ``index`` along ``dim``;
     with ``reduce='add'`` or ``'multiply'`` combined with what is there (as scatter_reduce's sum
@@ -476,6 +480,7 @@ def _products_of_others(ctx, x, index, src, out):
     return Tensor(ox.astype(x.dtype)), Tensor(others(src.data, src_z, src_p, src_full).astype(x.dtype))
 
 
+@numpy_spellings
 def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
     """``input`` with each ``src`` element reduced into position ``index`` along ``dim``, by
     ``reduce`` = 'sum', 'prod', 'mean', 'amax' or 'amin'; ``include_self=False`` leaves the
@@ -505,6 +510,7 @@ class IndexSelect(Function):
         return IndexAdd.apply(g, ctx.shape, ctx.dim, index), None, None
 
 
+@numpy_spellings
 def index_select(input, dim, index):
     """The entries ``index`` (a 1-D integer tensor) of ``input`` along ``dim``."""
     d = normalize_dim(dim, input.ndim, "index_select")
@@ -548,6 +554,7 @@ def _check_index_op(op, input, d, index, source=None):
                                f"{tuple(input.shape)} with dim {d} of size len(index) = {index.numel()}")
 
 
+@numpy_spellings
 def index_add(input, dim, index, source, *, alpha=1):
     """``input`` with ``alpha * source[i]`` added at entry ``index[i]`` along ``dim`` (repeats add up)."""
     d = normalize_dim(dim, input.ndim, "index_add")
@@ -567,6 +574,7 @@ def _entries(input, d, index):
     return Tensor(hit.reshape((-1,) + (1,) * (input.ndim - 1 - d)) if input.ndim else hit.reshape(()))
 
 
+@numpy_spellings
 def index_fill(input, dim, index, value):
     """``input`` with the entries ``index`` along ``dim`` set to ``value`` (a number or 0-d tensor)."""
     d = normalize_dim(dim, input.ndim, "index_fill")
@@ -574,6 +582,7 @@ def index_fill(input, dim, index, value):
     return where(_entries(input, d, index), value, input)
 
 
+@numpy_spellings
 def index_copy(input, dim, index, source):
     """``input`` with ``source[i]`` copied to entry ``index[i]`` along ``dim`` (indices must not repeat)."""
     d = normalize_dim(dim, input.ndim, "index_copy")
@@ -648,6 +657,7 @@ def take(input, index):
     return GetItem.apply(input.reshape(-1), index.data)
 
 
+@numpy_spellings
 def take_along_dim(input, indices, dim=None):
     """Pick along ``dim`` the elements at ``indices`` (which broadcast with ``input`` over the
     other dims); with ``dim=None`` both are flattened."""
@@ -685,6 +695,7 @@ def argwhere(input):
     return nonzero(input)
 
 
+@numpy_spellings
 def count_nonzero(input, dim=None):
     """The number of non-zero elements over ``dim`` (all when None), int64."""
     xp = array_module(input.data)

@@ -7,6 +7,7 @@ Reading a diagonal and writing one are each other's backward: ``Diagonal`` <->
 """
 from __future__ import annotations
 
+from .._spellings import numpy_spellings
 from ..autograd.function import Function
 from ..backend import array_module
 from ._util import normalize_dim
@@ -125,6 +126,7 @@ def _scaled_sum(input, product, beta, alpha):
     return product + (input if beta == 1 else input * beta)
 
 
+@numpy_spellings
 def cross(input, other, dim=None):
     """The cross product of 3-vectors along ``dim`` (the first dim of size 3 when None, as torch.cross)."""
     if input.ndim != other.ndim:

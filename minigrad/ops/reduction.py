@@ -7,6 +7,7 @@ from __future__ import annotations
 import builtins
 from collections import namedtuple
 
+from .._spellings import numpy_spellings
 from ..autograd.function import Function
 from ..backend import array_module
 from ..tensor import Tensor
@@ -54,6 +55,7 @@ class Sum(Function):
         return _expand_back(g, ctx.shape, ctx.dims, ctx.keepdim), None, None
 
 
+@numpy_spellings
 def sum(input, dim=None, keepdim=False, *, dtype=None):  # noqa: A001
     """The sum over ``dim`` (all dims when None)."""
     out = Sum.apply(input, normalize_dims(dim, input.ndim, "sum"), keepdim)
@@ -77,6 +79,7 @@ class Mean(Function):
         return _expand_back(g / ctx.n, ctx.shape, ctx.dims, ctx.keepdim), None, None
 
 
+@numpy_spellings
 def mean(input, dim=None, keepdim=False, *, dtype=None):
     """The mean over ``dim`` (all dims when None); needs a floating point input."""
     if input.dtype.kind not in "fc":
@@ -86,6 +89,7 @@ def mean(input, dim=None, keepdim=False, *, dtype=None):
     return Mean.apply(x, normalize_dims(dim, input.ndim, "mean"), keepdim)
 
 
+@numpy_spellings
 def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """Variance with ``correction`` (1 = Bessel's, the default; 0 = population).
     ``unbiased=False`` is the old spelling of ``correction=0``."""
@@ -101,11 +105,13 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     return Sum.apply(centred * centred, dims, keepdim) / builtins.max(n - correction, 0)
 
 
+@numpy_spellings
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """The standard deviation: the square root of ``var``."""
     return var(input, dim, unbiased, keepdim, correction=correction).sqrt()
 
 
+@numpy_spellings
 def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """``(var, mean)`` over ``dim``, in one call (as ``var`` and ``mean``)."""
     if isinstance(dim, bool):
@@ -114,6 +120,7 @@ def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
             mean(input, dim, keepdim))
 
 
+@numpy_spellings
 def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """``(std, mean)`` over ``dim``, in one call (as ``std`` and ``mean``)."""
     if isinstance(dim, bool):
@@ -140,12 +147,14 @@ class AMax(Function):
         return _expand_back(g, ctx.shape, ctx.dims, ctx.keepdim) * share, None, None, None
 
 
+@numpy_spellings
 def amax(input, dim=(), keepdim=False):
     """The maximum over ``dim`` (all dims when empty); tied maxima share the gradient."""
     dims = normalize_dims(None if dim == () else dim, input.ndim, "amax")
     return AMax.apply(input, dims, keepdim, True)
 
 
+@numpy_spellings
 def amin(input, dim=(), keepdim=False):
     """The minimum over ``dim`` (all dims when empty); tied minima share the gradient."""
     dims = normalize_dims(None if dim == () else dim, input.ndim, "amin")
@@ -191,12 +200,14 @@ def _max_min(input, dim, keepdim, largest, name):
     return (max_result if largest else min_result)(values, indices)
 
 
+@numpy_spellings
 def max(input, dim=None, keepdim=False):  # noqa: A001
     """Full max (ties share the gradient), or ``(values, indices)`` along ``dim``;
     ``max(a, b)`` with a tensor is the element-wise maximum."""
     return _max_min(input, dim, keepdim, True, "max")
 
 
+@numpy_spellings
 def min(input, dim=None, keepdim=False):  # noqa: A001
     """Full min, or ``(values, indices)`` along ``dim``; ``min(a, b)`` with a tensor is the element-wise minimum."""
     return _max_min(input, dim, keepdim, False, "min")
@@ -210,11 +221,13 @@ def _arg_extreme(input, dim, keepdim, largest, op):
     return Tensor(find(input.data, axis=normalize_dim(dim, input.ndim, op), keepdims=keepdim))
 
 
+@numpy_spellings
 def argmax(input, dim=None, keepdim=False):
     """The index of the maximum (of the flattened tensor when ``dim`` is None)."""
     return _arg_extreme(input, dim, keepdim, True, "argmax")
 
 
+@numpy_spellings
 def argmin(input, dim=None, keepdim=False):
     """The index of the minimum (of the flattened tensor when ``dim`` is None)."""
     return _arg_extreme(input, dim, keepdim, False, "argmin")
@@ -252,6 +265,7 @@ class Prod(Function):
         return g * Tensor(excl), None, None
 
 
+@numpy_spellings
 def prod(input, dim=None, keepdim=False, *, dtype=None):
     """The product over ``dim`` (all elements when None), in ``dtype`` if given; integer and
     bool tensors multiply in int64, as PyTorch."""
@@ -294,11 +308,13 @@ class LogSumExp(Function):
         return _expand_back(g, ctx.shape, ctx.dims, ctx.keepdim) * (x - y).exp(), None, None
 
 
+@numpy_spellings
 def logsumexp(input, dim, keepdim=False):
     """log(sum(exp(x))) over ``dim``, computed without overflow."""
     return LogSumExp.apply(input, normalize_dims(dim, input.ndim, "logsumexp"), keepdim)
 
 
+@numpy_spellings
 def softmax(input, dim, dtype=None):
     """exp(x) / sum(exp(x)) along dim, as exp(x - logsumexp(x)): stable, and differentiable
     to any order because it is made of primitives."""
@@ -306,6 +322,7 @@ def softmax(input, dim, dtype=None):
     return (x - logsumexp(x, dim, keepdim=True)).exp()
 
 
+@numpy_spellings
 def log_softmax(input, dim, dtype=None):
     """x - logsumexp(x) along dim (never takes the log of a rounded-to-zero probability)."""
     x = input if dtype is None else input.to(dtype)
@@ -314,6 +331,7 @@ def log_softmax(input, dim, dtype=None):
 
 # ----------------------------------------------------------------------------- norms and logical tests
 
+@numpy_spellings
 def norm(input, p="fro", dim=None, keepdim=False):
     """The p-norm (2 by default; 'fro' is 2 over all dims; inf for the max-abs norm)."""
     if p in ("fro", 2, 2.0):
@@ -325,11 +343,13 @@ def norm(input, p="fro", dim=None, keepdim=False):
     return sum(input.abs() ** p, dim, keepdim) ** (1.0 / p)
 
 
+@numpy_spellings
 def all(input, dim=None, keepdim=False):  # noqa: A001
     """True where every element (along ``dim``) is non-zero; not differentiable."""
     return Tensor(array_module(input.data).asarray(input.data.all(axis=dim, keepdims=keepdim)))
 
 
+@numpy_spellings
 def any(input, dim=None, keepdim=False):  # noqa: A001
     """True where some element (along ``dim``) is non-zero; not differentiable."""
     return Tensor(array_module(input.data).asarray(input.data.any(axis=dim, keepdims=keepdim)))

@@ -8,6 +8,7 @@ underneath, whose backward (index_add, sum) does exactly that.
 """
 from __future__ import annotations
 
+from .._spellings import numpy_spellings
 from ..autograd.function import Function
 from ..backend import array_module
 from ..tensor import Tensor
@@ -52,6 +53,7 @@ def tile(input, dims):
     return Repeat.apply(input, dims)
 
 
+@numpy_spellings
 def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
     """Each element (or slice along ``dim``) repeated ``repeats`` times in place, next to itself;
     ``repeats`` is a number or one count per element. With ``dim=None`` the input is flattened

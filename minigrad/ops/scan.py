@@ -14,6 +14,7 @@ from collections import namedtuple
 
 import numpy as np
 
+from .._spellings import numpy_spellings
 from ..autograd.function import Function
 from ..backend import array_module, int64
 from ..tensor import Tensor
@@ -68,6 +69,7 @@ class CumSum(Function):
         return _reverse_cumsum(g, ctx.dim), None
 
 
+@numpy_spellings
 def cumsum(input, dim, *, dtype=None):
     """The running sum along ``dim``."""
     return CumSum.apply(_integer_to_int64(input, dtype), normalize_dim(dim, input.ndim, "cumsum"))
@@ -109,6 +111,7 @@ class CumProd(Function):
         return where(before, before_zero, where(first_zero, at_first_zero, 0.0)), None
 
 
+@numpy_spellings
 def cumprod(input, dim, *, dtype=None):
     """The running product along ``dim``."""
     return CumProd.apply(_integer_to_int64(input, dtype), normalize_dim(dim, input.ndim, "cumprod"))
@@ -131,11 +134,13 @@ def _cum_extreme(input, dim, largest, op):
     return result(Gather.apply(input, d, indices), indices)
 
 
+@numpy_spellings
 def cummax(input, dim):
     """``(values, indices)``: the running maximum along ``dim`` and where each came from."""
     return _cum_extreme(input, dim, True, "cummax")
 
 
+@numpy_spellings
 def cummin(input, dim):
     """``(values, indices)``: the running minimum along ``dim`` and where each came from."""
     return _cum_extreme(input, dim, False, "cummin")
@@ -170,6 +175,7 @@ class LogCumSumExp(Function):
         return part(g) - part(-g), None
 
 
+@numpy_spellings
 def logcumsumexp(input, dim):
     """log(cumsum(exp(x))) along ``dim``, computed without overflow."""
     if input.dtype.kind not in "fc":

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 
+from .._spellings import numpy_spellings
 from ..autograd.function import Function
 from ..backend import array_module, device_of, to_device
 from ..tensor import Tensor
@@ -67,6 +68,7 @@ def view(input, *shape):
     return out
 
 
+@numpy_spellings
 def squeeze(input, dim=None):
     if dim is None:
         shape = tuple(s for s in input.shape if s != 1)
@@ -76,6 +78,7 @@ def squeeze(input, dim=None):
     return Reshape.apply(input, shape)
 
 
+@numpy_spellings
 def unsqueeze(input, dim):
     d = normalize_dim(dim, input.ndim + 1, "unsqueeze")
     shape = input.shape[:d] + (1,) + input.shape[d:]
@@ -93,6 +96,7 @@ def flatten(input, start_dim=0, end_dim=-1):
     return Reshape.apply(input, shape)
 
 
+@numpy_spellings
 def unflatten(input, dim, sizes):
     d = normalize_dim(dim, input.ndim, "unflatten")
     sizes = _infer_shape(sizes, input.shape[d], "unflatten")
@@ -211,6 +215,7 @@ class Cat(Function):
         return Split.apply(g, ctx.sizes, ctx.dim)
 
 
+@numpy_spellings
 def cat(tensors, dim=0):
     tensors = list(tensors)
     if not tensors:
@@ -240,6 +245,7 @@ class Stack(Function):
         return unbind(g, ctx.dim)
 
 
+@numpy_spellings
 def stack(tensors, dim=0):
     tensors = list(tensors)
     if not tensors:
@@ -270,6 +276,7 @@ class Split(Function):
         return Cat.apply(*grads, dim=ctx.dim), None, None
 
 
+@numpy_spellings
 def split(tensor, split_size_or_sections, dim=0):
     d = normalize_dim(dim, tensor.ndim, "split")
     n = tensor.shape[d]
@@ -287,12 +294,14 @@ def split(tensor, split_size_or_sections, dim=0):
     return Split.apply(tensor, sizes, d)
 
 
+@numpy_spellings
 def chunk(input, chunks, dim=0):
     d = normalize_dim(dim, input.ndim, "chunk")
     size = -(-input.shape[d] // chunks)
     return split(input, max(size, 1), d)
 
 
+@numpy_spellings
 def unbind(input, dim=0):
     d = normalize_dim(dim, input.ndim, "unbind")
     pieces = split(input, 1, d)
@@ -336,7 +345,11 @@ def roll(input, shifts, dims=None):
     if isinstance(shifts, int):
         shifts, dims = (shifts,), (dims,) if isinstance(dims, int) else tuple(dims)
     dims = tuple(normalize_dim(d, input.ndim, "roll") for d in ((dims,) if isinstance(dims, int) else dims))
-    return Roll.apply(input, tuple(shifts), dims)
+    shifts = (shifts,) if isinstance(shifts, int) else tuple(shifts)
+    if len(shifts) != len(dims):
+        raise RuntimeError(f"roll: shifts and dims must have the same length, got shifts {shifts} and "
+                           f"dims {dims}")
+    return Roll.apply(input, shifts, dims)
 
 
 class ConstantPad(Function):
@@ -407,6 +420,7 @@ def pad(input, pad, mode="constant", value=0.0):
     return out
 
 
+@numpy_spellings
 def narrow(input, dim, start, length):
     """The ``length`` entries from ``start`` along ``dim`` (start may be negative)."""
     d = normalize_dim(dim, input.ndim, "narrow")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import namedtuple
 
+from .._spellings import numpy_spellings
 from ..autograd.function import Function
 from ..backend import array_module
 from ..tensor import Tensor
@@ -42,6 +43,7 @@ def _pick(input, dim, indices, keepdim=True):
     return values, idx
 
 
+@numpy_spellings
 def sort(input, dim=-1, descending=False, stable=False):
     """``(values, indices)`` sorted along ``dim`` (always stable: ``stable`` is accepted for PyTorch's signature)."""
     d = normalize_dim(dim, input.ndim, "sort")
@@ -50,6 +52,7 @@ def sort(input, dim=-1, descending=False, stable=False):
     return sort_result(*_pick(input, d, sort_indices(input.data, d, descending)))
 
 
+@numpy_spellings
 def argsort(input, dim=-1, descending=False, stable=False):
     """The indices that sort ``input`` along ``dim`` (stable)."""
     d = normalize_dim(dim, input.ndim, "argsort")
@@ -63,6 +66,7 @@ def msort(input):
     return sort(input, 0).values
 
 
+@numpy_spellings
 def topk(input, k, dim=-1, largest=True, sorted=True):  # noqa: A002 - PyTorch's name
     """``(values, indices)`` of the ``k`` largest (or smallest) elements along ``dim``.
 
@@ -90,6 +94,7 @@ def topk(input, k, dim=-1, largest=True, sorted=True):  # noqa: A002 - PyTorch's
     return topk_result(*_pick(input, d, indices))
 
 
+@numpy_spellings
 def kthvalue(input, k, dim=-1, keepdim=False):
     """``(values, indices)`` of the ``k``-th smallest element (k from 1) along ``dim``."""
     d = normalize_dim(dim, input.ndim, "kthvalue")
@@ -152,17 +157,20 @@ class EvenlyPicked(Function):
         return g * share / share.sum(), None
 
 
+@numpy_spellings
 def median(input, dim=None, keepdim=False):
     """The lower median of all elements (a tensor), or ``(values, indices)`` along ``dim``;
     NaN if a NaN is among them."""
     return _median(input, dim, keepdim, False, "median")
 
 
+@numpy_spellings
 def nanmedian(input, dim=None, keepdim=False):
     """Like ``median``, ignoring NaNs (NaN only where every value is NaN)."""
     return _median(input, dim, keepdim, True, "nanmedian")
 
 
+@numpy_spellings
 def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):
     """The ``q``-quantiles (q in [0, 1], a number or a 1-D tensor that becomes the first dim)
     along ``dim``, interpolating between the two nearest sorted values as ``interpolation``
@@ -248,6 +256,7 @@ def bucketize(input, boundaries, *, out_int32=False, right=False):
     return searchsorted(boundaries, input, out_int32=out_int32, right=right)
 
 
+@numpy_spellings
 def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):  # noqa: A002
     """The distinct elements (sorted), or distinct slices along ``dim``; with ``return_inverse``
     where each element went, with ``return_counts`` how often each occurs. Not differentiable."""

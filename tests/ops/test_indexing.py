@@ -319,3 +319,40 @@ def test_take_along_dim_broadcasts_like_pytorch():
     torch = pytest.importorskip("torch")
     torch_check(lambda t: mg.take_along_dim(t, mg.tensor([[0], [2]]), 1),
                 lambda t: torch.take_along_dim(t, torch.tensor([[0], [2]]), 1), [np.arange(6.0).reshape(1, 6)])
+
+
+def test_in_place_scatter_and_index_add_methods_match_pytorch_on_a_non_leaf():
+    """x.scatter_/scatter_add_/scatter_reduce_/index_add_ on a tensor inside the graph: values
+    and the gradients of both the base and src equal PyTorch's."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(4)
+    x0, src0 = rng.standard_normal((3, 5)), rng.standard_normal((3, 4))
+    idx = np.array([[0, 1, 2, 3], [4, 3, 2, 1], [1, 1, 0, 0]])
+    row = np.array([2, 0, 2])
+    calls = [("scatter_", (1, idx, "src"), {}), ("scatter_", (1, idx), {"value": 1.5}),
+             ("scatter_add_", (1, idx, "src"), {}),
+             ("scatter_reduce_", (1, idx, "src", "amax"), {"include_self": False}),
+             ("index_add_", (0, row, "src5"), {"alpha": 2.0})]
+    for name, args, kw in calls:
+        results = []
+        for lib, mk in ((mg, mg.tensor), (torch, torch.tensor)):
+            x, src = mk(x0, requires_grad=True), mk(src0, requires_grad=True)
+            src5 = mk(rng.standard_normal((3, 5)) if lib is mg else results[0][3], requires_grad=True)
+            y = x * 2
+            named = {"src": src, "src5": src5}
+            a = [mk(v) if isinstance(v, np.ndarray) else named.get(v, v) for v in args]
+            out = getattr(y, name)(*a, **kw)
+            assert out is y
+            (y * mk(np.arange(15.0).reshape(3, 5))).sum().backward()
+            results.append((y.detach().numpy(), x.grad.numpy(), None if src.grad is None else src.grad.numpy(),
+                            src5.detach().numpy(), None if src5.grad is None else src5.grad.numpy()))
+        for a, b in zip(results[0][:3] + results[0][4:], results[1][:3] + results[1][4:]):
+            assert (a is None) == (b is None), name
+            if a is not None:
+                np.testing.assert_allclose(a, b, rtol=1e-12, err_msg=name)
+
+
+def test_in_place_scatter_refuses_a_leaf_that_requires_grad():
+    x = mg.zeros(2, 3, requires_grad=True)
+    with pytest.raises(RuntimeError, match="scatter_"):
+        x.scatter_(1, mg.tensor([[0], [1]]), 1.0)

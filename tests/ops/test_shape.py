@@ -171,3 +171,13 @@ def test_negative_padding_errors():
         mg.pad(mg.ones(1, 3), (-1, 0), mode="reflect")
     with pytest.raises(RuntimeError, match=r"pad: padding \(-2, -2\) would make dim 1 of size 3 negative"):
         mg.pad(mg.ones(1, 3), (-2, -2))
+
+
+def test_roll_with_shifts_and_dims_of_different_lengths_raises_as_pytorch():
+    x = mg.ones(2, 3)
+    with pytest.raises(RuntimeError, match=r"roll: shifts and dims must have the same length.*\(1, 2\).*\(0,\)"):
+        mg.roll(x, (1, 2), (0,))
+    with pytest.raises(RuntimeError, match="roll: shifts and dims"):
+        mg.roll(x, 1, (0, 1))
+    np.testing.assert_array_equal(mg.roll(mg.arange(6).reshape(2, 3), (1, -1), (0, 1)).numpy(),
+                                  np.roll(np.arange(6).reshape(2, 3), (1, -1), (0, 1)))
