@@ -217,7 +217,7 @@ def train_word2vec(segments, counts, run, epochs, dim=W2V_DIM, window=W2V_WINDOW
             optimizer.step()
             total, batches = total + loss.item(), batches + 1
         losses.append(total / batches)
-        bar.set_postfix({"loss": f"{losses[-1]:.3f}", "pairs": len(centres)})
+        bar.set_postfix({"negative-sampling loss": f"{losses[-1]:.3f}", "(centre, context) pairs": len(centres)})
     return model.in_embed.weight.detach().cpu().numpy(), losses
 
 
@@ -509,10 +509,11 @@ def _plot_textcnn(run, histories, results):
     axes[0].set(xlabel="epoch", ylabel="training cross-entropy (nats)", title="text-CNN: training loss")
     axes[1].axhline(1 / N_TOPICS, color="gray", ls=":", label=f"uniform guessing: {1 / N_TOPICS:.3f}")
     axes[1].set(xlabel="epoch", ylabel="validation accuracy",
-                title="text-CNN: validation accuracy (early stopping keeps the best epoch)")
+                title="text-CNN: validation accuracy\n(early stopping keeps the best epoch)")
+    axes[0].legend()
     for ax in axes:
         ax.grid(True, alpha=0.3)
-        ax.legend()
+    axes[1].legend(loc="upper center", bbox_to_anchor=(0.5, -0.15))     # below: clear of the curves
     save_figure(fig, run, "textcnn_curves.png")
 
 

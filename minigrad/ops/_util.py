@@ -1,4 +1,4 @@
-"""Small helpers shared by the op files: dims and dtype promotion."""
+"""Small helpers shared by the op files: dims, and dtype promotion and agreement."""
 from __future__ import annotations
 
 import numpy as np
@@ -9,6 +9,16 @@ from ..backend import get_default_dtype
 def shape_of(x):
     """Shape of an array operand, or None for a Python number."""
     return getattr(x, "shape", None)
+
+
+def same_dtype(op, input, **params):
+    """A layer's parameters and its input must share one dtype (PyTorch does not promote there):
+    a float64 module called on float32 input raises instead of returning float64."""
+    for name, p in params.items():
+        if p is not None and p.dtype != input.dtype:
+            raise RuntimeError(f"{op}: expected scalar type {p.dtype} but found {input.dtype}: the "
+                               f"input is {input.dtype} and the {name} {p.dtype}; convert the input "
+                               f"(x.to(mg.{p.dtype})) or the module (.to(mg.{input.dtype}))")
 
 
 def normalize_dim(dim, ndim, op):

@@ -12,7 +12,7 @@ import math
 
 from ..autograd.function import Function
 from ..backend import array_module, seed_generators_of
-from ._util import normalize_dim
+from ._util import normalize_dim, same_dtype
 from .arithmetic import where
 from .reduction import softmax, sum_to_shape
 from .unary import _erf_array, floating, sigmoid_array
@@ -422,6 +422,7 @@ def prelu(input, weight):
         raise RuntimeError(f"prelu: mismatch of parameter numbers and input channel size; found "
                            f"{weight.numel()} parameters (weight shape {tuple(weight.shape)}) and "
                            f"channel size {channels} (input shape {tuple(input.shape)})")
+    same_dtype("prelu", input, weight=weight)
     return PReLU.apply(input, weight)
 
 

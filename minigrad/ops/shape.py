@@ -397,7 +397,8 @@ def pad(input, pad, mode="constant", value=0.0):
             return Reshape.apply(input, input.shape)
         return ConstantPad.apply(input, tuple(widths), value)
     if mode not in ("reflect", "replicate", "circular"):
-        raise ValueError(f"pad: unknown mode {mode!r}; use 'constant', 'reflect', 'replicate' or 'circular'")
+        raise NotImplementedError(f"pad: unknown mode {mode!r}; use 'constant', 'reflect', 'replicate' or "
+                                  f"'circular' (PyTorch raises NotImplementedError too)")
     xp = array_module(input.data)
     out = input
     for d, (lo, hi) in enumerate(widths):
@@ -407,6 +408,9 @@ def pad(input, pad, mode="constant", value=0.0):
         if mode == "reflect" and (lo >= n or hi >= n):
             raise RuntimeError(f"pad: reflect padding ({lo}, {hi}) must be smaller than the size "
                                f"{n} of dim {d} (shape {tuple(input.shape)})")
+        if mode == "circular" and (lo > n or hi > n):
+            raise RuntimeError(f"pad: circular padding ({lo}, {hi}) wraps around dim {d} of size {n} more "
+                               f"than once (shape {tuple(input.shape)})")
         pos = xp.arange(-lo, n + hi)
         if mode == "reflect":
             period = 2 * (n - 1) if n > 1 else 1

@@ -42,3 +42,23 @@ def test_the_lesson_follows_the_template(name):
     assert "from minigrad import nn" in source and "minigrad.nn as nn" not in source, name
     assert "backend" not in source and ".data)" not in source, name    # the public API only
     assert "LAST_RESULT" not in source and "# ====" not in source and "# ----" not in source, name
+
+
+BARE_NAMES = {"loss", "acc", "accuracy", "val", "score", "error", "err", "metric"}
+
+
+def _postfix_keys(tree):
+    """The string keys of every ``bar.set_postfix({...})`` dict and keyword in a lesson."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "set_postfix":
+            for arg in node.args:
+                if isinstance(arg, ast.Dict):
+                    yield from (k.value for k in arg.keys if isinstance(k, ast.Constant))
+            yield from (kw.arg for kw in node.keywords if kw.arg)
+
+
+@pytest.mark.parametrize("name", lessons.LESSONS)
+def test_progress_lines_say_what_each_number_is(name):
+    keys = list(_postfix_keys(ast.parse((LESSON_DIR / f"{name}.py").read_text())))
+    bare = [k for k in keys if k.lower() in BARE_NAMES]
+    assert not bare, (name, bare)                       # 'train loss', never a bare 'loss'

@@ -16,6 +16,9 @@ REFUSED = {
     "linear, float32 module": lambda: nn.Linear(3, 4)(x32(2, 3).double()),
     "bilinear": lambda: nn.Bilinear(3, 3, 2).double()(x32(2, 3), x32(2, 3)),
     "conv2d": lambda: nn.Conv2d(1, 2, 3).double()(x32(1, 1, 5, 5)),
+    "conv1d": lambda: nn.Conv1d(1, 2, 3).double()(x32(1, 1, 5)),
+    "conv2d, float64 bias only": lambda: F.conv2d(x32(1, 1, 5, 5), x32(2, 1, 3, 3), x32(2).double()),
+    "prelu": lambda: nn.PReLU().double()(x32(2, 3)),
     "conv_transpose2d": lambda: nn.ConvTranspose2d(1, 2, 3).double()(x32(1, 1, 5, 5)),
     "lstm": lambda: nn.LSTM(3, 4).double()(x32(2, 1, 3)),
     "gru": lambda: nn.GRU(3, 4).double()(x32(2, 1, 3)),
@@ -47,6 +50,10 @@ def test_the_layer_error_names_the_op_and_says_what_to_do():
         nn.Linear(3, 4).double()(x32(2, 3))
     with pytest.raises(RuntimeError, match=r"matmul: expected both operands to have the same dtype, got float32 and float64"):
         x32(2, 3) @ x32(3, 2).double()
+    with pytest.raises(RuntimeError, match=r"conv1d: expected scalar type float64 but found float32"):
+        nn.Conv1d(1, 2, 3).double()(x32(1, 1, 5))
+    with pytest.raises(RuntimeError, match=r"prelu: expected scalar type float64 but found float32"):
+        nn.PReLU().double()(x32(2, 3))
 
 
 @pytest.mark.parametrize("name", PROMOTED)
@@ -61,7 +68,8 @@ def test_the_same_split_as_pytorch():
                lambda: torch.nn.Conv2d(1, 2, 3).double()(t(1, 1, 5, 5)),
                lambda: torch.nn.LSTM(3, 4).double()(t(2, 1, 3)),
                lambda: torch.nn.BatchNorm1d(3).double()(t(2, 3)),
-               lambda: torch.nn.LayerNorm(3).double()(t(2, 3))]
+               lambda: torch.nn.LayerNorm(3).double()(t(2, 3)),
+               lambda: torch.nn.PReLU().double()(t(2, 3))]
     for f in refused:
         with pytest.raises((RuntimeError, ValueError)):
             f()

@@ -181,3 +181,13 @@ def test_roll_with_shifts_and_dims_of_different_lengths_raises_as_pytorch():
         mg.roll(x, 1, (0, 1))
     np.testing.assert_array_equal(mg.roll(mg.arange(6).reshape(2, 3), (1, -1), (0, 1)).numpy(),
                                   np.roll(np.arange(6).reshape(2, 3), (1, -1), (0, 1)))
+
+
+def test_pad_errors_are_pytorchs():
+    x = mg.ones(1, 1, 3)
+    with pytest.raises(NotImplementedError, match="pad: unknown mode 'foo'"):
+        mg.pad(x, (1, 1), mode="foo")
+    with pytest.raises(RuntimeError, match=r"pad: circular padding \(4, 4\) wraps around dim 2 of size 3"):
+        mg.pad(x, (4, 4), mode="circular")
+    np.testing.assert_array_equal(mg.pad(mg.arange(3.0), (3, 3), mode="circular").numpy(),
+                                  np.pad(np.arange(3.0), (3, 3), mode="wrap"))

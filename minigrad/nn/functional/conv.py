@@ -8,6 +8,7 @@ shapes and the arguments when they do not fit together.
 from __future__ import annotations
 
 from ...kernels.conv import Conv2d, ConvTranspose2d
+from ...ops._util import same_dtype
 from ._arguments import _batched, _pair, _single, _unbatched
 
 
@@ -19,8 +20,7 @@ def _check_common(op, input, weight, bias, stride, dilation, groups, c_in_weight
                            f"(input {tuple(input.shape)}) and the weight's dim 0 (weight {tuple(weight.shape)})")
     if min(stride) < 1 or min(dilation) < 1:
         raise RuntimeError(f"{op}: stride {stride} and dilation {dilation} must be positive")
-    if input.dtype != weight.dtype:
-        raise RuntimeError(f"{op}: input is {input.dtype} but weight is {weight.dtype}")
+    same_dtype(op, input, weight=weight, bias=bias)
     if bias is not None and tuple(bias.shape) != (c_in_weight_dim,):
         raise RuntimeError(f"{op}: bias of shape {tuple(bias.shape)} does not match "
                            f"{c_in_weight_dim} output channels (weight {tuple(weight.shape)}, groups={groups})")
@@ -72,6 +72,7 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     input, unbatched = _batched(op, input, 1)
     if weight.ndim != 3:
         raise RuntimeError(f"{op}: expected a 3-D weight, got weight of shape {tuple(weight.shape)}")
+    same_dtype(op, input, weight=weight, bias=bias)
     stride, dilation = (1, _single(stride, "stride", op)), (1, _single(dilation, "dilation", op))
     pad = padding if isinstance(padding, str) else (0, _single(padding, "padding", op))
     out = conv2d(input.unsqueeze(2), weight.unsqueeze(2), bias, stride, pad, dilation, groups)
