@@ -198,3 +198,64 @@ def requested_class_accuracy(images, labels, device="cpu"):
 def class_fractions(images, device="cpu"):
     """Fraction of ``images`` the judge puts in each of the 10 classes (NumPy, sums to 1)."""
     return np.bincount(judge(images, device), minlength=10) / len(images)
+
+
+# ---- the vision lessons' data and loop ----
+
+def fashion_mnist_or_digits(device="cpu", train_size=None, split_seed=0):
+    """The vision lessons' images: Fashion-MNIST (Debian's ``dataset-fashion-mnist``) when its
+    files are installed, else scikit-learn's digits resized to 32x32 (the cnn lesson's inputs).
+
+    Returns ``(x_train, y_train, x_test, y_test, suffix)``: tensors on ``device``, images
+    (n, 1, H, W) standardised with the training set's mean and std, and ``suffix`` = "" for
+    Fashion-MNIST or "_digits" for the fallback (the metric names carry it). ``train_size``
+    keeps a random subset of Fashion-MNIST's 60,000 training images, drawn by ``split_seed``
+    (not by the lesson's seed); the test set is always the whole 10,000.
+    """
+    from minigrad.data.datasets import fashion_mnist
+    try:
+        x_tr, y_tr = fashion_mnist("train")
+        x_te, y_te = fashion_mnist("t10k")
+    except FileNotFoundError:
+        from lessons.cnn import digits_32x32
+        return (*digits_32x32(device), "_digits")
+    x_tr, y_tr, x_te, y_te = (t.numpy() for t in (x_tr, y_tr, x_te, y_te))
+    if train_size is not None and train_size < len(x_tr):
+        pick = np.random.default_rng(split_seed).permutation(len(x_tr))[:train_size]
+        x_tr, y_tr = x_tr[pick], y_tr[pick]
+    mean, std = x_tr.mean(), x_tr.std()
+    x_tr, x_te = (((x - mean) / std).astype(np.float32) for x in (x_tr, x_te))
+    return (*as_tensors(x_tr, y_tr, x_te, y_te, device=device), "")
+
+
+def cross_entropy_step(model, xb, yb):
+    """The classifier's loss on one batch: cross-entropy of the model's logits."""
+    import minigrad.nn.functional as F
+    return F.cross_entropy(model(xb), yb)
+
+
+def fit(model, optimizer, batches, epochs, desc, step_loss=cross_entropy_step, scheduler=None):
+    """The training loop, written out once: for each epoch, for each batch of ``batches`` (a
+    DataLoader of (x, y)): loss = ``step_loss(model, x, y)``, zero the gradients, backward,
+    step (and ``scheduler.step()`` after every batch when given). Returns
+    ``{"train loss": per-epoch mean loss, "seconds": per-epoch wall time}``."""
+    import time
+    from minigrad.utils import progress_bar
+    history = {"train loss": [], "seconds": []}
+    bar = progress_bar(range(epochs), desc=desc, unit="epoch")
+    for _ in bar:
+        model.train()
+        start, total, count = time.perf_counter(), 0.0, 0
+        for xb, yb in batches:
+            loss = step_loss(model, xb, yb)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            if scheduler is not None:
+                scheduler.step()
+            total += loss.item() * xb.shape[0]
+            count += xb.shape[0]
+        history["train loss"].append(total / count)
+        history["seconds"].append(time.perf_counter() - start)
+        bar.set_postfix({"train loss": f"{history['train loss'][-1]:.4f}"})
+    return history
