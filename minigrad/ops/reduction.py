@@ -7,6 +7,9 @@ from __future__ import annotations
 import builtins
 from collections import namedtuple
 
+import numpy as np
+
+from .._checks import number_arg
 from ..autograd.function import Function
 from ..backend import array_module
 from ..tensor import Tensor
@@ -86,6 +89,37 @@ def mean(input, dim=None, keepdim=False, *, dtype=None):
     return Mean.apply(x, normalize_dims(dim, input.ndim, "mean"), keepdim)
 
 
+class Var(Function):
+    """variance over dims with ``correction``;  d/dx_i = 2 (x_i - mean) / (n - correction)
+
+    As PyTorch: the value divides by max(n - correction, 0) (inf, or NaN for a constant slice,
+    when that is 0); the gradient of a full reduction with no degrees of freedom is inf (NaN where
+    x_i equals the mean), and the gradient over given dims divides by n - correction as it is.
+    """
+
+    @staticmethod
+    def forward(ctx, x, dims, keepdim, correction, all_dims):
+        n = 1
+        for d in dims:
+            n *= x.shape[d]
+        ctx.shape, ctx.dims, ctx.keepdim, ctx.dof, ctx.all_dims = x.shape, dims, keepdim, n - correction, all_dims
+        ctx.save_for_backward(x)
+        centred = x - x.mean(axis=dims, keepdims=True) if n else x
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return (centred * centred).sum(axis=dims, keepdims=keepdim) / builtins.max(ctx.dof, 0)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        g = _expand_back(g, ctx.shape, ctx.dims, ctx.keepdim)
+        centred = x - Mean.apply(x, ctx.dims, True)
+        if ctx.dof > 0 or not ctx.all_dims:
+            scale = 2.0 / ctx.dof if ctx.dof != 0 else float("inf")
+            return g * centred * scale, None, None, None, None
+        inf = x.new_full(ctx.shape, float("inf")).masked_fill(centred == 0, float("nan"))
+        return g * inf, None, None, None, None
+
+
 def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """Variance with ``correction`` (1 = Bessel's, the default; 0 = population).
     ``unbiased=False`` is the old spelling of ``correction=0``."""
@@ -93,12 +127,12 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
         dim, unbiased = None, dim
     if correction is None:
         correction = 1 if unbiased is None or unbiased else 0
+    else:
+        correction = number_arg("var", "correction", correction)
+    if input.dtype.kind not in "fc":
+        raise RuntimeError(f"var: needs a floating point input, got {input.dtype}")
     dims = normalize_dims(dim, input.ndim, "var")
-    n = 1
-    for d in dims:
-        n *= input.shape[d]
-    centred = input - Mean.apply(input, dims, True)
-    return Sum.apply(centred * centred, dims, keepdim) / builtins.max(n - correction, 0)
+    return Var.apply(input, dims, keepdim, correction, dim is None)
 
 
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):

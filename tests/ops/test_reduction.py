@@ -136,3 +136,40 @@ def test_argmax_argmin_and_all_any():
 def test_reduction_dim_out_of_range_names_op():
     with pytest.raises(IndexError, match="sum: dimension out of range"):
         mg.ones(2, 3).sum(2)
+
+
+def test_var_with_no_degrees_of_freedom_matches_pytorch():
+    # correction >= N: the value is inf; over given dims the gradient divides by N - correction
+    # as it is (finite for correction > N), over all dims it is inf (NaN where x equals the
+    # mean), as PyTorch.
+    x = mg.tensor([[1.0, 2.0, 3.0]], requires_grad=True)
+    v = x.var(dim=1, correction=5)
+    v.sum().backward()
+    assert v.tolist() == [float("inf")]
+    assert x.grad.tolist() == [[1.0, 0.0, -1.0]]
+    y = mg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y.var(correction=5).backward()
+    g = y.grad.numpy()
+    assert np.isinf(g[0]) and np.isnan(g[1]) and np.isinf(g[2])
+
+
+def test_var_refuses_bad_correction_and_integer_input():
+    with pytest.raises(TypeError, match="var: correction must be a number"):
+        mg.ones(3).var(correction="1")
+    with pytest.raises(ValueError, match="var: correction must not be NaN"):
+        mg.ones(3).var(correction=float("nan"))
+    with pytest.raises(RuntimeError, match="var: needs a floating point input"):
+        mg.tensor([1, 2, 3]).var()
+
+
+@pytest.mark.parametrize("call", [lambda x: x.sum(dim=(0, 0)), lambda x: x.mean(dim=(1, -1)),
+                                  lambda x: x.flip((0, 0))])
+def test_duplicate_dims_are_refused(call):
+    with pytest.raises(RuntimeError, match="appears multiple times"):
+        call(mg.ones(2, 3))
+
+
+@pytest.mark.parametrize("dim", [1.5, "0", True, {0}])
+def test_reduction_dim_of_wrong_type_names_op(dim):
+    with pytest.raises(TypeError, match="sum: dim must be an int"):
+        mg.ones(2, 3).sum(dim=dim)
