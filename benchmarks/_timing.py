@@ -1,6 +1,6 @@
 """The one timing helper every benchmark uses.
 
-Rules (DESIGN.md): one process, implementations alternated round by round (so drift and
+Rules: one process, implementations alternated round by round (so drift and
 background load hit all of them alike), warm-up calls excluded and reported apart (first-call
 time includes Numba compilation), medians reported, with ratios against a baseline.
 

@@ -1,6 +1,6 @@
 """LSTM forward+backward (float32): the NumPy reference, the Numba kernel, and PyTorch.
 
-Cases (issue 5): x (35, 32, 128) with hidden 256, and x (100, 16, 16) with hidden 64; one
+Cases: x (35, 32, 128) with hidden 256, and x (100, 16, 16) with hidden 64; one
 ``nn.LSTM`` layer, loss = output.sum(), forward and backward. Reported: median ms per
 forward+backward, ratios, the first call apart (it loads Numba's on-disk cache), and Numba's
 compilation time measured in a fresh process with an empty cache.

@@ -35,7 +35,7 @@ def _cases(lib, nnmod, Fmod, x, feats, y):
 
 
 def _fused_vs_composite(rng):
-    from minigrad.nn.functional_layers import Normalize, _normalize_composite
+    from minigrad.nn.functional.layers import Normalize, _normalize_composite
     rows = []
     for label, shape, dims in [("LayerNorm-like (64, 300) over dim 1", (64, 300), (1,)),
                                ("BatchNorm2d-like (32, 16, 14, 14) over (0, 2, 3)", (32, 16, 14, 14), (0, 2, 3))]:

@@ -1,6 +1,9 @@
 """Per-op overhead: microseconds per op on small tensors, forward and forward+backward,
 for add, mul, matmul 64x64, sum and getitem; against PyTorch in the same process when it is
 installed. Small tensors make the time almost all bookkeeping (graph, wrapping, dispatch).
+The last rows repeat mul and matmul with anomaly detection on (``detect_anomaly``; PyTorch's
+too): what recording each node's stack and checking every result costs. Off, it is one
+boolean test per op.
 
     python -m benchmarks.overhead [--cpu-time]
 
@@ -36,6 +39,25 @@ def _fwd_bwd(fn):
     return run
 
 
+def _set_anomaly(torch, mode):
+    mg.autograd.set_detect_anomaly(mode)
+    if torch is not None:
+        torch.autograd.set_detect_anomaly(mode)
+
+
+def _row(label, case, libs, torch):
+    row = [label]
+    for mode, wrap in (("forward", lambda f: f), ("forward+backward", _fwd_bwd)):
+        fns = {lib: wrap(cases[case]) for lib, cases in libs.items()}
+        number = auto_number(fns["minigrad"], 10.0)
+        res = compare(fns, repeats=15, number=number)
+        us = {lib: r.median_ms * 1e3 for lib, r in res.items()}
+        row.append(f"{us['minigrad']:.1f}")
+        if torch is not None:
+            row += [f"{us['torch']:.1f}", f"{us['minigrad'] / us['torch']:.2f}x"]
+    return row
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m benchmarks.overhead")
     parser.add_argument("--cpu-time", action="store_true", help="time with process CPU time")
@@ -52,18 +74,13 @@ def main(argv=None):
         torch.set_num_threads(1)
         libs["torch"] = _cases("torch", [torch.tensor(x, requires_grad=True) for x in arrays],
                                torch.tensor(big, requires_grad=True))
-    rows = []
-    for case in libs["minigrad"]:
-        row = [case]
-        for mode, wrap in (("forward", lambda f: f), ("forward+backward", _fwd_bwd)):
-            fns = {lib: wrap(cases[case]) for lib, cases in libs.items()}
-            number = auto_number(fns["minigrad"], 10.0)
-            res = compare(fns, repeats=15, number=number)
-            us = {lib: r.median_ms * 1e3 for lib, r in res.items()}
-            row.append(f"{us['minigrad']:.1f}")
-            if torch is not None:
-                row += [f"{us['torch']:.1f}", f"{us['minigrad'] / us['torch']:.2f}x"]
-        rows.append(row)
+    rows = [_row(case, case, libs, torch) for case in libs["minigrad"]]
+    for case in ("mul", "matmul 64x64"):
+        _set_anomaly(torch, True)
+        try:
+            rows.append(_row(f"{case}, detect_anomaly on", case, libs, torch))
+        finally:
+            _set_anomaly(torch, False)
     header = ["op", "minigrad fwd µs"]
     if torch is not None:
         header += ["torch fwd µs", "ratio"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 import minigrad as mg
+from minigrad.utils.plotting import pyplot  # noqa: F401  (the lessons draw with it)
 
 DIGITS_TEST_SIZE = 360      # 20% of the 1,797 digits, a fixed split so every run scores the same images
 
@@ -60,14 +61,6 @@ def parameters_check(loss_fn, model):
     model.double()
     params = [p for p in model.parameters() if p.requires_grad]
     return mg.autograd.gradcheck(lambda *ps: loss_fn(), tuple(params), return_error=True)
-
-
-def pyplot():
-    """matplotlib's pyplot on the file-only Agg backend."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    return plt
 
 
 def save_figure(fig, run, filename):

@@ -10,7 +10,8 @@ Run it: ``minigrad lesson mlp`` (all parts), or ``--part digits`` ... Parts, in 
 5. ``lr_range``       -- the learning-rate range test;
 6. ``regularization`` -- overfitting and its cures: L2, L1, dropout, early stopping;
 7. ``kfold``          -- K-fold cross-validation, K = 5 and K = 10;
-8. ``threshold``      -- a binary classifier: precision, recall/TPR, FPR, ROC, AUC and the F1 threshold.
+8. ``threshold``      -- a binary classifier: precision, recall/TPR, FPR, ROC, AUC and the F1 threshold;
+9. ``graph``          -- the graph autograd records for a two-layer MLP, and the graph of its gradient.
 """
 # %%
 from __future__ import annotations
@@ -24,7 +25,7 @@ import minigrad.nn.functional as F
 from minigrad import nn, optim
 from minigrad.data import KFold
 from minigrad.data.datasets import load_diabetes
-from minigrad.utils import EarlyStopping, metrics, progress_bar, summary
+from minigrad.utils import EarlyStopping, draw_graph, metrics, progress_bar, summary
 from minigrad.utils.lesson import lesson_main
 from minigrad.utils.plotting import plot_curves
 
@@ -505,12 +506,45 @@ def _plot_threshold(run, thresholds, prec, rec, f1, best, fpr, tpr, area):
 
 
 # %% [markdown]
+# ## Part 9: the graph behind backward, and the graph of a gradient
+#
+# What backward walks, drawn: a two-layer MLP's loss as a graph of tensors (their values and,
+# after backward, their gradients) and the Functions between them. Then the gradient itself,
+# taken with `create_graph=True`: a graph like any other -- the forward ops it needs and the
+# backward ops that combine them -- so it can be differentiated again (double backward: gradient
+# penalties, Hessian-vector products).
+
+# %%
+def part_graph(run):
+    """Draw a two-layer MLP's loss graph with its gradients, then the graph of d loss / d W1."""
+    mg.manual_seed(run.seed)
+    model = nn.Sequential(nn.Linear(4, 3), nn.ReLU(), nn.Linear(3, 2)).to(run.device)
+    x = mg.randn(5, 4, device=run.device)
+    y = mg.tensor([0, 1, 1, 0, 1], device=run.device)
+    names = {"x": x, **dict(model.named_parameters())}
+    loss = F.cross_entropy(model(x), y)
+    loss.backward(retain_graph=True)                 # keep the graph, to draw it with its gradients
+    forward = draw_graph(loss, names=names, path=run.path("graph_mlp.png"))
+    (g,) = mg.autograd.grad(loss, model[0].weight, create_graph=True)
+    names["d loss / d 0.weight"] = g
+    gradient = draw_graph(g, names=names, show_grads=False, path=run.path("graph_gradient.png"))
+    # the gradient's own gradient: d/dW2 of sum(d loss / d W1) -- nonzero, since W1's gradient
+    # flows through W2
+    (gg,) = mg.autograd.grad(g.sum(), model[2].weight)
+    n_forward, n_gradient = forward.count("shape=box"), gradient.count("shape=box")
+    print(f"   the loss's graph: {n_forward} Functions; its gradient's graph: {n_gradient} "
+          f"(d/dW2 of sum(dL/dW1) has norm {gg.norm().item():.3g})")
+    return {"graph_functions": n_forward, "gradient_graph_functions": n_gradient}
+
+
+# %% [markdown]
 # ## Running the lesson
 
 # %%
 PARTS = {"regression": part_regression, "digits": part_digits, "summary": part_summary,
          "optimizers": part_optimizers, "lr_range": part_lr_range,
-         "regularization": part_regularization, "kfold": part_kfold, "threshold": part_threshold}
+         "regularization": part_regularization, "kfold": part_kfold, "threshold": part_threshold,
+         "graph": part_graph}
 
 
 def tiny_model_check(device="cpu"):

@@ -22,8 +22,9 @@ import benchmarks
 import lessons
 from lessons.results import RESULTS, SOURCE
 
-from . import __version__
+from . import __version__, autograd
 from .autograd.gradcheck import GradcheckError
+from .utils.graph import draw_graph
 
 
 class UsageError(Exception):
@@ -216,6 +217,57 @@ def cmd_gradcheck(args):
     return 0
 
 
+# ------------------------------------------------------------------------------- graph
+
+class _Captured(Exception):
+    """Stops a tiny_model_check once the outputs of its first gradchecked function are known."""
+
+
+def tiny_model_outputs(module):
+    """The outputs of the first function the lesson's ``tiny_model_check`` gradchecks -- the tiny
+    model's loss (or outputs), with its graph. The check is stopped there: nothing is checked."""
+    def capture(func, inputs, **_):
+        outputs = func(*(inputs if isinstance(inputs, tuple) else tuple(inputs)))
+        raise _Captured(outputs if isinstance(outputs, tuple) else (outputs,))
+
+    real = autograd.gradcheck
+    autograd.gradcheck = capture
+    try:
+        module.tiny_model_check()
+    except _Captured as got:
+        return got.args[0]
+    finally:
+        autograd.gradcheck = real
+    raise UsageError(f"lesson {module.__name__}'s tiny_model_check gradchecks no function")
+
+
+def cmd_graph(args):
+    """Draw the autograd graph of a lesson's tiny model (the one 'minigrad gradcheck' checks).
+
+    usage: minigrad graph NAME [PATH]
+
+    PATH ends in .png or .svg (drawn with Graphviz's dot if it is installed, else with
+    matplotlib) or .dot (the DOT text); the default is runs/NAME/tiny_model_graph.png. Tensors
+    are records (shape, dtype, device, values), Functions rounded boxes.
+    """
+    if len(args) not in (1, 2):
+        raise UsageError("'minigrad graph' needs a lesson name and optionally a file (.png, .svg or .dot)")
+    module = _import_lesson(args[0])
+    path = args[1] if len(args) == 2 else os.path.join("runs", args[0], "tiny_model_graph.png")
+    if os.path.splitext(path)[1].lower() not in (".png", ".svg", ".dot"):
+        raise UsageError(f"'minigrad graph': {path!r} must end in .png, .svg or .dot")
+    outputs = tiny_model_outputs(module)
+    if path.lower().endswith(".dot"):
+        dot = draw_graph(*outputs)
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        with open(path, "w") as f:
+            f.write(dot)
+    else:
+        dot = draw_graph(*outputs, path=path)
+    print(f"{args[0]}: wrote {path} (the tiny model's graph: {dot.count('shape=box')} Functions)")
+    return 0
+
+
 # ------------------------------------------------------------------------------ doctor
 
 def _version(dist):
@@ -344,8 +396,9 @@ def cmd_doctor(args):
 # ------------------------------------------------------------------------------- main
 
 COMMANDS = {"lessons": cmd_lessons, "lesson": cmd_lesson, "bench": cmd_bench,
-            "gradcheck": cmd_gradcheck, "doctor": cmd_doctor}
+            "gradcheck": cmd_gradcheck, "graph": cmd_graph, "doctor": cmd_doctor}
 HELP_LISTS = {"lesson": ("lessons", _lesson_list), "gradcheck": ("lessons", _lesson_list),
+              "graph": ("lessons", _lesson_list),
               "bench": ("benchmarks", _benchmark_list)}   # what a command's --help lists
 
 

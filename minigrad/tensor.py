@@ -166,7 +166,7 @@ class Tensor:
         return self
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
-        """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (``gradient`` may be left out for one element)."""
+        """Accumulate d(self)/d(leaf) into each leaf's ``.grad``; ``gradient`` defaults to 1 for one element."""
         engine.backward(self, gradient, retain_graph, create_graph, inputs)
 
     def register_hook(self, hook):
@@ -269,24 +269,26 @@ class Tensor:
             out = out.clone()
         return out
 
+    # cpu ... half are written in terms of to(), so Module shares them (it has its own to()).
+
     def cpu(self):
-        """This tensor on the CPU (itself if it is there already)."""
+        """``self.to('cpu')``: on the CPU (unchanged if it is there already)."""
         return self.to("cpu")
 
     def cuda(self, device=None):
-        """This tensor on the GPU (itself if it is there already)."""
+        """``self.to('cuda')``: on the GPU (unchanged if it is there already)."""
         return self.to("cuda")
 
     def float(self):
-        """This tensor as float32."""
+        """``self.to(float32)`` (a Module converts its floating-point parameters and buffers)."""
         return self.to(backend.float32)
 
     def double(self):
-        """This tensor as float64."""
+        """``self.to(float64)`` (a Module converts its floating-point parameters and buffers)."""
         return self.to(backend.float64)
 
     def half(self):
-        """This tensor as float16."""
+        """``self.to(float16)`` (a Module converts its floating-point parameters and buffers)."""
         return self.to(backend.float16)
 
     def long(self):

@@ -1,5 +1,7 @@
-"""Reverse-mode automatic differentiation: Function, backward/grad, grad modes, gradcheck."""
-from . import grad_mode
+"""Reverse-mode automatic differentiation: Function, backward/grad, grad modes, gradcheck,
+anomaly detection."""
+from . import anomaly_mode, grad_mode
+from .anomaly_mode import detect_anomaly, is_anomaly_check_nan_enabled, is_anomaly_enabled, set_detect_anomaly
 from .engine import backward, grad
 from .function import Function
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
@@ -7,4 +9,5 @@ from .gradcheck import GradcheckError, gradcheck, gradgradcheck, nudge_from_kink
 
 __all__ = ["Function", "grad", "backward", "gradcheck", "gradgradcheck", "GradcheckError",
            "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "grad_mode",
-           "nudge_from_kinks", "separate_ties"]
+           "nudge_from_kinks", "separate_ties", "detect_anomaly", "set_detect_anomaly",
+           "is_anomaly_enabled", "is_anomaly_check_nan_enabled", "anomaly_mode"]

@@ -19,7 +19,7 @@ import numpy as np
 
 from ..backend import array_module, module_for
 from ..tensor import Tensor
-from . import grad_mode
+from . import anomaly_mode, grad_mode
 from .function import _freed_message
 
 
@@ -210,7 +210,10 @@ def _call_backward(node, grads):
     if all(g is None for g in grads):
         return (None,) * len(node.inputs)
     grads = [g if g is not None else _zeros(meta) for g, meta in zip(grads, node._out_meta)]
-    in_grads = node.backward(node, *grads)
+    if anomaly_mode._enabled:
+        in_grads = anomaly_mode.checked_backward(node, grads)
+    else:
+        in_grads = node.backward(node, *grads)
     if not isinstance(in_grads, tuple):
         in_grads = (in_grads,)
     n = len(node.inputs)

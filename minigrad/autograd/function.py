@@ -33,7 +33,7 @@ import numpy as np
 
 from ..backend import array_module
 from ..tensor import Tensor
-from . import grad_mode
+from . import anomaly_mode, grad_mode
 
 _trace_hook = None  # minigrad.onnx's tracer while it records a forward: hook(cls, args, kwargs, outputs)
 
@@ -52,6 +52,7 @@ class Function:
     _out_meta = ()             # per output: (shape, dtype, array type), to fill missing grads
     _hooks = None              # output_nr -> [hook]; hooks of non-leaf tensors
     _freed = False
+    _anomaly_stack = None      # the forward call's stack, kept while anomaly detection is on
 
     # -- what forward may call on ctx --------------------------------------------------------
     def save_for_backward(self, *values):
@@ -126,6 +127,10 @@ class Function:
             outs = (raw,)
             results = [_wrap(raw, 0, ctx, record)]
 
+        if anomaly_mode._enabled:    # off by default: this test is all it costs
+            anomaly_mode.check_outputs(cls, [r.data for r in results])
+            if record:
+                anomaly_mode.record(ctx)
         if cls.is_view:              # a view shares its base's version counter
             base = next(a for a in args if isinstance(a, Tensor))
             for r in results:

@@ -274,8 +274,3 @@ def gru_cell(x, state, w_ih, w_hh, b_ih=None, b_hh=None):
 
 
 GRUFunction.cell = staticmethod(gru_cell)
-
-
-def gru(x, h0, weight_ih, weight_hh, bias_ih=None, bias_hh=None, reverse=False):
-    """One GRU layer-direction on Tensors: ``(y, h_n)``; x (T, N, I), h0 (N, H)."""
-    return GRUFunction.apply(x, h0, None, weight_ih, weight_hh, bias_ih, bias_hh, reverse=reverse)

@@ -278,8 +278,3 @@ def lstm_cell(x, state, w_ih, w_hh, b_ih=None, b_hh=None):
 
 
 LSTMFunction.cell = staticmethod(lstm_cell)
-
-
-def lstm(x, h0, c0, weight_ih, weight_hh, bias_ih=None, bias_hh=None, reverse=False):
-    """One LSTM layer-direction on Tensors: ``(y, h_n, c_n)``; x (T, N, I), h0/c0 (N, H)."""
-    return LSTMFunction.apply(x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh, reverse=reverse)

@@ -226,11 +226,3 @@ def _affine(x, h, w_ih, w_hh, b_ih, b_hh):
 
 RNNTanhFunction.cell = staticmethod(rnn_tanh_cell)
 RNNReluFunction.cell = staticmethod(rnn_relu_cell)
-
-
-def rnn(x, h0, weight_ih, weight_hh, bias_ih=None, bias_hh=None, reverse=False, nonlinearity="tanh"):
-    """One plain-RNN layer-direction on Tensors: ``(y, h_n)``; x (T, N, I), h0 (N, H)."""
-    if nonlinearity not in ("tanh", "relu"):
-        raise ValueError(f"rnn: unknown nonlinearity {nonlinearity!r}; expected 'tanh' or 'relu'")
-    fn = RNNTanhFunction if nonlinearity == "tanh" else RNNReluFunction
-    return fn.apply(x, h0, None, weight_ih, weight_hh, bias_ih, bias_hh, reverse=reverse)

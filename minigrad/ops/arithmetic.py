@@ -234,18 +234,22 @@ def matmul(input, other):
 class Maximum(Function):
     """max(a, b) elementwise;  the gradient goes to the larger input, split evenly on ties"""
 
+    largest = True          # Minimum is this Function with largest = False
+
     @staticmethod
     def forward(ctx, a, b):
         a, b = promote(a, b)
         ctx.shapes = (shape_of(a), shape_of(b))
         xp = array_module(a if hasattr(a, "dtype") else b)
         ctx.save_for_backward(a, b)
-        return xp.maximum(a, b)
+        return xp.maximum(a, b) if ctx.largest else xp.minimum(a, b)
 
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
-        return _select_grads(ctx, g, a > b, a == b)
+        a_wins = (a > b if ctx.largest else a < b).to(g.dtype) + (a == b).to(g.dtype) * 0.5
+        na, nb = ctx.needs_input_grad
+        return _grads(ctx, g * a_wins if na else None, g * (1 - a_wins) if nb else None)
 
 
 def maximum(input, other):
@@ -253,32 +257,15 @@ def maximum(input, other):
     return Maximum.apply(input, other)
 
 
-class Minimum(Function):
+class Minimum(Maximum):
     """min(a, b) elementwise;  the gradient goes to the smaller input, split evenly on ties"""
 
-    @staticmethod
-    def forward(ctx, a, b):
-        a, b = promote(a, b)
-        ctx.shapes = (shape_of(a), shape_of(b))
-        xp = array_module(a if hasattr(a, "dtype") else b)
-        ctx.save_for_backward(a, b)
-        return xp.minimum(a, b)
-
-    @staticmethod
-    def backward(ctx, g):
-        a, b = ctx.saved_tensors
-        return _select_grads(ctx, g, a < b, a == b)
+    largest = False
 
 
 def minimum(input, other):
     """The element-wise minimum of two tensors (ties share the gradient)."""
     return Minimum.apply(input, other)
-
-
-def _select_grads(ctx, g, a_wins, tie):
-    wa = a_wins.to(g.dtype) + tie.to(g.dtype) * 0.5
-    na, nb = ctx.needs_input_grad
-    return _grads(ctx, g * wa if na else None, g * (1 - wa) if nb else None)
 
 
 class Where(Function):

@@ -1,22 +1,15 @@
 """Training utilities: checkpoints (minigrad's own, safetensors, PyTorch's), metrics, callbacks,
-progress bars, plots, model summary, truncated BPTT.
+progress bars, plots, model summary, truncated BPTT, and pictures of the autograd graph.
 
 Heavy optional dependencies (matplotlib, tqdm) are imported only when a function needs them.
 """
-# --- optim helper: serialization, metrics, callbacks, progress, plotting, log ---------------
 from . import callbacks, log, metrics, plotting, progress, serialization  # noqa: F401
 from .callbacks import EarlyStopping, SaveBestCheckpoint  # noqa: F401
+from .graph import draw_graph  # noqa: F401
 from .log import write_metrics  # noqa: F401
 from .progress import progress_bar  # noqa: F401
-from .serialization import CheckpointError, load, save  # noqa: F401
 from .safetensors import load_safetensors, safetensors_metadata, save_safetensors  # noqa: F401
-from .torch_checkpoint import load_torch  # noqa: F401
-# --- end optim helper ------------------------------------------------------------------------
-
-# --- nn helper: summary -----------------------------------------------------------------------
+from .serialization import CheckpointError, load, save  # noqa: F401
 from .summary import ModelSummary, summary  # noqa: F401
-# --- end nn helper ----------------------------------------------------------------------------
-
-# --- rnn helper: truncated BPTT ---------------------------------------------------------------
 from .tbptt import TBPTTResult, detach_state, truncated_bptt  # noqa: F401
-# --- end rnn helper ---------------------------------------------------------------------------
+from .torch_checkpoint import load_torch  # noqa: F401

@@ -15,7 +15,9 @@ from .. import backend
 from ..tensor import Tensor
 
 
-def _pyplot():
+def pyplot():
+    """matplotlib's pyplot on the file-only Agg backend (imported on first use: matplotlib is
+    an optional dependency, in the ``lessons`` extra)."""
     import matplotlib
     matplotlib.use("Agg", force=True)
     import matplotlib.pyplot as plt
@@ -36,7 +38,7 @@ def plot_curves(curves, path, title=None, xlabel="epoch", ylabel=None, logy=Fals
                 figsize=(6.4, 4.0), dpi=100):
     """One line per entry of ``curves`` (name -> sequence of numbers, or name -> (x, y)),
     saved as a ``figsize * dpi`` pixel PNG at ``path``. Returns ``path``."""
-    plt = _pyplot()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=figsize, dpi=dpi)
     try:
         counted = True                  # every x is 1, 2, 3 ...: whole-number ticks
@@ -99,7 +101,7 @@ def image_grid(images, path, nrow=8, padding=2, pad_value=0.0, normalize=False, 
     grid = np.clip(make_grid(images, nrow, padding, pad_value, normalize), 0.0, 1.0)
     if scale != 1:
         grid = grid.repeat(scale, axis=0).repeat(scale, axis=1)
-    _pyplot()
+    pyplot()
     import matplotlib.image
     _mkdir_for(path)
     matplotlib.image.imsave(path, grid, cmap=cmap if grid.ndim == 2 else None, vmin=0.0, vmax=1.0,

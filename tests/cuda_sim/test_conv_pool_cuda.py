@@ -30,7 +30,7 @@ def test_conv_cuda_equals_reference(xs, ws, geom, dtype):
 
 
 def _plans():
-    from minigrad.nn.functional_pool import _adaptive_axis, _kernel_axis, pool_output_size
+    from minigrad.nn.functional.pool import _adaptive_axis, _kernel_axis, pool_output_size
 
     def plan(H, W, k, s, p, d, ceil):
         oh, ow = pool_output_size(H, k, s, p, d, ceil), pool_output_size(W, k, s, p, d, ceil)

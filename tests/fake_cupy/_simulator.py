@@ -45,13 +45,15 @@ def patch_simulator():
         return
     launch = cls.__call__
 
-    def device_view(a):
-        if isinstance(a, np.ndarray) or not hasattr(a, "__cuda_array_interface__"):
+    def device_view(a):     # the class, not the instance: the simulator's own arrays answer
+        if isinstance(a, np.ndarray) or not hasattr(type(a), "__cuda_array_interface__"):
             return a
         view = view_of_interface(a)
         return FakeCUDAArray(view) if view.ndim else view
 
     def __call__(self, *args):
+        if self._device:                     # a device function called from a kernel
+            return launch(self, *args)
         return launch(self, *[device_view(a) for a in args])
 
     cls.__call__ = __call__

@@ -35,3 +35,13 @@ def test_headline_regression_digits_and_parameter_counts(tmp_path):
     assert metrics["params_mlp_bn_non_trainable"] == 2_368
     for png in ("regression.png", "digits_loss.png"):
         assert (tmp_path / png).stat().st_size > 10_000
+
+
+def test_graph_part_draws_the_loss_and_its_gradient(tmp_path):
+    assert mlp.main(["--part", "graph", "--out", str(tmp_path)]) == 0
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    # Linear (Permute, MatMul, Add), ReLU, Linear, the fused cross-entropy: 8 Functions; the
+    # gradient's graph holds the forward ops it needs and the backward ops on top
+    assert metrics["graph_functions"] == 8 and metrics["gradient_graph_functions"] > 8
+    for name in ("graph_mlp.png", "graph_gradient.png"):
+        assert (tmp_path / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

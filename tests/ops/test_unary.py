@@ -108,3 +108,12 @@ def test_non_differentiable_unary_ops_return_plain_tensors():
                          (mg.round, [-2, 0, 3]), (mg.trunc, [-1, 0, 2])]:
         y = fn(x)
         assert not y.requires_grad and y.tolist() == expected
+
+
+def test_softplus_gradient_above_threshold_is_one():
+    """Where beta * x > threshold softplus returns x, so its gradient there is 1."""
+    x = mg.tensor([-3.0, 0.5, 2.6, 4.0], dtype=mg.float64, requires_grad=True)
+    mg.softplus(x, beta=2.0, threshold=5.0).sum().backward()
+    sig = 1 / (1 + np.exp(-2 * x.detach().numpy()))
+    np.testing.assert_allclose(x.grad.numpy(), [sig[0], sig[1], 1.0, 1.0])
+    assert gradcheck(lambda t: mg.softplus(t, 2.0, 5.0), (x,))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from ... import creation
 from .. import init
-from ..functional_attention import multi_head_attention_forward
+from ..functional.attention import multi_head_attention_forward
 from ..parameter import Parameter
 from .linear import Linear
 from .module import Module

@@ -11,21 +11,23 @@ import math
 from ... import creation
 from .. import functional as F
 from .. import init
+from ..functional._arguments import _ntuple
 from ..parameter import Parameter
 from .module import Module
 
 
-def _tuple(v, n):
-    return tuple(int(a) for a in v) if isinstance(v, (tuple, list)) else (int(v),) * n
-
-
 class _ConvNd(Module):
-    _n = 2
+    """What the convolutions share: checked arguments, ``weight`` and ``bias``, PyTorch's init.
+    ``_n`` is the number of spatial dims; a ``transposed`` convolution's weight is (in, out/groups, ...)."""
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride, padding, dilation, groups,
-                 bias, padding_mode, device, dtype, transposed=False, output_padding=0):
+    _n = 2
+    transposed = False
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
+                 groups=1, bias=True, padding_mode="zeros", device=None, dtype=None):
         super().__init__()
         name = type(self).__name__
+        n = self._n
         if groups < 1 or in_channels % groups or out_channels % groups:
             raise ValueError(f"{name}: in_channels ({in_channels}) and out_channels ({out_channels}) "
                              f"must be divisible by groups ({groups})")
@@ -35,15 +37,15 @@ class _ConvNd(Module):
         if isinstance(padding, str):
             if padding not in ("same", "valid"):
                 raise ValueError(f"{name}: padding must be an int, a tuple, 'same' or 'valid', got {padding!r}")
-            if padding == "same" and any(s != 1 for s in _tuple(stride, self._n)):
+            if padding == "same" and any(s != 1 for s in _ntuple(stride, n, "stride", name)):
                 raise ValueError(f"{name}: padding='same' is not supported for strided convolutions")
-        n = self._n
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
-        self.kernel_size, self.stride, self.dilation = _tuple(kernel_size, n), _tuple(stride, n), _tuple(dilation, n)
-        self.padding = padding if isinstance(padding, str) else _tuple(padding, n)
-        self.output_padding, self.transposed = _tuple(output_padding, n), transposed
+        self.kernel_size = _ntuple(kernel_size, n, "kernel_size", name)
+        self.stride, self.dilation = _ntuple(stride, n, "stride", name), _ntuple(dilation, n, "dilation", name)
+        self.padding = padding if isinstance(padding, str) else _ntuple(padding, n, "padding", name)
+        self.output_padding = (0,) * n
         self.padding_mode = padding_mode
-        shape = ((in_channels, out_channels // groups) if transposed
+        shape = ((in_channels, out_channels // groups) if self.transposed
                  else (out_channels, in_channels // groups)) + self.kernel_size
         self.weight = Parameter(creation.empty(*shape, device=device, dtype=dtype))
         if bias:
@@ -93,12 +95,9 @@ class _ConvNd(Module):
 
 
 class Conv2d(_ConvNd):
-    """2-D convolution over NCHW input; ``weight`` (out, in/groups, kH, kW), ``bias`` (out,)."""
-
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
-                 groups=1, bias=True, padding_mode="zeros", device=None, dtype=None):
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups,
-                         bias, padding_mode, device, dtype)
+    """2-D convolution over NCHW input; ``weight`` (out, in/groups, kH, kW), ``bias`` (out,).
+    ``Conv2d(in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
+    bias=True, padding_mode='zeros')``."""
 
     def forward(self, input):
         x, padding = self._pad_input(input)
@@ -106,14 +105,10 @@ class Conv2d(_ConvNd):
 
 
 class Conv1d(_ConvNd):
-    """1-D convolution over (N, C, L) input; ``weight`` (out, in/groups, k), ``bias`` (out,)."""
+    """1-D convolution over (N, C, L) input; ``weight`` (out, in/groups, k), ``bias`` (out,);
+    the arguments of Conv2d."""
 
     _n = 1
-
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
-                 groups=1, bias=True, padding_mode="zeros", device=None, dtype=None):
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups,
-                         bias, padding_mode, device, dtype)
 
     def forward(self, input):
         x, padding = self._pad_input(input)
@@ -124,6 +119,8 @@ class ConvTranspose2d(_ConvNd):
     """Transposed 2-D convolution; ``weight`` (in, out/groups, kH, kW), ``bias`` (out,).
     ``forward(input, output_size=None)``: an explicit output size picks the output_padding."""
 
+    transposed = True
+
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0,
                  groups=1, bias=True, dilation=1, padding_mode="zeros", device=None, dtype=None):
         if padding_mode != "zeros":
@@ -131,7 +128,8 @@ class ConvTranspose2d(_ConvNd):
         if isinstance(padding, str):
             raise ValueError(f"ConvTranspose2d: padding must be an int or a tuple, got {padding!r}")
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups,
-                         bias, padding_mode, device, dtype, transposed=True, output_padding=output_padding)
+                         bias, padding_mode, device, dtype)
+        self.output_padding = _ntuple(output_padding, self._n, "output_padding", "ConvTranspose2d")
 
     def forward(self, input, output_size=None):
         output_padding = self.output_padding

@@ -3,7 +3,7 @@ Class weights (``weight``, ``pos_weight``) are buffers, as in PyTorch."""
 from __future__ import annotations
 
 from .. import functional as F
-from ..functional_losses import _legacy_reduction
+from ..functional._arguments import _legacy_reduction
 from .module import Module
 
 

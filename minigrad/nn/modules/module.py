@@ -339,20 +339,8 @@ class Module:
                     t.grad.data = convert(t.grad.data)
         return self
 
-    def cpu(self):
-        return self.to("cpu")
-
-    def cuda(self, device=None):
-        return self.to("cuda")
-
-    def float(self):
-        return self.to(backend.float32)
-
-    def double(self):
-        return self.to(backend.float64)
-
-    def half(self):
-        return self.to(backend.float16)
+    # Tensor's conversions, written in terms of to(), serve a Module as they are.
+    cpu, cuda, float, double, half = Tensor.cpu, Tensor.cuda, Tensor.float, Tensor.double, Tensor.half  # noqa: A003
 
     # ------------------------------------------------------------------ hooks
     def register_forward_hook(self, hook):

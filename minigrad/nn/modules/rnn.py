@@ -10,9 +10,11 @@ Names, arguments, shapes, parameter names and initialisation are PyTorch's:
 - parameters ``weight_ih_l{k}``, ``weight_hh_l{k}``, ``bias_ih_l{k}``, ``bias_hh_l{k}`` and
   their ``_reverse`` twins, all initialised U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)).
 
-Each layer-direction runs as ONE Function over the whole sequence (``minigrad.kernels.lstm``,
-``gru``, ``rnn``), so the fused Numba/CUDA kernels do the time loop. The weights are looked
-up by name at every call, so replacing ``layer.weight_ih_l0`` by a new Parameter works.
+The modules hold the parameters and PyTorch's layouts (batch_first, unbatched input, zero
+initial states) and call ``F.lstm``, ``F.gru``, ``F.rnn`` (and ``F.lstm_cell`` ... for the
+cells), where each layer-direction runs as one kernel Function over the whole sequence. The
+weights are looked up by name at every call, so replacing ``layer.weight_ih_l0`` by a new
+Parameter works.
 """
 from __future__ import annotations
 
@@ -20,18 +22,12 @@ import math
 import warnings
 
 from ... import creation
-from ...kernels.gru import GRUFunction
-from ...kernels.lstm import LSTMFunction
-from ...kernels.rnn import RNNReluFunction, RNNTanhFunction
-from ...ops import cat, stack
 from .. import functional as F
 from .. import init
 from ..parameter import Parameter
 from .module import Module
 
 _GATES = {"LSTM": 4, "GRU": 3, "RNN_TANH": 1, "RNN_RELU": 1}
-_FUNCTIONS = {"LSTM": LSTMFunction, "GRU": GRUFunction, "RNN_TANH": RNNTanhFunction,
-              "RNN_RELU": RNNReluFunction}
 
 
 class RNNBase(Module):
@@ -97,6 +93,9 @@ class RNNBase(Module):
         return s
 
     # -------------------------------------------------------------------------- forward
+    def _nonlinearity(self):
+        return "relu" if self.mode == "RNN_RELU" else "tanh"
+
     def _check_input(self, input):
         name = type(self).__name__
         if input.ndim not in (2, 3):
@@ -114,28 +113,15 @@ class RNNBase(Module):
     def _run(self, input, states):
         """input (L, N, H_in); states: a tuple of (layers*dirs, N, H) tensors (1 or 2 of them).
         Returns the output (L, N, dirs*H) and the final states, laid out like ``states``."""
-        fn = _FUNCTIONS[self.mode]
-        num_directions = 2 if self.bidirectional else 1
-        finals = [[] for _ in states]
-        x = input
-        for layer in range(self.num_layers):
-            outs = []
-            for direction in range(num_directions):
-                suffix = f"_l{layer}" + ("_reverse" if direction == 1 else "")
-                w = [getattr(self, "weight_ih" + suffix), getattr(self, "weight_hh" + suffix)]
-                w += ([getattr(self, "bias_ih" + suffix), getattr(self, "bias_hh" + suffix)]
-                      if self.bias else [None, None])
-                idx = layer * num_directions + direction
-                h0 = states[0][idx]
-                c0 = states[1][idx] if len(states) == 2 else None
-                y, *last = fn.apply(x, h0, c0, *w, reverse=direction == 1)
-                outs.append(y)
-                for f, s in zip(finals, last):
-                    f.append(s)
-            x = outs[0] if num_directions == 1 else cat(outs, 2)
-            if self.dropout > 0 and self.training and layer < self.num_layers - 1:
-                x = F.dropout(x, self.dropout, True)
-        return x, tuple(stack(f, 0) for f in finals)
+        params = [getattr(self, name) for name in self._flat_weights_names]
+        args = (params, self.bias, self.num_layers, self.dropout, self.training, self.bidirectional, False)
+        if self.mode == "LSTM":
+            output, *finals = F.lstm(input, states, *args)
+        elif self.mode == "GRU":
+            output, *finals = F.gru(input, states[0], *args)
+        else:
+            output, *finals = F.rnn(input, states[0], *args, nonlinearity=self._nonlinearity())
+        return output, tuple(finals)
 
     def forward(self, input, hx=None):
         """RNN, LSTM and GRU share this forward: layouts (batch_first, unbatched), default
@@ -230,6 +216,7 @@ class RNNCellBase(Module):
         self.reset_parameters()
 
     reset_parameters = RNNBase.reset_parameters
+    _nonlinearity = RNNBase._nonlinearity
 
     def extra_repr(self):
         s = f"{self.input_size}, {self.hidden_size}"
@@ -261,10 +248,14 @@ class RNNCellBase(Module):
                     raise RuntimeError(f"{name}: Expected {label} of shape {want}, got {tuple(s.shape)}")
             if not batched:
                 states = tuple(s.unsqueeze(0) for s in states)
-        c0 = states[1] if n_states == 2 else None
-        _, *new = _FUNCTIONS[self.mode].apply(x.unsqueeze(0), states[0], c0, self.weight_ih,
-                                              self.weight_hh, self.bias_ih, self.bias_hh)
-        return tuple(new) if batched else tuple(s.squeeze(0) for s in new)
+        weights = (self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh)
+        if self.mode == "LSTM":
+            new = F.lstm_cell(x, states, *weights)
+        elif self.mode == "GRU":
+            new = (F.gru_cell(x, states[0], *weights),)
+        else:
+            new = (F.rnn_cell(x, states[0], *weights, nonlinearity=self._nonlinearity()),)
+        return new if batched else tuple(s.squeeze(0) for s in new)
 
 
 class RNNCell(RNNCellBase):

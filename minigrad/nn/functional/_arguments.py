@@ -1,0 +1,75 @@
+"""PyTorch's argument conventions, shared by every F function.
+
+- sizes (kernel_size, stride, padding, dilation ...) are an int or a tuple with one entry per
+  spatial dim: ``_single``, ``_pair`` (pooling also takes a 1-tuple, as PyTorch does);
+- an image batch may come without its batch dim (C, H, W): ``_batched`` adds it and says so,
+  ``_unbatched`` takes it off the result again;
+- losses reduce with ``reduction='none' | 'mean' | 'sum'``, or PyTorch's deprecated
+  ``size_average``/``reduce`` flags: ``_legacy_reduction``, ``_check_reduction``, ``_reduce``.
+"""
+from __future__ import annotations
+
+
+def _ntuple(value, n, name, op, one_element=False):
+    """``value`` (an int, or a sequence of ``n`` ints -- or of one, if ``one_element``) as a
+    tuple of ``n`` ints."""
+    if isinstance(value, (tuple, list)):
+        if one_element and len(value) == 1:
+            return (int(value[0]),) * n
+        if len(value) != n:
+            one = ", a 1-tuple" if one_element else ""
+            raise ValueError(f"{op}: {name} must be an int{one} or a tuple of {n}, got {value!r}")
+        return tuple(int(v) for v in value)
+    return (int(value),) * n
+
+
+def _single(value, name, op):
+    """An int, or a 1-tuple, as an int."""
+    return _ntuple(value, 1, name, op)[0]
+
+
+def _pair(value, name, op, one_element=False):
+    """An int or a pair as a pair; ``one_element``: a 1-tuple too (PyTorch's pooling)."""
+    return _ntuple(value, 2, name, op, one_element)
+
+
+def _batched(op, input, spatial_dims):
+    """``input`` with a batch dim, and whether it was added: (C, *spatial) becomes
+    (1, C, *spatial); (N, C, *spatial) is kept; any other rank is an error."""
+    if input.ndim == spatial_dims + 1:
+        return input.unsqueeze(0), True
+    if input.ndim != spatial_dims + 2:
+        raise RuntimeError(f"{op}: expected a {spatial_dims + 1}-D (unbatched) or "
+                           f"{spatial_dims + 2}-D (batched) input, got input of shape {tuple(input.shape)}")
+    return input, False
+
+
+def _unbatched(added, *outputs):
+    """The outputs without the batch dim ``_batched`` added (unchanged if it added none)."""
+    if not added:
+        return outputs if len(outputs) > 1 else outputs[0]
+    outputs = tuple(o.squeeze(0) for o in outputs)
+    return outputs if len(outputs) > 1 else outputs[0]
+
+
+def _legacy_reduction(size_average, reduce, reduction):
+    """PyTorch's deprecated size_average/reduce flags, mapped onto ``reduction``."""
+    if size_average is None and reduce is None:
+        return reduction
+    if reduce is False:
+        return "none"
+    return "sum" if size_average is False else "mean"
+
+
+def _check_reduction(op, reduction):
+    if reduction not in ("none", "mean", "sum"):
+        raise ValueError(f"{op}: {reduction!r} is not a valid value for reduction "
+                         "(use 'none', 'mean' or 'sum')")
+
+
+def _reduce(op, loss, reduction):
+    """The per-element ``loss`` reduced as ``reduction`` says."""
+    _check_reduction(op, reduction)
+    if reduction == "none":
+        return loss
+    return loss.mean() if reduction == "mean" else loss.sum()

@@ -1,0 +1,247 @@
+"""Stateless layers: linear, dropout, batch_norm, layer_norm, group_norm, embedding, one_hot,
+normalize. Re-exported by ``minigrad.nn.functional`` (use them as ``F.linear`` ...).
+
+They are composites of primitive ops, so their backward comes from autograd (and works to
+any order). The normalisations share one helper: subtract the mean over some dims and divide
+by sqrt(biased variance + eps).
+"""
+from __future__ import annotations
+
+from ... import backend
+from ...autograd.function import Function
+from ...autograd.grad_mode import is_grad_enabled, no_grad
+from ...ops import index_select, where
+from ...tensor import Tensor
+
+
+def linear(input, weight, bias=None):
+    """y = x W^T + b, with W of shape (out_features, in_features) and x of shape (*, in)."""
+    if input.shape[-1:] != weight.shape[-1:]:
+        raise RuntimeError(f"linear: input shape {tuple(input.shape)} does not match weight shape "
+                           f"{tuple(weight.shape)} (the input's last dim must be {weight.shape[-1]})")
+    out = input @ weight.T
+    return out if bias is None else out + bias
+
+
+def bilinear(input1, input2, weight, bias=None):
+    """y_o = x1^T W_o x2 + b_o, with W of shape (out, in1, in2) and inputs (*, in1), (*, in2):
+    x1 times W (as an (in1, out * in2) matrix), then a product with x2 summed over in2."""
+    out_f, in1, in2 = weight.shape
+    if input1.shape[-1] != in1 or input2.shape[-1] != in2 or input1.shape[:-1] != input2.shape[:-1]:
+        raise RuntimeError(f"bilinear: input shapes {tuple(input1.shape)} and {tuple(input2.shape)} do not "
+                           f"match weight shape {tuple(weight.shape)}")
+    t = input1 @ weight.permute(1, 0, 2).reshape(in1, out_f * in2)
+    out = (t.reshape(*input1.shape[:-1], out_f, in2) * input2.unsqueeze(-2)).sum(-1)
+    return out if bias is None else out + bias
+
+
+def dropout(input, p=0.5, training=True, inplace=False):
+    """Inverted dropout: zero each element with probability p, scale the kept ones by 1/(1-p)
+    so the expected value is unchanged; the identity when not ``training``. The mask comes
+    from minigrad's seeded generator. (``inplace`` is accepted for PyTorch compatibility; the
+    result is always a new tensor.)"""
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout: probability has to be between 0 and 1, but got {p}")
+    if not training or p == 0.0:
+        return input
+    if p == 1.0:
+        return input * 0.0
+    rng = backend.seed_generators_of(input.device)
+    keep = rng.random(input.shape) >= p
+    scale = keep.astype(input.dtype) * (1.0 / (1.0 - p))
+    return input * Tensor(scale)
+
+
+def _normalize_composite(x, dims, eps):
+    """(x - mean) / sqrt(var + eps) over ``dims`` (biased variance), from primitives: the
+    readable definition, and the test oracle of the fused ``Normalize``."""
+    mean = x.mean(dims, keepdim=True)
+    centred = x - mean
+    var = (centred * centred).mean(dims, keepdim=True)
+    return centred * (var + eps).rsqrt()
+
+
+class Normalize(Function):
+    """xhat = (x - mean) / sqrt(var + eps) over dims (biased var), fused: one node instead of seven;
+    d/dx: invstd * (g - mean(g) - xhat * mean(g * xhat))"""
+
+    @staticmethod
+    def forward(ctx, x, dims, eps):
+        mean = x.mean(axis=dims, keepdims=True)
+        centred = x - mean
+        var = (centred * centred).mean(axis=dims, keepdims=True)
+        invstd = 1 / backend.array_module(x).sqrt(var + eps)
+        xhat = centred * invstd
+        ctx.dims, ctx.eps = dims, eps
+        ctx.save_for_backward(x, xhat, invstd)
+        ctx.mean, ctx.var = mean, var          # for the running statistics of batch_norm
+        return xhat
+
+    @staticmethod
+    def backward(ctx, g):
+        x, xhat, invstd = ctx.saved_tensors
+        dims = ctx.dims
+        if is_grad_enabled():      # create_graph: invstd as a function of x, for 2nd derivatives
+            centred = x - x.mean(dims, keepdim=True)
+            invstd = ((centred * centred).mean(dims, keepdim=True) + ctx.eps).rsqrt()
+        gxhat = (g * xhat).mean(dims, keepdim=True)
+        return invstd * (g - g.mean(dims, keepdim=True) - xhat * gxhat), None, None
+
+
+def _normalize(x, dims, eps):
+    """(x - mean) / sqrt(var + eps) over ``dims``; also returns the batch mean and biased var
+    as arrays (batch_norm's running statistics need them)."""
+    out = Normalize.apply(x, tuple(dims), eps)
+    node = out.grad_fn
+    if node is not None:
+        return out, node.mean, node.var
+    xp = backend.array_module(x.data)
+    mean = x.data.mean(axis=tuple(dims), keepdims=True)
+    return out, mean, xp.square(x.data - mean).mean(axis=tuple(dims), keepdims=True)
+
+
+def _channel_shape(input):
+    """(1, C, 1, ...): the shape that broadcasts a per-channel vector over NC... input."""
+    return (1, input.shape[1]) + (1,) * (input.ndim - 2)
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
+               momentum=0.1, eps=1e-05):
+    """Normalise each channel (dim 1) over the batch and spatial dims.
+
+    training: use the batch's mean and biased variance, and update the running statistics
+    in place: running = (1 - momentum) * running + momentum * batch, where running_var gets
+    the unbiased batch variance (as PyTorch). Otherwise use the running statistics.
+    """
+    if input.ndim < 2:
+        raise ValueError(f"batch_norm: expected an input of shape (N, C, ...), got {tuple(input.shape)}")
+    shape = _channel_shape(input)
+    if training:
+        dims = (0,) + tuple(range(2, input.ndim))
+        n = input.numel() // input.shape[1]
+        if n <= 1:
+            raise ValueError(f"batch_norm: expected more than 1 value per channel when training, "
+                             f"got input size {tuple(input.shape)}")
+        out, mean, var = _normalize(input, dims, eps)
+        if running_mean is not None:
+            with no_grad():
+                m = momentum
+                running_mean.mul_(1 - m).add_(mean.reshape(-1) * m)
+                running_var.mul_(1 - m).add_(var.reshape(-1) * (m * n / (n - 1)))
+    else:
+        if running_mean is None:
+            raise ValueError("batch_norm: running_mean and running_var are needed when not training")
+        out = (input - running_mean.reshape(shape)) * (running_var.reshape(shape) + eps).rsqrt()
+    if weight is not None:
+        out = out * weight.reshape(shape)
+    if bias is not None:
+        out = out + bias.reshape(shape)
+    return out
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+    """Normalise over the last ``len(normalized_shape)`` dims of each sample."""
+    normalized_shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    k = len(normalized_shape)
+    if tuple(input.shape[input.ndim - k:]) != normalized_shape or input.ndim < k:
+        raise RuntimeError(f"layer_norm: input shape {tuple(input.shape)} does not end with "
+                           f"normalized_shape {normalized_shape}")
+    out, _, _ = _normalize(input, tuple(range(input.ndim - k, input.ndim)), eps)
+    if weight is not None:
+        out = out * weight
+    if bias is not None:
+        out = out + bias
+    return out
+
+
+def group_norm(input, num_groups, weight=None, bias=None, eps=1e-05):
+    """Split the C channels into ``num_groups`` groups and normalise each group of each sample
+    (over its channels and spatial positions); then a per-channel affine."""
+    if input.ndim < 2 or input.shape[1] % num_groups:
+        raise RuntimeError(f"group_norm: expected an input of shape (N, C, ...) with C divisible "
+                           f"by num_groups={num_groups}, got {tuple(input.shape)}")
+    n = input.shape[0]
+    grouped = input.reshape(n, num_groups, -1)
+    out, _, _ = _normalize(grouped, (2,), eps)
+    out = out.reshape(input.shape)
+    shape = _channel_shape(input)
+    if weight is not None:
+        out = out * weight.reshape(shape)
+    if bias is not None:
+        out = out + bias.reshape(shape)
+    return out
+
+
+def _check_indices(op, input, num):
+    if input.dtype.kind not in "iu":
+        raise TypeError(f"{op}: indices must be an integer tensor, got dtype {input.dtype}")
+    if input.numel():
+        lo, hi = int(input.data.min()), int(input.data.max())
+        if lo < 0 or hi >= num:
+            bad = lo if lo < 0 else hi
+            raise IndexError(f"{op}: index {bad} is out of range for {num} rows (valid: 0..{num - 1})")
+
+
+def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
+              scale_grad_by_freq=False, sparse=False):
+    """Rows of ``weight`` picked by the integer tensor ``input``: shape input.shape + (dim,).
+
+    ``padding_idx``: positions holding it give no gradient to that row. ``max_norm``:
+    the looked-up rows whose ``norm_type``-norm exceeds it are rescaled IN PLACE in
+    ``weight`` first (as PyTorch). minigrad's gradients are dense: ``sparse=True`` and
+    ``scale_grad_by_freq=True`` are refused.
+    """
+    if sparse or scale_grad_by_freq:
+        raise ValueError("embedding: sparse=True and scale_grad_by_freq=True are not supported "
+                         "(minigrad has dense gradients only)")
+    num = weight.shape[0]
+    _check_indices("embedding", input, num)
+    if padding_idx is not None:
+        if not -num <= padding_idx < num:
+            raise ValueError(f"embedding: padding_idx {padding_idx} must be within num_embeddings {num}")
+        padding_idx %= num
+    if max_norm is not None:
+        _renorm_rows(weight, input, max_norm, norm_type)
+    out = index_select(weight, 0, input.reshape(-1)).reshape(*input.shape, weight.shape[1])
+    if padding_idx is not None and out.requires_grad:
+        keep = Tensor((input.data != padding_idx)[..., None])
+        out = where(keep, out, out.detach())      # same values; no gradient at padding positions
+    return out
+
+
+def _renorm_rows(weight, input, max_norm, norm_type):
+    xp = backend.array_module(weight.data)
+    rows = xp.unique(input.data)
+    w = weight.data[rows]
+    norms = (xp.abs(w) ** norm_type).sum(axis=1, keepdims=True) ** (1.0 / norm_type)
+    scale = xp.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0)
+    with no_grad():
+        weight.data[rows] = (w * scale).astype(weight.dtype)
+        weight._version.value += 1
+
+
+def one_hot(tensor, num_classes=-1):
+    """int64 tensor of shape tensor.shape + (num_classes,) with a 1 at each index;
+    ``num_classes=-1`` uses max(tensor) + 1."""
+    if tensor.dtype.kind not in "iu":
+        raise TypeError(f"one_hot: expects an integer tensor, got dtype {tensor.dtype}")
+    xp = backend.array_module(tensor.data)
+    if num_classes == -1:
+        num_classes = int(tensor.data.max()) + 1 if tensor.numel() else 0
+    _check_indices("one_hot", tensor, num_classes)
+    out = xp.zeros(tensor.shape + (num_classes,), dtype=backend.int64)
+    xp.put_along_axis(out, tensor.data[..., None].astype(backend.int64), 1, axis=-1)
+    return Tensor(out)
+
+
+def normalize(input, p=2.0, dim=1, eps=1e-12):
+    """x / max(||x||_p, eps) along ``dim``."""
+    if p == 2:    # sqrt(max(sum x^2, eps^2)): the same value, and a finite gradient at x = 0
+        denom = (input * input).sum(dim, keepdim=True).clamp(min=eps * eps).sqrt()
+    else:
+        denom = input.norm(p, dim, keepdim=True).clamp(min=eps)
+    return input / denom
+
+
+__all__ = ["linear", "bilinear", "dropout", "batch_norm", "layer_norm", "group_norm", "embedding", "one_hot",
+           "normalize"]

@@ -1,0 +1,319 @@
+"""nn/functional/layers.py: linear, bilinear, dropout, the normalisations, embedding, one_hot.
+
+Against PyTorch (layers with identical weights give its outputs and gradients; parameter and
+buffer names match its state_dict keys), gradcheck over Hypothesis shapes, and bad input."""
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import minigrad as mg
+import minigrad.nn as nn
+import minigrad.nn.functional as F
+from minigrad.autograd import gradcheck, gradgradcheck
+from minigrad.nn.functional.layers import Normalize, _normalize_composite
+
+try:
+    import torch
+except ImportError:              # the comparisons with PyTorch skip; the other tests run
+    torch = None
+with_torch = pytest.mark.skipif(torch is None, reason="needs PyTorch (an optional import)")
+
+
+def _copy_weights(ours, theirs):
+    """Load PyTorch's state into ours through load_state_dict (the keys must agree)."""
+    ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
+
+
+def _run_both(ours, theirs, x, atol=1e-10):
+    xo = mg.tensor(x, requires_grad=True)
+    xt = torch.tensor(x, requires_grad=True)
+    yo, yt = ours(xo), theirs(xt)
+    np.testing.assert_allclose(yo.detach().numpy(), yt.detach().numpy(), atol=atol, rtol=1e-7)
+    g = np.random.default_rng(3).standard_normal(tuple(yo.shape))
+    yo.backward(mg.tensor(g))
+    yt.backward(torch.tensor(g))
+    np.testing.assert_allclose(xo.grad.numpy(), xt.grad.numpy(), atol=atol, rtol=1e-7)
+    named_t = dict(theirs.named_parameters())
+    for name, p in ours.named_parameters():
+        if p.requires_grad:
+            np.testing.assert_allclose(p.grad.numpy(), named_t[name].grad.numpy(), atol=atol, rtol=1e-7)
+    for name, b in theirs.named_buffers():
+        np.testing.assert_allclose(dict(ours.named_buffers())[name].numpy(), b.numpy(), atol=atol, rtol=1e-7)
+
+
+rng = np.random.default_rng(0)
+
+
+@with_torch
+@pytest.mark.parametrize("bias", [True, False])
+def test_linear(bias):
+    ours, theirs = nn.Linear(5, 3, bias=bias).double(), torch.nn.Linear(5, 3, bias=bias).double()
+    _copy_weights(ours, theirs)
+    _run_both(ours, theirs, rng.standard_normal((4, 2, 5)))
+
+
+@with_torch
+@pytest.mark.parametrize("cls,shape", [("BatchNorm1d", (6, 3)), ("BatchNorm1d", (4, 3, 5)), ("BatchNorm2d", (3, 3, 4, 2))])
+@pytest.mark.parametrize("momentum", [0.1, None])
+@pytest.mark.parametrize("affine,track", [(True, True), (False, True), (True, False)])
+def test_batchnorm_train_then_eval(cls, shape, momentum, affine, track):
+    ours = getattr(nn, cls)(3, momentum=momentum, affine=affine, track_running_stats=track).double()
+    theirs = getattr(torch.nn, cls)(3, momentum=momentum, affine=affine, track_running_stats=track).double()
+    if affine:
+        with torch.no_grad():
+            theirs.weight.uniform_(0.5, 1.5)
+            theirs.bias.uniform_(-1, 1)
+    _copy_weights(ours, theirs)
+    for _ in range(3):                      # running stats over several batches
+        _run_both(ours, theirs, rng.standard_normal(shape) * 2 + 1)
+    if track:
+        assert ours.num_batches_tracked.item() == 3 and ours.num_batches_tracked.dtype == mg.int64
+        assert ours.num_batches_tracked.shape == ()
+    ours.eval(), theirs.eval()
+    ours.zero_grad(), theirs.zero_grad()
+    _run_both(ours, theirs, rng.standard_normal(shape))
+
+
+@with_torch
+@pytest.mark.parametrize("shape,normalized,affine,bias", [((4, 6), (6,), True, True), ((2, 3, 4, 5), (4, 5), True, False),
+                                                          ((3, 5), 5, False, True)])
+def test_layernorm(shape, normalized, affine, bias):
+    ours = nn.LayerNorm(normalized, elementwise_affine=affine, bias=bias).double()
+    theirs = torch.nn.LayerNorm(normalized, elementwise_affine=affine, bias=bias).double()
+    if affine:
+        with torch.no_grad():
+            for p in theirs.parameters():
+                p.uniform_(-1, 1)
+    _copy_weights(ours, theirs)
+    _run_both(ours, theirs, rng.standard_normal(shape) * 3)
+
+
+@with_torch
+@pytest.mark.parametrize("shape,groups,affine", [((2, 6, 4), 3, True), ((3, 4, 2, 3), 2, True), ((2, 4), 4, False)])
+def test_groupnorm(shape, groups, affine):
+    ours = nn.GroupNorm(groups, shape[1], affine=affine).double()
+    theirs = torch.nn.GroupNorm(groups, shape[1], affine=affine).double()
+    if affine:
+        with torch.no_grad():
+            for p in theirs.parameters():
+                p.uniform_(-1, 1)
+    _copy_weights(ours, theirs)
+    _run_both(ours, theirs, rng.standard_normal(shape))
+
+
+@with_torch
+@pytest.mark.parametrize("padding_idx", [None, 2, -1])
+def test_embedding(padding_idx):
+    ours = nn.Embedding(7, 4, padding_idx=padding_idx).double()
+    theirs = torch.nn.Embedding(7, 4, padding_idx=padding_idx).double()
+    _copy_weights(ours, theirs)
+    idx = rng.integers(0, 7, (3, 5))
+    idx[0, :3] = [2, 6, 2]
+    yo, yt = ours(mg.tensor(idx)), theirs(torch.tensor(idx))
+    np.testing.assert_allclose(yo.detach().numpy(), yt.detach().numpy())
+    g = rng.standard_normal(tuple(yo.shape))
+    yo.backward(mg.tensor(g))
+    yt.backward(torch.tensor(g))
+    np.testing.assert_allclose(ours.weight.grad.numpy(), theirs.weight.grad.numpy(), atol=1e-12)
+    if padding_idx is not None:
+        assert (ours.weight.grad.numpy()[padding_idx] == 0).all()
+        assert (ours.weight.detach().numpy()[padding_idx] == 0).all() or padding_idx is None
+
+
+@with_torch
+def test_embedding_max_norm_renormalises_looked_up_rows_like_pytorch():
+    w = rng.standard_normal((6, 3)) * 3
+    ours = nn.Embedding.from_pretrained(mg.tensor(w), freeze=False, max_norm=1.5)
+    theirs = torch.nn.Embedding.from_pretrained(torch.tensor(w), freeze=False, max_norm=1.5)
+    idx = np.array([[0, 2, 2], [5, 0, 1]])
+    np.testing.assert_allclose(ours(mg.tensor(idx)).detach().numpy(), theirs(torch.tensor(idx)).detach().numpy(),
+                               rtol=1e-6)
+    np.testing.assert_allclose(ours.weight.detach().numpy(), theirs.weight.detach().numpy(), rtol=1e-6)
+    assert np.allclose(ours.weight.detach().numpy()[3], w[3])          # not looked up: untouched
+
+
+@with_torch
+def test_activations_match_pytorch():
+    x = rng.standard_normal((3, 4)) * 3
+    pairs = [(nn.ReLU(), torch.nn.ReLU()), (nn.LeakyReLU(0.2), torch.nn.LeakyReLU(0.2)), (nn.ELU(0.7), torch.nn.ELU(0.7)),
+             (nn.GELU(), torch.nn.GELU()), (nn.GELU("tanh"), torch.nn.GELU("tanh")), (nn.Sigmoid(), torch.nn.Sigmoid()),
+             (nn.Tanh(), torch.nn.Tanh()), (nn.Softplus(2.0, 5.0), torch.nn.Softplus(2.0, 5.0)),
+             (nn.Softmax(1), torch.nn.Softmax(1)), (nn.LogSoftmax(0), torch.nn.LogSoftmax(0)),
+             (nn.Flatten(0), torch.nn.Flatten(0)), (nn.Identity(), torch.nn.Identity())]
+    for ours, theirs in pairs:
+        _run_both(ours, theirs, x)
+    _run_both(nn.Unflatten(1, (2, 2)), torch.nn.Unflatten(1, (2, 2)), x)
+
+
+@with_torch
+def test_repr_matches_pytorch():
+    ours = nn.Sequential(nn.Linear(4, 3), nn.ReLU(), nn.BatchNorm1d(3), nn.Dropout(0.2),
+                         nn.Sequential(nn.LayerNorm(3), nn.Embedding(5, 3, padding_idx=0)), nn.GroupNorm(1, 3))
+    theirs = torch.nn.Sequential(torch.nn.Linear(4, 3), torch.nn.ReLU(), torch.nn.BatchNorm1d(3), torch.nn.Dropout(0.2),
+                                 torch.nn.Sequential(torch.nn.LayerNorm(3), torch.nn.Embedding(5, 3, padding_idx=0)),
+                                 torch.nn.GroupNorm(1, 3))
+    assert repr(ours) == repr(theirs)
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+
+
+@with_torch
+def test_bilinear():
+    ours, theirs = nn.Bilinear(3, 4, 2).double(), torch.nn.Bilinear(3, 4, 2).double()
+    _copy_weights(ours, theirs)
+    assert repr(ours) == repr(theirs)
+    x1, x2 = rng.standard_normal((5, 3)), rng.standard_normal((5, 4))
+    a1, a2 = mg.tensor(x1, requires_grad=True), mg.tensor(x2, requires_grad=True)
+    b1, b2 = torch.tensor(x1, requires_grad=True), torch.tensor(x2, requires_grad=True)
+    yo, yt = ours(a1, a2), theirs(b1, b2)
+    np.testing.assert_allclose(yo.detach().numpy(), yt.detach().numpy(), rtol=1e-10)
+    yo.sum().backward(), yt.sum().backward()
+    for a, b in [(a1, b1), (a2, b2), (ours.weight, theirs.weight), (ours.bias, theirs.bias)]:
+        np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-10, atol=1e-12)
+    bound = 1 / np.sqrt(300)
+    w = nn.Bilinear(300, 2, 40).weight.detach().numpy()
+    assert np.abs(w).max() <= bound * (1 + 1e-6) and np.abs(w).max() > 0.99 * bound
+
+
+# ----------------------------------------------------------------------------- gradcheck (float64) over shapes drawn by Hypothesis
+
+small = st.integers(1, 3)
+seeds = st.integers(0, 2 ** 16)
+
+
+def _t(rng, *shape, lo=None, hi=None):
+    arr = rng.standard_normal(shape) if lo is None else rng.uniform(lo, hi, shape)
+    return mg.tensor(arr, requires_grad=True)
+
+
+@given(lead=st.lists(small, max_size=2), fin=small, fout=small, bias=st.booleans(), seed=seeds)
+def test_gradcheck_linear(lead, fin, fout, bias, seed):
+    rng = np.random.default_rng(seed)
+    x, w = _t(rng, *lead, fin), _t(rng, fout, fin)
+    b = _t(rng, fout) if bias else None
+    assert gradcheck(lambda x, w, *b: F.linear(x, w, *b), (x, w) + ((b,) if bias else ()))
+
+
+@given(lead=st.lists(small, max_size=2), in1=small, in2=small, fout=small, seed=seeds)
+def test_gradcheck_bilinear(lead, in1, in2, fout, seed):
+    rng = np.random.default_rng(seed)
+    x1, x2, w, b = _t(rng, *lead, in1), _t(rng, *lead, in2), _t(rng, fout, in1, in2), _t(rng, fout)
+    assert gradcheck(F.bilinear, (x1, x2, w, b))
+
+
+@given(n=st.integers(2, 3), c=small, spatial=st.lists(small, max_size=2), training=st.booleans(),
+       affine=st.booleans(), seed=seeds)
+def test_gradcheck_batch_norm_train_and_eval(n, c, spatial, training, affine, seed):
+    rng = np.random.default_rng(seed)
+    x = _t(rng, n, c, *spatial)
+    w, b = (_t(rng, c), _t(rng, c)) if affine else (None, None)
+    rm = mg.tensor(rng.standard_normal(c))
+    rv = mg.tensor(rng.uniform(0.5, 2, c))
+    if training and x.numel() // c < 2:
+        x = _t(rng, n, c, *spatial, 2)
+    args = (x,) + ((w, b) if affine else ())
+
+    def fn(x, *wb):
+        # the running statistics are updated in train mode, but never read there
+        return F.batch_norm(x, rm.clone(), rv.clone(), *(wb or (None, None)), training=training, eps=1e-3)
+    assert gradcheck(fn, args)
+
+
+@given(lead=st.lists(small, min_size=1, max_size=2), norm=st.lists(st.integers(2, 3), min_size=1, max_size=2),
+       affine=st.booleans(), seed=seeds)
+def test_gradcheck_layer_norm(lead, norm, affine, seed):
+    rng = np.random.default_rng(seed)
+    x = _t(rng, *lead, *norm)
+    if affine:
+        w, b = _t(rng, *norm), _t(rng, *norm)
+        assert gradcheck(lambda x, w, b: F.layer_norm(x, norm, w, b, 1e-3), (x, w, b))
+    else:
+        assert gradcheck(lambda x: F.layer_norm(x, norm, eps=1e-3), (x,))
+
+
+@given(n=small, groups=st.integers(1, 2), per_group=st.integers(1, 2), spatial=st.lists(st.integers(2, 3), max_size=1),
+       seed=seeds)
+def test_gradcheck_group_norm(n, groups, per_group, spatial, seed):
+    rng = np.random.default_rng(seed)
+    c = groups * per_group
+    x = _t(rng, n, c, *spatial)
+    if per_group * int(np.prod(spatial)) < 2:
+        x = _t(rng, n, c, 2)
+    w, b = _t(rng, c), _t(rng, c)
+    assert gradcheck(lambda x, w, b: F.group_norm(x, groups, w, b, 1e-3), (x, w, b))
+
+
+@given(num=st.integers(2, 5), dim=small, idx_shape=st.lists(small, min_size=1, max_size=2),
+       padding=st.booleans(), seed=seeds)
+def test_gradcheck_embedding(num, dim, idx_shape, padding, seed):
+    rng = np.random.default_rng(seed)
+    idx = mg.tensor(rng.integers(0, num, idx_shape))
+    if not padding:
+        assert gradcheck(lambda w: F.embedding(idx, w), (_t(rng, num, dim),))
+        return
+    # the padding row (0) gets no gradient by design, so it is a constant here; the others are checked
+    pad_row = mg.tensor(rng.standard_normal((1, dim)))
+    rest = _t(rng, num - 1, dim)
+    assert gradcheck(lambda rest: F.embedding(idx, mg.cat([pad_row, rest]), padding_idx=0), (rest,))
+
+
+@given(shape=st.lists(small, min_size=1, max_size=3), p=st.sampled_from([0.0, 0.3, 0.7]), seed=seeds)
+def test_gradcheck_dropout_with_a_fixed_mask(shape, p, seed):
+    x = _t(np.random.default_rng(seed), *shape)
+
+    def fn(x):
+        mg.manual_seed(seed)          # the same mask at every evaluation
+        return F.dropout(x, p)
+    assert gradcheck(fn, (x,))
+
+
+def test_gradcheck_small_model_through_modules():
+    """A whole small model (every layer family, BN in train mode) passes gradcheck."""
+    mg.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.GELU(), nn.Unflatten(1, (2, 2)),
+                          nn.GroupNorm(1, 2), nn.Flatten(), nn.LayerNorm(4), nn.Tanh(), nn.Linear(4, 3),
+                          nn.LogSoftmax(1)).double()
+    x = mg.randn(5, 3, dtype=mg.float64, requires_grad=True)
+    params = list(model.parameters())
+    assert gradcheck(lambda x, *ps: F.nll_loss(model(x), mg.tensor([0, 1, 2, 1, 0])), (x, *params))
+
+
+@given(shape=st.lists(st.integers(1, 4), min_size=2, max_size=3), last=st.booleans(), seed=seeds)
+def test_gradcheck_fused_normalize_matches_its_composite_oracle(shape, last, seed):
+    """The fused Normalize (used by batch/layer/group norm) equals the composite from
+    primitives: values, gradients, and second derivatives (gradgradcheck)."""
+    rng = np.random.default_rng(seed)
+    x = _t(rng, *shape)
+    dims = (x.ndim - 1,) if last else (0,) + tuple(range(2, x.ndim))
+    if int(np.prod([shape[d] for d in dims])) < 2:
+        return
+    g = mg.tensor(rng.standard_normal(shape))
+    fused, comp = Normalize.apply(x, dims, 1e-3), _normalize_composite(x, dims, 1e-3)
+    np.testing.assert_allclose(fused.detach().numpy(), comp.detach().numpy(), rtol=1e-12, atol=1e-12)
+    gf, = mg.autograd.grad(fused, x, g)
+    gc, = mg.autograd.grad(comp, x, g)
+    np.testing.assert_allclose(gf.numpy(), gc.numpy(), rtol=1e-9, atol=1e-12)
+    assert gradgradcheck(lambda x: Normalize.apply(x, dims, 1e-3), (x,))
+
+
+def test_layer_errors():
+    with pytest.raises(RuntimeError, match=r"linear: input shape \(2, 5\) does not match weight shape \(3, 4\)"):
+        nn.Linear(4, 3)(mg.randn(2, 5))
+    with pytest.raises(ValueError, match=r"BatchNorm2d: expected 4D input, got 2D input of shape \(2, 3\)"):
+        nn.BatchNorm2d(3)(mg.randn(2, 3))
+    with pytest.raises(ValueError, match=r"BatchNorm1d: expected 3 channels in dim 1, got input of shape \(2, 4\)"):
+        nn.BatchNorm1d(3)(mg.randn(2, 4))
+    with pytest.raises(ValueError, match=r"more than 1 value per channel when training, got input size \(1, 3\)"):
+        nn.BatchNorm1d(3)(mg.randn(1, 3))
+    with pytest.raises(RuntimeError, match=r"layer_norm: input shape \(2, 5\) does not end with normalized_shape \(4,\)"):
+        nn.LayerNorm(4)(mg.randn(2, 5))
+    with pytest.raises(ValueError, match=r"num_channels \(6\) must be divisible by num_groups \(4\)"):
+        nn.GroupNorm(4, 6)
+    with pytest.raises(IndexError, match=r"embedding: index 7 is out of range for 5 rows"):
+        nn.Embedding(5, 2)(mg.tensor([1, 7]))
+    with pytest.raises(TypeError, match="embedding: indices must be an integer tensor"):
+        nn.Embedding(5, 2)(mg.tensor([1.0]))
+    with pytest.raises(ValueError, match="all elements of input should be between 0 and 1"):
+        F.binary_cross_entropy(mg.tensor([1.5]), mg.tensor([1.0]))
+    with pytest.raises(IndexError, match=r"one_hot: index 3 is out of range for 3 rows"):
+        F.one_hot(mg.tensor([0, 3]), 3)

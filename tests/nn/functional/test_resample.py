@@ -1,0 +1,61 @@
+"""F.interpolate against PyTorch (values, output sizes, gradients), gradcheck, errors."""
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import minigrad as mg
+from minigrad.autograd import gradcheck, gradgradcheck
+from minigrad.nn import functional as F
+from minigrad.nn.functional.resample import nearest_indices
+
+
+@given(H=st.integers(1, 9), W=st.integers(1, 9), dtype=st.sampled_from([np.float32, np.float64]),
+       mode=st.sampled_from([("nearest", None), ("bilinear", False), ("bilinear", True)]),
+       how=st.sampled_from(["size", "scale"]), data=st.data())
+def test_interpolate_matches_pytorch(H, W, dtype, mode, how, data):
+    torch = pytest.importorskip("torch")
+    if how == "size":
+        kw = dict(size=(data.draw(st.integers(1, 13)), data.draw(st.integers(1, 13))))
+    else:
+        sf = data.draw(st.sampled_from([2, 3, 0.5, 1.5, (1.7, 0.6), (0.34, 2.5)]))
+        sfs = sf if isinstance(sf, tuple) else (sf, sf)
+        if int(H * sfs[0]) < 1 or int(W * sfs[1]) < 1:
+            return
+        kw = dict(scale_factor=sf)
+    rng = np.random.default_rng(0)
+    x0 = rng.standard_normal((2, 2, H, W)).astype(dtype)
+    x, tx = mg.tensor(x0, requires_grad=True), torch.tensor(x0, requires_grad=True)
+    y = F.interpolate(x, mode=mode[0], align_corners=mode[1], **kw)
+    ty = torch.nn.functional.interpolate(tx, mode=mode[0], align_corners=mode[1], **kw)
+    assert y.shape == tuple(ty.shape) and y.dtype == dtype
+    g = rng.standard_normal(y.shape).astype(dtype)
+    y.backward(mg.tensor(g))
+    ty.backward(torch.tensor(g))
+    tol = dict(rtol=1e-5, atol=1e-5) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(y.detach().numpy(), ty.detach().numpy(), **tol)
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), **tol)
+
+
+def test_nearest_rule_by_hand():
+    assert nearest_indices(3, 6).tolist() == [0, 0, 1, 1, 2, 2]
+    assert nearest_indices(5, 3).tolist() == [0, 1, 3]            # floor(i * 5/3)
+    assert nearest_indices(4, 5, 1.25).tolist() == [0, 0, 1, 2, 3]
+
+
+@pytest.mark.parametrize("kw", [dict(scale_factor=1.5, mode="bilinear"),
+                                dict(size=(3, 7), mode="bilinear", align_corners=True),
+                                dict(size=(7, 3), mode="nearest")])
+def test_gradcheck_and_gradgradcheck(kw):
+    x = mg.tensor(np.random.default_rng(0).standard_normal((1, 2, 4, 5)), requires_grad=True)
+    assert gradcheck(lambda t: F.interpolate(t, **kw), (x,))
+    assert gradgradcheck(lambda t: F.interpolate(t, **kw) ** 2, (x,))
+
+
+def test_errors_name_op():
+    with pytest.raises(ValueError, match="interpolate.*exactly one"):
+        F.interpolate(mg.zeros(1, 1, 2, 2))
+    with pytest.raises(NotImplementedError, match="interpolate.*bicubic"):
+        F.interpolate(mg.zeros(1, 1, 2, 2), scale_factor=2, mode="bicubic")
+    with pytest.raises(ValueError, match="interpolate.*output size"):
+        F.interpolate(mg.zeros(1, 1, 2, 2), scale_factor=0.1)

@@ -1,0 +1,42 @@
+"""creation.py: tensor, zeros, ones, full, eye, arange, linspace, the *_like forms and the seeded random ones, with PyTorch's dtype defaults."""
+import numpy as np
+
+import minigrad as mg
+
+
+def test_creation_defaults_follow_pytorch():
+    assert mg.tensor([1.0, 2.0]).dtype == mg.float32
+    assert mg.tensor(3.5).dtype == mg.float32 and mg.tensor(3.5).shape == ()
+    assert mg.tensor([1, 2]).dtype == mg.int64
+    assert mg.tensor([True, False]).dtype == mg.bool
+    assert mg.tensor(np.arange(3, dtype=np.int16)).dtype == mg.int16          # NumPy keeps its dtype
+    assert mg.tensor(np.ones(2)).dtype == mg.float64
+    assert mg.zeros(2, 3).shape == (2, 3) and mg.zeros((2, 3)).dtype == mg.float32
+    assert mg.ones(2, dtype=mg.float64).dtype == mg.float64
+    assert mg.full((2,), 7).tolist() == [7, 7] and mg.full((2,), 7).dtype == mg.int64
+    assert mg.eye(3).numpy().trace() == 3
+    assert mg.arange(5).tolist() == [0, 1, 2, 3, 4] and mg.arange(5).dtype == mg.int64
+    assert mg.arange(0, 1, 0.25).dtype == mg.float32
+    assert mg.linspace(0, 1, 5).tolist() == [0, 0.25, 0.5, 0.75, 1.0]
+    x = mg.ones(2, 3, dtype=mg.float64)
+    assert mg.zeros_like(x).dtype == mg.float64 and mg.ones_like(x).shape == (2, 3)
+    assert mg.full_like(x, 2.0).tolist() == [[2.0] * 3] * 2 and mg.empty(4).shape == (4,)
+    arr = np.ones(3)
+    shared = mg.from_numpy(arr)
+    arr[0] = 5
+    assert shared.tolist()[0] == 5
+
+
+def test_random_creation_is_seeded_and_repeatable_bit_for_bit():
+    def draw():
+        mg.manual_seed(1234)
+        return [mg.randn(3, 4).numpy(), mg.rand(5).numpy(), mg.randint(0, 10, (6,)).numpy(),
+                mg.normal(0.0, 2.0, (3,)).numpy(), mg.randperm(7).numpy()]
+    first, second = draw(), draw()
+    for a, b in zip(first, second):
+        assert a.tobytes() == b.tobytes()
+    assert first[0].dtype == np.float32 and first[2].dtype == np.int64
+    r = mg.rand(1000)
+    assert 0 <= r.min().item() and r.max().item() < 1
+    g = mg.Generator().manual_seed(5)
+    assert mg.randn(3, generator=g).tolist() == mg.randn(3, generator=mg.Generator().manual_seed(5)).tolist()
