@@ -38,6 +38,24 @@ def normalize_dims(dim, ndim, op):
     return tuple(sorted(out))
 
 
+def float_input(input):
+    """``input`` for an op whose result is a float (exp, sin, sigmoid ...): an integer or bool
+    tensor is cast to the default float dtype first, as PyTorch promotes it (never computed in
+    float64, never truncated back to ints)."""
+    dtype = getattr(input, "dtype", None)
+    if dtype is not None and dtype.kind in "biu":
+        return input.to(get_default_dtype())
+    return input
+
+
+def float_only(op, input):
+    """``input``, which must be a floating point tensor (PyTorch has no integer kernel for
+    ``op``)."""
+    if input.dtype.kind not in "fc":
+        raise RuntimeError(f"{op}: needs a floating point input, got {input.dtype}")
+    return input
+
+
 def promote(a, b):
     """PyTorch's type promotion for a binary op on two arrays (or an array and a number).
 

@@ -7,6 +7,8 @@ index_select <-> index_add. Repeated indices accumulate, through one helper
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..autograd.function import Function
@@ -217,8 +219,9 @@ class IndexAdd(Function):
         xp = array_module(g)
         ctx.dim = dim
         ctx.save_for_backward(index)
-        rows = xp.moveaxis(g, dim, 0).reshape(len(index), -1)
-        inner = rows.shape[1]
+        moved = xp.moveaxis(g, dim, 0)
+        inner = math.prod(moved.shape[1:])                  # explicit: -1 fails for 0 indices
+        rows = moved.reshape(len(index), inner)
         linear = index.reshape(-1, 1) * inner + xp.arange(inner)
         moved_shape = (shape[dim],) + tuple(s for d, s in enumerate(shape) if d != dim)
         out = _add_at(moved_shape, g.dtype, xp, linear, rows)

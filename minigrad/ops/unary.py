@@ -11,6 +11,7 @@ from ..autograd.function import Function
 from ..backend import array_module
 from ..kernels._erf import erf_numba
 from ..tensor import Tensor
+from ._util import float_input, float_only
 from .arithmetic import maximum, minimum, where
 
 SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
@@ -35,7 +36,7 @@ class Exp(Function):
 
 def exp(input):
     """e to the power of each element."""
-    return Exp.apply(input)
+    return Exp.apply(float_input(input))
 
 
 class Log(Function):
@@ -54,17 +55,17 @@ class Log(Function):
 
 def log(input):
     """The natural logarithm of each element."""
-    return Log.apply(input)
+    return Log.apply(float_input(input))
 
 
 def log2(input):
     """The base-2 logarithm of each element."""
-    return Log.apply(input) * (1 / math.log(2))
+    return Log.apply(float_input(input)) * (1 / math.log(2))
 
 
 def log10(input):
     """The base-10 logarithm of each element."""
-    return Log.apply(input) * (1 / math.log(10))
+    return Log.apply(float_input(input)) * (1 / math.log(10))
 
 
 class Log1p(Function):
@@ -83,7 +84,7 @@ class Log1p(Function):
 
 def log1p(input):
     """log(1 + x) of each element, accurate for small x."""
-    return Log1p.apply(input)
+    return Log1p.apply(float_input(input))
 
 
 class Expm1(Function):
@@ -103,7 +104,7 @@ class Expm1(Function):
 
 def expm1(input):
     """exp(x) - 1 of each element, accurate for small x."""
-    return Expm1.apply(input)
+    return Expm1.apply(float_input(input))
 
 
 class Sqrt(Function):
@@ -123,7 +124,7 @@ class Sqrt(Function):
 
 def sqrt(input):
     """The square root of each element."""
-    return Sqrt.apply(input)
+    return Sqrt.apply(float_input(input))
 
 
 class Rsqrt(Function):
@@ -143,7 +144,7 @@ class Rsqrt(Function):
 
 def rsqrt(input):
     """1 / sqrt(x) of each element."""
-    return Rsqrt.apply(input)
+    return Rsqrt.apply(float_input(input))
 
 
 class Abs(Function):
@@ -181,7 +182,7 @@ class Sin(Function):
 
 def sin(input):
     """The sine of each element."""
-    return Sin.apply(input)
+    return Sin.apply(float_input(input))
 
 
 class Cos(Function):
@@ -200,7 +201,7 @@ class Cos(Function):
 
 def cos(input):
     """The cosine of each element."""
-    return Cos.apply(input)
+    return Cos.apply(float_input(input))
 
 
 class Tan(Function):
@@ -220,7 +221,7 @@ class Tan(Function):
 
 def tan(input):
     """The tangent of each element."""
-    return Tan.apply(input)
+    return Tan.apply(float_input(input))
 
 
 class Tanh(Function):
@@ -240,7 +241,7 @@ class Tanh(Function):
 
 def tanh(input):
     """The hyperbolic tangent of each element."""
-    return Tanh.apply(input)
+    return Tanh.apply(float_input(input))
 
 
 class Sigmoid(Function):
@@ -262,7 +263,7 @@ class Sigmoid(Function):
 
 def sigmoid(input):
     """1 / (1 + exp(-x)) of each element, computed without overflow."""
-    return Sigmoid.apply(input)
+    return Sigmoid.apply(float_input(input))
 
 
 class ReLU(Function):
@@ -324,7 +325,7 @@ class ELU(Function):
 
 def elu(input, alpha=1.0):
     """x where x > 0, else alpha * (exp(x) - 1)."""
-    return ELU.apply(input, alpha)
+    return ELU.apply(float_only("elu", input), alpha)
 
 
 def _erf_array(x):
@@ -351,7 +352,7 @@ class Erf(Function):
 
 def erf(input):
     """The error function of each element (exact, not a polynomial fit)."""
-    return Erf.apply(input)
+    return Erf.apply(float_input(input))
 
 
 class GELU(Function):
@@ -387,7 +388,7 @@ def gelu(input, approximate="none"):
     """GELU; ``approximate='none'`` is exact (erf), ``'tanh'`` the tanh approximation."""
     if approximate not in ("none", "tanh"):
         raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
-    return GELU.apply(input, approximate)
+    return GELU.apply(float_only("gelu", input), approximate)
 
 
 class Softplus(Function):
@@ -412,7 +413,7 @@ class Softplus(Function):
 
 def softplus(input, beta=1.0, threshold=20.0):
     """log(1 + exp(beta x)) / beta, and x itself where beta x > threshold."""
-    return Softplus.apply(input, beta, threshold)
+    return Softplus.apply(float_only("softplus", input), beta, threshold)
 
 
 class Clamp(Function):
@@ -452,6 +453,8 @@ def clamp(input, min=None, max=None):  # noqa: A002 - PyTorch's names
         if max is not None:
             out = minimum(out, max)
         return out
+    if input.dtype.kind in "biu" and any(isinstance(b, float) for b in (min, max)):
+        input = float_input(input)       # int_tensor.clamp(min=0.5) is a float tensor, as PyTorch
     return Clamp.apply(input, min, max)
 
 

@@ -173,3 +173,52 @@ def test_duplicate_dims_are_refused(call):
 def test_reduction_dim_of_wrong_type_names_op(dim):
     with pytest.raises(TypeError, match="sum: dim must be an int"):
         mg.ones(2, 3).sum(dim=dim)
+
+
+def test_softmax_keeps_the_differences_of_large_logits():
+    # a row of masked_fill(mask, -1e9): softmax is uniform (was [1, 1, 1, 1]: logsumexp = -1e9
+    # + log 4 rounds to -1e9 in float32)
+    same = mg.tensor([[-1e9] * 4])
+    assert np.allclose(mg.softmax(same, -1).numpy(), 0.25)
+    assert np.allclose(mg.log_softmax(same, -1).numpy(), np.log(0.25))
+    # -1e6 + d (exact in float32): softmax(d), to float32 accuracy
+    d = np.array([[0.0, 3.0, -2.0, 1.5]], dtype=np.float32)
+    x = mg.tensor(d + np.float32(-1e6))
+    want = np.exp(d - d.max()) / np.exp(d - d.max()).sum()
+    assert np.allclose(mg.softmax(x, -1).numpy(), want, atol=1e-6)
+    assert np.allclose(mg.log_softmax(x, -1).numpy(), np.log(want), atol=1e-5)
+
+
+def test_softmax_gradient_is_unchanged_by_the_shift():
+    x = mg.tensor([[1.0, 2.0, 0.5]], dtype=mg.float64, requires_grad=True)
+    (mg.softmax(x, 1) * mg.tensor([[1.0, -2.0, 3.0]], dtype=mg.float64)).sum().backward()
+    p = np.exp([1.0, 2.0, 0.5]) / np.exp([1.0, 2.0, 0.5]).sum()
+    w = np.array([1.0, -2.0, 3.0])
+    assert np.allclose(x.grad.numpy()[0], p * (w - (p * w).sum()))
+
+
+def test_softmax_refuses_integer_input_and_handles_empty_dims():
+    with pytest.raises(RuntimeError, match="softmax: needs a floating point input"):
+        mg.softmax(mg.tensor([1, 2]), 0)
+    assert mg.softmax(mg.tensor([1, 2]), 0, dtype=mg.float32).dtype == mg.float32
+    assert tuple(mg.softmax(mg.ones(2, 0), -1).shape) == (2, 0)
+    assert tuple(mg.log_softmax(mg.ones(0, 3), 0).shape) == (0, 3)
+    assert mg.logsumexp(mg.ones(2, 0), 1).tolist() == [float("-inf")] * 2
+
+
+def test_norm_of_the_zero_vector_has_a_zero_gradient():
+    x = mg.zeros(3, requires_grad=True)
+    x.norm().backward()
+    assert x.grad.tolist() == [0.0, 0.0, 0.0]
+    y = mg.tensor([[3.0, 4.0], [0.0, 0.0]], requires_grad=True)
+    y.norm(dim=1).sum().backward()
+    assert np.allclose(y.grad.numpy(), [[0.6, 0.8], [0.0, 0.0]])
+
+
+def test_norm_orders_as_pytorch():
+    x = mg.tensor([[3.0, 0.0, -4.0]])
+    assert x.norm(0).item() == 2.0 and x.norm(float("-inf")).item() == 0.0 and x.norm(float("inf")).item() == 4.0
+    with pytest.raises(ValueError, match="norm: p must be"):
+        x.norm("bogus")
+    with pytest.raises(RuntimeError, match="norm: needs a floating point input"):
+        mg.tensor([1, 2]).norm()
