@@ -1,5 +1,5 @@
-"""Small helpers more than one lesson needs: the digits split, moving arrays onto a device,
-and scoring a classifier. Kept here once, never copied into a lesson."""
+"""Small helpers more than one lesson needs: the digits split, the pydoc text corpus, moving
+arrays onto a device, and scoring a classifier. Kept here once, never copied into a lesson."""
 from __future__ import annotations
 
 import numpy as np
@@ -91,6 +91,13 @@ def grid_figure(images, run, filename, title, nrow, row_labels=None, col_labels=
     ax.tick_params(length=0)
     ax.set(title=title, xlabel=xlabel or "", ylabel=ylabel or "")
     return save_figure(fig, run, filename)
+
+
+def pydoc_topics():
+    """The standard library's documentation topics (``pydoc_data.topics``, shipped with every
+    Python install): a dict topic name -> text, 79 topics, ~465,000 characters of English and code."""
+    from pydoc_data.topics import topics
+    return dict(topics)
 
 
 # ---- the digits judge: a classifier trained once, used to score generated digits (gan, vae) ----

@@ -26,7 +26,7 @@ from minigrad.utils import progress_bar, truncated_bptt
 from minigrad.utils.lesson import lesson_main
 from minigrad.utils.plotting import plot_curves
 
-from lessons.common import parameters_check, pyplot, save_figure
+from lessons.common import parameters_check, pydoc_topics, pyplot, save_figure
 
 NAME = "lstm"
 SUMMARY = ("recurrent nets: the LSTM memory cell by hand, the cell from Tensor ops, the w^999 cliff "
@@ -414,7 +414,7 @@ def train_delayed_recall(run, lag, k1, k2, length=None, batch=32, updates_per_lo
 def pydoc_text():
     """The text of Python's own documentation topics (``pydoc_data.topics``), shipped with every
     Python install: ~465,000 characters of English and code."""
-    from pydoc_data.topics import topics
+    topics = pydoc_topics()
     return "".join(topics[k] for k in sorted(topics))
 
 

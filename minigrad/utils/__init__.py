@@ -1,5 +1,6 @@
 """Training utilities: checkpoints (minigrad's own, safetensors, PyTorch's), metrics, callbacks,
-progress bars, plots, model summary, truncated BPTT, and pictures of the autograd graph.
+progress bars, plots, model summary, truncated BPTT, pictures of the autograd graph, a word
+tokenizer and a vocabulary.
 
 Heavy optional dependencies (matplotlib, tqdm) are imported only when a function needs them.
 """
@@ -13,3 +14,7 @@ from .serialization import CheckpointError, load, save  # noqa: F401
 from .summary import ModelSummary, summary  # noqa: F401
 from .tbptt import TBPTTResult, detach_state, truncated_bptt  # noqa: F401
 from .torch_checkpoint import load_torch  # noqa: F401
+
+# --- text helper: tokenizer and vocabulary ----------------------------------------------------
+from .text import Vocab, basic_english, build_vocab_from_iterator  # noqa: F401
+# --- end text helper --------------------------------------------------------------------------
