@@ -156,7 +156,8 @@ def slowest(probes, records, n=10):
     return per.most_common(n)
 
 
-def report(probes, records, out=sys.stdout, limit=None):
+def report(probes, records, out=None, limit=None):
+    out = out or sys.stdout
     counts = table(probes, records)
     print(f"{'category':18} {'tried':>7} {'good':>7} {'bad':>6}", file=out)
     for cat, (tried, good, bad) in counts.items():

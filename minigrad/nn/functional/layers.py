@@ -27,10 +27,9 @@ def linear(input, weight, bias=None):
     if bias is not None and tuple(bias.shape) not in ((weight.shape[0],), ()):
         raise RuntimeError(f"linear: bias must have shape ({weight.shape[0]},) for weight shape "
                            f"{tuple(weight.shape)}, got {tuple(bias.shape)}")
-    for name, t in (("input", input), ("bias", bias)):
-        if t is not None and t.dtype != weight.dtype:
-            raise RuntimeError(f"linear: {name} and weight must have the same dtype, got {t.dtype} and "
-                               f"{weight.dtype} (cast one of them: .to(), or the module's .double())")
+    for name, t in (("input", input), ("weight", weight), ("bias", bias)):
+        if t is not None and t.dtype.kind not in "fc":
+            raise RuntimeError(f"linear: {name} must be a floating point tensor, got {t.dtype}")
     out = input @ weight.T
     return out if bias is None else out + bias
 
