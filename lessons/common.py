@@ -2,9 +2,15 @@
 arrays onto a device, and scoring a classifier. Kept here once, never copied into a lesson."""
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 import minigrad as mg
+from minigrad import backend, nn, optim
+from minigrad.data.datasets import load_digits
+from minigrad.utils.data import DataLoader, TensorDataset
+from minigrad.utils.plotting import make_grid
 from minigrad.utils.plotting import pyplot  # noqa: F401  (the lessons draw with it)
 
 DIGITS_TEST_SIZE = 360      # 20% of the 1,797 digits, a fixed split so every run scores the same images
@@ -17,7 +23,6 @@ def digits_split(split_seed=0):
     is fixed by ``split_seed`` (not by the lesson's ``--seed``): seeds change the training, not
     which images are held out.
     """
-    from minigrad.data.datasets import load_digits
     x, y = load_digits()
     x, y = x.numpy() / 16.0, y.numpy()
     order = np.random.default_rng(split_seed).permutation(len(x))
@@ -27,7 +32,6 @@ def digits_split(split_seed=0):
 
 def loader(x, y, batch_size, seed):
     """A DataLoader over the tensors (x, y), reshuffled every epoch by its own seeded generator."""
-    from minigrad.data import DataLoader, TensorDataset
     return DataLoader(TensorDataset(x, y), batch_size=batch_size, shuffle=True,
                       generator=mg.Generator().manual_seed(seed))
 
@@ -75,7 +79,6 @@ def grid_figure(images, run, filename, title, nrow, row_labels=None, col_labels=
                 xlabel=None, ylabel=None, cell=0.55):
     """Small images (N, H, W) or (N, 1, H, W) in [0, 1] tiled ``nrow`` to a row, with a title,
     a label under each column and beside each row, and axis labels saying what they are."""
-    from minigrad.utils.plotting import make_grid
     pixels = images.cpu().numpy() if isinstance(images, mg.Tensor) else np.asarray(images)
     pixels = pixels.reshape(pixels.shape[0], pixels.shape[-2], pixels.shape[-1])
     h, w = pixels.shape[1:]
@@ -111,7 +114,6 @@ class _own_seed:
     state afterwards, so training the judge does not change the caller's random numbers."""
 
     def __init__(self, seed, device):
-        from minigrad import backend
         self.seed, self.generator = seed, backend.default_generator(device)
 
     def __enter__(self):
@@ -124,7 +126,6 @@ class _own_seed:
 
 def _judge_model():
     """64 -> 128 -> 10 with ReLU: small, quick, and >= 97% on the held-out digits."""
-    from minigrad import nn
     return nn.Sequential(nn.Flatten(), nn.Linear(64, 128), nn.ReLU(), nn.Linear(128, 10))
 
 
@@ -138,7 +139,6 @@ def digits_classifier(device="cpu", out=None):
     also saved there as ``digits_classifier.npz`` with ``minigrad.save``, and a file already
     there is loaded instead of training again.
     """
-    import os
     if device in _JUDGES:
         return _JUDGES[device]
     x_train, y_train, x_test, y_test = digits_split()
@@ -167,7 +167,6 @@ def digits_classifier(device="cpu", out=None):
 
 def _train_judge(model, x_train, y_train, device, batch_size=32, lr=1e-3):
     """Plain minibatch Adam on cross-entropy, reshuffled every epoch."""
-    from minigrad import nn, optim
     order_rng = np.random.default_rng(0)
     x, y = as_tensors(x_train, y_train, device=device)
     opt = optim.Adam(model.parameters(), lr=lr)

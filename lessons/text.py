@@ -112,11 +112,8 @@ def make_task(split_seed=SPLIT_SEED):
 # drawn from the unigram distribution raised to the power 0.75 (rare words drawn more often than
 # their count says):
 #
-#     loss = -log sigmoid(u_context . v_centre) - sum over the k negatives of log sigmoid(-u_neg . v_centre)
-#
-# i.e. a binary cross-entropy: true pairs are 1, the negatives 0. Very frequent words ("the",
-# "a") carry little: each occurrence is kept with probability sqrt(t / f) + t / f (f its
-# frequency, t = 1e-3), drawn again every epoch.
+# (the loss below). Very frequent words ("the", "a") carry little: each occurrence is kept with
+# probability sqrt(t / f) + t / f (f its frequency, t = 1e-3), drawn again every epoch.
 
 # %%
 class SkipGram(nn.Module):
@@ -140,6 +137,15 @@ class SkipGram(nn.Module):
         return positive, negative
 
 
+# %% [markdown]
+# ## The loss: negative sampling
+#
+#     loss = -log sigmoid(u_context . v_centre) - sum over the k negatives of log sigmoid(-u_neg . v_centre)
+#
+# i.e. a binary cross-entropy: true pairs are 1, the negatives 0. (The text-CNN of part 2 is
+# trained with the cross-entropy over its topics.)
+
+# %%
 def negative_sampling_loss(positive, negative):
     """-log sigmoid(positive) - sum_k log sigmoid(-negative_k), averaged over the pairs."""
     pos = F.binary_cross_entropy_with_logits(positive, mg.ones_like(positive), reduction="sum")

@@ -3,9 +3,10 @@
 The public surface mirrors PyTorch's names: ``minigrad.tensor``, ``minigrad.zeros``,
 ``minigrad.no_grad``, ``minigrad.autograd.grad``, ``minigrad.nn``, ``minigrad.optim`` ...
 """
-from .tensor import Tensor  # first: tensor.py imports the ops and the engine once Tensor exists
+from .tensor import Size, Tensor  # first: tensor.py imports the ops and the engine once Tensor exists
 from . import autograd, backend  # noqa: I001
-from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .autograd import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad,
+                       set_grad_enabled)
 from .backend import (Generator, bool_, device, float16, float32, float64, get_default_dtype,
                       int8, int16, int32, int64, manual_seed, set_default_dtype, uint8)
 from .creation import (arange, as_tensor, bernoulli, empty, empty_like, eye, from_numpy, full,
@@ -39,6 +40,15 @@ class cuda:
     def synchronize():
         if backend.cuda_is_available():
             backend._cupy.cuda.Device().synchronize()
+
+
+def __getattr__(name):
+    """Only reached for a missing name: what minigrad leaves out on purpose (sparse tensors,
+    complex dtypes, quantization, torch.compile ...) raises NotImplementedError saying so."""
+    from . import unsupported  # noqa: PLC0415 - only for names that do not exist
+    if name in unsupported.OUT:
+        unsupported.refuse(name)
+    raise AttributeError(f"module 'minigrad' has no attribute {name!r}")
 
 
 def is_tensor(obj):

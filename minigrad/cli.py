@@ -406,7 +406,7 @@ def _usage():
     width = max(len(c) for c in COMMANDS)
     lines = [f"minigrad {__version__}: a deep-learning engine written to be read.", "",
              "usage: minigrad COMMAND [ARGS...]", "", "commands:"]
-    lines += [f"  {name:<{width}}  {_doc(fn).splitlines()[0]}" for name, fn in COMMANDS.items()]
+    lines += [f"  {name:<{width}}  {(_doc(fn).splitlines() or [''])[0]}" for name, fn in COMMANDS.items()]
     lines += ["", "minigrad COMMAND --help shows a command's usage; minigrad --version its version."]
     return "\n".join(lines)
 

@@ -207,3 +207,11 @@ def test_graph_draws_the_tiny_model(tmp_path, capsys):
 @pytest.mark.parametrize("argv", [["graph"], ["graph", "mlp", "graph.pdf"], ["graph", "no_such_lesson"]])
 def test_graph_bad_input_is_one_line_and_status_2(argv, capsys):
     one_line_error(capsys, main(argv))
+
+
+def test_every_command_has_its_help(capsys):
+    from minigrad.cli import COMMANDS
+    for name, fn in COMMANDS.items():
+        assert fn.__doc__ and f"usage: minigrad {name}" in fn.__doc__, name
+        assert main([name, "--help"]) == 0
+        assert f"usage: minigrad {name}" in capsys.readouterr().out, name

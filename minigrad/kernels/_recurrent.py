@@ -40,6 +40,8 @@ def check_shapes(name, gates, x, h0, c0, w_ih, w_hh, b_ih, b_hh):
     if x.ndim != 3:
         raise ValueError(f"{name}: expected input x of shape (T, N, input_size), got {tuple(x.shape)}")
     T, N, I = x.shape
+    if T == 0:
+        raise RuntimeError(f"{name}: expected a sequence of length > 0, got input of shape {tuple(x.shape)}")
     GH = w_ih.shape[0]
     H = GH // gates
     if w_ih.shape != (gates * H, I) or GH % gates:
@@ -86,7 +88,7 @@ def weight_grads(dg_ih, dg_hh, x, h0, y, reverse, w_ih, b_ih, b_hh):
     H = h0.shape[1]
     dw_hh = dg_hh[first].T @ h0
     if T > 1:
-        dw_hh += dg_hh[rest].reshape(-1, G).T @ y[prev].reshape(-1, H)
+        dw_hh += dg_hh[rest].reshape((T - 1) * N, G).T @ y[prev].reshape((T - 1) * N, H)
     db_ih = None if b_ih is None else d2.sum(0)
     db_hh = None if b_hh is None else dg_hh.reshape(T * N, G).sum(0)
     return dx, dw_ih, dw_hh, db_ih, db_hh

@@ -78,7 +78,7 @@ def kernel_bias(mask, batch_shape, dtype, xp):
 
 def has_bias(bias):
     """False for the (1, 1, 1) zero bias that stands for "no mask" (the kernels skip it)."""
-    return bias.size > 1 or bool(bias.reshape(-1)[0] != 0)
+    return bias.size > 1 or (bias.size == 1 and bool(bias.reshape(1)[0] != 0))
 
 
 # ============================================================================ reference (NumPy)
@@ -96,7 +96,7 @@ def attention_forward_reference(q, k, v, bias, bmap, is_causal, scale):
     """out = softmax(s) v and lse = log sum exp(s) per row, from the materialised scores."""
     xp = array_module(q)
     s = _scores_reference(q, k, bias, bmap, is_causal, scale)
-    m = s.max(axis=2, keepdims=True)
+    m = s.max(axis=2, keepdims=True) if s.shape[2] else xp.full(s.shape[:2] + (1,), -np.inf, s.dtype)
     m = xp.where(m == -np.inf, q.dtype.type(0), m)  # a row with no visible key: p = 0 below
     p = xp.exp(s - m)
     l = p.sum(axis=2, keepdims=True)
@@ -572,6 +572,8 @@ def attention_composite(q, k, v, attn_mask=None, dropout_p=0.0, is_causal=False,
     L, S = q.shape[-2], k.shape[-2]
     scale = 1.0 / math.sqrt(q.shape[-1]) if scale is None else scale
     scores = (q @ k.mT) * scale                                   # (..., L, S)
+    if S == 0:                                                    # no key at all: every row gives 0
+        return scores @ v
     if is_causal:
         causal = np.where(np.triu(np.ones((L, S), dtype=bool), 1), -np.inf, 0.0).astype(q.dtype)
         scores = scores + Tensor(xp.asarray(causal))

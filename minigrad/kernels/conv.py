@@ -122,8 +122,9 @@ def conv2d_reference(x, w, geom):
     N, C = x.shape[:2]
     O, g = w.shape[0], geom.groups
     OH, OW = geom.out_hw(x.shape[2:])
-    cols = im2col_reference(x, geom, OH, OW, xp.empty((C * geom.kh * geom.kw, N * OH * OW), x.dtype))
-    y = xp.matmul(w.reshape(g, O // g, -1), cols.reshape(g, -1, N * OH * OW))       # (g, O/g, N*L)
+    R, L = C * geom.kh * geom.kw, OH * OW
+    cols = im2col_reference(x, geom, OH, OW, xp.empty((R, N * L), x.dtype))
+    y = xp.matmul(w.reshape(g, O // g, R // g), cols.reshape(g, R // g, N * L))       # (g, O/g, N*L)
     return xp.ascontiguousarray(y.reshape(O, N, OH, OW).transpose(1, 0, 2, 3))
 
 
@@ -132,9 +133,10 @@ def conv_transpose2d_reference(y, w, geom, hw):
     xp = array_module(y)
     N, O, OH, OW = y.shape
     g = geom.groups
-    cols = xp.matmul(w.reshape(g, O // g, -1).transpose(0, 2, 1), _batch_major(y.reshape(N, O, -1), g))
+    R, L = w.shape[1] * g * geom.kh * geom.kw, OH * OW
+    cols = xp.matmul(w.reshape(g, O // g, R // g).transpose(0, 2, 1), _batch_major(y.reshape(N, O, L), g))
     x = xp.empty((N, w.shape[1] * g) + tuple(hw), dtype=y.dtype)
-    return col2im_reference(cols.reshape(-1, N * OH * OW), geom, OH, OW, x)
+    return col2im_reference(cols.reshape(R, N * L), geom, OH, OW, x)
 
 
 def conv_weight_grad_reference(x, gy, geom, w_shape):
@@ -143,8 +145,9 @@ def conv_weight_grad_reference(x, gy, geom, w_shape):
     N, C = x.shape[:2]
     _, O, OH, OW = gy.shape
     g = geom.groups
-    cols = im2col_reference(x, geom, OH, OW, xp.empty((C * geom.kh * geom.kw, N * OH * OW), x.dtype))
-    gw = xp.matmul(_batch_major(gy.reshape(N, O, -1), g), cols.reshape(g, -1, N * OH * OW).transpose(0, 2, 1))
+    R, L = C * geom.kh * geom.kw, OH * OW
+    cols = im2col_reference(x, geom, OH, OW, xp.empty((R, N * L), x.dtype))
+    gw = xp.matmul(_batch_major(gy.reshape(N, O, L), g), cols.reshape(g, R // g, N * L).transpose(0, 2, 1))
     return gw.reshape(w_shape)
 
 
@@ -247,8 +250,8 @@ def _conv2d_chunked(x, w, geom, im2col):
     nb, chunks = _chunks(N, R * L * x.itemsize)
     buf = xp.empty(R * nb * L, dtype=x.dtype)
     for n0, n1 in chunks:
-        cols = im2col(x[n0:n1], geom, OH, OW, buf[:R * (n1 - n0) * L].reshape(R, -1))
-        prod = xp.matmul(wmat, cols.reshape(g, R // g, -1))                  # (g, O/g, nb*L)
+        cols = im2col(x[n0:n1], geom, OH, OW, buf[:R * (n1 - n0) * L].reshape(R, (n1 - n0) * L))
+        prod = xp.matmul(wmat, cols.reshape(g, R // g, (n1 - n0) * L))       # (g, O/g, nb*L)
         y[n0:n1] = prod.reshape(O, n1 - n0, OH, OW).transpose(1, 0, 2, 3)
     return y
 
@@ -265,7 +268,7 @@ def _conv_transpose2d_chunked(y, w, geom, hw, col2im):
     nb, chunks = _chunks(N, R * L * y.itemsize)
     for n0, n1 in chunks:
         cols = xp.matmul(wT, _batch_major(y[n0:n1].reshape(n1 - n0, O, L), g))
-        col2im(cols.reshape(R, -1), geom, OH, OW, x[n0:n1])
+        col2im(cols.reshape(R, (n1 - n0) * L), geom, OH, OW, x[n0:n1])
     return x
 
 
@@ -280,9 +283,9 @@ def _conv_weight_grad_chunked(x, gy, geom, w_shape, im2col):
     nb, chunks = _chunks(N, R * L * x.itemsize)
     buf = xp.empty(R * nb * L, dtype=x.dtype)
     for n0, n1 in chunks:
-        cols = im2col(x[n0:n1], geom, OH, OW, buf[:R * (n1 - n0) * L].reshape(R, -1))
+        cols = im2col(x[n0:n1], geom, OH, OW, buf[:R * (n1 - n0) * L].reshape(R, (n1 - n0) * L))
         gyc = _batch_major(gy[n0:n1].reshape(n1 - n0, O, L), g)
-        gw += xp.matmul(gyc, cols.reshape(g, R // g, -1).transpose(0, 2, 1))
+        gw += xp.matmul(gyc, cols.reshape(g, R // g, (n1 - n0) * L).transpose(0, 2, 1))
     return gw.reshape(w_shape)
 
 

@@ -45,7 +45,7 @@ cuda = None   # numba.cuda, bound by _cuda on first CUDA use
 
 class PoolPlan(NamedTuple):
     """Per output row: first input row ``hs``, row count ``hc``, row step ``dh``; the same
-    for columns. ``hs, hc, ws, wc`` are int64 arrays (``PoolPlan.of`` converts sequences)."""
+    for columns. ``hs, hc, ws, wc`` are int64 arrays (``PoolPlan.of`` converts and checks)."""
     hs: np.ndarray
     hc: np.ndarray
     dh: int
@@ -54,10 +54,19 @@ class PoolPlan(NamedTuple):
     dw: int
 
     @classmethod
-    def of(cls, plan):
+    def of(cls, plan, hw):
+        """The plan of windows over an image of spatial size ``hw``, checked: a window reaching
+        outside the image would make the kernels read, and backward write, foreign memory."""
         hs, hc, dh, ws, wc, dw = plan
         a = lambda v: np.ascontiguousarray(v, dtype=np.int64)   # noqa: E731
-        return cls(a(hs), a(hc), int(dh), a(ws), a(wc), int(dw))
+        plan = cls(a(hs), a(hc), int(dh), a(ws), a(wc), int(dw))
+        for starts, counts, step, size, what in ((plan.hs, plan.hc, plan.dh, hw[0], "rows"),
+                                                 (plan.ws, plan.wc, plan.dw, hw[1], "columns")):
+            used = counts > 0
+            if len(starts) != len(counts) or (counts < 0).any() or (starts[used] < 0).any() \
+                    or (starts[used] + (counts[used] - 1) * step >= size).any():
+                raise ValueError(f"pooling: a window plan reads {what} outside an image of size {tuple(hw)}")
+        return plan
 
     @property
     def out_hw(self):
@@ -86,7 +95,7 @@ def max_pool_reference(x, plan, y, idx):
             if len(rows) == 0 or len(cols) == 0:          # the window lies in the padding
                 y[:, :, oh, ow], idx[:, :, oh, ow] = -np.inf, -1
                 continue
-            win = x[:, :, rows][:, :, :, cols].reshape(N, C, -1)
+            win = x[:, :, rows][:, :, :, cols].reshape(N, C, len(rows) * len(cols))
             a = xp.argmax(win, axis=2)                     # the first max; NaN counts as the max
             y[:, :, oh, ow] = xp.take_along_axis(win, a[..., None], axis=2)[..., 0]
             idx[:, :, oh, ow] = xp.asarray(rows)[a // len(cols)] * W + xp.asarray(cols)[a % len(cols)]
@@ -114,17 +123,20 @@ def scatter_reference(g, idx, gx):
     """gx (N, C, H*W) += g (N, C, L) at idx (N, C, L); idx -1 (an empty window) adds nothing."""
     xp = array_module(g)
     N, C, HW = gx.shape
-    rows = xp.arange(N * C)[:, None] * HW + idx.reshape(N * C, -1)
-    keep = idx.reshape(N * C, -1) >= 0
-    gx[...] = xp.bincount(rows[keep], weights=g.reshape(N * C, -1)[keep].astype(np.float64),
+    L = idx.shape[2]
+    rows = xp.arange(N * C)[:, None] * HW + idx.reshape(N * C, L)
+    keep = idx.reshape(N * C, L) >= 0
+    gx[...] = xp.bincount(rows[keep], weights=g.reshape(N * C, L)[keep].astype(np.float64),
                           minlength=gx.size).reshape(gx.shape)
 
 
 def gather_reference(x, idx, y):
     """y (N, C, L) = x (N, C, H*W) at idx; 0 where idx is -1."""
     xp = array_module(x)
-    safe = xp.maximum(idx, 0)
-    y[...] = xp.where(idx >= 0, xp.take_along_axis(x, safe, axis=2), 0)
+    if x.shape[2] == 0:                  # an empty image: every index is -1
+        y[...] = 0
+        return
+    y[...] = xp.where(idx >= 0, xp.take_along_axis(x, xp.maximum(idx, 0), axis=2), 0)
 
 
 # ============================================================================ per-window math (CPU and CUDA)
@@ -357,7 +369,7 @@ PTX_SIGNATURES = _ptx_signatures()
 # ============================================================================ the arrays and the Functions
 
 def _flat(a):
-    return a.reshape(a.shape[0], a.shape[1], -1)
+    return a.reshape(a.shape[0], a.shape[1], a.shape[2] * a.shape[3])
 
 
 def max_pool(x, plan, op="max_pool2d"):
@@ -407,7 +419,7 @@ class MaxPool(Function):
 
     @staticmethod
     def forward(ctx, x, plan):
-        y, idx = max_pool(x, PoolPlan.of(plan))
+        y, idx = max_pool(x, PoolPlan.of(plan, x.shape[2:]))
         ctx.mark_non_differentiable(idx)
         ctx.idx, ctx.hw = idx, x.shape[2:]
         return y, idx
@@ -448,7 +460,7 @@ class AvgPool(Function):
 
     @staticmethod
     def forward(ctx, x, plan, div):
-        plan = PoolPlan.of(plan)
+        plan = PoolPlan.of(plan, x.shape[2:])
         ctx.plan, ctx.div, ctx.hw = plan, div, x.shape[2:]
         return avg_pool(x, plan, div)
 
@@ -462,7 +474,7 @@ class AvgPoolAdjoint(Function):
 
     @staticmethod
     def forward(ctx, g, plan, div, hw):
-        plan = PoolPlan.of(plan)
+        plan = PoolPlan.of(plan, hw)
         ctx.plan, ctx.div = plan, div
         return avg_adjoint(g, plan, div, hw)
 

@@ -1,5 +1,8 @@
-"""Small helpers shared by the op files: dims and dtype promotion."""
+"""Small helpers shared by the op files: dims, dtype promotion, and NumPy's argument names."""
 from __future__ import annotations
+
+import functools
+import inspect
 
 import numpy as np
 
@@ -90,3 +93,27 @@ def promote(a, b):
             return a, b.astype(get_default_dtype())
         return a, b
     return a, b
+
+
+NUMPY_SPELLINGS = (("axis", "dim"), ("keepdims", "keepdim"))
+
+
+def numpy_spellings(fn):
+    """``fn`` accepting NumPy's ``axis=`` for ``dim=`` and ``keepdims=`` for ``keepdim=``, as
+    every PyTorch function and Tensor method does; ``fn`` itself if it has neither parameter."""
+    params = inspect.signature(fn).parameters
+    aliases = tuple((alias, name) for alias, name in NUMPY_SPELLINGS if name in params)
+    if not aliases:
+        return fn
+
+    @functools.wraps(fn)
+    def accepting(*args, **kwargs):
+        if kwargs:
+            for alias, name in aliases:
+                if alias in kwargs:
+                    if name in kwargs:
+                        raise TypeError(f"{fn.__name__}: got both {name}= and its alias {alias}=")
+                    kwargs[name] = kwargs.pop(alias)
+        return fn(*args, **kwargs)
+
+    return accepting

@@ -19,8 +19,8 @@ def _is_float(x):
 
 def _grads(ctx, ga, gb):
     """Reduce the two gradients of a binary op to their inputs' shapes (None where unneeded)."""
-    na, nb = ctx.needs_input_grad
-    sa, sb = ctx.shapes
+    na, nb = ctx.needs_input_grad[:2]
+    sa, sb = ctx.shapes[:2]
     return (sum_to_shape(ga, sa) if na else None,
             sum_to_shape(gb, sb) if nb else None)
 
@@ -73,7 +73,8 @@ class Mul(Function):
     def forward(ctx, a, b):
         a, b = promote(a, b)
         ctx.shapes = (shape_of(a), shape_of(b))
-        ctx.save_for_backward(a, b)
+        na, nb = ctx.needs_input_grad
+        ctx.save_for_backward(a if nb else None, b if na else None)    # only what is needed
         return a * b
 
     @staticmethod
@@ -101,7 +102,7 @@ class Div(Function):
             dt = get_default_dtype()
             a, b = (x.astype(dt) if hasattr(x, "astype") else float(x) for x in (a, b))
         ctx.shapes = (shape_of(a), shape_of(b))
-        ctx.save_for_backward(a, b)
+        ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b)
         return a / b
 
     @staticmethod
@@ -130,6 +131,16 @@ def div(input, other, *, rounding_mode=None):
 
 
 true_divide = divide = div
+
+
+def addcmul(input, tensor1, tensor2, *, value=1):
+    """input + value * tensor1 * tensor2"""
+    return input + (tensor1 * tensor2 if value == 1 else value * tensor1 * tensor2)
+
+
+def addcdiv(input, tensor1, tensor2, *, value=1):
+    """input + value * tensor1 / tensor2"""
+    return input + (tensor1 / tensor2 if value == 1 else value * tensor1 / tensor2)
 
 
 class Neg(Function):
@@ -188,7 +199,9 @@ class MatMul(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        a, b = promote(a, b)
+        if a.dtype != b.dtype:          # PyTorch promotes element-wise ops, never matrix products
+            raise RuntimeError(f"matmul: expected both operands to have the same dtype, got {a.dtype} "
+                               f"and {b.dtype}; convert one of them (x.to(dtype))")
         if a.ndim == 0 or b.ndim == 0:
             raise RuntimeError(f"matmul: both arguments need at least 1 dimension, got shapes "
                                f"{tuple(a.shape)} and {tuple(b.shape)}")
@@ -292,10 +305,17 @@ class Where(Function):
         return None, ga, gb
 
 
-def where(condition, input, other):
-    """Elements of ``input`` where ``condition`` holds, else of ``other`` (numbers allowed)."""
+def where(condition, input=None, other=None):
+    """Elements of ``input`` where ``condition`` holds, else of ``other`` (numbers allowed);
+    ``where(condition)`` alone is ``nonzero(condition, as_tuple=True)``."""
+    if input is None and other is None:
+        from .indexing import nonzero  # noqa: PLC0415 - indexing imports this module
+        return nonzero(condition, as_tuple=True)
+    if input is None or other is None:
+        raise TypeError("where: expected both input and other, or neither")
     return Where.apply(condition, input, other)
 
 
-__all__ = ["add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "neg",
+__all__ = ["add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "addcmul",
+           "addcdiv", "neg",
            "negative", "pow", "matmul", "maximum", "minimum", "where"]

@@ -1,5 +1,5 @@
-"""Reductions: sum, mean, max/min (values and indices), amax/amin, prod, var, std,
-logsumexp, cumsum, norm, and ``sum_to_shape`` -- the one helper every broadcasting op uses
+"""Reductions: sum, mean, max/min (values and indices), amax/amin, prod, var, std (and
+var_mean/std_mean), logsumexp, softmax, norm, and ``sum_to_shape`` -- the one helper every broadcasting op uses
 to bring a gradient back to its input's shape.
 """
 from __future__ import annotations
@@ -140,6 +140,22 @@ def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     return var(input, dim, unbiased, keepdim, correction=correction).sqrt()
 
 
+def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """``(var, mean)`` over ``dim``, in one call (as ``var`` and ``mean``)."""
+    if isinstance(dim, bool):
+        dim, unbiased = None, dim
+    return (var(input, dim, unbiased, keepdim, correction=correction),
+            mean(input, dim, keepdim))
+
+
+def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """``(std, mean)`` over ``dim``, in one call (as ``std`` and ``mean``)."""
+    if isinstance(dim, bool):
+        dim, unbiased = None, dim
+    return (std(input, dim, unbiased, keepdim, correction=correction),
+            mean(input, dim, keepdim))
+
+
 class AMax(Function):
     """max over dims;  the gradient is split evenly between tied maxima (as PyTorch's amax)"""
 
@@ -270,9 +286,14 @@ class Prod(Function):
         return g * Tensor(excl), None, None
 
 
-def prod(input, dim=None, keepdim=False):
-    """The product over ``dim`` (all elements when None)."""
+def prod(input, dim=None, keepdim=False, *, dtype=None):
+    """The product over ``dim`` (all elements when None), in ``dtype`` if given; integer and
+    bool tensors multiply in int64, as PyTorch."""
     d = None if dim is None else normalize_dim(dim, input.ndim, "prod")
+    if dtype is not None:
+        input = input.to(dtype)
+    elif input.dtype.kind in "biu" and input.dtype != "int64":
+        input = input.to("int64")
     return Prod.apply(input, d, keepdim)
 
 
@@ -345,24 +366,6 @@ def log_softmax(input, dim, dtype=None):
     return z - logsumexp(z, d, keepdim=True)
 
 
-class CumSum(Function):
-    """running sum along dim;  d/dx_i = sum_{j >= i} g_j (a reversed cumsum of the gradient)"""
-
-    @staticmethod
-    def forward(ctx, x, dim):
-        ctx.dim = dim
-        return array_module(x).cumsum(x, axis=dim)
-
-    @staticmethod
-    def backward(ctx, g):
-        return g.flip(ctx.dim).cumsum(ctx.dim).flip(ctx.dim), None
-
-
-def cumsum(input, dim):
-    """The running sum along ``dim``."""
-    return CumSum.apply(input, normalize_dim(dim, input.ndim, "cumsum"))
-
-
 # ----------------------------------------------------------------------------- norms and logical tests
 
 class Norm2(Function):
@@ -415,5 +418,5 @@ def any(input, dim=None, keepdim=False):  # noqa: A001
     return Tensor(array_module(input.data).asarray(input.data.any(axis=dim, keepdims=keepdim)))
 
 
-__all__ = ["sum", "mean", "var", "std", "amax", "amin", "max", "min", "argmax", "argmin", "prod",
-           "logsumexp", "softmax", "log_softmax", "cumsum", "norm", "all", "any"]
+__all__ = ["sum", "mean", "var", "std", "var_mean", "std_mean", "amax", "amin", "max", "min",
+           "argmax", "argmin", "prod", "logsumexp", "softmax", "log_softmax", "norm", "all", "any"]

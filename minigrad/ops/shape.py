@@ -1,5 +1,5 @@
 """Shape ops: reshape/view, permute, transpose, squeeze, unsqueeze, flatten, expand,
-broadcast_to, repeat, cat, stack, split, chunk, flip, roll, pad.
+broadcast_to, cat/stack (and hstack, vstack ...), split, chunk, narrow, flip, rot90, roll, pad.
 
 They move data around without arithmetic, so each backward is the inverse movement.
 Ops marked ``is_view`` return NumPy views and share the input's version counter, so an
@@ -61,9 +61,15 @@ def reshape(input, *shape):
 
 
 def view(input, *shape):
-    """Like ``reshape``; minigrad does not track strides, so a view of a non-contiguous
-    tensor is allowed (it may copy, as ``reshape`` does)."""
-    return Reshape.apply(input, _infer_shape(_as_shape(shape), input.numel(), "view"))
+    """The same memory seen in a new shape. As in PyTorch, a shape that the memory's layout
+    cannot give without a copy (a dimension spanning two contiguous pieces, as after a
+    transpose) is an error; ``reshape`` copies instead."""
+    out = Reshape.apply(input, _infer_shape(_as_shape(shape), input.numel(), "view"))
+    if out._view is None and input.numel() > 1:
+        raise RuntimeError(f"view: size {tuple(out.shape)} is not compatible with the input "
+                           f"tensor's size {tuple(input.shape)} and stride (at least one dimension "
+                           "spans across two contiguous subspaces); use .reshape(...) instead")
+    return out
 
 
 def squeeze(input, dim=None):
@@ -196,34 +202,6 @@ def expand_as(input, other):
     return expand(input, *other.shape)
 
 
-class Repeat(Function):
-    """tile the tensor ``reps`` times per dim;  backward: sum the tiles"""
-
-    @staticmethod
-    def forward(ctx, x, reps):
-        ctx.in_shape = x.shape
-        ctx.reps = reps
-        return array_module(x).tile(x, reps)
-
-    @staticmethod
-    def backward(ctx, g):
-        lead = len(ctx.reps) - len(ctx.in_shape)
-        shape = (1,) * lead + tuple(ctx.in_shape)
-        split = []
-        for r, s in zip(ctx.reps, shape):
-            split += [r, s]
-        summed = g.reshape(split).sum(tuple(range(0, 2 * len(shape), 2)))
-        return summed.reshape(ctx.in_shape), None
-
-
-def repeat(input, *sizes):
-    sizes = _as_shape(sizes)
-    if len(sizes) < input.ndim:
-        raise RuntimeError(f"repeat: number of repeat dims {len(sizes)} can not be smaller than "
-                           f"the number of tensor dims {input.ndim}")
-    return Repeat.apply(input, tuple(int(s) for s in sizes))
-
-
 class Cat(Function):
     """join along dim;  backward: split the gradient at the same places"""
 
@@ -286,6 +264,7 @@ def stack(tensors, dim=0):
 
 class Split(Function):
     """cut along dim into pieces of the given sizes;  backward: cat the gradients"""
+    is_view = True
 
     @staticmethod
     def forward(ctx, x, sizes, dim):
@@ -401,8 +380,20 @@ def pad(input, pad, mode="constant", value=0.0):
     for i in range(len(pad) // 2):
         widths[input.ndim - 1 - i] = (int(pad[2 * i]), int(pad[2 * i + 1]))
     if any(lo < 0 or hi < 0 for lo, hi in widths):
-        raise RuntimeError(f"pad: negative padding {tuple(pad)} is not supported")
+        if mode != "constant":
+            raise RuntimeError(f"pad: negative padding {tuple(pad)} (cropping) is only supported in "
+                               f"'constant' mode, got mode {mode!r}")
+        for d, (lo, hi) in enumerate(widths):
+            if input.shape[d] + lo + hi < 0:
+                raise RuntimeError(f"pad: padding {tuple(pad)} would make dim {d} of size "
+                                   f"{input.shape[d]} negative (input shape {tuple(input.shape)})")
+        # a negative width crops: slice first, then pad with what is left
+        crop = tuple(slice(-min(lo, 0), input.shape[d] + min(hi, 0)) for d, (lo, hi) in enumerate(widths))
+        input = input[crop]
+        widths = [(max(lo, 0), max(hi, 0)) for lo, hi in widths]
     if mode == "constant":
+        if all(lo == hi == 0 for lo, hi in widths):
+            return Reshape.apply(input, input.shape)
         return ConstantPad.apply(input, tuple(widths), value)
     if mode not in ("reflect", "replicate", "circular"):
         raise ValueError(f"pad: unknown mode {mode!r}; use 'constant', 'reflect', 'replicate' or 'circular'")
@@ -428,6 +419,101 @@ def pad(input, pad, mode="constant", value=0.0):
     return out
 
 
+def narrow(input, dim, start, length):
+    """The ``length`` entries from ``start`` along ``dim`` (start may be negative)."""
+    d = normalize_dim(dim, input.ndim, "narrow")
+    n = input.shape[d]
+    start = int(start)
+    if start < 0:
+        start += n
+    if not 0 <= start <= n or length < 0 or start + length > n:
+        raise IndexError(f"narrow: start ({start}) + length ({length}) exceeds the size {n} of "
+                         f"dimension {d} (shape {tuple(input.shape)})")
+    return input[(slice(None),) * d + (slice(start, start + length),)]
+
+
+def rot90(input, k=1, dims=(0, 1)):
+    """Rotate by 90 degrees ``k`` times in the plane ``dims`` (from the first dim towards the second)."""
+    if len(dims) != 2:
+        raise RuntimeError(f"rot90: expected total rotation dims == 2, but got dims = {len(dims)}")
+    d0, d1 = (normalize_dim(d, input.ndim, "rot90") for d in dims)
+    if d0 == d1:
+        raise RuntimeError(f"rot90: rotation dims must differ, got {tuple(dims)}")
+    k %= 4
+    if k == 1:
+        return flip(input, (d1,)).transpose(d0, d1)
+    if k == 2:
+        return flip(input, (d0, d1))
+    if k == 3:
+        return flip(input, (d0,)).transpose(d0, d1)
+    return Reshape.apply(input, input.shape)
+
+
+def t(input):
+    """The transpose of a 2-D tensor (a 0-d or 1-D tensor as it is)."""
+    if input.ndim > 2:
+        raise RuntimeError(f"t: expects a tensor with <= 2 dimensions, but got shape {tuple(input.shape)}")
+    return transpose(input, 0, -1) if input.ndim == 2 else Reshape.apply(input, input.shape)
+
+
+def ravel(input):
+    """The elements as a 1-D tensor."""
+    return Reshape.apply(input, (input.numel(),))
+
+
+def atleast_1d(*tensors):
+    """Each tensor with at least 1 dim (0-d becomes shape (1,))."""
+    out = tuple(t.reshape(1) if t.ndim == 0 else t for t in _tensors(tensors))
+    return out[0] if len(out) == 1 else out
+
+
+def atleast_2d(*tensors):
+    """Each tensor with at least 2 dims (new leading dims of size 1)."""
+    out = tuple(t.reshape((1,) * (2 - t.ndim) + tuple(t.shape)) if t.ndim < 2 else t for t in _tensors(tensors))
+    return out[0] if len(out) == 1 else out
+
+
+def atleast_3d(*tensors):
+    """Each tensor with at least 3 dims: (n,) -> (1, n, 1), (m, n) -> (m, n, 1), as NumPy."""
+    def lift(t):
+        if t.ndim == 0:
+            return t.reshape(1, 1, 1)
+        if t.ndim == 1:
+            return t.reshape(1, t.shape[0], 1)
+        return t.unsqueeze(-1) if t.ndim == 2 else t
+    out = tuple(lift(t) for t in _tensors(tensors))
+    return out[0] if len(out) == 1 else out
+
+
+def _tensors(tensors):
+    return tuple(tensors[0]) if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)) else tensors
+
+
+def hstack(tensors):
+    """Concatenate along dim 1 (dim 0 for 1-D tensors)."""
+    ts = [atleast_1d(t) for t in tensors]
+    return cat(ts, 0 if ts[0].ndim == 1 else 1)
+
+
+def vstack(tensors):
+    """Concatenate along dim 0, after making every tensor at least 2-D."""
+    return cat([atleast_2d(t) for t in tensors], 0)
+
+
+row_stack = vstack
+
+
+def dstack(tensors):
+    """Concatenate along dim 2, after making every tensor at least 3-D."""
+    return cat([atleast_3d(t) for t in tensors], 2)
+
+
+def column_stack(tensors):
+    """Stack as columns: 0-d and 1-D tensors become (n, 1) columns, then concatenate along dim 1."""
+    cols = [t.reshape(t.numel(), 1) if t.ndim <= 1 else t for t in tensors]
+    return cat(cols, 1)
+
+
 class ToDevice(Function):
     """x copied to another device;  backward: the gradient copied back"""
 
@@ -442,5 +528,7 @@ class ToDevice(Function):
 
 
 __all__ = ["reshape", "view", "squeeze", "unsqueeze", "flatten", "unflatten", "permute", "transpose",
-           "swapaxes", "swapdims", "movedim", "expand", "broadcast_to", "expand_as", "repeat", "cat",
-           "concat", "concatenate", "stack", "split", "chunk", "unbind", "flip", "roll", "pad"]
+           "swapaxes", "swapdims", "movedim", "expand", "broadcast_to", "expand_as", "cat",
+           "concat", "concatenate", "stack", "hstack", "vstack", "row_stack", "dstack", "column_stack",
+           "split", "chunk", "unbind", "narrow", "flip", "rot90", "roll", "pad", "t", "ravel",
+           "atleast_1d", "atleast_2d", "atleast_3d"]

@@ -28,6 +28,11 @@ def _per_group(name, optimizer, value):
 
 
 class LRScheduler:
+    """The base of the schedulers: each ``step()`` (once per epoch, or per batch for OneCycleLR
+    and CyclicLR) sets every param group's ``lr`` from ``get_lr()``; ``get_last_lr()`` reads
+    them back; ``state_dict()`` / ``load_state_dict()`` resume. ``last_epoch=-1`` starts afresh
+    (and records each group's ``initial_lr``)."""
+
     def __init__(self, optimizer, last_epoch=-1):
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"{type(self).__name__}: {type(optimizer).__name__} is not an Optimizer")

@@ -1,6 +1,6 @@
 """Training utilities: checkpoints (minigrad's own, safetensors, PyTorch's), metrics, callbacks,
 progress bars, plots, model summary, truncated BPTT, pictures of the autograd graph, a word
-tokenizer and a vocabulary.
+tokenizer and a vocabulary, greedy and beam-search decoding.
 
 Heavy optional dependencies (matplotlib, tqdm) are imported only when a function needs them.
 """
@@ -14,7 +14,7 @@ from .serialization import CheckpointError, load, save  # noqa: F401
 from .summary import ModelSummary, summary  # noqa: F401
 from .tbptt import TBPTTResult, detach_state, truncated_bptt  # noqa: F401
 from .torch_checkpoint import load_torch  # noqa: F401
-
-# --- text helper: tokenizer and vocabulary ----------------------------------------------------
+from . import data  # noqa: F401,E402  minigrad.utils.data: PyTorch's path to minigrad.data
+from . import decoding  # noqa: F401
+from .decoding import BeamSearchResult, beam_search, greedy_decode  # noqa: F401
 from .text import Vocab, basic_english, build_vocab_from_iterator  # noqa: F401
-# --- end text helper --------------------------------------------------------------------------

@@ -49,7 +49,7 @@ def plot_curves(curves, path, title=None, xlabel="epoch", ylabel=None, logy=Fals
             else:
                 y = _np([float(v.item() if isinstance(v, Tensor) else v) for v in values])
                 x = np.arange(1, len(y) + 1)
-            ax.plot(x, y, label=str(name))
+            ax.plot(x, y, label=str(name), marker="." if len(y) <= 30 else None)   # few points: show each
         if counted:
             ax.xaxis.get_major_locator().set_params(integer=True)
         ax.set_xlabel(xlabel)

@@ -113,4 +113,21 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     return _unbatched(unbatched, ConvTranspose2d.apply(input, weight, bias, geom, hw))
 
 
-__all__ = ["conv1d", "conv2d", "conv_transpose2d"]
+def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1):
+    """Transposed 1-D convolution of (N, C_in, L) ``input`` with (C_in, C_out/groups, k)
+    ``weight``: conv_transpose2d over a height-1 image. Output length:
+    (L - 1)*stride - 2*padding + dilation*(k - 1) + output_padding + 1."""
+    op = "conv_transpose1d"
+    input, unbatched = _batched(op, input, 1)
+    if weight.ndim != 3:
+        raise RuntimeError(f"{op}: expected a 3-D weight, got weight of shape {tuple(weight.shape)}")
+    stride, dilation = (1, _single(stride, "stride", op)), (1, _single(dilation, "dilation", op))
+    padding = (0, _single(padding, "padding", op))
+    output_padding = (0, _single(output_padding, "output_padding", op))
+    out = conv_transpose2d(input.unsqueeze(2), weight.unsqueeze(2), bias, stride, padding, output_padding,
+                           groups, dilation)
+    return _unbatched(unbatched, out.squeeze(2))
+
+
+__all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"]

@@ -17,10 +17,21 @@ from ...ops import index_select, where
 from ...tensor import Tensor
 
 
+def _same_dtype(op, input, **params):
+    """A layer's parameters and its input must share one dtype (PyTorch does not promote there):
+    a float64 module called on float32 input raises instead of returning float64."""
+    for name, p in params.items():
+        if p is not None and p.dtype != input.dtype:
+            raise RuntimeError(f"{op}: expected scalar type {p.dtype} but found {input.dtype}: the "
+                               f"input is {input.dtype} and the {name} {p.dtype}; convert the input "
+                               f"(x.to(mg.{p.dtype})) or the module (.to(mg.{input.dtype}))")
+
+
 def linear(input, weight, bias=None):
     """y = x W^T + b, with W of shape (out_features, in_features) and x of shape (*, in)."""
     if weight.ndim != 2:
         raise RuntimeError(f"linear: weight must be 2-D (out_features, in_features), got shape {tuple(weight.shape)}")
+    _same_dtype("linear", input, weight=weight, bias=bias)
     if input.shape[-1:] != weight.shape[-1:]:
         raise RuntimeError(f"linear: input shape {tuple(input.shape)} does not match weight shape "
                            f"{tuple(weight.shape)} (the input's last dim must be {weight.shape[-1]})")
@@ -37,6 +48,7 @@ def linear(input, weight, bias=None):
 def bilinear(input1, input2, weight, bias=None):
     """y_o = x1^T W_o x2 + b_o, with W of shape (out, in1, in2) and inputs (*, in1), (*, in2):
     x1 times W (as an (in1, out * in2) matrix), then a product with x2 summed over in2."""
+    _same_dtype("bilinear", input1, input2=input2, weight=weight, bias=bias)
     out_f, in1, in2 = weight.shape
     if input1.shape[-1] != in1 or input2.shape[-1] != in2 or input1.shape[:-1] != input2.shape[:-1]:
         raise RuntimeError(f"bilinear: input shapes {tuple(input1.shape)} and {tuple(input2.shape)} do not "
@@ -126,6 +138,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     """
     if input.ndim < 2:
         raise ValueError(f"batch_norm: expected an input of shape (N, C, ...), got {tuple(input.shape)}")
+    _same_dtype("batch_norm", input, weight=weight, bias=bias, running_mean=running_mean)
     shape = _channel_shape(input)
     if training:
         dims = (0,) + tuple(range(2, input.ndim))
@@ -157,6 +170,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     """Normalise over the last ``len(normalized_shape)`` dims of each sample."""
     normalized_shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     k = len(normalized_shape)
+    _same_dtype("layer_norm", input, weight=weight, bias=bias)
     if tuple(input.shape[input.ndim - k:]) != normalized_shape or input.ndim < k:
         raise RuntimeError(f"layer_norm: input shape {tuple(input.shape)} does not end with "
                            f"normalized_shape {normalized_shape}")
@@ -183,6 +197,7 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-05):
         if t is not None and tuple(t.shape) != (input.shape[1],):
             raise RuntimeError(f"group_norm: {name} must have shape ({input.shape[1]},) for input "
                                f"{tuple(input.shape)}, got {tuple(t.shape)}")
+    _same_dtype("group_norm", input, weight=weight, bias=bias)
     n = input.shape[0]
     grouped = input.reshape(n, num_groups, input.shape[1] // num_groups * math.prod(input.shape[2:]))
     out, _, _ = _normalize(grouped, (2,), eps)

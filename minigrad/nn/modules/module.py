@@ -16,7 +16,7 @@ from collections import OrderedDict, namedtuple
 import numpy as np
 
 from ... import backend
-from ...autograd import grad_mode
+from ...autograd import engine, grad_mode
 from ...tensor import Tensor, parse_to_args
 from ..parameter import Parameter
 
@@ -305,11 +305,7 @@ class Module:
     def zero_grad(self, set_to_none=True):
         """Reset every parameter's ``.grad`` (to None by default, else to zeros)."""
         for p in self.parameters():
-            if p.grad is not None:
-                if set_to_none:
-                    p.grad = None
-                else:
-                    p.grad = Tensor(backend.array_module(p.grad.data).zeros_like(p.grad.data))
+            engine.zero_grad(p, set_to_none)
 
     def apply(self, fn):
         """Call ``fn(module)`` on every descendant, then on this module (post-order)."""
