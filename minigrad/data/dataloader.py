@@ -15,6 +15,7 @@ import numbers
 import numpy as np
 
 from .. import backend
+from .._checks import int_arg
 from ..tensor import Tensor
 from .sampler import BatchSampler, RandomSampler, SequentialSampler
 
@@ -67,6 +68,10 @@ class DataLoader:
     def __init__(self, dataset, batch_size=1, shuffle=False, sampler=None, batch_sampler=None,
                  num_workers=0, collate_fn=None, pin_memory=False, drop_last=False,
                  generator=None):
+        if batch_size is not None:
+            int_arg("DataLoader", "batch_size", batch_size, min=1)
+        if collate_fn is not None and not callable(collate_fn):
+            raise TypeError(f"DataLoader: collate_fn must be callable, got {type(collate_fn).__name__}")
         if num_workers != 0:
             raise ValueError(f"DataLoader: minigrad loads data in the main process; "
                              f"num_workers must be 0, got {num_workers}")

@@ -118,6 +118,8 @@ def div(input, other, *, rounding_mode=None):
     """input / other; ``rounding_mode`` 'floor' or 'trunc' gives a non-differentiable result."""
     if rounding_mode is None:
         return Div.apply(input, other)
+    if rounding_mode not in ("trunc", "floor") or not isinstance(rounding_mode, str):
+        raise ValueError(f"div: rounding_mode must be None, 'trunc' or 'floor', got {rounding_mode!r}")
     a = input.data if isinstance(input, Tensor) else input
     b = other.data if isinstance(other, Tensor) else other
     xp = array_module(a if hasattr(a, "dtype") else b)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 
 from .._spellings import numpy_spellings
+from .._checks import int_arg, ints_arg, is_int
 from ..autograd.function import Function
 from ..backend import array_module, device_of, to_device
 from ..tensor import Tensor
@@ -19,7 +20,11 @@ from .reduction import sum_to_shape
 
 
 def _infer_shape(shape, numel, op):
+    if not all(is_int(s) for s in shape):
+        raise TypeError(f"{op}: shape must be a tuple of ints, got {tuple(shape)!r}")
     shape = tuple(int(s) for s in shape)
+    if any(s < -1 for s in shape):
+        raise RuntimeError(f"{op}: invalid shape dimension {min(shape)} in shape {shape}")
     if shape.count(-1) > 1:
         raise RuntimeError(f"{op}: only one dimension can be inferred, got shape {shape}")
     if -1 in shape:
@@ -220,6 +225,11 @@ def cat(tensors, dim=0):
     tensors = list(tensors)
     if not tensors:
         raise RuntimeError("cat: expected a non-empty list of tensors")
+    for i, t in enumerate(tensors):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"cat: expected a sequence of Tensors, got {type(t).__name__} at position {i}")
+        if t.ndim == 0:
+            raise RuntimeError(f"cat: zero-dimensional tensor (at position {i}) cannot be concatenated")
     ref = tensors[0]
     d = normalize_dim(dim, ref.ndim, "cat")
     for i, t in enumerate(tensors):
@@ -297,6 +307,7 @@ def split(tensor, split_size_or_sections, dim=0):
 @numpy_spellings
 def chunk(input, chunks, dim=0):
     d = normalize_dim(dim, input.ndim, "chunk")
+    chunks = int_arg("chunk", "chunks", chunks, min=1)
     size = -(-input.shape[d] // chunks)
     return split(input, max(size, 1), d)
 
@@ -374,6 +385,7 @@ def pad(input, pad, mode="constant", value=0.0):
     'replicate' (repeat the edge). reflect/replicate are index_select with computed indices,
     so their backward (an index_add) comes for free.
     """
+    pad = ints_arg("pad", "pad", pad)
     if len(pad) % 2 or len(pad) // 2 > input.ndim:
         raise RuntimeError(f"pad: padding length {len(pad)} must be even and cover at most "
                            f"{input.ndim} dims (shape {tuple(input.shape)})")

@@ -13,6 +13,7 @@ from ..autograd.function import Function
 from ..backend import array_module, get_default_dtype
 from ..kernels._erf import erf_numba
 from ..tensor import Tensor
+from ._util import float_input
 from .arithmetic import maximum, minimum
 
 LN2 = math.log(2.0)
@@ -42,7 +43,7 @@ class Exp(Function):
 
 def exp(input):
     """e to the power of each element."""
-    return Exp.apply(input)
+    return Exp.apply(float_input(input))
 
 
 class Log(Function):
@@ -62,7 +63,7 @@ class Log(Function):
 
 def log(input):
     """The natural logarithm of each element."""
-    return Log.apply(input)
+    return Log.apply(float_input(input))
 
 
 class Log2(Function):
@@ -142,7 +143,7 @@ class Log1p(Function):
 
 def log1p(input):
     """log(1 + x) of each element, accurate for small x."""
-    return Log1p.apply(input)
+    return Log1p.apply(float_input(input))
 
 
 class Expm1(Function):
@@ -163,7 +164,7 @@ class Expm1(Function):
 
 def expm1(input):
     """exp(x) - 1 of each element, accurate for small x."""
-    return Expm1.apply(input)
+    return Expm1.apply(float_input(input))
 
 
 class Sqrt(Function):
@@ -184,7 +185,7 @@ class Sqrt(Function):
 
 def sqrt(input):
     """The square root of each element."""
-    return Sqrt.apply(input)
+    return Sqrt.apply(float_input(input))
 
 
 class Rsqrt(Function):
@@ -205,7 +206,7 @@ class Rsqrt(Function):
 
 def rsqrt(input):
     """1 / sqrt(x) of each element."""
-    return Rsqrt.apply(input)
+    return Rsqrt.apply(float_input(input))
 
 
 class Abs(Function):
@@ -244,7 +245,7 @@ class Sin(Function):
 
 def sin(input):
     """The sine of each element."""
-    return Sin.apply(input)
+    return Sin.apply(float_input(input))
 
 
 class Cos(Function):
@@ -264,7 +265,7 @@ class Cos(Function):
 
 def cos(input):
     """The cosine of each element."""
-    return Cos.apply(input)
+    return Cos.apply(float_input(input))
 
 
 class Tan(Function):
@@ -285,7 +286,7 @@ class Tan(Function):
 
 def tan(input):
     """The tangent of each element."""
-    return Tan.apply(input)
+    return Tan.apply(float_input(input))
 
 
 class Asin(Function):
@@ -466,7 +467,7 @@ class Tanh(Function):
 
 def tanh(input):
     """The hyperbolic tangent of each element."""
-    return Tanh.apply(input)
+    return Tanh.apply(float_input(input))
 
 
 class Sigmoid(Function):
@@ -486,7 +487,7 @@ class Sigmoid(Function):
 
 def sigmoid(input):
     """1 / (1 + exp(-x)) of each element, computed without overflow."""
-    return Sigmoid.apply(input)
+    return Sigmoid.apply(float_input(input))
 
 
 def sigmoid_array(x):
@@ -521,7 +522,7 @@ class Erf(Function):
 
 def erf(input):
     """The error function of each element (exact, not a polynomial fit)."""
-    return Erf.apply(input)
+    return Erf.apply(float_input(input))
 
 
 class Clamp(Function):
@@ -561,6 +562,8 @@ def clamp(input, min=None, max=None):  # noqa: A002 - PyTorch's names
         if max is not None:
             out = minimum(out, max)
         return out
+    if input.dtype.kind in "biu" and any(isinstance(b, float) for b in (min, max)):
+        input = float_input(input)       # int_tensor.clamp(min=0.5) is a float tensor, as PyTorch
     return Clamp.apply(input, min, max)
 
 

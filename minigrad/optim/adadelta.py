@@ -1,6 +1,6 @@
 """Adadelta (PyTorch's update; ``lr`` scales the step and defaults to 1.0)."""
 from .. import backend
-from .optimizer import Optimizer
+from .optimizer import Optimizer, check_numbers
 
 
 class Adadelta(Optimizer):
@@ -21,6 +21,7 @@ class Adadelta(Optimizer):
         p  = p - lr * d
     """
     def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, *, maximize=False):
+        check_numbers("Adadelta", lr=lr, rho=rho, eps=eps, weight_decay=weight_decay)
         if lr < 0.0 or eps < 0.0 or weight_decay < 0.0 or not 0.0 <= rho <= 1.0:
             raise ValueError(f"Adadelta: invalid hyper-parameters lr={lr}, rho={rho}, eps={eps}, "
                              f"weight_decay={weight_decay}")

@@ -1,6 +1,6 @@
 """Adagrad (PyTorch's update, with learning-rate decay)."""
 from .. import backend
-from .optimizer import Optimizer
+from .optimizer import Optimizer, check_numbers
 
 
 class Adagrad(Optimizer):
@@ -23,6 +23,8 @@ class Adagrad(Optimizer):
     """
     def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0,
                  eps=1e-10, *, maximize=False):
+        check_numbers("Adagrad", lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
+                      initial_accumulator_value=initial_accumulator_value, eps=eps)
         for name, value in (("lr", lr), ("lr_decay", lr_decay), ("weight_decay", weight_decay),
                             ("initial_accumulator_value", initial_accumulator_value), ("eps", eps)):
             if value < 0.0:

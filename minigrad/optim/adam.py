@@ -2,7 +2,7 @@
 import math
 
 from .. import backend
-from .optimizer import Optimizer
+from .optimizer import Optimizer, check_numbers
 
 
 class Adam(Optimizer):
@@ -28,6 +28,7 @@ class Adam(Optimizer):
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  amsgrad=False, *, maximize=False):
         name = type(self).__name__
+        check_numbers(name, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)
         if lr < 0.0:
             raise ValueError(f"{name}: invalid learning rate lr={lr}")
         if eps < 0.0:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import copy
 
 from .. import backend
+from .._checks import number_arg
 from ..autograd import engine, grad_mode
 from ..tensor import Tensor
 
@@ -28,6 +29,21 @@ class _Required:
 
 
 required = _Required()
+
+
+def check_numbers(op, **values):
+    """Each hyper-parameter a real number (not a bool, a string or NaN), with an error naming
+    the optimizer; ``betas`` a pair of them. Called before the range checks."""
+    for name, value in values.items():
+        if value is required:
+            continue
+        if name == "betas":
+            if not isinstance(value, (tuple, list)) or len(value) != 2:
+                raise TypeError(f"{op}: betas must be a pair of numbers, got {value!r}")
+            for i, b in enumerate(value):
+                number_arg(op, f"betas[{i}]", b)
+        else:
+            number_arg(op, name, value)
 
 
 class Optimizer:

@@ -1,6 +1,6 @@
 """RMSprop (PyTorch's update, optional momentum and centering)."""
 from .. import backend
-from .optimizer import Optimizer
+from .optimizer import Optimizer, check_numbers
 
 
 class RMSprop(Optimizer):
@@ -23,6 +23,7 @@ class RMSprop(Optimizer):
     """
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,
                  centered=False, *, maximize=False):
+        check_numbers("RMSprop", lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum)
         for name, value in (("lr", lr), ("eps", eps), ("momentum", momentum),
                             ("weight_decay", weight_decay), ("alpha", alpha)):
             if value < 0.0:

@@ -1,5 +1,5 @@
 """SGD with momentum, dampening, Nesterov momentum, weight decay and maximize (PyTorch's update)."""
-from .optimizer import Optimizer, required
+from .optimizer import Optimizer, check_numbers, required
 
 
 class SGD(Optimizer):
@@ -22,6 +22,7 @@ class SGD(Optimizer):
     """
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False,
                  *, maximize=False):
+        check_numbers("SGD", lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay)
         if lr is not required and lr < 0.0:
             raise ValueError(f"SGD: invalid learning rate lr={lr}")
         if momentum < 0.0:

@@ -110,6 +110,38 @@ def test_shape_errors_name_the_op():
         mg.pad(x, (3, 3), mode="reflect")
 
 
+@pytest.mark.parametrize("shape", [(6.0, 4), (True, 24), ("6", 4)])
+def test_reshape_refuses_non_int_sizes(shape):
+    with pytest.raises(TypeError, match="reshape: shape must be a tuple of ints"):
+        mg.ones(24).reshape(*shape)
+
+
+def test_reshape_refuses_sizes_below_minus_one():
+    with pytest.raises(RuntimeError, match="reshape: invalid shape dimension -2"):
+        mg.ones(4).reshape(-2, -2)
+
+
+@pytest.mark.parametrize("pad", [(1.5, 1), (True, 1), "ab"])
+def test_pad_refuses_non_int_widths(pad):
+    with pytest.raises(TypeError, match="pad: pad must be"):
+        mg.nn.functional.pad(mg.ones(2, 3), pad)
+
+
+def test_chunk_and_cat_errors_name_the_op():
+    with pytest.raises(ValueError, match="chunk: chunks must be at least 1"):
+        mg.ones(4).chunk(0)
+    with pytest.raises(TypeError, match="chunk: chunks must be an int"):
+        mg.ones(4).chunk(1.5)
+    with pytest.raises(RuntimeError, match="cat: zero-dimensional tensor"):
+        mg.cat([mg.tensor(1.0), mg.tensor(2.0)])
+    with pytest.raises(TypeError, match="cat: expected a sequence of Tensors"):
+        mg.cat([mg.ones(2), [1.0]])
+
+
+def test_div_refuses_an_unknown_rounding_mode():
+    with pytest.raises(ValueError, match="div: rounding_mode must be None, 'trunc' or 'floor'"):
+        mg.div(mg.ones(2), mg.ones(2), rounding_mode="bogus")
+    assert mg.div(mg.tensor([-3.0]), 2, rounding_mode="floor").tolist() == [-2.0]
 # ----------------------------------------------------------------------------- narrow, rot90, stacks,
 # t/ravel/atleast, negative padding (cropping): equal to PyTorch, gradcheck
 

@@ -181,3 +181,24 @@ def test_softplus_gradient_above_threshold_is_one():
     sig = 1 / (1 + np.exp(-2 * x.detach().numpy()))
     np.testing.assert_allclose(x.grad.numpy(), [sig[0], sig[1], 1.0, 1.0])
     assert gradcheck(lambda t: mg.softplus(t, 2.0, 5.0), (x,))
+
+
+@pytest.mark.parametrize("name", ["exp", "log1p", "sin", "tanh", "sigmoid", "sqrt", "erf"])
+def test_float_ops_promote_integer_input_to_the_default_dtype(name):
+    y = getattr(mg, name)(mg.tensor([0, 1, 2]))
+    assert y.dtype == mg.float32
+    ref = {"exp": np.exp, "log1p": np.log1p, "sin": np.sin, "tanh": np.tanh, "sqrt": np.sqrt,
+           "sigmoid": lambda a: 1 / (1 + np.exp(-a)), "erf": np.vectorize(math.erf)}[name]
+    assert np.allclose(y.numpy(), ref(np.array([0.0, 1.0, 2.0])), atol=1e-6)
+
+
+def test_clamp_of_an_integer_tensor_with_a_float_bound_is_float():
+    y = mg.tensor([0, 1, 2]).clamp(min=0.5)
+    assert y.dtype == mg.float32 and y.tolist() == [0.5, 1.0, 2.0]
+    assert mg.tensor([0, 1, 2]).clamp(min=1).tolist() == [1, 1, 2]
+
+
+@pytest.mark.parametrize("name", ["elu", "gelu", "softplus"])
+def test_float_only_activations_refuse_integer_input(name):
+    with pytest.raises(RuntimeError, match=f"{name}: needs a floating point input"):
+        getattr(mg.nn.functional, name)(mg.tensor([1, 2]))

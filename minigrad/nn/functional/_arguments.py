@@ -9,18 +9,13 @@
 """
 from __future__ import annotations
 
+from ..._checks import ints_arg
+
 
 def _ntuple(value, n, name, op, one_element=False):
     """``value`` (an int, or a sequence of ``n`` ints -- or of one, if ``one_element``) as a
-    tuple of ``n`` ints."""
-    if isinstance(value, (tuple, list)):
-        if one_element and len(value) == 1:
-            return (int(value[0]),) * n
-        if len(value) != n:
-            one = ", a 1-tuple" if one_element else ""
-            raise ValueError(f"{op}: {name} must be an int{one} or a tuple of {n}, got {value!r}")
-        return tuple(int(v) for v in value)
-    return (int(value),) * n
+    tuple of ``n`` ints; a float, a bool or a wrong length is an error naming ``op``."""
+    return ints_arg(op, name, value, n, one_element=one_element)
 
 
 def _single(value, name, op):

@@ -7,6 +7,7 @@ shapes and the arguments when they do not fit together.
 """
 from __future__ import annotations
 
+from ..._checks import int_arg
 from ...kernels.conv import Conv2d, ConvTranspose2d
 from ...ops._util import same_dtype
 from ._arguments import _batched, _pair, _single, _unbatched
@@ -15,6 +16,10 @@ from ._arguments import _batched, _pair, _single, _unbatched
 def _check_common(op, input, weight, bias, stride, dilation, groups, c_in_weight_dim):
     if weight.ndim != 4:
         raise RuntimeError(f"{op}: expected a 4-D weight, got weight of shape {tuple(weight.shape)}")
+    groups = int_arg(op, "groups", groups, min=1)
+    if weight.shape[0] < 1:
+        raise RuntimeError(f"{op}: expected weight to be at least 1 at dimension 0, got weight of "
+                           f"shape {tuple(weight.shape)}")
     if groups < 1 or input.shape[1] % groups or weight.shape[0] % groups:
         raise RuntimeError(f"{op}: groups={groups} must divide both the input channels "
                            f"(input {tuple(input.shape)}) and the weight's dim 0 (weight {tuple(weight.shape)})")
