@@ -349,9 +349,24 @@ def logsumexp(input, dim, keepdim=False):
     return LogSumExp.apply(input, normalize_dims(dim, input.ndim, "logsumexp"), keepdim)
 
 
+class ShiftByMax(Function):
+    """x minus its max along ``dim`` (0 where that max is not finite);  backward: the gradient
+    as it is -- exact for what this feeds: softmax and log_softmax do not change when a constant
+    is subtracted along ``dim``, so the gradient through the max is exactly zero."""
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        xp = array_module(x)
+        m = x.max(axis=dim, keepdims=True)
+        return x - xp.where(xp.isfinite(m), m, 0)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g, None
+
+
 def _shifted(op, input, dim, dtype):
-    """The input of softmax/log_softmax (cast to ``dtype``) minus its max along ``dim``, a
-    constant: softmax(x) = softmax(x - c) for any c, so no gradient is lost, and
+    """The input of softmax/log_softmax (cast to ``dtype``) minus its max along ``dim``:
     logsumexp(x - max) is near 0, where float32 still resolves the differences (x = -1e9 + d:
     logsumexp(x) = -1e9 + log(4) rounds to -1e9, and exp(x - it) would give 1 for every d)."""
     x = input if dtype is None else input.to(dtype)
@@ -362,9 +377,7 @@ def _shifted(op, input, dim, dtype):
     d = normalize_dim(dim, x.ndim, op)
     if x.ndim == 0 or x.shape[d] == 0:
         return x, d
-    xp = array_module(x.data)
-    m = x.data.max(axis=d, keepdims=True)
-    return x - Tensor(xp.where(xp.isfinite(m), m, 0)), d
+    return ShiftByMax.apply(x, d), d
 
 
 @numpy_spellings
