@@ -12,7 +12,7 @@ import math
 
 from ..autograd.function import Function
 from ..backend import array_module, seed_generators_of
-from ._util import normalize_dim, same_dtype
+from ._util import float_only, normalize_dim, same_dtype
 from .arithmetic import where
 from .reduction import softmax, sum_to_shape
 from .unary import _erf_array, floating, sigmoid_array
@@ -80,7 +80,7 @@ class ELU(Function):
 
 def elu(input, alpha=1.0):
     """x where x > 0, else alpha * (exp(x) - 1)."""
-    return ELU.apply(input, alpha)
+    return ELU.apply(float_only("elu", input), alpha)
 
 
 class GELU(Function):
@@ -116,7 +116,7 @@ def gelu(input, approximate="none"):
     """GELU; ``approximate='none'`` is exact (erf), ``'tanh'`` the tanh approximation."""
     if approximate not in ("none", "tanh"):
         raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
-    return GELU.apply(input, approximate)
+    return GELU.apply(float_only("gelu", input), approximate)
 
 
 class Softplus(Function):
@@ -141,7 +141,7 @@ class Softplus(Function):
 
 def softplus(input, beta=1.0, threshold=20.0):
     """log(1 + exp(beta x)) / beta, and x itself where beta x > threshold."""
-    return Softplus.apply(input, beta, threshold)
+    return Softplus.apply(float_only("softplus", input), beta, threshold)
 
 
 class SiLU(Function):

@@ -22,7 +22,7 @@ def test_activation_module_matches_pytorch(name, args, kwargs):
     ours, theirs = getattr(nn, name)(*args, **kwargs), getattr(torch.nn, name)(*args, **kwargs)
     assert repr(ours) == repr(theirs)
     ours.double(), theirs.double()
-    ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
+    ours.load_state_dict({k: mg.tensor(v.detach().numpy()) for k, v in theirs.state_dict().items()})
     x = np.random.default_rng(0).uniform(-4, 4, (2, 4, 3, 5))
     xo, xt = mg.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
     yo, yt = ours(xo * 1), theirs(xt * 1)            # non-leaf inputs, for inplace=True
