@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import os
 
 import numpy as np
 
@@ -114,3 +115,12 @@ def tensor_arg(op, name, value):
     if not isinstance(value, Tensor):
         raise TypeError(f"{op}: {name} must be a Tensor, got {type(value).__name__}")
     return value
+
+
+def memory_bytes():
+    """This machine's physical memory in bytes (where the OS does not say: 2**63, no bound): no
+    allocation of more can succeed, so a size that needs more is refused up front."""
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        return 2 ** 63

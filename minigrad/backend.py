@@ -15,7 +15,8 @@ import numpy as np
 class device:
     """A device, as ``torch.device``: ``device("cpu")``, ``device("cuda")``, ``device("cuda:0")``.
 
-    minigrad knows one GPU, index 0. A device compares equal to its string form, so
+    minigrad knows one GPU, index 0, and one CPU (``"cpu:0"`` is ``"cpu"``, as a PyTorch tensor
+    made on ``"cpu:0"`` is on ``"cpu"``). A device compares equal to its string form, so
     ``t.device == "cpu"`` works.
     """
 
@@ -30,7 +31,7 @@ class device:
         kind, _, idx = spec.partition(":")
         if kind not in ("cpu", "cuda"):
             raise ValueError(f"device: unknown device {spec!r}; minigrad knows 'cpu' and 'cuda'")
-        if idx and (kind == "cpu" or idx != "0"):
+        if idx and idx != "0":
             raise ValueError(f"device: unsupported device {spec!r}; minigrad knows 'cpu' and 'cuda:0'")
         self.type = kind
         self.index = 0 if kind == "cuda" else None

@@ -35,3 +35,11 @@ def test_device_objects():
 def test_array_module_and_device_transfer_on_cpu():
     a = np.ones(2)
     assert backend.array_module(a) is np and backend.to_device(a, "cpu") is a
+
+
+def test_cpu_0_is_the_cpu():
+    assert mg.device("cpu:0") == "cpu" and str(mg.device("cpu:0")) == "cpu"
+    assert mg.zeros(2, device="cpu:0").device == "cpu"
+    assert mg.nn.Linear(2, 3, device="cpu:0").weight.device == "cpu"
+    with pytest.raises(ValueError, match="device: unsupported device 'cpu:1'"):
+        mg.device("cpu:1")

@@ -540,3 +540,17 @@ def test_int_index_of_a_vector_is_a_view():
     with mg.no_grad():
         b.mul_(10)
     assert v.item() == 10.0 and v._version is b._version
+
+
+@pytest.mark.parametrize("name, args", [("exp_", ()), ("zero_", ()), ("div_", (2.0,)), ("sigmoid_", ()),
+                                        ("normal_", ()), ("floor_", ())])
+def test_in_place_ops_on_an_empty_tensor_are_no_ops_not_overlap_errors(name, args):
+    # an empty tensor has no elements that could share memory, whatever its strides
+    x = mg.Tensor(np.broadcast_to(np.zeros(3, np.float32), (0, 3)).copy())
+    x0 = mg.Tensor(np.lib.stride_tricks.as_strided(np.zeros(1, np.float32), (0, 3), (0, 0)))
+    for t in (x, x0):
+        out = getattr(t, name)(*args)
+        assert out is t and out.shape == (0, 3)
+    e = mg.zeros(3).expand(2, 3)
+    with pytest.raises(RuntimeError, match=f"{name}: unsupported operation: more than one element"):
+        getattr(e, name)(*args)

@@ -222,3 +222,12 @@ def test_norm_orders_as_pytorch():
         x.norm("bogus")
     with pytest.raises(RuntimeError, match="norm: needs a floating point input"):
         mg.tensor([1, 2]).norm()
+
+
+def test_keepdim_must_be_a_bool():
+    x = mg.tensor([[1.0, 2.0], [3.0, 4.0]])
+    for call in (lambda: x.amax(1, keepdim=1), lambda: mg.amin(x, 1, 1), lambda: x.min(1, keepdim=None),
+                 lambda: mg.logsumexp(x, 1, 0.5), lambda: x.argmin(1, keepdims="yes"), lambda: x.sum(0, 1)):
+        with pytest.raises(TypeError, match=r"(amax|amin|min|logsumexp|argmin|sum): keepdim must be a bool"):
+            call()
+    assert x.sum(1, True).shape == (2, 1) and x.amax(1, keepdims=np.bool_(True)).shape == (2, 1)

@@ -156,5 +156,10 @@ class ConvTranspose1d(ConvTranspose2d):
 
     _n = 1
 
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0,
+                 groups=1, bias=True, dilation=1, padding_mode="zeros", device=None, dtype=None):
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, output_padding,
+                         groups, bias, dilation, padding_mode, device, dtype)
+
     def _functional(self):
         return F.conv_transpose1d

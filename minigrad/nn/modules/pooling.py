@@ -66,6 +66,10 @@ class AdaptiveMaxPool2d(Module):
 class MaxPool1d(MaxPool2d):
     """Max pooling over (N, C, L) input; the arguments of MaxPool2d, each one int."""
 
+    def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False,
+                 ceil_mode=False):
+        super().__init__(kernel_size, stride, padding, dilation, return_indices, ceil_mode)
+
     def forward(self, input):
         return F.max_pool1d(input, self.kernel_size, self.stride, self.padding, self.dilation,
                             ceil_mode=self.ceil_mode, return_indices=self.return_indices)
@@ -83,10 +87,16 @@ class AvgPool1d(AvgPool2d):
 
 
 class AdaptiveAvgPool1d(AdaptiveAvgPool2d):
+    def __init__(self, output_size):
+        super().__init__(output_size)
+
     def forward(self, input):
         return F.adaptive_avg_pool1d(input, self.output_size)
 
 
 class AdaptiveMaxPool1d(AdaptiveMaxPool2d):
+    def __init__(self, output_size, return_indices=False):
+        super().__init__(output_size, return_indices)
+
     def forward(self, input):
         return F.adaptive_max_pool1d(input, self.output_size, self.return_indices)

@@ -21,13 +21,40 @@ from __future__ import annotations
 import math
 import warnings
 
+import numpy as np
+
 from ... import creation
+from ..._checks import bool_arg, is_int, memory_bytes
+from ...backend import get_default_dtype
 from .. import functional as F
 from .. import init
 from ..parameter import Parameter
 from .module import Module
 
 _GATES = {"LSTM": 4, "GRU": 3, "RNN_TANH": 1, "RNN_RELU": 1}
+
+
+def _size_arg(name, what, value, min_size):
+    """A size argument: an int (not a bool, not a float), at least ``min_size``."""
+    if not is_int(value):
+        raise TypeError(f"{name}: {what} must be an int, got {value!r} ({type(value).__name__})")
+    if value < min_size:
+        raise ValueError(f"{name}: {what} must be a {'positive' if min_size else 'non-negative'} "
+                         f"integer, got {value}")
+    return int(value)
+
+
+def _check_allocatable(name, numel, dtype, sizes):
+    """Refuse, before building anything, parameters that could not be allocated (more bytes than
+    the machine's memory): a typo such as num_layers=10**20 raises at once instead of looping."""
+    try:
+        itemsize = (get_default_dtype() if dtype is None else np.dtype(dtype)).itemsize
+    except TypeError:
+        itemsize = 1            # not a dtype: building the parameters refuses it
+    limit = memory_bytes()
+    if numel * itemsize > limit:
+        raise RuntimeError(f"{name}: {sizes} needs {numel} parameters ({numel * itemsize} bytes), more "
+                           f"than this machine's memory ({limit} bytes)")
 
 
 class RNNBase(Module):
@@ -37,12 +64,17 @@ class RNNBase(Module):
                  dropout=0.0, bidirectional=False, device=None, dtype=None):
         super().__init__()
         name = type(self).__name__
-        if not isinstance(input_size, int) or isinstance(input_size, bool) or input_size <= 0:
-            raise ValueError(f"{name}: input_size must be a positive integer, got {input_size!r}")
-        if not isinstance(hidden_size, int) or hidden_size <= 0:
-            raise ValueError(f"{name}: hidden_size must be a positive integer, got {hidden_size!r}")
-        if not isinstance(num_layers, int) or num_layers <= 0:
-            raise ValueError(f"{name}: num_layers must be a positive integer, got {num_layers!r}")
+        input_size = _size_arg(name, "input_size", input_size, 1)
+        hidden_size = _size_arg(name, "hidden_size", hidden_size, 1)
+        num_layers = _size_arg(name, "num_layers", num_layers, 1)
+        bias, batch_first = bool_arg(name, "bias", bias), bool_arg(name, "batch_first", batch_first)
+        num_directions = 2 if bidirectional else 1
+        gate_size = _GATES[mode] * hidden_size
+        per_bias = 2 * gate_size if bias else 0
+        first = num_directions * (gate_size * (input_size + hidden_size) + per_bias)
+        later = num_directions * (gate_size * (hidden_size * num_directions + hidden_size) + per_bias)
+        _check_allocatable(name, first + (num_layers - 1) * later, dtype,
+                           f"input_size={input_size}, hidden_size={hidden_size}, num_layers={num_layers}")
         if isinstance(dropout, bool) or not 0 <= dropout <= 1:
             raise ValueError(f"{name}: dropout should be a number in range [0, 1] representing the "
                              f"probability of an element being zeroed, got {dropout!r}")
@@ -54,8 +86,6 @@ class RNNBase(Module):
         self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
         self.bias, self.batch_first, self.dropout = bias, batch_first, float(dropout)
         self.bidirectional = bidirectional
-        num_directions = 2 if bidirectional else 1
-        gate_size = _GATES[mode] * hidden_size
         self._flat_weights_names = []
         for layer in range(num_layers):
             layer_input = input_size if layer == 0 else hidden_size * num_directions
@@ -209,9 +239,15 @@ class RNNCellBase(Module):
 
     def __init__(self, mode, input_size, hidden_size, bias, device=None, dtype=None):
         super().__init__()
+        name = type(self).__name__
+        input_size = _size_arg(name, "input_size", input_size, 0)
+        hidden_size = _size_arg(name, "hidden_size", hidden_size, 0)
+        bias = bool_arg(name, "bias", bias)
+        G = _GATES[mode]
+        _check_allocatable(name, G * hidden_size * (input_size + hidden_size + (2 if bias else 0)), dtype,
+                           f"input_size={input_size}, hidden_size={hidden_size}")
         self.mode = mode
         self.input_size, self.hidden_size, self.bias = input_size, hidden_size, bias
-        G = _GATES[mode]
         self.weight_ih = Parameter(creation.empty(G * hidden_size, input_size, device=device, dtype=dtype))
         self.weight_hh = Parameter(creation.empty(G * hidden_size, hidden_size, device=device, dtype=dtype))
         if bias:

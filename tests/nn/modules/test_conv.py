@@ -105,3 +105,20 @@ def test_conv_with_zero_output_channels_or_float_geometry_names_the_op():
         F.conv2d(mg.ones(1, 1, 4, 4), mg.ones(1, 1, 2, 2), groups=1.0)
     with pytest.raises(TypeError, match="max_pool2d: kernel_size must be"):
         F.max_pool2d(mg.ones(1, 1, 4, 4), 2.0)
+
+
+@pytest.mark.parametrize("cls", [nn.MaxPool1d, nn.AdaptiveAvgPool1d, nn.AdaptiveMaxPool1d, nn.ConvTranspose1d])
+def test_one_d_modules_have_their_own_signature(cls):
+    # a missing argument is reported against the 1-D class, not the 2-D one it builds on
+    with pytest.raises(TypeError, match=rf"{cls.__name__}\.__init__\(\) missing"):
+        cls()
+
+
+def test_one_d_modules_take_their_arguments_by_keyword():
+    x = mg.tensor(np.arange(12, dtype=np.float32).reshape(1, 2, 6))
+    assert nn.MaxPool1d(kernel_size=2, stride=2)(x).tolist() == [[[1, 3, 5], [7, 9, 11]]]
+    assert nn.AdaptiveAvgPool1d(output_size=2)(x).tolist() == [[[1, 4], [7, 10]]]
+    out, idx = nn.AdaptiveMaxPool1d(output_size=3, return_indices=True)(x)
+    assert out.tolist() == [[[1, 3, 5], [7, 9, 11]]] and idx.tolist() == [[[1, 3, 5], [1, 3, 5]]]
+    m = nn.ConvTranspose1d(in_channels=2, out_channels=3, kernel_size=2, stride=2, bias=False)
+    assert m.weight.shape == (2, 3, 2) and m(x).shape == (1, 3, 12)

@@ -248,3 +248,53 @@ def test_rnn_layers_refuse_input_size_zero_and_a_one_tuple_state():
         lstm(mg.ones(2, 1, 3), (mg.zeros(1, 1, 4),))
     with pytest.raises(TypeError, match="GRU: the hidden state must be a Tensor"):
         nn.GRU(3, 4)(mg.ones(2, 1, 3), [[0.0] * 4])
+
+
+@pytest.mark.parametrize("cls", [nn.RNN, nn.LSTM, nn.GRU])
+def test_absurd_sizes_raise_at_once_naming_the_module_and_the_value(cls):
+    # num_layers=10**20 used to loop building layers (a hang); the parameters' size is checked first
+    with pytest.raises(RuntimeError, match=rf"{cls.__name__}: .*num_layers=100000000000000000000 needs "
+                                           r"\d+ parameters .* more than this machine's memory"):
+        cls(3, 4, num_layers=10 ** 20)
+    with pytest.raises(RuntimeError, match=rf"{cls.__name__}: .*hidden_size=1000000000000"):
+        cls(3, 10 ** 12)
+    with pytest.raises(RuntimeError, match=rf"{cls.__name__}: input_size=1000000000000000"):
+        cls(10 ** 15, 4)
+    with pytest.raises(TypeError, match=rf"{cls.__name__}: num_layers must be an int, got 1.5"):
+        cls(3, 4, num_layers=1.5)
+    with pytest.raises(TypeError, match=rf"{cls.__name__}: hidden_size must be an int, got 4.0"):
+        cls(3, 4.0)
+    with pytest.raises(ValueError, match=rf"{cls.__name__}: num_layers must be a positive integer, got 0"):
+        cls(3, 4, num_layers=0)
+    with pytest.raises(TypeError, match=rf"{cls.__name__}: batch_first must be a bool, got 'yes'"):
+        cls(3, 4, batch_first="yes")
+
+
+def test_parameter_count_of_the_size_check_is_the_real_one(monkeypatch):
+    # the bound is exact: a memory just big enough builds the layer, one byte less refuses it
+    import minigrad.nn.modules.rnn as rnn
+    lstm = nn.LSTM(3, 4, num_layers=2, bidirectional=True)
+    need = sum(p.numel() for p in lstm.parameters()) * 4
+    assert need == 736 * 4
+    monkeypatch.setattr(rnn, "memory_bytes", lambda: need)
+    nn.LSTM(3, 4, num_layers=2, bidirectional=True)
+    monkeypatch.setattr(rnn, "memory_bytes", lambda: need - 1)
+    with pytest.raises(RuntimeError, match="LSTM: input_size=3, hidden_size=4, num_layers=2 needs 736 parameters"):
+        nn.LSTM(3, 4, num_layers=2, bidirectional=True)
+    gru_cell = sum(p.numel() for p in nn.GRUCell(3, 5).parameters()) * 4
+    monkeypatch.setattr(rnn, "memory_bytes", lambda: gru_cell - 1)
+    with pytest.raises(RuntimeError, match=f"GRUCell: input_size=3, hidden_size=5 needs {gru_cell // 4} parameters"):
+        nn.GRUCell(3, 5)
+
+
+@pytest.mark.parametrize("cls", [nn.RNNCell, nn.LSTMCell, nn.GRUCell])
+def test_cells_check_their_sizes(cls):
+    with pytest.raises(RuntimeError, match=rf"{cls.__name__}: input_size=3, hidden_size=100000000000000000000"):
+        cls(3, 10 ** 20)
+    with pytest.raises(TypeError, match=rf"{cls.__name__}: hidden_size must be an int, got 2.0"):
+        cls(3, 2.0)
+    with pytest.raises(ValueError, match=rf"{cls.__name__}: input_size must be a non-negative integer, got -1"):
+        cls(-1, 2)
+    with pytest.raises(TypeError, match=rf"{cls.__name__}: bias must be a bool, got 'x'"):
+        cls(3, 2, bias="x")
+    assert cls(0, 3).weight_ih.shape == (cls(0, 3).weight_ih.shape[0], 0)      # PyTorch allows 0 too
