@@ -9,6 +9,7 @@ hyper-parameter.
 """
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 import os
@@ -124,3 +125,31 @@ def memory_bytes():
         return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
     except (AttributeError, ValueError, OSError):
         return 2 ** 63
+
+
+_RENAMED = (TypeError, ValueError, RuntimeError, IndexError)
+
+
+class errors_named:  # noqa: N801 - used as a decorator and a ``with`` block, as contextlib's are
+    """An op built from other ops (``addmm`` from ``mm``, ``lerp`` from ``sub``, an in-place
+    method from its out-of-place op): an error one of those raises is re-raised, of the same
+    type, with the op the user called named first (``addmm: mm: mat1 and mat2 shapes cannot be
+    multiplied (2x3 and 2x3)``). Subclasses (CheckpointError, NumPy's AxisError) pass unchanged."""
+
+    def __init__(self, op):
+        self.op = op
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, exc, tb):
+        if kind in _RENAMED and not str(exc).startswith(self.op + ":"):
+            raise kind(f"{self.op}: {exc}") from exc
+        return False
+
+    def __call__(self, fn):
+        @functools.wraps(fn)
+        def named(*args, **kwargs):
+            with self:
+                return fn(*args, **kwargs)
+        return named

@@ -13,6 +13,7 @@ import weakref
 import numpy as np
 
 from . import backend
+from ._checks import errors_named
 from ._spellings import numpy_spellings
 
 
@@ -989,6 +990,7 @@ class Tensor:
         """The dot product of two 1-D tensors; see minigrad.dot."""
         return ops.dot(self, other)
 
+    @errors_named("vdot")
     def vdot(self, other):
         """The same as dot for real tensors."""
         return ops.dot(self, other)
@@ -1278,10 +1280,12 @@ class Tensor:
         """The same memory in a new shape (an error where that needs a copy); see minigrad.view."""
         return ops.view(self, *shape)
 
+    @errors_named("view_as")
     def view_as(self, other):
         """This tensor reshaped to ``other``'s shape."""
         return ops.reshape(self, other.shape)
 
+    @errors_named("reshape_as")
     def reshape_as(self, other):
         """This tensor reshaped to ``other``'s shape."""
         return ops.reshape(self, other.shape)
@@ -1306,6 +1310,7 @@ class Tensor:
         """Dimension(s) ``source`` moved to ``destination``; see minigrad.movedim."""
         return ops.movedim(self, source, destination)
 
+    @errors_named("moveaxis")
     def moveaxis(self, source, destination):
         """The same as movedim."""
         return ops.movedim(self, source, destination)
@@ -1333,6 +1338,7 @@ class Tensor:
         """Broadcast to ``sizes`` without copying (-1 keeps a size); see minigrad.expand."""
         return ops.expand(self, *sizes)
 
+    @errors_named("expand_as")
     def expand_as(self, other):
         """Broadcast to ``other``'s shape; see minigrad.expand_as."""
         return ops.expand_as(self, other)

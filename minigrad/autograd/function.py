@@ -128,6 +128,8 @@ class Function:
                 arrays.append(a)
                 needs.append(False)
                 edges.append(None)
+        if data_type is None:
+            _raise_no_tensor(cls, args)
         record = any_needs and grad_mode._state.enabled
         ctx = object.__new__(cls)             # the node; its other fields are class defaults
         ctx.needs_input_grad = tuple(needs)
@@ -282,6 +284,13 @@ def _value_error_message(cls, args, error):
         return message
     shapes = " and ".join(str(tuple(a.shape)) for a in args if isinstance(a, Tensor))
     return f"{cls.__name__.lower()}: {message} (input shapes {shapes})"
+
+
+def _raise_no_tensor(cls, args):
+    """An op called on no Tensor at all (``mg.sigmoid(0.5)``, ``mg.erf([1.0])``): PyTorch's
+    TypeError, naming the op, instead of an AttributeError from inside ``forward``."""
+    got = ", ".join(type(a).__name__ for a in args) or "nothing"
+    raise TypeError(f"{cls.__name__.lower()}: expected a Tensor input, got {got}")
 
 
 def _raise_device_mismatch(cls, args):

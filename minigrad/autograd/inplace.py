@@ -42,6 +42,7 @@ import weakref
 
 import numpy as np
 
+from .._checks import errors_named
 from ..backend import array_module, to_device
 from ..ops import indexing
 from ..ops.reduction import sum_to_shape
@@ -69,7 +70,8 @@ def apply_inplace(t, op, fn, args=(), kwargs=None):
     # t's current history, over a distinct array object on the same memory (so that a node
     # saving both it and t itself, as ``a.mul_(a)`` does, tells them apart)
     old = Tensor._make(t.data.view(), t.requires_grad, t.grad_fn, t.output_nr)
-    r = fn(old, *args, **(kwargs or {}))
+    with errors_named(op):
+        r = fn(old, *args, **(kwargs or {}))
     if r is old:
         t._version.value += 1
         return t

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 
+from .._checks import tensor_arg
 from ..autograd.function import Function
 from ..backend import array_module, seed_generators_of
 from ._util import float_only, normalize_dim, same_dtype
@@ -80,6 +81,7 @@ class ELU(Function):
 
 def elu(input, alpha=1.0):
     """x where x > 0, else alpha * (exp(x) - 1)."""
+    tensor_arg("elu", "input", input)
     return ELU.apply(float_only("elu", input), alpha)
 
 
@@ -417,6 +419,8 @@ def _channel_view(w, ndim):
 
 def prelu(input, weight):
     """x where x > 0, else weight * x; ``weight`` has one element or one per channel (dim 1)."""
+    tensor_arg("prelu", "input", input)
+    tensor_arg("prelu", "weight", weight)
     channels = input.shape[1] if input.ndim >= 2 else 1
     if weight.ndim > 1 or weight.numel() not in (1, channels):
         raise RuntimeError(f"prelu: mismatch of parameter numbers and input channel size; found "

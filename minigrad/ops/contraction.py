@@ -22,6 +22,7 @@ import string
 
 import numpy as np
 
+from .._checks import tensor_arg
 from ..autograd.function import Function
 from ..backend import array_module
 from ..tensor import Tensor
@@ -212,6 +213,8 @@ def einsum(equation, *operands):
 def tensordot(a, b, dims=2):
     """Sum over the last ``dims`` dims of ``a`` and the first of ``b`` (an int), or over the
     listed pairs ``dims = ([a dims], [b dims])``; an einsum, so BLAS does the work."""
+    tensor_arg("tensordot", "a", a)
+    tensor_arg("tensordot", "b", b)
     if isinstance(dims, int):
         if dims < 0 or dims > min(a.ndim, b.ndim):
             raise RuntimeError(f"tensordot: dims ({dims}) must be in [0, {min(a.ndim, b.ndim)}] for "

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._checks import tensor_arg
 from .._spellings import numpy_spellings
 from ..autograd.function import Function
 from ..backend import array_module, to_numpy
@@ -577,6 +578,8 @@ def _entries(input, d, index):
 @numpy_spellings
 def index_fill(input, dim, index, value):
     """``input`` with the entries ``index`` along ``dim`` set to ``value`` (a number or 0-d tensor)."""
+    tensor_arg("index_fill", "input", input)
+    tensor_arg("index_fill", "index", index)
     d = normalize_dim(dim, input.ndim, "index_fill")
     _check_index_op("index_fill", input, d, index)
     return where(_entries(input, d, index), value, input)
@@ -585,6 +588,9 @@ def index_fill(input, dim, index, value):
 @numpy_spellings
 def index_copy(input, dim, index, source):
     """``input`` with ``source[i]`` copied to entry ``index[i]`` along ``dim`` (indices must not repeat)."""
+    tensor_arg("index_copy", "input", input)
+    tensor_arg("index_copy", "index", index)
+    tensor_arg("index_copy", "source", source)
     d = normalize_dim(dim, input.ndim, "index_copy")
     _check_index_op("index_copy", input, d, index, source)
     if input.ndim == 0:
@@ -609,6 +615,7 @@ class Triangle(Function):
 
 def tril(input, diagonal=0):
     """The lower triangle (at and below ``diagonal``) of the last two dims, zeros elsewhere."""
+    tensor_arg("tril", "input", input)
     if input.ndim < 2:
         raise RuntimeError(f"tril: input needs at least 2 dims, got shape {tuple(input.shape)}")
     return Triangle.apply(input, diagonal, False)
@@ -616,6 +623,7 @@ def tril(input, diagonal=0):
 
 def triu(input, diagonal=0):
     """The upper triangle (at and above ``diagonal``) of the last two dims, zeros elsewhere."""
+    tensor_arg("triu", "input", input)
     if input.ndim < 2:
         raise RuntimeError(f"triu: input needs at least 2 dims, got shape {tuple(input.shape)}")
     return Triangle.apply(input, diagonal, True)
@@ -639,6 +647,8 @@ def masked_fill(input, mask, value):
 
 def masked_select(input, mask):
     """The elements of ``input`` where ``mask`` (a bool tensor; both broadcast) is True, as a 1-D tensor."""
+    tensor_arg("masked_select", "input", input)
+    tensor_arg("masked_select", "mask", mask)
     if mask.dtype.kind != "b":
         raise RuntimeError(f"masked_select: expected a bool mask, got {mask.dtype}")
     try:
@@ -661,6 +671,8 @@ def take(input, index):
 def take_along_dim(input, indices, dim=None):
     """Pick along ``dim`` the elements at ``indices`` (which broadcast with ``input`` over the
     other dims); with ``dim=None`` both are flattened."""
+    tensor_arg("take_along_dim", "input", input)
+    tensor_arg("take_along_dim", "indices", indices)
     if dim is None:
         return gather(input.reshape(-1), 0, indices.reshape(-1))
     d = normalize_dim(dim, input.ndim, "take_along_dim")

@@ -7,6 +7,7 @@ Reading a diagonal and writing one are each other's backward: ``Diagonal`` <->
 """
 from __future__ import annotations
 
+from .._checks import errors_named, tensor_arg
 from .._spellings import numpy_spellings
 from ..autograd.function import Function
 from ..backend import array_module
@@ -40,6 +41,8 @@ def mm(input, mat2):
 
 def bmm(input, mat2):
     """The batched matrix product of two 3-D tensors with the same batch size (no broadcasting)."""
+    tensor_arg("bmm", "input", input)
+    tensor_arg("bmm", "mat2", mat2)
     _require_dims("bmm", "batch1", input, 3)
     _require_dims("bmm", "batch2", mat2, 3)
     if input.shape[0] != mat2.shape[0] or input.shape[2] != mat2.shape[1]:
@@ -61,6 +64,8 @@ def mv(input, vec):
 
 def dot(input, other):
     """The dot product of two 1-D tensors of the same size."""
+    tensor_arg("dot", "input", input)
+    tensor_arg("dot", "other", other)
     _require_dims("dot", "input", input, 1)
     _require_dims("dot", "other", other, 1)
     if input.shape != other.shape:
@@ -73,6 +78,7 @@ def dot(input, other):
 vdot = dot
 
 
+@errors_named("inner")
 def inner(input, other):
     """The sum over the last dims of the product (``dot`` for 1-D tensors; a number scales)."""
     if input.ndim == 0 or other.ndim == 0:
@@ -93,26 +99,31 @@ def outer(input, vec2):
 ger = outer
 
 
+@errors_named("addmm")
 def addmm(input, mat1, mat2, *, beta=1, alpha=1):
     """beta * input + alpha * (mat1 @ mat2); with beta = 0 the input is ignored (NaN too)."""
     return _scaled_sum(input, mm(mat1, mat2), beta, alpha)
 
 
+@errors_named("addmv")
 def addmv(input, mat, vec, *, beta=1, alpha=1):
     """beta * input + alpha * (mat @ vec)."""
     return _scaled_sum(input, mv(mat, vec), beta, alpha)
 
 
+@errors_named("addr")
 def addr(input, vec1, vec2, *, beta=1, alpha=1):
     """beta * input + alpha * outer(vec1, vec2)."""
     return _scaled_sum(input, outer(vec1, vec2), beta, alpha)
 
 
+@errors_named("baddbmm")
 def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
     """beta * input + alpha * bmm(batch1, batch2)."""
     return _scaled_sum(input, bmm(batch1, batch2), beta, alpha)
 
 
+@errors_named("addbmm")
 def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
     """beta * input + alpha * (the sum over the batch of batch1[i] @ batch2[i])."""
     return _scaled_sum(input, bmm(batch1, batch2).sum(0), beta, alpha)

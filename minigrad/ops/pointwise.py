@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 
+from .._checks import errors_named, tensor_arg
 from ..autograd.function import Function
 from ..backend import array_module, float64, get_default_dtype
 from ..tensor import Tensor
@@ -195,6 +196,7 @@ def _scalar_dtype(number, tensor):
     return tensor.dtype
 
 
+@errors_named("lerp")
 def lerp(input, end, weight):
     """input + weight * (end - input);  d/dinput = 1 - weight, d/dend = weight, d/dweight = end - input."""
     if isinstance(weight, Tensor) and weight.dtype != input.dtype:
@@ -240,6 +242,7 @@ def xlogy(input, other):
     return Xlogy.apply(input, other)
 
 
+@errors_named("float_power")
 def float_power(input, exponent):
     """input ** exponent computed in float64 (PyTorch's float_power)."""
     if not isinstance(input, Tensor):
@@ -286,6 +289,7 @@ def bitwise_xor(input, other):
 
 def bitwise_not(input):
     """Element-wise NOT of an integer or bool tensor (``~``)."""
+    tensor_arg("bitwise_not", "input", input)
     if input.dtype.kind not in "biu":
         raise RuntimeError(f"bitwise_not: only integer and bool tensors are supported, got {input.dtype}")
     return Tensor(array_module(input.data).invert(input.data))

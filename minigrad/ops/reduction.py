@@ -10,7 +10,7 @@ from collections import namedtuple
 from .._spellings import numpy_spellings
 import numpy as np
 
-from .._checks import number_arg
+from .._checks import number_arg, tensor_arg
 from ..autograd.function import Function
 from ..backend import array_module
 from ..tensor import Tensor
@@ -85,6 +85,7 @@ class Mean(Function):
 @numpy_spellings
 def mean(input, dim=None, keepdim=False, *, dtype=None):
     """The mean over ``dim`` (all dims when None); needs a floating point input."""
+    tensor_arg("mean", "input", input)
     if input.dtype.kind not in "fc":
         raise RuntimeError(f"mean: needs a floating point input, got {input.dtype}; "
                            "use .float() first or pass dtype=")
@@ -384,6 +385,7 @@ def _shifted(op, input, dim, dtype):
 def softmax(input, dim, dtype=None):
     """exp(x) / sum(exp(x)) along dim, as exp(z - logsumexp(z)) with z = x - max(x): stable,
     and differentiable to any order because it is made of primitives."""
+    tensor_arg("softmax", "input", input)
     z, d = _shifted("softmax", input, dim, dtype)
     return (z - logsumexp(z, d, keepdim=True)).exp()
 

@@ -8,6 +8,7 @@ underneath, whose backward (index_add, sum) does exactly that.
 """
 from __future__ import annotations
 
+from .._checks import errors_named
 from .._spellings import numpy_spellings
 from ..autograd.function import Function
 from ..backend import array_module
@@ -110,6 +111,7 @@ def meshgrid(*tensors, indexing=None):
     return tuple(grids)
 
 
+@errors_named("cartesian_prod")
 def cartesian_prod(*tensors):
     """Every combination of the 1-D tensors' elements, one per row (itertools.product order)."""
     if len(tensors) == 1:

@@ -14,6 +14,7 @@ from collections import namedtuple
 
 import numpy as np
 
+from .._checks import tensor_arg
 from .._spellings import numpy_spellings
 from ..autograd.function import Function
 from ..backend import array_module, int64
@@ -178,6 +179,7 @@ class LogCumSumExp(Function):
 @numpy_spellings
 def logcumsumexp(input, dim):
     """log(cumsum(exp(x))) along ``dim``, computed without overflow."""
+    tensor_arg("logcumsumexp", "input", input)
     if input.dtype.kind not in "fc":
         raise RuntimeError(f"logcumsumexp: expected a floating point input, got {input.dtype}")
     return LogCumSumExp.apply(input, normalize_dim(dim, input.ndim, "logcumsumexp"))

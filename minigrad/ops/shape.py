@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 
 from .._spellings import numpy_spellings
-from .._checks import int_arg, ints_arg, is_int
+from .._checks import errors_named, int_arg, ints_arg, is_int, tensor_arg
 from ..autograd.function import Function
 from ..backend import array_module, device_of, to_device
 from ..tensor import Tensor
@@ -203,6 +203,8 @@ def broadcast_to(input, shape):
 
 
 def expand_as(input, other):
+    tensor_arg("expand_as", "input", input)
+    tensor_arg("expand_as", "other", other)
     return expand(input, *other.shape)
 
 
@@ -481,13 +483,14 @@ def ravel(input):
 
 def atleast_1d(*tensors):
     """Each tensor with at least 1 dim (0-d becomes shape (1,))."""
-    out = tuple(t.reshape(1) if t.ndim == 0 else t for t in _tensors(tensors))
+    out = tuple(t.reshape(1) if t.ndim == 0 else t for t in _tensors("atleast_1d", tensors))
     return out[0] if len(out) == 1 else out
 
 
 def atleast_2d(*tensors):
     """Each tensor with at least 2 dims (new leading dims of size 1)."""
-    out = tuple(t.reshape((1,) * (2 - t.ndim) + tuple(t.shape)) if t.ndim < 2 else t for t in _tensors(tensors))
+    out = tuple(t.reshape((1,) * (2 - t.ndim) + tuple(t.shape)) if t.ndim < 2 else t
+                for t in _tensors("atleast_2d", tensors))
     return out[0] if len(out) == 1 else out
 
 
@@ -499,20 +502,26 @@ def atleast_3d(*tensors):
         if t.ndim == 1:
             return t.reshape(1, t.shape[0], 1)
         return t.unsqueeze(-1) if t.ndim == 2 else t
-    out = tuple(lift(t) for t in _tensors(tensors))
+    out = tuple(lift(t) for t in _tensors("atleast_3d", tensors))
     return out[0] if len(out) == 1 else out
 
 
-def _tensors(tensors):
-    return tuple(tensors[0]) if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)) else tensors
+def _tensors(op, tensors):
+    """The tensors of ``f(a, b)`` or ``f([a, b])``, each checked to be a Tensor."""
+    tensors = tuple(tensors[0]) if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)) else tensors
+    for t in tensors:
+        tensor_arg(op, "each input", t)
+    return tensors
 
 
+@errors_named("hstack")
 def hstack(tensors):
     """Concatenate along dim 1 (dim 0 for 1-D tensors)."""
     ts = [atleast_1d(t) for t in tensors]
     return cat(ts, 0 if ts[0].ndim == 1 else 1)
 
 
+@errors_named("vstack")
 def vstack(tensors):
     """Concatenate along dim 0, after making every tensor at least 2-D."""
     return cat([atleast_2d(t) for t in tensors], 0)
@@ -521,11 +530,13 @@ def vstack(tensors):
 row_stack = vstack
 
 
+@errors_named("dstack")
 def dstack(tensors):
     """Concatenate along dim 2, after making every tensor at least 3-D."""
     return cat([atleast_3d(t) for t in tensors], 2)
 
 
+@errors_named("column_stack")
 def column_stack(tensors):
     """Stack as columns: 0-d and 1-D tensors become (n, 1) columns, then concatenate along dim 1."""
     cols = [t.reshape(t.numel(), 1) if t.ndim <= 1 else t for t in tensors]

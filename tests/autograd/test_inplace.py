@@ -554,3 +554,14 @@ def test_in_place_ops_on_an_empty_tensor_are_no_ops_not_overlap_errors(name, arg
     e = mg.zeros(3).expand(2, 3)
     with pytest.raises(RuntimeError, match=f"{name}: unsupported operation: more than one element"):
         getattr(e, name)(*args)
+
+
+def test_an_in_place_method_names_itself_in_its_op_errors():
+    x = mg.ones(2, 3)
+    with pytest.raises(RuntimeError, match=r"^addcmul_: mul: operands could not be broadcast"):
+        x.addcmul_(x, mg.ones(2, 2))
+    with pytest.raises(TypeError, match=r"^lerp_: "):
+        x.lerp_(None, 0.5)
+    assert x.tolist() == [[1.0] * 3] * 2            # nothing written on failure
+    with pytest.raises(RuntimeError, match=r"^mul_: result type float32 can't be cast to the desired output type int64$"):
+        mg.tensor([1, 2]).mul_(1.5)

@@ -99,3 +99,25 @@ def test_matrix_ops_on_the_device(device):
         y.sum().backward()
         assert y.device == a.device and a.grad.device == a.device
         a.grad = b.grad = None
+
+
+def test_composite_products_name_the_op_called():
+    x = mg.ones(2, 3)
+    cases = [(lambda: mg.addmm(x, x, x), r"^addmm: mm: mat1 and mat2 shapes cannot be multiplied \(2x3 and 2x3\)"),
+             (lambda: x.addmv(x, x), r"^addmv: mv: vec must be a 1-D tensor, got shape \(2, 3\)"),
+             (lambda: mg.addr(x, x, x), r"^addr: outer: input must be a 1-D tensor"),
+             (lambda: mg.baddbmm(x, x, x), r"^baddbmm: bmm: batch1 must be a 3-D tensor"),
+             (lambda: x.addbmm(x, x), r"^addbmm: bmm: batch1 must be a 3-D tensor"),
+             (lambda: x.vdot(x), r"^vdot: dot: input must be a 1-D tensor"),
+             (lambda: mg.inner(mg.tensor([1, 2]), mg.ones(2)), r"^inner: ")]
+    for call, message in cases:
+        with pytest.raises(RuntimeError, match=message):
+            call()
+    assert mg.addmm(mg.zeros(2, 2), mg.ones(2, 3), mg.ones(3, 2), alpha=2).tolist() == [[6, 6], [6, 6]]
+
+
+def test_matrix_ops_refuse_what_is_not_a_tensor():
+    with pytest.raises(TypeError, match="^bmm: input must be a Tensor, got NoneType$"):
+        mg.bmm(None, mg.ones(1, 2, 2))
+    with pytest.raises(TypeError, match="^dot: other must be a Tensor, got list$"):
+        mg.dot(mg.ones(2), [1.0, 2.0])

@@ -9,7 +9,7 @@
 """
 from __future__ import annotations
 
-from ..._checks import ints_arg
+from ..._checks import ints_arg, tensor_arg
 
 
 def _ntuple(value, n, name, op, one_element=False):
@@ -32,6 +32,7 @@ def _batched(op, input, spatial_dims, nonempty=False):
     """``input`` with a batch dim, and whether it was added: (C, *spatial) becomes
     (1, C, *spatial); (N, C, *spatial) is kept; any other rank is an error. ``nonempty``
     (pooling, as PyTorch): only the batch dim may be 0."""
+    tensor_arg(op, "input", input)
     if input.ndim not in (spatial_dims + 1, spatial_dims + 2):
         raise RuntimeError(f"{op}: expected a {spatial_dims + 1}-D (unbatched) or "
                            f"{spatial_dims + 2}-D (batched) input, got input of shape {tuple(input.shape)}")

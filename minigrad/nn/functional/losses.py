@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from ... import backend
+from ..._checks import tensor_arg
 from ...autograd.function import Function
 from ...ops import gather, log_softmax, softmax, softplus, where
 from ...ops.reduction import logsumexp_array
@@ -221,6 +222,8 @@ class CrossEntropyIndices(Function):
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
     """-input[n, target[n]] * weight[target[n]] for log-probabilities ``input`` (N, C, ...);
     'mean' divides by the summed weights of the non-ignored targets."""
+    tensor_arg("nll_loss", "input", input)
+    tensor_arg("nll_loss", "target", target)
     return _nll("nll_loss", input, target, weight, ignore_index, _legacy_reduction(size_average, reduce, reduction))
 
 

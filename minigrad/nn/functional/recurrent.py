@@ -16,6 +16,7 @@ that the weights fit the input and the states.
 """
 from __future__ import annotations
 
+from ..._checks import bool_arg, int_arg, number_arg, tensor_arg
 from ...kernels.gru import GRUFunction
 from ...kernels.lstm import LSTMFunction
 from ...kernels.rnn import RNNReluFunction, RNNTanhFunction
@@ -33,6 +34,12 @@ def _stacked(op, fn, input, states, params, has_biases, num_layers, dropout, tra
     """The layer/direction loop shared by lstm, gru and rnn: each layer reads the previous
     layer's output (both directions concatenated), with dropout between layers when training.
     Returns the last layer's output and the final states, laid out like ``states``."""
+    _tensors(op, input, states, params)
+    num_layers = int_arg(op, "num_layers", num_layers, min=1)
+    dropout = number_arg(op, "dropout", dropout)
+    for name, flag in (("has_biases", has_biases), ("train", train), ("bidirectional", bidirectional),
+                       ("batch_first", batch_first)):
+        bool_arg(op, name, flag)
     num_directions = 2 if bidirectional else 1
     per = 4 if has_biases else 2
     if len(params) != num_layers * num_directions * per:
@@ -69,6 +76,7 @@ def _stacked(op, fn, input, states, params, has_biases, num_layers, dropout, tra
 
 def lstm(input, hx, params, has_biases, num_layers, dropout, train, bidirectional, batch_first):
     """The stacked LSTM of ``nn.LSTM``; ``hx = (h0, c0)``. Returns ``(output, h_n, c_n)``."""
+    _pair_of_states("lstm", hx)
     return _stacked("lstm", LSTMFunction, input, tuple(hx), params, has_biases, num_layers, dropout,
                     train, bidirectional, batch_first)
 
@@ -88,8 +96,26 @@ def rnn(input, hx, params, has_biases, num_layers, dropout, train, bidirectional
                     bidirectional, batch_first)
 
 
+def _tensors(op, input, states, params):
+    """``input``, every state and every weight must be a Tensor (a bias may be None)."""
+    tensor_arg(op, "input", input)
+    for s in states:
+        tensor_arg(op, "each hidden state", s)
+    if not isinstance(params, (list, tuple)):
+        raise TypeError(f"{op}: params must be a list or tuple of Tensors, got {type(params).__name__}")
+    for p in params:
+        tensor_arg(op, "each weight", p)
+
+
+def _pair_of_states(op, hx):
+    if not isinstance(hx, (tuple, list)) or len(hx) != 2:
+        raise TypeError(f"{op}: hx must be a tuple (h, c) of two Tensors, got {type(hx).__name__}"
+                        + (f" of length {len(hx)}" if isinstance(hx, (tuple, list)) else ""))
+
+
 def _cell(op, fn, input, states, w_ih, w_hh, b_ih, b_hh):
     """One step: the sequence Function over a single time step."""
+    _tensors(op, input, states, [w for w in (w_ih, w_hh, b_ih, b_hh) if w is not None])
     if input.ndim != 2:
         raise RuntimeError(f"{op}: expected a 2-D input (batch, input_size), got shape {tuple(input.shape)}")
     c0 = states[1] if len(states) == 2 else None
@@ -99,6 +125,7 @@ def _cell(op, fn, input, states, w_ih, w_hh, b_ih, b_hh):
 
 def lstm_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
     """One LSTM step of ``nn.LSTMCell``: input (N, I), ``hx = (h, c)`` each (N, H). Returns ``(h', c')``."""
+    _pair_of_states("lstm_cell", hx)
     return tuple(_cell("lstm_cell", LSTMFunction, input, tuple(hx), w_ih, w_hh, b_ih, b_hh))
 
 

@@ -148,7 +148,7 @@ class RNNBase(Module):
         """input (L, N, H_in); states: a tuple of (layers*dirs, N, H) tensors (1 or 2 of them).
         Returns the output (L, N, dirs*H) and the final states, laid out like ``states``."""
         params = [getattr(self, name) for name in self._flat_weights_names]
-        args = (params, self.bias, self.num_layers, self.dropout, self.training, self.bidirectional, False)
+        args = (params, self.bias, self.num_layers, self.dropout, bool(self.training), bool(self.bidirectional), False)
         if self.mode == "LSTM":
             output, *finals = F.lstm(input, states, *args)
         elif self.mode == "GRU":

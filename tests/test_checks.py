@@ -1,0 +1,39 @@
+"""_checks.py: the argument checks shared by every public function, and errors_named, which
+names the op the user called in an error raised by the ops it is built from."""
+import pytest
+
+import minigrad as mg
+from minigrad._checks import errors_named, memory_bytes, tensor_arg
+
+
+def test_errors_named_prefixes_the_op_and_keeps_the_type():
+    @errors_named("outer_op")
+    def f(kind, message):
+        raise kind(message)
+    for kind in (TypeError, ValueError, RuntimeError, IndexError):
+        with pytest.raises(kind, match=r"^outer_op: inner: bad shape$") as info:
+            f(kind, "inner: bad shape")
+        assert type(info.value) is kind and str(info.value.__cause__) == "inner: bad shape"
+    with pytest.raises(RuntimeError, match=r"^outer_op: said once$"):
+        f(RuntimeError, "outer_op: said once")
+    assert f.__name__ == "f"
+
+
+def test_errors_named_leaves_other_types_and_subclasses_alone():
+    class Special(RuntimeError):
+        pass
+    for kind in (Special, KeyError, AttributeError, ZeroDivisionError):
+        with pytest.raises(kind) as info:
+            with errors_named("op"):
+                raise kind("x")
+        assert type(info.value) is kind and "op:" not in str(info.value)
+    with errors_named("op"):
+        pass
+
+
+def test_tensor_arg_and_memory_bytes():
+    t = mg.ones(2)
+    assert tensor_arg("f", "input", t) is t
+    with pytest.raises(TypeError, match=r"^f: input must be a Tensor, got list$"):
+        tensor_arg("f", "input", [1.0])
+    assert isinstance(memory_bytes(), int) and memory_bytes() > 2 ** 20
