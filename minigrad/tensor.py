@@ -1662,7 +1662,7 @@ class Tensor:
         return self._inplace("copy_", inplace.overwrite, src, "copy_")
 
     def fill_(self, value):
-        """Fill with ``value`` (a number or a one-element tensor), in place."""
+        """Fill with ``value`` (a number or a 0-d tensor), in place."""
         return self._inplace("fill_", inplace.overwrite, value, "fill_")
 
     def zero_(self):

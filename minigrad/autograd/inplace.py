@@ -237,7 +237,11 @@ class Overwrite(Function):
 
 def overwrite(input, src, op="copy_"):
     """``src`` broadcast to ``input``'s shape, on its device, in its dtype (differentiable in
-    ``src``): the out-of-place op behind ``copy_`` and ``fill_``."""
+    ``src``): the out-of-place op behind ``copy_`` and ``fill_`` (whose value is a number or a
+    0-d tensor, as PyTorch's)."""
+    if op == "fill_" and isinstance(src, Tensor) and src.ndim != 0:
+        raise RuntimeError(f"fill_: the value must be a number or a 0-dimensional tensor, got a tensor "
+                           f"of shape {tuple(src.shape)}")
     if not isinstance(src, (Tensor, numbers.Number)):          # arrays, lists: a constant
         src = Tensor(to_device(np.asarray(src) if isinstance(src, (list, tuple)) else src, input.device))
     if isinstance(src, Tensor):

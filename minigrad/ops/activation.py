@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-from .._checks import tensor_arg
+from .._checks import is_number, tensor_arg
 from ..autograd.function import Function
 from ..backend import array_module, seed_generators_of
 from ._util import float_only, normalize_dim, same_dtype
@@ -383,7 +383,10 @@ class Threshold(Function):
 
 
 def threshold(input, threshold, value, inplace=False):
-    """x where x > threshold, else value."""
+    """x where x > threshold, else value (both numbers, as PyTorch's)."""
+    for name, v in (("threshold", threshold), ("value", value)):
+        if not is_number(v):
+            raise TypeError(f"threshold: {name} must be a number, got {type(v).__name__}")
     return Threshold.apply(input, threshold, value)
 
 

@@ -632,7 +632,11 @@ def triu(input, diagonal=0):
 # ----------------------------------------------------------------------------- composites
 
 def masked_fill(input, mask, value):
-    """``value`` where ``mask`` is True, else ``input`` (mask broadcasts to input)."""
+    """``value`` (a number or a 0-d tensor) where ``mask`` is True, else ``input`` (mask
+    broadcasts to input)."""
+    if isinstance(value, Tensor) and value.ndim != 0:
+        raise RuntimeError(f"masked_fill: value must be a number or a 0-dimensional tensor, got a "
+                           f"tensor of shape {tuple(value.shape)}")
     if mask.dtype.kind != "b":
         raise RuntimeError(f"masked_fill: mask must be a bool tensor, got {mask.dtype}")
     try:

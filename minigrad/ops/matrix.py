@@ -7,7 +7,7 @@ Reading a diagonal and writing one are each other's backward: ``Diagonal`` <->
 """
 from __future__ import annotations
 
-from .._checks import errors_named, tensor_arg
+from .._checks import errors_named, int_arg, tensor_arg
 from .._spellings import numpy_spellings
 from ..autograd.function import Function
 from ..backend import array_module
@@ -241,6 +241,7 @@ def diag_embed(input, offset=0, dim1=-2, dim2=-1):
 def diag(input, diagonal=0):
     """A 1-D tensor as the ``diagonal``-th diagonal of a square matrix, or the ``diagonal``-th
     diagonal of a 2-D tensor as a 1-D one."""
+    diagonal = int_arg("diag", "diagonal", diagonal)
     if input.ndim == 1:
         return diag_embed(input, diagonal, 0, 1)
     if input.ndim == 2:

@@ -10,7 +10,7 @@ from collections import namedtuple
 from .._spellings import numpy_spellings
 import numpy as np
 
-from .._checks import number_arg, tensor_arg
+from .._checks import bool_arg, errors_named, number_arg, tensor_arg
 from ..autograd.function import Function
 from ..backend import array_module
 from ..tensor import Tensor
@@ -130,6 +130,8 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     ``unbiased=False`` is the old spelling of ``correction=0``."""
     if isinstance(dim, bool):                   # var(x, False): the old positional ``unbiased``
         dim, unbiased = None, dim
+    if unbiased is not None:
+        bool_arg("var", "unbiased", unbiased)
     if correction is None:
         correction = 1 if unbiased is None or unbiased else 0
     else:
@@ -141,12 +143,14 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
 
 
 @numpy_spellings
+@errors_named("std")
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """The standard deviation: the square root of ``var``."""
     return var(input, dim, unbiased, keepdim, correction=correction).sqrt()
 
 
 @numpy_spellings
+@errors_named("var_mean")
 def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """``(var, mean)`` over ``dim``, in one call (as ``var`` and ``mean``)."""
     if isinstance(dim, bool):
@@ -156,6 +160,7 @@ def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
 
 
 @numpy_spellings
+@errors_named("std_mean")
 def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """``(std, mean)`` over ``dim``, in one call (as ``std`` and ``mean``)."""
     if isinstance(dim, bool):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import namedtuple
 
+from .._checks import bool_arg
 from .._spellings import numpy_spellings
 from ..autograd.function import Function
 from ..backend import array_module
@@ -22,6 +23,12 @@ topk_result = namedtuple("topk", ["values", "indices"])
 kthvalue_result = namedtuple("kthvalue", ["values", "indices"])
 median_result = namedtuple("median", ["values", "indices"])
 nanmedian_result = namedtuple("nanmedian", ["values", "indices"])
+
+
+def _flags(op, **flags):
+    """Each of PyTorch's bool switches (``descending``, ``largest`` ...) must be a bool."""
+    for name, value in flags.items():
+        bool_arg(op, name, value)
 
 
 def sort_indices(x, dim, descending):
@@ -46,6 +53,7 @@ def _pick(input, dim, indices, keepdim=True):
 @numpy_spellings
 def sort(input, dim=-1, descending=False, stable=False):
     """``(values, indices)`` sorted along ``dim`` (always stable: ``stable`` is accepted for PyTorch's signature)."""
+    _flags("sort", descending=descending, stable=stable)
     d = normalize_dim(dim, input.ndim, "sort")
     if input.ndim == 0:
         return sort_result(input.reshape(()), Tensor(array_module(input.data).zeros((), "int64")))
@@ -55,6 +63,7 @@ def sort(input, dim=-1, descending=False, stable=False):
 @numpy_spellings
 def argsort(input, dim=-1, descending=False, stable=False):
     """The indices that sort ``input`` along ``dim`` (stable)."""
+    _flags("argsort", descending=descending, stable=stable)
     d = normalize_dim(dim, input.ndim, "argsort")
     if input.ndim == 0:
         return Tensor(array_module(input.data).zeros((), "int64"))
@@ -73,6 +82,7 @@ def topk(input, k, dim=-1, largest=True, sorted=True):  # noqa: A002 - PyTorch's
     For k much smaller than the dim an argpartition (linear time) selects them before the
     k are sorted; the order of equal values is unspecified, as in PyTorch.
     """
+    _flags("topk", largest=largest, sorted=sorted)
     d = normalize_dim(dim, input.ndim, "topk")
     n = input.shape[d] if input.ndim else 1
     if not 0 <= k <= n:
@@ -260,6 +270,7 @@ def bucketize(input, boundaries, *, out_int32=False, right=False):
 def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):  # noqa: A002
     """The distinct elements (sorted), or distinct slices along ``dim``; with ``return_inverse``
     where each element went, with ``return_counts`` how often each occurs. Not differentiable."""
+    _flags("unique", sorted=sorted, return_inverse=return_inverse, return_counts=return_counts)
     xp = array_module(input.data)
     x = input.data
     axis = None if dim is None else normalize_dim(dim, input.ndim, "unique")

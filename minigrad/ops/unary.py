@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 
+from .._checks import int_arg
 from ..autograd.function import Function
 from ..backend import array_module, get_default_dtype
 from ..kernels._erf import erf_numba
@@ -707,7 +708,7 @@ def ceil(input):
 
 def round(input, *, decimals=0):  # noqa: A001 - PyTorch's name
     """Each element rounded to ``decimals`` decimals, halves to even; its gradient is 0."""
-    return Rounding.apply(input, "round", decimals)
+    return Rounding.apply(input, "round", int_arg("round", "decimals", decimals))
 
 
 def trunc(input):

@@ -141,3 +141,12 @@ def test_rrelu_in_training_draws_slopes_in_range_and_backprops_them():
     slopes = -y.detach().numpy()
     assert 0.1 <= slopes.min() and slopes.max() <= 0.3 and slopes.std() > 0.03
     np.testing.assert_allclose(x.grad.numpy(), slopes)
+
+
+def test_threshold_takes_numbers():
+    x = mg.tensor([0.5, 2.0])
+    with pytest.raises(TypeError, match=r"^threshold: value must be a number, got Tensor$"):
+        mg.nn.functional.threshold(x, 1.0, mg.tensor(0.0))
+    with pytest.raises(TypeError, match=r"^threshold: threshold must be a number, got str$"):
+        mg.threshold(x, "1", 0.0)
+    assert mg.nn.functional.threshold(x, 1.0, -1.0).tolist() == [-1.0, 2.0]

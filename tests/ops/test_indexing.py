@@ -356,3 +356,17 @@ def test_in_place_scatter_refuses_a_leaf_that_requires_grad():
     x = mg.zeros(2, 3, requires_grad=True)
     with pytest.raises(RuntimeError, match="scatter_"):
         x.scatter_(1, mg.tensor([[0], [1]]), 1.0)
+
+
+def test_masked_fill_and_fill_take_a_number_or_a_0d_tensor():
+    x = mg.zeros(2, 2)
+    mask = mg.tensor([[True, False], [False, True]])
+    with pytest.raises(RuntimeError, match=r"^masked_fill: value must be a number or a 0-dimensional tensor, "
+                                           r"got a tensor of shape \(2, 2\)"):
+        mg.masked_fill(x, mask, mg.ones(2, 2))
+    with pytest.raises(RuntimeError, match=r"^masked_fill_: masked_fill: value must be a number"):
+        x.masked_fill_(mask, mg.ones(1))
+    with pytest.raises(RuntimeError, match=r"^fill_: the value must be a number or a 0-dimensional tensor"):
+        x.fill_(mg.ones(1))
+    assert x.masked_fill_(mask, mg.tensor(3.0)).tolist() == [[3.0, 0.0], [0.0, 3.0]]
+    assert x.fill_(mg.tensor(2.0)).tolist() == [[2.0, 2.0], [2.0, 2.0]]

@@ -121,3 +121,9 @@ def test_matrix_ops_refuse_what_is_not_a_tensor():
         mg.bmm(None, mg.ones(1, 2, 2))
     with pytest.raises(TypeError, match="^dot: other must be a Tensor, got list$"):
         mg.dot(mg.ones(2), [1.0, 2.0])
+
+
+def test_diag_wants_an_int_diagonal():
+    with pytest.raises(TypeError, match=r"^diag: diagonal must be an int, got True"):
+        mg.diag(mg.ones(2, 2), True)
+    assert mg.diag(mg.tensor([[1.0, 2.0], [3.0, 4.0]]), 1).tolist() == [2.0]

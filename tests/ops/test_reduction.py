@@ -231,3 +231,15 @@ def test_keepdim_must_be_a_bool():
         with pytest.raises(TypeError, match=r"(amax|amin|min|logsumexp|argmin|sum): keepdim must be a bool"):
             call()
     assert x.sum(1, True).shape == (2, 1) and x.amax(1, keepdims=np.bool_(True)).shape == (2, 1)
+
+
+def test_var_family_checks_unbiased_and_names_itself():
+    x = mg.tensor([1.0, 2.0, 4.0])
+    with pytest.raises(TypeError, match=r"^var: unbiased must be a bool, got 0.5"):
+        mg.var(x, 0, 0.5)
+    with pytest.raises(TypeError, match=r"^std: var: unbiased must be a bool"):
+        mg.std(x, 0, 1)
+    with pytest.raises(TypeError, match=r"^std_mean: "):
+        mg.std_mean(x, 0.5)
+    assert mg.var(x, 0, False).item() == pytest.approx(14 / 9)
+    assert mg.std(x, unbiased=True).item() == pytest.approx((7 / 3) ** 0.5)

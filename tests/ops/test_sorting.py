@@ -139,3 +139,16 @@ def test_sorting_on_the_device(device):
         assert y.device == x.device and x.grad.device == x.device
         x.grad = None
     assert mg.argsort(x, 1).device == x.device
+
+
+def test_sorting_switches_must_be_bools():
+    x = mg.tensor([3.0, 1.0, 2.0])
+    for call, message in [(lambda: mg.sort(x, descending=1), "sort: descending must be a bool, got 1"),
+                          (lambda: x.argsort(stable=1), "argsort: stable must be a bool, got 1"),
+                          (lambda: mg.topk(x, 2, largest=0), "topk: largest must be a bool, got 0"),
+                          (lambda: mg.unique(x, return_counts=1), "unique: return_counts must be a bool, got 1"),
+                          (lambda: x.unique(return_inverse="yes"), "unique: return_inverse must be a bool")]:
+        with pytest.raises(TypeError, match=message):
+            call()
+    assert mg.sort(x, descending=True).values.tolist() == [3.0, 2.0, 1.0]
+    assert mg.topk(x, 2, largest=False).values.tolist() == [1.0, 2.0]

@@ -202,3 +202,9 @@ def test_clamp_of_an_integer_tensor_with_a_float_bound_is_float():
 def test_float_only_activations_refuse_integer_input(name):
     with pytest.raises(RuntimeError, match=f"{name}: needs a floating point input"):
         getattr(mg.nn.functional, name)(mg.tensor([1, 2]))
+
+
+def test_round_wants_int_decimals():
+    with pytest.raises(TypeError, match=r"^round: decimals must be an int, got True"):
+        mg.tensor([1.25]).round(decimals=True)
+    assert mg.tensor([1.25, 2.5]).round(decimals=1).tolist() == pytest.approx([1.2, 2.5])
