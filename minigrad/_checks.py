@@ -96,6 +96,18 @@ def number_arg(op, name, value, min=None, max=None, min_open=False, max_open=Fal
     return value
 
 
+def range_arg(op, low_name, low, high_name, high):
+    """The bounds of a uniform draw as floats: numbers, ``low <= high``, and ``high - low``
+    finite (NumPy's uniform overflows beyond it); RuntimeErrors, as PyTorch's."""
+    low, high = number_arg(op, low_name, low), number_arg(op, high_name, high)
+    if low > high:
+        raise RuntimeError(f"{op}: expects {low_name} <= {high_name}, got {low_name}={low}, {high_name}={high}")
+    if not math.isfinite(high - low):
+        raise RuntimeError(f"{op}: {high_name} - {low_name} must be finite, got {low_name}={low}, "
+                         f"{high_name}={high}")
+    return low, high
+
+
 def bool_arg(op, name, value):
     """``value`` as a bool; a TypeError for anything that is not a bool."""
     if not isinstance(value, (bool, np.bool_)):

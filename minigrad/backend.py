@@ -252,9 +252,12 @@ def manual_seed(seed):
     return default_generator("cpu")
 
 
-def seed_generators_of(dev, generator=None):
-    """The numpy/cupy random generator to draw from for ``dev``."""
+def seed_generators_of(dev, generator=None, op="generator"):
+    """The numpy/cupy random generator to draw from for ``dev``; ``op`` names the caller in the
+    error for a ``generator`` that is not a Generator."""
     if generator is not None:
+        if not isinstance(generator, Generator):
+            raise TypeError(f"{op}: generator must be a minigrad.Generator, got {type(generator).__name__}")
         if generator.device != device(dev):
             raise RuntimeError(f"expected a generator for device '{device(dev)}', "
                                f"got one for '{generator.device}'")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import backend
-from ._checks import int_arg, number_arg
+from ._checks import int_arg, number_arg, tensor_arg
 from .tensor import Tensor
 
 
@@ -140,19 +140,19 @@ def full_like(input, fill_value, dtype=None, device=None, requires_grad=False):
 
 # ----------------------------------------------------------------------------- random
 
-def _rng(device, generator):
-    return backend.seed_generators_of(device or "cpu", generator)
+def _rng(op, device, generator):
+    return backend.seed_generators_of(device or "cpu", generator, op)
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
     """Standard normal samples from the device's generator (seed it with manual_seed)."""
-    arr = _rng(device, generator).standard_normal(_size(size), dtype=_dtype(dtype))
+    arr = _rng("randn", device, generator).standard_normal(_size(size), dtype=_dtype(dtype))
     return Tensor(arr, requires_grad)
 
 
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
     """Uniform samples on [0, 1)."""
-    arr = _rng(device, generator).random(_size(size), dtype=_dtype(dtype))
+    arr = _rng("rand", device, generator).random(_size(size), dtype=_dtype(dtype))
     return Tensor(arr, requires_grad)
 
 
@@ -160,7 +160,7 @@ def randint(low=0, high=None, size=None, generator=None, dtype=None, device=None
     """Integers uniform on [low, high); ``randint(high, size)`` also works."""
     if size is None:
         low, high, size = 0, low, high
-    arr = _rng(device, generator).integers(low, high, size=tuple(size))
+    arr = _rng("randint", device, generator).integers(low, high, size=tuple(size))
     return Tensor(arr.astype(dtype or backend.int64))
 
 
@@ -175,7 +175,7 @@ def rand_like(input, dtype=None, device=None, requires_grad=False):
 def randperm(n, generator=None, dtype=None, device=None):
     """A random permutation of 0..n-1."""
     n = int_arg("randperm", "n", n, min=0)
-    rng = _rng(device, generator)
+    rng = _rng("randperm", device, generator)
     perm = rng.permutation(n) if hasattr(rng, "permutation") else rng.random(n).argsort()
     return Tensor(perm.astype(dtype or backend.int64))
 
@@ -191,20 +191,21 @@ def normal(mean, std, size=None, generator=None, dtype=None, device=None, requir
         if dtype is None:
             dtype = next((t.dtype for t in (mean, std) if isinstance(t, Tensor)), None)
     device = device or next((t.device for t in (mean, std) if isinstance(t, Tensor)), None)
-    z = _rng(device, generator).standard_normal(tuple(size), dtype=_dtype(dtype))
+    z = _rng("normal", device, generator).standard_normal(tuple(size), dtype=_dtype(dtype))
     return Tensor((z * s + m).astype(_dtype(dtype)), requires_grad)
 
 
 def bernoulli(input, p=None, generator=None):
     """1 with probability ``p`` (or each element of ``input``), else 0; probabilities outside
     [0, 1] or NaN are an error."""
+    tensor_arg("bernoulli", "input", input)
     if p is None:
         probs = input.data
         if probs.size and not bool(((probs >= 0) & (probs <= 1)).all()):
             raise RuntimeError("bernoulli: every probability in input must be in [0, 1] (no NaN)")
     else:
         probs = number_arg("bernoulli", "p", p, min=0.0, max=1.0)
-    u = _rng(input.device, generator).random(input.shape)
+    u = _rng("bernoulli", input.device, generator).random(input.shape)
     return Tensor((u < probs).astype(input.dtype))
 
 
@@ -212,7 +213,7 @@ def multinomial(input, num_samples, replacement=False, generator=None):
     """Draw indices with probabilities proportional to the rows of ``input``. The draw runs on the
     host with the CPU generator (one row at a time); the indices land on ``input``'s device."""
     probs = backend.to_numpy(input.data).astype(np.float64)
-    rng = _rng("cpu", generator)
+    rng = _rng("multinomial", "cpu", generator)
     rows = probs.reshape(-1, probs.shape[-1])
     out = np.stack([rng.choice(rows.shape[1], num_samples, replace=replacement, p=r / r.sum()) for r in rows])
     out = out.reshape(probs.shape[:-1] + (num_samples,)).astype(np.int64)

@@ -13,7 +13,7 @@ import weakref
 import numpy as np
 
 from . import backend
-from ._checks import errors_named
+from ._checks import errors_named, range_arg
 from ._spellings import numpy_spellings
 
 
@@ -1671,18 +1671,19 @@ class Tensor:
 
     def uniform_(self, a=0.0, b=1.0, generator=None):
         """Fill with samples uniform on [a, b), in place."""
-        rng = backend.seed_generators_of(self.device, generator)
+        a, b = range_arg("uniform_", "a", a, "b", b)
+        rng = backend.seed_generators_of(self.device, generator, "uniform_")
         return self._inplace("uniform_", inplace.overwrite, rng.uniform(a, b, self.shape), "uniform_")
 
     def normal_(self, mean=0.0, std=1.0, generator=None):
         """Fill with samples of N(mean, std^2), in place."""
-        rng = backend.seed_generators_of(self.device, generator)
+        rng = backend.seed_generators_of(self.device, generator, "normal_")
         return self._inplace("normal_", inplace.overwrite, rng.standard_normal(self.shape) * std + mean,
                              "normal_")
 
     def bernoulli_(self, p=0.5, generator=None):
         """Fill with 1 (probability p) or 0, in place."""
-        rng = backend.seed_generators_of(self.device, generator)
+        rng = backend.seed_generators_of(self.device, generator, "bernoulli_")
         return self._inplace("bernoulli_", inplace.overwrite, rng.random(self.shape) < p, "bernoulli_")
 
     def __iadd__(self, other):

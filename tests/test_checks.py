@@ -37,3 +37,14 @@ def test_tensor_arg_and_memory_bytes():
     with pytest.raises(TypeError, match=r"^f: input must be a Tensor, got list$"):
         tensor_arg("f", "input", [1.0])
     assert isinstance(memory_bytes(), int) and memory_bytes() > 2 ** 20
+
+
+def test_range_arg():
+    from minigrad._checks import range_arg
+    assert range_arg("f", "a", 0, "b", 2) == (0.0, 2.0)
+    with pytest.raises(RuntimeError, match=r"^f: expects a <= b, got a=2.0, b=1.0$"):
+        range_arg("f", "a", 2, "b", 1)
+    with pytest.raises(RuntimeError, match=r"^f: b - a must be finite"):
+        range_arg("f", "a", -1e308, "b", 1e308)
+    with pytest.raises(TypeError, match=r"^f: a must be a number, got 'x'"):
+        range_arg("f", "a", "x", "b", 1)

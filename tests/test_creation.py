@@ -73,3 +73,14 @@ def test_random_creation_refuses_impossible_parameters():
         mg.bernoulli(mg.tensor([0.5, float("nan")]))
     assert mg.bernoulli(mg.tensor([0.0, 1.0])).tolist() == [0.0, 1.0]
     assert mg.arange(5, 0, -2).tolist() == [5, 3, 1]
+
+
+def test_random_creation_checks_the_generator_and_the_input():
+    for call, op in [(lambda: mg.randn(2, generator=True), "randn"), (lambda: mg.randperm(3, generator="s"), "randperm"),
+                     (lambda: mg.rand(2, generator=0), "rand")]:
+        with pytest.raises(TypeError, match=rf"^{op}: generator must be a minigrad.Generator"):
+            call()
+    with pytest.raises(TypeError, match=r"^bernoulli: input must be a Tensor, got float$"):
+        mg.bernoulli(0.5)
+    g = mg.Generator().manual_seed(1)
+    assert sorted(mg.randperm(4, generator=g).tolist()) == [0, 1, 2, 3]

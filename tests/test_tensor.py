@@ -245,3 +245,17 @@ def test_shape_and_size_are_a_size_that_equals_the_tuple():
     assert x.shape.numel() == 24 and mg.Size([]).numel() == 1
     assert isinstance(x.shape + (5,), mg.Size) and x.shape + (5,) == (2, 3, 4, 5)
     assert mg.zeros(x.shape).shape == (2, 3, 4)
+
+
+def test_uniform_checks_its_range_and_generator():
+    x = mg.ones(3)
+    with pytest.raises(RuntimeError, match=r"^uniform_: expects a <= b, got a=2.0, b=1.0$"):
+        x.uniform_(2, 1)
+    with pytest.raises(RuntimeError, match=r"^uniform_: b - a must be finite"):
+        x.uniform_(-1e308, 1e308)
+    with pytest.raises(TypeError, match=r"^uniform_: generator must be a minigrad.Generator, got bool$"):
+        x.uniform_(0, 1, generator=True)
+    assert x.tolist() == [1.0, 1.0, 1.0]
+    g = mg.Generator().manual_seed(0)
+    y = x.uniform_(-2, -1, generator=g)
+    assert y is x and all(-2 <= v < -1 for v in x.tolist())

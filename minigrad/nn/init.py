@@ -15,6 +15,7 @@ import math
 import numpy as np
 
 from .. import backend
+from .._checks import range_arg
 from ..autograd.grad_mode import no_grad
 
 
@@ -74,6 +75,7 @@ def _rng(tensor, generator):
 
 def uniform_(tensor, a=0.0, b=1.0, generator=None):
     """Fill with samples of U(a, b)."""
+    a, b = range_arg("uniform_", "a", a, "b", b)
     return _fill(tensor, _rng(tensor, generator).uniform(a, b, tensor.shape))
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-from .._checks import is_number, tensor_arg
+from .._checks import is_number, range_arg, tensor_arg
 from ..autograd.function import Function
 from ..backend import array_module, seed_generators_of
 from ._util import float_only, normalize_dim, same_dtype
@@ -451,9 +451,14 @@ class RReLU(Function):
 def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
     """Randomized leaky ReLU: a random negative slope per element while training, the mean
     slope (lower + upper) / 2 otherwise."""
+    tensor_arg("rrelu", "input", input)
+    if training:
+        lower, upper = range_arg("rrelu", "lower", lower, "upper", upper)
+    elif lower > upper:
+        raise RuntimeError(f"rrelu: expects lower <= upper, got lower={lower}, upper={upper}")
     xp = array_module(input.data)
     if training:
-        rng = seed_generators_of(input.device, None)
+        rng = seed_generators_of(input.device, None, "rrelu")
         a = xp.asarray(rng.uniform(lower, upper, input.shape), dtype=input.dtype)
     else:
         a = xp.full(input.shape, (lower + upper) / 2, dtype=input.dtype)

@@ -150,3 +150,14 @@ def test_threshold_takes_numbers():
     with pytest.raises(TypeError, match=r"^threshold: threshold must be a number, got str$"):
         mg.threshold(x, "1", 0.0)
     assert mg.nn.functional.threshold(x, 1.0, -1.0).tolist() == [-1.0, 2.0]
+
+
+def test_rrelu_checks_its_bounds():
+    F = mg.nn.functional
+    x = -mg.ones(2)
+    with pytest.raises(RuntimeError, match=r"^rrelu: expects lower <= upper, got lower=0.5, upper=0.1$"):
+        F.rrelu(x, 0.5, 0.1, training=False)
+    with pytest.raises(RuntimeError, match=r"^rrelu: upper - lower must be finite"):
+        mg.nn.RReLU(-1e308, 1e308).train()(x)
+    assert F.rrelu(x, -1e30, 1e30, training=False).tolist() == [0.0, 0.0]     # PyTorch's eval answer
+    assert F.rrelu(x, 0.25, 0.25, training=True).tolist() == [-0.25, -0.25]
