@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import backend
-from ._checks import int_arg, number_arg, tensor_arg
+from ._checks import bool_arg, int_arg, number_arg, tensor_arg
 from .tensor import Tensor
 
 
@@ -31,6 +31,7 @@ def _finish(arr, device, requires_grad):
 
 def tensor(data, dtype=None, device=None, requires_grad=False):
     """A new tensor holding a copy of ``data`` (a number, nested lists, an array or a tensor)."""
+    bool_arg("tensor", "requires_grad", requires_grad)
     if isinstance(data, Tensor):
         arr = data.data.copy()
         if dtype is not None:
@@ -134,6 +135,8 @@ def empty_like(input, dtype=None, device=None, requires_grad=False):
 
 
 def full_like(input, fill_value, dtype=None, device=None, requires_grad=False):
+    if isinstance(dtype, str):
+        raise TypeError(f"full_like: dtype must be a dtype (minigrad.float32 ...), got the string {dtype!r}")
     return full(input.shape, fill_value, dtype=dtype or input.dtype, device=device or input.device,
                 requires_grad=requires_grad)
 

@@ -84,3 +84,12 @@ def test_random_creation_checks_the_generator_and_the_input():
         mg.bernoulli(0.5)
     g = mg.Generator().manual_seed(1)
     assert sorted(mg.randperm(4, generator=g).tolist()) == [0, 1, 2, 3]
+
+
+def test_tensor_wants_a_bool_requires_grad_and_full_like_a_dtype():
+    with pytest.raises(TypeError, match=r"^tensor: requires_grad must be a bool, got 1.5"):
+        mg.tensor([1.0], device="cpu:0", requires_grad=1.5)
+    with pytest.raises(TypeError, match=r"^full_like: dtype must be a dtype \(minigrad.float32 ...\), got the string 'float32'$"):
+        mg.full_like(mg.ones(2), 0.5, dtype="float32")
+    assert mg.tensor([1.0], requires_grad=True).requires_grad
+    assert mg.full_like(mg.ones(2), 0.5, dtype=mg.float64).dtype == mg.float64
