@@ -13,6 +13,7 @@ import math
 from .._checks import is_number, range_arg, tensor_arg
 from ..autograd.function import Function
 from ..backend import array_module, seed_generators_of
+from ..tensor import Tensor
 from ._util import float_only, normalize_dim, same_dtype
 from .arithmetic import where
 from .reduction import softmax, sum_to_shape
@@ -382,11 +383,19 @@ class Threshold(Function):
         return g * (x > ctx.threshold).to(g.dtype), None, None
 
 
+def _number(op, name, v):
+    """A number argument, or a 0-d tensor holding one."""
+    if isinstance(v, Tensor) and v.ndim == 0:
+        v = v.item()
+    if not is_number(v):
+        raise TypeError(f"{op}: {name} must be a number, got "
+                        + (f"a tensor of shape {tuple(v.shape)}" if isinstance(v, Tensor) else type(v).__name__))
+    return v
+
+
 def threshold(input, threshold, value, inplace=False):
-    """x where x > threshold, else value (both numbers, as PyTorch's)."""
-    for name, v in (("threshold", threshold), ("value", value)):
-        if not is_number(v):
-            raise TypeError(f"threshold: {name} must be a number, got {type(v).__name__}")
+    """x where x > threshold, else value (both numbers or 0-d tensors, as PyTorch's)."""
+    threshold, value = [_number("threshold", name, v) for name, v in (("threshold", threshold), ("value", value))]
     return Threshold.apply(input, threshold, value)
 
 

@@ -145,8 +145,9 @@ def test_rrelu_in_training_draws_slopes_in_range_and_backprops_them():
 
 def test_threshold_takes_numbers():
     x = mg.tensor([0.5, 2.0])
-    with pytest.raises(TypeError, match=r"^threshold: value must be a number, got Tensor$"):
-        mg.nn.functional.threshold(x, 1.0, mg.tensor(0.0))
+    with pytest.raises(TypeError, match=r"^threshold: value must be a number, got a tensor of shape \(2,\)$"):
+        mg.nn.functional.threshold(x, 1.0, mg.zeros(2))
+    assert mg.threshold(x, 1, mg.tensor(-3.0)).tolist() == [-3.0, 2.0]       # a 0-d tensor is a number
     with pytest.raises(TypeError, match=r"^threshold: threshold must be a number, got str$"):
         mg.threshold(x, "1", 0.0)
     assert mg.nn.functional.threshold(x, 1.0, -1.0).tolist() == [-1.0, 2.0]
