@@ -990,10 +990,10 @@ class Tensor:
         """The dot product of two 1-D tensors; see minigrad.dot."""
         return ops.dot(self, other)
 
-    @errors_named("vdot")
     def vdot(self, other):
         """The same as dot for real tensors."""
-        return ops.dot(self, other)
+        with errors_named("vdot"):
+            return ops.dot(self, other)
 
     def inner(self, other):
         """The sum over the last dims of the product; see minigrad.inner."""
@@ -1280,15 +1280,15 @@ class Tensor:
         """The same memory in a new shape (an error where that needs a copy); see minigrad.view."""
         return ops.view(self, *shape)
 
-    @errors_named("view_as")
     def view_as(self, other):
         """This tensor reshaped to ``other``'s shape."""
-        return ops.reshape(self, other.shape)
+        with errors_named("view_as"):
+            return ops.reshape(self, other.shape)
 
-    @errors_named("reshape_as")
     def reshape_as(self, other):
         """This tensor reshaped to ``other``'s shape."""
-        return ops.reshape(self, other.shape)
+        with errors_named("reshape_as"):
+            return ops.reshape(self, other.shape)
 
     def permute(self, *dims):
         """The dimensions reordered as ``dims``; see minigrad.permute."""
@@ -1310,10 +1310,10 @@ class Tensor:
         """Dimension(s) ``source`` moved to ``destination``; see minigrad.movedim."""
         return ops.movedim(self, source, destination)
 
-    @errors_named("moveaxis")
     def moveaxis(self, source, destination):
         """The same as movedim."""
-        return ops.movedim(self, source, destination)
+        with errors_named("moveaxis"):
+            return ops.movedim(self, source, destination)
 
     @numpy_spellings
     def squeeze(self, dim=None):
@@ -1338,10 +1338,10 @@ class Tensor:
         """Broadcast to ``sizes`` without copying (-1 keeps a size); see minigrad.expand."""
         return ops.expand(self, *sizes)
 
-    @errors_named("expand_as")
     def expand_as(self, other):
         """Broadcast to ``other``'s shape; see minigrad.expand_as."""
-        return ops.expand_as(self, other)
+        with errors_named("expand_as"):
+            return ops.expand_as(self, other)
 
     def broadcast_to(self, shape):
         """Broadcast to ``shape``; see minigrad.broadcast_to."""
