@@ -410,7 +410,10 @@ def part_fcn(run):
 #
 # The same network, the same data, epochs and seed; only the decoder's inputs change: at 16x16
 # and at 32x32 the up-sampled features are concatenated with the encoder's, which doubles the
-# channels the decoder's first conv of each stage reads (and its parameters).
+# channels the decoder's first conv of each stage reads (and its parameters). Measured: with seed
+# 0 the U-Net reaches a mean IoU of 0.96 in 4 epochs; with seed 1 its training stalls (loss 0.26,
+# circles and triangles never told apart from the rest) -- the FCN stalls the same way with seed
+# 0 and reaches 0.96 with seed 1: at this size and schedule, either network can get stuck.
 
 # %%
 def part_unet(run):
@@ -479,9 +482,9 @@ def _plot_boundaries(run, images, truth, preds, metrics):
             ax.set_yticks([])
         axes[r, 0].set_ylabel(label, fontsize=9)
     _legend(axes[-1, n // 2])
-    fig.suptitle("test images: the FCN's errors sit on the edges, the U-Net's skips bring the edges back "
-                 f"(boundary pixel accuracy: fcn {metrics['fcn_boundary_accuracy']:.3f}, "
-                 f"unet {metrics['unet_boundary_accuracy']:.3f})", fontsize=10)
+    fig.suptitle("test images, their masks, each network's prediction and its wrong pixels (red); pixel "
+                 f"accuracy on boundaries: fcn {metrics['fcn_boundary_accuracy']:.3f}, "
+                 f"unet {metrics['unet_boundary_accuracy']:.3f}", fontsize=10)
     save_figure(fig, run, "boundaries.png")
 
 
