@@ -269,6 +269,128 @@ def cmd_graph(args):
     return 0
 
 
+# ---------------------------------------------------------------------------- exercises
+
+def _exercise_names():
+    from . import exercises
+    return exercises.ORDER
+
+
+def _exercise_list():
+    from . import exercises
+    return _listing([(e.name, f"{e.title}. Read {e.read} Lesson: {e.lesson}") for e in exercises.exercises()])
+
+
+def _exercise_args(sub, args):
+    """(NAME, DIR) of 'minigrad exercise SUB NAME [--dir DIR]'."""
+    rest = list(args)
+    folder = "exercises"
+    if "--dir" in rest:
+        i = rest.index("--dir")
+        if i + 1 >= len(rest):
+            raise UsageError(f"'minigrad exercise {sub}': --dir needs a folder")
+        folder = rest.pop(i + 1)
+        rest.pop(i)
+    if len(rest) != 1:
+        raise UsageError(f"'minigrad exercise {sub}' needs one exercise name"
+                         f"{' and optionally --dir DIR' if sub in ('start', 'check') else ''}; "
+                         f"exercises: {', '.join(_exercise_names())}")
+    if rest[0] not in _exercise_names():
+        raise UsageError(f"unknown exercise {rest[0]!r}; exercises: {', '.join(_exercise_names())}")
+    if sub not in ("start", "check") and "--dir" in args:
+        raise UsageError(f"'minigrad exercise {sub}' takes no --dir")
+    return rest[0], folder
+
+
+def _learner_file(name, folder):
+    path = os.path.abspath(os.path.join(folder, f"{name}.py"))
+    package = os.path.dirname(os.path.abspath(__file__))
+    if os.path.commonpath([path, package]) == package:
+        raise UsageError(f"{folder!r} is inside the installed minigrad package; work in a folder of your own")
+    return path
+
+
+def _print_check(name, shown, results):
+    from .exercises import Skipped
+    failed = [case for case, f in results if f is not None and not isinstance(f, Skipped)]
+    skipped = [case for case, f in results if isinstance(f, Skipped)]
+    print(f"{name}: checking {shown} ({len(results)} cases)")
+    for case, failure in results:
+        if isinstance(failure, Skipped):
+            print(f"  skip  {case} ({failure.reason})")
+            continue
+        print(f"  {'FAIL' if failure else 'ok  '}  {case}")
+        if failure and failure.got.startswith("NotImplementedError"):
+            print(f"          not written yet: {failure.got}")
+        elif failure:
+            for label, text in (("expected", failure.expected), ("got", failure.got), ("hint", failure.hint)):
+                print(textwrap.indent(f"{label + ':':<9} {text}", " " * 10))
+    if failed:
+        print(f"{name}: {len(failed)} of {len(results)} cases fail"
+              f"{f', {len(skipped)} skipped' if skipped else ''}; edit {shown} and check again")
+    else:
+        print(f"{name}: all {len(results)} cases pass")
+    return 1 if failed else 0
+
+
+def cmd_exercise(args):
+    """Graded exercises: write a piece of the engine, and let minigrad check it.
+
+    usage: minigrad exercise list
+           minigrad exercise show NAME                the task and the math
+           minigrad exercise start NAME [--dir DIR]   copy the skeleton to DIR/NAME.py
+           minigrad exercise check NAME [--dir DIR]   grade DIR/NAME.py
+           minigrad exercise solution NAME            the reference solution
+
+    DIR defaults to exercises/ under the current folder; start never overwrites your file. check
+    grades with minigrad's own tools -- gradcheck against finite differences, minigrad's
+    implementation on inputs drawn by Hypothesis, shapes and dtypes -- and prints, for each
+    failing case, what was expected, what came back and a hint. Exit status 0 when every case
+    passes, 1 when one fails, 2 on a usage error.
+    """
+    if not args:
+        raise UsageError("'minigrad exercise' needs list, show, start, check or solution")
+    sub, rest = args[0], args[1:]
+    from . import exercises
+    if sub == "list":
+        if rest:
+            raise UsageError(f"'minigrad exercise list' takes no arguments, got {' '.join(rest)}")
+        print(_exercise_list())
+        print("\nStart one: minigrad exercise start NAME; then minigrad exercise check NAME")
+        return 0
+    if sub not in ("show", "start", "check", "solution"):
+        raise UsageError(f"unknown exercise command {sub!r}; use list, show, start, check or solution")
+    name, folder = _exercise_args(sub, rest)
+    if sub == "show":
+        ex = exercises.info(name)
+        print(ast.get_docstring(ast.parse(exercises.source(name))))
+        print(f"\nStart: minigrad exercise start {ex.name}")
+        return 0
+    if sub == "solution":
+        print(exercises.solution(name), end="")
+        return 0
+    path = _learner_file(name, folder)
+    shown = os.path.relpath(path)
+    if sub == "start":
+        if os.path.exists(path):
+            raise UsageError(f"{shown} exists already: edit it and run 'minigrad exercise check {name}' "
+                             "(delete it to start over)")
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "x", encoding="utf-8") as f:
+            f.write(exercises.skeleton(name))
+        print(f"wrote {shown}: write your code where it raises NotImplementedError, then run "
+              f"'minigrad exercise check {name}{'' if folder == 'exercises' else ' --dir ' + folder}'")
+        return 0
+    if not os.path.exists(path):
+        raise UsageError(f"{shown} does not exist: run 'minigrad exercise start {name}"
+                         f"{'' if folder == 'exercises' else ' --dir ' + folder}' first")
+    try:
+        import hypothesis  # noqa: F401
+    except ImportError:
+        raise UsageError("the checker draws its inputs with Hypothesis: pip install 'minigrad[exercises]'")
+    return _print_check(name, shown, exercises.check(name, path))
+
+
 # ------------------------------------------------------------------------------ doctor
 
 def _version(dist):
@@ -397,9 +519,10 @@ def cmd_doctor(args):
 # ------------------------------------------------------------------------------- main
 
 COMMANDS = {"lessons": cmd_lessons, "lesson": cmd_lesson, "bench": cmd_bench,
-            "gradcheck": cmd_gradcheck, "graph": cmd_graph, "doctor": cmd_doctor}
+            "gradcheck": cmd_gradcheck, "graph": cmd_graph, "exercise": cmd_exercise,
+            "doctor": cmd_doctor}
 HELP_LISTS = {"lesson": ("lessons", _lesson_list), "gradcheck": ("lessons", _lesson_list),
-              "graph": ("lessons", _lesson_list),
+              "graph": ("lessons", _lesson_list), "exercise": ("exercises", _exercise_list),
               "bench": ("benchmarks", _benchmark_list)}   # what a command's --help lists
 
 
