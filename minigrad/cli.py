@@ -397,6 +397,59 @@ def cmd_exercise(args):
     return _print_check(name, shown, exercises.check(name, path))
 
 
+# ---------------------------------------------------------------------------- notebooks
+
+def cmd_notebook(args):
+    """Write a lesson as a Jupyter notebook (its # %% cells), and optionally run it.
+
+    usage: minigrad notebook NAME [--out DIR] [--execute] [-- LESSON ARGS...]
+
+    Writes DIR/NAME.ipynb (default notebooks/ under the current folder) from lessons/NAME.py
+    through jupytext: the prose cells become markdown, the code cells code, and the last cell
+    calls the lesson's main with LESSON ARGS (e.g. -- --part vae --epochs 1). --execute runs
+    the notebook in a fresh kernel (nbclient) in DIR and saves it with its outputs. Needs the
+    notebooks extra: pip install 'minigrad[notebooks]'.
+    """
+    lesson_args = []
+    if "--" in args:
+        i = args.index("--")
+        args, lesson_args = args[:i], args[i + 1:]
+    rest, folder, execute = list(args), "notebooks", False
+    if "--execute" in rest:
+        rest.remove("--execute")
+        execute = True
+    if "--out" in rest:
+        i = rest.index("--out")
+        if i + 1 >= len(rest):
+            raise UsageError("'minigrad notebook': --out needs a folder")
+        folder = rest.pop(i + 1)
+        rest.pop(i)
+    if len(rest) != 1:
+        raise UsageError("'minigrad notebook' needs one lesson name, optionally --out DIR, --execute and "
+                         "-- LESSON ARGS; lessons: " + ", ".join(_lesson_names()))
+    name = rest[0]
+    if name not in _lesson_names():
+        raise UsageError(f"unknown lesson {name!r}; lessons: {', '.join(_lesson_names())}")
+    try:
+        import jupytext  # noqa: F401
+        import nbformat  # noqa: F401
+        if execute:
+            import nbclient  # noqa: F401
+    except ImportError as e:
+        raise UsageError(f"{e.name} is not installed: pip install 'minigrad[notebooks]'")
+    from .utils.notebook import execute_notebook, lesson_notebook, write_notebook
+    source = importlib.util.find_spec(f"lessons.{name}").origin
+    nb = lesson_notebook(source, lesson_args)
+    os.makedirs(folder, exist_ok=True)
+    path = os.path.join(folder, f"{name}.ipynb")
+    if execute:
+        execute_notebook(nb, folder)
+    write_notebook(nb, path)
+    cells = sum(c.cell_type == "code" for c in nb.cells)
+    print(f"{name}: wrote {path} ({len(nb.cells)} cells, {cells} of code{', executed' if execute else ''})")
+    return 0
+
+
 # ------------------------------------------------------------------------------ doctor
 
 def _version(dist):
@@ -518,9 +571,10 @@ def cmd_doctor(args):
 
 COMMANDS = {"lessons": cmd_lessons, "lesson": cmd_lesson, "bench": cmd_bench,
             "gradcheck": cmd_gradcheck, "graph": cmd_graph, "exercise": cmd_exercise,
-            "doctor": cmd_doctor}
+            "notebook": cmd_notebook, "doctor": cmd_doctor}
 HELP_LISTS = {"lesson": ("lessons", _lesson_list), "gradcheck": ("lessons", _lesson_list),
               "graph": ("lessons", _lesson_list), "exercise": ("exercises", _exercise_list),
+              "notebook": ("lessons", _lesson_list),
               "bench": ("benchmarks", _benchmark_list)}   # what a command's --help lists
 
 
