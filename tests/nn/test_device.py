@@ -59,6 +59,16 @@ def test_conv_and_pool(name, cuda_device):
     _assert_same(_both(fn, *arrays, device=cuda_device))
 
 
+WINDOW_OPS = {"unfold": (lambda x: F.unfold(x, (2, 3), dilation=(2, 1), padding=1, stride=(1, 2)), (2, 3, 5, 6)),
+              "fold": (lambda c: F.fold(c, (4, 5), 2, padding=1, stride=2), (2, 12, 9))}
+
+
+@pytest.mark.parametrize("name", sorted(WINDOW_OPS))
+def test_window_ops(name, cuda_device):
+    fn, shape = WINDOW_OPS[name]
+    _assert_same(_both(fn, _rand(*shape), device=cuda_device))
+
+
 @pytest.mark.parametrize("cls", [nn.LSTM, nn.GRU, nn.RNN])
 def test_recurrent_layers(cls, cuda_device):
     mg.manual_seed(0)

@@ -1,4 +1,5 @@
-"""F.conv1d, F.conv2d, F.conv_transpose2d: PyTorch's arguments, checked, then the kernels.
+"""F.conv1d, F.conv2d, F.conv_transpose1d/2d, and im2col as ops (F.unfold, F.fold): PyTorch's
+arguments, checked, then the kernels.
 
 The arithmetic lives in ``minigrad.kernels.conv``; this file turns PyTorch's arguments
 (int or tuple stride/padding/dilation, padding='same'/'valid', groups, output_padding,
@@ -8,7 +9,7 @@ shapes and the arguments when they do not fit together.
 from __future__ import annotations
 
 from ..._checks import int_arg
-from ...kernels.conv import Conv2d, ConvTranspose2d
+from ...kernels.conv import Conv2d, ConvTranspose2d, ConvGeometry, Fold, Unfold
 from ...ops._util import same_dtype
 from ._arguments import _batched, _pair, _single, _unbatched
 
@@ -131,4 +132,69 @@ def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_paddi
     return _unbatched(unbatched, out.squeeze(2))
 
 
-__all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"]
+def _block_geometry(op, kernel_size, dilation, padding, stride):
+    """F.unfold's and F.fold's four arguments as the geometry of a one-group convolution."""
+    k, d = _pair(kernel_size, "kernel_size", op), _pair(dilation, "dilation", op)
+    p, s = _pair(padding, "padding", op), _pair(stride, "stride", op)
+    for name, v in (("kernel_size", k), ("dilation", d), ("stride", s)):
+        if min(v) < 1:
+            raise RuntimeError(f"{op}: {name} should be greater than zero, got {name}={v}")
+    if min(p) < 0:
+        raise RuntimeError(f"{op}: padding should be non-negative, got padding={p}")
+    return ConvGeometry(k[0], k[1], s[0], s[1], p[0], p[1], d[0], d[1], 1, p[0], p[1])
+
+
+def _float_only(op, input):
+    if input.dtype.kind != "f":
+        raise RuntimeError(f"{op}: expected a floating-point input, got {input.dtype}")
+
+
+def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
+    """im2col: every sliding block of (N, C, H, W) ``input`` as a column of a (N, C*kh*kw, L)
+    tensor (L blocks, row index (c*kh + i)*kw + j); a (C, H, W) input gives (C*kh*kw, L).
+    Linear in the input; its adjoint is ``fold``."""
+    op = "unfold"
+    if input.ndim not in (3, 4):
+        raise RuntimeError(f"{op}: expected a 3-D (unbatched) or 4-D (batched) input, got input of "
+                           f"shape {tuple(input.shape)}")
+    x, unbatched = (input.unsqueeze(0), True) if input.ndim == 3 else (input, False)
+    if 0 in x.shape[1:]:
+        raise RuntimeError(f"{op}: only the batch dim of the input may be empty, got input of shape "
+                           f"{tuple(input.shape)}")
+    _float_only(op, x)
+    geom = _block_geometry(op, kernel_size, dilation, padding, stride)
+    blocks = geom.out_hw(x.shape[2:])
+    if min(blocks) < 1:
+        raise RuntimeError(f"{op}: input of spatial size {tuple(x.shape[2:])} with kernel_size="
+                           f"{geom[:2]}, dilation={geom[6:8]}, padding={geom[4:6]} has {blocks} sliding "
+                           f"blocks, but each must be at least one")
+    return _unbatched(unbatched, Unfold.apply(x, geom))
+
+
+def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
+    """col2im: (N, C*kh*kw, L) columns summed back onto a (N, C, *output_size) image, each entry
+    added onto the pixel it stands for (overlapping blocks add up); a 2-D input gives (C, H, W).
+    Linear in the input; its adjoint is ``unfold``."""
+    op = "fold"
+    if input.ndim not in (2, 3):
+        raise RuntimeError(f"{op}: expected a 2-D (unbatched) or 3-D (batched) input, got input of "
+                           f"shape {tuple(input.shape)}")
+    x, unbatched = (input.unsqueeze(0), True) if input.ndim == 2 else (input, False)
+    if 0 in x.shape[1:]:
+        raise RuntimeError(f"{op}: only the batch dim of the input may be empty, got input of shape "
+                           f"{tuple(input.shape)}")
+    _float_only(op, x)
+    hw = _pair(output_size, "output_size", op)
+    geom = _block_geometry(op, kernel_size, dilation, padding, stride)
+    if x.shape[1] % (geom.kh * geom.kw):
+        raise RuntimeError(f"{op}: input of shape {tuple(input.shape)}: its channel dim "
+                           f"{x.shape[1]} is not divisible by the product of kernel_size {geom[:2]}")
+    blocks = geom.out_hw(hw)
+    if min(blocks) < 1 or blocks[0] * blocks[1] != x.shape[2]:
+        raise RuntimeError(f"{op}: output_size={hw}, kernel_size={geom[:2]}, dilation={geom[6:8]}, "
+                           f"padding={geom[4:6]}, stride={geom[2:4]} give {blocks[0]} * {blocks[1]} "
+                           f"sliding blocks, but input of shape {tuple(input.shape)} has {x.shape[2]}")
+    return _unbatched(unbatched, Fold.apply(x, geom, hw))
+
+
+__all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "fold", "unfold"]
