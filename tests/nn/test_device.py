@@ -60,7 +60,9 @@ def test_conv_and_pool(name, cuda_device):
 
 
 WINDOW_OPS = {"unfold": (lambda x: F.unfold(x, (2, 3), dilation=(2, 1), padding=1, stride=(1, 2)), (2, 3, 5, 6)),
-              "fold": (lambda c: F.fold(c, (4, 5), 2, padding=1, stride=2), (2, 12, 9))}
+              "fold": (lambda c: F.fold(c, (4, 5), 2, padding=1, stride=2), (2, 12, 9)),
+              "max_unpool2d": (lambda x: F.max_unpool2d(*F.max_pool2d(x, 3, 1, 1, return_indices=True), 3, 1, 1),
+                               (2, 2, 4, 5))}
 
 
 @pytest.mark.parametrize("name", sorted(WINDOW_OPS))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...kernels.pool import AvgPool, MaxPool
+from ...kernels.pool import AvgPool, MaxPool, MaxUnpool
 from ._arguments import _batched, _pair, _single, _unbatched
 
 
@@ -163,5 +163,48 @@ def adaptive_max_pool1d(input, output_size, return_indices=False):
     return (y, idx) if return_indices else y
 
 
-__all__ = ["max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d",
+def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """The partial inverse of max_pool2d: ``input`` put back at the positions ``indices`` (from
+    ``max_pool2d(..., return_indices=True)``, flat h*W + w per plane) of a zero image of size
+    ``output_size`` (default (H - 1)*stride - 2*padding + kernel_size; the last two entries are
+    used if it also names N and C)."""
+    op = "max_unpool2d"
+    x, unbatched = _batched(op, input, 2)
+    if input.dtype.kind != "f":
+        raise RuntimeError(f"{op}: expected a floating-point input, got {input.dtype}")
+    if indices.dtype != np.int64:
+        raise RuntimeError(f"{op}: indices must be int64, got {indices.dtype}")
+    if tuple(indices.shape) != tuple(input.shape):
+        raise RuntimeError(f"{op}: indices of shape {tuple(indices.shape)} must have the shape of the "
+                           f"input {tuple(input.shape)}")
+    k = _pair(kernel_size, "kernel_size", op, one_element=True)
+    s = k if stride is None else _pair(stride, "stride", op, one_element=True)
+    p = _pair(padding, "padding", op, one_element=True)
+    default = tuple((x.shape[2 + a] - 1) * s[a] - 2 * p[a] + k[a] for a in range(2))
+    if output_size is None:
+        hw = default
+    else:
+        size = tuple(output_size)
+        if len(size) == 4:
+            size = size[2:]
+        if len(size) != 2:
+            raise ValueError(f"{op}: output_size {tuple(output_size)} must have 2 or 4 entries")
+        hw = tuple(int(v) for v in size)
+        for a in range(2):
+            if not default[a] - s[a] < hw[a] < default[a] + s[a]:
+                raise ValueError(f"{op}: invalid output_size {hw} (dim {a} must be between "
+                                 f"{default[a] - s[a] + 1} and {default[a] + s[a] - 1})")
+    if min(hw) < 1:
+        raise RuntimeError(f"{op}: the output size {hw} is not positive (input {tuple(input.shape)}, "
+                           f"kernel_size {k}, stride {s}, padding {p})")
+    idx = indices.unsqueeze(0) if unbatched else indices
+    if idx.numel():
+        lo, hi = int(idx.data.min()), int(idx.data.max())
+        if lo < 0 or hi >= hw[0] * hw[1]:
+            raise RuntimeError(f"{op}: found an invalid max index {lo if lo < 0 else hi} (the output "
+                               f"planes are of size {hw[0]}x{hw[1]})")
+    return _unbatched(unbatched, MaxUnpool.apply(x, idx.data, hw))
+
+
+__all__ = ["max_pool1d", "max_pool2d", "max_unpool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d",
            "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d"]
