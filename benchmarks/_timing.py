@@ -93,13 +93,24 @@ def variant_row(case: str, res: dict) -> list:
     return row + [f"{res['cpu'].first_ms:.0f}"]
 
 
+def machine() -> str:
+    """The CPU model and the cores this process may use."""
+    model = "unknown CPU"
+    try:
+        with open("/proc/cpuinfo") as f:
+            model = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), model)
+    except OSError:
+        pass
+    return f"{model}, {len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else os.cpu_count()} cores"
+
+
 def load_note() -> str:
     """The machine and its load while measuring, for the report under each table."""
     try:
         load = os.getloadavg()[0]
     except OSError:
         load = float("nan")
-    return f"{os.cpu_count()} cores, load average {load:.2f} while measuring"
+    return f"{machine()}, load average {load:.2f} while measuring"
 
 
 def torch_or_none():
@@ -111,16 +122,58 @@ def torch_or_none():
     return torch
 
 
+def all_cores() -> int:
+    from minigrad.threads import _cores
+    return _cores()
+
+
+def add_threads_argument(parser, default=None):
+    """``--threads N [N ...]``: one table per thread count (default: all cores)."""
+    parser.add_argument("--threads", type=int, nargs="+", default=[default or all_cores()],
+                        help="thread counts, one table each: minigrad's Numba and BLAS threads and "
+                             "PyTorch's intra-op threads all set to N (default: all cores)")
+
+
+def tables_main(doc: str, table, argv=None, repeats: int = 15):
+    """The command line of a benchmark made of one ``table(threads, repeats, torch)`` per
+    thread count: ``--threads N [N ...]`` and ``--repeats``; the tables go to stdout."""
+    import argparse
+    ap = argparse.ArgumentParser(description=doc.splitlines()[0])
+    ap.add_argument("--repeats", type=int, default=repeats)
+    add_threads_argument(ap)
+    args = ap.parse_args(argv)
+    torch = torch_or_none()
+    for n in args.threads:
+        print(table(n, args.repeats, torch), end="\n\n", flush=True)
+
+
 def limit_threads(n: int, torch=None) -> bool:
-    """Run BLAS (through threadpoolctl, when installed) and PyTorch's intra-op pool (when
-    ``torch`` is given) with ``n`` threads, so that every implementation gets the same share
-    of a shared machine. Returns whether the BLAS limit was set (without threadpoolctl, set
-    OPENBLAS_NUM_THREADS before starting instead)."""
+    """Run minigrad (Numba's kernels and BLAS, ``minigrad.set_num_threads``) and PyTorch's
+    intra-op pool (when ``torch`` is given) on ``n`` threads, so that every implementation gets
+    the same share of the machine. Returns whether BLAS's count could be set (threadpoolctl)."""
+    import minigrad as mg
+    from minigrad import threads
     if torch is not None:
         torch.set_num_threads(n)
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        return False
-    threadpool_limits(n, user_api="blas")
-    return True
+    mg.set_num_threads(n)
+    return bool(threads._blas_libs())
+
+
+def sgemm_peak_gflops(size: int = 1024, repeats: int = 5) -> float:
+    """The machine's practical fp32 peak at the current thread count: the best of ``repeats``
+    float32 ``size``-cubed matrix products in NumPy's BLAS (2 size^3 flops each)."""
+    import numpy as np
+    a = np.random.default_rng(0).standard_normal((size, size)).astype(np.float32)
+    out = np.empty_like(a)
+    np.matmul(a, a, out=out)
+    best = min(_call_ms(lambda: np.matmul(a, a, out=out), 1) for _ in range(repeats))
+    return 2.0 * size ** 3 / best / 1e6
+
+
+def gflops(flop: float, ms: float) -> str:
+    return f"{flop / ms / 1e6:.1f}"
+
+
+def peak_note(n: int, peak: float) -> str:
+    return (f"threads: {n} (Numba, BLAS and PyTorch); peak = best float32 1024^3 sgemm in "
+            f"NumPy's BLAS on {n} thread{'s' if n > 1 else ''}: {peak:.1f} GFLOP/s")

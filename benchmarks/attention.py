@@ -2,7 +2,12 @@
 vs the fused Numba kernel vs PyTorch (when installed), causal and not; then the peak extra
 memory of one forward (no grad) measured in a fresh process per implementation.
 
-    python -m benchmarks.attention [--repeats 15] [--no-memory]
+    python -m benchmarks.attention --threads 1 2 [--repeats 15] [--no-memory]
+
+minigrad (Numba and BLAS) and PyTorch run on the same ``--threads`` count (default: all
+cores); one markdown table per count goes to stdout. GFLOP/s counts the two products
+(4 N H L S E forward, half of it with a causal mask; forward+backward 3.5x the forward:
+the backward recomputes the scores and makes four products).
 
 Memory: tracemalloc sees NumPy's allocations; the Numba kernel's (and PyTorch's) are seen
 as the growth of the process's resident high-water mark (VmHWM, reset before the call where
@@ -19,7 +24,8 @@ import sys
 import numpy as np
 
 import minigrad as mg
-from benchmarks._timing import compare, load_note, markdown_table, torch_or_none
+from benchmarks._timing import (add_threads_argument, compare, gflops, limit_threads, load_note,
+                                markdown_table, torch_or_none)
 from minigrad import kernels
 from minigrad.nn.functional import scaled_dot_product_attention as sdpa
 
@@ -50,8 +56,9 @@ def _fwd_bwd_torch(torch, arrays, grad, causal):
     return run
 
 
-def time_cases(repeats):
+def time_cases(repeats, threads):
     torch = torch_or_none()
+    limit_threads(threads, torch)
     rng = np.random.default_rng(0)
     rows = []
     for shape, causal in CASES:
@@ -62,16 +69,19 @@ def time_cases(repeats):
         if torch is not None:
             fns["torch"] = _fwd_bwd_torch(torch, arrays, grad, causal)
         res = compare(fns, repeats=repeats)
+        N, H, L, E = shape
+        flop = 3.5 * 4.0 * N * H * L * L * E * (0.5 if causal else 1.0)
         cpu = res["cpu"].median_ms
         row = [f"{shape} {'causal' if causal else 'full'}", f"{res['reference'].median_ms:.2f}", f"{cpu:.2f}",
-               f"{res['reference'].median_ms / cpu:.2f}x"]
+               f"{res['reference'].median_ms / cpu:.2f}x", gflops(flop, cpu)]
         if torch is not None:
-            row += [f"{res['torch'].median_ms:.2f}", f"{cpu / res['torch'].median_ms:.2f}x"]
+            row += [f"{res['torch'].median_ms:.2f}", f"{cpu / res['torch'].median_ms:.2f}x",
+                    gflops(flop, res["torch"].median_ms)]
         row.append(f"{res['cpu'].first_ms:.0f}")
         rows.append(row)
-    header = ["case (N, H, L, E)", "reference ms", "cpu ms", "reference/cpu"]
+    header = ["case (N, H, L, E)", "reference ms", "cpu ms", "reference/cpu", "cpu GFLOP/s"]
     if torch is not None:
-        header += ["torch ms", "cpu/torch"]
+        header += ["torch ms", "cpu/torch", "torch GFLOP/s"]
     header.append("cpu first call ms (compile or cache load)")
     return markdown_table(header, rows)
 
@@ -151,19 +161,20 @@ def memory_table():
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--repeats", type=int, default=15)
+    add_threads_argument(p)
     p.add_argument("--no-memory", action="store_true")
     p.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     a = p.parse_args(argv)
     if a.child:
         print(json.dumps(_measure(a.child[0], tuple(int(s) for s in a.child[1].split(",")))))
         return
-    print("forward+backward, float32, median of", a.repeats, "alternating rounds")
-    print(time_cases(a.repeats))
-    print(load_note())
+    for n in a.threads:
+        print(time_cases(a.repeats, n))
+        print(f"\nforward+backward, float32, median of {a.repeats} alternated rounds; threads: {n} "
+              f"(Numba, BLAS and PyTorch); {load_note()}\n", flush=True)
     if not a.no_memory:
-        print("\npeak extra memory of one forward (no grad), float32")
         print(memory_table())
-        print(load_note())
+        print(f"\npeak extra memory of one forward (no grad), float32; {load_note()}")
 
 
 if __name__ == "__main__":

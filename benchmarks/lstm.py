@@ -5,10 +5,11 @@ Cases: x (35, 32, 128) with hidden 256, and x (100, 16, 16) with hidden 64; one
 forward+backward, ratios, the first call apart (it loads Numba's on-disk cache), and Numba's
 compilation time measured in a fresh process with an empty cache.
 
-    python -m benchmarks.lstm [--threads 1] [--repeats 20]
+    python -m benchmarks.lstm --threads 1 2 [--repeats 20]
 
-BLAS (and PyTorch) run with ``--threads`` threads (default 1, so that every implementation
-gets the same share of a shared machine; threadpoolctl is used when installed).
+minigrad (Numba and BLAS) and PyTorch run on the same ``--threads`` count (default: all
+cores); one markdown table per count goes to stdout. GFLOP/s counts the gate products only:
+2 T N 4H (I + H) forward, three times that forward+backward.
 """
 from __future__ import annotations
 
@@ -17,8 +18,8 @@ import argparse
 import numpy as np
 
 import minigrad as mg
-from benchmarks._timing import (compare, limit_threads, load_note, markdown_table, torch_or_none,
-                               variant_header, variant_row)
+from benchmarks._timing import (add_threads_argument, compare, gflops, limit_threads, load_note,
+                               markdown_table, torch_or_none, variant_header, variant_row)
 from minigrad import kernels, nn
 
 CASES = [((35, 32, 128), 256), ((100, 16, 16), 64)]
@@ -75,13 +76,8 @@ def cold_compile_ms():
     return float(out.stdout.strip().splitlines()[-1])
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--repeats", type=int, default=20)
-    args = parser.parse_args(argv)
-    torch = torch_or_none()
-    limit_threads(args.threads, torch)
+def table(threads, repeats, torch):
+    limit_threads(threads, torch)
     rows = []
     for (T, N, I), H in CASES:
         fns = {}
@@ -90,13 +86,36 @@ def main(argv=None):
         if torch is not None:
             weights = {n: p.data.astype(np.float32) for n, p in layer.named_parameters()}
             fns["torch"] = _torch_step(torch, T, N, I, H, weights)
-        rows.append(variant_row(f"x({T},{N},{I}) H={H}", compare(fns, repeats=args.repeats)))
+        res = compare(fns, repeats=repeats)
+        flop = 3 * 2.0 * T * N * 4 * H * (I + H)
+        row = variant_row(f"x({T},{N},{I}) H={H}", res)
+        row.insert(4, gflops(flop, res["cpu"].median_ms))
+        if torch is not None:
+            row.insert(7, gflops(flop, res["torch"].median_ms))
+        rows.append(row)
     header = variant_header("case (fwd+bwd, float32)", "cpu first call ms (Numba start-up + cache load)",
                             torch is not None)
-    print(markdown_table(header, rows))
-    print(f"\nNumba compilation of the LSTM kernels (fresh cache, once per machine): "
-          f"{cold_compile_ms():.0f} ms; the first call above loads them from the on-disk cache.")
-    print(f"{load_note()}; BLAS/torch threads: {args.threads}")
+    header.insert(4, "cpu GFLOP/s")
+    if torch is not None:
+        header.insert(7, "torch GFLOP/s")
+    return "\n".join([markdown_table(header, rows), "",
+                      f"median of {repeats} alternated rounds; threads: {threads} (Numba, BLAS and "
+                      f"PyTorch); {load_note()}"])
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_threads_argument(parser)
+    parser.add_argument("--repeats", type=int, default=20)
+    parser.add_argument("--no-compile-time", action="store_true",
+                        help="skip the fresh-cache compilation measurement")
+    args = parser.parse_args(argv)
+    torch = torch_or_none()
+    for n in args.threads:
+        print(table(n, args.repeats, torch), end="\n\n", flush=True)
+    if not args.no_compile_time:
+        print(f"Numba compilation of the LSTM kernels (fresh cache, once per machine): "
+              f"{cold_compile_ms():.0f} ms; the first call above loads them from the on-disk cache.")
 
 
 if __name__ == "__main__":

@@ -1,11 +1,11 @@
 """Per-op overhead: microseconds per op on small tensors, forward and forward+backward,
-for add, mul, matmul 64x64, sum and getitem; against PyTorch in the same process when it is
-installed. Small tensors make the time almost all bookkeeping (graph, wrapping, dispatch).
-The last rows repeat mul and matmul with anomaly detection on (``detect_anomaly``; PyTorch's
-too): what recording each node's stack and checking every result costs. Off, it is one
-boolean test per op.
+for add, mul, matmul 64x64, sum, getitem, einsum, topk and sort; against PyTorch in the same
+process when it is installed. Small tensors make the time almost all bookkeeping (graph,
+wrapping, dispatch). The last rows repeat mul and matmul with anomaly detection on
+(``detect_anomaly``; PyTorch's too): what recording each node's stack and checking every
+result costs. Off, it is one boolean test per op.
 
-    python -m benchmarks.overhead [--cpu-time]
+    python -m benchmarks.overhead [--cpu-time] [--repeats N]
 
 ``--cpu-time`` times with process CPU time instead of wall time (fairer on a busy machine).
 """
@@ -20,7 +20,8 @@ from benchmarks import _timing
 from benchmarks._timing import auto_number, compare, load_note, markdown_table, torch_or_none
 
 
-def _cases(lib, small, big):
+def _cases(ns, small, big):
+    """The ops timed, on the library ``ns`` (minigrad or torch)."""
     a, b = small
     m = big
     return {
@@ -29,6 +30,9 @@ def _cases(lib, small, big):
         "matmul 64x64": lambda: m @ m,
         "sum": lambda: a.sum(),
         "getitem": lambda: a[1:3],
+        "einsum ij,jk->ik": lambda: ns.einsum("ij,jk->ik", a, b),
+        "topk 3 of 8": lambda: a.topk(3, dim=-1).values,
+        "sort 8": lambda: a.sort(dim=-1).values,
     }
 
 
@@ -45,12 +49,12 @@ def _set_anomaly(torch, mode):
         torch.autograd.set_detect_anomaly(mode)
 
 
-def _row(label, case, libs, torch):
+def _row(label, case, libs, torch, repeats):
     row = [label]
     for mode, wrap in (("forward", lambda f: f), ("forward+backward", _fwd_bwd)):
         fns = {lib: wrap(cases[case]) for lib, cases in libs.items()}
         number = auto_number(fns["minigrad"], 10.0)
-        res = compare(fns, repeats=15, number=number)
+        res = compare(fns, repeats=repeats, number=number)
         us = {lib: r.median_ms * 1e3 for lib, r in res.items()}
         row.append(f"{us['minigrad']:.1f}")
         if torch is not None:
@@ -61,6 +65,7 @@ def _row(label, case, libs, torch):
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m benchmarks.overhead")
     parser.add_argument("--cpu-time", action="store_true", help="time with process CPU time")
+    parser.add_argument("--repeats", type=int, default=15, help="timed rounds per op (median reported)")
     args = parser.parse_args(argv)
     if args.cpu_time:
         _timing.use_cpu_clock()
@@ -68,17 +73,17 @@ def main(argv=None):
     rng = np.random.default_rng(0)
     arrays = [rng.standard_normal((8, 8)).astype(np.float32) for _ in range(2)]
     big = rng.standard_normal((64, 64)).astype(np.float32)
-    libs = {"minigrad": _cases("minigrad", [mg.tensor(x, requires_grad=True) for x in arrays],
+    libs = {"minigrad": _cases(mg, [mg.tensor(x, requires_grad=True) for x in arrays],
                                mg.tensor(big, requires_grad=True))}
     if torch is not None:
         torch.set_num_threads(1)
-        libs["torch"] = _cases("torch", [torch.tensor(x, requires_grad=True) for x in arrays],
+        libs["torch"] = _cases(torch, [torch.tensor(x, requires_grad=True) for x in arrays],
                                torch.tensor(big, requires_grad=True))
-    rows = [_row(case, case, libs, torch) for case in libs["minigrad"]]
+    rows = [_row(case, case, libs, torch, args.repeats) for case in libs["minigrad"]]
     for case in ("mul", "matmul 64x64"):
         _set_anomaly(torch, True)
         try:
-            rows.append(_row(f"{case}, detect_anomaly on", case, libs, torch))
+            rows.append(_row(f"{case}, detect_anomaly on", case, libs, torch, args.repeats))
         finally:
             _set_anomaly(torch, False)
     header = ["op", "minigrad fwd µs"]

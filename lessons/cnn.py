@@ -166,7 +166,9 @@ def part_lenet(run):
     acc = classification_accuracy(model, x_te, y_te)
     print(f"   LeNet {data} test accuracy {acc:.4f} ({int(round((1 - acc) * x_te.shape[0]))} of "
           f"{x_te.shape[0]} wrong)")
-    plot_curves(history, run.path(f"lenet_{data}_loss.png"), logy=True, ylabel="cross-entropy",
+    plot_curves({"train loss (shifted images, averaged over the epoch)": history["train loss"],
+                 "test loss (after the epoch)": history["test loss"]},
+                run.path(f"lenet_{data}_loss.png"), logy=True, ylabel="cross-entropy (log scale)",
                 title=f"LeNet on {data}: test accuracy {acc:.4f}")
     _plot_predictions(model, x_te, y_te, run, f"lenet_{data}_predictions.png", data)
     return {metric: acc}
@@ -200,7 +202,7 @@ def _plot_predictions(model, x, y, run, filename, data):
 # %%
 def photograph():
     """A grayscale photograph in [0, 1] (scikit-learn ships two sample images; no download)."""
-    from sklearn.datasets import load_sample_image
+    from sklearn.datasets import load_sample_image     # here: scikit-learn is slow to import
     image = load_sample_image("china.jpg").astype(np.float32).mean(axis=2) / 255.0
     return image[::2, ::2]      # 214 x 320: half size keeps the plot readable
 
@@ -262,7 +264,6 @@ def keras_cnn():
 def part_padding(run):
     """'valid' vs 'same' padding, stride 1 vs 2, the parameter-count formula, and the notes'
     Keras CNN (1,413,834 parameters)."""
-    from minigrad.utils import summary
     x = mg.randn(1, 1, 28, 28)
     print("   a 5x5 convolution of a 28x28 image:")
     shapes = {}

@@ -2,9 +2,15 @@
 arrays onto a device, and scoring a classifier. Kept here once, never copied into a lesson."""
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 import minigrad as mg
+from minigrad import backend, nn, optim
+from minigrad.data.datasets import load_digits
+from minigrad.utils.data import DataLoader, TensorDataset
+from minigrad.utils.plotting import make_grid
 from minigrad.utils.plotting import pyplot  # noqa: F401  (the lessons draw with it)
 
 DIGITS_TEST_SIZE = 360      # 20% of the 1,797 digits, a fixed split so every run scores the same images
@@ -17,7 +23,6 @@ def digits_split(split_seed=0):
     is fixed by ``split_seed`` (not by the lesson's ``--seed``): seeds change the training, not
     which images are held out.
     """
-    from minigrad.data.datasets import load_digits
     x, y = load_digits()
     x, y = x.numpy() / 16.0, y.numpy()
     order = np.random.default_rng(split_seed).permutation(len(x))
@@ -27,7 +32,6 @@ def digits_split(split_seed=0):
 
 def loader(x, y, batch_size, seed):
     """A DataLoader over the tensors (x, y), reshuffled every epoch by its own seeded generator."""
-    from minigrad.data import DataLoader, TensorDataset
     return DataLoader(TensorDataset(x, y), batch_size=batch_size, shuffle=True,
                       generator=mg.Generator().manual_seed(seed))
 
@@ -75,7 +79,6 @@ def grid_figure(images, run, filename, title, nrow, row_labels=None, col_labels=
                 xlabel=None, ylabel=None, cell=0.55):
     """Small images (N, H, W) or (N, 1, H, W) in [0, 1] tiled ``nrow`` to a row, with a title,
     a label under each column and beside each row, and axis labels saying what they are."""
-    from minigrad.utils.plotting import make_grid
     pixels = images.cpu().numpy() if isinstance(images, mg.Tensor) else np.asarray(images)
     pixels = pixels.reshape(pixels.shape[0], pixels.shape[-2], pixels.shape[-1])
     h, w = pixels.shape[1:]
@@ -111,7 +114,6 @@ class _own_seed:
     state afterwards, so training the judge does not change the caller's random numbers."""
 
     def __init__(self, seed, device):
-        from minigrad import backend
         self.seed, self.generator = seed, backend.default_generator(device)
 
     def __enter__(self):
@@ -124,7 +126,6 @@ class _own_seed:
 
 def _judge_model():
     """64 -> 128 -> 10 with ReLU: small, quick, and >= 97% on the held-out digits."""
-    from minigrad import nn
     return nn.Sequential(nn.Flatten(), nn.Linear(64, 128), nn.ReLU(), nn.Linear(128, 10))
 
 
@@ -138,7 +139,6 @@ def digits_classifier(device="cpu", out=None):
     also saved there as ``digits_classifier.npz`` with ``minigrad.save``, and a file already
     there is loaded instead of training again.
     """
-    import os
     if device in _JUDGES:
         return _JUDGES[device]
     x_train, y_train, x_test, y_test = digits_split()
@@ -167,7 +167,6 @@ def digits_classifier(device="cpu", out=None):
 
 def _train_judge(model, x_train, y_train, device, batch_size=32, lr=1e-3):
     """Plain minibatch Adam on cross-entropy, reshuffled every epoch."""
-    from minigrad import nn, optim
     order_rng = np.random.default_rng(0)
     x, y = as_tensors(x_train, y_train, device=device)
     opt = optim.Adam(model.parameters(), lr=lr)
@@ -199,3 +198,64 @@ def requested_class_accuracy(images, labels, device="cpu"):
 def class_fractions(images, device="cpu"):
     """Fraction of ``images`` the judge puts in each of the 10 classes (NumPy, sums to 1)."""
     return np.bincount(judge(images, device), minlength=10) / len(images)
+
+
+# ---- the vision lessons' data and loop ----
+
+def fashion_mnist_or_digits(device="cpu", train_size=None, split_seed=0):
+    """The vision lessons' images: Fashion-MNIST (Debian's ``dataset-fashion-mnist``) when its
+    files are installed, else scikit-learn's digits resized to 32x32 (the cnn lesson's inputs).
+
+    Returns ``(x_train, y_train, x_test, y_test, suffix)``: tensors on ``device``, images
+    (n, 1, H, W) standardised with the training set's mean and std, and ``suffix`` = "" for
+    Fashion-MNIST or "_digits" for the fallback (the metric names carry it). ``train_size``
+    keeps a random subset of Fashion-MNIST's 60,000 training images, drawn by ``split_seed``
+    (not by the lesson's seed); the test set is always the whole 10,000.
+    """
+    from minigrad.data.datasets import fashion_mnist
+    try:
+        x_tr, y_tr = fashion_mnist("train")
+        x_te, y_te = fashion_mnist("t10k")
+    except FileNotFoundError:
+        from lessons.cnn import digits_32x32
+        return (*digits_32x32(device), "_digits")
+    x_tr, y_tr, x_te, y_te = (t.numpy() for t in (x_tr, y_tr, x_te, y_te))
+    if train_size is not None and train_size < len(x_tr):
+        pick = np.random.default_rng(split_seed).permutation(len(x_tr))[:train_size]
+        x_tr, y_tr = x_tr[pick], y_tr[pick]
+    mean, std = x_tr.mean(), x_tr.std()
+    x_tr, x_te = (((x - mean) / std).astype(np.float32) for x in (x_tr, x_te))
+    return (*as_tensors(x_tr, y_tr, x_te, y_te, device=device), "")
+
+
+def cross_entropy_step(model, xb, yb):
+    """The classifier's loss on one batch: cross-entropy of the model's logits."""
+    import minigrad.nn.functional as F
+    return F.cross_entropy(model(xb), yb)
+
+
+def fit(model, optimizer, batches, epochs, desc, step_loss=cross_entropy_step, scheduler=None):
+    """The training loop, written out once: for each epoch, for each batch of ``batches`` (a
+    DataLoader of (x, y)): loss = ``step_loss(model, x, y)``, zero the gradients, backward,
+    step (and ``scheduler.step()`` after every batch when given). Returns
+    ``{"train loss": per-epoch mean loss, "seconds": per-epoch wall time}``."""
+    import time
+    from minigrad.utils import progress_bar
+    history = {"train loss": [], "seconds": []}
+    bar = progress_bar(range(epochs), desc=desc, unit="epoch")
+    for _ in bar:
+        model.train()
+        start, total, count = time.perf_counter(), 0.0, 0
+        for xb, yb in batches:
+            loss = step_loss(model, xb, yb)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            if scheduler is not None:
+                scheduler.step()
+            total += loss.item() * xb.shape[0]
+            count += xb.shape[0]
+        history["train loss"].append(total / count)
+        history["seconds"].append(time.perf_counter() - start)
+        bar.set_postfix({"train loss": f"{history['train loss'][-1]:.4f}"})
+    return history

@@ -34,10 +34,9 @@ import numpy as np
 
 import minigrad as mg
 import minigrad.distributed as dist
-import minigrad.nn as nn
 import minigrad.nn.functional as F
-from minigrad import optim
-from minigrad.data import DataLoader, DistributedSampler, TensorDataset
+from minigrad import nn, optim
+from minigrad.utils.data import DataLoader, DistributedSampler, TensorDataset
 from minigrad.nn.parallel import DistributedDataParallel as DDP
 from minigrad.utils import progress_bar
 from minigrad.utils.lesson import LessonError, lesson_main
@@ -64,7 +63,20 @@ def rank0():
 # `dist.init_process_group()` and then works on its own share of the data; they talk only
 # through collectives, which every rank calls in the same order: `all_reduce` (every rank gets
 # the sum, or the average, of every rank's tensor), `broadcast` (rank 0's tensor to all), ...
-# The data is the mlp lesson's: 1,437 training and 360 test digits; the model its digits MLP.
+#
+# ## The data
+#
+# The mlp lesson's: 1,437 training and 360 test digits (`lessons.common.digits_split`); each
+# rank takes its own share of every batch.
+#
+# ## The model
+#
+# The mlp lesson's digits MLP (`lessons.mlp.mlp`), wrapped in `DistributedDataParallel`.
+#
+# ## The loss and the training loop
+#
+# Cross-entropy and Adam, as in the mlp lesson. `DistributedDataParallel` averages the gradients
+# over the ranks inside `backward()`, so the training loop is the one-process loop (part 5).
 
 # %% [markdown]
 # ## Part 1: the same gradient
@@ -349,7 +361,7 @@ def part_digits(run):
     batches = DataLoader(train, batch_size=global_batch // p, sampler=sampler)
     checkpoint = run.path("ddp_digits.npz") if rank0() else None
     epochs = run.epochs_or(40)
-    for epoch in progress_bar(range(epochs), desc=f"digits MLP, {p} rank(s)"):
+    for epoch in progress_bar(range(epochs), desc=f"digits MLP, {p} rank(s)", unit="epoch"):
         sampler.set_epoch(epoch)                         # a new permutation, the same on every rank
         ddp.train()
         for xb, yb in batches:

@@ -1,41 +1,18 @@
-"""Deep Q-learning: a network that plays CartPole, then Flappy Bird from pixels.
+"""Lesson: deep Q-learning -- a network that plays CartPole, then Flappy Bird from pixels.
 
-As the notes put it, the network here *is a Q table*: a state goes in, one number per action
-comes out, and that number Q(s, a) estimates the return (the sum of discounted future rewards)
-of taking action a in state s and playing well afterwards. Acting is reading the table:
-greedy (take the largest Q) when the agent is used, epsilon-greedy (a random action with
-probability epsilon, decaying as training goes) while it learns, so that it keeps trying
-actions it does not yet rate.
+Run it: ``minigrad lesson dqn`` (both parts), or ``--part cartpole`` (6-90 s of CPU time: it stops
+once the greedy policy averages 475) and ``--part flappy`` (~4 min, 6,000 iterations of 8 games).
+Parts, in reading order:
 
-Learning fills the table from the rewards, with Bellman's equation as the label:
-
-    target = r + gamma * max_a' Q_target(s', a')         (just r when s' ends the game)
-
-and three things make that stable enough to work with a neural network:
-
-- **experience replay**: transitions (s, a, r, s', done) go into a large ring buffer and each
-  update learns from a random minibatch of them, not from the last few correlated steps;
-- **a target network**: the targets come from a frozen copy of the Q-network, refreshed every
-  few hundred updates, so the label does not move with every step of the thing chasing it;
-- **the Huber loss** (``F.smooth_l1_loss``): squared for small errors, linear for large ones,
-  so one surprising reward cannot blow up a gradient.
-
-We use Double DQN's small refinement of the target (van Hasselt et al. 2016): the online
-network *chooses* a' and the target network *rates* it, Q_target(s', argmax_a' Q(s', a')) —
-the plain max of noisy estimates is biased upwards. ``double=False`` gives the notes' target.
-
-Part ``cartpole``: the cart-pole balance (gym's CartPole-v1 physics, in ``lessons/games.py``)
-from its 4 numbers; the bar is an average greedy return >= 195 over 100 episodes.
-Part ``flappy``: the notes' Flappy Bird, learned from the last 4 grayscale frames with a
-convolutional Q-network; we report the pipes passed per episode. Exploration matters here:
-random actions flap only 1 time in 10 (a coin flip would fly the bird into the ceiling before
-the first pipe, and the +10 for a pipe would never be seen).
-
-    python -m lessons.dqn --part cartpole     # 6-90 s CPU (stops once the greedy policy averages 475)
-    python -m lessons.dqn --part flappy       # ~4 min CPU, 6,000 iterations of 8 games
+1. ``cartpole`` -- balance the pole from its 4 state numbers; the bar: an average greedy return
+                   >= 195 over 100 episodes;
+2. ``flappy``   -- the notes' Flappy Bird, learned from the last 4 grayscale frames with a
+                   convolutional Q-network; the pipes passed per episode.
 """
+# %%
 from __future__ import annotations
 
+import copy
 import sys
 import time
 from dataclasses import dataclass, replace
@@ -47,17 +24,33 @@ import minigrad.nn.functional as F
 from minigrad import nn, optim
 from minigrad.utils import EarlyStopping, progress_bar
 from minigrad.utils.lesson import lesson_main
-from minigrad.utils.plotting import image_grid, plot_curves
+from minigrad.utils.plotting import plot_curves
 
-from .games import CartPole, FlappyBird
+from lessons.common import grid_figure
+from lessons.games import CartPole, FlappyBird
 
 NAME = "dqn"
 SUMMARY = ("deep Q-learning: replay, target network, Huber loss; CartPole from its state, "
            "Flappy Bird from 4 stacked frames with a conv Q-network")
 
+# %% [markdown]
+# As the notes put it, the network here *is a Q table*: a state goes in, one number per action
+# comes out, and that number Q(s, a) estimates the return (the sum of discounted future rewards)
+# of taking action a in state s and playing well afterwards. Acting is reading the table: greedy
+# (take the largest Q) when the agent is used, epsilon-greedy (a random action with probability
+# epsilon, decaying as training goes) while it learns, so that it keeps trying actions it does
+# not yet rate.
+#
+# ## The data
+#
+# There is no dataset: the data are the games' own transitions (s, a, r, s', done), played by
+# the agent. Both games are written in NumPy in `lessons/games.py` (CartPole-v1's physics, and a
+# small Flappy Bird whose rewards are the notes': +10 for a pipe, -10 for dying, +1 for staying
+# alive).
+#
+# ## The model: Q-networks
 
-# ---------------------------------------------------------------------------- the Q-networks
-
+# %%
 def cartpole_qnet(hidden=64):
     """State (x, x_dot, theta, theta_dot) in, Q(s, left) and Q(s, right) out."""
     return nn.Sequential(nn.Linear(4, hidden), nn.ReLU(),
@@ -88,8 +81,11 @@ class FlappyQNet(nn.Module):
         return self.fc2(x)
 
 
-# ------------------------------------------------------------------------- experience replay
+# %% [markdown]
+# **Experience replay**: transitions go into a large ring buffer and each update learns from a
+# random minibatch of them, not from the last few correlated steps.
 
+# %%
 class ReplayBuffer:
     """A ring buffer of transitions (s, a, r, s', terminated), sampled uniformly at random.
 
@@ -118,8 +114,22 @@ class ReplayBuffer:
         return self.obs[i], self.action[i], self.reward[i], self.next_obs[i], self.terminated[i]
 
 
-# ---------------------------------------------------------------------------- the TD loss
+# %% [markdown]
+# ## The loss
+#
+# Learning fills the table from the rewards, with Bellman's equation as the label:
+#
+#     target = r + gamma * max_a' Q_target(s', a')         (just r when s' ends the game)
+#
+# The targets come from **a target network**, a frozen copy of the Q-network refreshed every
+# few hundred updates, so the label does not move with every step of the thing chasing it; and
+# **the Huber loss** (`F.smooth_l1_loss`) is squared for small errors and linear for large ones,
+# so one surprising reward cannot blow up a gradient. We use Double DQN's small refinement of the
+# target (van Hasselt et al. 2016): the online network *chooses* a' and the target network
+# *rates* it, Q_target(s', argmax_a' Q(s', a')); the plain max of noisy estimates is biased
+# upwards. `double=False` gives the notes' target.
 
+# %%
 def as_input(obs, device):
     """Observations (NumPy) -> a float32 tensor for a Q-network."""
     return mg.tensor(np.asarray(obs, dtype=np.float32), device=device)
@@ -140,8 +150,15 @@ def td_loss(q_net, target_net, obs, action, reward, next_obs, terminated, gamma=
     return F.smooth_l1_loss(q_taken, target)
 
 
-# ------------------------------------------------------------------------------- the loop
+# %% [markdown]
+# ## The training loop
+#
+# Each iteration steps every game once with the epsilon-greedy policy, stores the transitions,
+# and learns from one replayed minibatch; the target network is refreshed every
+# `target_every` iterations, and every `eval_every` the greedy policy is evaluated and the best
+# weights are kept.
 
+# %%
 @dataclass
 class DQNConfig:
     steps: int                   # loop iterations; each one steps all n_envs games once
@@ -204,7 +221,7 @@ def train_dqn(q_net, make_env, cfg: DQNConfig, seed, device, desc):
     history = {"episode_steps": [], "episode_return": [], "episode_info": [],
                "eval_steps": [], "eval_return": []}
     running = np.zeros(cfg.n_envs)
-    bar = progress_bar(range(cfg.steps), desc=desc)
+    bar = progress_bar(range(cfg.steps), desc=desc, unit="iteration")
     for it in bar:
         # act: epsilon-greedy
         eps = max(cfg.eps_end, 1.0 - it / cfg.eps_decay_steps)
@@ -241,8 +258,9 @@ def train_dqn(q_net, make_env, cfg: DQNConfig, seed, device, desc):
             history["eval_return"].append(float(returns.mean()))
             best.step(returns.mean(), q_net)
             recent = history["episode_return"][-20:]
-            bar.set_postfix(eps=f"{eps:.2f}", train_return=f"{np.mean(recent) if recent else 0:.0f}",
-                            greedy=f"{returns.mean():.0f}")
+            bar.set_postfix({"epsilon": f"{eps:.2f}",
+                             "training return (last 20 episodes)": f"{np.mean(recent) if recent else 0:.0f}",
+                             "greedy return": f"{returns.mean():.0f}"})
             if cfg.stop_at is not None and returns.mean() >= cfg.stop_at:
                 break
     best.restore(q_net)
@@ -251,13 +269,12 @@ def train_dqn(q_net, make_env, cfg: DQNConfig, seed, device, desc):
 
 
 def _copy_of(module):
-    import copy
     twin = copy.deepcopy(module)
     twin.requires_grad_(False)
     return twin
 
 
-def plot_returns(history, path, title, cap=None):
+def _plot_returns(history, path, title):
     steps, rets = np.array(history["episode_steps"]), np.array(history["episode_return"])
     window = 20
     smooth = np.convolve(rets, np.ones(window) / window, mode="valid") if len(rets) >= window else rets
@@ -267,15 +284,22 @@ def plot_returns(history, path, title, cap=None):
     plot_curves(curves, path, title=title, xlabel="environment steps", ylabel="episode return")
 
 
-# ------------------------------------------------------------------------- part 1: CartPole
+# %% [markdown]
+# ## Part 1: CartPole
+#
+# The cart-pole balance from its 4 numbers (position, velocity, angle, angular velocity); an
+# episode ends when the pole leans past 12 degrees or the cart leaves the track, and is cut at
+# 500 steps.
 
+# %%
 CARTPOLE = DQNConfig(steps=20_000, n_envs=1, lr=1e-3, batch_size=128, target_every=200,
                      eps_end=0.05, eps_decay_steps=3000, eval_every=250, double=True,
                      stop_at=475.0)
 
 
-def run_cartpole(run):
-    """Balance the pole from its 4 state numbers; the bar: greedy return >= 195 over 100 episodes."""
+def part_cartpole(run):
+    """CartPole: balance the pole from its 4 state numbers; the bar: an average greedy return >= 195
+    over 100 episodes."""
     mg.manual_seed(run.seed)
     cfg = replace(CARTPOLE, steps=CARTPOLE.steps * run.epochs_or(1))
     q_net = cartpole_qnet().to(run.device)
@@ -285,18 +309,22 @@ def run_cartpole(run):
     # the bar, measured on 100 fresh episodes (new starting states) with the kept weights
     returns, _ = greedy_play(q_net, lambda n, seed: CartPole(n, seed), 100, seed=123_456 + run.seed,
                              device=run.device)
-    plot_returns(history, run.path("cartpole_returns.png"),
+    _plot_returns(history, run.path("cartpole_returns.png"),
                  "CartPole: return per episode while learning (500 = the cap)")
-    print(f"CartPole: average greedy return over 100 episodes {returns.mean():.1f} "
+    print(f"   CartPole: average greedy return over 100 episodes {returns.mean():.1f} "
           f"(min {returns.min():.0f}, max {returns.max():.0f}); trained {minutes:.1f} min, "
           f"{len(history['episode_return'])} training episodes")
     return {"cartpole_avg_return_100": float(returns.mean())}
 
 
-# ---------------------------------------------------------------------- part 2: Flappy Bird
+# %% [markdown]
+# ## Part 2: Flappy Bird from pixels
+#
+# The state is the last 4 grayscale frames; the actions flap and don't flap. Exploration
+# matters here: random actions flap only 1 time in 10 (a flap lifts the bird for ~6 steps, so a
+# coin-flip policy flies into the ceiling long before the first pipe and the +10 is never seen).
 
-# Exploring flaps only 1 time in 10: a flap lifts the bird for ~6 steps, so a coin-flip
-# policy flies into the ceiling long before the first pipe and the +10 is never seen.
+# %%
 FLAPPY = DQNConfig(steps=6000, n_envs=8, lr=5e-4, batch_size=64, buffer_size=20_000,
                    learning_starts=1000, target_every=250, eps_end=0.01, eps_decay_steps=1500,
                    eval_every=500, eval_episodes=16, reward_scale=0.1, double=True, explore_p1=0.1)
@@ -307,7 +335,7 @@ def make_flappy(n, seed):
     return FlappyBird(n, seed, max_steps=FLAPPY_MAX_STEPS)
 
 
-def flappy_strip(q_net, path, device, seed=7, every=3, frames=24):
+def _plot_flappy_strip(q_net, run, device, seed=7, every=3, frames=24):
     """A strip of frames of the trained agent playing one game (every ``every``-th frame)."""
     env = make_flappy(1, seed)
     obs = env.reset()
@@ -320,11 +348,16 @@ def flappy_strip(q_net, path, device, seed=7, every=3, frames=24):
                 shots.append(info["final_obs"][0, -1])
             if terminated[0] or truncated[0]:
                 break
-    image_grid(np.stack(shots)[:, None] / 255.0, path, nrow=12, padding=1, pad_value=0.25, scale=4)
+    labels = [f"t={every * i}" for i in range(len(shots))]
+    grid_figure(np.stack(shots) / 255.0, run, "flappy_frames.png", nrow=12, col_labels=labels[:12],
+                row_labels=[f"from t={every * 12 * r}" for r in range(-(-len(shots) // 12))],
+                title=f"the greedy agent playing one game, one frame in {every} (bird white, pipes gray)",
+                xlabel="time step of the game")
 
 
-def run_flappy(run):
-    """Learn Flappy Bird from pixels; report pipes passed per episode (greedy, 100 episodes)."""
+def part_flappy(run):
+    """Flappy Bird from the last 4 grayscale frames with a conv Q-network; the pipes passed per
+    episode (greedy, 100 episodes)."""
     mg.manual_seed(run.seed)
     cfg = replace(FLAPPY, steps=FLAPPY.steps * run.epochs_or(1))
     q_net = FlappyQNet().to(run.device)
@@ -336,10 +369,10 @@ def run_flappy(run):
     returns, info = greedy_play(q_net, make_flappy, 100, seed=123_456 + run.seed, device=run.device)
     pipes = info["pipes"]
     history["eval_episodes"] = cfg.eval_episodes
-    plot_returns(history, run.path("flappy_returns.png"),
+    _plot_returns(history, run.path("flappy_returns.png"),
                  "Flappy Bird: return per episode (+10 pipe, -10 death, +1 alive)")
-    flappy_strip(q_net, run.path("flappy_frames.png"), run.device)
-    print(f"Flappy Bird: greedy agent passes {pipes.mean():.1f} pipes per episode on average "
+    _plot_flappy_strip(q_net, run, run.device)
+    print(f"   Flappy Bird: greedy agent passes {pipes.mean():.1f} pipes per episode on average "
           f"(median {np.median(pipes):.0f}, max {pipes.max()}, episodes cut at {FLAPPY_MAX_STEPS} steps) "
           f"after {minutes:.1f} min of training; a random policy passes {random_info['pipes'].mean():.2f}")
     return {"flappy_avg_pipes": float(pipes.mean())}
@@ -356,10 +389,12 @@ def _random_play(make_env, episodes, seed, rng):
     return greedy_play(Random(), make_env, episodes, seed, "cpu")
 
 
-PARTS = {"cartpole": run_cartpole, "flappy": run_flappy}
+# %% [markdown]
+# ## Running the lesson
 
+# %%
+PARTS = {"cartpole": part_cartpole, "flappy": part_flappy}
 
-# -------------------------------------------------------------------- the tiny-model check
 
 def tiny_model_check(device="cpu"):
     """Gradcheck, in float64 over every parameter, on ``device``: the CartPole Q-network's outputs,

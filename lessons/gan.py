@@ -1,65 +1,71 @@
-"""gan — adversarial training: DCGAN and ACGAN on the 8x8 digits.
+"""Lesson: adversarial training -- DCGAN, ACGAN and WGAN-GP on the 8x8 digits.
 
-Two networks play a game. The discriminator D maps an image to a logit: "how real is this?".
-The generator G maps a 100-long noise vector to an image. D is trained to call real images
-real and G's images fake (binary cross-entropy); then, with D fixed, G is trained to make D
-call its images real. They alternate, batch after batch.
+Run it: ``minigrad lesson gan`` (dcgan and acgan ~35 s, wgan_gp ~145 s of CPU time), or
+``--part acgan --seed 3``. Parts, in reading order:
 
-The notes' training tips are all here: images scaled to (-1, 1) and a tanh output, Adam with a
-small learning rate (and beta1 = 0.5), LeakyReLU in D, batch norm in both nets, strided
-convolutions instead of pooling (D halves the size with stride 2, G doubles it with stride-2
-transposed convolutions), and one-sided label smoothing (D's target for real images is 0.9).
-
-We work at the digits' own 8x8: 8 -> 4 -> 2 in D and 2 -> 4 -> 8 in G. Upsampling to 16x16
-would add a layer to each net and four times the work for no new information; the judge
-(below) reads 8x8 images, as the dataset has them.
-
-ACGAN adds a label: G gets the noise concatenated with a one-hot class, D has 1 + 10 outputs,
-real/fake and the class, and each net's two losses add up.
-
-How good are the samples? A classifier trained separately on the real digits
-(``lessons.common.digits_classifier``, >= 97% on held-out digits) judges them: ACGAN samples
-should be recognised as the class asked for (>= 90%); 1,000 DCGAN samples should cover every
-class (none under 3%), since a generator that found one good digit and stuck to it ("mode
-collapse") would fool D without learning the data.
-
-WGAN-GP (part ``wgan_gp``) replaces D by a *critic* C with an unbounded score and trains it to
-widen the gap mean C(real) - mean C(fake), an estimate of the Wasserstein distance between the
-two distributions, under a penalty that keeps C's slope near 1 (Gulrajani et al. 2017). The
-penalty holds a gradient, so training the critic differentiates through conv2d's backward:
-the second-order convolution gradients at work. No label smoothing, no sigmoid, no batch norm
-in C, five critic steps per generator step.
-
-    python -m lessons.gan                 # dcgan, acgan, wgan_gp: ~35 s + ~145 s of CPU time
-    python -m lessons.gan --part acgan --seed 3
+1. ``dcgan``   -- a generator and a discriminator trained against each other; 1,000 samples must
+                  cover every class (none under 3%, judged by a separately trained classifier);
+2. ``acgan``   -- the generator gets a class, the discriminator also names it: samples of the
+                  class asked for (>= 90% recognised by the judge);
+3. ``wgan_gp`` -- a critic with an unbounded score and a gradient penalty, which trains through
+                  conv2d's backward (second-order convolution gradients).
 """
+# %%
 from __future__ import annotations
 
 import sys
 
+import numpy as np
+
 import minigrad as mg
+import minigrad.nn.functional as F
 from minigrad import nn, optim
-from minigrad.nn import functional as F
 from minigrad.utils import progress_bar
 from minigrad.utils.lesson import lesson_main
-from minigrad.utils.plotting import image_grid, plot_curves
+from minigrad.utils.plotting import plot_curves
 
-from lessons import common
+from lessons.common import (class_fractions, digits_classifier, digits_split, grid_figure,
+                            requested_class_accuracy)
 
 NAME = "gan"
 SUMMARY = ("DCGAN, ACGAN and WGAN-GP on 8x8 digits: strided (transposed) convolutions, batch norm, "
            "LeakyReLU, label smoothing, a gradient penalty; samples judged by a separately trained classifier")
 
+# %% [markdown]
+# Two networks play a game. The discriminator D maps an image to a logit: "how real is this?".
+# The generator G maps a 100-long noise vector to an image. D is trained to call real images
+# real and G's images fake (binary cross-entropy); then, with D fixed, G is trained to make D
+# call its images real. They alternate, batch after batch.
+#
+# The notes' training tips are all here: images scaled to (-1, 1) and a tanh output, Adam with
+# a small learning rate (and beta1 = 0.5), LeakyReLU in D, batch norm in both nets, strided
+# convolutions instead of pooling (D halves the size with stride 2, G doubles it with stride-2
+# transposed convolutions), and one-sided label smoothing (D's target for real images is 0.9).
+#
+# How good are the samples? A classifier trained separately on the real digits
+# (`lessons.common.digits_classifier`, >= 97% on held-out digits) judges them: ACGAN samples
+# should be recognised as the class asked for (>= 90%); 1,000 DCGAN samples should cover every
+# class (none under 3%), since a generator that found one good digit and stuck to it ("mode
+# collapse") would fool D without learning the data.
+
+# %%
 NOISE_SIZE = 100
 N_CLASSES = 10
 REAL_TARGET = 0.9           # one-sided label smoothing: D aims at 0.9, not 1, for real images
 
 
-# ---- the data: the digits as (n, 1, 8, 8) images in (-1, 1) ----------------------------------
+# %% [markdown]
+# ## The data
+#
+# The training split of the digits as (n, 1, 8, 8) images, scaled to (-1, 1) to match G's tanh.
+# We work at the digits' own 8x8: 8 -> 4 -> 2 in D and 2 -> 4 -> 8 in G. Upsampling to 16x16
+# would add a layer to each net and four times the work for no new information; the judge reads
+# 8x8 images, as the dataset has them.
 
+# %%
 def digit_images(device):
     """The training split of the digits, scaled from [0, 1] to (-1, 1) to match G's tanh."""
-    x_train, y_train, _, _ = common.digits_split()
+    x_train, y_train, _, _ = digits_split()
     x = mg.tensor(x_train.reshape(-1, 1, 8, 8) * 2 - 1, device=device)
     return x, mg.tensor(y_train, device=device)
 
@@ -69,8 +75,13 @@ def to_unit(images):
     return (images + 1) / 2
 
 
-# ---- the two networks ---------------------------------------------------------------------------
+# %% [markdown]
+# ## The model: two networks
+#
+# ACGAN adds a label: G gets the noise concatenated with a one-hot class, D has 1 + 10 outputs,
+# real/fake and the class.
 
+# %%
 class Generator(nn.Module):
     """noise (+ one-hot class) -> 2x2 -> 4x4 -> 8x8 image in (-1, 1).
 
@@ -116,8 +127,13 @@ class Discriminator(nn.Module):
         return self.head(h.flatten(1))
 
 
-# ---- the losses ---------------------------------------------------------------------------------
+# %% [markdown]
+# ## The loss
+#
+# Binary cross-entropy for real/fake, and for ACGAN the cross-entropy of the class too: each
+# net's two losses add up.
 
+# %%
 def discriminator_loss(D, real, fake, real_labels=None, fake_labels=None):
     """BCE(D(real), 0.9) + BCE(D(fake), 0); ACGAN adds CE(class | real) + CE(class | fake).
 
@@ -142,8 +158,13 @@ def generator_loss(D, fake, fake_labels=None):
     return loss
 
 
-# ---- the training loop, shared by DCGAN and ACGAN ------------------------------------------------
+# %% [markdown]
+# ## The training loop, shared by DCGAN and ACGAN
+#
+# On every batch: one D step on real images and detached fakes, then one G step through the
+# fixed D. The learning rate holds for the first half, then falls linearly towards zero.
 
+# %%
 def sample(G, n, device, labels=None):
     """n images from G in eval mode (batch norm uses its running statistics), no graph."""
     G.eval()
@@ -176,7 +197,7 @@ def train_gan(run, conditional, epochs, batch_size=32, lr=5e-4, width=32):
     schedulers = [optim.lr_scheduler.LambdaLR(o, decay) for o in (opt_G, opt_D)]
     grid_labels = mg.arange(100, device=device) % N_CLASSES
     history = {"D loss": [], "G loss": []}
-    bar = progress_bar(range(epochs), desc=tag)
+    bar = progress_bar(range(epochs), desc=tag, unit="epoch")
     for epoch in bar:
         order = mg.randperm(x.shape[0], device=device)
         d_sum = g_sum = 0.0
@@ -207,45 +228,71 @@ def train_gan(run, conditional, epochs, batch_size=32, lr=5e-4, width=32):
             scheduler.step()
         history["D loss"].append(d_sum / steps)
         history["G loss"].append(g_sum / steps)
-        bar.set_postfix(D=f"{history['D loss'][-1]:.3f}", G=f"{history['G loss'][-1]:.3f}")
+        bar.set_postfix({"D loss": f"{history['D loss'][-1]:.3f}", "G loss": f"{history['G loss'][-1]:.3f}"})
         images = sample(G, 100, device, grid_labels if conditional else None)
-        image_grid(to_unit(images), run.path(f"{tag}_epoch{epoch + 1:02d}.png"), nrow=10, scale=4)
+        _plot_samples(to_unit(images), run, f"{tag}_epoch{epoch + 1:02d}.png", conditional,
+                      f"{tag.upper()} after epoch {epoch + 1} of {epochs}")
     plot_curves(history, run.path(f"{tag}_losses.png"), ylabel="mean loss per batch",
                 title=f"{tag}: discriminator and generator losses")
     return G, history
 
 
-# ---- part 1: DCGAN, judged by class coverage ----------------------------------------------------
+def _plot_samples(images, run, filename, conditional, title):
+    """100 samples, 10 to a row; for a conditional model each column is the class asked for."""
+    if conditional:
+        grid_figure(images, run, filename, title, nrow=10, col_labels=[str(c) for c in range(10)],
+                    xlabel="the class asked for", ylabel="a new noise vector z for each sample")
+    else:
+        grid_figure(images, run, filename, title, nrow=10, xlabel="100 samples, each from its own noise z")
 
-def run_dcgan(run):
-    """Train DCGAN; the judge sorts 1,000 samples into classes; the rarest class's share."""
-    _, judge_accuracy = common.digits_classifier(run.device, out=run.out)
+
+# %% [markdown]
+# ## Part 1: DCGAN, judged by class coverage
+
+# %%
+def part_dcgan(run):
+    """DCGAN: the judge sorts 1,000 samples into classes; the rarest class's share (>= 3%)."""
+    _, judge_accuracy = digits_classifier(run.device, out=run.out)
     G, history = train_gan(run, conditional=False, epochs=run.epochs_or(12))
     images = sample(G, 1000, run.device)
-    fractions = common.class_fractions(to_unit(images), run.device)
+    fractions = class_fractions(to_unit(images), run.device)
     print("   DCGAN samples per class (judge): " + " ".join(f"{k}:{f:.3f}" for k, f in enumerate(fractions)))
-    image_grid(to_unit(images[:100]), run.path("dcgan_samples.png"), nrow=10, scale=4)
+    _plot_samples(to_unit(images[:100]), run, "dcgan_samples.png", False,
+                  f"DCGAN: the final generator's samples (rarest class {fractions.min():.1%} of 1,000)")
     return {"dcgan_min_class_fraction": float(fractions.min()),
             "judge_test_accuracy": judge_accuracy,
             "dcgan_final_d_loss": history["D loss"][-1], "dcgan_final_g_loss": history["G loss"][-1]}
 
 
-# ---- part 2: ACGAN, judged by asking for each class ---------------------------------------------
+# %% [markdown]
+# ## Part 2: ACGAN, judged by asking for each class
 
-def run_acgan(run):
-    """Train ACGAN; ask for 100 of each class; how often the judge agrees with the request."""
-    _, judge_accuracy = common.digits_classifier(run.device, out=run.out)
+# %%
+def part_acgan(run):
+    """ACGAN: ask for 100 samples of each class; how often the judge agrees with the request (>= 90%)."""
+    _, judge_accuracy = digits_classifier(run.device, out=run.out)
     G, history = train_gan(run, conditional=True, epochs=run.epochs_or(10), lr=1e-3)
     labels = mg.arange(1000, device=run.device) % N_CLASSES
     images = sample(G, 1000, run.device, labels)
-    accuracy = common.requested_class_accuracy(to_unit(images), labels, run.device)
-    image_grid(to_unit(images[:100]), run.path("acgan_samples.png"), nrow=10, scale=4)
+    accuracy = requested_class_accuracy(to_unit(images), labels, run.device)
+    print(f"   the judge recognises {accuracy:.1%} of 1,000 ACGAN samples as the class asked for")
+    _plot_samples(to_unit(images[:100]), run, "acgan_samples.png", True,
+                  f"ACGAN: samples of each class (the judge agrees on {accuracy:.1%} of 1,000)")
     return {"acgan_class_accuracy": accuracy, "judge_test_accuracy": judge_accuracy,
             "acgan_final_d_loss": history["D loss"][-1], "acgan_final_g_loss": history["G loss"][-1]}
 
 
-# ---- part 3: WGAN-GP, a critic instead of a discriminator ----------------------------------------
+# %% [markdown]
+# ## Part 3: WGAN-GP, a critic instead of a discriminator
+#
+# WGAN-GP replaces D by a *critic* C with an unbounded score and trains it to widen the gap
+# mean C(real) - mean C(fake), an estimate of the Wasserstein distance between the two
+# distributions, under a penalty that keeps C's slope near 1 (Gulrajani et al. 2017). The
+# penalty holds a gradient, so training the critic differentiates through conv2d's backward: the
+# second-order convolution gradients at work. No label smoothing, no sigmoid, no batch norm in
+# C, five critic steps per generator step.
 
+# %%
 class Critic(nn.Module):
     """8x8 image -> one unbounded score (no sigmoid): higher means "more like the data".
 
@@ -301,7 +348,7 @@ def train_wgan_gp(run, generator_steps, n_critic=5, batch_size=64, lr=2e-4, widt
     history = {"critic: Wasserstein estimate": [], "generator loss": []}
     per_point = max(1, generator_steps // 50)             # points on the loss curves
     w_sum = g_sum = 0.0
-    bar = progress_bar(range(generator_steps), desc="wgan_gp")
+    bar = progress_bar(range(generator_steps), desc="wgan_gp", unit="generator step")
     for step in bar:
         for _ in range(n_critic):
             real = x[mg.randint(0, x.shape[0], (batch_size,), device=device)]
@@ -321,33 +368,40 @@ def train_wgan_gp(run, generator_steps, n_critic=5, batch_size=64, lr=2e-4, widt
         if (step + 1) % per_point == 0:
             history["critic: Wasserstein estimate"].append(w_sum / per_point)
             history["generator loss"].append(g_sum / per_point)
-            bar.set_postfix(W=f"{w_sum / per_point:.3f}")
+            bar.set_postfix({"Wasserstein estimate": f"{w_sum / per_point:.3f}"})
             w_sum = g_sum = 0.0
         if (step + 1) % max(1, generator_steps // 10) == 0:
-            image_grid(to_unit(sample(G, 100, device)), run.path(f"wgan_gp_step{step + 1:05d}.png"),
-                       nrow=10, scale=4)
-    plot_curves(history, run.path("wgan_gp_losses.png"), xlabel=f"generator steps / {per_point}",
-                ylabel="mean per point", title="WGAN-GP: the critic's Wasserstein estimate and the generator loss")
+            _plot_samples(to_unit(sample(G, 100, device)), run, f"wgan_gp_step{step + 1:05d}.png", False,
+                          f"WGAN-GP after generator step {step + 1} of {generator_steps}")
+    steps = np.arange(1, len(history["generator loss"]) + 1) * per_point
+    plot_curves({name: (steps, np.array(values)) for name, values in history.items()},
+                run.path("wgan_gp_losses.png"), xlabel="generator step",
+                ylabel=f"mean over {per_point} generator steps",
+                title="WGAN-GP: the critic's Wasserstein estimate and the generator loss")
     return G, history
 
 
-def run_wgan_gp(run):
-    """Train WGAN-GP; the judge sorts 1,000 samples into classes, as for DCGAN."""
-    _, judge_accuracy = common.digits_classifier(run.device, out=run.out)
+def part_wgan_gp(run):
+    """WGAN-GP: a critic with a gradient penalty (second-order conv gradients); the judge sorts
+    1,000 samples into classes, as for DCGAN."""
+    _, judge_accuracy = digits_classifier(run.device, out=run.out)
     # here an "epoch" is 100 generator steps (500 critic batches of 64, ~22 passes over the digits)
     G, history = train_wgan_gp(run, generator_steps=run.epochs_or(8) * 100)
     images = sample(G, 1000, run.device)
-    fractions = common.class_fractions(to_unit(images), run.device)
+    fractions = class_fractions(to_unit(images), run.device)
     print("   WGAN-GP samples per class (judge): " + " ".join(f"{k}:{f:.3f}" for k, f in enumerate(fractions)))
-    image_grid(to_unit(images[:100]), run.path("wgan_gp_samples.png"), nrow=10, scale=4)
+    _plot_samples(to_unit(images[:100]), run, "wgan_gp_samples.png", False,
+                  f"WGAN-GP: the final generator's samples (rarest class {fractions.min():.1%} of 1,000)")
     return {"wgan_gp_min_class_fraction": float(fractions.min()), "judge_test_accuracy": judge_accuracy,
             "wgan_gp_final_wasserstein_estimate": history["critic: Wasserstein estimate"][-1]}
 
 
-PARTS = {"dcgan": run_dcgan, "acgan": run_acgan, "wgan_gp": run_wgan_gp}
+# %% [markdown]
+# ## Running the lesson
 
+# %%
+PARTS = {"dcgan": part_dcgan, "acgan": part_acgan, "wgan_gp": part_wgan_gp}
 
-# ---- the tiny-model check ------------------------------------------------------------------------
 
 def tiny_model_check(device="cpu"):
     """Gradcheck (float64) both losses of a tiny ACGAN, and both of a tiny WGAN-GP, w.r.t. every

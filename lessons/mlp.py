@@ -154,10 +154,12 @@ def _plot_regression(run, losses, mse_lstsq, coef, w_net):
     plt = pyplot()
     fig, axes = plt.subplots(1, 2, figsize=(12, 4))
     steps = len(losses)
-    axes[0].loglog(np.arange(1, steps + 1), np.abs(np.array(losses) - mse_lstsq) / mse_lstsq)
+    axes[0].loglog(np.arange(1, steps + 1), np.abs(np.array(losses) - mse_lstsq) / mse_lstsq,
+                   marker="." if steps <= 30 else None)
     axes[0].set(xlabel="gradient-descent step (log scale)",
-                ylabel="|MSE_network - MSE_lstsq| / MSE_lstsq (log scale)",
-                title=f"diabetes: gradient descent falls onto least squares (MSE {mse_lstsq:.1f})")
+                ylabel="|MSE_network - MSE_lstsq| / MSE_lstsq (log)",
+                title=f"diabetes: gradient descent falls onto\n"
+                      f"least squares (MSE_lstsq = {mse_lstsq:.1f})")
     names = [f"x{i}" for i in range(10)] + ["bias"]
     pos = np.arange(11)
     axes[1].bar(pos - 0.2, coef, 0.4, label="lstsq")
@@ -363,7 +365,8 @@ def part_regularization(run):
                                            loss_extra=s.get("loss_extra"), x_val=x_val, y_val=y_val,
                                            early=early)
         report[name] = classification_accuracy(model, x_te, y_te)
-        print(f"   {name:<28} test accuracy {report[name]:.3f} after {len(histories[name]['train loss'])} epochs")
+        n = len(histories[name]['train loss'])
+        print(f"   {name:<28} test accuracy {report[name]:.3f} after {n} epoch{'s' if n != 1 else ''}")
     _plot_regularization(run, histories, report)
     return {}
 
@@ -372,8 +375,10 @@ def _plot_regularization(run, histories, report):
     plt = pyplot()
     fig, axes = plt.subplots(1, 2, figsize=(14, 4.5))
     h = histories["none"]
-    axes[0].semilogy(np.arange(1, len(h["train loss"]) + 1), h["train loss"], label="no cure: train")
-    axes[0].semilogy(np.arange(1, len(h["validation loss"]) + 1), h["validation loss"], label="no cure: validation")
+    dots = "." if len(h["train loss"]) <= 30 else None                    # few epochs: show each
+    axes[0].semilogy(np.arange(1, len(h["train loss"]) + 1), h["train loss"], marker=dots, label="no cure: train")
+    axes[0].semilogy(np.arange(1, len(h["validation loss"]) + 1), h["validation loss"], marker=dots,
+                     label="no cure: validation")
     stop = len(histories["early stopping (patience 5)"]["train loss"])
     axes[0].axvline(stop, color="gray", ls=":", label=f"early stopping ends here (epoch {stop})")
     axes[0].xaxis.get_major_locator().set_params(integer=True)

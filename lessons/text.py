@@ -112,11 +112,8 @@ def make_task(split_seed=SPLIT_SEED):
 # drawn from the unigram distribution raised to the power 0.75 (rare words drawn more often than
 # their count says):
 #
-#     loss = -log sigmoid(u_context . v_centre) - sum over the k negatives of log sigmoid(-u_neg . v_centre)
-#
-# i.e. a binary cross-entropy: true pairs are 1, the negatives 0. Very frequent words ("the",
-# "a") carry little: each occurrence is kept with probability sqrt(t / f) + t / f (f its
-# frequency, t = 1e-3), drawn again every epoch.
+# (the loss below). Very frequent words ("the", "a") carry little: each occurrence is kept with
+# probability sqrt(t / f) + t / f (f its frequency, t = 1e-3), drawn again every epoch.
 
 # %%
 class SkipGram(nn.Module):
@@ -140,6 +137,15 @@ class SkipGram(nn.Module):
         return positive, negative
 
 
+# %% [markdown]
+# ## The loss: negative sampling
+#
+#     loss = -log sigmoid(u_context . v_centre) - sum over the k negatives of log sigmoid(-u_neg . v_centre)
+#
+# i.e. a binary cross-entropy: true pairs are 1, the negatives 0. (The text-CNN of part 2 is
+# trained with the cross-entropy over its topics.)
+
+# %%
 def negative_sampling_loss(positive, negative):
     """-log sigmoid(positive) - sum_k log sigmoid(-negative_k), averaged over the pairs."""
     pos = F.binary_cross_entropy_with_logits(positive, mg.ones_like(positive), reduction="sum")
@@ -211,7 +217,7 @@ def train_word2vec(segments, counts, run, epochs, dim=W2V_DIM, window=W2V_WINDOW
             optimizer.step()
             total, batches = total + loss.item(), batches + 1
         losses.append(total / batches)
-        bar.set_postfix({"loss": f"{losses[-1]:.3f}", "pairs": len(centres)})
+        bar.set_postfix({"negative-sampling loss": f"{losses[-1]:.3f}", "(centre, context) pairs": len(centres)})
     return model.in_embed.weight.detach().cpu().numpy(), losses
 
 
@@ -503,10 +509,11 @@ def _plot_textcnn(run, histories, results):
     axes[0].set(xlabel="epoch", ylabel="training cross-entropy (nats)", title="text-CNN: training loss")
     axes[1].axhline(1 / N_TOPICS, color="gray", ls=":", label=f"uniform guessing: {1 / N_TOPICS:.3f}")
     axes[1].set(xlabel="epoch", ylabel="validation accuracy",
-                title="text-CNN: validation accuracy (early stopping keeps the best epoch)")
+                title="text-CNN: validation accuracy\n(early stopping keeps the best epoch)")
+    axes[0].legend()
     for ax in axes:
         ax.grid(True, alpha=0.3)
-        ax.legend()
+    axes[1].legend(loc="upper center", bbox_to_anchor=(0.5, -0.15))     # below: clear of the curves
     save_figure(fig, run, "textcnn_curves.png")
 
 

@@ -1,31 +1,17 @@
-"""Attention is all you need: the Transformer, piece by piece, trained to reverse digit strings.
+"""Lesson: attention is all you need -- the Transformer, piece by piece, trained to reverse digits.
 
-The notes describe attention as a lookup: a *query* is compared with every *key* (here by a dot
-product), the similarities go through a softmax, and the answer is the softmax-weighted sum of
-the *values*. Scaled dot-product attention does that for a whole matrix of queries at once,
+Run it: ``minigrad lesson transformer`` (all parts, ~3 min of CPU time), or ``--part attention``
+... Parts, in reading order:
 
-    Attention(Q, K, V) = softmax(Q K^T / sqrt(d)) V,
-
-where dividing by sqrt(d) keeps the dot products of d-dimensional vectors from growing with d
-(their spread grows like sqrt(d), and a softmax of large numbers is almost one-hot, with almost
-no gradient). Multi-head attention runs h of these side by side on learned projections of
-Q, K and V (each head d/h wide) and concatenates the heads: each head can look for something else.
-
-The Transformer uses attention three ways, as the notes list:
-- encoder self-attention: Q = K = V = the encoder's input (each word looks at the sentence);
-- masked decoder self-attention: Q = K = V = the decoder's input, with a mask so that position i
-  sees only positions <= i (no peeking at the answer it is about to produce);
-- encoder-decoder attention: K = V = the encoder's output, Q = the decoder's.
-Every attention and every position-wise feed-forward layer (the same two-layer MLP applied to
-each position) sits in a residual connection followed by layer norm. Attention by itself ignores
-order, so the input embedding gets a sinusoidal positional encoding added.
-
-Part ``attention`` shows these pieces on tiny inputs and checks them against minigrad's layers.
-Part ``reversal`` trains an encoder-decoder to reverse digit strings, decoding token by token
-until ``<end>``, draws its attention maps, and measures the weakness the notes name: strings
-longer than any seen in training. Part ``cost`` times self-attention (n^2 d) against an LSTM
-(n d^2, and n steps one after another) as the sequence grows.
+1. ``attention`` -- attention as a lookup, why it is scaled by sqrt(d), the causal mask, and
+                    multi-head attention, each written out and checked against minigrad's layers;
+2. ``reversal``  -- an encoder-decoder Transformer trained to reverse digit strings, decoding token
+                    by token until <end> (>= 99% exact on held-out strings); its attention maps;
+                    strings longer than any seen in training (the weakness the notes name);
+3. ``cost``      -- the time of self-attention (n^2 d) against an LSTM (n d^2, n steps one after
+                    another) as the sequence grows.
 """
+# %%
 from __future__ import annotations
 
 import math
@@ -41,13 +27,84 @@ from minigrad.utils import decoding, progress_bar
 from minigrad.utils.lesson import lesson_main
 from minigrad.utils.plotting import plot_curves
 
+from lessons.common import pyplot, save_figure
+
 NAME = "transformer"
 SUMMARY = ("attention, multi-head attention and the encoder-decoder Transformer, trained to "
            "reverse digit strings; longer strings than seen; attention vs LSTM cost")
 
+# %% [markdown]
+# ## The data: reversing digit strings
+#
+# Random strings of 3 to 8 digits, fresh every training step; a fixed set of 1,000 held-out
+# strings of 5 to 8 digits is never shown in training, and 500 strings of 9 to 12 digits test
+# lengths the model never saw. Each string becomes three token sequences (below).
 
-# ------------------------------------------------------------------ the pieces, written out
+# %%
+PAD, BOS, EOS = 10, 11, 12           # tokens 0-9 are the digits
+VOCAB = 13
+TOKEN_NAMES = [str(i) for i in range(10)] + ["<pad>", "<start>", "<end>"]
+TRAIN_LENGTHS = (3, 8)               # strings of 3 to 8 digits in training ...
+LONGER_LENGTHS = (9, 12)             # ... and 9 to 12 digits, never seen, to test
 
+
+def sample_digits(rng, n, lengths, exclude=None):
+    """``n`` random digit strings with lengths uniform in ``lengths`` (inclusive), as a list of
+    int arrays; strings in the set ``exclude`` are drawn again (they are held out)."""
+    out = []
+    while len(out) < n:
+        length = int(rng.integers(lengths[0], lengths[1] + 1))
+        s = rng.integers(0, 10, length)
+        if exclude is None or tuple(s) not in exclude:
+            out.append(s)
+    return out
+
+
+def make_batch(strings, device="cpu"):
+    """Token tensors for the encoder-decoder (N, T), padded with <pad>:
+
+        src      the digits, then <end>                        4 0 7 <end>
+        tgt_in   <start>, then the reversed digits              <start> 7 0 4
+        tgt_out  the reversed digits, then <end>                7 0 4 <end>
+
+    The decoder reads ``tgt_in`` and learns to predict ``tgt_out`` (the next token) at each step.
+    """
+    t = max(len(s) for s in strings) + 1
+    src, tgt_in, tgt_out = (np.full((len(strings), t), PAD, np.int64) for _ in range(3))
+    for i, s in enumerate(strings):
+        n = len(s)
+        src[i, :n], src[i, n] = s, EOS
+        tgt_in[i, 0], tgt_in[i, 1:n + 1] = BOS, s[::-1]
+        tgt_out[i, :n], tgt_out[i, n] = s[::-1], EOS
+    return tuple(mg.tensor(a, device=device) for a in (src, tgt_in, tgt_out))
+
+
+# %% [markdown]
+# ## The model, piece by piece: attention written out
+#
+# The notes describe attention as a lookup: a *query* is compared with every *key* (here by a
+# dot product), the similarities go through a softmax, and the answer is the softmax-weighted sum
+# of the *values*. Scaled dot-product attention does that for a whole matrix of queries at once,
+#
+#     Attention(Q, K, V) = softmax(Q K^T / sqrt(d)) V,
+#
+# where dividing by sqrt(d) keeps the dot products of d-dimensional vectors from growing with d
+# (their spread grows like sqrt(d), and a softmax of large numbers is almost one-hot, with almost
+# no gradient). Multi-head attention runs h of these side by side on learned projections of Q, K
+# and V (each head d/h wide) and concatenates the heads: each head can look for something else.
+#
+# The Transformer uses attention three ways, as the notes list:
+#
+# - encoder self-attention: Q = K = V = the encoder's input (each word looks at the sentence);
+# - masked decoder self-attention: Q = K = V = the decoder's input, with a mask so that position
+#   i sees only positions <= i (no peeking at the answer it is about to produce);
+# - encoder-decoder attention: K = V = the encoder's output, Q = the decoder's.
+#
+# Every attention and every position-wise feed-forward layer (the same two-layer MLP applied to
+# each position) sits in a residual connection followed by layer norm. Attention by itself
+# ignores order, so the input embedding gets a sinusoidal positional encoding added.
+
+# %%
 def attention(q, k, v, mask=None):
     """softmax(q k^T / sqrt(d)) v for q (..., L, d), k (..., S, d), v (..., S, dv).
 
@@ -104,83 +161,15 @@ def sinusoidal_positions(n, d):
     return mg.tensor(pe)
 
 
-def run_attention(run):
-    """The pieces on tiny inputs, each checked against minigrad's own layers."""
-    mg.manual_seed(run.seed)
-    # 1. A lookup: one query, three (key, value) pairs. The query is most like key 2.
-    keys = mg.tensor([[4.0, 0.0], [0.0, 4.0], [2.8, 2.8]])
-    values = mg.tensor([[10.0], [20.0], [30.0]])
-    query = mg.tensor([[0.6, 0.8]])
-    out, w = attention(query, keys, values)
-    print("one query, three keys: weights", np.round(w.numpy(), 3), "-> answer", np.round(out.numpy(), 3))
-    # 2. Why scale by sqrt(d): the spread of q.k for random unit-variance vectors is sqrt(d).
-    rng = np.random.default_rng(run.seed)
-    for d in (4, 64, 512):
-        dots = (rng.standard_normal((2000, d)) * rng.standard_normal((2000, d))).sum(1)
-        print(f"  d={d:3d}: std of q.k = {dots.std():6.2f} (sqrt(d) = {math.sqrt(d):5.2f}); "
-              f"after / sqrt(d): {dots.std() / math.sqrt(d):.2f}")
-    # 3. Our attention() equals the library's fused kernel; with the causal mask, too.
-    q, k, v = mg.randn(2, 5, 8), mg.randn(2, 5, 8), mg.randn(2, 5, 8)
-    mine, _ = attention(q, k, v, mask=~causal_mask(5))
-    fused = F.scaled_dot_product_attention(q, k, v, is_causal=True)
-    sdpa_diff = float(np.abs(mine.numpy() - fused.numpy()).max())
-    print("causal mask for 4 positions (True = masked out):\n", causal_mask(4).numpy().astype(int))
-    print(f"attention() vs F.scaled_dot_product_attention (causal): max |diff| = {sdpa_diff:.2e}")
-    # 4. Multi-head attention by hand equals nn.MultiheadAttention.
-    mha = nn.MultiheadAttention(8, 2, batch_first=True)
-    with mg.no_grad():
-        mine, mine_w = multi_head_attention(mha, q, k, v)
-        theirs, theirs_w = mha(q, k, v)
-    mha_diff = float(max(np.abs(mine.numpy() - theirs.numpy()).max(),
-                         np.abs(mine_w.numpy() - theirs_w.numpy()).max()))
-    print(f"multi-head attention by hand vs nn.MultiheadAttention: max |diff| = {mha_diff:.2e}")
-    if sdpa_diff > 1e-5 or mha_diff > 1e-5:
-        raise RuntimeError(f"the written-out attention disagrees with the library: {sdpa_diff}, {mha_diff}")
-    return {}
+# %% [markdown]
+# ## The model put together
+#
+# Token embeddings (times sqrt(d), as in the paper) plus sinusoidal positions, then
+# `nn.Transformer`'s encoder and decoder stacks (2 layers each, 4 heads, d = 64, post-norm as in
+# the paper), then a linear layer to token scores. At test time the decoder runs token by token
+# (greedy decoding) until it emits <end>.
 
-
-# ------------------------------------------------------------------- the task: reverse digits
-
-PAD, BOS, EOS = 10, 11, 12           # tokens 0-9 are the digits
-VOCAB = 13
-TOKEN_NAMES = [str(i) for i in range(10)] + ["<pad>", "<start>", "<end>"]
-TRAIN_LENGTHS = (3, 8)               # strings of 3 to 8 digits in training ...
-LONGER_LENGTHS = (9, 12)             # ... and 9 to 12 digits, never seen, to test
-
-
-def sample_digits(rng, n, lengths, exclude=None):
-    """``n`` random digit strings with lengths uniform in ``lengths`` (inclusive), as a list of
-    int arrays; strings in the set ``exclude`` are drawn again (they are held out)."""
-    out = []
-    while len(out) < n:
-        length = int(rng.integers(lengths[0], lengths[1] + 1))
-        s = rng.integers(0, 10, length)
-        if exclude is None or tuple(s) not in exclude:
-            out.append(s)
-    return out
-
-
-def make_batch(strings, device="cpu"):
-    """Token tensors for the encoder-decoder (N, T), padded with <pad>:
-
-        src      the digits, then <end>                        4 0 7 <end>
-        tgt_in   <start>, then the reversed digits              <start> 7 0 4
-        tgt_out  the reversed digits, then <end>                7 0 4 <end>
-
-    The decoder reads ``tgt_in`` and learns to predict ``tgt_out`` (the next token) at each step.
-    """
-    t = max(len(s) for s in strings) + 1
-    src, tgt_in, tgt_out = (np.full((len(strings), t), PAD, np.int64) for _ in range(3))
-    for i, s in enumerate(strings):
-        n = len(s)
-        src[i, :n], src[i, n] = s, EOS
-        tgt_in[i, 0], tgt_in[i, 1:n + 1] = BOS, s[::-1]
-        tgt_out[i, :n], tgt_out[i, n] = s[::-1], EOS
-    return tuple(mg.tensor(a, device=device) for a in (src, tgt_in, tgt_out))
-
-
-# ---------------------------------------------------------------------------- the model
-
+# %%
 class ReversalTransformer(nn.Module):
     """Token embedding (times sqrt(d), as in the paper) + sinusoidal positions -> nn.Transformer
     (encoder and decoder stacks, post-norm as in the paper) -> a linear layer to token scores."""
@@ -244,8 +233,13 @@ def exact_match(model, strings, device, batch_size=500):
     return hits / len(strings)
 
 
-# ----------------------------------------------------------------------- training the model
+# %% [markdown]
+# ## The loss and the training loop
+#
+# Cross-entropy of the next-token predictions, the padding ignored; teacher forcing (the decoder
+# reads the true previous tokens); Adam with a warm-up, then a linear decay to zero.
 
+# %%
 def train_reversal(model, rng, steps, device, held_out, batch_size=64, lr=3e-3, warmup=200, desc="reversal"):
     """Adam on the cross-entropy of next-token predictions (padding ignored); fresh random strings
     every step. The learning rate warms up linearly over ``warmup`` steps (as in the paper: large
@@ -255,7 +249,7 @@ def train_reversal(model, rng, steps, device, held_out, batch_size=64, lr=3e-3, 
     sched = optim.lr_scheduler.LambdaLR(
         opt, lambda step: min((step + 1) / warmup, max(0.0, (steps - step) / (steps - warmup))))
     losses = []
-    bar = progress_bar(range(steps), desc=desc)
+    bar = progress_bar(range(steps), desc=desc, unit="step")
     for step in bar:
         src, tgt_in, tgt_out = make_batch(sample_digits(rng, batch_size, TRAIN_LENGTHS, held_out), device)
         logits = model(src, tgt_in)
@@ -266,12 +260,62 @@ def train_reversal(model, rng, steps, device, held_out, batch_size=64, lr=3e-3, 
         sched.step()
         losses.append(loss.item())
         if step % 50 == 0:
-            bar.set_postfix(loss=f"{np.mean(losses[-50:]):.4f}")
+            bar.set_postfix({"train loss (last 50 steps)": f"{np.mean(losses[-50:]):.4f}"})
     return losses
 
 
-# ------------------------------------------------------------------ looking inside: attention maps
+# %% [markdown]
+# ## Part 1: the pieces on tiny inputs
+#
+# A lookup with one query and three keys; the spread of q.k with and without the scaling; our
+# `attention()` against the fused `F.scaled_dot_product_attention`; multi-head attention by hand
+# against `nn.MultiheadAttention`.
 
+# %%
+def part_attention(run):
+    """Attention as a lookup, the sqrt(d) scaling, the causal mask and multi-head attention, each
+    written out and checked against minigrad's own layers."""
+    mg.manual_seed(run.seed)
+    # 1. A lookup: one query, three (key, value) pairs. The query is most like key 2.
+    keys = mg.tensor([[4.0, 0.0], [0.0, 4.0], [2.8, 2.8]])
+    values = mg.tensor([[10.0], [20.0], [30.0]])
+    query = mg.tensor([[0.6, 0.8]])
+    out, w = attention(query, keys, values)
+    print("   one query, three keys: weights", np.round(w.numpy(), 3), "-> answer", np.round(out.numpy(), 3))
+    # 2. Why scale by sqrt(d): the spread of q.k for random unit-variance vectors is sqrt(d).
+    rng = np.random.default_rng(run.seed)
+    for d in (4, 64, 512):
+        dots = (rng.standard_normal((2000, d)) * rng.standard_normal((2000, d))).sum(1)
+        print(f"   d={d:3d}: std of q.k = {dots.std():6.2f} (sqrt(d) = {math.sqrt(d):5.2f}); "
+              f"after / sqrt(d): {dots.std() / math.sqrt(d):.2f}")
+    # 3. Our attention() equals the library's fused kernel; with the causal mask, too.
+    q, k, v = mg.randn(2, 5, 8), mg.randn(2, 5, 8), mg.randn(2, 5, 8)
+    mine, _ = attention(q, k, v, mask=~causal_mask(5))
+    fused = F.scaled_dot_product_attention(q, k, v, is_causal=True)
+    sdpa_diff = float(np.abs(mine.numpy() - fused.numpy()).max())
+    print("   causal mask for 4 positions (1 = masked out):\n"
+          + "\n".join("     " + " ".join(map(str, row)) for row in causal_mask(4).numpy().astype(int)))
+    print(f"   attention() vs F.scaled_dot_product_attention (causal): max |diff| = {sdpa_diff:.2e}")
+    # 4. Multi-head attention by hand equals nn.MultiheadAttention.
+    mha = nn.MultiheadAttention(8, 2, batch_first=True)
+    with mg.no_grad():
+        mine, mine_w = multi_head_attention(mha, q, k, v)
+        theirs, theirs_w = mha(q, k, v)
+    mha_diff = float(max(np.abs(mine.numpy() - theirs.numpy()).max(),
+                         np.abs(mine_w.numpy() - theirs_w.numpy()).max()))
+    print(f"   multi-head attention by hand vs nn.MultiheadAttention: max |diff| = {mha_diff:.2e}")
+    if sdpa_diff > 1e-5 or mha_diff > 1e-5:
+        raise RuntimeError(f"the written-out attention disagrees with the library: {sdpa_diff}, {mha_diff}")
+    return {}
+
+
+# %% [markdown]
+# ## Part 2: the reversal, and looking inside
+#
+# To draw the attention maps, the encoder and decoder layers are written out by hand from the
+# trained layers' own weights (and checked to give the same token scores as `nn.Transformer`).
+
+# %%
 def encoder_layer_by_hand(layer, x, pad_mask):
     """``nn.TransformerEncoderLayer`` (post-norm) written out; also returns its attention weights."""
     a, weights = layer.self_attn(x, x, x, key_padding_mask=pad_mask)       # Q = K = V = x
@@ -309,37 +353,33 @@ def attention_maps(model, src, tgt_in):
     return logits, maps
 
 
-def plot_attention(maps, src, tgt_in, path, title):
-    import matplotlib
-    matplotlib.use("Agg", force=True)
-    import matplotlib.pyplot as plt
-    names = lambda t: [TOKEN_NAMES[i] for i in t]
+def _plot_attention(maps, src, tgt_in, run, filename, title):
+    plt = pyplot()
+    names = lambda t: [TOKEN_NAMES[i] for i in t]  # noqa: E731
     src_t, tgt_t = names(src), names(tgt_in)
     axes_tokens = {"encoder self-attention": (src_t, src_t),
                    "decoder masked self-attention": (tgt_t, tgt_t),
                    "encoder-decoder attention": (tgt_t, src_t)}
-    fig, axes = plt.subplots(len(maps), 3, figsize=(13, 4.2 * len(maps)), squeeze=False)
+    fig, axes = plt.subplots(len(maps), 3, figsize=(15, 4.4 * len(maps)), squeeze=False)
+    fig.subplots_adjust(wspace=0.45, hspace=0.45, top=0.9)
     for i, layer_maps in enumerate(maps):
         for j, (kind, (rows, cols)) in enumerate(axes_tokens.items()):
             ax = axes[i, j]
-            ax.imshow(layer_maps[kind][0], cmap="viridis", vmin=0, vmax=1)
+            image = ax.imshow(layer_maps[kind][0], cmap="viridis", vmin=0, vmax=1)
             ax.set_xticks(range(len(cols)), cols, rotation=90, fontsize=8)
             ax.set_yticks(range(len(rows)), rows, fontsize=8)
             ax.set_title(f"layer {i + 1}: {kind}", fontsize=10)
             ax.set_xlabel("key (attended to)", fontsize=8)
             ax.set_ylabel("query (attending)", fontsize=8)
+    fig.colorbar(image, ax=axes, shrink=0.6, label="attention weight (each row sums to 1)")
     fig.suptitle(title)
-    fig.tight_layout()
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
+    save_figure(fig, run, filename)
 
-
-# ---------------------------------------------------------------------- part: the reversal
 
 REVERSAL_STEPS = 2000
 
 
-def run_reversal(run):
+def part_reversal(run):
     """An encoder-decoder Transformer learns to reverse digit strings (>= 99% exact on held-
     out strings); strings longer than any it saw; attention maps."""
     mg.manual_seed(run.seed)
@@ -360,10 +400,7 @@ def run_reversal(run):
     acc_longer = exact_match(model, longer, run.device)
     by_length = {n: exact_match(model, sample_digits(test_rng, 200, (n, n), held_out), run.device)
                  for n in range(TRAIN_LENGTHS[0], LONGER_LENGTHS[1] + 1)}
-    plot_curves({"exact-sequence accuracy": (np.array(list(by_length)), np.array(list(by_length.values())))},
-                run.path("accuracy_by_length.png"), xlabel=f"string length (trained on "
-                f"{TRAIN_LENGTHS[0]}-{TRAIN_LENGTHS[1]})", ylabel="exact match",
-                title="Greedy decoding: exact reversals by length")
+    _plot_accuracy_by_length(run, by_length)
     # the attention maps of one held-out string and one longer string, with the layers written out
     for strings, fname, what in ((test[:1], "attention_maps.png", "a held-out string"),
                                  (longer[-1:], "attention_maps_longer.png", "a longer string than any trained on")):
@@ -373,23 +410,41 @@ def run_reversal(run):
             diff = float(np.abs(logits.numpy() - model(src, tgt_in).numpy()).max())
         if diff > 1e-4:
             raise RuntimeError(f"the written-out layers disagree with nn.Transformer: {diff}")
-        plot_attention(maps, src.numpy()[0], tgt_in.numpy()[0], run.path(fname),
-                       f"Reversing {what} (teacher-forced decoder input); weights averaged over heads")
-    print(f"exact-sequence accuracy, held-out strings of {5}-{TRAIN_LENGTHS[1]} digits: "
+        _plot_attention(maps, src.numpy()[0], tgt_in.numpy()[0], run, fname,
+                        f"Reversing {what} (teacher-forced decoder input); weights averaged over heads")
+    print(f"   exact-sequence accuracy, held-out strings of {5}-{TRAIN_LENGTHS[1]} digits: "
           f"{acc_train_lengths:.4f}; longer strings ({LONGER_LENGTHS[0]}-{LONGER_LENGTHS[1]}): "
           f"{acc_longer:.4f}; trained {minutes:.1f} min")
-    print("by length:", "  ".join(f"{n}: {a:.2f}" for n, a in by_length.items()))
+    print("   by length:", "  ".join(f"{n}: {a:.2f}" for n, a in by_length.items()))
     return {"exact_match_train_lengths": acc_train_lengths, "exact_match_longer_lengths": acc_longer}
 
 
-# ---------------------------------------------------------------------------- part: the cost
+def _plot_accuracy_by_length(run, by_length):
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(7, 4))
+    lengths, accuracy = list(by_length), list(by_length.values())
+    ax.plot(lengths, accuracy, "o-")
+    ax.axvspan(TRAIN_LENGTHS[0] - 0.5, TRAIN_LENGTHS[1] + 0.5, color="green", alpha=0.1,
+               label=f"lengths seen in training ({TRAIN_LENGTHS[0]}-{TRAIN_LENGTHS[1]})")
+    ax.set_ylim(0, 1.05)
+    ax.set(xlabel="string length (digits)", ylabel="exact match (200 strings per length)",
+           title="Greedy decoding: exact reversals by length")
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.grid(True, alpha=0.3)
+    ax.legend()
+    save_figure(fig, run, "accuracy_by_length.png")
 
-def run_cost(run, lengths=(16, 32, 64, 128, 256, 512), d=64, batch=4, repeats=3):
-    """Forward + backward time of one self-attention layer and one LSTM layer, both d wide.
 
-    Self-attention does n^2 d work, all of it at once; an LSTM does n d^2, but in n steps that
-    must run one after another.
-    """
+# %% [markdown]
+# ## Part 3: the cost
+#
+# Self-attention does n^2 d work, all of it at once; an LSTM does n d^2, but in n steps that
+# must run one after another.
+
+# %%
+def part_cost(run, lengths=(16, 32, 64, 128, 256, 512), d=64, batch=4, repeats=3):
+    """The time of self-attention (n^2 d) against an LSTM (n d^2, sequential) as the sequence
+    grows: one layer, forward + backward."""
     mg.manual_seed(run.seed)
     mha = nn.MultiheadAttention(d, 4, batch_first=True).to(run.device)
     lstm = nn.LSTM(d, d, batch_first=True).to(run.device)
@@ -407,7 +462,7 @@ def run_cost(run, lengths=(16, 32, 64, 128, 256, 512), d=64, batch=4, repeats=3)
                 layer(x).sum().backward()
                 samples.append(time.perf_counter() - t0)
             times[name].append(1e3 * float(np.median(samples)))
-        print(f"n={n:4d}: " + "  ".join(f"{name.split(' ')[0]} {t[-1]:8.2f} ms" for name, t in times.items()))
+        print(f"   n={n:4d}: " + "  ".join(f"{name.split(' ')[0]} {t[-1]:8.2f} ms" for name, t in times.items()))
     plot_curves({name: (np.array(lengths), np.array(t)) for name, t in times.items()},
                 run.path("cost_vs_length.png"), xlabel="sequence length n", logy=True,
                 ylabel="forward + backward, ms (log scale)",
@@ -415,10 +470,12 @@ def run_cost(run, lengths=(16, 32, 64, 128, 256, 512), d=64, batch=4, repeats=3)
     return {}
 
 
-PARTS = {"attention": run_attention, "reversal": run_reversal, "cost": run_cost}
+# %% [markdown]
+# ## Running the lesson
 
+# %%
+PARTS = {"attention": part_attention, "reversal": part_reversal, "cost": part_cost}
 
-# ---------------------------------------------------------------------- the tiny-model check
 
 def tiny_model_check(device="cpu"):
     """Gradcheck the whole encoder-decoder (every parameter, float64) on a tiny batch, on ``device``."""

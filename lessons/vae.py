@@ -209,7 +209,7 @@ def part_vae(run):
 
 
 def _plot_latent_grid(images, q, run):
-    ticks = [f"{v:.2f}" for v in q]
+    ticks = [f"{v:.2f}".replace("-0.00", "0.00") for v in q]
     grid_figure(images, run, "vae_latent_grid.png", nrow=len(q), col_labels=ticks,
                 row_labels=ticks[::-1], xlabel="z[0]", ylabel="z[1]",
                 title="VAE: the decoder over the 2-D latent space\n"

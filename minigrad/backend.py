@@ -157,6 +157,25 @@ bool_ = np.dtype("bool")
 
 _default_dtype = float32
 
+# PyTorch's legacy type names, as ``Tensor.type()`` reports and accepts them
+TYPE_NAMES = {float16: "HalfTensor", float32: "FloatTensor", float64: "DoubleTensor",
+              int8: "CharTensor", uint8: "ByteTensor", int16: "ShortTensor", int32: "IntTensor",
+              int64: "LongTensor", bool_: "BoolTensor"}
+
+
+def tensor_type_name(dtype):
+    """'FloatTensor' for float32, 'LongTensor' for int64 ..."""
+    return TYPE_NAMES[np.dtype(dtype)]
+
+
+def dtype_of_type_name(name):
+    """The dtype of a type name: 'FloatTensor', 'minigrad.FloatTensor', 'torch.cuda.LongTensor' ..."""
+    short = name.rsplit(".", 1)[-1]
+    for dtype, type_name in TYPE_NAMES.items():
+        if type_name == short:
+            return dtype
+    raise ValueError(f"type: invalid type {name!r}; known: {', '.join(sorted(TYPE_NAMES.values()))}")
+
 
 def set_default_dtype(dtype):
     """Set the dtype that Python floats and lists of floats become (float32 by default)."""

@@ -43,7 +43,8 @@ def _listing(rows):
     """'  name  text' lines, the text wrapped under itself."""
     width = max((len(name) for name, _ in rows), default=0)
     return "\n".join(textwrap.fill(text, 96, initial_indent=f"  {name:<{width}}  ",
-                                    subsequent_indent=" " * (width + 4)) for name, text in rows)
+                                    subsequent_indent=" " * (width + 4), break_on_hyphens=False)
+                     for name, text in rows)
 
 
 # ----------------------------------------------------------------------------- lessons
@@ -109,7 +110,7 @@ def cmd_lessons(args):
                 lines.append(mine)
         for i, line in enumerate(lines):
             print(textwrap.fill(line, 100, initial_indent=f"{name if i == 0 else '':<{width}}  ",
-                                subsequent_indent=pad + ("" if i == 0 else "  ")))
+                                subsequent_indent=pad + ("" if i == 0 else "  "), break_on_hyphens=False))
     print("\nRun one: minigrad lesson NAME  (its parts and options: minigrad lesson NAME --help)")
     return 0
 
@@ -406,7 +407,7 @@ def _usage():
     width = max(len(c) for c in COMMANDS)
     lines = [f"minigrad {__version__}: a deep-learning engine written to be read.", "",
              "usage: minigrad COMMAND [ARGS...]", "", "commands:"]
-    lines += [f"  {name:<{width}}  {_doc(fn).splitlines()[0]}" for name, fn in COMMANDS.items()]
+    lines += [f"  {name:<{width}}  {(_doc(fn).splitlines() or [''])[0]}" for name, fn in COMMANDS.items()]
     lines += ["", "minigrad COMMAND --help shows a command's usage; minigrad --version its version."]
     return "\n".join(lines)
 

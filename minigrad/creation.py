@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import backend
+from ._checks import int_arg, number_arg
 from .tensor import Tensor
 
 
@@ -40,7 +41,15 @@ def tensor(data, dtype=None, device=None, requires_grad=False):
         arr = np.array(data, dtype=dtype)
     else:
         arr = np.array(data, dtype=dtype if dtype is not None else _infer_dtype(data))
+    if arr.dtype.kind not in "biufc":
+        raise TypeError(f"tensor: cannot make a tensor of {type(data).__name__} data {_short(data)} "
+                        f"(NumPy makes it dtype {arr.dtype}): give numbers (integers within int64)")
     return _finish(arr, device, requires_grad)
+
+
+def _short(data):
+    text = repr(data)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 as_tensor = tensor
@@ -93,6 +102,14 @@ def eye(n, m=None, dtype=None, device=None, requires_grad=False):
 def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
     if end is None:
         start, end = 0, start
+    for name, value in (("start", start), ("end", end), ("step", step)):
+        if not isinstance(value, (bool, np.bool_)):         # PyTorch takes a bool as 0 / 1
+            number_arg("arange", name, value)
+    if step == 0:
+        raise RuntimeError("arange: step must be nonzero")
+    if (end - start) * step < 0:
+        raise RuntimeError(f"arange: upper bound and larger bound inconsistent with step sign "
+                           f"(start={start}, end={end}, step={step})")
     if dtype is None:
         dtype = _infer_dtype([start, end, step])
     xp = backend.module_for(device or "cpu")
@@ -157,6 +174,7 @@ def rand_like(input, dtype=None, device=None, requires_grad=False):
 
 def randperm(n, generator=None, dtype=None, device=None):
     """A random permutation of 0..n-1."""
+    n = int_arg("randperm", "n", n, min=0)
     rng = _rng(device, generator)
     perm = rng.permutation(n) if hasattr(rng, "permutation") else rng.random(n).argsort()
     return Tensor(perm.astype(dtype or backend.int64))
@@ -164,8 +182,10 @@ def randperm(n, generator=None, dtype=None, device=None):
 
 def normal(mean, std, size=None, generator=None, dtype=None, device=None, requires_grad=False):
     """Samples of N(mean, std^2); ``mean``/``std`` may be tensors (broadcast) or numbers."""
-    m = mean.data if isinstance(mean, Tensor) else mean
-    s = std.data if isinstance(std, Tensor) else std
+    m = mean.data if isinstance(mean, Tensor) else number_arg("normal", "mean", mean)
+    s = std.data if isinstance(std, Tensor) else number_arg("normal", "std", std, min=0.0)
+    if isinstance(std, Tensor) and bool((std.data < 0).any()):
+        raise RuntimeError(f"normal: std must be >= 0, got a tensor with min {float(std.data.min())}")
     if size is None:
         size = np.broadcast_shapes(getattr(m, "shape", ()), getattr(s, "shape", ()))
         if dtype is None:
@@ -176,7 +196,14 @@ def normal(mean, std, size=None, generator=None, dtype=None, device=None, requir
 
 
 def bernoulli(input, p=None, generator=None):
-    probs = input.data if p is None else p
+    """1 with probability ``p`` (or each element of ``input``), else 0; probabilities outside
+    [0, 1] or NaN are an error."""
+    if p is None:
+        probs = input.data
+        if probs.size and not bool(((probs >= 0) & (probs <= 1)).all()):
+            raise RuntimeError("bernoulli: every probability in input must be in [0, 1] (no NaN)")
+    else:
+        probs = number_arg("bernoulli", "p", p, min=0.0, max=1.0)
     u = _rng(input.device, generator).random(input.shape)
     return Tensor((u < probs).astype(input.dtype))
 

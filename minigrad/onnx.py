@@ -323,6 +323,13 @@ def _logsumexp(g, args, kwargs, outs):
     return [out if keepdim else g.squeeze(out, dims)]
 
 
+def _shift_by_max(g, args, kwargs, outs):
+    """x - max(x) along dim: the shift softmax and log_softmax start with."""
+    x, dim = args
+    name = g.value(x, "ShiftByMax")
+    return [g.node("Sub", [name, g.reduce("ReduceMax", name, [int(dim)], True)])]
+
+
 def _normalize(g, args, kwargs, outs):
     """(x - mean) / sqrt(var + eps) over dims: layer_norm, group_norm, batch statistics."""
     x, dims, eps = args
@@ -431,7 +438,7 @@ _FUNCTIONS = {
     "Reshape": _reshape, "Permute": _permute, "Expand": _expand, "Repeat": _repeat, "Cat": _cat,
     "Stack": _stack, "Split": _split, "ConstantPad": _constant_pad,
     "Sum": _reduction("ReduceSum"), "Mean": _reduction("ReduceMean"), "AMax": _reduction("ReduceMax"),
-    "MaxDim": _max_dim, "LogSumExp": _logsumexp, "Normalize": _normalize,
+    "MaxDim": _max_dim, "LogSumExp": _logsumexp, "ShiftByMax": _shift_by_max, "Normalize": _normalize,
     "GetItem": _getitem, "IndexSelect": _index_select, "Gather": _gather,
     "Conv2d": _conv2d, "ConvTranspose2d": _conv_transpose2d,
     "MaxPool": _use_the_layer("MaxPool2d or nn.AdaptiveMaxPool2d"),

@@ -3,16 +3,17 @@
 Every method is written in the class body. A differentiable method is one line that calls its
 op in ``minigrad.ops`` (``x.exp()`` is ``ops.exp(x)``, whose ``Exp`` Function holds the forward
 and the backward); the rest is bookkeeping: construction, conversions, printing, the in-place
-updates (with their version counter) and ``backward``.
+updates (with their version counter) and ``backward``. A method that takes ``dim``/``keepdim``
+carries ``@numpy_spellings``, so that it also takes NumPy's ``axis``/``keepdims``, as in PyTorch.
 """
 from __future__ import annotations
 
-import numbers
 import weakref
 
 import numpy as np
 
 from . import backend
+from ._spellings import numpy_spellings
 
 
 class _VersionCounter:
@@ -34,6 +35,54 @@ class _HookHandle:
             self._hooks.remove(self._hook)
 
 
+class Size(tuple):
+    """A shape, as ``torch.Size``: a tuple of ints (it equals the plain tuple), printed as
+    ``minigrad.Size([2, 3])``; ``numel()`` is the product of the sizes. ``t.shape`` and
+    ``t.size()`` return one."""
+
+    def __getitem__(self, index):
+        item = tuple.__getitem__(self, index)
+        return Size(item) if isinstance(index, slice) else item
+
+    def __add__(self, other):
+        return Size(tuple(self) + tuple(other))
+
+    def __radd__(self, other):
+        return Size(tuple(other) + tuple(self))
+
+    def __repr__(self):
+        return f"minigrad.Size({list(self)})"
+
+    def numel(self):
+        """The number of elements a tensor of this shape holds."""
+        n = 1
+        for d in self:
+            n *= d
+        return n
+
+
+def _float_formatter(arr):
+    """How PyTorch prints a floating-point tensor (its ``_Formatter``, precision 4): over the
+    finite non-zero values, scientific notation if max/min > 1000, max > 1e8 or min < 1e-4;
+    else integers as ``3.`` when every value is whole, else 4 decimals; all padded to one width."""
+    values = np.abs(arr[np.isfinite(arr) & (arr != 0)].astype(np.float64))
+    whole = bool(np.all(values == np.ceil(values)))
+    sci = values.size > 0 and bool(values.max() / values.min() > 1000.0 or values.max() > 1.0e8
+                                   or values.min() < 1.0e-4)
+    if sci:
+        text = lambda v: f"{v:.4e}"  # noqa: E731
+    elif whole:
+        text = lambda v: f"{v:.0f}" + ("" if np.isinf(v) or np.isnan(v) else ".")  # noqa: E731
+    else:
+        text = lambda v: f"{v:.4f}"  # noqa: E731
+    signed = arr[np.isfinite(arr) & (arr != 0)]
+    width = 1
+    if signed.size:                      # the longest text is at one of the extremes
+        extremes = (signed.min(), signed.max(), signed[np.argmin(np.abs(signed))], signed[np.argmax(np.abs(signed))])
+        width = max(len(text(float(v))) for v in extremes)
+    return lambda v: text(float(v)).rjust(width)
+
+
 class Tensor:
     """An n-dimensional array that records the ops applied to it, so gradients can flow back.
 
@@ -47,7 +96,7 @@ class Tensor:
     Create tensors with ``minigrad.tensor``, ``zeros``, ``randn`` ...; the methods follow
     PyTorch's names, arguments and defaults.
     """
-    __slots__ = ("data", "requires_grad", "grad", "grad_fn", "output_nr", "_version",
+    __slots__ = ("data", "requires_grad", "grad", "grad_fn", "output_nr", "_version", "_view",
                  "_hooks", "_post_accumulate_grad_hooks", "_retains_grad", "__weakref__")
 
     # numpy should defer to our reflected operators (np.float32(2) * t -> Tensor)
@@ -64,6 +113,7 @@ class Tensor:
         self.grad_fn = None
         self.output_nr = 0
         self._version = _VersionCounter()
+        self._view = None
         self._hooks = None
         self._post_accumulate_grad_hooks = None
         self._retains_grad = False
@@ -81,6 +131,7 @@ class Tensor:
         t.grad_fn = grad_fn
         t.output_nr = output_nr
         t._version = _VersionCounter()
+        t._view = None
         t._hooks = None
         t._post_accumulate_grad_hooks = None
         t._retains_grad = False
@@ -90,8 +141,8 @@ class Tensor:
 
     @property
     def shape(self):
-        """The sizes of the dimensions, a tuple."""
-        return self.data.shape
+        """The sizes of the dimensions, a ``minigrad.Size`` (a tuple)."""
+        return Size(self.data.shape)
 
     @property
     def dtype(self):
@@ -117,10 +168,11 @@ class Tensor:
         """The number of dimensions."""
         return self.data.ndim
 
+    @numpy_spellings
     def size(self, dim=None):
-        """The shape, or the size of dimension ``dim``."""
+        """The shape (a ``minigrad.Size``), or the size of dimension ``dim``."""
         if dim is None:
-            return self.data.shape
+            return Size(self.data.shape)
         return self.data.shape[dim]
 
     def numel(self):
@@ -151,6 +203,31 @@ class Tensor:
     def is_floating_point(self):
         """True for float16/32/64 tensors."""
         return self.dtype.kind == "f"
+
+    def is_complex(self):
+        """False: minigrad tensors are real (complex dtypes are not supported)."""
+        return False
+
+    @property
+    def is_sparse(self):
+        """False: minigrad tensors are dense."""
+        return False
+
+    @property
+    def is_quantized(self):
+        """False: minigrad has no quantized tensors."""
+        return False
+
+    def conj(self):
+        """The complex conjugate: the tensor itself, as for every real tensor."""
+        return self
+
+    def __getattr__(self, name):
+        """Only reached for a missing attribute: what minigrad leaves out on purpose
+        (``to_sparse``, ``real`` ...) raises NotImplementedError saying so."""
+        if "Tensor." + name in unsupported.OUT:
+            unsupported.refuse("Tensor." + name)
+        raise AttributeError(f"'Tensor' object has no attribute {name!r}")
 
     # ------------------------------------------------------------------ autograd
 
@@ -211,6 +288,7 @@ class Tensor:
             t = ref()
             if t is not None:
                 t.grad = g.detach() if t.grad is None else (t.grad + g).detach()
+        keep.retains_grad = True            # found and moved by an in-place op on this tensor
         self._retains_grad = True
         self.register_hook(keep)
 
@@ -307,6 +385,16 @@ class Tensor:
         """This tensor with the dtype of ``other``."""
         return self.to(other.dtype)
 
+    def type(self, dtype=None, non_blocking=False):
+        """Without an argument, the type's name ('minigrad.FloatTensor', 'minigrad.cuda.LongTensor'
+        ...); with a dtype (or such a name, 'torch.' accepted too), this tensor as that dtype."""
+        if dtype is None:
+            prefix = "minigrad.cuda." if self.is_cuda else "minigrad."
+            return prefix + backend.tensor_type_name(self.dtype)
+        if isinstance(dtype, str):
+            dtype = backend.dtype_of_type_name(dtype)
+        return self.to(dtype)
+
     def clone(self):
         """A copy of the data, differentiable (the gradient flows back to this tensor)."""
         return ops.unary.Clone.apply(self)
@@ -352,13 +440,13 @@ class Tensor:
         if self.device.type == "cuda":
             extras.append("device='cuda:0'")
         if arr.dtype.kind == "f":
-            integral = arr.size > 0 and np.all(np.isfinite(arr)) and np.all(arr == np.round(arr))
-            body = np.array2string(arr, separator=", ", prefix="tensor(",
-                                   floatmode="unique" if integral else "fixed",
-                                   precision=4, suppress_small=True, threshold=1000, edgeitems=3)
+            body = np.array2string(arr, separator=", ", prefix="tensor(", max_line_width=80,
+                                   formatter={"float_kind": _float_formatter(arr)}, threshold=1000,
+                                   edgeitems=3)
         else:
-            body = np.array2string(arr, separator=", ", prefix="tensor(", threshold=1000, edgeitems=3)
-        if arr.size == 0:
+            body = np.array2string(arr, separator=", ", prefix="tensor(", max_line_width=80,
+                                   threshold=1000, edgeitems=3)
+        if arr.size == 0 and arr.shape != (0,):
             extras.append(f"size={tuple(arr.shape)}")
         if arr.dtype not in (backend.get_default_dtype(), backend.int64, backend.bool_):
             extras.append(f"dtype=minigrad.{arr.dtype}")
@@ -366,7 +454,16 @@ class Tensor:
             extras.append(f"grad_fn=<{type(self.grad_fn).__name__}Backward>")
         elif self.requires_grad:
             extras.append("requires_grad=True")
-        return "tensor(" + body + "".join(", " + e for e in extras) + ")"
+        text = "tensor(" + body
+        line = len(text) - text.rfind("\n") + 1
+        for extra in extras:                # PyTorch's rule: a suffix that does not fit starts a line
+            if line + len(extra) + 2 > 80:
+                text += ",\n       " + extra
+                line = 7 + len(extra)
+            else:
+                text += ", " + extra
+                line += len(extra) + 2
+        return text + ")"
 
     def __str__(self):
         return self.__repr__()
@@ -406,31 +503,82 @@ class Tensor:
     def __getitem__(self, key):
         return ops.indexing.getitem(self, key)
 
-    def __setitem__(self, key, value):
-        """In-place assignment; only for tensors that need no gradient (or under no_grad)."""
-        self._check_inplace("__setitem__")
-        key = ops.indexing._unwrap_key(key)
-        ops.indexing.check_key_bounds("setitem", self.shape, key)
-        value = value.data if isinstance(value, Tensor) else value
-        if not isinstance(value, numbers.Number):           # arrays, lists: onto this tensor's device
-            value = backend.to_device(np.asarray(value) if isinstance(value, (list, tuple)) else value, self.device)
-        try:
-            self.data[key] = value
-        except IndexError as e:
-            raise IndexError(f"setitem: {e} (tensor shape {tuple(self.shape)})") from None
-        self._version.value += 1
-
+    @numpy_spellings
     def gather(self, dim, index):
         """The elements at ``index`` along ``dim``; see minigrad.gather."""
         return ops.gather(self, dim, index)
 
+    @numpy_spellings
     def scatter_add(self, dim, index, src):
         """This tensor with ``src`` added at ``index`` along ``dim``; see minigrad.scatter_add."""
         return ops.scatter_add(self, dim, index, src)
 
+    @numpy_spellings
     def index_select(self, dim, index):
         """The entries ``index`` along ``dim``; see minigrad.index_select."""
         return ops.index_select(self, dim, index)
+
+    @numpy_spellings
+    def scatter(self, dim, index, src=None, value=None, *, reduce=None):
+        """This tensor with ``src`` written at ``index`` along ``dim``; see minigrad.scatter."""
+        return ops.scatter(self, dim, index, src, value, reduce=reduce)
+
+    @numpy_spellings
+    def scatter_reduce(self, dim, index, src, reduce, *, include_self=True):
+        """This tensor with ``src`` reduced in at ``index`` along ``dim``; see minigrad.scatter_reduce."""
+        return ops.scatter_reduce(self, dim, index, src, reduce, include_self=include_self)
+
+    @numpy_spellings
+    def index_add(self, dim, index, source, *, alpha=1):
+        """This tensor with ``alpha * source`` added at the entries ``index``; see minigrad.index_add."""
+        return ops.index_add(self, dim, index, source, alpha=alpha)
+
+    @numpy_spellings
+    def index_fill(self, dim, index, value):
+        """This tensor with the entries ``index`` along ``dim`` set to ``value``; see minigrad.index_fill."""
+        return ops.index_fill(self, dim, index, value)
+
+    @numpy_spellings
+    def index_copy(self, dim, index, source):
+        """This tensor with ``source`` copied to the entries ``index``; see minigrad.index_copy."""
+        return ops.index_copy(self, dim, index, source)
+
+    def masked_select(self, mask):
+        """The elements where ``mask`` is True, 1-D; see minigrad.masked_select."""
+        return ops.masked_select(self, mask)
+
+    def take(self, index):
+        """The flattened elements at ``index``; see minigrad.take."""
+        return ops.take(self, index)
+
+    @numpy_spellings
+    def take_along_dim(self, indices, dim=None):
+        """The elements at ``indices`` along ``dim``; see minigrad.take_along_dim."""
+        return ops.take_along_dim(self, indices, dim)
+
+    def nonzero(self, *, as_tuple=False):
+        """The indices of the non-zero elements; see minigrad.nonzero."""
+        return ops.nonzero(self, as_tuple=as_tuple)
+
+    def argwhere(self):
+        """The (n, ndim) indices of the non-zero elements; see minigrad.argwhere."""
+        return ops.argwhere(self)
+
+    def diagonal(self, offset=0, dim1=0, dim2=1):
+        """The ``offset`` diagonal of the planes (dim1, dim2); see minigrad.diagonal."""
+        return ops.diagonal(self, offset, dim1, dim2)
+
+    def diag(self, diagonal=0):
+        """A diagonal matrix from a 1-D tensor, or a diagonal of a 2-D one; see minigrad.diag."""
+        return ops.diag(self, diagonal)
+
+    def diag_embed(self, offset=0, dim1=-2, dim2=-1):
+        """The last dim placed on diagonals of new planes; see minigrad.diag_embed."""
+        return ops.diag_embed(self, offset, dim1, dim2)
+
+    def trace(self):
+        """The sum of the main diagonal of a 2-D tensor; see minigrad.trace."""
+        return ops.trace(self)
 
     def masked_fill(self, mask, value):
         """``value`` where ``mask`` is True, else this tensor; see minigrad.masked_fill."""
@@ -490,9 +638,23 @@ class Tensor:
         """The absolute value of each element; see minigrad.abs."""
         return ops.abs(self)
 
+    def absolute(self):
+        """The same as abs."""
+        return ops.abs(self)
+
+
     def neg(self):
         """-x; see minigrad.neg."""
         return ops.neg(self)
+
+    def negative(self):
+        """The same as neg."""
+        return ops.neg(self)
+
+
+    def positive(self):
+        """The tensor itself (+x)."""
+        return self
 
     def sin(self):
         """The sine of each element; see minigrad.sin."""
@@ -509,6 +671,92 @@ class Tensor:
     def tanh(self):
         """The hyperbolic tangent of each element; see minigrad.tanh."""
         return ops.tanh(self)
+
+    def exp2(self):
+        """2 to the power of each element; see minigrad.exp2."""
+        return ops.exp2(self)
+
+    def asin(self):
+        """The inverse sine of each element; see minigrad.asin."""
+        return ops.asin(self)
+
+    def acos(self):
+        """The inverse cosine of each element; see minigrad.acos."""
+        return ops.acos(self)
+
+    def atan(self):
+        """The inverse tangent of each element; see minigrad.atan."""
+        return ops.atan(self)
+
+    def arcsin(self):
+        """The same as asin."""
+        return ops.asin(self)
+
+    def arccos(self):
+        """The same as acos."""
+        return ops.acos(self)
+
+    def arctan(self):
+        """The same as atan."""
+        return ops.atan(self)
+
+
+    def sinh(self):
+        """The hyperbolic sine of each element; see minigrad.sinh."""
+        return ops.sinh(self)
+
+    def cosh(self):
+        """The hyperbolic cosine of each element; see minigrad.cosh."""
+        return ops.cosh(self)
+
+    def asinh(self):
+        """The inverse hyperbolic sine of each element; see minigrad.asinh."""
+        return ops.asinh(self)
+
+    def acosh(self):
+        """The inverse hyperbolic cosine of each element; see minigrad.acosh."""
+        return ops.acosh(self)
+
+    def atanh(self):
+        """The inverse hyperbolic tangent of each element; see minigrad.atanh."""
+        return ops.atanh(self)
+
+    def arcsinh(self):
+        """The same as asinh."""
+        return ops.asinh(self)
+
+    def arccosh(self):
+        """The same as acosh."""
+        return ops.acosh(self)
+
+    def arctanh(self):
+        """The same as atanh."""
+        return ops.atanh(self)
+
+
+    def deg2rad(self):
+        """Degrees to radians; see minigrad.deg2rad."""
+        return ops.deg2rad(self)
+
+    def rad2deg(self):
+        """Radians to degrees; see minigrad.rad2deg."""
+        return ops.rad2deg(self)
+
+    def logit(self, eps=None):
+        """log(p / (1 - p)); see minigrad.logit."""
+        return ops.logit(self, eps)
+
+    def nan_to_num(self, nan=0.0, posinf=None, neginf=None):
+        """NaN and infinities replaced by numbers; see minigrad.nan_to_num."""
+        return ops.nan_to_num(self, nan, posinf, neginf)
+
+    def prelu(self, weight):
+        """x where x > 0, else weight * x; see minigrad.prelu."""
+        return ops.prelu(self, weight)
+
+    def hardshrink(self, lambd=0.5):
+        """x where |x| > lambd, else 0; see minigrad.hardshrink."""
+        return ops.hardshrink(self, lambd)
 
     def sigmoid(self):
         """1 / (1 + exp(-x)) of each element; see minigrad.sigmoid."""
@@ -530,25 +778,45 @@ class Tensor:
         """The same as clamp."""
         return ops.clamp(self, min, max)
 
+    def clamp_min(self, min):  # noqa: A002 - PyTorch's name
+        """Each element clamped from below; see minigrad.clamp."""
+        return ops.clamp(self, min=min)
+
+    def clamp_max(self, max):  # noqa: A002 - PyTorch's name
+        """Each element clamped from above; see minigrad.clamp."""
+        return ops.clamp(self, max=max)
+
     def sign(self):
-        """-1, 0 or 1 for each element; not differentiable."""
+        """-1, 0 or 1 for each element (gradient 0); see minigrad.sign."""
+        return ops.sign(self)
+
+    def sgn(self):
+        """The same as sign for real tensors."""
         return ops.sign(self)
 
     def floor(self):
-        """Each element rounded down; not differentiable."""
+        """Each element rounded down (gradient 0); see minigrad.floor."""
         return ops.floor(self)
 
     def ceil(self):
-        """Each element rounded up; not differentiable."""
+        """Each element rounded up (gradient 0); see minigrad.ceil."""
         return ops.ceil(self)
 
-    def round(self):
-        """Each element rounded to the nearest integer (halves to even); not differentiable."""
-        return ops.round(self)
+    def round(self, *, decimals=0):
+        """Each element rounded to ``decimals`` decimals, halves to even (gradient 0); see minigrad.round."""
+        return ops.round(self, decimals=decimals)
 
     def trunc(self):
-        """Each element rounded towards zero; not differentiable."""
+        """Each element rounded towards zero (gradient 0); see minigrad.trunc."""
         return ops.trunc(self)
+
+    def fix(self):
+        """The same as trunc."""
+        return ops.trunc(self)
+
+    def frac(self):
+        """The fractional part x - trunc(x); see minigrad.frac."""
+        return ops.frac(self)
 
     def isnan(self):
         """True where an element is NaN."""
@@ -561,6 +829,22 @@ class Tensor:
     def isfinite(self):
         """True where an element is neither NaN nor +-inf."""
         return ops.isfinite(self)
+
+    def isposinf(self):
+        """True where an element is +inf."""
+        return ops.isposinf(self)
+
+    def isneginf(self):
+        """True where an element is -inf."""
+        return ops.isneginf(self)
+
+    def isreal(self):
+        """True everywhere (minigrad tensors are real)."""
+        return ops.isreal(self)
+
+    def signbit(self):
+        """True where the sign bit is set (negative numbers and -0.0)."""
+        return ops.signbit(self)
 
     # ------------------------------------------------------------------ arithmetic
 
@@ -595,6 +879,160 @@ class Tensor:
     def minimum(self, other):
         """The element-wise minimum with ``other``; see minigrad.minimum."""
         return ops.minimum(self, other)
+
+    def subtract(self, other, *, alpha=1):
+        """The same as sub."""
+        return ops.sub(self, other, alpha=alpha)
+
+    def multiply(self, other):
+        """The same as mul."""
+        return ops.mul(self, other)
+
+    def divide(self, other, *, rounding_mode=None):
+        """The same as div."""
+        return ops.div(self, other, rounding_mode=rounding_mode)
+
+    def true_divide(self, other):
+        """self / other (true division)."""
+        return ops.div(self, other)
+
+    def floor_divide(self, other):
+        """self / other rounded down (not differentiable); see minigrad.floor_divide."""
+        return ops.div(self, other, rounding_mode="floor")
+
+    def remainder(self, other):
+        """Python's modulus (the sign of other); see minigrad.remainder."""
+        return ops.remainder(self, other)
+
+    def fmod(self, other):
+        """C's modulus (the sign of self); see minigrad.fmod."""
+        return ops.fmod(self, other)
+
+    def atan2(self, other):
+        """The angle of the point (other, self); see minigrad.atan2."""
+        return ops.atan2(self, other)
+
+    def arctan2(self, other):
+        """The same as atan2."""
+        return ops.atan2(self, other)
+
+
+    def hypot(self, other):
+        """sqrt(self^2 + other^2); see minigrad.hypot."""
+        return ops.hypot(self, other)
+
+    def copysign(self, other):
+        """|self| with the sign of other; see minigrad.copysign."""
+        return ops.copysign(self, other)
+
+    def logaddexp(self, other):
+        """log(exp(self) + exp(other)); see minigrad.logaddexp."""
+        return ops.logaddexp(self, other)
+
+    def logaddexp2(self, other):
+        """log2(2^self + 2^other); see minigrad.logaddexp2."""
+        return ops.logaddexp2(self, other)
+
+    def lerp(self, end, weight):
+        """self + weight * (end - self); see minigrad.lerp."""
+        return ops.lerp(self, end, weight)
+
+    def xlogy(self, other):
+        """self * log(other), 0 where self is 0; see minigrad.xlogy."""
+        return ops.xlogy(self, other)
+
+    def float_power(self, exponent):
+        """self ** exponent in float64; see minigrad.float_power."""
+        return ops.float_power(self, exponent)
+
+    def where(self, condition, other):
+        """self where ``condition`` holds, else other; see minigrad.where."""
+        return ops.where(condition, self, other)
+
+    def bitwise_and(self, other):
+        """Element-wise AND; see minigrad.bitwise_and."""
+        return ops.bitwise_and(self, other)
+
+    def bitwise_or(self, other):
+        """Element-wise OR; see minigrad.bitwise_or."""
+        return ops.bitwise_or(self, other)
+
+    def bitwise_xor(self, other):
+        """Element-wise XOR; see minigrad.bitwise_xor."""
+        return ops.bitwise_xor(self, other)
+
+    def bitwise_not(self):
+        """Element-wise NOT; see minigrad.bitwise_not."""
+        return ops.bitwise_not(self)
+
+    def bitwise_left_shift(self, other):
+        """self << other; see minigrad.bitwise_left_shift."""
+        return ops.bitwise_left_shift(self, other)
+
+    def bitwise_right_shift(self, other):
+        """self >> other; see minigrad.bitwise_right_shift."""
+        return ops.bitwise_right_shift(self, other)
+
+    def mm(self, mat2):
+        """The matrix product with a 2-D tensor; see minigrad.mm."""
+        return ops.mm(self, mat2)
+
+    def bmm(self, mat2):
+        """The batched matrix product; see minigrad.bmm."""
+        return ops.bmm(self, mat2)
+
+    def mv(self, vec):
+        """The matrix-vector product; see minigrad.mv."""
+        return ops.mv(self, vec)
+
+    def dot(self, other):
+        """The dot product of two 1-D tensors; see minigrad.dot."""
+        return ops.dot(self, other)
+
+    def vdot(self, other):
+        """The same as dot for real tensors."""
+        return ops.dot(self, other)
+
+    def inner(self, other):
+        """The sum over the last dims of the product; see minigrad.inner."""
+        return ops.inner(self, other)
+
+    def outer(self, vec2):
+        """The outer product of two 1-D tensors; see minigrad.outer."""
+        return ops.outer(self, vec2)
+
+    def ger(self, vec2):
+        """The same as outer."""
+        return ops.outer(self, vec2)
+
+    def addmm(self, mat1, mat2, *, beta=1, alpha=1):
+        """beta * self + alpha * (mat1 @ mat2); see minigrad.addmm."""
+        return ops.addmm(self, mat1, mat2, beta=beta, alpha=alpha)
+
+    def addmv(self, mat, vec, *, beta=1, alpha=1):
+        """beta * self + alpha * (mat @ vec); see minigrad.addmv."""
+        return ops.addmv(self, mat, vec, beta=beta, alpha=alpha)
+
+    def addr(self, vec1, vec2, *, beta=1, alpha=1):
+        """beta * self + alpha * outer(vec1, vec2); see minigrad.addr."""
+        return ops.addr(self, vec1, vec2, beta=beta, alpha=alpha)
+
+    def baddbmm(self, batch1, batch2, *, beta=1, alpha=1):
+        """beta * self + alpha * bmm(batch1, batch2); see minigrad.baddbmm."""
+        return ops.baddbmm(self, batch1, batch2, beta=beta, alpha=alpha)
+
+    def addbmm(self, batch1, batch2, *, beta=1, alpha=1):
+        """beta * self + alpha * the batch sum of bmm(batch1, batch2); see minigrad.addbmm."""
+        return ops.addbmm(self, batch1, batch2, beta=beta, alpha=alpha)
+
+    @numpy_spellings
+    def cross(self, other, dim=None):
+        """The cross product of 3-vectors along ``dim``; see minigrad.cross."""
+        return ops.cross(self, other, dim)
+
+    def kron(self, other):
+        """The Kronecker product; see minigrad.kron."""
+        return ops.kron(self, other)
 
     def _operand(self, other):
         """``other``'s array if it is a Tensor, else ``other`` itself (a Python scalar)."""
@@ -631,7 +1069,22 @@ class Tensor:
         return ops.div(other, self, rounding_mode="floor")
 
     def __mod__(self, other):
-        return Tensor(self.data % self._operand(other))
+        return ops.remainder(self, other)
+
+    def __rmod__(self, other):
+        return ops.remainder(other, self)
+
+    def __lshift__(self, other):
+        return ops.bitwise_left_shift(self, other)
+
+    def __rlshift__(self, other):
+        return ops.bitwise_left_shift(other, self)
+
+    def __rshift__(self, other):
+        return ops.bitwise_right_shift(self, other)
+
+    def __rrshift__(self, other):
+        return ops.bitwise_right_shift(other, self)
 
     def __pow__(self, exponent):
         return ops.arithmetic.Pow.apply(self, exponent)
@@ -656,74 +1109,161 @@ class Tensor:
 
     # ------------------------------------------------------------------ reductions
 
+    @numpy_spellings
     def sum(self, dim=None, keepdim=False, *, dtype=None):
         """The sum over ``dim`` (all dims when None); see minigrad.sum."""
         return ops.sum(self, dim, keepdim, dtype=dtype)
 
+    @numpy_spellings
     def mean(self, dim=None, keepdim=False, *, dtype=None):
         """The mean over ``dim`` (all dims when None); see minigrad.mean."""
         return ops.mean(self, dim, keepdim, dtype=dtype)
 
+    @numpy_spellings
     def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
         """The variance over ``dim`` with ``correction`` (1 by default); see minigrad.var."""
         return ops.var(self, dim, unbiased, keepdim, correction=correction)
 
+    @numpy_spellings
     def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
         """The standard deviation over ``dim``; see minigrad.std."""
         return ops.std(self, dim, unbiased, keepdim, correction=correction)
 
+    @numpy_spellings
     def max(self, dim=None, keepdim=False):
         """The maximum, or ``(values, indices)`` along ``dim``; see minigrad.max."""
         return ops.max(self, dim, keepdim)
 
+    @numpy_spellings
     def min(self, dim=None, keepdim=False):
         """The minimum, or ``(values, indices)`` along ``dim``; see minigrad.min."""
         return ops.min(self, dim, keepdim)
 
+    @numpy_spellings
     def amax(self, dim=(), keepdim=False):
         """The maximum over ``dim`` (all dims when empty); see minigrad.amax."""
         return ops.amax(self, dim, keepdim)
 
+    @numpy_spellings
     def amin(self, dim=(), keepdim=False):
         """The minimum over ``dim`` (all dims when empty); see minigrad.amin."""
         return ops.amin(self, dim, keepdim)
 
+    @numpy_spellings
     def argmax(self, dim=None, keepdim=False):
         """The index of the maximum; see minigrad.argmax."""
         return ops.argmax(self, dim, keepdim)
 
+    @numpy_spellings
     def argmin(self, dim=None, keepdim=False):
         """The index of the minimum; see minigrad.argmin."""
         return ops.argmin(self, dim, keepdim)
 
-    def prod(self, dim=None, keepdim=False):
+    @numpy_spellings
+    def prod(self, dim=None, keepdim=False, *, dtype=None):
         """The product over ``dim`` (all elements when None); see minigrad.prod."""
-        return ops.prod(self, dim, keepdim)
+        return ops.prod(self, dim, keepdim, dtype=dtype)
 
+    @numpy_spellings
     def logsumexp(self, dim, keepdim=False):
         """log(sum(exp(x))) over ``dim``, computed stably; see minigrad.logsumexp."""
         return ops.logsumexp(self, dim, keepdim)
 
+    @numpy_spellings
     def softmax(self, dim, dtype=None):
         """exp(x) / sum(exp(x)) along ``dim``; see minigrad.softmax."""
         return ops.softmax(self, dim, dtype)
 
+    @numpy_spellings
     def log_softmax(self, dim, dtype=None):
         """x - logsumexp(x) along ``dim``; see minigrad.log_softmax."""
         return ops.log_softmax(self, dim, dtype)
 
-    def cumsum(self, dim):
+    @numpy_spellings
+    def cumsum(self, dim, *, dtype=None):
         """The running sum along ``dim``; see minigrad.cumsum."""
-        return ops.cumsum(self, dim)
+        return ops.cumsum(self, dim, dtype=dtype)
 
+    @numpy_spellings
+    def cumprod(self, dim, *, dtype=None):
+        """The running product along ``dim``; see minigrad.cumprod."""
+        return ops.cumprod(self, dim, dtype=dtype)
+
+    @numpy_spellings
+    def cummax(self, dim):
+        """``(values, indices)`` of the running maximum along ``dim``; see minigrad.cummax."""
+        return ops.cummax(self, dim)
+
+    @numpy_spellings
+    def cummin(self, dim):
+        """``(values, indices)`` of the running minimum along ``dim``; see minigrad.cummin."""
+        return ops.cummin(self, dim)
+
+    @numpy_spellings
+    def logcumsumexp(self, dim):
+        """log(cumsum(exp(x))) along ``dim``, computed stably; see minigrad.logcumsumexp."""
+        return ops.logcumsumexp(self, dim)
+
+    @numpy_spellings
+    def sort(self, dim=-1, descending=False, stable=False):
+        """``(values, indices)`` sorted along ``dim``; see minigrad.sort."""
+        return ops.sort(self, dim, descending, stable)
+
+    @numpy_spellings
+    def argsort(self, dim=-1, descending=False, stable=False):
+        """The indices that sort along ``dim``; see minigrad.argsort."""
+        return ops.argsort(self, dim, descending, stable)
+
+    def msort(self):
+        """Sorted along dim 0; see minigrad.msort."""
+        return ops.msort(self)
+
+    @numpy_spellings
+    def topk(self, k, dim=-1, largest=True, sorted=True):  # noqa: A002 - PyTorch's name
+        """``(values, indices)`` of the k largest (or smallest) along ``dim``; see minigrad.topk."""
+        return ops.topk(self, k, dim, largest, sorted)
+
+    @numpy_spellings
+    def kthvalue(self, k, dim=-1, keepdim=False):
+        """``(values, indices)`` of the k-th smallest along ``dim``; see minigrad.kthvalue."""
+        return ops.kthvalue(self, k, dim, keepdim)
+
+    @numpy_spellings
+    def median(self, dim=None, keepdim=False):
+        """The lower median, or ``(values, indices)`` along ``dim``; see minigrad.median."""
+        return ops.median(self, dim, keepdim)
+
+    @numpy_spellings
+    def nanmedian(self, dim=None, keepdim=False):
+        """The median ignoring NaNs; see minigrad.nanmedian."""
+        return ops.nanmedian(self, dim, keepdim)
+
+    @numpy_spellings
+    def quantile(self, q, dim=None, keepdim=False, *, interpolation="linear"):
+        """The q-quantiles along ``dim``; see minigrad.quantile."""
+        return ops.quantile(self, q, dim, keepdim, interpolation=interpolation)
+
+    @numpy_spellings
+    def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):  # noqa: A002
+        """The distinct elements; see minigrad.unique."""
+        return ops.unique(self, sorted, return_inverse, return_counts, dim)
+
+    @numpy_spellings
+    def count_nonzero(self, dim=None):
+        """The number of non-zero elements over ``dim``; see minigrad.count_nonzero."""
+        return ops.count_nonzero(self, dim)
+
+    @numpy_spellings
     def norm(self, p="fro", dim=None, keepdim=False):
         """The p-norm over ``dim`` (2 by default); see minigrad.norm."""
         return ops.norm(self, p, dim, keepdim)
 
+    @numpy_spellings
     def all(self, dim=None, keepdim=False):
         """True where every element (along ``dim``) is non-zero."""
         return ops.all(self, dim, keepdim)
 
+    @numpy_spellings
     def any(self, dim=None, keepdim=False):
         """True where some element (along ``dim``) is non-zero."""
         return ops.any(self, dim, keepdim)
@@ -735,7 +1275,7 @@ class Tensor:
         return ops.reshape(self, *shape)
 
     def view(self, *shape):
-        """The same as reshape (minigrad does not track strides); see minigrad.view."""
+        """The same memory in a new shape (an error where that needs a copy); see minigrad.view."""
         return ops.view(self, *shape)
 
     def view_as(self, other):
@@ -758,14 +1298,24 @@ class Tensor:
         """The same as transpose."""
         return ops.transpose(self, axis0, axis1)
 
+    def swapdims(self, dim0, dim1):
+        """The same as transpose."""
+        return ops.transpose(self, dim0, dim1)
+
     def movedim(self, source, destination):
         """Dimension(s) ``source`` moved to ``destination``; see minigrad.movedim."""
         return ops.movedim(self, source, destination)
 
+    def moveaxis(self, source, destination):
+        """The same as movedim."""
+        return ops.movedim(self, source, destination)
+
+    @numpy_spellings
     def squeeze(self, dim=None):
         """Size-1 dimensions removed (only ``dim``, if given); see minigrad.squeeze."""
         return ops.squeeze(self, dim)
 
+    @numpy_spellings
     def unsqueeze(self, dim):
         """A size-1 dimension inserted at ``dim``; see minigrad.unsqueeze."""
         return ops.unsqueeze(self, dim)
@@ -774,6 +1324,7 @@ class Tensor:
         """Dimensions ``start_dim``..``end_dim`` merged into one; see minigrad.flatten."""
         return ops.flatten(self, start_dim, end_dim)
 
+    @numpy_spellings
     def unflatten(self, dim, sizes):
         """Dimension ``dim`` split into ``sizes``; see minigrad.unflatten."""
         return ops.unflatten(self, dim, sizes)
@@ -794,6 +1345,36 @@ class Tensor:
         """The tensor tiled ``sizes`` times along each dimension; see minigrad.repeat."""
         return ops.repeat(self, *sizes)
 
+    def tile(self, *dims):
+        """The tensor repeated ``dims`` times (missing leading dims count as 1); see minigrad.tile."""
+        return ops.tile(self, dims[0] if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims)
+
+    @numpy_spellings
+    def repeat_interleave(self, repeats, dim=None, *, output_size=None):
+        """Each element repeated ``repeats`` times next to itself; see minigrad.repeat_interleave."""
+        return ops.repeat_interleave(self, repeats, dim, output_size=output_size)
+
+    def unfold(self, dimension, size, step):
+        """The windows of ``size`` every ``step`` along ``dimension``, as a new last dim (a copy)."""
+        return ops.replicate.unfold(self, dimension, size, step)
+
+    @numpy_spellings
+    def narrow(self, dim, start, length):
+        """``length`` entries from ``start`` along ``dim``; see minigrad.narrow."""
+        return ops.narrow(self, dim, start, length)
+
+    def rot90(self, k=1, dims=(0, 1)):
+        """Rotated by 90 degrees ``k`` times in the plane ``dims``; see minigrad.rot90."""
+        return ops.rot90(self, k, dims)
+
+    def t(self):
+        """The transpose of a 2-D tensor; see minigrad.t."""
+        return ops.t(self)
+
+    def ravel(self):
+        """The elements as a 1-D tensor; see minigrad.ravel."""
+        return ops.ravel(self)
+
     def flip(self, dims):
         """The order of elements reversed along ``dims``; see minigrad.flip."""
         return ops.flip(self, dims)
@@ -802,14 +1383,17 @@ class Tensor:
         """Elements shifted cyclically by ``shifts`` along ``dims``; see minigrad.roll."""
         return ops.roll(self, shifts, dims)
 
+    @numpy_spellings
     def split(self, split_size, dim=0):
         """Pieces of ``split_size`` (or of the listed sizes) along ``dim``; see minigrad.split."""
         return ops.split(self, split_size, dim)
 
+    @numpy_spellings
     def chunk(self, chunks, dim=0):
         """``chunks`` pieces of (nearly) equal size along ``dim``; see minigrad.chunk."""
         return ops.chunk(self, chunks, dim)
 
+    @numpy_spellings
     def unbind(self, dim=0):
         """The slices along ``dim``, as a tuple; see minigrad.unbind."""
         return ops.unbind(self, dim)
@@ -893,114 +1477,207 @@ class Tensor:
         return bool(self.shape == other.shape and (self.data == other.data).all())
 
     def allclose(self, other, rtol=1e-5, atol=1e-8, equal_nan=False):
-        """True if every element is within ``atol + rtol * |other|`` of ``other``'s."""
-        return bool(backend.array_module(self.data).allclose(self.data, other.data, rtol, atol, equal_nan))
+        """True if every element is within ``atol + rtol * |other|`` of ``other``'s; see minigrad.allclose."""
+        return ops.allclose(self, other, rtol, atol, equal_nan)
+
+    def isclose(self, other, rtol=1e-5, atol=1e-8, equal_nan=False):
+        """True where an element is within ``atol + rtol * |other|`` of ``other``'s; see minigrad.isclose."""
+        return ops.isclose(self, other, rtol, atol, equal_nan)
 
     # ------------------------------------------------------------------ in-place updates
-    # Each writes into ``self.data`` and bumps the version counter, so that a tensor saved for
-    # backward and changed afterwards is caught (see autograd/function.py). On a tensor that
-    # requires grad they are refused while grad mode is on (optimizers update under no_grad).
+    # An in-place method is its out-of-place op written back into this tensor's memory, by the one
+    # mechanism in autograd/inplace.py (so each twin is one line). PyTorch's rules:
+    # - allowed on a tensor made by an op: its grad_fn is rebased onto the op's node, whose
+    #   input is its previous history (``out += identity``, ``h.relu_()``, ``y[0] = 5``);
+    # - refused on a leaf that requires grad (or a view of one) while grad mode is on: update
+    #   parameters under ``no_grad``, as optimizers do;
+    # - each bumps the version counter this tensor shares with its views: a node that saved the
+    #   tensor and finds another version at backward raises, naming itself and both versions;
+    # - writing into a view (``y[0].mul_(2)``, ``y[:, 0] = 0``) rewrites its base's history too;
+    # - the result keeps this tensor's shape and must cast to its dtype by PyTorch's rule
+    #   (``int_tensor.mul_(1.5)`` raises; copy_, fill_ and ``x[key] = v`` cast their value).
 
-    def _check_inplace(self, op):
-        if self.requires_grad and grad_mode.is_grad_enabled():
-            kind = "a leaf tensor" if self.grad_fn is None else "a tensor"
-            raise RuntimeError(f"{op}: {kind} that requires grad is being used in an in-place "
-                               "operation; wrap it in `with minigrad.no_grad():` (as optimizers "
-                               "do) or use the out-of-place op")
-
-    def _inplace(self, op, result):
-        """Write ``result`` (an array or Tensor of this tensor's shape) into the data."""
-        self._check_inplace(op)
-        result = result.data if isinstance(result, Tensor) else result
-        if result.shape != self.data.shape:
-            raise RuntimeError(f"{op}: the result's shape {tuple(result.shape)} does not match "
-                               f"the tensor's shape {tuple(self.shape)}")
-        self.data[...] = result
-        self._version.value += 1
-        return self
+    def _inplace(self, op, fn, *args, **kwargs):
+        """``self = fn(self, *args, **kwargs)`` in place, for the method named ``op``."""
+        return inplace.apply_inplace(self, op, fn, args, kwargs)
 
     def add_(self, other, *, alpha=1):
         """self += alpha * other, in place."""
-        o = self._operand(other)
-        return self._inplace("add_", self.data + (o if alpha == 1 else alpha * o))
+        return self._inplace("add_", ops.add, other, alpha=alpha)
 
     def sub_(self, other, *, alpha=1):
         """self -= alpha * other, in place."""
-        o = self._operand(other)
-        return self._inplace("sub_", self.data - (o if alpha == 1 else alpha * o))
+        return self._inplace("sub_", ops.sub, other, alpha=alpha)
 
     def mul_(self, other):
         """self *= other, in place."""
-        return self._inplace("mul_", self.data * self._operand(other))
+        return self._inplace("mul_", ops.mul, other)
 
-    def div_(self, other):
-        """self /= other, in place."""
-        return self._inplace("div_", self.data / self._operand(other))
+    def div_(self, other, *, rounding_mode=None):
+        """self /= other (rounded with ``rounding_mode`` 'floor'/'trunc'), in place."""
+        return self._inplace("div_", ops.div, other, rounding_mode=rounding_mode)
 
     def pow_(self, exponent):
         """self **= exponent, in place."""
-        return self._inplace("pow_", self.data ** self._operand(exponent))
-
-    def sqrt_(self):
-        """The square root of each element, in place."""
-        return self._inplace("sqrt_", backend.array_module(self.data).sqrt(self.data))
+        return self._inplace("pow_", ops.pow, exponent)
 
     def addcmul_(self, tensor1, tensor2, *, value=1):
         """self += value * tensor1 * tensor2, in place."""
-        return self._inplace("addcmul_", self.data + value * tensor1.data * tensor2.data)
+        return self._inplace("addcmul_", ops.addcmul, tensor1, tensor2, value=value)
 
     def addcdiv_(self, tensor1, tensor2, *, value=1):
         """self += value * tensor1 / tensor2, in place."""
-        return self._inplace("addcdiv_", self.data + value * tensor1.data / tensor2.data)
+        return self._inplace("addcdiv_", ops.addcdiv, tensor1, tensor2, value=value)
 
     def lerp_(self, end, weight):
         """self += weight * (end - self), in place."""
-        return self._inplace("lerp_", self.data + self._operand(weight) * (self._operand(end) - self.data))
-
-    def zero_(self):
-        """Fill with zeros, in place."""
-        self._check_inplace("zero_")
-        self.data[...] = 0
-        self._version.value += 1
-        return self
-
-    def fill_(self, value):
-        """Fill with ``value``, in place."""
-        self._check_inplace("fill_")
-        self.data[...] = self._operand(value)
-        self._version.value += 1
-        return self
-
-    def copy_(self, src):
-        """Copy ``src`` (broadcast to this shape, moved to this device and dtype) into this tensor."""
-        src = src.data if isinstance(src, Tensor) else src
-        src = backend.to_device(src, self.device) if hasattr(src, "shape") else src
-        xp = backend.array_module(self.data)
-        return self._inplace("copy_", xp.broadcast_to(xp.asarray(src, dtype=self.dtype), self.shape))
-
-    def clamp_(self, min=None, max=None):  # noqa: A002 - PyTorch's names
-        """Clamp each element to [min, max], in place."""
-        xp = backend.array_module(self.data)
-        return self._inplace("clamp_", xp.clip(self.data, min, max))
+        return self._inplace("lerp_", lambda x, e, w: x + w * (e - x), end, weight)
 
     def maximum_(self, other):
         """The element-wise maximum with ``other``, in place."""
-        return self._inplace("maximum_", backend.array_module(self.data).maximum(self.data, self._operand(other)))
+        return self._inplace("maximum_", ops.maximum, other)
+
+    def clamp_(self, min=None, max=None):  # noqa: A002 - PyTorch's names
+        """Clamp each element to [min, max], in place."""
+        return self._inplace("clamp_", ops.clamp, min, max)
+
+    def clip_(self, min=None, max=None):  # noqa: A002 - PyTorch's names
+        """The same as clamp_."""
+        return self._inplace("clip_", ops.clamp, min, max)
+
+    def masked_fill_(self, mask, value):
+        """``value`` where ``mask`` is True, in place."""
+        return self._inplace("masked_fill_", ops.masked_fill, mask, value)
+
+    def index_put_(self, indices, values, accumulate=False):
+        """``values`` written (or added) at ``indices``, in place; see minigrad.index_put."""
+        return self._inplace("index_put_", ops.index_put, indices, values, accumulate)
+
+    @numpy_spellings
+    def scatter_(self, dim, index, src=None, value=None, *, reduce=None):
+        """``src`` (or ``value``) written at ``index`` along ``dim``, in place; see minigrad.scatter."""
+        return self._inplace("scatter_", ops.scatter, dim, index, src, value, reduce=reduce)
+
+    @numpy_spellings
+    def scatter_add_(self, dim, index, src):
+        """``src`` added at ``index`` along ``dim``, in place; see minigrad.scatter_add."""
+        return self._inplace("scatter_add_", ops.scatter_add, dim, index, src)
+
+    @numpy_spellings
+    def scatter_reduce_(self, dim, index, src, reduce, *, include_self=True):
+        """``src`` reduced in at ``index`` along ``dim``, in place; see minigrad.scatter_reduce."""
+        return self._inplace("scatter_reduce_", ops.scatter_reduce, dim, index, src, reduce,
+                             include_self=include_self)
+
+    @numpy_spellings
+    def index_add_(self, dim, index, source, *, alpha=1):
+        """``alpha * source`` added at the entries ``index``, in place; see minigrad.index_add."""
+        return self._inplace("index_add_", ops.index_add, dim, index, source, alpha=alpha)
+
+    def __setitem__(self, key, value):
+        """``self[key] = value``, in place (``value`` is cast to this tensor's dtype)."""
+        inplace.setitem(self, key, value)
+
+    def exp_(self):
+        """exp of each element, in place."""
+        return self._inplace("exp_", ops.exp)
+
+    def log_(self):
+        """log of each element, in place."""
+        return self._inplace("log_", ops.log)
+
+    def sqrt_(self):
+        """The square root of each element, in place."""
+        return self._inplace("sqrt_", ops.sqrt)
+
+    def rsqrt_(self):
+        """1 / sqrt(x) of each element, in place."""
+        return self._inplace("rsqrt_", ops.rsqrt)
+
+    def abs_(self):
+        """|x| of each element, in place."""
+        return self._inplace("abs_", ops.abs)
+
+    def neg_(self):
+        """-x, in place."""
+        return self._inplace("neg_", ops.neg)
+
+    def reciprocal_(self):
+        """1 / x of each element, in place."""
+        return self._inplace("reciprocal_", ops.reciprocal)
+
+    def square_(self):
+        """x * x of each element, in place."""
+        return self._inplace("square_", ops.square)
+
+    def sin_(self):
+        """sin of each element, in place."""
+        return self._inplace("sin_", ops.sin)
+
+    def cos_(self):
+        """cos of each element, in place."""
+        return self._inplace("cos_", ops.cos)
+
+    def tanh_(self):
+        """tanh of each element, in place."""
+        return self._inplace("tanh_", ops.tanh)
+
+    def sigmoid_(self):
+        """The logistic sigmoid of each element, in place."""
+        return self._inplace("sigmoid_", ops.sigmoid)
+
+    def relu_(self):
+        """max(x, 0) of each element, in place."""
+        return self._inplace("relu_", ops.relu)
+
+    def floor_(self):
+        """Each element rounded down, in place."""
+        return self._inplace("floor_", ops.floor)
+
+    def ceil_(self):
+        """Each element rounded up, in place."""
+        return self._inplace("ceil_", ops.ceil)
+
+    def round_(self):
+        """Each element rounded to the nearest integer (halves to even), in place."""
+        return self._inplace("round_", ops.round)
+
+    def trunc_(self):
+        """Each element rounded towards zero, in place."""
+        return self._inplace("trunc_", ops.trunc)
+
+    def sign_(self):
+        """-1, 0 or 1 for each element, in place."""
+        return self._inplace("sign_", ops.sign)
+
+    def copy_(self, src, non_blocking=False):
+        """Copy ``src`` (broadcast to this shape, moved to this device, cast to this dtype) into
+        this tensor; differentiable in ``src``."""
+        return self._inplace("copy_", inplace.overwrite, src, "copy_")
+
+    def fill_(self, value):
+        """Fill with ``value`` (a number or a one-element tensor), in place."""
+        return self._inplace("fill_", inplace.overwrite, value, "fill_")
+
+    def zero_(self):
+        """Fill with zeros, in place."""
+        return self._inplace("zero_", inplace.overwrite, 0, "zero_")
 
     def uniform_(self, a=0.0, b=1.0, generator=None):
         """Fill with samples uniform on [a, b), in place."""
         rng = backend.seed_generators_of(self.device, generator)
-        return self._inplace("uniform_", rng.uniform(a, b, self.shape).astype(self.dtype))
+        return self._inplace("uniform_", inplace.overwrite, rng.uniform(a, b, self.shape), "uniform_")
 
     def normal_(self, mean=0.0, std=1.0, generator=None):
         """Fill with samples of N(mean, std^2), in place."""
         rng = backend.seed_generators_of(self.device, generator)
-        return self._inplace("normal_", (rng.standard_normal(self.shape) * std + mean).astype(self.dtype))
+        return self._inplace("normal_", inplace.overwrite, rng.standard_normal(self.shape) * std + mean,
+                             "normal_")
 
     def bernoulli_(self, p=0.5, generator=None):
         """Fill with 1 (probability p) or 0, in place."""
         rng = backend.seed_generators_of(self.device, generator)
-        return self._inplace("bernoulli_", (rng.random(self.shape) < p).astype(self.dtype))
+        return self._inplace("bernoulli_", inplace.overwrite, rng.random(self.shape) < p, "bernoulli_")
 
     def __iadd__(self, other):
         return self.add_(other)
@@ -1013,6 +1690,21 @@ class Tensor:
 
     def __itruediv__(self, other):
         return self.div_(other)
+
+    def __ifloordiv__(self, other):
+        return self.div_(other, rounding_mode="floor")
+
+    def __ipow__(self, exponent):
+        return self.pow_(exponent)
+
+    def __iand__(self, other):
+        return self._inplace("__iand__", Tensor.__and__, other)
+
+    def __ior__(self, other):
+        return self._inplace("__ior__", Tensor.__or__, other)
+
+    def __ixor__(self, other):
+        return self._inplace("__ixor__", Tensor.__xor__, other)
 
 
 def parse_to_args(args, device=None, dtype=None):
@@ -1032,5 +1724,5 @@ def parse_to_args(args, device=None, dtype=None):
 # The one import cycle in minigrad, broken here: Tensor's methods call the ops and the engine,
 # and those build Tensors (Function.apply wraps every result in this class). So they are
 # imported once the class exists -- which is why minigrad/__init__.py imports this module first.
-from . import ops  # noqa: E402
-from .autograd import engine, grad_mode  # noqa: E402
+from . import ops, unsupported  # noqa: E402
+from .autograd import engine, grad_mode, inplace  # noqa: E402

@@ -71,8 +71,8 @@ def test_gradcheck_prints_the_worst_relative_error(capsys):
     assert 0 <= worst < 1e-4
 
 
-@pytest.mark.parametrize("name", ["mlp", "cnn", "lstm", "transformer", "vae", "gan", "dqn", "ddp",
-                                  "text"])
+@pytest.mark.parametrize("name", ["mlp", "cnn", "architectures", "lstm", "transformer", "vae", "gan", "dqn",
+                                  "ddp", "text"])
 def test_tiny_model_gradcheck_on_cuda(name, cuda_device, capsys):
     """Every lesson's tiny model, gradchecked on the GPU (the cpu case is in each lesson's test).
 
@@ -207,3 +207,11 @@ def test_graph_draws_the_tiny_model(tmp_path, capsys):
 @pytest.mark.parametrize("argv", [["graph"], ["graph", "mlp", "graph.pdf"], ["graph", "no_such_lesson"]])
 def test_graph_bad_input_is_one_line_and_status_2(argv, capsys):
     one_line_error(capsys, main(argv))
+
+
+def test_every_command_has_its_help(capsys):
+    from minigrad.cli import COMMANDS
+    for name, fn in COMMANDS.items():
+        assert fn.__doc__ and f"usage: minigrad {name}" in fn.__doc__, name
+        assert main([name, "--help"]) == 0
+        assert f"usage: minigrad {name}" in capsys.readouterr().out, name

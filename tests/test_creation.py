@@ -1,5 +1,6 @@
 """creation.py: tensor, zeros, ones, full, eye, arange, linspace, the *_like forms and the seeded random ones, with PyTorch's dtype defaults."""
 import numpy as np
+import pytest
 
 import minigrad as mg
 
@@ -40,3 +41,35 @@ def test_random_creation_is_seeded_and_repeatable_bit_for_bit():
     assert 0 <= r.min().item() and r.max().item() < 1
     g = mg.Generator().manual_seed(5)
     assert mg.randn(3, generator=g).tolist() == mg.randn(3, generator=mg.Generator().manual_seed(5)).tolist()
+
+
+@pytest.mark.parametrize("data", [None, "abc", [2 ** 70], [1, "a"], {1: 2}])
+def test_tensor_refuses_data_that_is_not_numbers(data):
+    with pytest.raises(TypeError, match="tensor: cannot make a tensor of"):
+        mg.tensor(data)
+
+
+@pytest.mark.parametrize("args, match", [((0, 5, 0), "arange: step must be nonzero"),
+                                         ((0, 5, -1), "arange: upper bound and larger bound inconsistent"),
+                                         ((5, 0, 1), "arange: upper bound and larger bound inconsistent"),
+                                         ((0, "5", 1), "arange: end must be a number")])
+def test_arange_refuses_bad_bounds_and_steps(args, match):
+    with pytest.raises((RuntimeError, TypeError), match=match):
+        mg.arange(*args)
+
+
+def test_random_creation_refuses_impossible_parameters():
+    with pytest.raises(ValueError, match="randperm: n must be at least 0"):
+        mg.randperm(-1)
+    with pytest.raises(TypeError, match="randperm: n must be an int"):
+        mg.randperm(2.0)
+    with pytest.raises(ValueError, match="normal: std must be in"):
+        mg.normal(0.0, -1.0, size=(2,))
+    with pytest.raises(RuntimeError, match="normal: std must be >= 0"):
+        mg.normal(mg.zeros(2), mg.tensor([1.0, -1.0]))
+    with pytest.raises(ValueError, match="bernoulli: p must be in"):
+        mg.bernoulli(mg.ones(2), p=1.5)
+    with pytest.raises(RuntimeError, match="bernoulli: every probability"):
+        mg.bernoulli(mg.tensor([0.5, float("nan")]))
+    assert mg.bernoulli(mg.tensor([0.0, 1.0])).tolist() == [0.0, 1.0]
+    assert mg.arange(5, 0, -2).tolist() == [5, 3, 1]

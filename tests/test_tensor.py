@@ -64,7 +64,7 @@ def test_inplace_ops_bump_the_version_counter():
     assert x.tolist() == [1.0, 2.0, 3.0]
     x.zero_()
     assert x.tolist() == [0.0] * 3
-    with pytest.raises(RuntimeError, match=r"mul_: the result's shape \(2, 3\) does not match the tensor's shape \(3,\)"):
+    with pytest.raises(RuntimeError, match=r"mul_: output with shape \(3,\) doesn't match the broadcast shape \(2, 3\)"):
         x.mul_(mg.ones(2, 3))
 
 
@@ -130,6 +130,39 @@ def test_every_method_of_tensor_is_written_in_the_class_body():
             assert fn.__qualname__.startswith("Tensor."), name
 
 
+def test_numpys_spellings_come_from_a_decorator_written_on_each_method():
+    tree = ast.parse(inspect.getsource(importlib.import_module("minigrad.tensor")))
+    cls = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "Tensor")
+    decorated = {n.name for n in cls.body if isinstance(n, ast.FunctionDef)
+                 and any(isinstance(d, ast.Name) and d.id == "numpy_spellings" for d in n.decorator_list)}
+    wrapped = {n for n, m in vars(mg.Tensor).items() if inspect.isfunction(m) and hasattr(m, "__wrapped__")}
+    assert wrapped == decorated
+    assert {"sum", "mean", "max", "softmax", "cumsum", "squeeze", "topk", "gather"} <= decorated
+    takes_dim = {n for n, m in vars(mg.Tensor).items() if inspect.isfunction(m) and not n.startswith("__")
+                 and {"dim", "keepdim"} & set(inspect.signature(m).parameters)}
+    assert decorated == takes_dim                # every method with dim= or keepdim=, and only those
+    # nothing after the class rebinds its methods
+    after = [n for n in tree.body[tree.body.index(cls) + 1:] if not isinstance(n, (ast.Import, ast.ImportFrom))]
+    assert not [n for n in after if "Tensor" in ast.unparse(n) and not isinstance(n, ast.FunctionDef)]
+    x = mg.tensor([[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]])
+    assert x.sum(axis=0, keepdims=True).tolist() == [[3.0, 5.0, 7.0]]
+    assert x.cumsum(axis=1).tolist() == [[0.0, 1.0, 3.0], [3.0, 7.0, 12.0]]
+    with pytest.raises(TypeError, match="sum: got both dim= and its alias axis="):
+        x.sum(dim=0, axis=0)
+
+
+def test_the_op_you_read_is_the_op_you_get():
+    ops = mg.ops
+    for name in ops.__all__:
+        fn = getattr(ops, name)
+        home = importlib.import_module(fn.__module__)
+        assert getattr(home, name, fn) is fn, name        # ops re-exports each file's function itself
+    assert ops.sum is ops.reduction.sum and ops.cat is ops.shape.cat
+    x = mg.tensor([[1.0, 2.0], [3.0, 4.0]])
+    assert mg.amax(x, axis=1, keepdims=True).tolist() == [[2.0], [4.0]]
+    assert mg.cat([x, x], axis=1).shape == (2, 4)
+
+
 def test_help_lists_the_methods_with_their_real_signatures_and_docstrings():
     text = pydoc.render_doc(mg.Tensor, renderer=pydoc.plaintext)
     assert "*args, **kwargs" not in text
@@ -146,3 +179,69 @@ def test_help_lists_the_methods_with_their_real_signatures_and_docstrings():
         doc = inspect.getdoc(vars(mg.Tensor)[name])
         assert doc and doc.splitlines()[0].strip(), f"Tensor.{name} has no docstring"
         assert f"{name}(self" in text or isinstance(vars(mg.Tensor)[name], property), name
+
+
+def test_numpy_names_axis_and_keepdims_are_accepted_as_in_pytorch():
+    x = mg.tensor(np.arange(6.0).reshape(2, 3))
+    assert mg.sum(x, axis=0, keepdims=True).shape == (1, 3)
+    assert x.mean(axis=1).tolist() == [1.0, 4.0]
+    assert x.max(axis=0).values.tolist() == [3.0, 4.0, 5.0]
+    assert x.argmax(axis=1).tolist() == [2, 2]
+    assert mg.cat([x, x], axis=1).shape == (2, 6) and mg.stack([x, x], axis=0).shape == (2, 2, 3)
+    assert x.softmax(axis=0).shape == (2, 3) and x.cumsum(axis=1).tolist() == [[0.0, 1.0, 3.0], [3.0, 7.0, 12.0]]
+    assert mg.sort(x, axis=0, descending=True).values.tolist() == [[3.0, 4.0, 5.0], [0.0, 1.0, 2.0]]
+    with pytest.raises(TypeError, match="sum: got both dim= and its alias axis="):
+        mg.sum(x, dim=0, axis=0)
+
+
+def test_type_reports_and_converts_like_pytorch():
+    x = mg.ones(2)
+    assert x.type() == "minigrad.FloatTensor" and mg.tensor([1]).type() == "minigrad.LongTensor"
+    assert x.type(mg.float64).dtype == mg.float64
+    assert x.type("torch.IntTensor").dtype == mg.int32 and x.type("minigrad.BoolTensor").dtype == mg.bool
+    with pytest.raises(ValueError, match="type: invalid type 'torch.ComplexTensor'"):
+        x.type("torch.ComplexTensor")
+
+
+# ---- printing and shapes as PyTorch's ------------------------------------------------------
+
+@pytest.mark.parametrize("values, dtype, expected", [
+    ([1e-6, 2e-6], "float32", "tensor([1.0000e-06, 2.0000e-06])"),
+    ([1.0, 2.0], "float32", "tensor([1., 2.])"),
+    ([0.0, 0.0], "float32", "tensor([0., 0.])"),
+    ([1.5, -2.25], "float32", "tensor([ 1.5000, -2.2500])"),
+    ([1e9, 1.0], "float32", "tensor([1.0000e+09, 1.0000e+00])"),
+    ([0.5, 1000.0], "float32", "tensor([5.0000e-01, 1.0000e+03])"),
+    ([float("inf"), 1.0], "float32", "tensor([inf, 1.])"),
+    ([float("nan"), 0.5], "float64", "tensor([   nan, 0.5000], dtype=minigrad.float64)"),
+    ([], "float32", "tensor([])"),
+])
+def test_repr_follows_pytorchs_rules(values, dtype, expected):
+    assert repr(mg.tensor(np.array(values, dtype=dtype))) == expected
+
+
+def test_repr_equals_pytorchs_on_many_tensors():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    arrays = [rng.standard_normal((3, 4)) * 10.0 ** k for k in range(-6, 10, 3)]
+    arrays += [np.linspace(-1, 1, 30), np.array([1e100, 1e-100]), np.zeros((0, 3)), np.arange(6.0).reshape(2, 3)]
+    for a in arrays:
+        for dtype in ("float32", "float64"):
+            if dtype == "float32" and np.abs(a).max(initial=0) > 1e38:
+                continue
+            x = a.astype(dtype)
+            ours, theirs = repr(mg.tensor(x)).replace("minigrad.", "torch."), repr(torch.tensor(x))
+            # equal up to where a line breaks: "minigrad." is 3 characters longer than "torch."
+            assert ours.split() == theirs.split(), x
+            assert ours.split("\n")[:-1] == theirs.split("\n")[:-1] or "dtype" in ours, x
+
+
+def test_shape_and_size_are_a_size_that_equals_the_tuple():
+    x = mg.zeros(2, 3, 4)
+    assert isinstance(x.shape, mg.Size) and isinstance(x.size(), mg.Size) and isinstance(x.shape, tuple)
+    assert x.shape == (2, 3, 4) and x.size() == (2, 3, 4) and x.size(1) == 3
+    assert repr(x.shape) == "minigrad.Size([2, 3, 4])"
+    assert x.shape[1:] == mg.Size([3, 4]) and isinstance(x.shape[1:], mg.Size) and x.shape[0] == 2
+    assert x.shape.numel() == 24 and mg.Size([]).numel() == 1
+    assert isinstance(x.shape + (5,), mg.Size) and x.shape + (5,) == (2, 3, 4, 5)
+    assert mg.zeros(x.shape).shape == (2, 3, 4)

@@ -10,8 +10,13 @@ while the rest of backward is still running, which lets data-parallel training o
 communication with computation.
 
 The graph: a Tensor made by an op has ``grad_fn``, the op's node (a ``Function`` instance) and
-``output_nr``, which of the node's outputs it is; a node's ``inputs`` are the Tensors it was
-applied to. A node waits for one gradient per output and sends one per input.
+``output_nr``, which of the node's outputs it is. A node's ``inputs`` say, per argument, where
+its gradient goes: the pair ``(node, output_nr)`` of the tensor it was applied to, or that
+tensor itself if it is a leaf (None where no gradient is wanted). They are recorded when the op
+runs, not looked up later, because a tensor's ``grad_fn`` can change: an in-place op
+(``y.add_(1)``, ``y[0] = 5``) rebases it onto a new node whose input is the old history (see
+``autograd/inplace.py``), and a consumer recorded before it must still send its gradient to the
+old value. A node waits for one gradient per output and sends one per input.
 """
 from __future__ import annotations
 
@@ -20,7 +25,7 @@ import numpy as np
 from ..backend import array_module, module_for
 from ..tensor import Tensor
 from . import anomaly_mode, grad_mode
-from .function import _freed_message
+from .function import _freed_message, refresh_view
 
 
 # ----------------------------------------------------------------------------- entry points
@@ -51,7 +56,17 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
 
 
 def _as_list(tensors):
-    return [tensors] if isinstance(tensors, Tensor) else list(tensors)
+    """The tensors as a list, each a view's ``grad_fn`` brought up to date first."""
+    tensors = [tensors] if isinstance(tensors, Tensor) else list(tensors)
+    for t in tensors:
+        if t._view is not None and t._view[2] != t._version.value:
+            refresh_view(t)
+    return tensors
+
+
+def edge_of(t):
+    """Where a gradient for tensor ``t`` goes: ``(t.grad_fn, t.output_nr)``, or ``t`` for a leaf."""
+    return t if t.grad_fn is None else (t.grad_fn, t.output_nr)
 
 
 def default_grads(outputs, grads, op):
@@ -104,19 +119,20 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
         while ready:
             node = ready.pop()
             in_grads = _run_node(node, node_grads.pop(node, None), captured)
-            for t, g in zip(node.inputs, in_grads):
-                if t is None or not t.requires_grad:
+            for edge, g in zip(node.inputs, in_grads):
+                if edge is None:
                     continue
                 if g is not None:
-                    _send(t, _checked(node, t, g), node_grads, leaf_grads)
-                if t.grad_fn is not None:
-                    pending[t.grad_fn] -= 1
-                    if pending[t.grad_fn] == 0:
-                        ready.append(t.grad_fn)
+                    _send(edge, _checked(node, edge, g), node_grads, leaf_grads)
+                if type(edge) is tuple:
+                    fn = edge[0]
+                    pending[fn] -= 1
+                    if pending[fn] == 0:
+                        ready.append(fn)
                 else:
-                    leaf_pending[id(t)] -= 1
-                    if leaf_pending[id(t)] == 0 and inputs is None and id(t) not in seeded:
-                        _finish_leaf(t, leaf_grads.pop(id(t), [t, None])[1], create_graph)
+                    leaf_pending[id(edge)] -= 1
+                    if leaf_pending[id(edge)] == 0 and inputs is None and id(edge) not in seeded:
+                        _finish_leaf(edge, leaf_grads.pop(id(edge), [edge, None])[1], create_graph)
             if not retain_graph:
                 _free(node)
     if inputs is not None:
@@ -136,7 +152,7 @@ def _seed(outputs, grad_outputs, node_grads, leaf_grads):
             raise RuntimeError("element of the differentiated tensors does not require grad and "
                                "has no grad_fn (was it computed under no_grad, or from tensors "
                                "without requires_grad=True?)")
-        _send(out, g, node_grads, leaf_grads)
+        _send(edge_of(out), g, node_grads, leaf_grads)
         if out.grad_fn is not None:
             roots.append(out.grad_fn)
     return roots
@@ -154,16 +170,17 @@ def _count_consumers(roots):
         node = stack.pop()
         if node._freed:
             raise RuntimeError(_freed_message(node))
-        for t in node.inputs:
-            if t is not None and t.requires_grad:
-                fn = t.grad_fn
-                if fn is None:
-                    leaf_pending[id(t)] = leaf_pending.get(id(t), 0) + 1
-                else:
-                    pending[fn] = pending.get(fn, 0) + 1
-                    if fn not in seen:
-                        seen.add(fn)
-                        stack.append(fn)
+        for edge in node.inputs:
+            if edge is None:
+                continue
+            if type(edge) is tuple:
+                fn = edge[0]
+                pending[fn] = pending.get(fn, 0) + 1
+                if fn not in seen:
+                    seen.add(fn)
+                    stack.append(fn)
+            else:
+                leaf_pending[id(edge)] = leaf_pending.get(id(edge), 0) + 1
     return pending, leaf_pending
 
 
@@ -176,18 +193,18 @@ def run_hooks(hooks, grad):
     return grad
 
 
-def _send(t, g, node_grads, leaf_grads):
-    """Add gradient ``g`` to what tensor ``t`` has received: its node's output slot, or its own
-    entry if it is a leaf."""
-    fn = t.grad_fn
-    if fn is None:
-        entry = leaf_grads.setdefault(id(t), [t, None])
-        entry[1] = g if entry[1] is None else entry[1] + g
-    else:
+def _send(edge, g, node_grads, leaf_grads):
+    """Add gradient ``g`` to what ``edge`` has received: the output slot ``(node, output_nr)``,
+    or the leaf tensor's own entry."""
+    if type(edge) is tuple:
+        fn, nr = edge
         slots = node_grads.get(fn)
         if slots is None:
             slots = node_grads[fn] = [None] * len(fn._out_meta)
-        slots[t.output_nr] = g if slots[t.output_nr] is None else slots[t.output_nr] + g
+        slots[nr] = g if slots[nr] is None else slots[nr] + g
+    else:
+        entry = leaf_grads.setdefault(id(edge), [edge, None])
+        entry[1] = g if entry[1] is None else entry[1] + g
 
 
 def _run_node(node, grads, captured):
@@ -223,12 +240,17 @@ def _call_backward(node, grads):
     return in_grads + (None,) * (n - len(in_grads))
 
 
-def _checked(node, t, g):
-    """``g`` as the gradient of input ``t``: the same shape (else an error), its dtype."""
-    if g.data.shape != t.data.shape:
+def _checked(node, edge, g):
+    """``g`` as the gradient of the input behind ``edge``: the same shape (else an error) and
+    dtype as that input had."""
+    if type(edge) is tuple:
+        shape, dtype = edge[0]._out_meta[edge[1]][:2]
+    else:
+        shape, dtype = edge.data.shape, edge.data.dtype
+    if g.data.shape != shape:
         raise RuntimeError(f"{type(node).__name__}.backward returned a gradient of shape "
-                           f"{tuple(g.shape)} for an input of shape {tuple(t.shape)}")
-    return g if g.data.dtype == t.data.dtype else g.to(t.data.dtype)
+                           f"{tuple(g.shape)} for an input of shape {tuple(shape)}")
+    return g if g.data.dtype == dtype else g.to(dtype)
 
 
 def _finish_leaf(t, g, create_graph):
@@ -282,13 +304,37 @@ def _zeros(meta):
 
 def accumulate(t, g, create_graph):
     """Add ``g`` into ``t.grad``, then call the leaf's post-accumulate hooks with ``t``.
-    The stored gradient never aliases another tensor's array."""
-    if create_graph:
-        t.grad = g if t.grad is None else t.grad + g
-    elif t.grad is None:
-        t.grad = Tensor._make(g.data.copy(), False, None, 0)
+
+    As PyTorch's AccumulateGrad: the first gradient is stored as a copy (it never aliases
+    another tensor's array); later ones are added into that same tensor in place, so a reference
+    ``g = p.grad`` stays valid -- except with ``create_graph=True`` or when ``.grad`` itself is
+    part of a graph, where the sum is a new (differentiable) tensor.
+    """
+    grad = t.grad
+    if grad is None:
+        t.grad = g if create_graph else Tensor._make(g.data.copy(), False, None, 0)
+    elif create_graph or grad.requires_grad or grad.data.shape != g.data.shape:
+        t.grad = grad + g
     else:
-        t.grad = Tensor._make(t.grad.data + g.data, False, None, 0)
+        grad.data += g.data
+        grad._version.value += 1
     if t._post_accumulate_grad_hooks:
         for hook in list(t._post_accumulate_grad_hooks):
             hook(t)
+
+
+def zero_grad(t, set_to_none=True):
+    """Reset ``t.grad`` (for ``Optimizer.zero_grad`` and ``Module.zero_grad``): to None, or -- as
+    PyTorch does -- cut it from any graph and fill that same tensor with zeros in place."""
+    if t.grad is None:
+        return
+    if set_to_none:
+        t.grad = None
+        return
+    grad = t.grad
+    if grad.grad_fn is not None:
+        grad.detach_()
+    else:
+        grad.requires_grad = False
+    grad.data[...] = 0
+    grad._version.value += 1

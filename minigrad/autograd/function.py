@@ -41,10 +41,15 @@ _trace_hook = None  # minigrad.onnx's tracer while it records a forward: hook(cl
 class Function:
     """Base class of every differentiable op; an instance is a node of the graph."""
 
-    is_view = False   # True for ops whose output is a view of their input (reshape, permute ...)
+    is_view = False   # True for ops whose output may be a view of their first input (reshape,
+                      # permute, basic indexing ...): an output that shares the input's memory
+                      # shares its version counter and remembers how to replay the view
 
     # Per-node fields; class-level defaults so that creating a node costs one allocation.
-    inputs = ()                # the Tensor arguments (None for non-tensors)
+    inputs = ()                # per argument, where its gradient goes: None (no gradient
+                               # wanted), the leaf Tensor, or (node, output_nr) of the tensor's
+                               # producer -- recorded at apply time, so that an in-place op
+                               # that later rebases the tensor's grad_fn cannot reroute it
     needs_input_grad = ()      # per argument: does it want a gradient?
     _to_save = ()
     _saved = ()
@@ -74,10 +79,12 @@ class Function:
         out = []
         for kind, obj, counter, version in self._saved:
             if counter is not None and counter.value != version:
+                data = obj[1] if kind == "out" else obj.data
                 raise RuntimeError(
-                    f"{type(self).__name__}: one of the tensors saved for backward was modified "
-                    f"by an in-place operation (it is at version {counter.value}, the op saved "
-                    f"version {version}); use an out-of-place op, or .clone() it first")
+                    f"{type(self).__name__}: one of the tensors saved for backward (shape "
+                    f"{tuple(data.shape)}, {data.dtype}) was modified by an in-place operation: "
+                    f"it is at version {counter.value}, the op saved version {version}; use an "
+                    "out-of-place op, or .clone() it first")
             if kind == "out":   # rebuild the output as a graph Tensor: no reference cycle kept
                 obj = Tensor._make(obj[1], True, self, obj[0])
             out.append(obj)
@@ -96,10 +103,13 @@ class Function:
     def apply(cls, *args, **kwargs):
         arrays = []
         needs = []
+        edges = []
         any_needs = False
         data_type = None
         for a in args:
             if isinstance(a, Tensor):
+                if a._view is not None and a._view[2] != a._version.value:
+                    refresh_view(a)           # an in-place op changed its history since
                 d = a.data
                 if data_type is None:
                     data_type = type(d)
@@ -108,11 +118,17 @@ class Function:
                 arrays.append(d)
                 rg = a.requires_grad
                 needs.append(rg)
-                any_needs = any_needs or rg
+                if rg:
+                    any_needs = True
+                    fn = a.grad_fn
+                    edges.append(a if fn is None else (fn, a.output_nr))
+                else:
+                    edges.append(None)
             else:
                 arrays.append(a)
                 needs.append(False)
-        record = any_needs and grad_mode._enabled
+                edges.append(None)
+        record = any_needs and grad_mode._state.enabled
         ctx = object.__new__(cls)             # the node; its other fields are class defaults
         ctx.needs_input_grad = tuple(needs)
         try:
@@ -131,13 +147,11 @@ class Function:
             anomaly_mode.check_outputs(cls, [r.data for r in results])
             if record:
                 anomaly_mode.record(ctx)
-        if cls.is_view:              # a view shares its base's version counter
-            base = next(a for a in args if isinstance(a, Tensor))
-            for r in results:
-                r._version = base._version
+        if cls.is_view:
+            _track_views(cls, args, kwargs, results)
         if record:
-            ctx.inputs = tuple([a if isinstance(a, Tensor) else None for a in args])
-            ctx._out_meta = tuple((r.data.shape, r.data.dtype, type(r.data)) for r in results)
+            ctx.inputs = tuple(edges)
+            ctx._out_meta = tuple([(r.data.shape, r.data.dtype, type(r.data)) for r in results])
             if ctx._to_save:
                 ctx._saved = _resolve_saved(ctx, ctx._to_save, args, outs, results)
                 ctx._to_save = ()
@@ -163,6 +177,64 @@ def _wrap(o, i, ctx, record):
     return Tensor._make(o, diff, ctx if diff else None, i)
 
 
+# A view tensor remembers where it came from in ``tensor._view``, a tuple
+#     (parent, step, version):
+# the tensor it was made from, the view op as ``(Function, arguments, keywords, output index)``
+# (None for a view made under no_grad, which has no history to replay), and the version of the
+# shared counter at which its ``grad_fn`` was last derived. An in-place op anywhere on the
+# memory bumps the counter; a view whose version is behind then derives its ``grad_fn`` again,
+# by replaying its step on its (itself brought up to date) parent, when it is next used.
+
+def _track_views(cls, args, kwargs, results):
+    """For a view op: every output that shares memory with the input is a view of it -- it
+    shares the input's version counter (so an in-place change through either is seen by every
+    node that saved the other) and remembers how it was made."""
+    src = args[0]
+    d = src.data
+    owner = d if d.base is None else d.base       # the array that holds the memory
+    replayable = grad_mode._state.enabled and (src._view is None or src._view[1] is not None)
+    counter = src._version
+    for i, r in enumerate(results):
+        b = r.data.base             # NumPy and CuPy: a view's base is the array owning the memory
+        if b is not None and (b is owner or b is d):
+            r._version = counter
+            step = (cls, args[1:], kwargs, i if len(results) > 1 else None) if replayable else None
+            r._view = (src, step, counter.value)
+
+
+def view_root(t):
+    """The tensor owning the memory of view ``t``, and the steps leading from it to ``t`` (None
+    if a step was made under no_grad)."""
+    steps = []
+    while t._view is not None:
+        t, step, _ = t._view
+        if step is None:
+            steps = None
+        elif steps is not None:
+            steps.append(step)
+    return t, None if steps is None else steps[::-1]
+
+
+def replay_view(base, steps):
+    """The view that ``steps`` lead to, applied afresh to the tensor ``base``."""
+    t = base
+    for cls, rest, kwargs, nr in steps:
+        out = cls.apply(t, *rest, **kwargs)
+        t = out if nr is None else out[nr]
+    return t
+
+
+def refresh_view(t):
+    """Derive the view ``t``'s ``grad_fn`` again from its parent's current history (an in-place
+    op on the memory has changed some history since)."""
+    parent, step, _ = t._view
+    if step is not None:
+        with grad_mode.enable_grad():      # brings the parent up to date first (apply does)
+            fresh = replay_view(parent, (step,))
+        t.grad_fn, t.output_nr, t.requires_grad = fresh.grad_fn, fresh.output_nr, fresh.requires_grad
+    t._view = (parent, step, t._version.value)
+
+
 def _resolve_saved(ctx, values, args, raw_outs, results):
     saved = []
     for v in values:
@@ -182,7 +254,9 @@ def _resolve_saved(ctx, values, args, raw_outs, results):
                         saved.append(("t", Tensor._make(v, False, None, 0), r._version, r._version.value))
                     break
             else:
-                if hasattr(v, "dtype") and hasattr(v, "shape"):
+                if hasattr(v, "dtype") and hasattr(v, "shape"):     # an intermediate array
+                    if type(v) not in _ARRAY_TYPES:                   # (a NumPy scalar: made 0-d)
+                        v = array_module(v).asarray(v)
                     saved.append(("t", Tensor._make(v, False, None, 0), None, 0))
                 else:
                     saved.append(("c", v, None, 0))

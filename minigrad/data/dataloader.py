@@ -15,6 +15,7 @@ import numbers
 import numpy as np
 
 from .. import backend
+from .._checks import int_arg
 from ..tensor import Tensor
 from .sampler import BatchSampler, RandomSampler, SequentialSampler
 
@@ -54,9 +55,23 @@ def default_collate(batch):
 
 
 class DataLoader:
+    """Batches of samples from a ``Dataset``, collated into Tensors, with PyTorch's arguments.
+
+    ``DataLoader(dataset, batch_size=64, shuffle=True, generator=mg.Generator().manual_seed(0))``
+    and ``for xb, yb in loader: ...``. ``shuffle=True`` draws a new order every epoch (from
+    ``generator``, else the default generator that ``mg.manual_seed`` seeds); ``sampler`` or
+    ``batch_sampler`` choose the indices yourself; ``drop_last=True`` skips a final smaller
+    batch; ``collate_fn`` turns a list of samples into a batch (default: ``default_collate``,
+    which stacks tensors and arrays). ``len(loader)`` is the number of batches. Data is loaded in
+    the calling process: ``num_workers`` must be 0; ``pin_memory`` is accepted and ignored.
+    """
     def __init__(self, dataset, batch_size=1, shuffle=False, sampler=None, batch_sampler=None,
                  num_workers=0, collate_fn=None, pin_memory=False, drop_last=False,
                  generator=None):
+        if batch_size is not None:
+            int_arg("DataLoader", "batch_size", batch_size, min=1)
+        if collate_fn is not None and not callable(collate_fn):
+            raise TypeError(f"DataLoader: collate_fn must be callable, got {type(collate_fn).__name__}")
         if num_workers != 0:
             raise ValueError(f"DataLoader: minigrad loads data in the main process; "
                              f"num_workers must be 0, got {num_workers}")

@@ -24,7 +24,8 @@ call (``sigmoid``, ``tanh``, ``fast_exp``) live in ``_math.py``. Geometry travel
 tuples (``conv.ConvGeometry``, ``pool.PoolPlan``). The kernel layer takes and returns arrays
 and builds no Tensors outside ``composite``; argument checking lives in ``nn.functional``.
 Matrix products stay in BLAS/cuBLAS; Numba does the data movement and the fused element-wise
-work around them.
+work around them. How the two share the cores is one rule, written in ``minigrad.threads``
+(``run_cpu`` below is its Numba part).
 
 One vocabulary names the variants everywhere -- in ``MINIGRAD_KERNELS``, ``use()``, the docs
 and the tests:

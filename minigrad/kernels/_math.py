@@ -16,6 +16,7 @@ runs -- with one compiled implementation per target, so that a per-element funct
 Constants are float32 (``ONE``, ``INF``, ...): exact in both precisions, so float32 data stays
 float32 and float64 data float64 (a float64 literal would promote float32 math to float64).
 """
+import functools
 import math
 import types as pytypes
 
@@ -87,15 +88,23 @@ def _fast_exp_cpu(x):
     return _exp32 if x == types.float32 else _exp64
 
 
-def _copy(fn):
-    """A second function object with ``fn``'s code: Numba's overload machinery wants the
-    implementation to be another object than the function it implements."""
-    return pytypes.FunctionType(fn.__code__, fn.__globals__, fn.__name__, fn.__defaults__, fn.__closure__)
+# ----------------------------------------------------------------------------- shared scalar functions
+
+_SHARED = []
 
 
-_sigmoid, _tanh = _copy(sigmoid), _copy(tanh)
-overload(sigmoid, target="cpu")(lambda x: _sigmoid)
-overload(tanh, target="cpu")(lambda x: _tanh)
+def shared(fn):
+    """Make the plain scalar function ``fn`` callable by name from CPU kernels now and from
+    CUDA kernels after ``register_cuda`` (a small helper that a per-element function calls)."""
+    impl = pytypes.FunctionType(fn.__code__, fn.__globals__, fn.__name__, fn.__defaults__, fn.__closure__)
+    typer = functools.wraps(fn)(lambda *args: impl)      # Numba wants a second object, same signature
+    overload(fn, target="cpu")(typer)
+    _SHARED.append((fn, typer))
+    return fn
+
+
+shared(sigmoid)
+shared(tanh)
 
 
 # ----------------------------------------------------------------------------- CUDA implementations
@@ -104,11 +113,12 @@ _cuda_registered = False
 
 
 def register_cuda():
-    """Give the three functions their CUDA implementations (called by ``_cuda`` on first use)."""
+    """Give fast_exp and the shared functions their CUDA implementations (``_cuda`` calls
+    this on the first CUDA use)."""
     global _cuda_registered
     if _cuda_registered:
         return
     _cuda_registered = True
     overload(fast_exp, target="cuda")(lambda x: _exp64)
-    overload(sigmoid, target="cuda")(lambda x: _sigmoid)
-    overload(tanh, target="cuda")(lambda x: _tanh)
+    for fn, typer in _SHARED:
+        overload(fn, target="cuda")(typer)

@@ -20,6 +20,8 @@ from typing import Callable, NamedTuple
 
 from ..autograd import grad_mode
 from ..autograd.function import Function
+from ..ops import stack
+from ..tensor import Tensor
 from . import choose, composite_backward
 
 
@@ -40,6 +42,8 @@ def check_shapes(name, gates, x, h0, c0, w_ih, w_hh, b_ih, b_hh):
     if x.ndim != 3:
         raise ValueError(f"{name}: expected input x of shape (T, N, input_size), got {tuple(x.shape)}")
     T, N, I = x.shape
+    if T == 0:
+        raise RuntimeError(f"{name}: expected a sequence of length > 0, got input of shape {tuple(x.shape)}")
     GH = w_ih.shape[0]
     H = GH // gates
     if w_ih.shape != (gates * H, I) or GH % gates:
@@ -86,7 +90,7 @@ def weight_grads(dg_ih, dg_hh, x, h0, y, reverse, w_ih, b_ih, b_hh):
     H = h0.shape[1]
     dw_hh = dg_hh[first].T @ h0
     if T > 1:
-        dw_hh += dg_hh[rest].reshape(-1, G).T @ y[prev].reshape(-1, H)
+        dw_hh += dg_hh[rest].reshape((T - 1) * N, G).T @ y[prev].reshape((T - 1) * N, H)
     db_ih = None if b_ih is None else d2.sum(0)
     db_hh = None if b_hh is None else dg_hh.reshape(T * N, G).sum(0)
     return dx, dw_ih, dw_hh, db_ih, db_hh
@@ -139,7 +143,6 @@ class RecurrentFunction(Function):
 
     @staticmethod
     def backward(ctx, *grads):
-        from ..tensor import Tensor
         cls = type(ctx)
         saved = ctx.saved_tensors
         inputs, outputs, extra = saved[:7], saved[7:7 + ctx.n_out], saved[7 + ctx.n_out:]
@@ -161,7 +164,6 @@ class RecurrentKernels(NamedTuple):
 
 def composite_forward(composite, arrays, reverse):
     """The composite on constant Tensors, returning arrays (the forced ``composite`` variant)."""
-    from ..tensor import Tensor
     with grad_mode.no_grad():
         outs = composite(*(None if a is None else Tensor(a) for a in arrays), reverse=reverse)
     return tuple(o.data for o in outs)
@@ -170,7 +172,6 @@ def composite_forward(composite, arrays, reverse):
 def composite_sequence(cell, x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse=False):
     """Run a differentiable Tensor ``cell(x_t, state, w_ih, w_hh, b_ih, b_hh) -> state``
     over time; returns ``(y, h_n[, c_n])`` like the kernels. Used for double backward."""
-    from ..ops import stack
     state = (h0,) if c0 is None else (h0, c0)
     ys = [None] * x.shape[0]
     for t in time_steps(x.shape[0], reverse):

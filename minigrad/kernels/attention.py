@@ -44,7 +44,9 @@ from numba import njit, prange
 
 from ..autograd import grad_mode
 from ..autograd.function import Function
-from ..backend import array_module
+from .. import ops
+from ..backend import array_module, seed_generators_of
+from ..tensor import Tensor
 from . import UnsupportedConfig, _cuda, choose, composite_backward
 from ._math import INF, ONE, ZERO, fast_exp
 
@@ -78,7 +80,7 @@ def kernel_bias(mask, batch_shape, dtype, xp):
 
 def has_bias(bias):
     """False for the (1, 1, 1) zero bias that stands for "no mask" (the kernels skip it)."""
-    return bias.size > 1 or bool(bias.reshape(-1)[0] != 0)
+    return bias.size > 1 or (bias.size == 1 and bool(bias.reshape(1)[0] != 0))
 
 
 # ============================================================================ reference (NumPy)
@@ -96,7 +98,7 @@ def attention_forward_reference(q, k, v, bias, bmap, is_causal, scale):
     """out = softmax(s) v and lse = log sum exp(s) per row, from the materialised scores."""
     xp = array_module(q)
     s = _scores_reference(q, k, bias, bmap, is_causal, scale)
-    m = s.max(axis=2, keepdims=True)
+    m = s.max(axis=2, keepdims=True) if s.shape[2] else xp.full(s.shape[:2] + (1,), -np.inf, s.dtype)
     m = xp.where(m == -np.inf, q.dtype.type(0), m)  # a row with no visible key: p = 0 below
     p = xp.exp(s - m)
     l = p.sum(axis=2, keepdims=True)
@@ -530,7 +532,6 @@ class FusedAttention(Function):
         ctx.variant = choose("scaled_dot_product_attention", q, has_composite=True)
         ctx.args = (bias, bmap, is_causal, scale)
         if ctx.variant == "composite":
-            from ..tensor import Tensor
             with grad_mode.no_grad():
                 out = _composite_3d(Tensor(q), Tensor(k), Tensor(v), bias, bmap, is_causal, scale).data
             lse = None
@@ -543,7 +544,6 @@ class FusedAttention(Function):
 
     @staticmethod
     def backward(ctx, g):
-        from ..tensor import Tensor
         bias, bmap, is_causal, scale = ctx.args
         if grad_mode.is_grad_enabled() or ctx.variant == "composite":
             q, k, v = ctx.saved_tensors[:3]
@@ -566,12 +566,12 @@ def attention_composite(q, k, v, attn_mask=None, dropout_p=0.0, is_causal=False,
     broadcastable to (..., L, S). A row that may attend no key gives 0, as the kernels.
     ``dropout_p > 0``: inverted dropout on the attention weights (seeded by ``generator`` or
     the device's generator)."""
-    from .. import ops
-    from ..tensor import Tensor
     xp = array_module(q.data)
     L, S = q.shape[-2], k.shape[-2]
     scale = 1.0 / math.sqrt(q.shape[-1]) if scale is None else scale
     scores = (q @ k.mT) * scale                                   # (..., L, S)
+    if S == 0:                                                    # no key at all: every row gives 0
+        return scores @ v
     if is_causal:
         causal = np.where(np.triu(np.ones((L, S), dtype=bool), 1), -np.inf, 0.0).astype(q.dtype)
         scores = scores + Tensor(xp.asarray(causal))
@@ -588,7 +588,6 @@ def attention_composite(q, k, v, attn_mask=None, dropout_p=0.0, is_causal=False,
     if isinstance(dead, Tensor):
         attn = ops.masked_fill(attn, dead, 0.0)
     if dropout_p > 0.0:                                           # inverted dropout on the weights
-        from ..backend import seed_generators_of
         rng = seed_generators_of(q.device, generator)
         keep = rng.random(attn.shape) >= dropout_p
         attn = attn * Tensor((keep / (1.0 - dropout_p)).astype(attn.data.dtype))
@@ -597,7 +596,6 @@ def attention_composite(q, k, v, attn_mask=None, dropout_p=0.0, is_causal=False,
 
 def _composite_3d(q, k, v, bias, bmap, is_causal, scale):
     """The composite on the Function's flattened problems and kernel bias."""
-    from ..tensor import Tensor
     mask = Tensor(bias[bmap]) if has_bias(bias) else None
     return attention_composite(q, k, v, mask, 0.0, is_causal, scale)
 

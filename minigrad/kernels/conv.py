@@ -31,19 +31,22 @@ pads more at the end; conv_transpose2d's output_padding is a smaller, possibly n
 padding of the convolution it is the adjoint of).
 
 Variants: ``reference`` (NumPy: im2col by one strided slice per kernel offset, one product
-for the whole batch), ``cpu`` (Numba im2col/col2im writing straight into the GEMM layout,
-products in BLAS, the batch in chunks that bound the column matrix), ``cuda`` (one CUDA thread
-per column entry / per pixel, no atomics: col2im gathers instead of scattering; cuBLAS).
+for the whole batch), ``cpu`` (per sample and per band of output rows: a cache-sized im2col
+and its product in BLAS, the batch split over the threads; direct kernels for 1x1 and
+depthwise convolutions), ``cuda`` (one CUDA thread per column entry / per pixel, no atomics:
+col2im gathers instead of scattering; cuBLAS on chunks of the batch).
 """
 from __future__ import annotations
 
 from typing import Callable, NamedTuple
 
-from numba import njit, uint64
+import numpy as np
+from numba import njit, prange, uint64
 
 from ..autograd.function import Function
 from ..backend import array_module
-from . import _cuda, choose
+from ..threads import split
+from . import _cuda, choose, run_cpu
 
 cuda = None   # numba.cuda, bound by _cuda on first CUDA use
 
@@ -122,8 +125,9 @@ def conv2d_reference(x, w, geom):
     N, C = x.shape[:2]
     O, g = w.shape[0], geom.groups
     OH, OW = geom.out_hw(x.shape[2:])
-    cols = im2col_reference(x, geom, OH, OW, xp.empty((C * geom.kh * geom.kw, N * OH * OW), x.dtype))
-    y = xp.matmul(w.reshape(g, O // g, -1), cols.reshape(g, -1, N * OH * OW))       # (g, O/g, N*L)
+    R, L = C * geom.kh * geom.kw, OH * OW
+    cols = im2col_reference(x, geom, OH, OW, xp.empty((R, N * L), x.dtype))
+    y = xp.matmul(w.reshape(g, O // g, R // g), cols.reshape(g, R // g, N * L))       # (g, O/g, N*L)
     return xp.ascontiguousarray(y.reshape(O, N, OH, OW).transpose(1, 0, 2, 3))
 
 
@@ -132,9 +136,10 @@ def conv_transpose2d_reference(y, w, geom, hw):
     xp = array_module(y)
     N, O, OH, OW = y.shape
     g = geom.groups
-    cols = xp.matmul(w.reshape(g, O // g, -1).transpose(0, 2, 1), _batch_major(y.reshape(N, O, -1), g))
+    R, L = w.shape[1] * g * geom.kh * geom.kw, OH * OW
+    cols = xp.matmul(w.reshape(g, O // g, R // g).transpose(0, 2, 1), _batch_major(y.reshape(N, O, L), g))
     x = xp.empty((N, w.shape[1] * g) + tuple(hw), dtype=y.dtype)
-    return col2im_reference(cols.reshape(-1, N * OH * OW), geom, OH, OW, x)
+    return col2im_reference(cols.reshape(R, N * L), geom, OH, OW, x)
 
 
 def conv_weight_grad_reference(x, gy, geom, w_shape):
@@ -143,12 +148,24 @@ def conv_weight_grad_reference(x, gy, geom, w_shape):
     N, C = x.shape[:2]
     _, O, OH, OW = gy.shape
     g = geom.groups
-    cols = im2col_reference(x, geom, OH, OW, xp.empty((C * geom.kh * geom.kw, N * OH * OW), x.dtype))
-    gw = xp.matmul(_batch_major(gy.reshape(N, O, -1), g), cols.reshape(g, -1, N * OH * OW).transpose(0, 2, 1))
+    R, L = C * geom.kh * geom.kw, OH * OW
+    cols = im2col_reference(x, geom, OH, OW, xp.empty((R, N * L), x.dtype))
+    gw = xp.matmul(_batch_major(gy.reshape(N, O, L), g), cols.reshape(g, R // g, N * L).transpose(0, 2, 1))
     return gw.reshape(w_shape)
 
 
 # ============================================================================ cpu (Numba + BLAS)
+# One sample at a time, one band of output rows at a time: im2col of the band into a buffer of
+# about COLS_BYTES (it stays in cache), then the product straight into the output's rows -- no
+# batch-wide column matrix written to memory and read back, no transposes. The batch is cut
+# into one slice per thread (minigrad.threads.split: each slice on its own thread, BLAS on one
+# thread inside). Three shapes skip im2col: a 1x1 convolution is one product per sample; a
+# depthwise one (one input channel per filter) is a direct Numba convolution; and the input
+# gradient of a stride-1 convolution is itself a stride-1 convolution with the flipped,
+# transposed weights (no col2im).
+
+COLS_BYTES = 256 << 10
+
 
 @njit(cache=True, inline="always")
 def _valid_range(n_out, s, offset, size):
@@ -162,25 +179,22 @@ def _valid_range(n_out, s, offset, size):
     return min(lo, n_out), max(min(hi, n_out), min(lo, n_out))
 
 
-@njit(cache=True, error_model="numpy")
-def _im2col_cpu(x, kh, kw, sh, sw, ph, pw, dh, dw, OH, OW, cols):
-    # Plain index loops (a slice view per image row cost more than the copy on small images).
+@njit(cache=True, nogil=True, error_model="numpy")
+def _im2col_cpu(x, n, kh, kw, sh, sw, ph, pw, dh, dw, oh0, oh1, OW, cols):
+    """cols[(c*kh + i)*kw + j, (oh - oh0)*OW + ow] = x[n, c, oh*sh - ph + i*dh, ow*sw - pw + j*dw]
+    for the output rows oh0 <= oh < oh1 (zero outside the image)."""
     # Column indices are cast to uint64: Numba then skips the negative-index wraparound test
     # it puts on every signed index, which kept the copy loop from vectorising (2x slower).
-    # One thread, not prange: a matrix product always follows, and Numba's OpenMP threads keep
-    # spinning for a while after a parallel loop, stealing the cores OpenBLAS needs for it.
-    N, C, H, W = x.shape
-    L = OH * OW
-    for nc in range(N * C):
-        n, c = nc // C, nc % C
+    _, C, H, W = x.shape
+    for c in range(C):
         for i in range(kh):
             for j in range(kw):
                 r = (c * kh + i) * kw + j
                 woff = j * dw - pw
                 lo, hi = _valid_range(OW, sw, woff, W)     # ow in [lo, hi) read inside the image
-                for oh in range(OH):
+                for oh in range(oh0, oh1):
                     h = oh * sh - ph + i * dh
-                    base = n * L + oh * OW
+                    base = (oh - oh0) * OW
                     if h < 0 or h >= H:
                         for ow in range(OW):
                             cols[r, uint64(base + ow)] = 0
@@ -193,109 +207,228 @@ def _im2col_cpu(x, kh, kw, sh, sw, ph, pw, dh, dw, OH, OW, cols):
                         cols[r, uint64(base + ow)] = 0
 
 
-@njit(cache=True, error_model="numpy")
-def _col2im_cpu(cols, kh, kw, sh, sw, ph, pw, dh, dw, OH, OW, out):
-    N, C, H, W = out.shape
-    L = OH * OW
-    for nc in range(N * C):
-        n, c = nc // C, nc % C
-        for h in range(H):
-            for w in range(W):
-                out[n, c, h, uint64(w)] = 0
+@njit(cache=True, nogil=True, error_model="numpy")
+def _col2im_cpu(cols, n, kh, kw, sh, sw, ph, pw, dh, dw, oh0, oh1, OW, out):
+    """The adjoint of _im2col_cpu: adds every column entry onto the pixel of out[n] it came from."""
+    _, C, H, W = out.shape
+    for c in range(C):
         for i in range(kh):
             for j in range(kw):
                 r = (c * kh + i) * kw + j
                 woff = j * dw - pw
                 lo, hi = _valid_range(OW, sw, woff, W)
-                for oh in range(OH):
+                for oh in range(oh0, oh1):
                     h = oh * sh - ph + i * dh
                     if h < 0 or h >= H:
                         continue
-                    base = n * L + oh * OW
+                    base = (oh - oh0) * OW
                     for ow in range(lo, hi):
                         out[n, c, h, uint64(ow * sw + woff)] += cols[r, uint64(base + ow)]
 
 
-def im2col_cpu(x, geom, OH, OW, out):
-    _im2col_cpu(x, *geom.window, OH, OW, out)
-    return out
+@njit(cache=True, parallel=True, error_model="numpy")
+def _depthwise_cpu(x, w, kh, kw, sh, sw, ph, pw, dh, dw, y):
+    """y[n, o] = sum_{i,j} w[o, 0, i, j] x[n, o // m, ...]: each filter reads one input channel
+    (m = O / C filters per channel), row by row, the loop over a row vectorised."""
+    N, C, H, W = x.shape
+    O, OH, OW = y.shape[1], y.shape[2], y.shape[3]
+    m = O // C
+    for no in prange(N * O):
+        n, o = no // O, no % O
+        c = o // m
+        for oh in range(OH):
+            for ow in range(OW):
+                y[n, o, oh, uint64(ow)] = 0
+            for i in range(kh):
+                h = oh * sh - ph + i * dh
+                if h < 0 or h >= H:
+                    continue
+                for j in range(kw):
+                    woff = j * dw - pw
+                    lo, hi = _valid_range(OW, sw, woff, W)
+                    wv = w[o, 0, i, j]
+                    for ow in range(lo, hi):
+                        y[n, o, oh, uint64(ow)] += wv * x[n, c, h, uint64(ow * sw + woff)]
 
 
-def col2im_cpu(cols, geom, OH, OW, out):
-    _col2im_cpu(cols, *geom.window, OH, OW, out)
-    return out
+@njit(cache=True, parallel=True, error_model="numpy")
+def _depthwise_input_grad_cpu(gy, w, kh, kw, sh, sw, ph, pw, dh, dw, gx):
+    """The adjoint of _depthwise_cpu in x: every output's gradient added back onto the pixels
+    it read (in parallel over input planes, which never race)."""
+    N, C, H, W = gx.shape
+    O, OH, OW = gy.shape[1], gy.shape[2], gy.shape[3]
+    m = O // C
+    for nc in prange(N * C):
+        n, c = nc // C, nc % C
+        for h in range(H):
+            for u in range(W):
+                gx[n, c, h, uint64(u)] = 0
+        for o in range(c * m, c * m + m):
+            for oh in range(OH):
+                for i in range(kh):
+                    h = oh * sh - ph + i * dh
+                    if h < 0 or h >= H:
+                        continue
+                    for j in range(kw):
+                        woff = j * dw - pw
+                        lo, hi = _valid_range(OW, sw, woff, W)
+                        wv = w[o, 0, i, j]
+                        for ow in range(lo, hi):
+                            gx[n, c, h, uint64(ow * sw + woff)] += wv * gy[n, o, oh, uint64(ow)]
 
 
-CHUNK_BYTES = 32 << 20     # the column matrix of one chunk of the batch stays under this
+@njit(cache=True, parallel=True, error_model="numpy", fastmath={"reassoc", "contract", "nsz"})
+def _depthwise_weight_grad_cpu(x, gy, kh, kw, sh, sw, ph, pw, dh, dw, gw):
+    """The adjoint of _depthwise_cpu in w: gw[o, 0, i, j] = sum over the batch and the output
+    of gy times the pixel that weight read (in parallel over filters)."""
+    N, C, H, W = x.shape
+    O, OH, OW = gy.shape[1], gy.shape[2], gy.shape[3]
+    m = O // C
+    for o in prange(O):
+        c = o // m
+        for i in range(kh):
+            for j in range(kw):
+                woff = j * dw - pw
+                lo, hi = _valid_range(OW, sw, woff, W)
+                acc = gw.dtype.type(0)
+                for n in range(N):
+                    for oh in range(OH):
+                        h = oh * sh - ph + i * dh
+                        if h < 0 or h >= H:
+                            continue
+                        for ow in range(lo, hi):
+                            acc += gy[n, o, oh, uint64(ow)] * x[n, c, h, uint64(ow * sw + woff)]
+                gw[o, 0, i, j] = acc
 
 
-def _chunks(N, bytes_per_sample):
-    nb = max(1, min(N, CHUNK_BYTES // max(1, bytes_per_sample)))
-    return nb, [(n0, min(N, n0 + nb)) for n0 in range(0, N, nb)]
+def _depthwise(geom, C, Cg):
+    """Every filter reads one input channel (groups == C): the direct kernels, no im2col."""
+    return geom.groups == C and Cg == 1 and C > 1
 
 
-def _conv2d_chunked(x, w, geom, im2col):
-    """y = w @ im2col(x) for one chunk of the batch at a time (the cpu and cuda variants)."""
-    xp = array_module(x)
-    x = xp.ascontiguousarray(x)
-    N, C = x.shape[:2]
-    O, g = w.shape[0], geom.groups
-    OH, OW = geom.out_hw(x.shape[2:])
-    R, L = C * geom.kh * geom.kw, OH * OW
-    wmat = w.reshape(g, O // g, R // g)
-    y = xp.empty((N, O, OH, OW), dtype=x.dtype)
-    nb, chunks = _chunks(N, R * L * x.itemsize)
-    buf = xp.empty(R * nb * L, dtype=x.dtype)
-    for n0, n1 in chunks:
-        cols = im2col(x[n0:n1], geom, OH, OW, buf[:R * (n1 - n0) * L].reshape(R, -1))
-        prod = xp.matmul(wmat, cols.reshape(g, R // g, -1))                  # (g, O/g, nb*L)
-        y[n0:n1] = prod.reshape(O, n1 - n0, OH, OW).transpose(1, 0, 2, 3)
-    return y
+def _pointwise(geom):
+    return geom.kh == geom.kw == geom.sh == geom.sw == 1 and not (geom.ph or geom.pw or geom.ph_end or geom.pw_end)
 
 
-def _conv_transpose2d_chunked(y, w, geom, hw, col2im):
-    xp = array_module(y)
-    y = xp.ascontiguousarray(y)
-    N, O, OH, OW = y.shape
-    g = geom.groups
-    C = w.shape[1] * g
-    R, L = C * geom.kh * geom.kw, OH * OW
-    wT = w.reshape(g, O // g, R // g).transpose(0, 2, 1)
-    x = xp.empty((N, C) + tuple(hw), dtype=y.dtype)
-    nb, chunks = _chunks(N, R * L * y.itemsize)
-    for n0, n1 in chunks:
-        cols = xp.matmul(wT, _batch_major(y[n0:n1].reshape(n1 - n0, O, L), g))
-        col2im(cols.reshape(R, -1), geom, OH, OW, x[n0:n1])
-    return x
+def _band_rows(R, OH, OW, itemsize):
+    """Output rows per band, so that the band's columns take about COLS_BYTES."""
+    return max(1, min(OH, COLS_BYTES // max(1, R * OW * itemsize)))
 
 
-def _conv_weight_grad_chunked(x, gy, geom, w_shape, im2col):
-    xp = array_module(x)
-    x = xp.ascontiguousarray(x)
-    N, C = x.shape[:2]
-    _, O, OH, OW = gy.shape
-    g = geom.groups
-    R, L = C * geom.kh * geom.kw, OH * OW
-    gw = xp.zeros((g, O // g, R // g), dtype=x.dtype)
-    nb, chunks = _chunks(N, R * L * x.itemsize)
-    buf = xp.empty(R * nb * L, dtype=x.dtype)
-    for n0, n1 in chunks:
-        cols = im2col(x[n0:n1], geom, OH, OW, buf[:R * (n1 - n0) * L].reshape(R, -1))
-        gyc = _batch_major(gy[n0:n1].reshape(n1 - n0, O, L), g)
-        gw += xp.matmul(gyc, cols.reshape(g, R // g, -1).transpose(0, 2, 1))
-    return gw.reshape(w_shape)
+FLIP_MIN_CHANNELS = 16    # below this many input channels per group the flipped product is too thin
+
+
+def _flipped(geom, w):
+    """The input gradient of a stride-1 convolution as a stride-1 convolution of the output
+    gradient: weights flipped and transposed per group, padding (k - 1) d - p at each end.
+    (None, None) where that padding would be negative, the stride is not 1, or the product
+    would have fewer than FLIP_MIN_CHANNELS rows (measured: LeNet's 1-channel input gradient
+    took 9 ms as a 1-row product, 3 ms through col2im)."""
+    kh, kw, sh, sw, ph, pw, dh, dw, g, ph_end, pw_end = geom
+    pads = ((kh - 1) * dh - ph, (kw - 1) * dw - pw, (kh - 1) * dh - ph_end, (kw - 1) * dw - pw_end)
+    if sh != 1 or sw != 1 or min(pads) < 0 or w.shape[1] < FLIP_MIN_CHANNELS:
+        return None, None
+    O, Cg = w.shape[:2]
+    wf = w.reshape(g, O // g, Cg, kh, kw)[:, :, :, ::-1, ::-1].transpose(0, 2, 1, 3, 4)
+    return np.ascontiguousarray(wf.reshape(g * Cg, O // g, kh, kw)), \
+        ConvGeometry(kh, kw, 1, 1, pads[0], pads[1], dh, dw, g, pads[2], pads[3])
+
+
+def _bands(OH, rows):
+    return [(oh0, min(OH, oh0 + rows)) for oh0 in range(0, OH, rows)]
 
 
 def conv2d_cpu(x, w, geom):
-    return _conv2d_chunked(x, w, geom, im2col_cpu)
+    x, w = np.ascontiguousarray(x), np.ascontiguousarray(w)
+    N, C, H, W = x.shape
+    O, g = w.shape[0], geom.groups
+    OH, OW = geom.out_hw((H, W))
+    y = np.empty((N, O, OH, OW), dtype=x.dtype)
+    if _depthwise(geom, C, w.shape[1]):
+        run_cpu(_depthwise_cpu, y.size * geom.kh * geom.kw, x, w, *geom.window, y)
+        return y
+    R, L = C * geom.kh * geom.kw, OH * OW
+    wm = w.reshape(g, O // g, R // g)
+    yv = y.reshape(N, g, O // g, L)
+    flops = 2.0 * N * O * L * (R // g)
+    if _pointwise(geom):                               # y[n] = w x[n]: no im2col
+        xv = x.reshape(N, g, C // g, L)
+        split(N, lambda n0, n1: np.matmul(wm, xv[n0:n1], out=yv[n0:n1]), flops)
+        return y
+    rows = _band_rows(R, OH, OW, x.itemsize)
+
+    def run(n0, n1):
+        buf = np.empty(R * rows * OW, dtype=x.dtype)
+        for n in range(n0, n1):
+            for oh0, oh1 in _bands(OH, rows):
+                cols = buf[:R * (oh1 - oh0) * OW].reshape(g, R // g, (oh1 - oh0) * OW)
+                _im2col_cpu(x, n, *geom.window, oh0, oh1, OW, cols.reshape(R, -1))
+                for k in range(g):
+                    np.matmul(wm[k], cols[k], out=yv[n, k, :, oh0 * OW:oh1 * OW])
+    split(N, run, flops)
+    return y
 
 
 def conv_transpose2d_cpu(y, w, geom, hw):
-    return _conv_transpose2d_chunked(y, w, geom, hw, col2im_cpu)
+    y, w = np.ascontiguousarray(y), np.ascontiguousarray(w)
+    N, O, OH, OW = y.shape
+    g = geom.groups
+    C = w.shape[1] * g
+    x = np.empty((N, C) + tuple(hw), dtype=y.dtype)
+    if _depthwise(geom, C, w.shape[1]):
+        run_cpu(_depthwise_input_grad_cpu, y.size * geom.kh * geom.kw, y, w, *geom.window, x)
+        return x
+    wf, flipped = _flipped(geom, w)
+    if flipped is not None:                            # stride 1: a convolution, no col2im
+        return conv2d_cpu(y, wf, flipped)
+    R, L = C * geom.kh * geom.kw, OH * OW
+    wT = w.reshape(g, O // g, R // g).transpose(0, 2, 1)
+    yv = y.reshape(N, g, O // g, L)
+    rows = _band_rows(R, OH, OW, y.itemsize)
+
+    def run(n0, n1):
+        buf = np.empty(R * rows * OW, dtype=y.dtype)
+        x[n0:n1] = 0
+        for n in range(n0, n1):
+            for oh0, oh1 in _bands(OH, rows):
+                cols = buf[:R * (oh1 - oh0) * OW].reshape(g, R // g, (oh1 - oh0) * OW)
+                for k in range(g):
+                    np.matmul(wT[k], yv[n, k, :, oh0 * OW:oh1 * OW], out=cols[k])
+                _col2im_cpu(cols.reshape(R, -1), n, *geom.window, oh0, oh1, OW, x)
+    split(N, run, 2.0 * N * O * L * (R // g))
+    return x
 
 
 def conv_weight_grad_cpu(x, gy, geom, w_shape):
-    return _conv_weight_grad_chunked(x, gy, geom, w_shape, im2col_cpu)
+    x, gy = np.ascontiguousarray(x), np.ascontiguousarray(gy)
+    N, C, H, W = x.shape
+    _, O, OH, OW = gy.shape
+    g = geom.groups
+    if _depthwise(geom, C, w_shape[1]):
+        gw = np.empty(w_shape, dtype=x.dtype)
+        run_cpu(_depthwise_weight_grad_cpu, gy.size * geom.kh * geom.kw, x, gy, *geom.window, gw)
+        return gw
+    R, L = C * geom.kh * geom.kw, OH * OW
+    gyv = gy.reshape(N, g, O // g, L)
+    rows = OH if _pointwise(geom) else _band_rows(R, OH, OW, x.itemsize)
+
+    def run(n0, n1):                                   # this slice's sum_n gy[n] cols[n]^T
+        gw, tmp = np.zeros((2, g, O // g, R // g), dtype=x.dtype)
+        if _pointwise(geom):                           # the columns are x[n] itself
+            xv = x.reshape(N, g, C // g, L)
+            for n in range(n0, n1):
+                for k in range(g):
+                    gw[k] += np.matmul(gyv[n, k], xv[n, k].T, out=tmp[k])
+            return gw
+        buf = np.empty(R * rows * OW, dtype=x.dtype)
+        for n in range(n0, n1):
+            for oh0, oh1 in _bands(OH, rows):
+                cols = buf[:R * (oh1 - oh0) * OW].reshape(g, R // g, (oh1 - oh0) * OW)
+                _im2col_cpu(x, n, *geom.window, oh0, oh1, OW, cols.reshape(R, -1))
+                for k in range(g):
+                    gw[k] += np.matmul(gyv[n, k, :, oh0 * OW:oh1 * OW], cols[k].T, out=tmp[k])
+        return gw
+    return sum(split(N, run, 2.0 * N * O * L * (R // g))).reshape(w_shape)
 
 
 # ============================================================================ cuda (Numba CUDA)
@@ -347,6 +480,67 @@ def im2col_cuda(x, geom, OH, OW, out):
 def col2im_cuda(cols, geom, OH, OW, out):
     _cuda.launch(_col2im_cuda, out.size, cols, *geom.window, OH, OW, out)
     return out
+
+
+CHUNK_BYTES = 32 << 20     # the column matrix of one chunk of the batch stays under this
+
+
+def _chunks(N, bytes_per_sample):
+    nb = max(1, min(N, CHUNK_BYTES // max(1, bytes_per_sample)))
+    return nb, [(n0, min(N, n0 + nb)) for n0 in range(0, N, nb)]
+
+
+def _conv2d_chunked(x, w, geom, im2col):
+    """y = w @ im2col(x) for one chunk of the batch at a time: one large product per chunk
+    keeps cuBLAS busy, the chunk bounds the column matrix."""
+    xp = array_module(x)
+    x = xp.ascontiguousarray(x)
+    N, C = x.shape[:2]
+    O, g = w.shape[0], geom.groups
+    OH, OW = geom.out_hw(x.shape[2:])
+    R, L = C * geom.kh * geom.kw, OH * OW
+    wmat = w.reshape(g, O // g, R // g)
+    y = xp.empty((N, O, OH, OW), dtype=x.dtype)
+    nb, chunks = _chunks(N, R * L * x.itemsize)
+    buf = xp.empty(R * nb * L, dtype=x.dtype)
+    for n0, n1 in chunks:
+        cols = im2col(x[n0:n1], geom, OH, OW, buf[:R * (n1 - n0) * L].reshape(R, (n1 - n0) * L))
+        prod = xp.matmul(wmat, cols.reshape(g, R // g, (n1 - n0) * L))       # (g, O/g, nb*L)
+        y[n0:n1] = prod.reshape(O, n1 - n0, OH, OW).transpose(1, 0, 2, 3)
+    return y
+
+
+def _conv_transpose2d_chunked(y, w, geom, hw, col2im):
+    xp = array_module(y)
+    y = xp.ascontiguousarray(y)
+    N, O, OH, OW = y.shape
+    g = geom.groups
+    C = w.shape[1] * g
+    R, L = C * geom.kh * geom.kw, OH * OW
+    wT = w.reshape(g, O // g, R // g).transpose(0, 2, 1)
+    x = xp.empty((N, C) + tuple(hw), dtype=y.dtype)
+    nb, chunks = _chunks(N, R * L * y.itemsize)
+    for n0, n1 in chunks:
+        cols = xp.matmul(wT, _batch_major(y[n0:n1].reshape(n1 - n0, O, L), g))
+        col2im(cols.reshape(R, (n1 - n0) * L), geom, OH, OW, x[n0:n1])
+    return x
+
+
+def _conv_weight_grad_chunked(x, gy, geom, w_shape, im2col):
+    xp = array_module(x)
+    x = xp.ascontiguousarray(x)
+    N, C = x.shape[:2]
+    _, O, OH, OW = gy.shape
+    g = geom.groups
+    R, L = C * geom.kh * geom.kw, OH * OW
+    gw = xp.zeros((g, O // g, R // g), dtype=x.dtype)
+    nb, chunks = _chunks(N, R * L * x.itemsize)
+    buf = xp.empty(R * nb * L, dtype=x.dtype)
+    for n0, n1 in chunks:
+        cols = im2col(x[n0:n1], geom, OH, OW, buf[:R * (n1 - n0) * L].reshape(R, (n1 - n0) * L))
+        gyc = _batch_major(gy[n0:n1].reshape(n1 - n0, O, L), g)
+        gw += xp.matmul(gyc, cols.reshape(g, R // g, (n1 - n0) * L).transpose(0, 2, 1))
+    return gw.reshape(w_shape)
 
 
 def conv2d_cuda(x, w, geom):

@@ -27,12 +27,13 @@ import functools
 
 from numba import njit
 
+from .. import ops
 from ..backend import array_module
+from ..ops.unary import sigmoid_array
 from . import _cuda
 from ._math import ONE, sigmoid, tanh
 from ._recurrent import (RecurrentFunction, RecurrentKernels, input_projection, steps_back, time_steps,
                          weight_grads)
-from .lstm import _sigmoid
 
 cuda = None   # numba.cuda, bound by _cuda on first CUDA use
 
@@ -50,8 +51,8 @@ def gru_forward_reference(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse):
     for t in time_steps(T, reverse):
         gi = x[t] @ w_ih.T + (0 if b_ih is None else b_ih)
         gh = h @ w_hh.T + (0 if b_hh is None else b_hh)
-        r = _sigmoid(gi[:, :H] + gh[:, :H])
-        z = _sigmoid(gi[:, H:2 * H] + gh[:, H:2 * H])
+        r = sigmoid_array(gi[:, :H] + gh[:, :H])
+        z = sigmoid_array(gi[:, H:2 * H] + gh[:, H:2 * H])
         n = xp.tanh(gi[:, 2 * H:] + r * gh[:, 2 * H:])
         h = (1 - z) * n + z * h
         y[t] = h
@@ -257,7 +258,6 @@ class GRUFunction(RecurrentFunction):
 
 def gru_cell(x, state, w_ih, w_hh, b_ih=None, b_hh=None):
     """One differentiable GRU step on Tensors: returns (h,). Serves double backward."""
-    from ..ops import sigmoid, tanh
     (h,) = state
     gi = x @ w_ih.T
     gh = h @ w_hh.T
@@ -267,9 +267,9 @@ def gru_cell(x, state, w_ih, w_hh, b_ih=None, b_hh=None):
         gh = gh + b_hh
     i_r, i_z, i_n = gi.chunk(3, 1)
     h_r, h_z, h_n = gh.chunk(3, 1)
-    r = sigmoid(i_r + h_r)
-    z = sigmoid(i_z + h_z)
-    n = tanh(i_n + r * h_n)
+    r = ops.sigmoid(i_r + h_r)
+    z = ops.sigmoid(i_z + h_z)
+    n = ops.tanh(i_n + r * h_n)
     return ((1 - z) * n + z * h,)
 
 

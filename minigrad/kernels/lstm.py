@@ -35,7 +35,9 @@ import functools
 
 from numba import njit
 
+from .. import ops
 from ..backend import array_module
+from ..ops.unary import sigmoid_array
 from . import _cuda
 from ._math import ONE, sigmoid, tanh
 from ._recurrent import (RecurrentFunction, RecurrentKernels, input_projection, steps_back, time_steps,
@@ -44,11 +46,6 @@ from ._recurrent import (RecurrentFunction, RecurrentKernels, input_projection, 
 cuda = None   # numba.cuda, bound by _cuda on first CUDA use
 
 # ======================================================================== reference (NumPy)
-
-
-def _sigmoid(z):
-    xp = array_module(z)
-    return 0.5 * (1 + xp.tanh(0.5 * z))     # = 1 / (1 + exp(-z)), without overflow
 
 
 def lstm_forward_reference(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse):
@@ -65,10 +62,10 @@ def lstm_forward_reference(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse):
             gates = gates + b_ih
         if b_hh is not None:
             gates = gates + b_hh
-        i = _sigmoid(gates[:, 0 * H:1 * H])
-        f = _sigmoid(gates[:, 1 * H:2 * H])
+        i = sigmoid_array(gates[:, 0 * H:1 * H])
+        f = sigmoid_array(gates[:, 1 * H:2 * H])
         g = xp.tanh(gates[:, 2 * H:3 * H])
-        o = _sigmoid(gates[:, 3 * H:4 * H])
+        o = sigmoid_array(gates[:, 3 * H:4 * H])
         c = f * c + i * g
         h = o * xp.tanh(c)
         y[t], cells[t] = h, c
@@ -265,7 +262,6 @@ class LSTMFunction(RecurrentFunction):
 
 def lstm_cell(x, state, w_ih, w_hh, b_ih=None, b_hh=None):
     """One differentiable LSTM step on Tensors: returns (h, c). Serves double backward."""
-    from ..ops import sigmoid, tanh
     h, c = state
     gates = x @ w_ih.T + h @ w_hh.T
     if b_ih is not None:
@@ -273,8 +269,8 @@ def lstm_cell(x, state, w_ih, w_hh, b_ih=None, b_hh=None):
     if b_hh is not None:
         gates = gates + b_hh
     i, f, g, o = gates.chunk(4, 1)
-    c = sigmoid(f) * c + sigmoid(i) * tanh(g)
-    return sigmoid(o) * tanh(c), c
+    c = ops.sigmoid(f) * c + ops.sigmoid(i) * ops.tanh(g)
+    return ops.sigmoid(o) * ops.tanh(c), c
 
 
 LSTMFunction.cell = staticmethod(lstm_cell)

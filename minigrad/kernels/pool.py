@@ -33,19 +33,19 @@ import math
 from typing import Callable, NamedTuple
 
 import numpy as np
-from numba import njit, prange
+from numba import njit, prange, uint64
 
 from ..autograd.function import Function
 from ..backend import array_module
 from . import _cuda, choose, run_cpu
-from ._math import ZERO
+from ._math import ZERO, shared
 
 cuda = None   # numba.cuda, bound by _cuda on first CUDA use
 
 
 class PoolPlan(NamedTuple):
     """Per output row: first input row ``hs``, row count ``hc``, row step ``dh``; the same
-    for columns. ``hs, hc, ws, wc`` are int64 arrays (``PoolPlan.of`` converts sequences)."""
+    for columns. ``hs, hc, ws, wc`` are int64 arrays (``PoolPlan.of`` converts and checks)."""
     hs: np.ndarray
     hc: np.ndarray
     dh: int
@@ -54,14 +54,36 @@ class PoolPlan(NamedTuple):
     dw: int
 
     @classmethod
-    def of(cls, plan):
+    def of(cls, plan, hw):
+        """The plan of windows over an image of spatial size ``hw``, checked: a window reaching
+        outside the image would make the kernels read, and backward write, foreign memory."""
         hs, hc, dh, ws, wc, dw = plan
         a = lambda v: np.ascontiguousarray(v, dtype=np.int64)   # noqa: E731
-        return cls(a(hs), a(hc), int(dh), a(ws), a(wc), int(dw))
+        plan = cls(a(hs), a(hc), int(dh), a(ws), a(wc), int(dw))
+        for starts, counts, step, size, what in ((plan.hs, plan.hc, plan.dh, hw[0], "rows"),
+                                                 (plan.ws, plan.wc, plan.dw, hw[1], "columns")):
+            used = counts > 0
+            if len(starts) != len(counts) or (counts < 0).any() or (starts[used] < 0).any() \
+                    or (starts[used] + (counts[used] - 1) * step >= size).any():
+                raise ValueError(f"pooling: a window plan reads {what} outside an image of size {tuple(hw)}")
+        return plan
 
     @property
     def out_hw(self):
         return len(self.hs), len(self.ws)
+
+    def uniform(self):
+        """(h0, kh, sh, w0, kw, sw) when every window is whole and they are evenly spaced --
+        window (oh, ow) reads rows h0 + oh*sh + a*dh, a < kh, and columns alike -- else None."""
+        out = []
+        for starts, counts in ((self.hs, self.hc), (self.ws, self.wc)):
+            if len(starts) == 0 or counts[0] < 1 or (counts != counts[0]).any():
+                return None
+            step = int(starts[1] - starts[0]) if len(starts) > 1 else 1
+            if step < 1 or (np.diff(starts) != step).any():
+                return None
+            out += [int(starts[0]), int(counts[0]), step]
+        return tuple(out)
 
     def on(self, xp):
         """The plan's arrays on the device of array module ``xp``."""
@@ -86,7 +108,7 @@ def max_pool_reference(x, plan, y, idx):
             if len(rows) == 0 or len(cols) == 0:          # the window lies in the padding
                 y[:, :, oh, ow], idx[:, :, oh, ow] = -np.inf, -1
                 continue
-            win = x[:, :, rows][:, :, :, cols].reshape(N, C, -1)
+            win = x[:, :, rows][:, :, :, cols].reshape(N, C, len(rows) * len(cols))
             a = xp.argmax(win, axis=2)                     # the first max; NaN counts as the max
             y[:, :, oh, ow] = xp.take_along_axis(win, a[..., None], axis=2)[..., 0]
             idx[:, :, oh, ow] = xp.asarray(rows)[a // len(cols)] * W + xp.asarray(cols)[a % len(cols)]
@@ -114,20 +136,30 @@ def scatter_reference(g, idx, gx):
     """gx (N, C, H*W) += g (N, C, L) at idx (N, C, L); idx -1 (an empty window) adds nothing."""
     xp = array_module(g)
     N, C, HW = gx.shape
-    rows = xp.arange(N * C)[:, None] * HW + idx.reshape(N * C, -1)
-    keep = idx.reshape(N * C, -1) >= 0
-    gx[...] = xp.bincount(rows[keep], weights=g.reshape(N * C, -1)[keep].astype(np.float64),
+    L = idx.shape[2]
+    rows = xp.arange(N * C)[:, None] * HW + idx.reshape(N * C, L)
+    keep = idx.reshape(N * C, L) >= 0
+    gx[...] = xp.bincount(rows[keep], weights=g.reshape(N * C, L)[keep].astype(np.float64),
                           minlength=gx.size).reshape(gx.shape)
 
 
 def gather_reference(x, idx, y):
     """y (N, C, L) = x (N, C, H*W) at idx; 0 where idx is -1."""
     xp = array_module(x)
-    safe = xp.maximum(idx, 0)
-    y[...] = xp.where(idx >= 0, xp.take_along_axis(x, safe, axis=2), 0)
+    if x.shape[2] == 0:                  # an empty image: every index is -1
+        y[...] = 0
+        return
+    y[...] = xp.where(idx >= 0, xp.take_along_axis(x, xp.maximum(idx, 0), axis=2), 0)
 
 
 # ============================================================================ per-window math (CPU and CUDA)
+
+@shared
+def takes(v, best):
+    """Does pixel v replace the window's maximum so far? The first maximum wins a tie, the
+    first NaN wins over any number."""
+    return v > best or (v != v and best == best)
+
 
 def max_window(x, n, c, hs, hc, dh, ws, wc, dw, oh, ow):
     """(max, flat index h*W + w) of window (oh, ow) of plane (n, c); (-inf, -1) if it is empty."""
@@ -139,7 +171,7 @@ def max_window(x, n, c, hs, hc, dh, ws, wc, dw, oh, ow):
         for b in range(wc[ow]):
             w = ws[ow] + b * dw
             v = x[n, c, h, w]
-            if bi < 0 or v > best or (v != v and best == best):   # first max; first NaN wins
+            if bi < 0 or takes(v, best):
                 best = v
                 bi = h * W + w
     return best, bi
@@ -161,6 +193,35 @@ window_sum_cuda = _cuda.device(window_sum)
 
 
 # ============================================================================ cpu (Numba)
+# The plan's windows one output at a time, parallel over (n, c) planes; evenly spaced whole
+# windows (no padding reached, the common 2x2 stride 2) have a kernel of their own that walks
+# the window's offsets outside and a row of outputs inside, so that the row loop vectorises
+# (2x2/2 on (64, 32, 32, 32): 18 -> 11.5 ms, 1 thread).
+
+@njit(cache=True, parallel=True, error_model="numpy")
+def _max_pool_uniform_cpu(x, h0, kh, sh, dh, w0, kw, sw, dw, y, idx):
+    N, C, H, W = x.shape
+    OH, OW = y.shape[2], y.shape[3]
+    for nc in prange(N * C):
+        n, c = nc // C, nc % C
+        for oh in range(OH):
+            for a in range(kh):
+                h = h0 + oh * sh + a * dh
+                for b in range(kw):
+                    off = w0 + b * dw
+                    if a == 0 and b == 0:
+                        for ow in range(OW):
+                            u = uint64(off + ow * sw)
+                            y[n, c, oh, uint64(ow)] = x[n, c, h, u]
+                            idx[n, c, oh, uint64(ow)] = h * W + off + ow * sw
+                    else:
+                        for ow in range(OW):
+                            u = uint64(off + ow * sw)
+                            v = x[n, c, h, u]
+                            if takes(v, y[n, c, oh, uint64(ow)]):
+                                y[n, c, oh, uint64(ow)] = v
+                                idx[n, c, oh, uint64(ow)] = h * W + off + ow * sw
+
 
 @njit(cache=True, parallel=True, error_model="numpy")
 def _max_pool_cpu(x, hs, hc, dh, ws, wc, dw, y, idx):
@@ -220,7 +281,12 @@ def _gather_cpu(x, idx, y):              # flat (N, C, H*W), (N, C, L), (N, C, L
 
 
 def max_pool_cpu(x, plan, y, idx):
-    run_cpu(_max_pool_cpu, x.size, x, *plan, y, idx)
+    u = plan.uniform()
+    if u is None:
+        run_cpu(_max_pool_cpu, x.size, x, *plan, y, idx)
+    else:
+        h0, kh, sh, w0, kw, sw = u
+        run_cpu(_max_pool_uniform_cpu, x.size, x, h0, kh, sh, plan.dh, w0, kw, sw, plan.dw, y, idx)
 
 
 def avg_pool_cpu(x, plan, div, y):
@@ -357,7 +423,7 @@ PTX_SIGNATURES = _ptx_signatures()
 # ============================================================================ the arrays and the Functions
 
 def _flat(a):
-    return a.reshape(a.shape[0], a.shape[1], -1)
+    return a.reshape(a.shape[0], a.shape[1], a.shape[2] * a.shape[3])
 
 
 def max_pool(x, plan, op="max_pool2d"):
@@ -407,7 +473,7 @@ class MaxPool(Function):
 
     @staticmethod
     def forward(ctx, x, plan):
-        y, idx = max_pool(x, PoolPlan.of(plan))
+        y, idx = max_pool(x, PoolPlan.of(plan, x.shape[2:]))
         ctx.mark_non_differentiable(idx)
         ctx.idx, ctx.hw = idx, x.shape[2:]
         return y, idx
@@ -448,7 +514,7 @@ class AvgPool(Function):
 
     @staticmethod
     def forward(ctx, x, plan, div):
-        plan = PoolPlan.of(plan)
+        plan = PoolPlan.of(plan, x.shape[2:])
         ctx.plan, ctx.div, ctx.hw = plan, div, x.shape[2:]
         return avg_pool(x, plan, div)
 
@@ -462,7 +528,7 @@ class AvgPoolAdjoint(Function):
 
     @staticmethod
     def forward(ctx, g, plan, div, hw):
-        plan = PoolPlan.of(plan)
+        plan = PoolPlan.of(plan, hw)
         ctx.plan, ctx.div = plan, div
         return avg_adjoint(g, plan, div, hw)
 

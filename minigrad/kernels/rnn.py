@@ -20,6 +20,7 @@ import functools
 
 from numba import njit
 
+from .. import ops
 from ..backend import array_module
 from . import _cuda
 from ._math import ONE, ZERO, tanh
@@ -205,14 +206,12 @@ class RNNReluFunction(RecurrentFunction):
 
 def rnn_tanh_cell(x, state, w_ih, w_hh, b_ih=None, b_hh=None):
     """One differentiable tanh-RNN step on Tensors: returns (h,)."""
-    from ..ops import tanh
-    return (tanh(_affine(x, state[0], w_ih, w_hh, b_ih, b_hh)),)
+    return (ops.tanh(_affine(x, state[0], w_ih, w_hh, b_ih, b_hh)),)
 
 
 def rnn_relu_cell(x, state, w_ih, w_hh, b_ih=None, b_hh=None):
     """One differentiable relu-RNN step on Tensors: returns (h,)."""
-    from ..ops import relu
-    return (relu(_affine(x, state[0], w_ih, w_hh, b_ih, b_hh)),)
+    return (ops.relu(_affine(x, state[0], w_ih, w_hh, b_ih, b_hh)),)
 
 
 def _affine(x, h, w_ih, w_hh, b_ih, b_hh):

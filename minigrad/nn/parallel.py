@@ -325,19 +325,28 @@ def _make_buckets(params, cap_bytes):
 def _leaves_reached(output):
     """ids of the leaf tensors the graph behind ``output`` (tensors, nested in lists, tuples
     and dicts) reaches: the parameters this forward used."""
-    stack, leaves, seen = [output], set(), set()
+    stack, nodes, leaves, seen = [output], [], set(), set()
     while stack:
         obj = stack.pop()
         if isinstance(obj, Tensor):
             if obj.grad_fn is None:
                 leaves.add(id(obj))
-            elif obj.grad_fn not in seen:
-                seen.add(obj.grad_fn)
-                stack.extend(t for t in obj.grad_fn.inputs if t is not None)
+            else:
+                nodes.append(obj.grad_fn)
         elif isinstance(obj, (list, tuple)):
             stack.extend(obj)
         elif isinstance(obj, dict):
             stack.extend(obj.values())
+    while nodes:                      # a node's inputs: None, a leaf, or (node, output_nr)
+        node = nodes.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        for edge in node.inputs:
+            if type(edge) is tuple:
+                nodes.append(edge[0])
+            elif edge is not None:
+                leaves.add(id(edge))
     return leaves
 
 

@@ -1,8 +1,9 @@
-"""Small helpers shared by the op files: dims and dtype promotion."""
+"""Small helpers shared by the op files: dims, and dtype promotion and agreement."""
 from __future__ import annotations
 
 import numpy as np
 
+from .._checks import is_int
 from ..backend import get_default_dtype
 
 
@@ -11,8 +12,20 @@ def shape_of(x):
     return getattr(x, "shape", None)
 
 
+def same_dtype(op, input, **params):
+    """A layer's parameters and its input must share one dtype (PyTorch does not promote there):
+    a float64 module called on float32 input raises instead of returning float64."""
+    for name, p in params.items():
+        if p is not None and p.dtype != input.dtype:
+            raise RuntimeError(f"{op}: expected scalar type {p.dtype} but found {input.dtype}: the "
+                               f"input is {input.dtype} and the {name} {p.dtype}; convert the input "
+                               f"(x.to(mg.{p.dtype})) or the module (.to(mg.{input.dtype}))")
+
+
 def normalize_dim(dim, ndim, op):
     """Turn a possibly negative dim into 0..ndim-1, with an error naming the op."""
+    if not is_int(dim):
+        raise TypeError(f"{op}: dim must be an int, got {dim!r} ({type(dim).__name__})")
     n = max(ndim, 1)
     if not -n <= dim < n:
         raise IndexError(f"{op}: dimension out of range (expected to be in range of "
@@ -24,10 +37,33 @@ def normalize_dims(dim, ndim, op):
     """``dim`` (None, int or sequence) as a sorted tuple of non-negative dims; None = all."""
     if dim is None:
         return tuple(range(ndim))
-    if isinstance(dim, (int, np.integer)):
+    if is_int(dim):
         dim = (dim,)
-    out = tuple(sorted({normalize_dim(int(d), ndim, op) for d in dim}))
-    return out
+    elif not isinstance(dim, (tuple, list)):
+        raise TypeError(f"{op}: dim must be an int or a tuple of ints, got {dim!r} ({type(dim).__name__})")
+    out = [normalize_dim(d, ndim, op) for d in dim]
+    if len(set(out)) != len(out):
+        repeated = next(d for d in out if out.count(d) > 1)
+        raise RuntimeError(f"{op}: dim {repeated} appears multiple times in the list of dims {tuple(dim)}")
+    return tuple(sorted(out))
+
+
+def float_input(input):
+    """``input`` for an op whose result is a float (exp, sin, sigmoid ...): an integer or bool
+    tensor is cast to the default float dtype first, as PyTorch promotes it (never computed in
+    float64, never truncated back to ints)."""
+    dtype = getattr(input, "dtype", None)
+    if dtype is not None and dtype.kind in "biu":
+        return input.to(get_default_dtype())
+    return input
+
+
+def float_only(op, input):
+    """``input``, which must be a floating point tensor (PyTorch has no integer kernel for
+    ``op``)."""
+    if input.dtype.kind not in "fc":
+        raise RuntimeError(f"{op}: needs a floating point input, got {input.dtype}")
+    return input
 
 
 def promote(a, b):

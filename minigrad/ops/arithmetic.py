@@ -19,8 +19,8 @@ def _is_float(x):
 
 def _grads(ctx, ga, gb):
     """Reduce the two gradients of a binary op to their inputs' shapes (None where unneeded)."""
-    na, nb = ctx.needs_input_grad
-    sa, sb = ctx.shapes
+    na, nb = ctx.needs_input_grad[:2]
+    sa, sb = ctx.shapes[:2]
     return (sum_to_shape(ga, sa) if na else None,
             sum_to_shape(gb, sb) if nb else None)
 
@@ -73,7 +73,8 @@ class Mul(Function):
     def forward(ctx, a, b):
         a, b = promote(a, b)
         ctx.shapes = (shape_of(a), shape_of(b))
-        ctx.save_for_backward(a, b)
+        na, nb = ctx.needs_input_grad
+        ctx.save_for_backward(a if nb else None, b if na else None)    # only what is needed
         return a * b
 
     @staticmethod
@@ -101,7 +102,7 @@ class Div(Function):
             dt = get_default_dtype()
             a, b = (x.astype(dt) if hasattr(x, "astype") else float(x) for x in (a, b))
         ctx.shapes = (shape_of(a), shape_of(b))
-        ctx.save_for_backward(a, b)
+        ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b)
         return a / b
 
     @staticmethod
@@ -117,6 +118,8 @@ def div(input, other, *, rounding_mode=None):
     """input / other; ``rounding_mode`` 'floor' or 'trunc' gives a non-differentiable result."""
     if rounding_mode is None:
         return Div.apply(input, other)
+    if rounding_mode not in ("trunc", "floor") or not isinstance(rounding_mode, str):
+        raise ValueError(f"div: rounding_mode must be None, 'trunc' or 'floor', got {rounding_mode!r}")
     a = input.data if isinstance(input, Tensor) else input
     b = other.data if isinstance(other, Tensor) else other
     xp = array_module(a if hasattr(a, "dtype") else b)
@@ -128,6 +131,16 @@ def div(input, other, *, rounding_mode=None):
 
 
 true_divide = divide = div
+
+
+def addcmul(input, tensor1, tensor2, *, value=1):
+    """input + value * tensor1 * tensor2"""
+    return input + (tensor1 * tensor2 if value == 1 else value * tensor1 * tensor2)
+
+
+def addcdiv(input, tensor1, tensor2, *, value=1):
+    """input + value * tensor1 / tensor2"""
+    return input + (tensor1 / tensor2 if value == 1 else value * tensor1 / tensor2)
 
 
 class Neg(Function):
@@ -151,7 +164,8 @@ negative = neg
 
 
 class Pow(Function):
-    """x ** e;  d/dx = e * x^(e-1),  d/de = x^e * log(x)   (e a tensor or a number)"""
+    """x ** e;  d/dx = e * x^(e-1) (0 where e == 0),  d/de = x^e * log(x) (0 where x == 0 and
+    e >= 0)   (e a tensor or a number; the zeros are PyTorch's limits)"""
 
     @staticmethod
     def forward(ctx, x, e):
@@ -165,12 +179,13 @@ class Pow(Function):
     def backward(ctx, g):
         x, e, y = ctx.saved_tensors
         nx, ne = ctx.needs_input_grad
-        gx = g * e * x ** (e - 1) if nx else None
+        gx = g * where(e == 0, 0.0, e * x ** (e - 1)) if nx else None   # x**0 is 1, also at x = 0
         ge = None
         if ne:
-            # x^e * log(x); where x == 0 the limit is 0 (for e > 0), as PyTorch returns
-            xs = where(x == 0, 1.0, x)
-            ge = g * where(x == 0, 0.0, y * xs.log())
+            # x^e * log(x): 0 at x == 0 for e >= 0 (the limit), -inf there for e < 0, as PyTorch
+            zero = (x == 0) & (e >= 0)
+            xs = where(zero, 1.0, x)
+            ge = g * where(zero, 0.0, y * xs.log())
         return _grads(ctx, gx, ge)
 
 
@@ -186,7 +201,9 @@ class MatMul(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        a, b = promote(a, b)
+        if a.dtype != b.dtype:          # PyTorch promotes element-wise ops, never matrix products
+            raise RuntimeError(f"matmul: expected both operands to have the same dtype, got {a.dtype} "
+                               f"and {b.dtype}; convert one of them (x.to(dtype))")
         if a.ndim == 0 or b.ndim == 0:
             raise RuntimeError(f"matmul: both arguments need at least 1 dimension, got shapes "
                                f"{tuple(a.shape)} and {tuple(b.shape)}")
@@ -290,10 +307,17 @@ class Where(Function):
         return None, ga, gb
 
 
-def where(condition, input, other):
-    """Elements of ``input`` where ``condition`` holds, else of ``other`` (numbers allowed)."""
+def where(condition, input=None, other=None):
+    """Elements of ``input`` where ``condition`` holds, else of ``other`` (numbers allowed);
+    ``where(condition)`` alone is ``nonzero(condition, as_tuple=True)``."""
+    if input is None and other is None:
+        from .indexing import nonzero  # noqa: PLC0415 - indexing imports this module
+        return nonzero(condition, as_tuple=True)
+    if input is None or other is None:
+        raise TypeError("where: expected both input and other, or neither")
     return Where.apply(condition, input, other)
 
 
-__all__ = ["add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "neg",
+__all__ = ["add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "addcmul",
+           "addcdiv", "neg",
            "negative", "pow", "matmul", "maximum", "minimum", "where"]

@@ -1,19 +1,23 @@
-"""Indexing: ``x[key]``, gather, scatter_add, index_select, masked_fill, tril, triu.
+"""Indexing: ``x[key]``, gather, scatter/scatter_add/scatter_reduce, index_select/index_add/
+index_fill/index_copy, masked_fill/masked_select, take/take_along_dim, nonzero, tril, triu.
 
 Reading at indices and adding at indices are each other's backward:
 ``x[key]`` <-> ``IndexScatter`` (add into zeros at key), gather <-> scatter_add,
 index_select <-> index_add. Repeated indices accumulate, through one helper
-(``_add_at``) that works the same on NumPy and CuPy and for every float dtype.
+(``_add_at``) that works the same on NumPy and CuPy and for every float dtype; the other
+reductions at indices (prod, amax, amin) go through ``_reduce_at``.
 """
 from __future__ import annotations
 
 import numpy as np
 
+from .._spellings import numpy_spellings
 from ..autograd.function import Function
 from ..backend import array_module, to_numpy
 from ..tensor import Tensor
 from ._util import normalize_dim
 from .arithmetic import where
+from .reduction import sum_to_shape
 
 
 def _add_at(shape, dtype, xp, linear, values):
@@ -25,10 +29,59 @@ def _add_at(shape, dtype, xp, linear, values):
     return summed.astype(dtype, copy=False).reshape(shape)
 
 
-def _is_basic(key):
+def _items(key):
+    return key if isinstance(key, tuple) else (key,)
+
+
+def _is_int(k):
+    return isinstance(k, (int, np.integer)) and not isinstance(k, (bool, np.bool_))
+
+
+def is_basic(key):
     """Only ints, slices, None and Ellipsis: the result is a view, no index repeats."""
-    items = key if isinstance(key, tuple) else (key,)
-    return all(k is None or k is Ellipsis or isinstance(k, (int, slice)) for k in items)
+    return all(k is None or k is Ellipsis or isinstance(k, slice) or _is_int(k) for k in _items(key))
+
+
+def torch_key(key, shape):
+    """``key`` read with PyTorch's rules, as ``(key, advanced)``: NumPy keys to apply one after
+    the other (``advanced`` is None when one suffices).
+
+    - a slice step must be positive (NumPy reverses with a negative one; PyTorch refuses: use
+      ``flip``);
+    - ints next to advanced (array) indices select first: the basic part (ints select, slices
+      cut, each advanced index keeps its dims) is applied, then the advanced indices on what is
+      left. NumPy treats such ints as advanced indices too, which moves the indexed dims to the
+      front: ``x[1, :, idx]`` has shape (5, 2, 2) in PyTorch for x of shape (2, 5, 6) and a
+      (2, 2) idx, and (2, 2, 5) in NumPy.
+    """
+    if type(key) is slice and (key.step is None or key.step > 0) or type(key) is int:
+        return key, None                        # the common cases, quickly
+    items = _items(key)
+    basic = True
+    has_int = False
+    for k in items:
+        if isinstance(k, slice):
+            if k.step is not None and k.step <= 0:
+                raise ValueError(f"getitem: step must be greater than zero, got {k} (tensor shape "
+                                 f"{tuple(shape)}; use flip() to reverse)")
+        elif _is_int(k):
+            has_int = True
+        elif k is not None and k is not Ellipsis:
+            basic = False
+    if basic or not has_int:
+        return key, None
+    first, then = [], []
+    for k in items:
+        if _is_int(k):
+            first.append(k)
+        elif k is None or k is Ellipsis or isinstance(k, slice):
+            first.append(k)
+            then.append(Ellipsis if k is Ellipsis else slice(None))
+        else:                                   # an array: a bool mask covers mask.ndim dims
+            is_mask = getattr(k, "dtype", None) is not None and k.dtype.kind == "b"
+            first.extend([slice(None)] * (k.ndim if is_mask else 1))
+            then.append(k)
+    return tuple(first), tuple(then)
 
 
 def _check_index(op, index, dim_size):
@@ -68,8 +121,8 @@ def check_key_bounds(op, shape, key):
         axis += n_axes(k)
 
 
-def _unwrap_key(key):
-    """Tensors inside an index become arrays; lists of ints become integer arrays."""
+def unwrap_key(key):
+    """Tensors inside an index become their arrays."""
     if isinstance(key, tuple):
         return tuple([k.data if isinstance(k, Tensor) else k for k in key])
     return key.data if isinstance(key, Tensor) else key
@@ -77,13 +130,17 @@ def _unwrap_key(key):
 
 class GetItem(Function):
     """x[key];  backward: the gradient added into zeros at key (IndexScatter)"""
+    is_view = True      # with a basic key (ints, slices, None, ...), the result is a view
 
     @staticmethod
     def forward(ctx, x, key):
         ctx.shape, ctx.key = x.shape, key
         check_key_bounds("getitem", x.shape, key)
         try:
-            return x[key]
+            out = x[key]
+            if isinstance(out, np.generic):     # x[0] of a vector: a 0-d view, not a scalar
+                out = x[_items(key) + (Ellipsis,)]
+            return out
         except IndexError as e:
             raise IndexError(f"getitem: {e} (tensor shape {tuple(x.shape)}, index {key!r})") from None
 
@@ -93,8 +150,12 @@ class GetItem(Function):
 
 
 def getitem(input, key):
-    """``input[key]``: basic and advanced indexing, differentiable."""
-    return GetItem.apply(input, _unwrap_key(key))
+    """``input[key]``: basic and advanced indexing, differentiable, with PyTorch's rules: a basic
+    key gives a view (sharing memory and version counter), ints next to advanced indices select
+    first (``split_key``), a slice step must be positive."""
+    key, advanced = torch_key(unwrap_key(key), input.shape)
+    out = GetItem.apply(input, key)
+    return out if advanced is None else GetItem.apply(out, advanced)
 
 
 class IndexScatter(Function):
@@ -104,7 +165,7 @@ class IndexScatter(Function):
     def forward(ctx, g, shape, key):
         ctx.key = key
         xp = array_module(g)
-        if _is_basic(key):
+        if is_basic(key):
             out = xp.zeros(shape, dtype=g.dtype)
             out[key] = g
             return out
@@ -117,6 +178,54 @@ class IndexScatter(Function):
     @staticmethod
     def backward(ctx, gg):
         return GetItem.apply(gg, ctx.key), None, None
+
+
+class IndexPut(Function):
+    """x with ``values`` written (or, with ``accumulate``, added) at ``key``;
+    d/dx = 1 outside the key (everywhere with accumulate), d/dvalues = the gradient at the key"""
+
+    @staticmethod
+    def forward(ctx, x, key, values, accumulate):
+        xp = array_module(x)
+        ctx.key, ctx.accumulate = key, accumulate
+        ctx.values_shape = getattr(values, "shape", ())
+        check_key_bounds("index_put", x.shape, key)
+        out = x.copy()
+        try:
+            if accumulate:
+                region = out[key]
+                xp.add.at(out, key, xp.broadcast_to(xp.asarray(values, dtype=x.dtype), region.shape))
+            else:
+                out[key] = values
+        except IndexError as e:
+            raise IndexError(f"index_put: {e} (tensor shape {tuple(x.shape)})") from None
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        nx, _, nv, _ = ctx.needs_input_grad
+        gx = gv = None
+        if nx:
+            gx = g
+            if not ctx.accumulate:
+                keep = array_module(g.data).ones(g.shape, dtype=g.dtype)
+                keep[ctx.key] = 0
+                gx = g * Tensor._make(keep, False, None, 0)
+        if nv:
+            gv = sum_to_shape(GetItem.apply(g, ctx.key), ctx.values_shape)
+        return gx, None, gv, None
+
+
+def index_put(input, indices, values, accumulate=False):
+    """``input`` with ``values`` put at ``indices`` (a tuple of index tensors, or any key
+    ``input[key]`` accepts): written, or added with ``accumulate=True`` (repeats add up). The
+    out-of-place op behind ``input[key] = values``."""
+    key, advanced = torch_key(unwrap_key(indices), input.shape)
+    if advanced is not None:                 # put into the view the basic part selects
+        return index_put(input, key, index_put(input[key], advanced, values, accumulate))
+    if isinstance(values, Tensor) and values.device != input.device:
+        values = values.to(input.device)
+    return IndexPut.apply(input, key, values, accumulate)
 
 
 def _along_dim_linear(xp, shape, dim, index):
@@ -144,6 +253,7 @@ class Gather(Function):
         return scatter_add(g.new_zeros(ctx.shape), ctx.dim, index, g), None, None
 
 
+@numpy_spellings
 def gather(input, dim, index):
     """Pick, along ``dim``, the elements at ``index`` (``out[i][j] = input[index[i][j]][j]`` for dim 0)."""
     d = normalize_dim(dim, input.ndim, "gather")
@@ -160,20 +270,20 @@ class ScatterAdd(Function):
     @staticmethod
     def forward(ctx, x, dim, index, src):
         xp = array_module(x)
-        ctx.dim = dim
+        ctx.dim, ctx.src_shape = dim, src.shape
         ctx.save_for_backward(index)
-        src = src[tuple(slice(0, s) for s in index.shape)]
         linear = _along_dim_linear(xp, x.shape, dim, index)
-        return x + _add_at(x.shape, x.dtype, xp, linear, src)
+        return x + _add_at(x.shape, x.dtype, xp, linear, _leading_block(src, index.shape))
 
     @staticmethod
     def backward(ctx, g):
         (index,) = ctx.saved_tensors
         _, _, _, nsrc = ctx.needs_input_grad
-        gsrc = gather(g, ctx.dim, index) if nsrc else None
+        gsrc = _src_grad(gather(g, ctx.dim, index), ctx.src_shape) if nsrc else None
         return g, None, None, gsrc
 
 
+@numpy_spellings
 def scatter_add(input, dim, index, src):
     """``input`` with each ``src`` element added at its ``index`` along ``dim`` (repeats add up)."""
     d = normalize_dim(dim, input.ndim, "scatter_add")
@@ -183,6 +293,206 @@ def scatter_add(input, dim, index, src):
         raise RuntimeError(f"scatter_add: index shape {tuple(index.shape)} does not fit input shape "
                            f"{tuple(input.shape)} and src shape {tuple(src.shape)}")
     return ScatterAdd.apply(input, d, index, src)
+
+
+def _check_scatter(op, input, d, index, src):
+    _check_index(op, index.data, input.shape[d])
+    src_shape = tuple(src.shape) if isinstance(src, Tensor) else None
+    if index.ndim != input.ndim or (src_shape is not None and (
+            len(src_shape) != index.ndim or any(index.shape[i] > src_shape[i] for i in range(index.ndim)))) or \
+            any(index.shape[i] > input.shape[i] for i in range(input.ndim) if i != d):
+        raise RuntimeError(f"{op}: index shape {tuple(index.shape)} does not fit input shape "
+                           f"{tuple(input.shape)}" + (f" and src shape {src_shape}" if src_shape else "")
+                           + f" (index must have the input's number of dims and be no larger than "
+                           f"src, and than the input along dims other than {d})")
+
+
+def _written(xp, shape, linear):
+    """A bool array of ``shape``, True at the flat positions ``linear``."""
+    size = 1
+    for n in shape:
+        size *= n
+    return xp.bincount(linear.ravel(), minlength=size).reshape(shape) > 0
+
+
+class Scatter(Function):
+    """out = x; out[index[i][j]][j] = src[i][j] (dim 0);
+    d/dx = 1 where nothing was written, else 0;  d/dsrc = gather(g) (every src element, as PyTorch)"""
+
+    @staticmethod
+    def forward(ctx, x, dim, index, src):
+        xp = array_module(x)
+        ctx.dim = dim
+        ctx.src_shape = getattr(src, "shape", None)
+        linear = _along_dim_linear(xp, x.shape, dim, index)
+        written = _written(xp, x.shape, linear)
+        ctx.save_for_backward(index, written)
+        out = x.copy()
+        flat = out.reshape(-1)
+        flat[linear.ravel()] = _leading_block(src, index.shape).ravel() if hasattr(src, "shape") else src
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        index, written = ctx.saved_tensors
+        _, _, _, nsrc = ctx.needs_input_grad
+        gsrc = _src_grad(gather(g, ctx.dim, index), ctx.src_shape) if nsrc else None
+        return where(written, 0.0, g), None, None, gsrc
+
+
+def _leading_block(src, shape):
+    """The part of ``src`` that an index of ``shape`` reads (src may be larger than the index)."""
+    return src if src.shape == tuple(shape) else src[tuple(slice(0, n) for n in shape)]
+
+
+def _src_grad(g, src_shape):
+    """The gradient of the part of src that was read, placed into zeros of src's full shape."""
+    if tuple(g.shape) == tuple(src_shape):
+        return g
+    return IndexScatter.apply(g, tuple(src_shape), tuple(slice(0, n) for n in g.shape))
+
+
+@numpy_spellings
+def scatter(input, dim, index, src=None, value=None, *, reduce=None):
+    """``input`` with ``src`` (a tensor, or a number: ``value``) written at ``index`` along ``dim``;
+    with ``reduce='add'`` or ``'multiply'`` combined with what is there (as scatter_reduce's sum
+    and prod). Where an index repeats, one of its writes wins (which one is unspecified)."""
+    if src is None:
+        src = value
+    if src is None:
+        raise TypeError("scatter: expected src (a tensor) or value (a number)")
+    d = normalize_dim(dim, input.ndim, "scatter")
+    _check_scatter("scatter", input, d, index, src)
+    if reduce is not None:
+        if reduce not in ("add", "multiply"):
+            raise RuntimeError(f"scatter: reduce argument must be either 'add' or 'multiply', got {reduce!r}")
+        if not isinstance(src, Tensor):
+            src = input.new_full(tuple(index.shape), src)
+        return ScatterReduce.apply(input, d, index, src, "sum" if reduce == "add" else "prod", True)
+    if isinstance(src, Tensor) and src.dtype != input.dtype:
+        raise RuntimeError(f"scatter: expected src ({src.dtype}) to have the input's dtype ({input.dtype})")
+    return Scatter.apply(input, d, index, src)
+
+
+def _reduce_at(op, flat, linear, values):
+    """``flat[linear] = op(flat[linear], values)`` for the ufunc ``op`` ('multiply', 'maximum',
+    'minimum'), repeats included, in place: NumPy's ``ufunc.at``; elsewhere a stable sort of
+    the positions and a log-step segmented scan, whose last element per position is its
+    reduction."""
+    xp = array_module(flat)
+    ufunc = getattr(xp, op)
+    if xp is np:
+        ufunc.at(flat, linear, values)
+        return flat
+    order = xp.argsort(linear, kind="stable")
+    pos, acc = linear[order], values[order]
+    k, m = 1, pos.shape[0]
+    while k < m:
+        same = pos[k:] == pos[:-k]
+        acc[k:] = xp.where(same, ufunc(acc[k:], acc[:-k]), acc[k:])
+        k *= 2
+    last = xp.concatenate([pos[1:] != pos[:-1], xp.ones(min(m, 1), dtype=bool)])
+    flat[pos[last]] = ufunc(flat[pos[last]], acc[last])
+    return flat
+
+
+def _identity(xp, reduce, dtype):
+    if reduce in ("sum", "mean"):
+        return 0
+    if reduce == "prod":
+        return 1
+    if dtype.kind == "f":
+        return -xp.inf if reduce == "amax" else xp.inf
+    info = xp.iinfo(dtype) if dtype.kind in "iu" else None
+    return (info.min if reduce == "amax" else info.max) if info else (reduce == "amin")
+
+
+class ScatterReduce(Function):
+    """out = x (or, with include_self=False, nothing) reduced with every src[i][j] sent to
+    index[i][j] along dim, by sum, prod, mean, amax or amin;
+    d/dx, d/dsrc: sum: 1; mean: 1/count; prod: the product of the other contributors;
+    amax/amin: 1/(number of contributors equal to the result) for those, 0 for the rest"""
+
+    @staticmethod
+    def forward(ctx, x, dim, index, src, reduce, include_self):
+        xp = array_module(x)
+        values = _leading_block(src, index.shape).ravel()
+        linear = _along_dim_linear(xp, x.shape, dim, index).ravel()
+        written = _written(xp, x.shape, linear)
+        base = x if include_self else xp.where(written, xp.asarray(_identity(xp, reduce, x.dtype), x.dtype), x)
+        count = None
+        if reduce in ("sum", "mean"):
+            out = base + _add_at(x.shape, x.dtype, xp, linear, values)
+            if reduce == "mean":
+                count = _add_at(x.shape, x.dtype, xp, linear, xp.ones_like(values)) + (1 if include_self else 0)
+                count = xp.where(written, count, 1).astype(x.dtype, copy=False)
+                out = out // count if x.dtype.kind in "iu" else out / count
+        else:
+            op = {"prod": "multiply", "amax": "maximum", "amin": "minimum"}[reduce]
+            out = _reduce_at(op, base.copy().reshape(-1), linear, values).reshape(x.shape)
+        ctx.dim, ctx.reduce, ctx.include_self = dim, reduce, include_self
+        ctx.linear, ctx.count, ctx.src_shape = linear, count, src.shape
+        ctx.save_for_backward(x, index, src, written, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        x, index, src, written, out = ctx.saved_tensors
+        nsrc = ctx.needs_input_grad[3]
+        dim, xp = ctx.dim, array_module(g.data)
+        src = _leading_block(src, index.shape)
+        if ctx.reduce in ("sum", "mean"):
+            gr = g if ctx.reduce == "sum" else g / Tensor(ctx.count)
+            gx = where(written, gr if ctx.include_self else 0.0, g)
+            gsrc = gather(gr, dim, index)
+        elif ctx.reduce == "prod":
+            others_x, others_src = _products_of_others(ctx, x, index, src, out)
+            gx = where(written, g * others_x if ctx.include_self else 0.0, g)
+            gsrc = gather(g, dim, index) * others_src
+        else:                               # amax / amin: ties share the gradient
+            hit_src = src == gather(out, dim, index)
+            hit_x = (x == out) & written if ctx.include_self else Tensor(xp.zeros(x.shape, dtype=bool))
+            count = _add_at(x.shape, g.dtype, xp, ctx.linear, hit_src.data.ravel()) + hit_x.data
+            share = g / Tensor(xp.maximum(count, 1))
+            gx = where(written, share * hit_x.to(g.dtype), g)
+            gsrc = gather(share, dim, index) * hit_src.to(g.dtype)
+        return gx, None, None, _src_grad(gsrc, ctx.src_shape) if nsrc else None, None, None
+
+
+def _products_of_others(ctx, x, index, src, out):
+    """For each contributor of a prod scatter, the product of the other contributors at its
+    position: out / v without zeros (differentiable again), else counted exactly."""
+    xp = array_module(x.data)
+    if not bool((src.data == 0).any()) and not (ctx.include_self and bool((x.data == 0).any())):
+        return out / x, gather(out, ctx.dim, index) / src
+    shape, linear = x.shape, ctx.linear
+    sv = src.data.ravel()
+    xv = x.data if ctx.include_self else xp.ones_like(x.data)
+    zeros = _add_at(shape, "float64", xp, linear, (sv == 0).astype("float64")) + (xv == 0)
+    nonzero_prod = _reduce_at("multiply", xp.where(xv == 0, 1, xv).astype(x.dtype).reshape(-1), linear,
+                              xp.where(sv == 0, 1, sv)).reshape(shape)
+
+    def others(v, z, p, full):
+        return xp.where(z == 0, full / xp.where(v == 0, 1, v), xp.where((z == 1) & (v == 0), p, 0))
+
+    ox = others(x.data, zeros, nonzero_prod, out.data)
+    src_z, src_p, src_full = (a.reshape(-1)[linear].reshape(src.shape) for a in (zeros, nonzero_prod, out.data))
+    return Tensor(ox.astype(x.dtype)), Tensor(others(src.data, src_z, src_p, src_full).astype(x.dtype))
+
+
+@numpy_spellings
+def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
+    """``input`` with each ``src`` element reduced into position ``index`` along ``dim``, by
+    ``reduce`` = 'sum', 'prod', 'mean', 'amax' or 'amin'; ``include_self=False`` leaves the
+    input's own values at the written positions out of the reduction."""
+    if reduce not in ("sum", "prod", "mean", "amax", "amin"):
+        raise RuntimeError(f"scatter_reduce: reduce argument must be one of sum, prod, mean, amax, "
+                           f"amin, got {reduce!r}")
+    d = normalize_dim(dim, input.ndim, "scatter_reduce")
+    _check_scatter("scatter_reduce", input, d, index, src)
+    if src.dtype != input.dtype:
+        raise RuntimeError(f"scatter_reduce: expected src ({src.dtype}) to have the input's dtype ({input.dtype})")
+    return ScatterReduce.apply(input, d, index, src, reduce, include_self)
 
 
 class IndexSelect(Function):
@@ -200,6 +510,7 @@ class IndexSelect(Function):
         return IndexAdd.apply(g, ctx.shape, ctx.dim, index), None, None
 
 
+@numpy_spellings
 def index_select(input, dim, index):
     """The entries ``index`` (a 1-D integer tensor) of ``input`` along ``dim``."""
     d = normalize_dim(dim, input.ndim, "index_select")
@@ -217,8 +528,10 @@ class IndexAdd(Function):
         xp = array_module(g)
         ctx.dim = dim
         ctx.save_for_backward(index)
-        rows = xp.moveaxis(g, dim, 0).reshape(len(index), -1)
-        inner = rows.shape[1]
+        inner = 1
+        for d, n in enumerate(shape):
+            inner *= n if d != dim else 1
+        rows = xp.moveaxis(g, dim, 0).reshape(len(index), inner)
         linear = index.reshape(-1, 1) * inner + xp.arange(inner)
         moved_shape = (shape[dim],) + tuple(s for d, s in enumerate(shape) if d != dim)
         out = _add_at(moved_shape, g.dtype, xp, linear, rows)
@@ -228,6 +541,56 @@ class IndexAdd(Function):
     def backward(ctx, gg):
         (index,) = ctx.saved_tensors
         return IndexSelect.apply(gg, ctx.dim, index), None, None, None
+
+
+def _check_index_op(op, input, d, index, source=None):
+    if index.ndim > 1:
+        raise IndexError(f"{op}: index must be 0-d or 1-d, got shape {tuple(index.shape)}")
+    _check_index(op, index.data, input.shape[d])
+    if source is not None:
+        expected = input.shape[:d] + (index.numel(),) + input.shape[d + 1:]
+        if tuple(source.shape) != expected and not (source.ndim == 0 and expected == ()):
+            raise RuntimeError(f"{op}: source shape {tuple(source.shape)} must be the input's shape "
+                               f"{tuple(input.shape)} with dim {d} of size len(index) = {index.numel()}")
+
+
+@numpy_spellings
+def index_add(input, dim, index, source, *, alpha=1):
+    """``input`` with ``alpha * source[i]`` added at entry ``index[i]`` along ``dim`` (repeats add up)."""
+    d = normalize_dim(dim, input.ndim, "index_add")
+    _check_index_op("index_add", input, d, index, source)
+    src = source if alpha == 1 else source * alpha
+    if input.ndim == 0:
+        src = src.reshape(1)
+    added = IndexAdd.apply(src, input.shape if input.ndim else (1,), d, index.reshape(-1))
+    return input + (added.reshape(()) if input.ndim == 0 else added)
+
+
+def _entries(input, d, index):
+    """A bool tensor broadcastable to ``input``: True on the entries ``index`` along ``d``."""
+    xp = array_module(input.data)
+    hit = xp.zeros(input.shape[d] if input.ndim else 1, dtype=bool)
+    hit[index.data.reshape(-1)] = True
+    return Tensor(hit.reshape((-1,) + (1,) * (input.ndim - 1 - d)) if input.ndim else hit.reshape(()))
+
+
+@numpy_spellings
+def index_fill(input, dim, index, value):
+    """``input`` with the entries ``index`` along ``dim`` set to ``value`` (a number or 0-d tensor)."""
+    d = normalize_dim(dim, input.ndim, "index_fill")
+    _check_index_op("index_fill", input, d, index)
+    return where(_entries(input, d, index), value, input)
+
+
+@numpy_spellings
+def index_copy(input, dim, index, source):
+    """``input`` with ``source[i]`` copied to entry ``index[i]`` along ``dim`` (indices must not repeat)."""
+    d = normalize_dim(dim, input.ndim, "index_copy")
+    _check_index_op("index_copy", input, d, index, source)
+    if input.ndim == 0:
+        return where(_entries(input, d, index), source.reshape(()), input)
+    placed = IndexAdd.apply(source, input.shape, d, index.reshape(-1))
+    return where(_entries(input, d, index), placed, input)
 
 
 class Triangle(Function):
@@ -274,4 +637,73 @@ def masked_fill(input, mask, value):
     return where(mask, value, input)
 
 
-__all__ = ["gather", "scatter_add", "index_select", "masked_fill", "tril", "triu"]
+def masked_select(input, mask):
+    """The elements of ``input`` where ``mask`` (a bool tensor; both broadcast) is True, as a 1-D tensor."""
+    if mask.dtype.kind != "b":
+        raise RuntimeError(f"masked_select: expected a bool mask, got {mask.dtype}")
+    try:
+        shape = np.broadcast_shapes(tuple(mask.shape), tuple(input.shape))
+    except ValueError:
+        raise RuntimeError(f"masked_select: the mask's shape {tuple(mask.shape)} and the input's "
+                           f"shape {tuple(input.shape)} do not broadcast") from None
+    xp = array_module(input.data)
+    x = input if tuple(input.shape) == shape else input.expand(shape)
+    return GetItem.apply(x, xp.broadcast_to(mask.data, shape))
+
+
+def take(input, index):
+    """The elements of ``input`` flattened, at ``index`` (the result has the index's shape)."""
+    _check_index("take", index.data, input.numel())
+    return GetItem.apply(input.reshape(-1), index.data)
+
+
+@numpy_spellings
+def take_along_dim(input, indices, dim=None):
+    """Pick along ``dim`` the elements at ``indices`` (which broadcast with ``input`` over the
+    other dims); with ``dim=None`` both are flattened."""
+    if dim is None:
+        return gather(input.reshape(-1), 0, indices.reshape(-1))
+    d = normalize_dim(dim, input.ndim, "take_along_dim")
+    if indices.ndim != input.ndim:
+        raise RuntimeError(f"take_along_dim: input {tuple(input.shape)} and indices "
+                           f"{tuple(indices.shape)} should have the same number of dims")
+    shape_i = list(np.broadcast_shapes(*[tuple(s if k != d else 1 for k, s in enumerate(t.shape))
+                                         for t in (input, indices)]))
+    xs, ix = list(shape_i), list(shape_i)
+    xs[d], ix[d] = input.shape[d], indices.shape[d]
+    x = input if list(input.shape) == xs else input.expand(*xs)
+    idx = indices if list(indices.shape) == ix else indices.expand(*ix)
+    return gather(x, d, idx)
+
+
+def nonzero(input, *, as_tuple=False):
+    """The indices of the non-zero elements: an (n, ndim) int64 tensor, or with ``as_tuple``
+    one 1-D tensor per dim (for a 0-d input, one tensor, as PyTorch)."""
+    xp = array_module(input.data)
+    x = input.data
+    if x.ndim == 0:
+        found = xp.nonzero(x.reshape(1))
+        return (Tensor(found[0]),) if as_tuple else Tensor(xp.zeros((int(found[0].size), 0), "int64"))
+    found = xp.nonzero(x)
+    if as_tuple:
+        return tuple(Tensor(f.astype("int64", copy=False)) for f in found)
+    return Tensor(xp.stack(found, axis=1).astype("int64", copy=False))
+
+
+def argwhere(input):
+    """The (n, ndim) indices of the non-zero elements (as ``nonzero``)."""
+    return nonzero(input)
+
+
+@numpy_spellings
+def count_nonzero(input, dim=None):
+    """The number of non-zero elements over ``dim`` (all when None), int64."""
+    xp = array_module(input.data)
+    axis = None if dim is None else tuple(normalize_dim(d, input.ndim, "count_nonzero")
+                                          for d in ((dim,) if isinstance(dim, int) else dim))
+    return Tensor(xp.asarray(xp.count_nonzero(input.data, axis=axis)).astype("int64"))
+
+
+__all__ = ["gather", "scatter", "scatter_add", "scatter_reduce", "index_select", "index_add",
+           "index_fill", "index_copy", "index_put", "masked_fill", "masked_select", "take", "take_along_dim",
+           "nonzero", "argwhere", "count_nonzero", "tril", "triu"]

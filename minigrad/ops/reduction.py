@@ -1,5 +1,5 @@
-"""Reductions: sum, mean, max/min (values and indices), amax/amin, prod, var, std,
-logsumexp, cumsum, norm, and ``sum_to_shape`` -- the one helper every broadcasting op uses
+"""Reductions: sum, mean, max/min (values and indices), amax/amin, prod, var, std (and
+var_mean/std_mean), logsumexp, softmax, norm, and ``sum_to_shape`` -- the one helper every broadcasting op uses
 to bring a gradient back to its input's shape.
 """
 from __future__ import annotations
@@ -7,10 +7,14 @@ from __future__ import annotations
 import builtins
 from collections import namedtuple
 
+from .._spellings import numpy_spellings
+import numpy as np
+
+from .._checks import number_arg
 from ..autograd.function import Function
 from ..backend import array_module
 from ..tensor import Tensor
-from ._util import normalize_dim, normalize_dims
+from ._util import float_only, normalize_dim, normalize_dims
 
 max_result = namedtuple("max", ["values", "indices"])
 min_result = namedtuple("min", ["values", "indices"])
@@ -54,6 +58,7 @@ class Sum(Function):
         return _expand_back(g, ctx.shape, ctx.dims, ctx.keepdim), None, None
 
 
+@numpy_spellings
 def sum(input, dim=None, keepdim=False, *, dtype=None):  # noqa: A001
     """The sum over ``dim`` (all dims when None)."""
     out = Sum.apply(input, normalize_dims(dim, input.ndim, "sum"), keepdim)
@@ -77,6 +82,7 @@ class Mean(Function):
         return _expand_back(g / ctx.n, ctx.shape, ctx.dims, ctx.keepdim), None, None
 
 
+@numpy_spellings
 def mean(input, dim=None, keepdim=False, *, dtype=None):
     """The mean over ``dim`` (all dims when None); needs a floating point input."""
     if input.dtype.kind not in "fc":
@@ -86,6 +92,38 @@ def mean(input, dim=None, keepdim=False, *, dtype=None):
     return Mean.apply(x, normalize_dims(dim, input.ndim, "mean"), keepdim)
 
 
+class Var(Function):
+    """variance over dims with ``correction``;  d/dx_i = 2 (x_i - mean) / (n - correction)
+
+    As PyTorch: the value divides by max(n - correction, 0) (inf, or NaN for a constant slice,
+    when that is 0); the gradient of a full reduction with no degrees of freedom is inf (NaN where
+    x_i equals the mean), and the gradient over given dims divides by n - correction as it is.
+    """
+
+    @staticmethod
+    def forward(ctx, x, dims, keepdim, correction, all_dims):
+        n = 1
+        for d in dims:
+            n *= x.shape[d]
+        ctx.shape, ctx.dims, ctx.keepdim, ctx.dof, ctx.all_dims = x.shape, dims, keepdim, n - correction, all_dims
+        ctx.save_for_backward(x)
+        centred = x - x.mean(axis=dims, keepdims=True) if n else x
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return (centred * centred).sum(axis=dims, keepdims=keepdim) / builtins.max(ctx.dof, 0)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        g = _expand_back(g, ctx.shape, ctx.dims, ctx.keepdim)
+        centred = x - Mean.apply(x, ctx.dims, True)
+        if ctx.dof > 0 or not ctx.all_dims:
+            scale = 2.0 / ctx.dof if ctx.dof != 0 else float("inf")
+            return g * centred * scale, None, None, None, None
+        inf = x.new_full(ctx.shape, float("inf")).masked_fill(centred == 0, float("nan"))
+        return g * inf, None, None, None, None
+
+
+@numpy_spellings
 def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """Variance with ``correction`` (1 = Bessel's, the default; 0 = population).
     ``unbiased=False`` is the old spelling of ``correction=0``."""
@@ -93,17 +131,36 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
         dim, unbiased = None, dim
     if correction is None:
         correction = 1 if unbiased is None or unbiased else 0
+    else:
+        correction = number_arg("var", "correction", correction)
+    if input.dtype.kind not in "fc":
+        raise RuntimeError(f"var: needs a floating point input, got {input.dtype}")
     dims = normalize_dims(dim, input.ndim, "var")
-    n = 1
-    for d in dims:
-        n *= input.shape[d]
-    centred = input - Mean.apply(input, dims, True)
-    return Sum.apply(centred * centred, dims, keepdim) / builtins.max(n - correction, 0)
+    return Var.apply(input, dims, keepdim, correction, dim is None)
 
 
+@numpy_spellings
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """The standard deviation: the square root of ``var``."""
     return var(input, dim, unbiased, keepdim, correction=correction).sqrt()
+
+
+@numpy_spellings
+def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """``(var, mean)`` over ``dim``, in one call (as ``var`` and ``mean``)."""
+    if isinstance(dim, bool):
+        dim, unbiased = None, dim
+    return (var(input, dim, unbiased, keepdim, correction=correction),
+            mean(input, dim, keepdim))
+
+
+@numpy_spellings
+def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """``(std, mean)`` over ``dim``, in one call (as ``std`` and ``mean``)."""
+    if isinstance(dim, bool):
+        dim, unbiased = None, dim
+    return (std(input, dim, unbiased, keepdim, correction=correction),
+            mean(input, dim, keepdim))
 
 
 class AMax(Function):
@@ -124,12 +181,14 @@ class AMax(Function):
         return _expand_back(g, ctx.shape, ctx.dims, ctx.keepdim) * share, None, None, None
 
 
+@numpy_spellings
 def amax(input, dim=(), keepdim=False):
     """The maximum over ``dim`` (all dims when empty); tied maxima share the gradient."""
     dims = normalize_dims(None if dim == () else dim, input.ndim, "amax")
     return AMax.apply(input, dims, keepdim, True)
 
 
+@numpy_spellings
 def amin(input, dim=(), keepdim=False):
     """The minimum over ``dim`` (all dims when empty); tied minima share the gradient."""
     dims = normalize_dims(None if dim == () else dim, input.ndim, "amin")
@@ -175,12 +234,14 @@ def _max_min(input, dim, keepdim, largest, name):
     return (max_result if largest else min_result)(values, indices)
 
 
+@numpy_spellings
 def max(input, dim=None, keepdim=False):  # noqa: A001
     """Full max (ties share the gradient), or ``(values, indices)`` along ``dim``;
     ``max(a, b)`` with a tensor is the element-wise maximum."""
     return _max_min(input, dim, keepdim, True, "max")
 
 
+@numpy_spellings
 def min(input, dim=None, keepdim=False):  # noqa: A001
     """Full min, or ``(values, indices)`` along ``dim``; ``min(a, b)`` with a tensor is the element-wise minimum."""
     return _max_min(input, dim, keepdim, False, "min")
@@ -194,11 +255,13 @@ def _arg_extreme(input, dim, keepdim, largest, op):
     return Tensor(find(input.data, axis=normalize_dim(dim, input.ndim, op), keepdims=keepdim))
 
 
+@numpy_spellings
 def argmax(input, dim=None, keepdim=False):
     """The index of the maximum (of the flattened tensor when ``dim`` is None)."""
     return _arg_extreme(input, dim, keepdim, True, "argmax")
 
 
+@numpy_spellings
 def argmin(input, dim=None, keepdim=False):
     """The index of the minimum (of the flattened tensor when ``dim`` is None)."""
     return _arg_extreme(input, dim, keepdim, False, "argmin")
@@ -236,9 +299,15 @@ class Prod(Function):
         return g * Tensor(excl), None, None
 
 
-def prod(input, dim=None, keepdim=False):
-    """The product over ``dim`` (all elements when None)."""
+@numpy_spellings
+def prod(input, dim=None, keepdim=False, *, dtype=None):
+    """The product over ``dim`` (all elements when None), in ``dtype`` if given; integer and
+    bool tensors multiply in int64, as PyTorch."""
     d = None if dim is None else normalize_dim(dim, input.ndim, "prod")
+    if dtype is not None:
+        input = input.to(dtype)
+    elif input.dtype.kind in "biu" and input.dtype != "int64":
+        input = input.to("int64")
     return Prod.apply(input, d, keepdim)
 
 
@@ -246,6 +315,9 @@ def logsumexp_array(x, dims):
     """log(sum(exp(x))) over ``dims`` of an array, keeping the dims: the max is taken out first
     so that nothing overflows (an all -inf slice gives -inf, not nan)."""
     xp = array_module(x)
+    axes = dims if isinstance(dims, tuple) else (dims,)
+    if builtins.any(x.shape[d] == 0 for d in axes):   # an empty sum: log(0) = -inf, as PyTorch
+        return xp.full(_kept_shape(x.shape, axes), -xp.inf, dtype=x.dtype)
     m = x.max(axis=dims, keepdims=True)
     m = xp.where(xp.isfinite(m), m, 0)
     return xp.log(xp.exp(x - m).sum(axis=dims, keepdims=True)) + m
@@ -271,64 +343,113 @@ class LogSumExp(Function):
         return _expand_back(g, ctx.shape, ctx.dims, ctx.keepdim) * (x - y).exp(), None, None
 
 
+@numpy_spellings
 def logsumexp(input, dim, keepdim=False):
     """log(sum(exp(x))) over ``dim``, computed without overflow."""
     return LogSumExp.apply(input, normalize_dims(dim, input.ndim, "logsumexp"), keepdim)
 
 
-def softmax(input, dim, dtype=None):
-    """exp(x) / sum(exp(x)) along dim, as exp(x - logsumexp(x)): stable, and differentiable
-    to any order because it is made of primitives."""
-    x = input if dtype is None else input.to(dtype)
-    return (x - logsumexp(x, dim, keepdim=True)).exp()
-
-
-def log_softmax(input, dim, dtype=None):
-    """x - logsumexp(x) along dim (never takes the log of a rounded-to-zero probability)."""
-    x = input if dtype is None else input.to(dtype)
-    return x - logsumexp(x, dim, keepdim=True)
-
-
-class CumSum(Function):
-    """running sum along dim;  d/dx_i = sum_{j >= i} g_j (a reversed cumsum of the gradient)"""
+class ShiftByMax(Function):
+    """x minus its max along ``dim`` (0 where that max is not finite);  backward: the gradient
+    as it is -- exact for what this feeds: softmax and log_softmax do not change when a constant
+    is subtracted along ``dim``, so the gradient through the max is exactly zero."""
 
     @staticmethod
     def forward(ctx, x, dim):
-        ctx.dim = dim
-        return array_module(x).cumsum(x, axis=dim)
+        xp = array_module(x)
+        m = x.max(axis=dim, keepdims=True)
+        return x - xp.where(xp.isfinite(m), m, 0)
 
     @staticmethod
     def backward(ctx, g):
-        return g.flip(ctx.dim).cumsum(ctx.dim).flip(ctx.dim), None
+        return g, None
 
 
-def cumsum(input, dim):
-    """The running sum along ``dim``."""
-    return CumSum.apply(input, normalize_dim(dim, input.ndim, "cumsum"))
+def _shifted(op, input, dim, dtype):
+    """The input of softmax/log_softmax (cast to ``dtype``) minus its max along ``dim``:
+    logsumexp(x - max) is near 0, where float32 still resolves the differences (x = -1e9 + d:
+    logsumexp(x) = -1e9 + log(4) rounds to -1e9, and exp(x - it) would give 1 for every d)."""
+    x = input if dtype is None else input.to(dtype)
+    if x.dtype.kind not in "fc":
+        raise RuntimeError(f"{op}: needs a floating point input, got {x.dtype} (pass dtype=)")
+    if dim is None:         # PyTorch's implicit (deprecated) choice
+        dim = 0 if x.ndim in (0, 1, 3) else 1
+    d = normalize_dim(dim, x.ndim, op)
+    if x.ndim == 0 or x.shape[d] == 0:
+        return x, d
+    return ShiftByMax.apply(x, d), d
+
+
+@numpy_spellings
+def softmax(input, dim, dtype=None):
+    """exp(x) / sum(exp(x)) along dim, as exp(z - logsumexp(z)) with z = x - max(x): stable,
+    and differentiable to any order because it is made of primitives."""
+    z, d = _shifted("softmax", input, dim, dtype)
+    return (z - logsumexp(z, d, keepdim=True)).exp()
+
+
+@numpy_spellings
+def log_softmax(input, dim, dtype=None):
+    """z - logsumexp(z) along dim, z = x - max(x) (never takes the log of a rounded-to-zero
+    probability)."""
+    z, d = _shifted("log_softmax", input, dim, dtype)
+    return z - logsumexp(z, d, keepdim=True)
 
 
 # ----------------------------------------------------------------------------- norms and logical tests
 
+class Norm2(Function):
+    """sqrt(sum x^2) over dims;  d/dx = x / norm, 0 where the norm is 0 (PyTorch's subgradient:
+    a zero vector gets a zero gradient, not 0/0 = NaN)"""
+
+    @staticmethod
+    def forward(ctx, x, dims, keepdim):
+        xp = array_module(x)
+        y = xp.asarray(xp.sqrt((x * x).sum(axis=dims, keepdims=True)), dtype=x.dtype)
+        ctx.shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
+        ctx.save_for_backward(x, y)
+        return y if keepdim else y.reshape(tuple(s for i, s in enumerate(x.shape) if i not in dims))
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y = ctx.saved_tensors
+        g = _expand_back(g, ctx.shape, ctx.dims, ctx.keepdim)
+        zero = y == 0
+        return x * (g / y.masked_fill(zero, 1.0)).masked_fill(zero, 0.0), None, None
+
+
+@numpy_spellings
 def norm(input, p="fro", dim=None, keepdim=False):
-    """The p-norm (2 by default; 'fro' is 2 over all dims; inf for the max-abs norm)."""
+    """The p-norm (2 by default; 'fro' is 2 over all dims; inf / -inf for the max / min of |x|;
+    0 counts the non-zero elements)."""
+    float_only("norm", input)
+    if isinstance(p, str) and p != "fro" or not isinstance(p, (str, int, float)) or isinstance(p, bool):
+        raise ValueError(f"norm: p must be a number or 'fro', got {p!r}")
+    dims = normalize_dims(dim, input.ndim, "norm")
     if p in ("fro", 2, 2.0):
-        return sum(input * input, dim, keepdim).sqrt()
+        return Norm2.apply(input, dims, keepdim)
     if p == float("inf"):
-        return amax(input.abs(), () if dim is None else dim, keepdim)
+        return amax(input.abs(), dims, keepdim)
+    if p == -float("inf"):
+        return amin(input.abs(), dims, keepdim)
+    if p == 0:
+        return sum((input != 0).to(input.dtype), dims, keepdim)
     if p == 1:
-        return sum(input.abs(), dim, keepdim)
-    return sum(input.abs() ** p, dim, keepdim) ** (1.0 / p)
+        return sum(input.abs(), dims, keepdim)
+    return sum(input.abs() ** p, dims, keepdim) ** (1.0 / p)
 
 
+@numpy_spellings
 def all(input, dim=None, keepdim=False):  # noqa: A001
     """True where every element (along ``dim``) is non-zero; not differentiable."""
     return Tensor(array_module(input.data).asarray(input.data.all(axis=dim, keepdims=keepdim)))
 
 
+@numpy_spellings
 def any(input, dim=None, keepdim=False):  # noqa: A001
     """True where some element (along ``dim``) is non-zero; not differentiable."""
     return Tensor(array_module(input.data).asarray(input.data.any(axis=dim, keepdims=keepdim)))
 
 
-__all__ = ["sum", "mean", "var", "std", "amax", "amin", "max", "min", "argmax", "argmin", "prod",
-           "logsumexp", "softmax", "log_softmax", "cumsum", "norm", "all", "any"]
+__all__ = ["sum", "mean", "var", "std", "var_mean", "std_mean", "amax", "amin", "max", "min",
+           "argmax", "argmin", "prod", "logsumexp", "softmax", "log_softmax", "norm", "all", "any"]

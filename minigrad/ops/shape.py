@@ -1,5 +1,5 @@
 """Shape ops: reshape/view, permute, transpose, squeeze, unsqueeze, flatten, expand,
-broadcast_to, repeat, cat, stack, split, chunk, flip, roll, pad.
+broadcast_to, cat/stack (and hstack, vstack ...), split, chunk, narrow, flip, rot90, roll, pad.
 
 They move data around without arithmetic, so each backward is the inverse movement.
 Ops marked ``is_view`` return NumPy views and share the input's version counter, so an
@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import math
 
+from .._spellings import numpy_spellings
+from .._checks import int_arg, ints_arg, is_int
 from ..autograd.function import Function
 from ..backend import array_module, device_of, to_device
 from ..tensor import Tensor
@@ -18,7 +20,11 @@ from .reduction import sum_to_shape
 
 
 def _infer_shape(shape, numel, op):
+    if not all(is_int(s) for s in shape):
+        raise TypeError(f"{op}: shape must be a tuple of ints, got {tuple(shape)!r}")
     shape = tuple(int(s) for s in shape)
+    if any(s < -1 for s in shape):
+        raise RuntimeError(f"{op}: invalid shape dimension {min(shape)} in shape {shape}")
     if shape.count(-1) > 1:
         raise RuntimeError(f"{op}: only one dimension can be inferred, got shape {shape}")
     if -1 in shape:
@@ -56,11 +62,18 @@ def reshape(input, *shape):
 
 
 def view(input, *shape):
-    """Like ``reshape``; minigrad does not track strides, so a view of a non-contiguous
-    tensor is allowed (it may copy, as ``reshape`` does)."""
-    return Reshape.apply(input, _infer_shape(_as_shape(shape), input.numel(), "view"))
+    """The same memory seen in a new shape. As in PyTorch, a shape that the memory's layout
+    cannot give without a copy (a dimension spanning two contiguous pieces, as after a
+    transpose) is an error; ``reshape`` copies instead."""
+    out = Reshape.apply(input, _infer_shape(_as_shape(shape), input.numel(), "view"))
+    if out._view is None and input.numel() > 1:
+        raise RuntimeError(f"view: size {tuple(out.shape)} is not compatible with the input "
+                           f"tensor's size {tuple(input.shape)} and stride (at least one dimension "
+                           "spans across two contiguous subspaces); use .reshape(...) instead")
+    return out
 
 
+@numpy_spellings
 def squeeze(input, dim=None):
     if dim is None:
         shape = tuple(s for s in input.shape if s != 1)
@@ -70,6 +83,7 @@ def squeeze(input, dim=None):
     return Reshape.apply(input, shape)
 
 
+@numpy_spellings
 def unsqueeze(input, dim):
     d = normalize_dim(dim, input.ndim + 1, "unsqueeze")
     shape = input.shape[:d] + (1,) + input.shape[d:]
@@ -87,6 +101,7 @@ def flatten(input, start_dim=0, end_dim=-1):
     return Reshape.apply(input, shape)
 
 
+@numpy_spellings
 def unflatten(input, dim, sizes):
     d = normalize_dim(dim, input.ndim, "unflatten")
     sizes = _infer_shape(sizes, input.shape[d], "unflatten")
@@ -191,34 +206,6 @@ def expand_as(input, other):
     return expand(input, *other.shape)
 
 
-class Repeat(Function):
-    """tile the tensor ``reps`` times per dim;  backward: sum the tiles"""
-
-    @staticmethod
-    def forward(ctx, x, reps):
-        ctx.in_shape = x.shape
-        ctx.reps = reps
-        return array_module(x).tile(x, reps)
-
-    @staticmethod
-    def backward(ctx, g):
-        lead = len(ctx.reps) - len(ctx.in_shape)
-        shape = (1,) * lead + tuple(ctx.in_shape)
-        split = []
-        for r, s in zip(ctx.reps, shape):
-            split += [r, s]
-        summed = g.reshape(split).sum(tuple(range(0, 2 * len(shape), 2)))
-        return summed.reshape(ctx.in_shape), None
-
-
-def repeat(input, *sizes):
-    sizes = _as_shape(sizes)
-    if len(sizes) < input.ndim:
-        raise RuntimeError(f"repeat: number of repeat dims {len(sizes)} can not be smaller than "
-                           f"the number of tensor dims {input.ndim}")
-    return Repeat.apply(input, tuple(int(s) for s in sizes))
-
-
 class Cat(Function):
     """join along dim;  backward: split the gradient at the same places"""
 
@@ -233,10 +220,16 @@ class Cat(Function):
         return Split.apply(g, ctx.sizes, ctx.dim)
 
 
+@numpy_spellings
 def cat(tensors, dim=0):
     tensors = list(tensors)
     if not tensors:
         raise RuntimeError("cat: expected a non-empty list of tensors")
+    for i, t in enumerate(tensors):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"cat: expected a sequence of Tensors, got {type(t).__name__} at position {i}")
+        if t.ndim == 0:
+            raise RuntimeError(f"cat: zero-dimensional tensor (at position {i}) cannot be concatenated")
     ref = tensors[0]
     d = normalize_dim(dim, ref.ndim, "cat")
     for i, t in enumerate(tensors):
@@ -262,6 +255,7 @@ class Stack(Function):
         return unbind(g, ctx.dim)
 
 
+@numpy_spellings
 def stack(tensors, dim=0):
     tensors = list(tensors)
     if not tensors:
@@ -276,6 +270,7 @@ def stack(tensors, dim=0):
 
 class Split(Function):
     """cut along dim into pieces of the given sizes;  backward: cat the gradients"""
+    is_view = True
 
     @staticmethod
     def forward(ctx, x, sizes, dim):
@@ -291,6 +286,7 @@ class Split(Function):
         return Cat.apply(*grads, dim=ctx.dim), None, None
 
 
+@numpy_spellings
 def split(tensor, split_size_or_sections, dim=0):
     d = normalize_dim(dim, tensor.ndim, "split")
     n = tensor.shape[d]
@@ -308,12 +304,15 @@ def split(tensor, split_size_or_sections, dim=0):
     return Split.apply(tensor, sizes, d)
 
 
+@numpy_spellings
 def chunk(input, chunks, dim=0):
     d = normalize_dim(dim, input.ndim, "chunk")
+    chunks = int_arg("chunk", "chunks", chunks, min=1)
     size = -(-input.shape[d] // chunks)
     return split(input, max(size, 1), d)
 
 
+@numpy_spellings
 def unbind(input, dim=0):
     d = normalize_dim(dim, input.ndim, "unbind")
     pieces = split(input, 1, d)
@@ -357,7 +356,11 @@ def roll(input, shifts, dims=None):
     if isinstance(shifts, int):
         shifts, dims = (shifts,), (dims,) if isinstance(dims, int) else tuple(dims)
     dims = tuple(normalize_dim(d, input.ndim, "roll") for d in ((dims,) if isinstance(dims, int) else dims))
-    return Roll.apply(input, tuple(shifts), dims)
+    shifts = (shifts,) if isinstance(shifts, int) else tuple(shifts)
+    if len(shifts) != len(dims):
+        raise RuntimeError(f"roll: shifts and dims must have the same length, got shifts {shifts} and "
+                           f"dims {dims}")
+    return Roll.apply(input, shifts, dims)
 
 
 class ConstantPad(Function):
@@ -382,6 +385,7 @@ def pad(input, pad, mode="constant", value=0.0):
     'replicate' (repeat the edge). reflect/replicate are index_select with computed indices,
     so their backward (an index_add) comes for free.
     """
+    pad = ints_arg("pad", "pad", pad)
     if len(pad) % 2 or len(pad) // 2 > input.ndim:
         raise RuntimeError(f"pad: padding length {len(pad)} must be even and cover at most "
                            f"{input.ndim} dims (shape {tuple(input.shape)})")
@@ -389,11 +393,24 @@ def pad(input, pad, mode="constant", value=0.0):
     for i in range(len(pad) // 2):
         widths[input.ndim - 1 - i] = (int(pad[2 * i]), int(pad[2 * i + 1]))
     if any(lo < 0 or hi < 0 for lo, hi in widths):
-        raise RuntimeError(f"pad: negative padding {tuple(pad)} is not supported")
+        if mode != "constant":
+            raise RuntimeError(f"pad: negative padding {tuple(pad)} (cropping) is only supported in "
+                               f"'constant' mode, got mode {mode!r}")
+        for d, (lo, hi) in enumerate(widths):
+            if input.shape[d] + lo + hi < 0:
+                raise RuntimeError(f"pad: padding {tuple(pad)} would make dim {d} of size "
+                                   f"{input.shape[d]} negative (input shape {tuple(input.shape)})")
+        # a negative width crops: slice first, then pad with what is left
+        crop = tuple(slice(-min(lo, 0), input.shape[d] + min(hi, 0)) for d, (lo, hi) in enumerate(widths))
+        input = input[crop]
+        widths = [(max(lo, 0), max(hi, 0)) for lo, hi in widths]
     if mode == "constant":
+        if all(lo == hi == 0 for lo, hi in widths):
+            return Reshape.apply(input, input.shape)
         return ConstantPad.apply(input, tuple(widths), value)
     if mode not in ("reflect", "replicate", "circular"):
-        raise ValueError(f"pad: unknown mode {mode!r}; use 'constant', 'reflect', 'replicate' or 'circular'")
+        raise NotImplementedError(f"pad: unknown mode {mode!r}; use 'constant', 'reflect', 'replicate' or "
+                                  f"'circular' (PyTorch raises NotImplementedError too)")
     xp = array_module(input.data)
     out = input
     for d, (lo, hi) in enumerate(widths):
@@ -403,6 +420,9 @@ def pad(input, pad, mode="constant", value=0.0):
         if mode == "reflect" and (lo >= n or hi >= n):
             raise RuntimeError(f"pad: reflect padding ({lo}, {hi}) must be smaller than the size "
                                f"{n} of dim {d} (shape {tuple(input.shape)})")
+        if mode == "circular" and (lo > n or hi > n):
+            raise RuntimeError(f"pad: circular padding ({lo}, {hi}) wraps around dim {d} of size {n} more "
+                               f"than once (shape {tuple(input.shape)})")
         pos = xp.arange(-lo, n + hi)
         if mode == "reflect":
             period = 2 * (n - 1) if n > 1 else 1
@@ -414,6 +434,102 @@ def pad(input, pad, mode="constant", value=0.0):
             pos = pos % n
         out = index_select(out, d, Tensor(pos))
     return out
+
+
+@numpy_spellings
+def narrow(input, dim, start, length):
+    """The ``length`` entries from ``start`` along ``dim`` (start may be negative)."""
+    d = normalize_dim(dim, input.ndim, "narrow")
+    n = input.shape[d]
+    start = int(start)
+    if start < 0:
+        start += n
+    if not 0 <= start <= n or length < 0 or start + length > n:
+        raise IndexError(f"narrow: start ({start}) + length ({length}) exceeds the size {n} of "
+                         f"dimension {d} (shape {tuple(input.shape)})")
+    return input[(slice(None),) * d + (slice(start, start + length),)]
+
+
+def rot90(input, k=1, dims=(0, 1)):
+    """Rotate by 90 degrees ``k`` times in the plane ``dims`` (from the first dim towards the second)."""
+    if len(dims) != 2:
+        raise RuntimeError(f"rot90: expected total rotation dims == 2, but got dims = {len(dims)}")
+    d0, d1 = (normalize_dim(d, input.ndim, "rot90") for d in dims)
+    if d0 == d1:
+        raise RuntimeError(f"rot90: rotation dims must differ, got {tuple(dims)}")
+    k %= 4
+    if k == 1:
+        return flip(input, (d1,)).transpose(d0, d1)
+    if k == 2:
+        return flip(input, (d0, d1))
+    if k == 3:
+        return flip(input, (d0,)).transpose(d0, d1)
+    return Reshape.apply(input, input.shape)
+
+
+def t(input):
+    """The transpose of a 2-D tensor (a 0-d or 1-D tensor as it is)."""
+    if input.ndim > 2:
+        raise RuntimeError(f"t: expects a tensor with <= 2 dimensions, but got shape {tuple(input.shape)}")
+    return transpose(input, 0, -1) if input.ndim == 2 else Reshape.apply(input, input.shape)
+
+
+def ravel(input):
+    """The elements as a 1-D tensor."""
+    return Reshape.apply(input, (input.numel(),))
+
+
+def atleast_1d(*tensors):
+    """Each tensor with at least 1 dim (0-d becomes shape (1,))."""
+    out = tuple(t.reshape(1) if t.ndim == 0 else t for t in _tensors(tensors))
+    return out[0] if len(out) == 1 else out
+
+
+def atleast_2d(*tensors):
+    """Each tensor with at least 2 dims (new leading dims of size 1)."""
+    out = tuple(t.reshape((1,) * (2 - t.ndim) + tuple(t.shape)) if t.ndim < 2 else t for t in _tensors(tensors))
+    return out[0] if len(out) == 1 else out
+
+
+def atleast_3d(*tensors):
+    """Each tensor with at least 3 dims: (n,) -> (1, n, 1), (m, n) -> (m, n, 1), as NumPy."""
+    def lift(t):
+        if t.ndim == 0:
+            return t.reshape(1, 1, 1)
+        if t.ndim == 1:
+            return t.reshape(1, t.shape[0], 1)
+        return t.unsqueeze(-1) if t.ndim == 2 else t
+    out = tuple(lift(t) for t in _tensors(tensors))
+    return out[0] if len(out) == 1 else out
+
+
+def _tensors(tensors):
+    return tuple(tensors[0]) if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)) else tensors
+
+
+def hstack(tensors):
+    """Concatenate along dim 1 (dim 0 for 1-D tensors)."""
+    ts = [atleast_1d(t) for t in tensors]
+    return cat(ts, 0 if ts[0].ndim == 1 else 1)
+
+
+def vstack(tensors):
+    """Concatenate along dim 0, after making every tensor at least 2-D."""
+    return cat([atleast_2d(t) for t in tensors], 0)
+
+
+row_stack = vstack
+
+
+def dstack(tensors):
+    """Concatenate along dim 2, after making every tensor at least 3-D."""
+    return cat([atleast_3d(t) for t in tensors], 2)
+
+
+def column_stack(tensors):
+    """Stack as columns: 0-d and 1-D tensors become (n, 1) columns, then concatenate along dim 1."""
+    cols = [t.reshape(t.numel(), 1) if t.ndim <= 1 else t for t in tensors]
+    return cat(cols, 1)
 
 
 class ToDevice(Function):
@@ -430,5 +546,7 @@ class ToDevice(Function):
 
 
 __all__ = ["reshape", "view", "squeeze", "unsqueeze", "flatten", "unflatten", "permute", "transpose",
-           "swapaxes", "swapdims", "movedim", "expand", "broadcast_to", "expand_as", "repeat", "cat",
-           "concat", "concatenate", "stack", "split", "chunk", "unbind", "flip", "roll", "pad"]
+           "swapaxes", "swapdims", "movedim", "expand", "broadcast_to", "expand_as", "cat",
+           "concat", "concatenate", "stack", "hstack", "vstack", "row_stack", "dstack", "column_stack",
+           "split", "chunk", "unbind", "narrow", "flip", "rot90", "roll", "pad", "t", "ravel",
+           "atleast_1d", "atleast_2d", "atleast_3d"]

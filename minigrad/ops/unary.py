@@ -1,21 +1,28 @@
 """Element-wise functions of one tensor, each with its derivative next to it.
 
 Each op's backward is written with differentiable Tensor ops, so gradients of gradients
-work. Where the derivative is cheapest in terms of the output y, the op saves y.
+work. Where the derivative is cheapest in terms of the output y, the op saves y. Functions
+with a float result (exp, sin, sqrt ...) compute an integer or bool input in the default
+float dtype, as PyTorch does.
 """
 from __future__ import annotations
 
 import math
 
 from ..autograd.function import Function
-from ..backend import array_module
+from ..backend import array_module, get_default_dtype
 from ..kernels._erf import erf_numba
 from ..tensor import Tensor
-from .arithmetic import maximum, minimum, where
+from ._util import float_input
+from .arithmetic import maximum, minimum
 
-SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
-INV_SQRT_2 = 1.0 / math.sqrt(2.0)
-INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+LN2 = math.log(2.0)
+LN10 = math.log(10.0)
+
+
+def floating(x):
+    """``x`` itself if it is a float array, else ``x`` in the default float dtype."""
+    return x if x.dtype.kind in "fc" else x.astype(get_default_dtype())
 
 
 class Exp(Function):
@@ -23,6 +30,7 @@ class Exp(Function):
 
     @staticmethod
     def forward(ctx, x):
+        x = floating(x)
         y = array_module(x).exp(x)
         ctx.save_for_backward(y)
         return y
@@ -35,7 +43,7 @@ class Exp(Function):
 
 def exp(input):
     """e to the power of each element."""
-    return Exp.apply(input)
+    return Exp.apply(float_input(input))
 
 
 class Log(Function):
@@ -43,6 +51,7 @@ class Log(Function):
 
     @staticmethod
     def forward(ctx, x):
+        x = floating(x)
         ctx.save_for_backward(x)
         return array_module(x).log(x)
 
@@ -54,17 +63,67 @@ class Log(Function):
 
 def log(input):
     """The natural logarithm of each element."""
-    return Log.apply(input)
+    return Log.apply(float_input(input))
+
+
+class Log2(Function):
+    """log2(x);  d/dx = 1 / (x ln 2)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        x = floating(x)
+        ctx.save_for_backward(x)
+        return array_module(x).log2(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g / (x * LN2)
 
 
 def log2(input):
     """The base-2 logarithm of each element."""
-    return Log.apply(input) * (1 / math.log(2))
+    return Log2.apply(input)
+
+
+class Log10(Function):
+    """log10(x);  d/dx = 1 / (x ln 10)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        x = floating(x)
+        ctx.save_for_backward(x)
+        return array_module(x).log10(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g / (x * LN10)
 
 
 def log10(input):
     """The base-10 logarithm of each element."""
-    return Log.apply(input) * (1 / math.log(10))
+    return Log10.apply(input)
+
+
+class Exp2(Function):
+    """2^x;  d/dx = 2^x ln 2 = y ln 2"""
+
+    @staticmethod
+    def forward(ctx, x):
+        y = array_module(x).exp2(floating(x))
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved_tensors
+        return g * y * LN2
+
+
+def exp2(input):
+    """2 to the power of each element."""
+    return Exp2.apply(input)
 
 
 class Log1p(Function):
@@ -72,6 +131,7 @@ class Log1p(Function):
 
     @staticmethod
     def forward(ctx, x):
+        x = floating(x)
         ctx.save_for_backward(x)
         return array_module(x).log1p(x)
 
@@ -83,7 +143,7 @@ class Log1p(Function):
 
 def log1p(input):
     """log(1 + x) of each element, accurate for small x."""
-    return Log1p.apply(input)
+    return Log1p.apply(float_input(input))
 
 
 class Expm1(Function):
@@ -91,6 +151,7 @@ class Expm1(Function):
 
     @staticmethod
     def forward(ctx, x):
+        x = floating(x)
         y = array_module(x).expm1(x)
         ctx.save_for_backward(y)
         return y
@@ -103,7 +164,7 @@ class Expm1(Function):
 
 def expm1(input):
     """exp(x) - 1 of each element, accurate for small x."""
-    return Expm1.apply(input)
+    return Expm1.apply(float_input(input))
 
 
 class Sqrt(Function):
@@ -111,6 +172,7 @@ class Sqrt(Function):
 
     @staticmethod
     def forward(ctx, x):
+        x = floating(x)
         y = array_module(x).sqrt(x)
         ctx.save_for_backward(y)
         return y
@@ -123,7 +185,7 @@ class Sqrt(Function):
 
 def sqrt(input):
     """The square root of each element."""
-    return Sqrt.apply(input)
+    return Sqrt.apply(float_input(input))
 
 
 class Rsqrt(Function):
@@ -131,6 +193,7 @@ class Rsqrt(Function):
 
     @staticmethod
     def forward(ctx, x):
+        x = floating(x)
         y = 1 / array_module(x).sqrt(x)
         ctx.save_for_backward(y)
         return y
@@ -143,7 +206,7 @@ class Rsqrt(Function):
 
 def rsqrt(input):
     """1 / sqrt(x) of each element."""
-    return Rsqrt.apply(input)
+    return Rsqrt.apply(float_input(input))
 
 
 class Abs(Function):
@@ -170,6 +233,7 @@ class Sin(Function):
 
     @staticmethod
     def forward(ctx, x):
+        x = floating(x)
         ctx.save_for_backward(x)
         return array_module(x).sin(x)
 
@@ -181,7 +245,7 @@ class Sin(Function):
 
 def sin(input):
     """The sine of each element."""
-    return Sin.apply(input)
+    return Sin.apply(float_input(input))
 
 
 class Cos(Function):
@@ -189,6 +253,7 @@ class Cos(Function):
 
     @staticmethod
     def forward(ctx, x):
+        x = floating(x)
         ctx.save_for_backward(x)
         return array_module(x).cos(x)
 
@@ -200,7 +265,7 @@ class Cos(Function):
 
 def cos(input):
     """The cosine of each element."""
-    return Cos.apply(input)
+    return Cos.apply(float_input(input))
 
 
 class Tan(Function):
@@ -208,6 +273,7 @@ class Tan(Function):
 
     @staticmethod
     def forward(ctx, x):
+        x = floating(x)
         y = array_module(x).tan(x)
         ctx.save_for_backward(y)
         return y
@@ -220,7 +286,167 @@ class Tan(Function):
 
 def tan(input):
     """The tangent of each element."""
-    return Tan.apply(input)
+    return Tan.apply(float_input(input))
+
+
+class Asin(Function):
+    """arcsin(x);  d/dx = 1 / sqrt(1 - x^2)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        x = floating(x)
+        ctx.save_for_backward(x)
+        return array_module(x).arcsin(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * (1 - x * x).rsqrt()
+
+
+def asin(input):
+    """The inverse sine of each element."""
+    return Asin.apply(input)
+
+
+class Acos(Function):
+    """arccos(x);  d/dx = -1 / sqrt(1 - x^2)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        x = floating(x)
+        ctx.save_for_backward(x)
+        return array_module(x).arccos(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return -g * (1 - x * x).rsqrt()
+
+
+def acos(input):
+    """The inverse cosine of each element."""
+    return Acos.apply(input)
+
+
+class Atan(Function):
+    """arctan(x);  d/dx = 1 / (1 + x^2)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        x = floating(x)
+        ctx.save_for_backward(x)
+        return array_module(x).arctan(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g / (1 + x * x)
+
+
+def atan(input):
+    """The inverse tangent of each element."""
+    return Atan.apply(input)
+
+
+class Sinh(Function):
+    """sinh(x);  d/dx = cosh(x)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        x = floating(x)
+        ctx.save_for_backward(x)
+        return array_module(x).sinh(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * x.cosh()
+
+
+def sinh(input):
+    """The hyperbolic sine of each element."""
+    return Sinh.apply(input)
+
+
+class Cosh(Function):
+    """cosh(x);  d/dx = sinh(x)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        x = floating(x)
+        ctx.save_for_backward(x)
+        return array_module(x).cosh(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * x.sinh()
+
+
+def cosh(input):
+    """The hyperbolic cosine of each element."""
+    return Cosh.apply(input)
+
+
+class Asinh(Function):
+    """arsinh(x);  d/dx = 1 / sqrt(x^2 + 1)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        x = floating(x)
+        ctx.save_for_backward(x)
+        return array_module(x).arcsinh(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * (x * x + 1).rsqrt()
+
+
+def asinh(input):
+    """The inverse hyperbolic sine of each element."""
+    return Asinh.apply(input)
+
+
+class Acosh(Function):
+    """arcosh(x);  d/dx = 1 / sqrt(x^2 - 1)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        x = floating(x)
+        ctx.save_for_backward(x)
+        return array_module(x).arccosh(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * (x * x - 1).rsqrt()
+
+
+def acosh(input):
+    """The inverse hyperbolic cosine of each element (x >= 1)."""
+    return Acosh.apply(input)
+
+
+class Atanh(Function):
+    """artanh(x);  d/dx = 1 / (1 - x^2)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        x = floating(x)
+        ctx.save_for_backward(x)
+        return array_module(x).arctanh(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g / (1 - x * x)
+
+
+def atanh(input):
+    """The inverse hyperbolic tangent of each element (|x| < 1)."""
+    return Atanh.apply(input)
 
 
 class Tanh(Function):
@@ -228,6 +454,7 @@ class Tanh(Function):
 
     @staticmethod
     def forward(ctx, x):
+        x = floating(x)
         y = array_module(x).tanh(x)
         ctx.save_for_backward(y)
         return y
@@ -240,7 +467,7 @@ class Tanh(Function):
 
 def tanh(input):
     """The hyperbolic tangent of each element."""
-    return Tanh.apply(input)
+    return Tanh.apply(float_input(input))
 
 
 class Sigmoid(Function):
@@ -248,9 +475,7 @@ class Sigmoid(Function):
 
     @staticmethod
     def forward(ctx, x):
-        xp = array_module(x)
-        e = xp.exp(-xp.abs(x))                      # never overflows
-        y = xp.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+        y = sigmoid_array(floating(x))
         ctx.save_for_backward(y)
         return y
 
@@ -262,69 +487,14 @@ class Sigmoid(Function):
 
 def sigmoid(input):
     """1 / (1 + exp(-x)) of each element, computed without overflow."""
-    return Sigmoid.apply(input)
+    return Sigmoid.apply(float_input(input))
 
 
-class ReLU(Function):
-    """max(x, 0);  d/dx = 1 if x > 0 else 0"""
-
-    @staticmethod
-    def forward(ctx, x):
-        y = array_module(x).maximum(x, 0)
-        ctx.save_for_backward(y)
-        return y
-
-    @staticmethod
-    def backward(ctx, g):
-        (y,) = ctx.saved_tensors
-        return g * (y > 0).to(g.dtype)
-
-
-def relu(input):
-    """max(x, 0) of each element."""
-    return ReLU.apply(input)
-
-
-class LeakyReLU(Function):
-    """x if x > 0 else slope * x;  d/dx = 1 if x > 0 else slope"""
-
-    @staticmethod
-    def forward(ctx, x, negative_slope):
-        ctx.slope = negative_slope
-        ctx.save_for_backward(x)
-        return array_module(x).where(x > 0, x, x * negative_slope)
-
-    @staticmethod
-    def backward(ctx, g):
-        (x,) = ctx.saved_tensors
-        return g * where(x > 0, 1.0, ctx.slope).to(g.dtype), None
-
-
-def leaky_relu(input, negative_slope=0.01):
-    """x where x > 0, else negative_slope * x."""
-    return LeakyReLU.apply(input, negative_slope)
-
-
-class ELU(Function):
-    """x if x > 0 else alpha (exp(x) - 1);  d/dx = 1 if x > 0 else alpha exp(x)"""
-
-    @staticmethod
-    def forward(ctx, x, alpha):
-        xp = array_module(x)
-        ctx.alpha = alpha
-        ctx.save_for_backward(x)
-        return xp.where(x > 0, x, alpha * xp.expm1(xp.minimum(x, 0)))
-
-    @staticmethod
-    def backward(ctx, g):
-        (x,) = ctx.saved_tensors
-        pos = (x > 0).to(g.dtype)
-        return g * (pos + (1 - pos) * ctx.alpha * x.clamp(max=0).exp()), None
-
-
-def elu(input, alpha=1.0):
-    """x where x > 0, else alpha * (exp(x) - 1)."""
-    return ELU.apply(input, alpha)
+def sigmoid_array(x):
+    """The sigmoid of a float array, without overflow: exp(-|x|) never overflows."""
+    xp = array_module(x)
+    e = xp.exp(-xp.abs(x))
+    return xp.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
 
 
 def _erf_array(x):
@@ -340,6 +510,7 @@ class Erf(Function):
 
     @staticmethod
     def forward(ctx, x):
+        x = floating(x)
         ctx.save_for_backward(x)
         return _erf_array(x)
 
@@ -351,68 +522,7 @@ class Erf(Function):
 
 def erf(input):
     """The error function of each element (exact, not a polynomial fit)."""
-    return Erf.apply(input)
-
-
-class GELU(Function):
-    """x Phi(x), Phi the normal CDF (exact, with erf) or its tanh approximation.
-
-    exact: d/dx = Phi(x) + x phi(x),  phi(x) = exp(-x^2/2) / sqrt(2 pi)
-    tanh:  y = x/2 (1 + tanh(u)), u = sqrt(2/pi) (x + 0.044715 x^3);
-           d/dx = (1 + tanh u)/2 + x/2 (1 - tanh^2 u) sqrt(2/pi) (1 + 3 * 0.044715 x^2)
-    """
-
-    @staticmethod
-    def forward(ctx, x, approximate):
-        xp = array_module(x)
-        ctx.approximate = approximate
-        ctx.save_for_backward(x)
-        if approximate == "tanh":
-            return 0.5 * x * (1 + xp.tanh(SQRT_2_OVER_PI * (x + 0.044715 * x ** 3)))
-        return 0.5 * x * (1 + _erf_array(x * INV_SQRT_2))
-
-    @staticmethod
-    def backward(ctx, g):
-        (x,) = ctx.saved_tensors
-        if ctx.approximate == "tanh":
-            t = (SQRT_2_OVER_PI * (x + 0.044715 * x ** 3)).tanh()
-            d = 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x)
-        else:
-            cdf = 0.5 * (1 + (x * INV_SQRT_2).erf())
-            d = cdf + x * INV_SQRT_2PI * (-0.5 * x * x).exp()
-        return g * d, None
-
-
-def gelu(input, approximate="none"):
-    """GELU; ``approximate='none'`` is exact (erf), ``'tanh'`` the tanh approximation."""
-    if approximate not in ("none", "tanh"):
-        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
-    return GELU.apply(input, approximate)
-
-
-class Softplus(Function):
-    """log(1 + exp(beta x)) / beta, and x where beta x > ``threshold``;
-    d/dx = sigmoid(beta x), and 1 where beta x > threshold (the derivative of what forward returns)"""
-
-    @staticmethod
-    def forward(ctx, x, beta, threshold):
-        xp = array_module(x)
-        z = x * beta
-        ctx.beta, ctx.threshold = beta, threshold
-        ctx.save_for_backward(x)
-        soft = (xp.log1p(xp.exp(-xp.abs(z))) + xp.maximum(z, 0)) / beta
-        return xp.where(z > threshold, x, soft).astype(x.dtype, copy=False)
-
-    @staticmethod
-    def backward(ctx, g):
-        (x,) = ctx.saved_tensors
-        z = x * ctx.beta
-        return g * where(z > ctx.threshold, 1.0, z.sigmoid()), None, None
-
-
-def softplus(input, beta=1.0, threshold=20.0):
-    """log(1 + exp(beta x)) / beta, and x itself where beta x > threshold."""
-    return Softplus.apply(input, beta, threshold)
+    return Erf.apply(float_input(input))
 
 
 class Clamp(Function):
@@ -452,6 +562,8 @@ def clamp(input, min=None, max=None):  # noqa: A002 - PyTorch's names
         if max is not None:
             out = minimum(out, max)
         return out
+    if input.dtype.kind in "biu" and any(isinstance(b, float) for b in (min, max)):
+        input = float_input(input)       # int_tensor.clamp(min=0.5) is a float tensor, as PyTorch
     return Clamp.apply(input, min, max)
 
 
@@ -485,41 +597,174 @@ class Clone(Function):
         return g
 
 
-# ----------------------------------------------------------------------------- composites
+class Reciprocal(Function):
+    """1/x;  d/dx = -1/x^2 = -y^2"""
 
-def square(input):
-    """x * x of each element."""
-    return input * input
+    @staticmethod
+    def forward(ctx, x):
+        y = 1 / floating(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved_tensors
+        return -g * y * y
 
 
 def reciprocal(input):
     """1 / x of each element."""
-    return 1 / input
+    return Reciprocal.apply(input)
 
 
-# ----------------------------------------------------------------------------- not differentiable
-# Rounding and sign are piecewise constant (their derivative is zero almost everywhere) and the
-# is* tests give booleans: they are computed on the array and give a tensor outside the graph.
+def square(input):
+    """x * x of each element;  d/dx = 2x."""
+    return input * input
 
-def _no_grad_unary(name):
+
+def deg2rad(input):
+    """Degrees to radians: x pi / 180."""
+    return input * (math.pi / 180)
+
+
+def rad2deg(input):
+    """Radians to degrees: x 180 / pi."""
+    return input * (180 / math.pi)
+
+
+def logit(input, eps=None):
+    """log(p / (1 - p)), p clamped to [eps, 1 - eps] when ``eps`` is given;
+    d/dp = 1 / (p (1 - p)) inside the clamp, 0 outside."""
+    p = input if eps is None else clamp(input, eps, 1 - eps)
+    return (p / (1 - p)).log()
+
+
+class NanToNum(Function):
+    """NaN, +inf and -inf replaced by numbers;  d/dx = 1 where x is finite, 0 where replaced"""
+
+    @staticmethod
+    def forward(ctx, x, nan, posinf, neginf):
+        xp = array_module(x)
+        ctx.save_for_backward(xp.isfinite(x))
+        if x.dtype.kind != "f":
+            return x.copy()
+        info = xp.finfo(x.dtype)
+        big = xp.asarray(info.max if posinf is None else posinf, dtype=x.dtype)
+        small = xp.asarray(info.min if neginf is None else neginf, dtype=x.dtype)
+        y = xp.where(xp.isnan(x), xp.asarray(nan, dtype=x.dtype), x)
+        return xp.where(y == xp.inf, big, xp.where(y == -xp.inf, small, y))
+
+    @staticmethod
+    def backward(ctx, g):
+        (finite,) = ctx.saved_tensors
+        return g * finite.to(g.dtype), None, None, None
+
+
+def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
+    """NaN as ``nan``; +-inf as ``posinf``/``neginf`` (by default the dtype's largest and smallest)."""
+    return NanToNum.apply(input, nan, posinf, neginf)
+
+
+# ----------------------------------------------------------------------------- piecewise constant
+# Sign and rounding are constant between their jumps: their derivative is 0 (almost everywhere),
+# and PyTorch gives exactly that -- a zero gradient, not an error. frac = x - trunc(x) then has
+# derivative 1.
+
+class Rounding(Function):
+    """sign, floor, ceil, round or trunc of x;  d/dx = 0"""
+
+    @staticmethod
+    def forward(ctx, x, name, decimals):
+        xp = array_module(x)
+        if name == "round":
+            return xp.round(x, decimals)
+        if x.dtype.kind in "iub" and name != "sign":
+            return x.copy()
+        return getattr(xp, name)(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g.new_zeros(g.shape), None, None
+
+
+def sign(input):
+    """-1, 0 or 1 for each element; its gradient is 0."""
+    return Rounding.apply(input, "sign", 0)
+
+
+sgn = sign
+
+
+def floor(input):
+    """Each element rounded down; its gradient is 0."""
+    return Rounding.apply(input, "floor", 0)
+
+
+def ceil(input):
+    """Each element rounded up; its gradient is 0."""
+    return Rounding.apply(input, "ceil", 0)
+
+
+def round(input, *, decimals=0):  # noqa: A001 - PyTorch's name
+    """Each element rounded to ``decimals`` decimals, halves to even; its gradient is 0."""
+    return Rounding.apply(input, "round", decimals)
+
+
+def trunc(input):
+    """Each element rounded towards zero; its gradient is 0."""
+    return Rounding.apply(input, "trunc", 0)
+
+
+fix = trunc
+
+
+def frac(input):
+    """The fractional part x - trunc(x), with the sign of x;  d/dx = 1."""
+    return input - trunc(input)
+
+
+# ----------------------------------------------------------------------------- tests (bool results)
+
+def _bool_unary(name):
     def fn(input):
         x = input.data
         return Tensor(getattr(array_module(x), name)(x))
     fn.__name__ = name
-    fn.__doc__ = f"{name}(x), element-wise; not differentiable."
+    fn.__doc__ = f"True where {name[2:]}; a bool tensor outside the graph."
     return fn
 
 
-sign = _no_grad_unary("sign")
-floor = _no_grad_unary("floor")
-ceil = _no_grad_unary("ceil")
-round = _no_grad_unary("round")  # noqa: A001
-trunc = _no_grad_unary("trunc")
-isnan = _no_grad_unary("isnan")
-isinf = _no_grad_unary("isinf")
-isfinite = _no_grad_unary("isfinite")
+isnan = _bool_unary("isnan")
+isinf = _bool_unary("isinf")
+isfinite = _bool_unary("isfinite")
+signbit = _bool_unary("signbit")
 
-__all__ = ["exp", "log", "log2", "log10", "log1p", "expm1", "sqrt", "rsqrt", "abs", "sin", "cos",
-           "tan", "tanh", "sigmoid", "relu", "leaky_relu", "elu", "erf", "gelu", "softplus", "clamp",
-           "clip", "square", "reciprocal", "sign", "floor", "ceil", "round", "trunc", "isnan",
-           "isinf", "isfinite"]
+
+def isposinf(input):
+    """True where an element is +inf."""
+    x = input.data
+    return Tensor(array_module(x).isposinf(x))
+
+
+def isneginf(input):
+    """True where an element is -inf."""
+    x = input.data
+    return Tensor(array_module(x).isneginf(x))
+
+
+def isreal(input):
+    """True for every element of a real tensor."""
+    return Tensor(array_module(input.data).ones(input.shape, dtype=bool))
+
+
+# PyTorch's NumPy-style aliases
+arcsin, arccos, arctan = asin, acos, atan
+arcsinh, arccosh, arctanh = asinh, acosh, atanh
+absolute = abs
+
+__all__ = ["exp", "exp2", "log", "log2", "log10", "log1p", "expm1", "sqrt", "rsqrt", "abs",
+           "absolute", "sin", "cos", "tan", "asin", "acos", "atan", "arcsin", "arccos", "arctan",
+           "sinh", "cosh", "tanh", "asinh", "acosh", "atanh", "arcsinh", "arccosh", "arctanh",
+           "sigmoid", "erf", "clamp", "clip", "square", "reciprocal", "deg2rad", "rad2deg", "logit",
+           "nan_to_num", "sign", "sgn", "floor", "ceil", "round", "trunc", "fix", "frac", "isnan",
+           "isinf", "isfinite", "isposinf", "isneginf", "isreal", "signbit"]

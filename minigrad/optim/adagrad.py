@@ -1,20 +1,30 @@
-"""Adagrad (PyTorch's update, with learning-rate decay).
-
-    g   = -grad if maximize else grad
-    g   = g + weight_decay * p
-    clr = lr / (1 + (t - 1) * lr_decay)
-    s   = s + g**2                      (s starts at initial_accumulator_value)
-    p   = p - clr * g / (sqrt(s) + eps)
-
-As in PyTorch, the state (``step`` = 0, ``sum``) is created when the optimizer is built.
-"""
+"""Adagrad (PyTorch's update, with learning-rate decay)."""
 from .. import backend
-from .optimizer import Optimizer
+from .optimizer import Optimizer, check_numbers
 
 
 class Adagrad(Optimizer):
+    """Adagrad: each parameter's step shrinks with the sum of its squared gradients so far, with
+    PyTorch's arguments and update.
+
+    ``Adagrad(model.parameters(), lr=1e-2)``: ``lr_decay`` lowers the rate over steps,
+    ``initial_accumulator_value`` starts the sum, ``eps`` keeps the division safe,
+    ``weight_decay`` adds L2, ``maximize=True`` climbs.
+
+    The update of each parameter p, as PyTorch's:
+
+        g   = -grad if maximize else grad
+        g   = g + weight_decay * p
+        clr = lr / (1 + (t - 1) * lr_decay)
+        s   = s + g**2                      (s starts at initial_accumulator_value)
+        p   = p - clr * g / (sqrt(s) + eps)
+
+    As in PyTorch, the state (``step`` = 0, ``sum``) is created when the optimizer is built.
+    """
     def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0,
                  eps=1e-10, *, maximize=False):
+        check_numbers("Adagrad", lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
+                      initial_accumulator_value=initial_accumulator_value, eps=eps)
         for name, value in (("lr", lr), ("lr_decay", lr_decay), ("weight_decay", weight_decay),
                             ("initial_accumulator_value", initial_accumulator_value), ("eps", eps)):
             if value < 0.0:

@@ -1,24 +1,34 @@
-"""Adam and AdamW (PyTorch's update, bias-corrected moments, optional AMSGrad).
-
-    g  = -grad if maximize else grad
-    Adam:  g = g + weight_decay * p         AdamW:  p = p * (1 - lr * weight_decay)
-    m  = beta1 * m + (1 - beta1) * g        (as lerp: m + (1 - beta1) * (g - m))
-    v  = beta2 * v + (1 - beta2) * g**2
-    v_max = max(v_max, v)                   (amsgrad; used instead of v below)
-    p  = p - lr / (1 - beta1**t) * m / (sqrt(v) / sqrt(1 - beta2**t) + eps)
-"""
+"""Adam and AdamW (PyTorch's update, bias-corrected moments, optional AMSGrad)."""
 import math
 
 from .. import backend
-from .optimizer import Optimizer
+from .optimizer import Optimizer, check_numbers
 
 
 class Adam(Optimizer):
+    """Adam: per-parameter steps from running averages of the gradient and its square, with
+    PyTorch's arguments and update.
+
+    ``Adam(model.parameters(), lr=1e-3)``: ``betas`` the decay rates of the two averages, ``eps``
+    keeps the division safe, ``weight_decay`` adds L2 to the gradient (``AdamW`` decays the
+    weights instead), ``amsgrad=True`` uses the running maximum of the second moment,
+    ``maximize=True`` climbs.
+
+    The update of each parameter p, as PyTorch's:
+
+        g  = -grad if maximize else grad
+        Adam:  g = g + weight_decay * p         AdamW:  p = p * (1 - lr * weight_decay)
+        m  = beta1 * m + (1 - beta1) * g        (as lerp: m + (1 - beta1) * (g - m))
+        v  = beta2 * v + (1 - beta2) * g**2
+        v_max = max(v_max, v)                   (amsgrad; used instead of v below)
+        p  = p - lr / (1 - beta1**t) * m / (sqrt(v) / sqrt(1 - beta2**t) + eps)
+    """
     _decoupled = False  # AdamW sets True: weight decay shrinks p instead of adding to g
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  amsgrad=False, *, maximize=False):
         name = type(self).__name__
+        check_numbers(name, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)
         if lr < 0.0:
             raise ValueError(f"{name}: invalid learning rate lr={lr}")
         if eps < 0.0:
@@ -50,7 +60,7 @@ class Adam(Optimizer):
         step = state["step"]
         m, v = state["exp_avg"], state["exp_avg_sq"]
         # in place with one scratch buffer: no temporaries of the parameter's size
-        tmp = xp.subtract(grad, m)
+        tmp = xp.subtract(grad, m, out=xp.empty_like(m))    # (out=: an array even when 0-d)
         tmp *= 1 - beta1
         m += tmp                                    # m = m + (1 - beta1) (g - m)
         xp.multiply(grad, grad, out=tmp)

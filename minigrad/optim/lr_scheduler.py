@@ -13,6 +13,7 @@ import math
 import types
 from collections import Counter
 
+from .._checks import int_arg, number_arg
 from .optimizer import Optimizer
 
 
@@ -27,6 +28,11 @@ def _per_group(name, optimizer, value):
 
 
 class LRScheduler:
+    """The base of the schedulers: each ``step()`` (once per epoch, or per batch for OneCycleLR
+    and CyclicLR) sets every param group's ``lr`` from ``get_lr()``; ``get_last_lr()`` reads
+    them back; ``state_dict()`` / ``load_state_dict()`` resume. ``last_epoch=-1`` starts afresh
+    (and records each group's ``initial_lr``)."""
+
     def __init__(self, optimizer, last_epoch=-1):
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"{type(self).__name__}: {type(optimizer).__name__} is not an Optimizer")
@@ -91,7 +97,8 @@ class StepLR(LRScheduler):
     """lr = initial_lr * gamma ** (epoch // step_size)."""
 
     def __init__(self, optimizer, step_size, gamma=0.1, last_epoch=-1):
-        self.step_size, self.gamma = step_size, gamma
+        self.step_size = int_arg("StepLR", "step_size", step_size, min=1)
+        self.gamma = number_arg("StepLR", "gamma", gamma)
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
@@ -142,7 +149,9 @@ class CosineAnnealingLR(LRScheduler):
     PyTorch does (a recurrence on the current lr; past T_max it climbs back, period 2 T_max)."""
 
     def __init__(self, optimizer, T_max, eta_min=0.0, last_epoch=-1):
-        self.T_max, self.eta_min = T_max, eta_min
+        number_arg("CosineAnnealingLR", "T_max", T_max, min=0, min_open=True)
+        self.T_max = T_max
+        self.eta_min = number_arg("CosineAnnealingLR", "eta_min", eta_min)
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):

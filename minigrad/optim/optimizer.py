@@ -18,7 +18,8 @@ from __future__ import annotations
 import copy
 
 from .. import backend
-from ..autograd import grad_mode
+from .._checks import number_arg
+from ..autograd import engine, grad_mode
 from ..tensor import Tensor
 
 
@@ -30,7 +31,30 @@ class _Required:
 required = _Required()
 
 
+def check_numbers(op, **values):
+    """Each hyper-parameter a real number (not a bool, a string or NaN), with an error naming
+    the optimizer; ``betas`` a pair of them. Called before the range checks."""
+    for name, value in values.items():
+        if value is required:
+            continue
+        if name == "betas":
+            if not isinstance(value, (tuple, list)) or len(value) != 2:
+                raise TypeError(f"{op}: betas must be a pair of numbers, got {value!r}")
+            for i, b in enumerate(value):
+                number_arg(op, f"betas[{i}]", b)
+        else:
+            number_arg(op, name, value)
+
+
 class Optimizer:
+    """The base of every optimizer: ``param_groups`` (each a dict with ``"params"`` and its
+    hyper-parameters), per-parameter ``state``, ``zero_grad()``, ``step(closure=None)``,
+    ``add_param_group()``, ``state_dict()`` and ``load_state_dict()`` with PyTorch's layout.
+
+    ``params`` is an iterable of tensors or of dicts (one per group, e.g. a smaller ``lr`` for
+    some layers); ``defaults`` fills the hyper-parameters a group does not give. A subclass
+    writes ``_update(p, grad, state, group)`` on raw arrays.
+    """
     def __init__(self, params, defaults):
         self.defaults = dict(defaults)
         self.state: dict = {}
@@ -84,13 +108,7 @@ class Optimizer:
         """Reset every parameter's ``.grad``: to None (default) or to zeros in place."""
         for group in self.param_groups:
             for p in group["params"]:
-                if p.grad is None:
-                    continue
-                if set_to_none:
-                    p.grad = None
-                else:
-                    p.grad = p.grad.detach()
-                    p.grad.data[...] = 0
+                engine.zero_grad(p, set_to_none)
 
     def step(self, closure=None):
         """One update of every parameter that has a gradient. ``closure`` re-evaluates the

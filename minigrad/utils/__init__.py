@@ -14,9 +14,7 @@ from .serialization import CheckpointError, load, save  # noqa: F401
 from .summary import ModelSummary, summary  # noqa: F401
 from .tbptt import TBPTTResult, detach_state, truncated_bptt  # noqa: F401
 from .torch_checkpoint import load_torch  # noqa: F401
+from . import data  # noqa: F401,E402  minigrad.utils.data: PyTorch's path to minigrad.data
 from . import decoding  # noqa: F401
 from .decoding import BeamSearchResult, beam_search, greedy_decode  # noqa: F401
-
-# --- text helper: tokenizer and vocabulary ----------------------------------------------------
 from .text import Vocab, basic_english, build_vocab_from_iterator  # noqa: F401
-# --- end text helper --------------------------------------------------------------------------

@@ -55,7 +55,7 @@ def select_rows(state, index):
 def _check(start_tokens, max_len, op):
     if not isinstance(start_tokens, Tensor) or start_tokens.ndim != 1:
         raise ValueError(f"{op}: start_tokens must be a 1-d int64 Tensor (one start token per "
-                         f"sequence), got {getattr(start_tokens, 'shape', type(start_tokens).__name__)}")
+                         f"sequence), got {tuple(start_tokens.shape) if hasattr(start_tokens, 'shape') else type(start_tokens).__name__}")
     if not isinstance(max_len, int) or max_len < 1:
         raise ValueError(f"{op}: max_len must be a positive int, got {max_len!r}")
 

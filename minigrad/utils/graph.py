@@ -48,34 +48,48 @@ def draw_graph(*outputs, show_grads=True, show_saved=False, path=None, names=Non
 # ----------------------------------------------------------------------------- the walk
 
 def _walk(outputs, names, show_grads, show_saved):
-    """Nodes as {key: (kind, label lines)} in the order found, edges as (from, to, style)."""
+    """Nodes as {key: (kind, label lines)} in the order found, edges as (from, to, style).
+
+    A node's inputs are its edges: a leaf Tensor, or ``(node, output_nr)`` for a tensor some
+    Function made. The node keeps no reference to that tensor (so that it can be freed), only
+    its shape and dtype: it is drawn from those."""
     label_of = {id(t): name for name, t in names.items()}
     for i, t in enumerate(outputs):
         label_of.setdefault(id(t), "output" if len(outputs) == 1 else f"output {i}")
     nodes, edges = {}, []
     roots = {id(t) for t in outputs}
-    stack = list(outputs)
-    while stack:
-        t = stack.pop()
-        key = f"t{id(t)}"
-        if key in nodes:
+    tensors, functions = list(outputs), []
+    while tensors or functions:
+        if tensors:
+            t = tensors.pop()
+            key = f"t{id(t)}"
+            if key in nodes:
+                continue
+            kind = "output" if id(t) in roots else "leaf" if t.grad_fn is None and t.requires_grad else "tensor"
+            nodes[key] = (kind, _tensor_lines(t, label_of.get(id(t)), show_grads))
+            if t.grad_fn is not None:
+                edges.append((f"f{id(t.grad_fn)}", key, "solid"))
+                functions.append(t.grad_fn)
             continue
-        kind = "output" if id(t) in roots else "leaf" if t.grad_fn is None and t.requires_grad else "tensor"
-        nodes[key] = (kind, _tensor_lines(t, label_of.get(id(t)), show_grads))
-        fn = t.grad_fn
-        if fn is None:
-            continue
+        fn = functions.pop()
         fkey = f"f{id(fn)}"
-        edges.append((fkey, key, "solid"))
         if fkey in nodes:
             continue
         freed = fn._freed
         name = type(fn).__name__
         nodes[fkey] = ("freed" if freed else "function", [name + (" (freed by backward)" if freed else "")])
         for u in fn.inputs:
-            if u is not None:
+            if isinstance(u, Tensor):
                 edges.append((f"t{id(u)}", fkey, "solid"))
-                stack.append(u)
+                tensors.append(u)
+            elif u is not None:
+                node, nr = u
+                tkey = f"o{id(node)}_{nr}"
+                if tkey not in nodes:
+                    nodes[tkey] = ("tensor", _intermediate_lines(node._out_meta[nr]))
+                    edges.append((f"f{id(node)}", tkey, "solid"))
+                edges.append((tkey, fkey, "solid"))
+                functions.append(node)
         if show_saved:
             _add_saved(fn, fkey, nodes, edges)
     return nodes, edges
@@ -123,6 +137,12 @@ def _tensor_lines(t, name, show_grads):
     if show_grads and t.grad is not None:
         lines.append("grad " + _summary(t.grad.data))
     return lines
+
+
+def _intermediate_lines(meta):
+    shape, dtype, kind = meta
+    device = "cpu" if kind is np.ndarray else "cuda"
+    return ["tensor", f"{tuple(shape)} {dtype} {device}", "values not kept"]
 
 
 # ----------------------------------------------------------------------------- DOT

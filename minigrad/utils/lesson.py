@@ -251,7 +251,7 @@ def _lesson_main(name, parts, argv, extra, write):
         device = resolve_device(args.device)
         out = check_out_dir(args.out or os.path.join("runs", name))
     except LessonError as e:
-        print(f"error: {e}", file=sys.stderr)
+        print(f"{parser.prog}: error: {e}", file=sys.stderr)
         return 2
     base = {"part", "device", "epochs", "seed", "out"}
     options = {k: v for k, v in vars(args).items() if k not in base}
@@ -288,7 +288,7 @@ def _lesson_main(name, parts, argv, extra, write):
               file=sys.stderr, flush=True)
         return 130
     except LessonError as e:
-        print(f"error: {e}", file=sys.stderr)
+        print(f"{parser.prog}: error: {e}", file=sys.stderr)
         return 2
     if not write:
         return 0

@@ -37,7 +37,8 @@ def _mkdir_for(path):
 def plot_curves(curves, path, title=None, xlabel="epoch", ylabel=None, logy=False,
                 figsize=(6.4, 4.0), dpi=100):
     """One line per entry of ``curves`` (name -> sequence of numbers, or name -> (x, y)),
-    saved as a ``figsize * dpi`` pixel PNG at ``path``. Returns ``path``."""
+    saved as a ``figsize * dpi`` pixel PNG at ``path``, the labels laid out inside it (none cut
+    off at an edge). Returns ``path``."""
     plt = pyplot()
     fig, ax = plt.subplots(figsize=figsize, dpi=dpi)
     try:
@@ -49,7 +50,7 @@ def plot_curves(curves, path, title=None, xlabel="epoch", ylabel=None, logy=Fals
             else:
                 y = _np([float(v.item() if isinstance(v, Tensor) else v) for v in values])
                 x = np.arange(1, len(y) + 1)
-            ax.plot(x, y, label=str(name))
+            ax.plot(x, y, label=str(name), marker="." if len(y) <= 30 else None)   # few points: show each
         if counted:
             ax.xaxis.get_major_locator().set_params(integer=True)
         ax.set_xlabel(xlabel)
@@ -62,6 +63,7 @@ def plot_curves(curves, path, title=None, xlabel="epoch", ylabel=None, logy=Fals
         if len(curves) > 1:
             ax.legend()
         ax.grid(True, alpha=0.3)
+        fig.tight_layout()
         _mkdir_for(path)
         fig.savefig(path, dpi=dpi, format="png")
     finally:

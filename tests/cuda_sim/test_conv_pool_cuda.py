@@ -34,10 +34,10 @@ def _plans():
 
     def plan(H, W, k, s, p, d, ceil):
         oh, ow = pool_output_size(H, k, s, p, d, ceil), pool_output_size(W, k, s, p, d, ceil)
-        return pool.PoolPlan.of((*_kernel_axis(H, k, s, p, d, oh), d, *_kernel_axis(W, k, s, p, d, ow), d))
+        return pool.PoolPlan.of((*_kernel_axis(H, k, s, p, d, oh), d, *_kernel_axis(W, k, s, p, d, ow), d), (H, W))
     return [plan(5, 6, 2, 2, 0, 1, False), plan(5, 6, 3, 2, 1, 1, True), plan(5, 6, 2, 1, 1, 2, False),
-            pool.PoolPlan.of((*_adaptive_axis(5, 3), 1, *_adaptive_axis(6, 4), 1)),
-            pool.PoolPlan.of(((-1, 1), (0, 1), 2, (0, 3), (2, 2), 1))]     # an empty window (in the padding)
+            pool.PoolPlan.of((*_adaptive_axis(5, 3), 1, *_adaptive_axis(6, 4), 1), (5, 6)),
+            pool.PoolPlan.of(((-1, 1), (0, 1), 2, (0, 3), (2, 2), 1), (5, 6))]     # an empty window (in the padding)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

@@ -84,3 +84,11 @@ def test_custom_collate_fn_sampler_and_subset_fast_path():
     np.testing.assert_array_equal(slow[0].data, xb.data)
     (xs, _), = list(DataLoader(ds, batch_size=3, sampler=[2, 2, 7]))
     np.testing.assert_array_equal(xs.data, X[[2, 2, 7]])
+
+
+@pytest.mark.parametrize("batch_size, error, match", [(True, TypeError, "DataLoader: batch_size must be an int"),
+                                                      (2.0, TypeError, "DataLoader: batch_size must be an int"),
+                                                      (0, ValueError, "DataLoader: batch_size must be at least 1")])
+def test_dataloader_refuses_a_bad_batch_size(batch_size, error, match):
+    with pytest.raises(error, match=match):
+        DataLoader(TensorDataset(mg.ones(4, 2)), batch_size=batch_size)

@@ -194,7 +194,8 @@ class _TwoBranches(nn.Module):
     def __init__(self):
         super().__init__()
         mg.manual_seed(5)
-        self.a, self.b, self.c = nn.Linear(4, 2), nn.Linear(4, 2), nn.Linear(4, 2)
+        # float64, as the inputs: a float32 layer refuses float64 input (as in PyTorch)
+        self.a, self.b, self.c = (nn.Linear(4, 2).double() for _ in range(3))
 
     def forward(self, x, use_b):
         y = self.a(x)

@@ -20,6 +20,8 @@
 """
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 
 SCALAR_TYPES = (bool, int, float, complex, np.generic)
@@ -191,6 +193,11 @@ def _binary(name, reflected=False, inplace=False):
     return op
 
 
+# id(NumPy array) -> the live fake array wrapping it, for arrays that own their memory (a live
+# wrapper keeps its NumPy array alive, so the id cannot be reused while the entry exists)
+_OWNERS = weakref.WeakValueDictionary()
+
+
 class ndarray:
     """A device array. Construct it as CuPy's is: ``ndarray(shape, dtype)`` (uninitialised)."""
 
@@ -201,11 +208,14 @@ class ndarray:
         if memptr is not None or strides is not None:
             raise NotImplementedError("the fake cupy.ndarray takes no memptr/strides")
         self._a = uninitialised(shape, dtype, order)
+        _OWNERS[id(self._a)] = self
 
     @classmethod
     def _wrap(cls, a):
         obj = cls.__new__(cls)
         obj._a = a
+        if a.base is None:          # it owns its memory: views find it again as their .base
+            _OWNERS[id(a)] = obj
         return obj
 
     # ------------------------------------------------------------------ attributes
@@ -229,7 +239,12 @@ class ndarray:
 
     @property
     def base(self):
-        return None if self._a.base is None else ndarray._wrap(self._a.base)
+        """The array owning the memory -- the same object each time, as CuPy's."""
+        b = self._a.base
+        if b is None:
+            return None
+        owner = _OWNERS.get(id(b))
+        return owner if owner is not None and owner._a is b else ndarray._wrap(b)
 
     @property
     def __cuda_array_interface__(self):

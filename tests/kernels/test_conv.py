@@ -1,14 +1,19 @@
 """conv2d / conv_transpose2d / conv1d: every variant equals the reference (values and all
 gradients) over Hypothesis-drawn configurations, PyTorch agrees, gradcheck and gradgradcheck
-pass, and bad arguments raise errors naming the op and the shapes."""
+pass, and bad arguments raise errors naming the op and the shapes. The cpu variant's paths that
+small shapes do not take by themselves (several bands per image, the flipped-weight input
+gradient, the batch split over threads) are forced by ``every_cpu_path``."""
+import contextlib
+
 import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 import minigrad as mg
-from minigrad import kernels
+from minigrad import kernels, threads
 from minigrad.autograd import gradcheck, gradgradcheck
+from minigrad.kernels import conv
 from minigrad.nn import functional as F
 
 VARIANTS = ["reference", "cpu"]
@@ -79,6 +84,60 @@ def _valid_transpose(cfg):
                + cfg["output_padding"][a] + 1 > 0 for a in range(2))
 
 
+@contextlib.contextmanager
+def every_cpu_path():
+    """One output row per band, the flipped-weight input gradient at any channel count, and
+    the batch split over threads at any size."""
+    saved = conv.COLS_BYTES, conv.FLIP_MIN_CHANNELS, threads.SPLIT_MIN_FLOPS, threads.get_num_threads
+    conv.COLS_BYTES, conv.FLIP_MIN_CHANNELS, threads.SPLIT_MIN_FLOPS = 1, 1, 0
+    threads.get_num_threads = lambda: 2
+    try:
+        yield
+    finally:
+        conv.COLS_BYTES, conv.FLIP_MIN_CHANNELS, threads.SPLIT_MIN_FLOPS, threads.get_num_threads = saved
+
+
+@pytest.mark.parametrize("transpose", [False, True], ids=["conv2d", "conv_transpose2d"])
+@given(data=st.data())
+def test_every_cpu_path_equals_reference(transpose, data):
+    cfg = data.draw(conv_configs(transpose))
+    if transpose and not _valid_transpose(cfg):
+        return
+    fn = F.conv_transpose2d if transpose else F.conv2d
+    arrays, kw = _tensors(cfg, transpose), _kwargs(cfg, transpose)
+    with kernels.use("reference"):
+        want = _run(fn, arrays, kw)
+    with kernels.use("cpu"), every_cpu_path():
+        got = _run(fn, arrays, kw)
+    for g, w in zip(got, want):
+        if w is not None:
+            assert g.dtype == w.dtype == cfg["dtype"]
+            np.testing.assert_allclose(g, w, **TOL[cfg["dtype"]])
+
+
+@pytest.mark.parametrize("xs, ws, stride, padding, groups", [
+    ((3, 16, 9, 8), (32, 16, 3, 3), 1, 1, 1),     # 16 channels: the flipped input gradient
+    ((2, 32, 6, 7), (48, 16, 3, 2), 1, (2, 1), 2),
+    ((3, 16, 9, 8), (64, 16, 1, 1), 1, 0, 1),     # 1x1: one product per sample
+    ((2, 8, 9, 9), (16, 1, 3, 3), 2, 1, 8),       # depthwise, two filters per channel
+])
+def test_cpu_shapes_with_paths_of_their_own_equal_reference(xs, ws, stride, padding, groups):
+    rng = np.random.default_rng(0)
+    arrays = [rng.standard_normal(xs), rng.standard_normal(ws), None]
+    kw = dict(stride=stride, padding=padding, groups=groups)
+    with kernels.use("reference"):
+        want = _run(F.conv2d, arrays, kw)
+    with kernels.use("cpu"):
+        got = _run(F.conv2d, arrays, kw)
+    for g, w in zip(got, want):
+        if w is not None:
+            np.testing.assert_allclose(g, w, **TOL[np.float64])
+    if stride == 1:                               # the input gradient took the flipped path
+        ph, pw = padding if isinstance(padding, tuple) else (padding, padding)
+        geom = conv.ConvGeometry(ws[2], ws[3], 1, 1, ph, pw, 1, 1, groups, ph, pw)
+        assert conv._flipped(geom, arrays[1])[1] is not None
+
+
 @pytest.mark.parametrize("transpose", [False, True], ids=["conv2d", "conv_transpose2d"])
 @given(data=st.data())
 def test_variants_equal_reference_and_pytorch(transpose, data):
@@ -114,13 +173,15 @@ CASES = [
 
 
 @pytest.mark.parametrize("kw", CASES)
-@pytest.mark.parametrize("variant", VARIANTS)
+@pytest.mark.parametrize("variant", VARIANTS + ["every cpu path"])
 def test_conv2d_gradcheck_and_gradgradcheck(kw, variant):
     rng = np.random.default_rng(0)
     x = mg.tensor(rng.standard_normal((2, 4, 5, 4)), requires_grad=True)
     w = mg.tensor(rng.standard_normal((4, 4 // kw.get("groups", 1), 3, 2)), requires_grad=True)
     b = mg.tensor(rng.standard_normal(4), requires_grad=True)
-    with kernels.use(variant):
+    paths = every_cpu_path() if variant == "every cpu path" else contextlib.nullcontext()
+    variant = "cpu" if variant == "every cpu path" else variant
+    with kernels.use(variant), paths:
         assert gradcheck(lambda x, w, b: F.conv2d(x, w, b, **kw), (x, w, b))
         if variant == "reference" or kw.get("groups") == 2:
             assert gradgradcheck(lambda x, w, b: F.conv2d(x, w, b, **kw), (x, w, b))

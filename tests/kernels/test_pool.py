@@ -124,3 +124,72 @@ def test_bad_input_names_op_and_shapes(call, words):
 def test_unsupported_dtype_names_variant():
     with pytest.raises(kernels.UnsupportedConfig, match="max_pool2d.*'cpu'.*float16"):
         F.max_pool2d(mg.zeros(1, 1, 2, 2, dtype=mg.float16), 2)
+
+
+# ---------------------------------------------------------------------------- edge cases, as PyTorch
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_window_wholly_in_the_padding_gives_minus_inf_and_no_gradient(variant):
+    """Rows -1 and 1 of a 1-row image: the window reads no pixel. Its index used to be -1,
+    which sent its gradient to the image's last pixel."""
+    x = mg.tensor(np.arange(3.0).reshape(1, 1, 1, 3), requires_grad=True)
+    with kernels.use(variant):
+        y = F.max_pool2d(x, 2, stride=1, padding=1, dilation=2)
+        y.sum().backward()
+    assert y.tolist() == [[[[-np.inf, -np.inf, -np.inf]]]]
+    assert x.grad.tolist() == [[[[0.0, 0.0, 0.0]]]]
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+@pytest.mark.parametrize("bad", [np.inf, np.nan])
+def test_inf_or_nan_pixel_reaches_only_its_own_windows(variant, bad):
+    """The sums used to start from pixel (0, 0) * 0, which is NaN for inf or NaN there."""
+    x0 = np.arange(1.0, 17.0).reshape(1, 1, 4, 4)
+    x0[0, 0, 0, 0] = bad
+    x = mg.tensor(x0)
+    with kernels.use(variant):
+        outs = [F.avg_pool2d(x, 2).numpy(), F.adaptive_avg_pool2d(x, (2, 2)).numpy(), F.avg_pool2d(x, 1).numpy()]
+    for out in outs:
+        assert np.isfinite(out.ravel()[1:]).all()
+        assert np.isnan(out.ravel()[0]) if bad != bad else out.ravel()[0] == np.inf
+    np.testing.assert_allclose(outs[0].ravel()[1:], [5.5, 11.5, 13.5])
+    torch = pytest.importorskip("torch")
+    np.testing.assert_array_equal(outs[1], torch.nn.functional.adaptive_avg_pool2d(torch.tensor(x0), (2, 2)).numpy())
+
+
+@pytest.mark.parametrize("fn", [F.adaptive_max_pool2d, F.adaptive_avg_pool2d, F.max_pool2d, F.avg_pool2d])
+@pytest.mark.parametrize("shape", [(1, 1, 0, 3), (2, 1, 3, 0), (1, 0, 3, 3), (0, 3)])
+def test_empty_non_batch_dims_are_refused(fn, shape):
+    """adaptive_max_pool2d's backward used to write outside an empty buffer (heap corruption)."""
+    x = mg.zeros(*shape, requires_grad=True)
+    args = (2,) if "adaptive" in fn.__name__ else (1,)
+    with pytest.raises(RuntimeError, match=rf"{fn.__name__}: expected (input to have non-zero size|a 3-D \(unbatched\) or 4-D)"):
+        fn(x, *args)
+
+
+def test_empty_batch_pools_to_an_empty_batch():
+    x = mg.zeros(0, 2, 4, 4, requires_grad=True)
+    y = F.max_pool2d(x, 2) + F.avg_pool2d(x, 2) + F.adaptive_max_pool2d(x, 2) + F.adaptive_avg_pool2d(x, 2)
+    assert y.shape == (0, 2, 2, 2)
+    y.sum().backward()
+    assert x.grad.shape == (0, 2, 4, 4)
+
+
+@pytest.mark.parametrize("variant", ["reference", "cpu"])
+def test_kernels_touch_nothing_outside_an_empty_image(variant):
+    """Below the front door: windows with no pixel on an image with no row give -inf, index -1,
+    and scatter nothing (an index -1 into an empty buffer is what corrupted the heap)."""
+    from minigrad.kernels import pool
+    k = pool.VARIANTS[variant]
+    plan = pool.PoolPlan.of(((0, 0), (0, 0), 1, (0, 1), (2, 1), 1), (0, 3))
+    x = np.zeros((2, 1, 0, 3))
+    y, idx = np.empty((2, 1, 2, 2)), np.empty((2, 1, 2, 2), np.int64)
+    k.max_pool(x, plan, y, idx)
+    assert (y == -np.inf).all() and (idx == -1).all()
+    gx = np.zeros((2, 1, 0))
+    k.scatter(np.ones((2, 1, 4)), idx.reshape(2, 1, 4), gx)
+    back = np.empty((2, 1, 4))
+    k.gather(gx, idx.reshape(2, 1, 4), back)
+    assert (back == 0).all()
+    with pytest.raises(ValueError, match="window plan reads rows outside an image of size \\(0, 3\\)"):
+        pool.PoolPlan.of(((0,), (1,), 1, (0,), (1,), 1), (0, 3))

@@ -1,5 +1,6 @@
 """lessons.common's digits judge: accurate, trained once, saved/loaded, and seed-neutral."""
 import numpy as np
+import pytest
 
 import minigrad as mg
 from lessons import common
@@ -25,3 +26,48 @@ def test_judge_is_accurate_cached_saved_and_leaves_the_callers_random_stream_alo
     fractions = common.class_fractions(x_test)
     np.testing.assert_allclose(fractions.sum(), 1.0)
     np.testing.assert_allclose(fractions, np.bincount(y_test, minlength=10) / len(y_test), atol=0.02)
+
+
+def _fake_fashion(kind, directory=None, raw=False):
+    rng = np.random.default_rng(0 if kind == "train" else 1)
+    n = 50 if kind == "train" else 20
+    x = rng.uniform(0, 1, size=(n, 1, 28, 28)).astype(np.float32) * 3 + 2
+    return mg.tensor(x), mg.tensor(np.arange(n) % 10)
+
+
+def test_vision_data_subsets_and_standardises_fashion_mnist(monkeypatch):
+    from minigrad.data import datasets
+    monkeypatch.setattr(datasets, "fashion_mnist", _fake_fashion)
+    x_tr, y_tr, x_te, y_te, suffix = common.fashion_mnist_or_digits(train_size=30)
+    assert suffix == "" and tuple(x_tr.shape) == (30, 1, 28, 28) and tuple(x_te.shape) == (20, 1, 28, 28)
+    np.testing.assert_allclose([x_tr.numpy().mean(), x_tr.numpy().std()], [0, 1], atol=1e-5)
+    # the subset is drawn by split_seed, the same every call; the test set is never subsampled
+    again = common.fashion_mnist_or_digits(train_size=30)
+    np.testing.assert_array_equal(again[1].numpy(), y_tr.numpy())
+    whole = _fake_fashion("train")[1].numpy()
+    assert set(y_tr.numpy().tolist()) <= set(whole.tolist()) and len(y_te.numpy()) == 20
+
+
+def test_vision_data_falls_back_to_32x32_digits_and_says_so(monkeypatch):
+    from minigrad.data import datasets
+
+    def missing(kind, directory=None, raw=False):
+        raise FileNotFoundError("no Fashion-MNIST here")
+    monkeypatch.setattr(datasets, "fashion_mnist", missing)
+    x_tr, y_tr, x_te, y_te, suffix = common.fashion_mnist_or_digits()
+    assert suffix == "_digits"
+    assert tuple(x_tr.shape[1:]) == (1, 32, 32) and x_tr.shape[0] + x_te.shape[0] == 1797
+
+
+def test_fit_runs_the_loop_and_steps_the_scheduler_every_batch():
+    from minigrad import nn, optim
+    mg.manual_seed(0)
+    x = mg.randn(64, 4)
+    y = (x[:, 0] > 0).long()
+    model = nn.Linear(4, 2)
+    opt = optim.SGD(model.parameters(), lr=0.5)
+    sched = optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.9)
+    history = common.fit(model, opt, common.loader(x, y, 16, 0), 5, "test", scheduler=sched)
+    assert len(history["train loss"]) == 5 and len(history["seconds"]) == 5
+    assert history["train loss"][-1] < history["train loss"][0]
+    assert opt.param_groups[0]["lr"] == pytest.approx(0.5 * 0.9 ** 20)      # 5 epochs of 4 batches

@@ -128,3 +128,23 @@ def test_max_tie_helper_makes_values_distinct():
     x = mg.tensor([1.0, 1.0, 1.0, 0.5])
     separate_ties(x, min_gap=0.1)
     assert len(set(x.tolist())) == 4
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_pow_gradients_at_zero_are_pytorchs():
+    """x**0.0 and x**y at x = y = 0 have gradient 0 (was nan); d(0**y)/dy is -inf for y < 0
+    (was 0) and 0 for y >= 0."""
+    torch = pytest.importorskip("torch")
+    xs, ys = np.array([0.0, 0.0, 0.0, 2.0, 0.0]), np.array([0.0, -1.0, 1.5, 0.0, 2.0])
+    x, y = mg.tensor(xs, requires_grad=True), mg.tensor(ys, requires_grad=True)
+    tx, ty = torch.tensor(xs, requires_grad=True), torch.tensor(ys, requires_grad=True)
+    (x ** y).sum().backward()
+    (tx ** ty).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), tx.grad.numpy())
+    np.testing.assert_array_equal(y.grad.numpy(), ty.grad.numpy())
+    assert y.grad.numpy()[1] == -np.inf
+    x = mg.tensor([0.0, 1.0], requires_grad=True)
+    (x ** 0.0).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [0.0, 0.0])
+    e = mg.tensor([-1.0, 0.5], dtype=mg.float64, requires_grad=True)
+    assert gradgradcheck(lambda e: 0.5 ** e, (e,))

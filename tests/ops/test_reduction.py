@@ -136,3 +136,89 @@ def test_argmax_argmin_and_all_any():
 def test_reduction_dim_out_of_range_names_op():
     with pytest.raises(IndexError, match="sum: dimension out of range"):
         mg.ones(2, 3).sum(2)
+
+
+def test_var_with_no_degrees_of_freedom_matches_pytorch():
+    # correction >= N: the value is inf; over given dims the gradient divides by N - correction
+    # as it is (finite for correction > N), over all dims it is inf (NaN where x equals the
+    # mean), as PyTorch.
+    x = mg.tensor([[1.0, 2.0, 3.0]], requires_grad=True)
+    v = x.var(dim=1, correction=5)
+    v.sum().backward()
+    assert v.tolist() == [float("inf")]
+    assert x.grad.tolist() == [[1.0, 0.0, -1.0]]
+    y = mg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y.var(correction=5).backward()
+    g = y.grad.numpy()
+    assert np.isinf(g[0]) and np.isnan(g[1]) and np.isinf(g[2])
+
+
+def test_var_refuses_bad_correction_and_integer_input():
+    with pytest.raises(TypeError, match="var: correction must be a number"):
+        mg.ones(3).var(correction="1")
+    with pytest.raises(ValueError, match="var: correction must not be NaN"):
+        mg.ones(3).var(correction=float("nan"))
+    with pytest.raises(RuntimeError, match="var: needs a floating point input"):
+        mg.tensor([1, 2, 3]).var()
+
+
+@pytest.mark.parametrize("call", [lambda x: x.sum(dim=(0, 0)), lambda x: x.mean(dim=(1, -1)),
+                                  lambda x: x.flip((0, 0))])
+def test_duplicate_dims_are_refused(call):
+    with pytest.raises(RuntimeError, match="appears multiple times"):
+        call(mg.ones(2, 3))
+
+
+@pytest.mark.parametrize("dim", [1.5, "0", True, {0}])
+def test_reduction_dim_of_wrong_type_names_op(dim):
+    with pytest.raises(TypeError, match="sum: dim must be an int"):
+        mg.ones(2, 3).sum(dim=dim)
+
+
+def test_softmax_keeps_the_differences_of_large_logits():
+    # a row of masked_fill(mask, -1e9): softmax is uniform (was [1, 1, 1, 1]: logsumexp = -1e9
+    # + log 4 rounds to -1e9 in float32)
+    same = mg.tensor([[-1e9] * 4])
+    assert np.allclose(mg.softmax(same, -1).numpy(), 0.25)
+    assert np.allclose(mg.log_softmax(same, -1).numpy(), np.log(0.25))
+    # -1e6 + d (exact in float32): softmax(d), to float32 accuracy
+    d = np.array([[0.0, 3.0, -2.0, 1.5]], dtype=np.float32)
+    x = mg.tensor(d + np.float32(-1e6))
+    want = np.exp(d - d.max()) / np.exp(d - d.max()).sum()
+    assert np.allclose(mg.softmax(x, -1).numpy(), want, atol=1e-6)
+    assert np.allclose(mg.log_softmax(x, -1).numpy(), np.log(want), atol=1e-5)
+
+
+def test_softmax_gradient_is_unchanged_by_the_shift():
+    x = mg.tensor([[1.0, 2.0, 0.5]], dtype=mg.float64, requires_grad=True)
+    (mg.softmax(x, 1) * mg.tensor([[1.0, -2.0, 3.0]], dtype=mg.float64)).sum().backward()
+    p = np.exp([1.0, 2.0, 0.5]) / np.exp([1.0, 2.0, 0.5]).sum()
+    w = np.array([1.0, -2.0, 3.0])
+    assert np.allclose(x.grad.numpy()[0], p * (w - (p * w).sum()))
+
+
+def test_softmax_refuses_integer_input_and_handles_empty_dims():
+    with pytest.raises(RuntimeError, match="softmax: needs a floating point input"):
+        mg.softmax(mg.tensor([1, 2]), 0)
+    assert mg.softmax(mg.tensor([1, 2]), 0, dtype=mg.float32).dtype == mg.float32
+    assert tuple(mg.softmax(mg.ones(2, 0), -1).shape) == (2, 0)
+    assert tuple(mg.log_softmax(mg.ones(0, 3), 0).shape) == (0, 3)
+    assert mg.logsumexp(mg.ones(2, 0), 1).tolist() == [float("-inf")] * 2
+
+
+def test_norm_of_the_zero_vector_has_a_zero_gradient():
+    x = mg.zeros(3, requires_grad=True)
+    x.norm().backward()
+    assert x.grad.tolist() == [0.0, 0.0, 0.0]
+    y = mg.tensor([[3.0, 4.0], [0.0, 0.0]], requires_grad=True)
+    y.norm(dim=1).sum().backward()
+    assert np.allclose(y.grad.numpy(), [[0.6, 0.8], [0.0, 0.0]])
+
+
+def test_norm_orders_as_pytorch():
+    x = mg.tensor([[3.0, 0.0, -4.0]])
+    assert x.norm(0).item() == 2.0 and x.norm(float("-inf")).item() == 0.0 and x.norm(float("inf")).item() == 4.0
+    with pytest.raises(ValueError, match="norm: p must be"):
+        x.norm("bogus")
+    with pytest.raises(RuntimeError, match="norm: needs a floating point input"):
+        mg.tensor([1, 2]).norm()

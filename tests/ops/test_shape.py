@@ -108,3 +108,118 @@ def test_shape_errors_name_the_op():
         x.permute(0, 0)
     with pytest.raises(RuntimeError, match="pad: reflect padding"):
         mg.pad(x, (3, 3), mode="reflect")
+
+
+@pytest.mark.parametrize("shape", [(6.0, 4), (True, 24), ("6", 4)])
+def test_reshape_refuses_non_int_sizes(shape):
+    with pytest.raises(TypeError, match="reshape: shape must be a tuple of ints"):
+        mg.ones(24).reshape(*shape)
+
+
+def test_reshape_refuses_sizes_below_minus_one():
+    with pytest.raises(RuntimeError, match="reshape: invalid shape dimension -2"):
+        mg.ones(4).reshape(-2, -2)
+
+
+@pytest.mark.parametrize("pad", [(1.5, 1), (True, 1), "ab"])
+def test_pad_refuses_non_int_widths(pad):
+    with pytest.raises(TypeError, match="pad: pad must be"):
+        mg.nn.functional.pad(mg.ones(2, 3), pad)
+
+
+def test_chunk_and_cat_errors_name_the_op():
+    with pytest.raises(ValueError, match="chunk: chunks must be at least 1"):
+        mg.ones(4).chunk(0)
+    with pytest.raises(TypeError, match="chunk: chunks must be an int"):
+        mg.ones(4).chunk(1.5)
+    with pytest.raises(RuntimeError, match="cat: zero-dimensional tensor"):
+        mg.cat([mg.tensor(1.0), mg.tensor(2.0)])
+    with pytest.raises(TypeError, match="cat: expected a sequence of Tensors"):
+        mg.cat([mg.ones(2), [1.0]])
+
+
+def test_div_refuses_an_unknown_rounding_mode():
+    with pytest.raises(ValueError, match="div: rounding_mode must be None, 'trunc' or 'floor'"):
+        mg.div(mg.ones(2), mg.ones(2), rounding_mode="bogus")
+    assert mg.div(mg.tensor([-3.0]), 2, rounding_mode="floor").tolist() == [-2.0]
+# ----------------------------------------------------------------------------- narrow, rot90, stacks,
+# t/ravel/atleast, negative padding (cropping): equal to PyTorch, gradcheck
+
+def _torch():
+    return pytest.importorskip("torch")
+
+
+def test_narrow_rot90_t_ravel_match_pytorch():
+    torch = _torch()
+    from tests.torch_oracle import torch_check
+    a = np.arange(24.0).reshape(2, 3, 4)
+    torch_check(lambda t: t.narrow(2, 1, 2), lambda t: t.narrow(2, 1, 2), [a])
+    torch_check(lambda t: mg.narrow(t, -1, -3, 3), lambda t: torch.narrow(t, -1, -3, 3), [a])
+    for k in range(-1, 5):
+        torch_check(lambda t: t.rot90(k, (1, 2)), lambda t: t.rot90(k, (1, 2)), [a])
+        torch_check(lambda t: mg.rot90(t, k, (2, 0)), lambda t: torch.rot90(t, k, (2, 0)), [a])
+    torch_check(lambda t: t.t(), lambda t: t.t(), [a[0]])
+    torch_check(mg.ravel, torch.ravel, [a])
+    with pytest.raises(IndexError, match=r"narrow: start \(2\) \+ length \(3\) exceeds the size 4 of dimension 2"):
+        mg.narrow(mg.tensor(a), 2, 2, 3)
+    with pytest.raises(RuntimeError, match=r"t: expects a tensor with <= 2 dimensions, but got shape \(2, 3, 4\)"):
+        mg.t(mg.tensor(a))
+
+
+STACKS = [(name, shapes_) for shapes_ in ([(), ()], [(3,), (3,)], [(2, 3), (2, 3)])
+          for name in ("hstack", "vstack", "row_stack", "dstack", "column_stack")] + \
+         [("dstack", [(2, 3, 1), (2, 3, 2)]), ("hstack", [(2, 1, 4), (2, 3, 4)])]
+
+
+@pytest.mark.parametrize("name,shapes_", STACKS)
+def test_stacking_helpers_match_pytorch(name, shapes_):
+    torch = _torch()
+    from tests.torch_oracle import torch_check
+    xs = [np.random.default_rng(i).standard_normal(s) for i, s in enumerate(shapes_)]
+    torch_check(lambda *t: getattr(mg, name)(list(t)), lambda *t: getattr(torch, name)(list(t)), xs)
+    for atleast in ("atleast_1d", "atleast_2d", "atleast_3d"):
+        torch_check(getattr(mg, atleast), getattr(torch, atleast), xs[:1])
+
+
+@given(shape=shapes(1, 3, min_side=0, max_side=5), seed=seeds, data=st.data())
+def test_pad_with_negative_widths_crops_like_pytorch(shape, seed, data):
+    torch = _torch()
+    from tests.torch_oracle import torch_check
+    n = data.draw(st.integers(1, len(shape)))
+    pads = []
+    for i in range(n):
+        size = shape[-1 - i]
+        lo = data.draw(st.integers(-size, 2))
+        hi = data.draw(st.integers(-(size + min(lo, 0)), 2))
+        pads += [lo, hi]
+    x = make(shape, seed)
+    assert gradcheck(lambda t: mg.pad(t, pads, value=0.5), (x,))
+    torch_check(lambda t: mg.pad(t, pads, value=0.5), lambda t: torch.nn.functional.pad(t, pads, value=0.5),
+                [x.detach().numpy().copy()])
+
+
+def test_negative_padding_errors():
+    with pytest.raises(RuntimeError, match=r"pad: negative padding \(-1, 0\) \(cropping\) is only supported in 'constant' mode"):
+        mg.pad(mg.ones(1, 3), (-1, 0), mode="reflect")
+    with pytest.raises(RuntimeError, match=r"pad: padding \(-2, -2\) would make dim 1 of size 3 negative"):
+        mg.pad(mg.ones(1, 3), (-2, -2))
+
+
+def test_roll_with_shifts_and_dims_of_different_lengths_raises_as_pytorch():
+    x = mg.ones(2, 3)
+    with pytest.raises(RuntimeError, match=r"roll: shifts and dims must have the same length.*\(1, 2\).*\(0,\)"):
+        mg.roll(x, (1, 2), (0,))
+    with pytest.raises(RuntimeError, match="roll: shifts and dims"):
+        mg.roll(x, 1, (0, 1))
+    np.testing.assert_array_equal(mg.roll(mg.arange(6).reshape(2, 3), (1, -1), (0, 1)).numpy(),
+                                  np.roll(np.arange(6).reshape(2, 3), (1, -1), (0, 1)))
+
+
+def test_pad_errors_are_pytorchs():
+    x = mg.ones(1, 1, 3)
+    with pytest.raises(NotImplementedError, match="pad: unknown mode 'foo'"):
+        mg.pad(x, (1, 1), mode="foo")
+    with pytest.raises(RuntimeError, match=r"pad: circular padding \(4, 4\) wraps around dim 2 of size 3"):
+        mg.pad(x, (4, 4), mode="circular")
+    np.testing.assert_array_equal(mg.pad(mg.arange(3.0), (3, 3), mode="circular").numpy(),
+                                  np.pad(np.arange(3.0), (3, 3), mode="wrap"))

@@ -42,7 +42,31 @@ UNARY = {
     "square": (mg.square, np.square, (-2, 2), (), True),
     "reciprocal": (mg.reciprocal, lambda x: 1 / x, (0.3, 3), (), True),
     "log2": (mg.log2, np.log2, (0.3, 3), (), True),
+    "log10": (mg.log10, np.log10, (0.3, 3), (), True),
+    "exp2": (mg.exp2, np.exp2, (-2, 2), (), True),
+    "asin": (mg.asin, np.arcsin, (-0.9, 0.9), (), True),
+    "acos": (mg.acos, np.arccos, (-0.9, 0.9), (), True),
+    "atan": (mg.atan, np.arctan, (-3, 3), (), True),
+    "sinh": (mg.sinh, np.sinh, (-2, 2), (), True),
+    "cosh": (mg.cosh, np.cosh, (-2, 2), (), True),
+    "asinh": (mg.asinh, np.arcsinh, (-3, 3), (), True),
+    "acosh": (mg.acosh, np.arccosh, (1.2, 3), (), True),
+    "atanh": (mg.atanh, np.arctanh, (-0.9, 0.9), (), True),
+    "frac": (mg.frac, lambda x: x - np.trunc(x), (-2.5, 2.5), (-2.0, -1.0, 0.0, 1.0, 2.0), False),
+    "deg2rad": (mg.deg2rad, np.deg2rad, (-200, 200), (), True),
+    "rad2deg": (mg.rad2deg, np.rad2deg, (-3, 3), (), True),
+    "logit": (mg.logit, lambda x: np.log(x / (1 - x)), (0.1, 0.9), (), True),
+    "nan_to_num": (mg.nan_to_num, np.nan_to_num, (-2, 2), (), True),
+    "sign": (mg.sign, np.sign, (-2, 2), (0.0,), False),
+    "floor": (mg.floor, np.floor, (-2.5, 2.5), (-2.0, -1.0, 0.0, 1.0, 2.0), False),
+    "ceil": (mg.ceil, np.ceil, (-2.5, 2.5), (-2.0, -1.0, 0.0, 1.0, 2.0), False),
+    "round": (mg.round, np.round, (-2.4, 2.4), (-1.5, -0.5, 0.5, 1.5), False),
+    "trunc": (mg.trunc, np.trunc, (-2.5, 2.5), (-2.0, -1.0, 0.0, 1.0, 2.0), False),
 }
+
+# the PyTorch function of each entry, for the comparison on the same inputs
+TORCH_NAMES = {"gelu_tanh": None, "leaky_relu": None, "elu": None, "gelu": None, "softplus": None,
+               "clamp": None}
 
 
 @pytest.mark.parametrize("name", sorted(UNARY))
@@ -102,12 +126,52 @@ def test_gelu_rejects_unknown_approximation():
         mg.gelu(mg.ones(2), approximate="fast")
 
 
-def test_non_differentiable_unary_ops_return_plain_tensors():
-    x = mg.tensor([-1.5, 0.2, 2.7], requires_grad=True)
+def test_rounding_and_sign_have_zero_gradient_as_pytorch():
     for fn, expected in [(mg.floor, [-2, 0, 2]), (mg.ceil, [-1, 1, 3]), (mg.sign, [-1, 1, 1]),
                          (mg.round, [-2, 0, 3]), (mg.trunc, [-1, 0, 2])]:
+        x = mg.tensor([-1.5, 0.2, 2.7], requires_grad=True)
         y = fn(x)
-        assert not y.requires_grad and y.tolist() == expected
+        assert y.tolist() == expected and y.requires_grad
+        (y * mg.tensor([1.0, 2.0, 3.0])).sum().backward()
+        assert x.grad.tolist() == [0.0, 0.0, 0.0]
+
+
+@pytest.mark.parametrize("name", sorted(set(UNARY) - set(TORCH_NAMES)))
+@given(shape=shapes(min_side=0), seed=seeds)
+def test_unary_equal_to_pytorch(name, shape, seed):
+    torch = pytest.importorskip("torch")
+    from tests.torch_oracle import torch_check
+    fn, _, (lo, hi), kinks, _ = UNARY[name]
+    x = make(shape, seed, "cpu", lo, hi)
+    nudge_from_kinks(x, kinks, margin=1e-3)
+    torch_check(fn, getattr(torch, name), [x.detach().numpy().copy()])
+
+
+@pytest.mark.parametrize("name", ["exp", "log", "sqrt", "sin", "asin", "atan", "sinh", "exp2", "log10",
+                                  "sigmoid", "reciprocal", "erf", "rsqrt", "tanh"])
+def test_float_functions_of_integer_tensors_give_the_default_float_dtype(name):
+    torch = pytest.importorskip("torch")
+    x = mg.tensor([1, 2, 3], dtype=mg.int32)
+    y = getattr(mg, name)(x)
+    expected = getattr(torch, name)(torch.tensor([1, 2, 3], dtype=torch.int32))
+    assert y.dtype == mg.float32 and str(expected.dtype) == "torch.float32"
+    np.testing.assert_allclose(y.numpy(), expected.numpy(), rtol=1e-6)
+
+
+def test_rounding_keeps_integer_dtypes_and_round_takes_decimals():
+    x = mg.tensor([-3, 0, 4], dtype=mg.int32)
+    for fn in (mg.floor, mg.ceil, mg.trunc, mg.round, mg.sign):
+        assert fn(x).dtype == mg.int32
+    assert mg.sign(x).tolist() == [-1, 0, 1]
+    np.testing.assert_allclose(mg.round(mg.tensor([1.2345, -2.5551], dtype=mg.float64), decimals=2).numpy(),
+                               [1.23, -2.56])
+
+
+def test_nan_to_num_replaces_and_gives_zero_gradient_there():
+    x = mg.tensor([np.nan, np.inf, -np.inf, 1.5], dtype=mg.float64, requires_grad=True)
+    y = mg.nan_to_num(x, nan=0.5, posinf=9.0, neginf=-9.0)
+    y.sum().backward()
+    assert y.tolist() == [0.5, 9.0, -9.0, 1.5] and x.grad.tolist() == [0.0, 0.0, 0.0, 1.0]
 
 
 def test_softplus_gradient_above_threshold_is_one():
@@ -117,3 +181,24 @@ def test_softplus_gradient_above_threshold_is_one():
     sig = 1 / (1 + np.exp(-2 * x.detach().numpy()))
     np.testing.assert_allclose(x.grad.numpy(), [sig[0], sig[1], 1.0, 1.0])
     assert gradcheck(lambda t: mg.softplus(t, 2.0, 5.0), (x,))
+
+
+@pytest.mark.parametrize("name", ["exp", "log1p", "sin", "tanh", "sigmoid", "sqrt", "erf"])
+def test_float_ops_promote_integer_input_to_the_default_dtype(name):
+    y = getattr(mg, name)(mg.tensor([0, 1, 2]))
+    assert y.dtype == mg.float32
+    ref = {"exp": np.exp, "log1p": np.log1p, "sin": np.sin, "tanh": np.tanh, "sqrt": np.sqrt,
+           "sigmoid": lambda a: 1 / (1 + np.exp(-a)), "erf": np.vectorize(math.erf)}[name]
+    assert np.allclose(y.numpy(), ref(np.array([0.0, 1.0, 2.0])), atol=1e-6)
+
+
+def test_clamp_of_an_integer_tensor_with_a_float_bound_is_float():
+    y = mg.tensor([0, 1, 2]).clamp(min=0.5)
+    assert y.dtype == mg.float32 and y.tolist() == [0.5, 1.0, 2.0]
+    assert mg.tensor([0, 1, 2]).clamp(min=1).tolist() == [1, 1, 2]
+
+
+@pytest.mark.parametrize("name", ["elu", "gelu", "softplus"])
+def test_float_only_activations_refuse_integer_input(name):
+    with pytest.raises(RuntimeError, match=f"{name}: needs a floating point input"):
+        getattr(mg.nn.functional, name)(mg.tensor([1, 2]))

@@ -150,3 +150,13 @@ def test_scheduler_errors():
     sched.step()
     with pytest.raises(ValueError, match="total steps is 2"):
         sched.step()
+
+
+def test_schedulers_refuse_zero_periods_naming_the_class():
+    opt = optim.SGD([mg.ones(2, requires_grad=True)], lr=0.1)
+    with pytest.raises(ValueError, match="StepLR: step_size must be at least 1"):
+        lrs.StepLR(opt, step_size=0)
+    with pytest.raises(TypeError, match="StepLR: step_size must be an int"):
+        lrs.StepLR(opt, step_size=1.5)
+    with pytest.raises(ValueError, match=r"CosineAnnealingLR: T_max must be in \(0"):
+        lrs.CosineAnnealingLR(opt, T_max=0)

@@ -302,3 +302,19 @@ def test_mlp_on_digits_with_adam_reaches_97_percent():
     with mg.no_grad():
         acc = metrics.accuracy(yt, model(xt))
     assert acc >= 0.97, acc
+
+
+@pytest.mark.parametrize("cls, kwargs, error, match", [
+    (optim.SGD, dict(lr=float("nan")), ValueError, "SGD: lr must not be NaN"),
+    (optim.SGD, dict(lr="0.1"), TypeError, "SGD: lr must be a number"),
+    (optim.SGD, dict(lr=0.1, momentum=True), TypeError, "SGD: momentum must be a number"),
+    (optim.Adam, dict(betas=(0.9,)), TypeError, "Adam: betas must be a pair"),
+    (optim.Adam, dict(betas=(float("nan"), 0.9)), ValueError, r"Adam: betas\[0\] must not be NaN"),
+    (optim.AdamW, dict(eps="1e-8"), TypeError, "AdamW: eps must be a number"),
+    (optim.RMSprop, dict(alpha=None), TypeError, "RMSprop: alpha must be a number"),
+    (optim.Adagrad, dict(lr_decay=float("nan")), ValueError, "Adagrad: lr_decay must not be NaN"),
+    (optim.Adadelta, dict(rho="0.9"), TypeError, "Adadelta: rho must be a number"),
+])
+def test_optimizers_refuse_hyper_parameters_that_are_not_numbers(cls, kwargs, error, match):
+    with pytest.raises(error, match=match):
+        cls([mg.ones(2, requires_grad=True)], **kwargs)

@@ -12,8 +12,9 @@ from minigrad.utils import draw_graph
 
 
 def _small_graph():
-    """loss = sum(x * w) + mean(exp(w)): the nodes Mul, Sum, Exp, Mean, Add."""
-    x = mg.tensor([[1.0, 2.0], [3.0, 4.0]])
+    """loss = sum(x * w) + mean(exp(w)): the nodes Mul, Sum, Exp, Mean, Add. (A tensor that
+    does not require grad is no input of the backward graph, so x requires grad too.)"""
+    x = mg.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
     w = mg.tensor([[0.5, -1.0], [2.0, 0.0]], requires_grad=True)
     return x, w, (x * w).sum() + w.exp().mean()
 
@@ -46,7 +47,7 @@ def test_values_and_gradients_are_summarised_after_backward():
     x, w, loss = _small_graph()
     loss.backward(retain_graph=True)
     dot = draw_graph(loss, names={"w": w})
-    expected = x.numpy() + np.exp(w.detach().numpy()) / 4
+    expected = x.detach().numpy() + np.exp(w.detach().numpy()) / 4
     assert f"grad {np.array2string(expected.reshape(-1), precision=3, separator=', ', suppress_small=True)}" in dot
     assert "|grad " not in draw_graph(loss, names={"w": w}, show_grads=False)
     loss.backward()                                   # frees the graph

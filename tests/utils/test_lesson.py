@@ -38,7 +38,7 @@ def test_a_bad_out_is_one_line_and_status_2_before_any_work(bad, tmp_path, capsy
     assert lesson_main("toy", _parts(calls), ["--out", bad]) == 2
     err = capsys.readouterr().err
     assert calls == [] and len(err.strip().splitlines()) == 1
-    assert err.startswith(f"error: --out {bad}: ") and "Traceback" not in err
+    assert err.startswith(f"minigrad lesson toy: error: --out {bad}: ") and "Traceback" not in err
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root may write in any folder")

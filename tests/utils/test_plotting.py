@@ -21,6 +21,18 @@ def test_plot_curves_writes_a_png_of_the_expected_size(tmp_path):
     assert _png_size(path) == (200, 150)
 
 
+def test_plot_curves_keeps_its_labels_inside_the_picture(tmp_path):
+    plt = pytest.importorskip("matplotlib.pyplot")
+    path = plot_curves({"train loss": [2.0, 0.5], "test loss": [1.5, 0.7]}, tmp_path / "loss.png",
+                       title="a title", ylabel="cross-entropy (log scale)", logy=True, figsize=(6.4, 4.0))
+    pixels = plt.imread(path)[..., :3]
+    assert pixels.shape[:2] == (400, 640)
+    # the y label and the title are drawn inside: the outer 3 pixels on every side stay white
+    for edge in (pixels[:, :3], pixels[:, -3:], pixels[:3], pixels[-3:]):
+        assert edge.min() > 0.99, edge.min()
+    assert pixels[:, :40].min() < 0.5              # and the y label is there, near the left edge
+
+
 def test_make_grid_layout_and_image_grid_png(tmp_path):
     imgs = np.stack([np.full((1, 3, 4), v, dtype=np.float32) for v in (0.1, 0.2, 0.3, 0.4, 0.5)])
     grid = make_grid(mg.tensor(imgs), nrow=2, padding=1)

@@ -9,18 +9,13 @@
 """
 from __future__ import annotations
 
+from ..._checks import ints_arg
+
 
 def _ntuple(value, n, name, op, one_element=False):
     """``value`` (an int, or a sequence of ``n`` ints -- or of one, if ``one_element``) as a
-    tuple of ``n`` ints."""
-    if isinstance(value, (tuple, list)):
-        if one_element and len(value) == 1:
-            return (int(value[0]),) * n
-        if len(value) != n:
-            one = ", a 1-tuple" if one_element else ""
-            raise ValueError(f"{op}: {name} must be an int{one} or a tuple of {n}, got {value!r}")
-        return tuple(int(v) for v in value)
-    return (int(value),) * n
+    tuple of ``n`` ints; a float, a bool or a wrong length is an error naming ``op``."""
+    return ints_arg(op, name, value, n, one_element=one_element)
 
 
 def _single(value, name, op):
@@ -33,14 +28,20 @@ def _pair(value, name, op, one_element=False):
     return _ntuple(value, 2, name, op, one_element)
 
 
-def _batched(op, input, spatial_dims):
+def _batched(op, input, spatial_dims, nonempty=False):
     """``input`` with a batch dim, and whether it was added: (C, *spatial) becomes
-    (1, C, *spatial); (N, C, *spatial) is kept; any other rank is an error."""
-    if input.ndim == spatial_dims + 1:
-        return input.unsqueeze(0), True
-    if input.ndim != spatial_dims + 2:
+    (1, C, *spatial); (N, C, *spatial) is kept; any other rank is an error. ``nonempty``
+    (pooling, as PyTorch): only the batch dim may be 0."""
+    if input.ndim not in (spatial_dims + 1, spatial_dims + 2):
         raise RuntimeError(f"{op}: expected a {spatial_dims + 1}-D (unbatched) or "
                            f"{spatial_dims + 2}-D (batched) input, got input of shape {tuple(input.shape)}")
+    if nonempty:
+        for d in range(input.ndim - spatial_dims - 1, input.ndim):
+            if input.shape[d] == 0:
+                raise RuntimeError(f"{op}: expected input to have non-zero size for non-batch dimensions, "
+                                   f"but input has shape {tuple(input.shape)} with dimension {d} being empty")
+    if input.ndim == spatial_dims + 1:
+        return input.unsqueeze(0), True
     return input, False
 
 

@@ -27,7 +27,7 @@ from .layers import dropout, linear
 
 
 def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False,
-                                 scale=None, *, generator=None):
+                                 scale=None, enable_gqa=False, *, generator=None):
     """softmax(query key^T * scale + mask) value, as ``torch.nn.functional.scaled_dot_product_attention``.
 
     query (..., L, E), key (..., S, E), value (..., S, Ev) -> (..., L, Ev); batch dims broadcast.
@@ -40,9 +40,10 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     float ``attn_mask`` that requires grad (the fused kernel computes no mask gradient), or
     ``minigrad.kernels.use('composite')``. Higher-order gradients differentiate the composite.
     As PyTorch 2.13, a query row that may attend no key gives 0 (and passes no gradient), and
-    a NaN anywhere in a row's scores (also under its mask) makes its output NaN. Difference
-    from PyTorch: ``attn_mask`` and ``is_causal`` may be given together (both apply; PyTorch
-    refuses).
+    a NaN anywhere in a row's scores (also under its mask) makes its output NaN; ``attn_mask``
+    and ``is_causal`` together raise. ``enable_gqa``: grouped-query attention, key and value
+    (..., Hkv, S, E) with Hq a multiple of Hkv; each key/value head serves Hq / Hkv consecutive
+    query heads (``repeat_interleave`` over dim -3, so its gradient sums over each group).
     """
     for name, t in (("query", query), ("key", key), ("value", value)):
         if not isinstance(t, Tensor) or t.ndim < 2:
@@ -52,6 +53,16 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     if not (query.dtype == key.dtype == value.dtype) or query.dtype.kind != "f":
         raise RuntimeError(f"scaled_dot_product_attention: query, key and value must have the same floating "
                            f"dtype, got {query.dtype}, {key.dtype} and {value.dtype}")
+    if attn_mask is not None and is_causal:
+        raise RuntimeError("scaled_dot_product_attention: attn_mask must not be given with is_causal=True "
+                           "(as PyTorch); fold the causal mask into attn_mask instead")
+    if enable_gqa and len(qs) >= 3 and len(ks) >= 3 and qs[-3] != ks[-3]:
+        hq, hk = qs[-3], ks[-3]
+        if hk == 0 or hq % hk or vs[-3] != hk:
+            raise RuntimeError(f"scaled_dot_product_attention: enable_gqa needs the query's heads ({hq}) to "
+                               f"be a multiple of the key's ({hk}) and value's ({vs[-3]}), which agree")
+        key, value = key.repeat_interleave(hq // hk, dim=-3), value.repeat_interleave(hq // hk, dim=-3)
+        ks, vs = tuple(key.shape), tuple(value.shape)
     if qs[-1] != ks[-1]:
         raise RuntimeError(f"scaled_dot_product_attention: query {qs} and key {ks} must have the same "
                            f"last dim (E), got {qs[-1]} and {ks[-1]}")

@@ -7,20 +7,25 @@ shapes and the arguments when they do not fit together.
 """
 from __future__ import annotations
 
+from ..._checks import int_arg
 from ...kernels.conv import Conv2d, ConvTranspose2d
+from ...ops._util import same_dtype
 from ._arguments import _batched, _pair, _single, _unbatched
 
 
 def _check_common(op, input, weight, bias, stride, dilation, groups, c_in_weight_dim):
     if weight.ndim != 4:
         raise RuntimeError(f"{op}: expected a 4-D weight, got weight of shape {tuple(weight.shape)}")
+    groups = int_arg(op, "groups", groups, min=1)
+    if weight.shape[0] < 1:
+        raise RuntimeError(f"{op}: expected weight to be at least 1 at dimension 0, got weight of "
+                           f"shape {tuple(weight.shape)}")
     if groups < 1 or input.shape[1] % groups or weight.shape[0] % groups:
         raise RuntimeError(f"{op}: groups={groups} must divide both the input channels "
                            f"(input {tuple(input.shape)}) and the weight's dim 0 (weight {tuple(weight.shape)})")
     if min(stride) < 1 or min(dilation) < 1:
         raise RuntimeError(f"{op}: stride {stride} and dilation {dilation} must be positive")
-    if input.dtype != weight.dtype:
-        raise RuntimeError(f"{op}: input is {input.dtype} but weight is {weight.dtype}")
+    same_dtype(op, input, weight=weight, bias=bias)
     if bias is not None and tuple(bias.shape) != (c_in_weight_dim,):
         raise RuntimeError(f"{op}: bias of shape {tuple(bias.shape)} does not match "
                            f"{c_in_weight_dim} output channels (weight {tuple(weight.shape)}, groups={groups})")
@@ -72,6 +77,7 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     input, unbatched = _batched(op, input, 1)
     if weight.ndim != 3:
         raise RuntimeError(f"{op}: expected a 3-D weight, got weight of shape {tuple(weight.shape)}")
+    same_dtype(op, input, weight=weight, bias=bias)
     stride, dilation = (1, _single(stride, "stride", op)), (1, _single(dilation, "dilation", op))
     pad = padding if isinstance(padding, str) else (0, _single(padding, "padding", op))
     out = conv2d(input.unsqueeze(2), weight.unsqueeze(2), bias, stride, pad, dilation, groups)
@@ -108,4 +114,21 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     return _unbatched(unbatched, ConvTranspose2d.apply(input, weight, bias, geom, hw))
 
 
-__all__ = ["conv1d", "conv2d", "conv_transpose2d"]
+def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1):
+    """Transposed 1-D convolution of (N, C_in, L) ``input`` with (C_in, C_out/groups, k)
+    ``weight``: conv_transpose2d over a height-1 image. Output length:
+    (L - 1)*stride - 2*padding + dilation*(k - 1) + output_padding + 1."""
+    op = "conv_transpose1d"
+    input, unbatched = _batched(op, input, 1)
+    if weight.ndim != 3:
+        raise RuntimeError(f"{op}: expected a 3-D weight, got weight of shape {tuple(weight.shape)}")
+    stride, dilation = (1, _single(stride, "stride", op)), (1, _single(dilation, "dilation", op))
+    padding = (0, _single(padding, "padding", op))
+    output_padding = (0, _single(output_padding, "output_padding", op))
+    out = conv_transpose2d(input.unsqueeze(2), weight.unsqueeze(2), bias, stride, padding, output_padding,
+                           groups, dilation)
+    return _unbatched(unbatched, out.squeeze(2))
+
+
+__all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"]

@@ -7,18 +7,31 @@ by sqrt(biased variance + eps).
 """
 from __future__ import annotations
 
+import math
+
 from ... import backend
+from ..._checks import int_arg
 from ...autograd.function import Function
 from ...autograd.grad_mode import is_grad_enabled, no_grad
 from ...ops import index_select, where
+from ...ops._util import same_dtype
 from ...tensor import Tensor
 
 
 def linear(input, weight, bias=None):
     """y = x W^T + b, with W of shape (out_features, in_features) and x of shape (*, in)."""
+    if weight.ndim != 2:
+        raise RuntimeError(f"linear: weight must be 2-D (out_features, in_features), got shape {tuple(weight.shape)}")
+    same_dtype("linear", input, weight=weight, bias=bias)
     if input.shape[-1:] != weight.shape[-1:]:
         raise RuntimeError(f"linear: input shape {tuple(input.shape)} does not match weight shape "
                            f"{tuple(weight.shape)} (the input's last dim must be {weight.shape[-1]})")
+    if bias is not None and tuple(bias.shape) not in ((weight.shape[0],), ()):
+        raise RuntimeError(f"linear: bias must have shape ({weight.shape[0]},) for weight shape "
+                           f"{tuple(weight.shape)}, got {tuple(bias.shape)}")
+    for name, t in (("input", input), ("weight", weight), ("bias", bias)):
+        if t is not None and t.dtype.kind not in "fc":
+            raise RuntimeError(f"linear: {name} must be a floating point tensor, got {t.dtype}")
     out = input @ weight.T
     return out if bias is None else out + bias
 
@@ -26,6 +39,7 @@ def linear(input, weight, bias=None):
 def bilinear(input1, input2, weight, bias=None):
     """y_o = x1^T W_o x2 + b_o, with W of shape (out, in1, in2) and inputs (*, in1), (*, in2):
     x1 times W (as an (in1, out * in2) matrix), then a product with x2 summed over in2."""
+    same_dtype("bilinear", input1, input2=input2, weight=weight, bias=bias)
     out_f, in1, in2 = weight.shape
     if input1.shape[-1] != in1 or input2.shape[-1] != in2 or input1.shape[:-1] != input2.shape[:-1]:
         raise RuntimeError(f"bilinear: input shapes {tuple(input1.shape)} and {tuple(input2.shape)} do not "
@@ -115,15 +129,19 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     """
     if input.ndim < 2:
         raise ValueError(f"batch_norm: expected an input of shape (N, C, ...), got {tuple(input.shape)}")
+    same_dtype("batch_norm", input, weight=weight, bias=bias, running_mean=running_mean)
     shape = _channel_shape(input)
     if training:
         dims = (0,) + tuple(range(2, input.ndim))
-        n = input.numel() // input.shape[1]
-        if n <= 1:
+        n = input.numel() // input.shape[1] if input.shape[1] else 0
+        if n == 1:
             raise ValueError(f"batch_norm: expected more than 1 value per channel when training, "
                              f"got input size {tuple(input.shape)}")
-        out, mean, var = _normalize(input, dims, eps)
-        if running_mean is not None:
+        if n == 0:      # an empty batch: an empty output, the running statistics untouched (PyTorch)
+            out = input
+        else:
+            out, mean, var = _normalize(input, dims, eps)
+        if running_mean is not None and n:
             with no_grad():
                 m = momentum
                 running_mean.mul_(1 - m).add_(mean.reshape(-1) * m)
@@ -143,9 +161,14 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     """Normalise over the last ``len(normalized_shape)`` dims of each sample."""
     normalized_shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     k = len(normalized_shape)
+    same_dtype("layer_norm", input, weight=weight, bias=bias)
     if tuple(input.shape[input.ndim - k:]) != normalized_shape or input.ndim < k:
         raise RuntimeError(f"layer_norm: input shape {tuple(input.shape)} does not end with "
                            f"normalized_shape {normalized_shape}")
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and tuple(t.shape) != normalized_shape:
+            raise RuntimeError(f"layer_norm: {name} must have shape normalized_shape {normalized_shape}, "
+                               f"got {tuple(t.shape)}")
     out, _, _ = _normalize(input, tuple(range(input.ndim - k, input.ndim)), eps)
     if weight is not None:
         out = out * weight
@@ -157,11 +180,17 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-05):
     """Split the C channels into ``num_groups`` groups and normalise each group of each sample
     (over its channels and spatial positions); then a per-channel affine."""
+    num_groups = int_arg("group_norm", "num_groups", num_groups, min=1)
     if input.ndim < 2 or input.shape[1] % num_groups:
         raise RuntimeError(f"group_norm: expected an input of shape (N, C, ...) with C divisible "
                            f"by num_groups={num_groups}, got {tuple(input.shape)}")
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and tuple(t.shape) != (input.shape[1],):
+            raise RuntimeError(f"group_norm: {name} must have shape ({input.shape[1]},) for input "
+                               f"{tuple(input.shape)}, got {tuple(t.shape)}")
+    same_dtype("group_norm", input, weight=weight, bias=bias)
     n = input.shape[0]
-    grouped = input.reshape(n, num_groups, -1)
+    grouped = input.reshape(n, num_groups, input.shape[1] // num_groups * math.prod(input.shape[2:]))
     out, _, _ = _normalize(grouped, (2,), eps)
     out = out.reshape(input.shape)
     shape = _channel_shape(input)

@@ -45,7 +45,11 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     if beta < 0:
         raise ValueError(f"smooth_l1_loss: beta must be non-negative, got {beta}")
     d = (input - target).abs()
-    loss = d if beta == 0 else where(d < beta, 0.5 * d * d / beta, d - 0.5 * beta)
+    if beta == 0:
+        loss = d
+    else:
+        q = d.clamp(max=beta)       # the square only where it is used: an inf d gives no 0 * inf
+        loss = where(d < beta, 0.5 * q * q / beta, d - 0.5 * beta)
     return _reduce("smooth_l1_loss", loss, _legacy_reduction(size_average, reduce, reduction))
 
 
@@ -55,7 +59,8 @@ def huber_loss(input, target, reduction="mean", delta=1.0):
     if delta <= 0:
         raise ValueError(f"huber_loss: delta must be positive, got {delta}")
     d = (input - target).abs()
-    loss = where(d < delta, 0.5 * d * d, delta * (d - 0.5 * delta))
+    q = d.clamp(max=delta)          # as smooth_l1_loss: the square only where it is used
+    loss = where(d < delta, 0.5 * q * q, delta * (d - 0.5 * delta))
     return _reduce("huber_loss", loss, reduction)
 
 
@@ -90,7 +95,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     rescales each element (broadcast)."""
     _check_same_shape("binary_cross_entropy", input, target)
     lo, hi = (float(input.data.min()), float(input.data.max())) if input.numel() else (0.0, 0.0)
-    if lo < 0 or hi > 1:
+    if not (lo >= 0 and hi <= 1):          # NaN fails too
         raise ValueError(f"binary_cross_entropy: all elements of input should be between 0 and 1, "
                          f"got values in [{lo:g}, {hi:g}] (for logits use binary_cross_entropy_with_logits)")
     loss = BinaryCrossEntropy.apply(input, target)
@@ -159,8 +164,19 @@ def _nll(op, logp, target, weight, ignore_index, reduction):
     w = Tensor(w.astype(logp.dtype, copy=False))
     loss = -picked * w
     if reduction == "mean":
-        return loss.sum() / w.sum()
+        return _weighted_mean(loss.sum(), w.data)
     return _reduce(op, loss, reduction)
+
+
+def _weighted_mean(total, weights):
+    """``total`` / sum(``weights``) for a 'mean' over counted positions. When nothing counts
+    (every target ignored) the value is NaN (0/0) and the gradient 0, as PyTorch: a step on it
+    leaves the parameters as they are instead of turning them NaN."""
+    xp = backend.array_module(weights)
+    denom = xp.asarray(weights.sum(), dtype=weights.dtype)
+    none = denom == 0
+    safe = xp.where(none, xp.ones_like(denom), denom)
+    return total / Tensor(safe) + Tensor(xp.where(none, xp.asarray(np.nan, denom.dtype), xp.zeros_like(denom)))
 
 
 class CrossEntropyIndices(Function):
@@ -181,14 +197,17 @@ class CrossEntropyIndices(Function):
         loss = (lse - xp.take_along_axis(x, index, class_dim)).squeeze(class_dim) * valid
         onehot = xp.zeros_like(x)
         xp.put_along_axis(onehot, index, 1, class_dim)
-        # per position, the factor its gradient gets: 1/count for 'mean' (0/0 = nan when every
-        # target is ignored, as the composite and PyTorch), 0 where ignored
+        # per position, the factor its gradient gets: 1/count for 'mean', 0 where ignored; when
+        # every target is ignored the loss is 0/0 = nan and the gradient 0, as PyTorch
         count = valid.sum(dtype=x.dtype) if reduction == "mean" else 1
-        scale = valid.astype(x.dtype) / count
+        scale = valid.astype(x.dtype) / (count if count else 1)
         ctx.class_dim, ctx.reduction = class_dim, reduction
         ctx.onehot, ctx.scale = onehot, xp.expand_dims(scale, class_dim)
         ctx.save_for_backward(x)
-        return loss if reduction == "none" else loss.sum() / count
+        if reduction == "none":
+            return loss
+        with np.errstate(invalid="ignore"):
+            return xp.asarray(loss.sum() / count, dtype=x.dtype)
 
     @staticmethod
     def backward(ctx, g):
@@ -228,6 +247,9 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     wshape = [1] * input.ndim
     wshape[class_dim] = num_classes
     if target.dtype.kind == "f":                    # class probabilities
+        if ignore_index != -100:
+            raise ValueError(f"{op}: ignore_index is not supported for floating point (probability) "
+                             f"targets, got ignore_index={ignore_index}")
         if tuple(target.shape) != tuple(input.shape):
             raise ValueError(f"{op}: a probability target must have the input's shape "
                              f"{tuple(input.shape)}, got target shape {tuple(target.shape)}")
@@ -248,7 +270,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
             denom = float(valid.data.sum())
         else:
             denom = float(weight.data[xp.where(valid.data, target.data, 0)][valid.data].sum())
-        smooth = smooth.sum() / denom
+        smooth = smooth.sum() / (denom or 1.0)     # nothing counted: nll is nan, the gradient 0
     else:
         smooth = _reduce(op, smooth, reduction)
     return (1 - label_smoothing) * nll + smooth * (label_smoothing / num_classes)

@@ -1,4 +1,4 @@
-"""F.max_pool2d, F.avg_pool2d, F.adaptive_avg_pool2d, F.adaptive_max_pool2d.
+"""F.max_pool2d, F.avg_pool2d, F.adaptive_avg_pool2d, F.adaptive_max_pool2d and their 1-D forms.
 
 PyTorch's arguments become a *window plan* per axis -- for every output index the first
 input index inside the image, how many there are, and the step between them -- which the
@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...kernels.pool import AvgPool, MaxPool
-from ._arguments import _batched, _pair, _unbatched
+from ._arguments import _batched, _pair, _single, _unbatched
 
 
 def pool_output_size(size, k, s, p, d, ceil_mode):
@@ -64,21 +64,17 @@ def _kernel_plan(op, input, kernel_size, stride, padding, dilation, ceil_mode):
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                return_indices=False):
     """Max over each window; ``return_indices`` also gives the argmax as h*W + w per plane."""
-    x, unbatched = _batched("max_pool2d", input, 2)
+    x, unbatched = _batched("max_pool2d", input, 2, nonempty=True)
     plan = _kernel_plan("max_pool2d", x, kernel_size, stride, padding, dilation, ceil_mode)[0]
     y, idx = _unbatched(unbatched, *MaxPool.apply(x, plan))
     return (y, idx) if return_indices else y
 
 
-def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
-               count_include_pad=True, divisor_override=None):
-    """Mean over each window. The divisor is the window's size clipped to the padded image
-    (count_include_pad=True), or to the image (False), or ``divisor_override``."""
-    x, unbatched = _batched("avg_pool2d", input, 2)
-    plan, k, s, p = _kernel_plan("avg_pool2d", x, kernel_size, stride, padding, 1, ceil_mode)
+def _avg_pool(op, x, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override):
+    plan, k, s, p = _kernel_plan(op, x, kernel_size, stride, padding, 1, ceil_mode)
     if divisor_override is not None:
         if divisor_override == 0:
-            raise RuntimeError("avg_pool2d: divisor_override must be non-zero")
+            raise RuntimeError(f"{op}: divisor_override must be non-zero")
         div = np.full((len(plan[0]), len(plan[3])), float(divisor_override))
     elif count_include_pad:
         sizes = []
@@ -88,7 +84,16 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
         div = np.outer(sizes[0], sizes[1]).astype(np.float64)
     else:
         div = np.outer(plan[1], plan[4]).astype(np.float64)
-    return _unbatched(unbatched, AvgPool.apply(x, plan, div))
+    return AvgPool.apply(x, plan, div)
+
+
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+               count_include_pad=True, divisor_override=None):
+    """Mean over each window. The divisor is the window's size clipped to the padded image
+    (count_include_pad=True), or to the image (False), or ``divisor_override``."""
+    x, unbatched = _batched("avg_pool2d", input, 2, nonempty=True)
+    return _unbatched(unbatched, _avg_pool("avg_pool2d", x, kernel_size, stride, padding, ceil_mode,
+                                           count_include_pad, divisor_override))
 
 
 def _adaptive_plan(op, x, output_size):
@@ -104,16 +109,59 @@ def _adaptive_plan(op, x, output_size):
 
 def adaptive_avg_pool2d(input, output_size):
     """Average over PyTorch's adaptive windows; ``output_size`` 1 gives global average pooling."""
-    x, unbatched = _batched("adaptive_avg_pool2d", input, 2)
+    x, unbatched = _batched("adaptive_avg_pool2d", input, 2, nonempty=True)
     plan = _adaptive_plan("adaptive_avg_pool2d", x, output_size)
     return _unbatched(unbatched, AvgPool.apply(x, plan, np.outer(plan[1], plan[4]).astype(np.float64)))
 
 
 def adaptive_max_pool2d(input, output_size, return_indices=False):
     """Max over PyTorch's adaptive windows; ``output_size`` 1 gives global max pooling."""
-    x, unbatched = _batched("adaptive_max_pool2d", input, 2)
+    x, unbatched = _batched("adaptive_max_pool2d", input, 2, nonempty=True)
     y, idx = _unbatched(unbatched, *MaxPool.apply(x, _adaptive_plan("adaptive_max_pool2d", x, output_size)))
     return (y, idx) if return_indices else y
 
 
-__all__ = ["max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "adaptive_max_pool2d"]
+def _as_1d(op, args):
+    """A 1-D pooling's int-or-1-tuple arguments as (1, v) pairs: pooled as a height-1 image."""
+    return [None if v is None else (1, _single(v, name, op)) for name, v in args]
+
+
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    """Max over each window of (N, C, L) input: max_pool2d over a height-1 image; indices are
+    positions along L."""
+    x, unbatched = _batched("max_pool1d", input, 1, nonempty=True)
+    k, s, p, d = _as_1d("max_pool1d", (("kernel_size", kernel_size), ("stride", stride),
+                                       ("padding", padding), ("dilation", dilation)))
+    y, idx = MaxPool.apply(x.unsqueeze(2), _kernel_plan("max_pool1d", x.unsqueeze(2), k, s, (0, p[1]), d,
+                                                          ceil_mode)[0])
+    y, idx = _unbatched(unbatched, y.squeeze(2), idx.squeeze(2))
+    return (y, idx) if return_indices else y
+
+
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+    """Mean over each window of (N, C, L) input: avg_pool2d over a height-1 image."""
+    x, unbatched = _batched("avg_pool1d", input, 1, nonempty=True)
+    k, s, p = _as_1d("avg_pool1d", (("kernel_size", kernel_size), ("stride", stride), ("padding", padding)))
+    y = _avg_pool("avg_pool1d", x.unsqueeze(2), k, s, (0, p[1]), ceil_mode, count_include_pad, None)
+    return _unbatched(unbatched, y.squeeze(2))
+
+
+def adaptive_avg_pool1d(input, output_size):
+    """Average over PyTorch's adaptive windows along L of (N, C, L) input."""
+    x, unbatched = _batched("adaptive_avg_pool1d", input, 1, nonempty=True)
+    out = _single(output_size, "output_size", "adaptive_avg_pool1d")
+    return _unbatched(unbatched, adaptive_avg_pool2d(x.unsqueeze(2), (1, out)).squeeze(2))
+
+
+def adaptive_max_pool1d(input, output_size, return_indices=False):
+    """Max over PyTorch's adaptive windows along L of (N, C, L) input."""
+    x, unbatched = _batched("adaptive_max_pool1d", input, 1, nonempty=True)
+    out = _single(output_size, "output_size", "adaptive_max_pool1d")
+    y, idx = adaptive_max_pool2d(x.unsqueeze(2), (1, out), return_indices=True)
+    y, idx = _unbatched(unbatched, y.squeeze(2), idx.squeeze(2))
+    return (y, idx) if return_indices else y
+
+
+__all__ = ["max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d",
+           "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d"]

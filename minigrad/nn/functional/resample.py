@@ -6,9 +6,10 @@ Resampling is separable, one axis after the other, and linear in the image:
   (PyTorch's rule, computed in float32 as PyTorch does; ``scale = 1/scale_factor`` when a
   scale factor is given, else in/out): an ``index_select`` per axis, whose backward (adding
   the gradient back at the indices) comes with it.
-- 'bilinear' mixes two neighbouring rows, ``(1 - l) * x[i0] + l * x[i1]``, so each axis is a
-  matrix with two non-zeros per row and ``y = A_h @ x @ A_w^T``: two BLAS/cuBLAS products
-  whose backward is the transposed products. No kernel of its own is needed on any device.
+- 'bilinear' mixes two neighbouring rows, ``(1 - l) * x[i0] + l * x[i1]``: per axis two
+  ``index_select`` and a weighted sum (not a dense interpolation matrix, whose zeros would
+  multiply a NaN or an inf anywhere on the axis into the whole output row). No kernel of its
+  own is needed on any device.
 
     align_corners=False:  src = max(scale * (dst + 0.5) - 0.5, 0)
     align_corners=True:   src = dst * (in - 1) / (out - 1)
@@ -20,7 +21,7 @@ import math
 import numpy as np
 
 from ...backend import array_module
-from ...ops import index_select, matmul
+from ...ops import index_select
 from ...tensor import Tensor
 
 
@@ -61,8 +62,9 @@ def nearest_indices(in_size, out_size, scale_factor=None):
     return np.minimum(np.floor(dst.astype(np.float32) * scale).astype(np.int64), in_size - 1)
 
 
-def linear_matrix(in_size, out_size, align_corners, scale_factor, dtype):
-    """(out, in) matrix of 1-D linear interpolation, PyTorch's source-index rule."""
+def linear_taps(in_size, out_size, align_corners, scale_factor, dtype):
+    """For each output index of 1-D linear interpolation (PyTorch's source-index rule), the two
+    input indices i0, i1 and the weight l of i1 (i0 gets 1 - l)."""
     t = np.dtype(dtype).type
     dst = np.arange(out_size).astype(dtype)
     if align_corners:
@@ -73,12 +75,17 @@ def linear_matrix(in_size, out_size, align_corners, scale_factor, dtype):
         src = np.maximum(scale * (dst + t(0.5)) - t(0.5), t(0))
     i0 = src.astype(np.int64)
     i1 = i0 + (i0 < in_size - 1)
-    lam1 = np.clip(src - i0.astype(dtype), 0, 1)
-    A = np.zeros((out_size, in_size), dtype=dtype)
-    rows = np.arange(out_size)
-    np.add.at(A, (rows, i0), 1 - lam1)
-    np.add.at(A, (rows, i1), lam1)
-    return A
+    lam1 = np.clip(src - i0.astype(dtype), 0, 1).astype(dtype)
+    return i0, i1, lam1
+
+
+def _linear_along(x, axis, taps, xp):
+    """(1 - l) * x[i0] + l * x[i1] along ``axis`` (2 or 3) of an NCHW tensor."""
+    i0, i1, lam1 = taps
+    shape = (-1, 1) if axis == 2 else (-1,)
+    w1 = Tensor(xp.asarray(lam1.reshape(shape)))
+    w0 = Tensor(xp.asarray((1 - lam1).reshape(shape)))
+    return index_select(x, axis, Tensor(xp.asarray(i0))) * w0 + index_select(x, axis, Tensor(xp.asarray(i1))) * w1
 
 
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
@@ -104,9 +111,8 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         cols = Tensor(xp.asarray(nearest_indices(W, out[1], scales[1])))
         return index_select(index_select(input, 2, rows), 3, cols)
     dtype = input.dtype
-    A_h = Tensor(xp.asarray(linear_matrix(H, out[0], bool(align_corners), scales[0], dtype)))
-    A_wT = Tensor(xp.asarray(linear_matrix(W, out[1], bool(align_corners), scales[1], dtype).T.copy()))
-    return matmul(A_h, matmul(input, A_wT))
+    y = _linear_along(input, 2, linear_taps(H, out[0], bool(align_corners), scales[0], dtype), xp)
+    return _linear_along(y, 3, linear_taps(W, out[1], bool(align_corners), scales[1], dtype), xp)
 
 
 __all__ = ["interpolate"]

@@ -1,4 +1,4 @@
-"""Conv1d, Conv2d, ConvTranspose2d: PyTorch's constructors, parameter names and default init.
+"""Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d: PyTorch's constructors, parameter names and default init.
 
 Default initialisation (PyTorch's): weight ~ kaiming_uniform_(a=sqrt(5)), i.e.
 U(-1/sqrt(fan_in), 1/sqrt(fan_in)) with fan_in = weight.shape[1] * prod(kernel_size), and
@@ -123,24 +123,38 @@ class ConvTranspose2d(_ConvNd):
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0,
                  groups=1, bias=True, dilation=1, padding_mode="zeros", device=None, dtype=None):
+        name = type(self).__name__
         if padding_mode != "zeros":
-            raise ValueError(f"ConvTranspose2d: only padding_mode='zeros' is supported, got {padding_mode!r}")
+            raise ValueError(f"{name}: only padding_mode='zeros' is supported, got {padding_mode!r}")
         if isinstance(padding, str):
-            raise ValueError(f"ConvTranspose2d: padding must be an int or a tuple, got {padding!r}")
+            raise ValueError(f"{name}: padding must be an int or a tuple, got {padding!r}")
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups,
                          bias, padding_mode, device, dtype)
-        self.output_padding = _ntuple(output_padding, self._n, "output_padding", "ConvTranspose2d")
+        self.output_padding = _ntuple(output_padding, self._n, "output_padding", name)
+
+    def _functional(self):
+        return F.conv_transpose2d
 
     def forward(self, input, output_size=None):
-        output_padding = self.output_padding
+        output_padding, n = self.output_padding, self._n
         if output_size is not None:
-            want = tuple(output_size)[-2:]
-            base = [(input.shape[-2 + a] - 1) * self.stride[a] - 2 * self.padding[a]
-                    + self.dilation[a] * (self.kernel_size[a] - 1) + 1 for a in range(2)]
+            want = tuple(output_size)[-n:]
+            base = [(input.shape[-n + a] - 1) * self.stride[a] - 2 * self.padding[a]
+                    + self.dilation[a] * (self.kernel_size[a] - 1) + 1 for a in range(n)]
             output_padding = tuple(w - b for w, b in zip(want, base))
             if any(not 0 <= op < max(s, d) for op, s, d in zip(output_padding, self.stride, self.dilation)):
-                raise ValueError(f"ConvTranspose2d: requested output_size {tuple(output_size)} is not "
+                raise ValueError(f"{type(self).__name__}: requested output_size {tuple(output_size)} is not "
                                  f"reachable from input {tuple(input.shape)} (sizes {base} to "
                                  f"{[b + max(s, d) - 1 for b, s, d in zip(base, self.stride, self.dilation)]})")
-        return F.conv_transpose2d(input, self.weight, self.bias, self.stride, self.padding,
+        return self._functional()(input, self.weight, self.bias, self.stride, self.padding,
                                   output_padding, self.groups, self.dilation)
+
+
+class ConvTranspose1d(ConvTranspose2d):
+    """Transposed 1-D convolution over (N, C, L) input; ``weight`` (in, out/groups, k); the
+    arguments of ConvTranspose2d."""
+
+    _n = 1
+
+    def _functional(self):
+        return F.conv_transpose1d

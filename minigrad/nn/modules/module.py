@@ -16,7 +16,7 @@ from collections import OrderedDict, namedtuple
 import numpy as np
 
 from ... import backend
-from ...autograd import grad_mode
+from ...autograd import engine, grad_mode
 from ...tensor import Tensor, parse_to_args
 from ..parameter import Parameter
 
@@ -253,6 +253,8 @@ class Module:
         always) is collected first and reported in ONE error; if there is any, nothing has
         been copied. Returns ``(missing_keys, unexpected_keys)``.
         """
+        if not isinstance(state_dict, dict):
+            raise TypeError(f"load_state_dict: expected a dict (a state_dict), got {type(state_dict).__name__}")
         own = self.state_dict(keep_vars=True)
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
@@ -260,7 +262,11 @@ class Module:
         for k, target in own.items():
             if k in state_dict:
                 value = state_dict[k]
-                shape = tuple(np.shape(value.data if isinstance(value, Tensor) else value))
+                if not isinstance(value, Tensor):
+                    problems.append(f'While copying the parameter named "{k}", expected a Tensor from '
+                                    f"checkpoint but received {type(value).__name__}")
+                    continue
+                shape = tuple(value.shape)
                 if shape != tuple(target.shape):
                     problems.append(f"size mismatch for {k}: copying a param with shape {shape} from "
                                     f"checkpoint, the shape in current model is {tuple(target.shape)}.")
@@ -276,7 +282,7 @@ class Module:
             for k, target in own.items():
                 if k in state_dict:
                     value = state_dict[k]
-                    target.copy_(value.data if isinstance(value, Tensor) else np.asarray(value))
+                    target.copy_(value.data)
         return _IncompatibleKeys(missing, unexpected)
 
     # ------------------------------------------------------------------ modes and devices
@@ -299,11 +305,7 @@ class Module:
     def zero_grad(self, set_to_none=True):
         """Reset every parameter's ``.grad`` (to None by default, else to zeros)."""
         for p in self.parameters():
-            if p.grad is not None:
-                if set_to_none:
-                    p.grad = None
-                else:
-                    p.grad = Tensor(backend.array_module(p.grad.data).zeros_like(p.grad.data))
+            engine.zero_grad(p, set_to_none)
 
     def apply(self, fn):
         """Call ``fn(module)`` on every descendant, then on this module (post-order)."""

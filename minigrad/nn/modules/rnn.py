@@ -37,6 +37,8 @@ class RNNBase(Module):
                  dropout=0.0, bidirectional=False, device=None, dtype=None):
         super().__init__()
         name = type(self).__name__
+        if not isinstance(input_size, int) or isinstance(input_size, bool) or input_size <= 0:
+            raise ValueError(f"{name}: input_size must be a positive integer, got {input_size!r}")
         if not isinstance(hidden_size, int) or hidden_size <= 0:
             raise ValueError(f"{name}: hidden_size must be a positive integer, got {hidden_size!r}")
         if not isinstance(num_layers, int) or num_layers <= 0:
@@ -106,6 +108,8 @@ class RNNBase(Module):
                                f"{self.input_size}, got {input.shape[-1]} (input shape {tuple(input.shape)})")
 
     def _check_hidden(self, hx, expected, label):
+        if not hasattr(hx, "shape") or not hasattr(hx, "requires_grad"):
+            raise TypeError(f"{type(self).__name__}: the {label} state must be a Tensor, got {type(hx).__name__}")
         if tuple(hx.shape) != expected:
             raise RuntimeError(f"{type(self).__name__}: Expected {label} size {expected}, got "
                                f"{tuple(hx.shape)}")
@@ -139,6 +143,9 @@ class RNNBase(Module):
             states = tuple(creation.zeros(*expected, dtype=input.dtype, device=input.device)
                            for _ in range(n_states))
         else:
+            if n_states == 2 and not (isinstance(hx, (tuple, list)) and len(hx) == 2):
+                raise TypeError(f"{type(self).__name__}: hx must be a tuple (h_0, c_0) of two Tensors, got "
+                                f"{type(hx).__name__}" + (f" of length {len(hx)}" if isinstance(hx, (tuple, list)) else ""))
             states = tuple(hx) if n_states == 2 else (hx,)
             labels = ("hidden", "cell") if n_states == 2 else ("hidden",)
             for s, label in zip(states, labels):

@@ -6,6 +6,7 @@ import math
 import numpy as np
 
 from ... import backend
+from ..._checks import number_arg
 from ...autograd import grad_mode
 from ...tensor import Tensor
 
@@ -25,13 +26,16 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     Tensor; raises if it is nan/inf and ``error_if_nonfinite``.
     """
     grads = _grads(parameters)
-    norm_type = float(norm_type)
+    norm_type = number_arg("clip_grad_norm_", "norm_type", norm_type)
+    max_norm = number_arg("clip_grad_norm_", "max_norm", max_norm)
     if not grads:
         return Tensor(np.zeros((), dtype=backend.get_default_dtype()))
     xp = backend.array_module(grads[0].data)
     if norm_type == math.inf:
         norms = xp.stack([xp.abs(g.data).max() for g in grads])
         total = norms.max()
+    elif norm_type == 0:            # the number of non-zero entries, as PyTorch
+        total = xp.asarray(sum(int((g.data != 0).sum()) for g in grads), dtype=grads[0].data.dtype)
     else:
         norms = xp.stack([xp.sum(xp.abs(g.data) ** norm_type) ** (1.0 / norm_type) for g in grads])
         total = xp.sum(norms ** norm_type) ** (1.0 / norm_type)

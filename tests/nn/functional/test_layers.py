@@ -22,7 +22,7 @@ with_torch = pytest.mark.skipif(torch is None, reason="needs PyTorch (an optiona
 
 def _copy_weights(ours, theirs):
     """Load PyTorch's state into ours through load_state_dict (the keys must agree)."""
-    ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
+    ours.load_state_dict({k: mg.tensor(v.detach().numpy()) for k, v in theirs.state_dict().items()})
 
 
 def _run_both(ours, theirs, x, atol=1e-10):
@@ -317,3 +317,37 @@ def test_layer_errors():
         F.binary_cross_entropy(mg.tensor([1.5]), mg.tensor([1.0]))
     with pytest.raises(IndexError, match=r"one_hot: index 3 is out of range for 3 rows"):
         F.one_hot(mg.tensor([0, 3]), 3)
+
+
+def test_linear_checks_bias_shape_and_dtypes_naming_the_op():
+    with pytest.raises(RuntimeError, match=r"linear: bias must have shape \(4,\)"):
+        F.linear(mg.ones(2, 3), mg.ones(4, 3), mg.ones(5))
+    with pytest.raises(RuntimeError, match="linear: expected scalar type float32 but found int64"):
+        F.linear(mg.ones(2, 3, dtype=mg.int64), mg.ones(4, 3))
+    assert F.linear(mg.ones(2, 3), mg.ones(4, 3), mg.ones(4)).tolist() == [[4.0] * 4] * 2
+
+
+def test_layer_norm_and_group_norm_check_the_affine_shapes():
+    with pytest.raises(RuntimeError, match="layer_norm: weight must have shape normalized_shape"):
+        F.layer_norm(mg.ones(2, 3), (3,), weight=mg.ones(4))
+    with pytest.raises(RuntimeError, match="group_norm: bias must have shape"):
+        F.group_norm(mg.ones(2, 4, 3), 2, bias=mg.ones(3))
+    with pytest.raises(ValueError, match="group_norm: num_groups must be at least 1"):
+        F.group_norm(mg.ones(2, 4, 3), 0)
+
+
+def test_empty_batches_as_pytorch():
+    bn = nn.BatchNorm1d(3)
+    x = mg.ones(0, 3, requires_grad=True)
+    out = bn(x)
+    out.sum().backward()
+    assert tuple(out.shape) == (0, 3) and bn.running_mean.tolist() == [0.0] * 3
+    assert bn.running_var.tolist() == [1.0] * 3 and bn.weight.grad.tolist() == [0.0] * 3
+    assert tuple(nn.BatchNorm2d(3)(mg.ones(0, 3, 2, 2)).shape) == (0, 3, 2, 2)
+    assert tuple(F.group_norm(mg.ones(0, 4, 3), 2, weight=mg.ones(4)).shape) == (0, 4, 3)
+    emb = nn.Embedding(5, 3)
+    emb(mg.tensor(np.zeros(0, np.int64))).sum().backward()
+    assert np.array_equal(emb.weight.grad.numpy(), np.zeros((5, 3), np.float32))
+    w = mg.ones(4, 3, requires_grad=True)
+    mg.index_select(w, 0, mg.tensor(np.zeros(0, np.int64))).sum().backward()
+    assert np.array_equal(w.grad.numpy(), np.zeros((4, 3), np.float32))

@@ -317,3 +317,35 @@ def test_cross_entropy_errors():
         F.cross_entropy(x, mg.tensor([1, 2, 3, 0]), reduction="avg")
     # ignore_index positions may hold any value
     assert F.cross_entropy(x, mg.tensor([1, -100, 3, 0])).item() > 0
+
+
+@pytest.mark.parametrize("call", [
+    lambda x: F.cross_entropy(x, mg.tensor([-100, -100, -100])),
+    lambda x: F.nll_loss(x, mg.tensor([1, 1, 1]), ignore_index=1),
+    lambda x: F.cross_entropy(x, mg.tensor([2, 2, 2]), ignore_index=2, label_smoothing=0.1),
+    lambda x: F.cross_entropy(x, mg.tensor([2, 2, 2]), weight=mg.ones(4), ignore_index=2),
+])
+def test_every_target_ignored_gives_nan_loss_and_zero_gradient(call):
+    # PyTorch: the mean over no positions is nan, the gradient 0 (a step changes nothing)
+    x = mg.randn(3, 4, requires_grad=True)
+    loss = call(x)
+    loss.backward()
+    assert np.isnan(loss.item())
+    assert np.array_equal(x.grad.numpy(), np.zeros((3, 4), np.float32))
+
+
+@pytest.mark.parametrize("loss", ["smooth_l1_loss", "huber_loss"])
+def test_smooth_l1_and_huber_with_an_inf_target_have_finite_gradients(loss):
+    x = mg.zeros(3, requires_grad=True)
+    getattr(F, loss)(x, mg.tensor([float("inf"), 0.0, 0.5])).backward()
+    assert np.allclose(x.grad.numpy(), [-1 / 3, 0.0, -0.5 / 3])
+
+
+def test_binary_cross_entropy_refuses_a_nan_probability():
+    with pytest.raises(ValueError, match="binary_cross_entropy: all elements of input should be between 0 and 1"):
+        F.binary_cross_entropy(mg.tensor([0.5, float("nan")]), mg.tensor([1.0, 0.0]))
+
+
+def test_cross_entropy_refuses_ignore_index_with_probability_targets():
+    with pytest.raises(ValueError, match="cross_entropy: ignore_index is not supported"):
+        F.cross_entropy(mg.randn(3, 4), F.softmax(mg.randn(3, 4), -1), ignore_index=1)

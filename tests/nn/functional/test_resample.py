@@ -59,3 +59,15 @@ def test_errors_name_op():
         F.interpolate(mg.zeros(1, 1, 2, 2), scale_factor=2, mode="bicubic")
     with pytest.raises(ValueError, match="interpolate.*output size"):
         F.interpolate(mg.zeros(1, 1, 2, 2), scale_factor=0.1)
+
+
+def test_bilinear_keeps_a_nan_local():
+    # PyTorch: only the outputs whose 2x2 source taps include the NaN pixel are NaN (25 of 64
+    # here); dense interpolation matrices gave 0 * NaN = NaN over whole rows and columns
+    a = np.ones((1, 1, 4, 4), np.float32)
+    a[0, 0, 1, 1] = np.nan
+    y = F.interpolate(mg.tensor(a), scale_factor=2, mode="bilinear", align_corners=False).numpy()
+    nan_rows, nan_cols = np.nonzero(np.isnan(y[0, 0]))
+    assert np.isnan(y).sum() == 25
+    assert set(nan_rows) == {0, 1, 2, 3, 4} and set(nan_cols) == {0, 1, 2, 3, 4}
+    assert np.allclose(y[0, 0, 7], 1.0) and np.allclose(y[0, 0, :, 7], 1.0)

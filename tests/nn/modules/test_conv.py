@@ -93,3 +93,15 @@ def test_tiny_cnn_gradcheck():
     x = mg.tensor(np.random.default_rng(1).standard_normal((2, 1, 6, 6)), requires_grad=True)
     params = list(model.parameters())
     assert gradcheck(lambda x, *ps: model(x), (x, *params))
+
+
+def test_conv_with_zero_output_channels_or_float_geometry_names_the_op():
+    F = mg.nn.functional
+    with pytest.raises(RuntimeError, match="conv2d: expected weight to be at least 1 at dimension 0"):
+        F.conv2d(mg.ones(1, 1, 4, 4), mg.ones(0, 1, 2, 2))
+    with pytest.raises(TypeError, match="conv2d: stride must be an int or a tuple of 2 ints"):
+        F.conv2d(mg.ones(1, 1, 4, 4), mg.ones(1, 1, 2, 2), stride=1.5)
+    with pytest.raises(TypeError, match="conv2d: groups must be an int"):
+        F.conv2d(mg.ones(1, 1, 4, 4), mg.ones(1, 1, 2, 2), groups=1.0)
+    with pytest.raises(TypeError, match="max_pool2d: kernel_size must be"):
+        F.max_pool2d(mg.ones(1, 1, 4, 4), 2.0)

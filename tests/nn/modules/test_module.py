@@ -79,10 +79,10 @@ def test_state_dict_round_trip_gives_identical_outputs():
 def test_load_state_dict_lists_every_problem_and_changes_nothing():
     net = Net()
     before = {k: v.numpy().copy() for k, v in net.state_dict().items()}
-    bad = {k: v.numpy().copy() + 1 for k, v in Net().state_dict().items()}
+    bad = {k: mg.tensor(v.numpy() + 1) for k, v in Net().state_dict().items()}
     del bad["fc1.bias"], bad["bn.running_var"]
-    bad["fc1.weight"] = np.zeros((3, 5), np.float32)
-    bad["extra.weight"] = np.zeros(2, np.float32)
+    bad["fc1.weight"] = mg.zeros(3, 5)
+    bad["extra.weight"] = mg.zeros(2)
     with pytest.raises(RuntimeError) as err:
         net.load_state_dict(bad)
     msg = str(err.value)
@@ -98,8 +98,8 @@ def test_load_state_dict_lists_every_problem_and_changes_nothing():
     res = net.load_state_dict(bad, strict=False)
     assert res.missing_keys == ["fc1.weight", "fc1.bias", "bn.running_var"]
     assert res.unexpected_keys == ["extra.weight"]
-    np.testing.assert_array_equal(net.bn.running_mean.numpy(), bad["bn.running_mean"])
-    bad["fc1.weight"] = np.zeros((1,), np.float32)
+    np.testing.assert_array_equal(net.bn.running_mean.numpy(), bad["bn.running_mean"].numpy())
+    bad["fc1.weight"] = mg.zeros(1)
     with pytest.raises(RuntimeError, match="size mismatch for fc1.weight"):
         net.load_state_dict(bad, strict=False)
 
@@ -236,3 +236,16 @@ def test_deepcopy_pickle_and_sequential_deletion():
     del seq[1]
     assert len(seq) == 2 and list(seq.state_dict()) == ["0.weight", "0.bias", "1.weight", "1.bias"]
     assert seq(x).shape == (4, 1)
+
+
+@pytest.mark.parametrize("values", ["numpy", "list"])
+def test_load_state_dict_refuses_values_that_are_not_tensors(values):
+    m = mg.nn.Linear(2, 1)
+    w, b = np.ones((1, 2), np.float32), np.ones(1, np.float32)
+    state = {"weight": w, "bias": b} if values == "numpy" else {"weight": w.tolist(), "bias": b.tolist()}
+    before = m.weight.detach().numpy().copy()
+    with pytest.raises(RuntimeError, match='While copying the parameter named "weight", expected a Tensor'):
+        m.load_state_dict(state)
+    assert np.array_equal(m.weight.detach().numpy(), before)
+    with pytest.raises(TypeError, match="load_state_dict: expected a dict"):
+        m.load_state_dict([mg.ones(1, 2), mg.ones(1)])

@@ -237,3 +237,14 @@ def test_bad_constructor_arguments():
         nn.GRU(3, 4, dropout=1.5)
     with pytest.raises(ValueError, match="hidden_size must be a positive integer, got 0"):
         nn.LSTM(3, 0)
+
+
+def test_rnn_layers_refuse_input_size_zero_and_a_one_tuple_state():
+    for cls in (nn.RNN, nn.LSTM, nn.GRU):
+        with pytest.raises(ValueError, match=f"{cls.__name__}: input_size must be a positive integer"):
+            cls(0, 3)
+    lstm = nn.LSTM(3, 4)
+    with pytest.raises(TypeError, match=r"LSTM: hx must be a tuple \(h_0, c_0\) of two Tensors, got tuple of length 1"):
+        lstm(mg.ones(2, 1, 3), (mg.zeros(1, 1, 4),))
+    with pytest.raises(TypeError, match="GRU: the hidden state must be a Tensor"):
+        nn.GRU(3, 4)(mg.ones(2, 1, 3), [[0.0] * 4])

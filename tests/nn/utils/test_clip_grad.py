@@ -51,3 +51,13 @@ def test_clip_grad_value():
     clip_grad_value_(params, 2.5)
     np.testing.assert_array_equal(params[0].grad.data, np.clip(G1, -2.5, 2.5))
     np.testing.assert_array_equal(params[1].grad.data, [0.5, -2.5, 2.0])
+
+
+def test_clip_grad_norm_of_order_zero_counts_non_zero_entries_as_pytorch():
+    p = mg.tensor([0.0, 1.0, 2.0], requires_grad=True)
+    (p * mg.tensor([0.0, 3.0, -4.0])).sum().backward()
+    total = clip_grad_norm_([p], 1.0, norm_type=0)
+    assert total.item() == 2.0
+    assert np.allclose(p.grad.numpy(), np.array([0.0, 3.0, -4.0]) * (1.0 / (2.0 + 1e-6)))
+    with pytest.raises(TypeError, match="clip_grad_norm_: norm_type must be a number"):
+        clip_grad_norm_([p], 1.0, norm_type="2")

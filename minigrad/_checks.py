@@ -1,0 +1,116 @@
+"""Checking the Python arguments of a public function: one way to say "op: name must be ...,
+got ...", shared by the ops, tensor creation, nn.functional, the optimizers, the schedulers and
+the data loader.
+
+These checks look at Python values only (an int, a float, a tuple of ints), never at a tensor's
+data, so they cost nothing next to the op itself. PyTorch's rules: a bool is not an int (it is
+``True``, not ``1``), a float is never silently truncated to an int, NaN is never a valid
+hyper-parameter.
+"""
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+
+
+def is_int(value):
+    """A Python or NumPy integer, not a bool."""
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def is_number(value):
+    """A real Python or NumPy number, not a bool."""
+    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
+
+
+def _got(value):
+    return f"{value!r} ({type(value).__name__})"
+
+
+def int_arg(op, name, value, min=None):  # noqa: A002 - PyTorch's word
+    """``value`` as an int; a TypeError for anything else (a float, a bool, a string), a
+    ValueError below ``min``."""
+    if not is_int(value):
+        raise TypeError(f"{op}: {name} must be an int, got {_got(value)}")
+    value = int(value)
+    if min is not None and value < min:
+        raise ValueError(f"{op}: {name} must be at least {min}, got {value}")
+    return value
+
+
+def ints_arg(op, name, value, n=None, min=None, one_element=False):  # noqa: A002
+    """An int, or a sequence of ints, as a tuple of ``n`` ints (an int is repeated ``n``
+    times; ``one_element``: a 1-sequence too). ``n=None``: any length, an int gives a 1-tuple."""
+    if isinstance(value, (tuple, list)):
+        if one_element and len(value) == 1 and n is not None:
+            value = tuple(value) * n
+        if n is not None and len(value) != n:
+            one = ", a 1-tuple" if one_element else ""
+            raise ValueError(f"{op}: {name} must be an int{one} or a tuple of {n} ints, got {value!r}")
+        if not all(is_int(v) for v in value):
+            raise TypeError(f"{op}: {name} must be an int or a tuple of ints, got {value!r}")
+        out = tuple(int(v) for v in value)
+    elif is_int(value):
+        out = (int(value),) * (1 if n is None else n)
+    else:
+        what = "an int" if n is None or n == 1 else f"an int or a tuple of {n} ints"
+        raise TypeError(f"{op}: {name} must be {what}, got {_got(value)}")
+    if min is not None and any(v < min for v in out):
+        raise ValueError(f"{op}: {name} must be at least {min}, got {value!r}")
+    return out
+
+
+def size_arg(op, size):
+    """A shape given as ints or one sequence of ints (``zeros(2, 3)``, ``zeros((2, 3))``), as a
+    tuple of non-negative ints."""
+    if len(size) == 1 and isinstance(size[0], (tuple, list)) or len(size) == 1 and \
+            type(size[0]).__name__ == "Size":
+        size = tuple(size[0])
+    if not all(is_int(s) for s in size):
+        raise TypeError(f"{op}: size must be a tuple of ints, got {tuple(size)!r}")
+    size = tuple(int(s) for s in size)
+    if any(s < 0 for s in size):
+        raise ValueError(f"{op}: negative dimension in size {size}")
+    return size
+
+
+def number_arg(op, name, value, min=None, max=None, min_open=False, max_open=False):  # noqa: A002
+    """``value`` as a float: a real number (not a bool, not a string), never NaN, within
+    ``[min, max]`` (an end is excluded when ``min_open``/``max_open``)."""
+    if not is_number(value):
+        raise TypeError(f"{op}: {name} must be a number, got {_got(value)}")
+    value = float(value)
+    if math.isnan(value):
+        raise ValueError(f"{op}: {name} must not be NaN")
+    low_bad = min is not None and (value < min or min_open and value == min)
+    high_bad = max is not None and (value > max or max_open and value == max)
+    if low_bad or high_bad:
+        lo = "(" if min_open else "["
+        hi = ")" if max_open else "]"
+        raise ValueError(f"{op}: {name} must be in {lo}{'-inf' if min is None else min}, "
+                         f"{'inf' if max is None else max}{hi}, got {value}")
+    return value
+
+
+def bool_arg(op, name, value):
+    """``value`` as a bool; a TypeError for anything that is not a bool."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{op}: {name} must be a bool, got {_got(value)}")
+    return bool(value)
+
+
+def choice_arg(op, name, value, choices):
+    """``value``, which must be one of ``choices``."""
+    if not any(value is c or (type(value) is type(c) and value == c) for c in choices):
+        raise ValueError(f"{op}: {name} must be one of {', '.join(repr(c) for c in choices)}; got {value!r}")
+    return value
+
+
+def tensor_arg(op, name, value):
+    """``value``, which must be a Tensor."""
+    from .tensor import Tensor
+    if not isinstance(value, Tensor):
+        raise TypeError(f"{op}: {name} must be a Tensor, got {type(value).__name__}")
+    return value

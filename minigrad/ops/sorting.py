@@ -1,0 +1,278 @@
+"""Sorting and selection: sort, argsort, msort, topk, kthvalue, median/nanmedian, quantile; and
+the index-valued searches searchsorted, bucketize, unique.
+
+Every differentiable one finds its indices on the array (a stable argsort or an
+argpartition), then reads the values with ``Gather`` -- so their gradient is gather's: the
+upstream gradient scattered back to the elements that were picked. NaN sorts as the
+largest value, as in PyTorch.
+"""
+from __future__ import annotations
+
+from collections import namedtuple
+
+from .._spellings import numpy_spellings
+from ..autograd.function import Function
+from ..backend import array_module
+from ..tensor import Tensor
+from ._util import normalize_dim
+from .indexing import Gather
+
+sort_result = namedtuple("sort", ["values", "indices"])
+topk_result = namedtuple("topk", ["values", "indices"])
+kthvalue_result = namedtuple("kthvalue", ["values", "indices"])
+median_result = namedtuple("median", ["values", "indices"])
+nanmedian_result = namedtuple("nanmedian", ["values", "indices"])
+
+
+def sort_indices(x, dim, descending):
+    """The stable argsort of an array along ``dim``; descending keeps equal elements in their
+    original order too (the ascending sort of the reversed array, reversed back)."""
+    xp = array_module(x)
+    if not descending:
+        return xp.argsort(x, axis=dim, kind="stable")
+    flipped = xp.argsort(xp.flip(x, dim), axis=dim, kind="stable")
+    return (x.shape[dim] - 1) - xp.flip(flipped, dim)
+
+
+def _pick(input, dim, indices, keepdim=True):
+    """The values of ``input`` at ``indices`` along ``dim`` (differentiable), and the indices as a tensor."""
+    idx = Tensor(indices.astype("int64", copy=False))
+    values = Gather.apply(input, dim, idx)
+    if not keepdim:
+        values, idx = values.squeeze(dim), idx.squeeze(dim)
+    return values, idx
+
+
+@numpy_spellings
+def sort(input, dim=-1, descending=False, stable=False):
+    """``(values, indices)`` sorted along ``dim`` (always stable: ``stable`` is accepted for PyTorch's signature)."""
+    d = normalize_dim(dim, input.ndim, "sort")
+    if input.ndim == 0:
+        return sort_result(input.reshape(()), Tensor(array_module(input.data).zeros((), "int64")))
+    return sort_result(*_pick(input, d, sort_indices(input.data, d, descending)))
+
+
+@numpy_spellings
+def argsort(input, dim=-1, descending=False, stable=False):
+    """The indices that sort ``input`` along ``dim`` (stable)."""
+    d = normalize_dim(dim, input.ndim, "argsort")
+    if input.ndim == 0:
+        return Tensor(array_module(input.data).zeros((), "int64"))
+    return Tensor(sort_indices(input.data, d, descending).astype("int64", copy=False))
+
+
+def msort(input):
+    """``input`` sorted along its first dim (the values of ``sort(input, 0)``)."""
+    return sort(input, 0).values
+
+
+@numpy_spellings
+def topk(input, k, dim=-1, largest=True, sorted=True):  # noqa: A002 - PyTorch's name
+    """``(values, indices)`` of the ``k`` largest (or smallest) elements along ``dim``.
+
+    For k much smaller than the dim an argpartition (linear time) selects them before the
+    k are sorted; the order of equal values is unspecified, as in PyTorch.
+    """
+    d = normalize_dim(dim, input.ndim, "topk")
+    n = input.shape[d] if input.ndim else 1
+    if not 0 <= k <= n:
+        raise RuntimeError(f"topk: k ({k}) is out of range for dimension {d} of size {n} "
+                           f"(input shape {tuple(input.shape)})")
+    xp = array_module(input.data)
+    if input.ndim == 0:
+        return topk_result(input.reshape(()), Tensor(xp.zeros((), "int64")))
+    x = input.data
+    if 0 < k and 8 * k < n:
+        part = xp.argpartition(x, n - k if largest else k - 1, axis=d)
+        part = part[tuple(slice(n - k, None) if largest and i == d else slice(0, k) if i == d
+                          else slice(None) for i in range(x.ndim))]
+        order = sort_indices(xp.take_along_axis(x, part, axis=d), d, largest)
+        indices = xp.take_along_axis(part, order, axis=d)
+    else:
+        indices = sort_indices(x, d, largest)[tuple(slice(0, k) if i == d else slice(None)
+                                                    for i in range(x.ndim))]
+    return topk_result(*_pick(input, d, indices))
+
+
+@numpy_spellings
+def kthvalue(input, k, dim=-1, keepdim=False):
+    """``(values, indices)`` of the ``k``-th smallest element (k from 1) along ``dim``."""
+    d = normalize_dim(dim, input.ndim, "kthvalue")
+    n = input.shape[d] if input.ndim else 1
+    if not 1 <= k <= n:
+        raise RuntimeError(f"kthvalue: selected number k ({k}) out of range for dimension {d} of "
+                           f"size {n} (input shape {tuple(input.shape)})")
+    if input.ndim == 0:
+        return kthvalue_result(input.reshape(()), Tensor(array_module(input.data).zeros((), "int64")))
+    order = sort_indices(input.data, d, False)
+    at = tuple(slice(k - 1, k) if i == d else slice(None) for i in range(input.ndim))
+    return kthvalue_result(*_pick(input, d, order[at], keepdim))
+
+
+def _median(input, dim, keepdim, ignore_nan, op):
+    """The lower median along ``dim``; a row with a NaN gives NaN (``median``) or the median
+    of its other values (``nanmedian``)."""
+    xp = array_module(input.data)
+    flat = dim is None
+    x_t = input.reshape(-1) if flat else input
+    if x_t.ndim == 0:
+        x_t = x_t.reshape(1)
+    d = 0 if flat or input.ndim == 0 else normalize_dim(dim, input.ndim, op)
+    n = x_t.shape[d]
+    if n == 0:
+        raise IndexError(f"{op}: cannot compute the median of an empty dimension "
+                         f"(input shape {tuple(input.shape)})")
+    x = x_t.data
+    order = sort_indices(x, d, False)
+    valid = (~xp.isnan(x)).sum(axis=d, keepdims=True) if x.dtype.kind in "fc" else xp.full(
+        tuple(1 if i == d else s for i, s in enumerate(x.shape)), n)
+    if ignore_nan:
+        position = xp.maximum(valid - 1, 0) // 2
+    else:
+        position = xp.where(valid < n, valid, (n - 1) // 2)
+    picked = xp.take_along_axis(order, position, axis=d)
+    if flat:
+        return EvenlyPicked.apply(input, x.reshape(-1)[picked.reshape(())])
+    values, indices = _pick(x_t, d, picked, keepdim=keepdim)
+    if input.ndim == 0:
+        values, indices = values.reshape(()), indices.reshape(())
+    return (nanmedian_result if ignore_nan else median_result)(values, indices)
+
+
+class EvenlyPicked(Function):
+    """v, one of the elements of x (a whole-tensor median);  d/dx_i = 1/k for each of the k
+    elements equal to v (each NaN, if v is NaN), 0 for the others -- PyTorch's even split"""
+
+    @staticmethod
+    def forward(ctx, x, v):
+        xp = array_module(x)
+        hit = (x == v) | (xp.isnan(x) & xp.isnan(v)) if x.dtype.kind == "f" else x == v
+        ctx.save_for_backward(hit)
+        return xp.asarray(v, dtype=x.dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        (hit,) = ctx.saved_tensors
+        share = hit.to(g.dtype)
+        return g * share / share.sum(), None
+
+
+@numpy_spellings
+def median(input, dim=None, keepdim=False):
+    """The lower median of all elements (a tensor), or ``(values, indices)`` along ``dim``;
+    NaN if a NaN is among them."""
+    return _median(input, dim, keepdim, False, "median")
+
+
+@numpy_spellings
+def nanmedian(input, dim=None, keepdim=False):
+    """Like ``median``, ignoring NaNs (NaN only where every value is NaN)."""
+    return _median(input, dim, keepdim, True, "nanmedian")
+
+
+@numpy_spellings
+def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):
+    """The ``q``-quantiles (q in [0, 1], a number or a 1-D tensor that becomes the first dim)
+    along ``dim``, interpolating between the two nearest sorted values as ``interpolation``
+    says ('linear', 'lower', 'higher', 'nearest', 'midpoint'); differentiable through the
+    sorted values and the interpolation weights."""
+    if interpolation not in ("linear", "lower", "higher", "nearest", "midpoint"):
+        raise ValueError(f"quantile: interpolation must be one of linear, lower, higher, midpoint "
+                         f"or nearest, got {interpolation!r}")
+    if input.dtype.kind not in "f":
+        raise RuntimeError(f"quantile: input must be a float tensor, got {input.dtype}")
+    xp = array_module(input.data)
+    qs = q.data if isinstance(q, Tensor) else xp.asarray(q, dtype=input.dtype)
+    if qs.ndim > 1 or bool(((qs < 0) | (qs > 1)).any()):
+        raise RuntimeError(f"quantile: q must be a scalar or 1-D tensor with values in [0, 1], got {q}")
+    x = input.reshape(-1) if dim is None else input
+    x = x.reshape(1) if x.ndim == 0 else x
+    d = 0 if dim is None or input.ndim == 0 else normalize_dim(dim, input.ndim, "quantile")
+    n = x.shape[d]
+    if n == 0:
+        raise RuntimeError(f"quantile: input tensor must be non-empty (input shape {tuple(input.shape)})")
+    s = sort(x, d).values.movedim(d, -1)                     # (..., n)
+    pos = qs.reshape(-1) * (n - 1)
+    lo = xp.floor(pos).astype("int64")
+    hi = xp.minimum(lo + 1, n - 1)
+    frac = (pos - lo).astype(input.dtype)
+    if interpolation == "lower":
+        hi, frac = lo, frac * 0
+    elif interpolation == "higher":
+        lo, frac = xp.ceil(pos).astype("int64"), frac * 0
+    elif interpolation == "nearest":
+        lo, frac = xp.round(pos).astype("int64"), frac * 0
+    elif interpolation == "midpoint":
+        frac = xp.where(frac > 0, 0.5, 0.0).astype(input.dtype)
+    a, b = s[..., Tensor(lo)], s[..., Tensor(hi)]             # (..., nq)
+    out = a + (b - a) * Tensor(frac)
+    if bool(xp.isnan(s.data).any()):                         # a NaN in a row makes its quantiles NaN
+        has_nan = Tensor(xp.isnan(s.data).any(axis=-1, keepdims=True))
+        out = out.masked_fill(has_nan, float("nan"))
+    out = out.movedim(-1, 0)                                 # (nq, ...)
+    if keepdim:
+        shape = tuple(1 for _ in input.shape) if dim is None else \
+            tuple(1 if i == d else sz for i, sz in enumerate(input.shape))
+        out = out.reshape((out.shape[0],) + shape)
+    return out.reshape(out.shape[1:]) if qs.ndim == 0 else out
+
+
+# ----------------------------------------------------------------------------- index-valued
+
+def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=None, sorter=None):
+    """Where each value of ``input`` would be inserted into ``sorted_sequence`` (along its last
+    dim) to keep it sorted: the first such place, or the last with ``right=True``/``side='right'``.
+
+    An N-D sequence searches row by row; that case counts comparisons (memory rows x values x
+    length), a 1-D one is a binary search.
+    """
+    if side is not None:
+        if side not in ("left", "right"):
+            raise RuntimeError(f"searchsorted: side must be 'left' or 'right', got {side!r}")
+        if right and side == "left":
+            raise RuntimeError("searchsorted: side='left' and right=True contradict each other")
+        right = side == "right"
+    seq = sorted_sequence.data
+    values = input.data if isinstance(input, Tensor) else array_module(seq).asarray(input, seq.dtype)
+    xp = array_module(seq)
+    if sorter is not None:
+        seq = xp.take_along_axis(seq, sorter.data, axis=-1)
+    if seq.ndim <= 1:
+        out = xp.searchsorted(seq, values, side="right" if right else "left")
+    else:
+        if values.ndim != seq.ndim or values.shape[:-1] != seq.shape[:-1]:
+            raise RuntimeError(f"searchsorted: the leading dims of sorted_sequence {tuple(seq.shape)} "
+                               f"and input {tuple(values.shape)} must match")
+        below = seq[..., None, :] <= values[..., :, None] if right else seq[..., None, :] < values[..., :, None]
+        out = below.sum(axis=-1)
+    return Tensor(xp.asarray(out).astype("int32" if out_int32 else "int64", copy=False))
+
+
+def bucketize(input, boundaries, *, out_int32=False, right=False):
+    """The bucket of each value: i with boundaries[i-1] < x <= boundaries[i] (``right=False``),
+    or boundaries[i-1] <= x < boundaries[i] (``right=True``)."""
+    if boundaries.ndim != 1:
+        raise RuntimeError(f"bucketize: boundaries must be 1-D, got shape {tuple(boundaries.shape)}")
+    return searchsorted(boundaries, input, out_int32=out_int32, right=right)
+
+
+@numpy_spellings
+def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):  # noqa: A002
+    """The distinct elements (sorted), or distinct slices along ``dim``; with ``return_inverse``
+    where each element went, with ``return_counts`` how often each occurs. Not differentiable."""
+    xp = array_module(input.data)
+    x = input.data
+    axis = None if dim is None else normalize_dim(dim, input.ndim, "unique")
+    out = xp.unique(x, return_inverse=True, return_counts=True, axis=axis)
+    values, inverse, counts = out
+    inverse = inverse.reshape(x.shape) if axis is None else inverse.reshape(-1)
+    result = [Tensor(values)]
+    if return_inverse:
+        result.append(Tensor(inverse.astype("int64", copy=False)))
+    if return_counts:
+        result.append(Tensor(counts.astype("int64", copy=False)))
+    return result[0] if len(result) == 1 else tuple(result)
+
+
+__all__ = ["sort", "argsort", "msort", "topk", "kthvalue", "median", "nanmedian", "quantile",
+           "searchsorted", "bucketize", "unique"]

@@ -1,0 +1,426 @@
+"""The verdict on one probe, and the category it counts in.
+
+A probe is good when minigrad
+- returns what PyTorch returns (same structure, shapes, dtypes, values within float tolerance,
+  the same ``requires_grad``; the same gradients after a backward; the same arguments after the
+  call, so in-place changes agree) -- or, without PyTorch, returns no float64 that no input asked for;
+- or raises a documented exception type (TypeError, ValueError, RuntimeError, IndexError,
+  NotImplementedError; CheckpointError is a RuntimeError) whose message names the op, where
+  PyTorch raises too (or is not there to ask).
+
+Categories: "empty batches" (a probe with a 0-size tensor), "checkpoints" (save/load), else by what
+happened -- both returned: "silently wrong"; PyTorch raised but minigrad returned: "invalid
+accepted"; minigrad raised: "poor errors". "memory safety" counts every probe, bad when the
+worker process died or hung (decided by the runner, not here).
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from .execute import backward, format_exception, seed_of
+from .recipes import Arr, D, T, tensors_in
+
+CATEGORIES = ["memory safety", "silently wrong", "invalid accepted", "poor errors", "empty batches", "checkpoints"]
+DOCUMENTED = (TypeError, ValueError, RuntimeError, IndexError, NotImplementedError)
+
+# Tensor methods whose errors come from the op they are spelled with.
+ALIASES = {"clip": "clamp", "concat": "cat", "concatenate": "cat", "divide": "div", "true_divide": "div",
+           "multiply": "mul", "subtract": "sub", "negative": "neg", "swapaxes": "transpose",
+           "swapdims": "transpose", "reshape_as": "reshape", "view_as": "view", "expand_as": "expand",
+           "broadcast_to": "expand", "type_as": "to", "new_zeros": "zeros", "new_ones": "ones",
+           "new_full": "full", "new_tensor": "tensor", "float": "to", "double": "to", "half": "to",
+           "long": "to", "int": "to", "bool": "to", "absolute": "abs", "arccos": "acos", "arcsin": "asin",
+           "arctan": "atan", "fix": "trunc", "greater": "gt", "less": "lt", "not_equal": "ne",
+           "greater_equal": "ge", "less_equal": "le", "ger": "outer", "as_tensor": "tensor"}
+
+
+@dataclass
+class Verdict:
+    category: str
+    ok: bool
+    why: str = ""
+
+
+def _norm(s):
+    return re.sub(r"[^a-z0-9]", "", str(s).lower())
+
+
+def names_op(target, message, fn_name=None):
+    """Whether an error message names the op the user called."""
+    msg = _norm(message)
+    names = {target.op, target.op.rstrip("_"), ALIASES.get(target.op.rstrip("_"), ""), fn_name or ""}
+    if target.kind == "ckpt":
+        names |= {"save", "load", "safetensors", "checkpoint"}
+    if any(len(_norm(n)) >= 1 and _norm(n) in msg for n in names if n):
+        return True
+    if target.kind in ("nn", "optim", "sched", "data"):
+        lead = re.match(r"\s*([A-Za-z_][\w.]*)\s*[:(]", str(message))
+        return bool(lead) and len(_norm(lead.group(1))) >= 3 and _norm(lead.group(1)) in _norm(target.op)
+    return False
+
+
+def _frame_lib(frame):
+    for lib in ("numpy", "numba", "scipy"):
+        if f"{lib}/" in frame.replace("\\", "/") and "site-packages" in frame:
+            return lib
+    return ""
+
+
+def error_problem(target, exc, frame, fn_name=None):
+    """None if ``exc`` is a good error, else what is wrong with it."""
+    text = format_exception(exc)
+    if not isinstance(exc, DOCUMENTED):
+        if target.kind == "ckpt" and isinstance(exc, (FileNotFoundError, IsADirectoryError, PermissionError)):
+            return None
+        return f"undocumented exception type: {text}"
+    if type(exc).__module__.startswith(("numba", "numpy")):
+        return f"an exception of {type(exc).__module__}: {text}"
+    if not names_op(target, str(exc), fn_name):
+        lib = _frame_lib(frame)
+        return f"message does not name {target.op}{' (raised inside ' + lib + ')' if lib else ''}: {text}"
+    return None
+
+
+# ----------------------------------------------------------------------------- values
+
+
+def plain(x, depth=0):
+    """A library-neutral form of a returned value, for comparison."""
+    if depth > 6:
+        return ("deep",)
+    mod = type(x).__module__ or ""
+    if hasattr(x, "shape") and hasattr(x, "requires_grad") and hasattr(x, "dtype"):   # a tensor
+        if mod.startswith("torch"):
+            a = x.detach().cpu().resolve_conj().numpy() if x.dtype.is_complex else x.detach().cpu().numpy()
+        else:
+            from minigrad import backend
+            a = np.asarray(backend.to_numpy(x.data))
+        rg = bool(x.requires_grad) if "float" in str(x.dtype) else False
+        return ("tensor", a, str(x.dtype).replace("torch.", ""), rg)
+    if type(x).__name__ == "Size" or (isinstance(x, tuple) and hasattr(x, "_fields") is False and
+                                       all(isinstance(v, int) for v in x) and mod.startswith("torch")):
+        return ("seq", [plain(v, depth + 1) for v in x])
+    if isinstance(x, (list, tuple)):
+        return ("seq", [plain(v, depth + 1) for v in x])
+    if isinstance(x, dict):
+        return ("dict", {k: plain(v, depth + 1) for k, v in x.items()})
+    if isinstance(x, (bool, np.bool_)):
+        return ("bool", bool(x))
+    if isinstance(x, (int, np.integer)):
+        return ("int", int(x))
+    if isinstance(x, (float, np.floating)):
+        return ("float", float(x))
+    if x is None or isinstance(x, str):
+        return ("atom", x)
+    if isinstance(x, np.dtype) or mod == "torch" and type(x).__name__ == "dtype":
+        return ("dtype", str(x).replace("torch.", ""))
+    if type(x).__name__ == "device":
+        return ("device", str(x).split(":")[0])
+    return ("object", type(x).__name__)
+
+
+def _tolerance(dtype):
+    return {"float16": (1e-2, 1e-2), "float32": (2e-4, 1e-5), "float64": (1e-7, 1e-9)}.get(dtype, (0, 0))
+
+
+def _close(a, b, dtype):
+    if a.shape != b.shape:
+        return False
+    if a.dtype.kind in "biu" or a.dtype == bool:
+        return np.array_equal(a, b)
+    a64, b64 = a.astype(np.float64), b.astype(np.float64)
+    rtol, atol = _tolerance(dtype)
+    finite = np.isfinite(b64)
+    scale = np.max(np.abs(b64[finite])) if finite.any() else 1.0
+    with np.errstate(all="ignore"):
+        return bool(np.all(np.isclose(a64, b64, rtol=rtol, atol=atol * max(1.0, scale), equal_nan=True)))
+
+
+def compare(m, t, random=False, where="result"):
+    """None if minigrad's plain value ``m`` matches PyTorch's ``t``, else the difference."""
+    if m[0] != t[0]:
+        if {m[0], t[0]} <= {"int", "float", "bool"} and m[0] != "bool" and t[0] != "bool":
+            if not math.isclose(float(m[1]), float(t[1]), rel_tol=1e-4, abs_tol=1e-6):
+                return f"{where}: {m[1]!r}, PyTorch {t[1]!r}"
+            return None
+        return f"{where}: minigrad returned a {m[0]}, PyTorch a {t[0]}"
+    kind = m[0]
+    if kind == "tensor":
+        _, a, dt, rg = m
+        _, b, dt2, rg2 = t
+        if a.shape != b.shape:
+            return f"{where}: shape {a.shape}, PyTorch {b.shape}"
+        if dt != dt2:
+            return f"{where}: dtype {dt}, PyTorch {dt2}"
+        if rg != rg2:
+            return f"{where}: requires_grad={rg}, PyTorch {rg2}"
+        if not random and not _close(a, b, dt):
+            return f"{where}: values differ (max |diff| {_maxdiff(a, b)}; nan {int(np.isnan(a.astype(float)).sum())} " \
+                   f"vs {int(np.isnan(b.astype(float)).sum())})"
+        return None
+    if kind == "seq":
+        if len(m[1]) != len(t[1]):
+            return f"{where}: {len(m[1])} items, PyTorch {len(t[1])}"
+        for i, (x, y) in enumerate(zip(m[1], t[1])):
+            d = compare(x, y, random, f"{where}[{i}]")
+            if d:
+                return d
+        return None
+    if kind == "dict":
+        if list(m[1]) != list(t[1]):
+            return f"{where}: keys {list(m[1])}, PyTorch {list(t[1])}"
+        for k in m[1]:
+            d = compare(m[1][k], t[1][k], random, f"{where}[{k!r}]")
+            if d:
+                return d
+        return None
+    if kind == "float":
+        if random:
+            return None
+        x, y = m[1], t[1]
+        if math.isnan(x) and math.isnan(y) or math.isclose(x, y, rel_tol=2e-4, abs_tol=1e-6):
+            return None
+        return f"{where}: {x!r}, PyTorch {y!r}"
+    if kind in ("int", "bool", "atom", "dtype", "device"):
+        if m[1] != t[1] and not random:
+            return f"{where}: {m[1]!r}, PyTorch {t[1]!r}"
+        return None
+    return None
+
+
+def _maxdiff(a, b):
+    with np.errstate(all="ignore"):
+        d = np.abs(a.astype(np.float64) - b.astype(np.float64))
+    d = d[np.isfinite(d)]
+    return float(d.max()) if d.size else "n/a"
+
+
+def _asks_float64(probe):
+    """Whether any input of the probe is float64 (then a float64 result is honest)."""
+    def walk(r):
+        if isinstance(r, (T, Arr)):
+            return r.dtype == "float64"
+        if isinstance(r, D):
+            return r.name == "float64"
+        if isinstance(r, str):
+            return r == "float64"
+        if isinstance(r, dict):
+            return any(walk(v) for v in r.values())
+        if isinstance(r, (list, tuple)):
+            return any(walk(v) for v in r)
+        return False
+    return walk(probe.call)
+
+
+def _float64_in(p):
+    if p[0] == "tensor":
+        return p[2] == "float64"
+    if p[0] in ("seq",):
+        return any(_float64_in(v) for v in p[1])
+    if p[0] == "dict":
+        return any(_float64_in(v) for v in p[1].values())
+    return False
+
+
+def _has_empty(probe):
+    return any(0 in tuple(r.shape) for r in tensors_in(probe.call) if isinstance(r.shape, tuple))
+
+
+def _torch_incomparable(exc, probe):
+    """PyTorch failed for a reason that says nothing about the input: a keyword it spells
+    differently, a half-precision kernel it lacks on the CPU."""
+    text = str(exc)
+    if isinstance(exc, TypeError) and "unexpected keyword argument" in text:
+        return True
+    if "not implemented for 'Half'" in text or isinstance(exc, NotImplementedError):
+        return True
+    return False
+
+
+RANDOM_KEYS = ("dropout_p", "dropout", "shuffle")
+
+
+def _random(target, probe):
+    """Whether the probe's values are random (then only shapes and dtypes are compared)."""
+    if target.random:
+        return True
+
+    def walk(r):
+        if isinstance(r, dict):
+            return any((k in RANDOM_KEYS and v not in (0, 0.0, False, None) and not isinstance(v, str))
+                       or walk(v) for k, v in r.items())
+        if isinstance(r, (list, tuple)) and not isinstance(r, (T, Arr, D)):
+            return any(walk(v) for v in r)
+        return False
+    if target.kind == "nn" and target.short.startswith("Transformer") and "dropout" not in probe.call[0]:
+        return True    # PyTorch's default dropout=0.1
+    return walk(probe.call)
+
+
+def _mg_name(target):
+    try:
+        from .execute import resolve
+        return getattr(resolve(target, "mg"), "__name__", None)
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def judge(target, probe, mg, th):
+    """The verdict for minigrad's Result ``mg`` against PyTorch's ``th`` (None: no PyTorch to ask)."""
+    if target.kind == "ckpt" and target.short == "save_load":
+        return judge_checkpoint(target, probe, mg)
+    fn_name = _mg_name(target)
+    empty = _has_empty(probe)
+    torch_returned = th is not None and th.ok
+    torch_raised = th is not None and not th.ok and not _torch_incomparable(th.error, probe)
+    if th is not None and not th.ok and not torch_raised:
+        th = None
+
+    def cat(default):
+        return "checkpoints" if target.kind == "ckpt" else "empty batches" if empty else default
+
+    if not mg.ok:
+        problem = error_problem(target, mg.error, mg.frame, fn_name)
+        if torch_returned:
+            if isinstance(mg.error, NotImplementedError) and problem is None:
+                return Verdict(cat("poor errors"), True, "not supported, says so")
+            if isinstance(mg.error, _state_mismatch()):
+                return Verdict(cat("silently wrong"), False, str(mg.error))
+            return Verdict(cat("poor errors"), False,
+                           f"refuses what PyTorch accepts ({mg.stage}): {format_exception(mg.error)}")
+        if problem:
+            return Verdict(cat("poor errors"), False, problem)
+        return Verdict(cat("poor errors"), True)
+
+    m = plain(mg.value)
+    if th is None:
+        if _float64_in(m) and not _asks_float64(probe):
+            return Verdict(cat("silently wrong"), False, "float64 result from inputs that are not float64")
+        return _backward_only(target, probe, mg, cat)
+    if torch_raised:
+        if isinstance(th.error, _state_mismatch()):
+            return Verdict(cat("silently wrong"), False, str(th.error))
+        return Verdict(cat("invalid accepted"), False,
+                       f"accepts what PyTorch refuses ({th.stage}): {format_exception(th.error)}")
+    t = plain(th.value)
+    random = _random(target, probe)
+    diff = compare(m, t, random)
+    if diff is None and mg.args is not None and th.args is not None:
+        diff = compare(plain(mg.args), plain(th.args), random, "arguments after the call")
+    if diff:
+        return Verdict(cat("silently wrong"), False, diff)
+    if random or target.kind in ("optim", "sched", "data"):
+        return Verdict(cat("silently wrong"), True)
+    g = seed_of(probe) + 1
+    ran_mg, ran_t = backward(mg, g, "mg"), backward(th, g, "torch")
+    if ran_mg != ran_t:
+        return Verdict(cat("silently wrong"), False, f"output requires_grad {ran_mg}, PyTorch {ran_t}")
+    if not ran_mg:
+        return Verdict(cat("silently wrong"), True)
+    if mg.backward_error is not None:
+        if th.backward_error is None:
+            return Verdict(cat("silently wrong"), False, f"backward fails where PyTorch's runs: "
+                                                         f"{format_exception(mg.backward_error)}")
+        problem = error_problem(target, mg.backward_error, mg.backward_frame, fn_name)
+        return Verdict(cat("poor errors"), problem is None, problem or "")
+    if th.backward_error is not None:
+        return Verdict(cat("silently wrong"), True, "PyTorch's backward raised, minigrad's ran")
+    diff = compare(plain([leaf.grad for leaf in mg.leaves]), plain([leaf.grad for leaf in th.leaves]),
+                   False, "gradients")
+    if diff is None and "__module__" in mg.named:
+        mg_p = {k: p.grad for k, p in mg.named["__module__"].named_parameters()}
+        t_p = {k: p.grad for k, p in th.named["__module__"].named_parameters()}
+        diff = compare(plain(mg_p), plain(t_p), False, "parameter gradients")
+    if diff:
+        return Verdict(cat("silently wrong"), False, diff)
+    return Verdict(cat("silently wrong"), True)
+
+
+def _backward_only(target, probe, mg, cat):
+    if _random(target, probe) or target.kind in ("optim", "sched", "data", "ckpt"):
+        return Verdict(cat("silently wrong"), True)
+    if backward(mg, seed_of(probe) + 1, "mg") and mg.backward_error is not None:
+        problem = error_problem(target, mg.backward_error, mg.backward_frame, _mg_name(target))
+        return Verdict(cat("poor errors"), problem is None, problem or "")
+    grads = plain([leaf.grad for leaf in mg.leaves])
+    if _float64_in(grads) and not _asks_float64(probe):
+        return Verdict(cat("silently wrong"), False, "float64 gradient for inputs that are not float64")
+    return Verdict(cat("silently wrong"), True)
+
+
+def _state_mismatch():
+    from .execute import _StateMismatch
+    return _StateMismatch
+
+
+# ----------------------------------------------------------------------------- checkpoints
+
+
+def _same_checkpoint(saved, loaded, where="checkpoint", exact_kinds=True):
+    """None if ``loaded`` equals what was saved (values, dtypes, structure, tensor kinds)."""
+    if hasattr(saved, "shape") and hasattr(saved, "requires_grad"):
+        if not (hasattr(loaded, "shape") and hasattr(loaded, "requires_grad")):
+            return f"{where}: a tensor came back as {type(loaded).__name__}"
+        if exact_kinds and type(saved).__name__ == "Parameter" and type(loaded).__name__ != "Parameter":
+            return f"{where}: a Parameter came back as {type(loaded).__name__}"
+        return compare(plain(loaded), plain(saved), False, where)
+    if isinstance(saved, dict):
+        if not isinstance(loaded, dict) or list(saved) != list(loaded):
+            return f"{where}: keys {list(saved)} came back as {list(loaded) if isinstance(loaded, dict) else loaded!r}"
+        for k in saved:
+            d = _same_checkpoint(saved[k], loaded[k], f"{where}[{k!r}]", exact_kinds)
+            if d:
+                return d
+        return None
+    if isinstance(saved, (list, tuple)):
+        if type(saved) is not type(loaded) or len(saved) != len(loaded):
+            return f"{where}: {saved!r} came back as {loaded!r}"
+        for i, (a, b) in enumerate(zip(saved, loaded)):
+            d = _same_checkpoint(a, b, f"{where}[{i}]", exact_kinds)
+            if d:
+                return d
+        return None
+    if isinstance(saved, float) and isinstance(loaded, float) and math.isnan(saved) and math.isnan(loaded):
+        return None
+    if saved != loaded or type(saved) is not type(loaded):
+        return f"{where}: {saved!r} came back as {loaded!r}"
+    return None
+
+
+def judge_checkpoint(target, probe, mg):
+    import os
+
+    from .execute import FLAT, UNSAVEABLE
+    obj_name, fmt, corruption, _ = probe.call
+    directory = mg.named.get("directory")
+    leftovers = sorted(f for f in os.listdir(directory) if not f.startswith("model")) if directory else []
+    if leftovers and corruption != "directory":
+        return Verdict("checkpoints", False, f"files left in the directory: {leftovers}")
+    if corruption == "overwrite_failed" and mg.named.get("saved_ok"):
+        err = mg.named.get("overwrite_error")
+        if err is None:
+            return Verdict("checkpoints", False, "save of an unsaveable object did not raise")
+        if mg.ok:
+            d = _same_checkpoint(mg.named["saved"], mg.value)
+            return Verdict("checkpoints", d is None, d and f"a failed save lost the previous checkpoint: {d}" or "")
+    if not mg.ok:
+        problem = error_problem(target, mg.error, mg.frame)
+        if problem:
+            return Verdict("checkpoints", False, f"{mg.stage}: {problem}")
+        expected = (mg.stage == "save" and (obj_name in UNSAVEABLE or fmt == "bogus" or
+                                            fmt == "safetensors" and obj_name not in FLAT)) \
+            or (mg.stage == "load" and corruption not in ("none", "overwrite_failed", "append"))
+        if not expected:
+            return Verdict("checkpoints", False, f"{mg.stage} failed on a sound checkpoint: {format_exception(mg.error)}")
+        return Verdict("checkpoints", True)
+    if mg.named.get("saved_ok") is None:
+        return Verdict("checkpoints", False, f"load of a {corruption} path returned {type(mg.value).__name__}")
+    d = _same_checkpoint(mg.named["saved"], mg.value, exact_kinds=fmt not in ("safetensors", "torch"))
+    if d:
+        return Verdict("checkpoints", False, f"{'a corrupted' if corruption != 'none' else 'the'} file loaded "
+                                             f"as something else ({corruption}): {d}")
+    return Verdict("checkpoints", True)

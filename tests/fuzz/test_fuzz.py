@@ -1,0 +1,90 @@
+"""The bad-input fuzz suite in the test run: the ci profile (3 probes per target, every public
+function, Tensor method, module, optimizer, scheduler, the DataLoader and save/load), each probe
+in a worker process. It fails on a crash or a hang of a worker, on a harness error, and on a bad
+probe whose (category, target) is not in ``known_bad.txt``; ``python -m tests.fuzz`` prints the
+same table and every bad probe, ``--profile long`` draws 60 per target."""
+import os
+
+import pytest
+
+from .execute import Result
+from .judge import judge
+from .recipes import T
+from .runner import PROFILES, bad_pairs, draw, execute, read_known, report, table, targets
+from .strategies import Probe
+
+
+def _use_torch():
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def test_ci_profile_finds_nothing_new(capsys):
+    use_torch = _use_torch()
+    n = PROFILES[os.environ.get("MINIGRAD_FUZZ_PROFILE", "ci")]
+    found = targets()
+    probes = [p for t in found for p in draw(t, n)]
+    records = execute(probes, use_torch)
+    with capsys.disabled():
+        print(f"\nfuzz: {len(found)} targets, {len(probes)} probes, PyTorch {'on' if use_torch else 'off'}")
+        report(probes, records, limit=0)
+    counts = table(probes, records)
+    crashed = [(p, r) for p, r in zip(probes, records) if r[1] == "memory safety"]
+    assert not crashed, f"worker processes died or hung: {crashed}"
+    harness = [(p, r) for p, r in zip(probes, records) if r[1] == "harness"]
+    assert not harness, f"the judge failed: {harness}"
+    assert counts["memory safety"] == [len(probes), len(probes), 0]
+    if use_torch:
+        new = sorted(set(bad_pairs(probes, records)) - read_known())
+        why = {(r[1], p.target): (r[3], p) for p, r in zip(probes, records) if not r[2]}
+        assert not new, "bad probes outside known_bad.txt:\n" + "\n".join(
+            f"[{c}] {t}: {why[(c, t)][0]}\n    e.g. {why[(c, t)][1]!r}" for c, t in new)
+
+
+def test_a_dying_worker_is_a_memory_safety_failure_and_the_run_goes_on(monkeypatch):
+    monkeypatch.setenv("MINIGRAD_FUZZ_ABORT_AT", "1")
+    probes = [Probe("mg.exp", ((T((2, 3)),), {})), Probe("mg.exp", ((T((2, 3)),), {})),
+              Probe("mg.exp", ((T((3,)),), {}))]
+    records = execute(probes, use_torch=False)
+    assert [r[1:3] for r in records] == [["silently wrong", True], ["memory safety", False],
+                                         ["silently wrong", True]]
+    assert "died" in records[1][3] and "signal 6" in records[1][3]
+
+
+def _target(name):
+    return next(t for t in targets() if t.name == name)
+
+
+def test_judge_flags_a_float64_result_and_an_error_that_names_no_op():
+    import minigrad as mg
+    probe = Probe("mg.exp", ((T((2, 3)),), {}))
+    target = _target("mg.exp")
+    float64 = Result(value=mg.ones(2, 3, dtype=mg.float64))
+    verdict = judge(target, probe, float64, None)
+    assert (verdict.category, verdict.ok) == ("silently wrong", False) and "float64" in verdict.why
+    assert judge(target, probe, Result(value=mg.ones(2, 3)), None).ok
+    anonymous = Result(error=ValueError("operands could not be broadcast"))
+    verdict = judge(target, probe, anonymous, None)
+    assert (verdict.category, verdict.ok) == ("poor errors", False) and "does not name exp" in verdict.why
+    assert judge(target, probe, Result(error=ValueError("exp: bad input")), None).ok
+    assert not judge(target, probe, Result(error=ZeroDivisionError("exp: division by zero")), None).ok
+
+
+def test_judge_compares_with_pytorch():
+    torch = pytest.importorskip("torch")
+    import minigrad as mg
+    probe = Probe("mg.exp", ((T((2,)),), {}))
+    target = _target("mg.exp")
+    theirs = Result(value=torch.tensor([1.0, 2.0]))
+    assert judge(target, probe, Result(value=mg.tensor([1.0, 2.0])), theirs).ok
+    verdict = judge(target, probe, Result(value=mg.tensor([1.0, 2.5])), theirs)
+    assert (verdict.category, verdict.ok) == ("silently wrong", False) and "values differ" in verdict.why
+    refused = Result(error=RuntimeError("exp: no"))
+    verdict = judge(target, probe, Result(value=mg.tensor([1.0, 2.0])), refused)
+    assert (verdict.category, verdict.ok) == ("invalid accepted", False)
+    empty = Probe("mg.exp", ((T((0,)),), {}))
+    verdict = judge(target, empty, Result(error=RuntimeError("exp: empty")), Result(value=torch.ones(0)))
+    assert (verdict.category, verdict.ok) == ("empty batches", False)

@@ -1,0 +1,51 @@
+"""Activation modules: PyTorch's constructor arguments, repr, parameters and outputs/gradients
+on the same inputs."""
+import numpy as np
+import pytest
+
+import minigrad as mg
+import minigrad.nn as nn
+
+torch = pytest.importorskip("torch")
+
+MODULES = [
+    ("SiLU", (), {}), ("Mish", (), {}), ("Hardswish", (), {}), ("Hardsigmoid", (), {}),
+    ("ReLU6", (), {"inplace": True}), ("SELU", (), {}), ("LogSigmoid", (), {}), ("Softsign", (), {}),
+    ("Tanhshrink", (), {}), ("CELU", (0.5,), {}), ("Hardtanh", (-0.5, 2.0), {}), ("Hardshrink", (0.3,), {}),
+    ("Softshrink", (0.3,), {}), ("Threshold", (0.1, 20.0), {}), ("Softmin", (1,), {}), ("Softmax2d", (), {}),
+    ("GLU", (1,), {}), ("PReLU", (), {}), ("PReLU", (4,), {"init": 0.1}),
+]
+
+
+@pytest.mark.parametrize("name,args,kwargs", MODULES)
+def test_activation_module_matches_pytorch(name, args, kwargs):
+    ours, theirs = getattr(nn, name)(*args, **kwargs), getattr(torch.nn, name)(*args, **kwargs)
+    assert repr(ours) == repr(theirs)
+    ours.double(), theirs.double()
+    ours.load_state_dict({k: mg.tensor(v.detach().numpy()) for k, v in theirs.state_dict().items()})
+    x = np.random.default_rng(0).uniform(-4, 4, (2, 4, 3, 5))
+    xo, xt = mg.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    yo, yt = ours(xo * 1), theirs(xt * 1)            # non-leaf inputs, for inplace=True
+    np.testing.assert_allclose(yo.detach().numpy(), yt.detach().numpy(), rtol=1e-7, atol=1e-12)
+    g = np.random.default_rng(1).standard_normal(tuple(yo.shape))
+    yo.backward(mg.tensor(g))
+    yt.backward(torch.tensor(g))
+    np.testing.assert_allclose(xo.grad.numpy(), xt.grad.numpy(), rtol=1e-7, atol=1e-12)
+    for (n, p), (_, q) in zip(ours.named_parameters(), theirs.named_parameters()):
+        np.testing.assert_allclose(p.grad.numpy(), q.grad.numpy(), rtol=1e-7, atol=1e-12, err_msg=n)
+
+
+def test_rrelu_module_uses_random_slopes_only_in_training():
+    m = nn.RReLU(0.1, 0.3)
+    x = mg.tensor(-np.ones(200))
+    assert np.allclose(m.eval()(x).numpy(), -0.2)
+    y = m.train()(x).numpy()
+    assert y.min() >= -0.3 and y.max() <= -0.1 and y.std() > 0.01
+    assert repr(m) == repr(torch.nn.RReLU(0.1, 0.3))
+
+
+def test_prelu_weight_is_a_learnable_parameter_and_hardtanh_checks_bounds():
+    m = nn.PReLU(3)
+    assert [n for n, _ in m.named_parameters()] == ["weight"] and m.weight.tolist() == [0.25] * 3
+    with pytest.raises(ValueError, match=r"Hardtanh: min_val \(2\) cannot be greater than max_val \(1\)"):
+        nn.Hardtanh(2, 1)

@@ -1,0 +1,143 @@
+"""Activations: gradcheck over Hypothesis shapes (0-d, size-1 and empty dims included), equal
+to PyTorch's functional forms on the same inputs (values, gradients, dtypes), second
+derivatives for the smooth ones, PyTorch's gradient at every corner."""
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import minigrad as mg
+from minigrad.autograd import gradcheck, gradgradcheck, nudge_from_kinks
+from minigrad.ops import activation as A
+from tests.strategies import make, seeds, shapes
+from tests.torch_oracle import torch_check
+
+torch = pytest.importorskip("torch")
+TF = torch.nn.functional
+
+# name -> (minigrad function, PyTorch function, input range, kinks, smooth?)
+ACTIVATIONS = {
+    "silu": (A.silu, TF.silu, (-4, 4), (), True),
+    "mish": (A.mish, TF.mish, (-4, 4), (), True),
+    "logsigmoid": (A.logsigmoid, TF.logsigmoid, (-6, 6), (), True),
+    "selu": (A.selu, TF.selu, (-3, 3), (0.0,), False),
+    "celu": (lambda x: A.celu(x, 0.7), lambda x: TF.celu(x, 0.7), (-3, 3), (0.0,), False),
+    "celu_1": (A.celu, TF.celu, (-3, 3), (0.0,), False),
+    "softsign": (A.softsign, TF.softsign, (-3, 3), (0.0,), False),
+    "hardtanh": (lambda x: A.hardtanh(x, -0.5, 1.5), lambda x: TF.hardtanh(x, -0.5, 1.5), (-3, 3), (-0.5, 1.5), False),
+    "relu6": (A.relu6, TF.relu6, (-2, 8), (0.0, 6.0), False),
+    "hardsigmoid": (A.hardsigmoid, TF.hardsigmoid, (-5, 5), (-3.0, 3.0), False),
+    "hardswish": (A.hardswish, TF.hardswish, (-5, 5), (-3.0, 3.0), False),
+    "hardshrink": (lambda x: A.hardshrink(x, 0.3), lambda x: TF.hardshrink(x, 0.3), (-2, 2), (-0.3, 0.3), False),
+    "softshrink": (lambda x: A.softshrink(x, 0.3), lambda x: TF.softshrink(x, 0.3), (-2, 2), (-0.3, 0.3), False),
+    "tanhshrink": (A.tanhshrink, TF.tanhshrink, (-2, 2), (), True),
+    "threshold": (lambda x: A.threshold(x, 0.2, -1.0), lambda x: TF.threshold(x, 0.2, -1.0), (-2, 2), (0.2,), False),
+    "rrelu_eval": (lambda x: A.rrelu(x, 0.1, 0.3), lambda x: TF.rrelu(x, 0.1, 0.3), (-2, 2), (0.0,), False),
+    "relu": (A.relu, TF.relu, (-2, 2), (0.0,), False),
+    "elu": (A.elu, TF.elu, (-2, 2), (0.0,), False),
+    "gelu": (A.gelu, TF.gelu, (-3, 3), (), True),
+    "softplus": (A.softplus, TF.softplus, (-3, 3), (), True),
+    "leaky_relu": (A.leaky_relu, TF.leaky_relu, (-2, 2), (0.0,), False),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ACTIVATIONS))
+@given(shape=shapes(min_side=0), seed=seeds)
+def test_activation_gradcheck_and_equal_to_pytorch(name, shape, seed):
+    fn, tfn, (lo, hi), kinks, _ = ACTIVATIONS[name]
+    x = make(shape, seed, "cpu", lo, hi)
+    nudge_from_kinks(x, kinks, margin=1e-3)
+    assert gradcheck(fn, (x,))
+    torch_check(fn, tfn, [x.detach().numpy().copy()])
+
+
+@pytest.mark.parametrize("name", sorted(n for n, spec in ACTIVATIONS.items() if spec[4]))
+@given(shape=shapes(max_dims=2, max_side=3), seed=seeds)
+def test_smooth_activation_gradgradcheck(name, shape, seed):
+    fn, _, (lo, hi), _, _ = ACTIVATIONS[name]
+    assert gradgradcheck(fn, (make(shape, seed, "cpu", lo, hi),))
+
+
+@pytest.mark.parametrize("name", sorted(ACTIVATIONS))
+def test_activation_keeps_float32_and_device_of_the_input(name, device):
+    fn, tfn, (lo, hi), _, _ = ACTIVATIONS[name]
+    x = make((3, 4), 1, device, lo, hi, dtype=np.float32)
+    y = fn(x)
+    y.sum().backward()
+    assert y.dtype == mg.float32 and x.grad.dtype == mg.float32 and y.device == x.device
+    expected = tfn(torch.tensor(x.detach().numpy(force=True)))
+    np.testing.assert_allclose(y.detach().numpy(force=True), expected.numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_gradients_at_the_corners_are_pytorchs():
+    corners = np.array([-3.0, 3.0, -1.0, 1.0, 0.0, 6.0, -0.5, 0.5])
+    for fn, tfn in [(A.hardtanh, TF.hardtanh), (A.relu6, TF.relu6), (A.hardsigmoid, TF.hardsigmoid),
+                    (A.hardswish, TF.hardswish), (A.relu, TF.relu), (A.softsign, TF.softsign),
+                    (A.hardshrink, TF.hardshrink), (A.softshrink, TF.softshrink),
+                    (lambda x: A.threshold(x, 1.0, 2.0), lambda x: TF.threshold(x, 1.0, 2.0))]:
+        torch_check(fn, tfn, [corners])
+
+
+def test_logsigmoid_silu_and_mish_are_finite_at_extremes():
+    x = mg.tensor([-1e4, -50.0, 0.0, 50.0, 1e4], requires_grad=True)
+    for fn in (A.logsigmoid, A.silu, A.mish):
+        y = fn(x)
+        y.sum().backward()
+        assert np.all(np.isfinite(y.detach().numpy())) and np.all(np.isfinite(x.grad.numpy()))
+        x.grad = None
+    np.testing.assert_allclose(A.logsigmoid(x).detach().numpy(), [-1e4, -50.0, -np.log(2), 0.0, 0.0], atol=1e-6)
+
+
+@given(shape=shapes(min_dims=2, max_dims=4, min_side=0), seed=seeds, per_channel=st.booleans())
+def test_prelu_gradcheck_and_equal_to_pytorch(shape, seed, per_channel):
+    x = make(shape, seed)
+    nudge_from_kinks(x, (0.0,), 1e-3)
+    w = make((shape[1] if per_channel else 1,), seed + 1, low=0.05, high=0.5)
+    assert gradcheck(A.prelu, (x, w))
+    torch_check(A.prelu, TF.prelu, [x.detach().numpy().copy(), w.detach().numpy().copy()])
+
+
+def test_prelu_on_1d_and_0d_input_takes_a_single_weight():
+    torch_check(A.prelu, TF.prelu, [np.array([-1.0, 2.0, -3.0]), np.array([0.25])])
+    torch_check(A.prelu, TF.prelu, [np.array(-2.0), np.array([0.25])])
+    with pytest.raises(RuntimeError, match=r"prelu: .*3 parameters.*channel size 1"):
+        A.prelu(mg.ones(3), mg.ones(3))
+    with pytest.raises(RuntimeError, match=r"prelu: .*2 parameters.*channel size 3 \(input shape \(2, 3\)\)"):
+        A.prelu(mg.ones(2, 3), mg.ones(2))
+
+
+@given(shape=shapes(min_dims=1, max_dims=3, min_side=0), seed=seeds, data=st.data())
+def test_softmin_and_glu_along_a_dim(shape, seed, data):
+    dim = data.draw(st.integers(-len(shape), len(shape) - 1))
+    x = make(shape, seed)
+    assert gradcheck(lambda t: A.softmin(t, dim), (x,))
+    torch_check(lambda t: A.softmin(t, dim), lambda t: TF.softmin(t, dim), [x.detach().numpy().copy()])
+    even = list(shape)
+    even[dim] *= 2
+    xe = make(tuple(even), seed + 1)
+    assert gradcheck(lambda t: A.glu(t, dim), (xe,))
+    torch_check(lambda t: A.glu(t, dim), lambda t: TF.glu(t, dim), [xe.detach().numpy().copy()])
+
+
+def test_glu_rejects_an_odd_dimension_and_a_scalar():
+    with pytest.raises(RuntimeError, match=r"glu: halving dimension must be even, but dimension 1 is size 3"):
+        A.glu(mg.ones(2, 3), 1)
+    with pytest.raises(RuntimeError, match="glu: does not support scalars"):
+        A.glu(mg.tensor(1.0))
+
+
+def test_hardtanh_and_softshrink_reject_bad_bounds():
+    with pytest.raises(ValueError, match=r"hardtanh: min_val \(2\) cannot be greater than max_val \(1\)"):
+        A.hardtanh(mg.ones(2), 2, 1)
+    with pytest.raises(RuntimeError, match=r"softshrink: lambda must be greater or equal to 0, but found to be -1"):
+        A.softshrink(mg.ones(2), -1)
+
+
+def test_rrelu_in_training_draws_slopes_in_range_and_backprops_them():
+    mg.manual_seed(3)
+    x = mg.tensor(-np.ones(1000), requires_grad=True)
+    y = A.rrelu(x, 0.1, 0.3, training=True)
+    y.sum().backward()
+    slopes = -y.detach().numpy()
+    assert 0.1 <= slopes.min() and slopes.max() <= 0.3 and slopes.std() > 0.03
+    np.testing.assert_allclose(x.grad.numpy(), slopes)
