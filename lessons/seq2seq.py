@@ -30,6 +30,7 @@ from minigrad import nn, optim
 from minigrad.utils import decoding, progress_bar
 from minigrad.utils.lesson import lesson_main
 from minigrad.utils.plotting import plot_curves
+from minigrad.utils.text import build_vocab_from_iterator
 
 from lessons.common import parameters_check, pyplot, save_figure
 
@@ -115,40 +116,37 @@ def sample_reversals(rng, n, lengths=LONG_LENGTHS):
 # %% [markdown]
 # ## From characters to indices
 #
-# Both tasks work on characters. The source vocabulary is every character the task can write
-# plus ``<pad>``; the target vocabulary adds ``<start>`` (the decoder's first input) and ``<end>``
-# (the decoder's last output: decoding stops there). A batch pads every string to its longest.
+# Both tasks work on characters, so a string's tokens are its characters and the vocabulary
+# (``minigrad.utils.text``, torchtext's ``build_vocab_from_iterator``) is every character the
+# task can write, after three specials: ``<pad>``, ``<start>`` (the decoder's first input) and
+# ``<end>`` (the decoder's last output: decoding stops there). A batch pads every string to
+# its longest.
 
 # %%
 PAD, START, END = 0, 1, 2
 SPECIALS = ("<pad>", "<start>", "<end>")
 
 
-class CharVocab:
-    """Characters <-> indices, with the specials first (``<pad>`` = 0, ``<start>`` = 1, ``<end>`` = 2)."""
+def char_vocab(characters):
+    """A ``Vocab`` of single characters, the specials first (``<pad>`` = 0, ``<start>`` = 1,
+    ``<end>`` = 2), then the characters (most frequent first)."""
+    return build_vocab_from_iterator([list(characters)], specials=list(SPECIALS))
 
-    def __init__(self, characters):
-        self.itos = list(SPECIALS) + sorted(set(characters))
-        self.stoi = {c: i for i, c in enumerate(self.itos)}
 
-    def __len__(self):
-        return len(self.itos)
+def encode_chars(vocab, text):
+    """The indices of the characters of ``text`` (an unknown character is a KeyError naming it)."""
+    return vocab(list(text))
 
-    def encode(self, text):
-        unknown = sorted(set(text) - set(self.stoi))
-        if unknown:
-            raise ValueError(f"CharVocab.encode: characters {unknown} are not in the vocabulary")
-        return [self.stoi[c] for c in text]
 
-    def decode(self, indices):
-        """The characters up to (not including) the first ``<end>``, specials dropped."""
-        out = []
-        for i in indices:
-            if i == END:
-                break
-            if i >= len(SPECIALS):
-                out.append(self.itos[i])
-        return "".join(out)
+def decode_chars(vocab, indices):
+    """The characters up to (not including) the first ``<end>``, specials dropped."""
+    out = []
+    for i in indices:
+        if i == END:
+            break
+        if i >= len(SPECIALS):
+            out.append(vocab.lookup_token(i))
+    return "".join(out)
 
 
 def date_vocabularies():
@@ -156,18 +154,18 @@ def date_vocabularies():
     days of a leap year written every way), and the digits and '-' of an ISO date."""
     year = range(datetime.date(2000, 1, 1).toordinal(), datetime.date(2000, 12, 31).toordinal() + 1)
     written = "".join(write_date(datetime.date.fromordinal(d), f) for d in year for f in FORMATS)
-    return CharVocab(written + "0123456789"), CharVocab("0123456789-")
+    return char_vocab(written + "0123456789"), char_vocab("0123456789-")
 
 
 def reversal_vocabularies():
-    return CharVocab(SYMBOLS), CharVocab(SYMBOLS)
+    return char_vocab(SYMBOLS), char_vocab(SYMBOLS)
 
 
 def make_batch(pairs, src_vocab, tgt_vocab, device="cpu"):
     """(src, tgt_in, tgt_out) int64 tensors for a list of (source, target) strings: src (N, S)
     padded with ``<pad>``; tgt_in = ``<start>`` + target, tgt_out = target + ``<end>`` (N, T)."""
-    src = [src_vocab.encode(s) for s, _ in pairs]
-    tgt = [tgt_vocab.encode(t) for _, t in pairs]
+    src = [encode_chars(src_vocab, s) for s, _ in pairs]
+    tgt = [encode_chars(tgt_vocab, t) for _, t in pairs]
     s_len, t_len = max(map(len, src)), max(map(len, tgt)) + 1
     src_a = np.full((len(pairs), s_len), PAD, np.int64)
     tin, tout = np.full((len(pairs), t_len), PAD, np.int64), np.full((len(pairs), t_len), PAD, np.int64)
@@ -276,16 +274,21 @@ class Seq2Seq(nn.Module):
 # Teacher forcing: the decoder reads the true previous character (not its own guess) and the
 # loss is the cross-entropy of every output character, ``<end>`` included, padding ignored.
 # Adam, gradients clipped to norm 1 (a recurrent net's gradients can spike), fresh examples
-# every step.
+# every step. On dates the learning rate falls from 3e-3 to 0 along a cosine over the run
+# (``CosineAnnealingLR``): the large early steps find the alignment, the small late ones make
+# the last few dates exact (at a constant rate one seed in five stopped at 97.8%). The reversal
+# keeps the constant rate: there the gap between the models is the point, not the last percent.
 
 # %%
 def sequence_loss(logits, tgt_out):
     return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), tgt_out.reshape(-1), ignore_index=PAD)
 
 
-def train(model, sample, vocabs, steps, device, desc, batch_size=64, lr=3e-3):
-    """``steps`` Adam steps on fresh batches ``sample(batch_size)``; returns the loss per step."""
+def train(model, sample, vocabs, steps, device, desc, batch_size=64, lr=3e-3, anneal=True):
+    """``steps`` Adam steps on fresh batches ``sample(batch_size)``, the learning rate annealed
+    from ``lr`` to 0 along a cosine (``anneal``) or constant; returns the loss per step."""
     opt = optim.Adam(model.parameters(), lr=lr)
+    schedule = optim.lr_scheduler.CosineAnnealingLR(opt, T_max=steps) if anneal else None
     losses = []
     model.train()
     bar = progress_bar(range(steps), desc=desc, unit="step")
@@ -296,6 +299,8 @@ def train(model, sample, vocabs, steps, device, desc, batch_size=64, lr=3e-3):
         loss.backward()
         nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
+        if schedule is not None:
+            schedule.step()
         losses.append(float(loss.item()))
         if len(losses) % 50 == 0 and hasattr(bar, "set_postfix"):
             bar.set_postfix(loss=f"{np.mean(losses[-50:]):.4f}")
@@ -335,7 +340,7 @@ def translate(model, pairs, vocabs, device, beam_size=1, batch_size=500):
             else:
                 tokens = decoding.beam_search(decoder_step(model), state, start, END, max_len, PAD,
                                               beam_size=beam_size).tokens[:, 0]
-            out += [tgt_vocab.decode(row) for row in tokens.cpu().numpy().tolist()]
+            out += [decode_chars(tgt_vocab, row) for row in tokens.cpu().numpy().tolist()]
     return out
 
 
@@ -357,10 +362,11 @@ def attention_map(model, source, target, vocabs, device):
 # %% [markdown]
 # ## Part 1: dates
 #
-# Both models train for the same number of steps on the same stream of examples. On dates the
-# fixed c is enough for most inputs (an ISO date is only 8 digits to carry), but attention is
-# exact; its map shows how: the year's digits read the year, the month's digits read the month
-# name (or its number, after the right separator), the day's digits read the day.
+# Both models train for the same number of steps on the same stream of examples. An ISO date is
+# only 8 digits to carry, yet in 400 steps the fixed c writes only 53-62% of the held-out dates
+# wholly right, while attention writes all but a few; its map shows how: the year's digits
+# read the year, the month's digits read the month name (or its number, after the right
+# separator), the day's digits read the day.
 
 # %%
 DATE_STEPS = 400
@@ -456,7 +462,7 @@ def part_long(run):
         kind = "attention" if attention else "no_attention"
         name = kind.replace("_", " ")
         curves[name] = train(model, lambda n: sample_reversals(rng, n), vocabs, steps, run.device,
-                             f"reversal, {name}")
+                             f"reversal, {name}", anneal=False)
         results[f"long_{kind}_exact_match"] = exact_match(model, test, vocabs, run.device)
         by_length[name] = (np.array(list(by_length_test)),
                            np.array([exact_match(model, p, vocabs, run.device) for p in by_length_test.values()]))
@@ -490,7 +496,7 @@ PARTS = {"dates": part_dates, "long": part_long}
 def tiny_model_check(device="cpu"):
     """Gradcheck both tiny models (fixed context and attention, every parameter, float64) on a
     padded batch of two; returns the worst relative error."""
-    vocabs = CharVocab("abc"), CharVocab("xy")
+    vocabs = char_vocab("abc"), char_vocab("xy")
     worst = 0.0
     for attention in (True, False):
         mg.manual_seed(0)
