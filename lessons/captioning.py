@@ -29,6 +29,7 @@ from minigrad import nn, optim
 from minigrad.utils import decoding, progress_bar
 from minigrad.utils.lesson import lesson_main
 from minigrad.utils.plotting import plot_curves
+from minigrad.utils.text import Vocab
 
 from lessons.common import parameters_check, pyplot, save_figure
 
@@ -97,15 +98,14 @@ def draw_scenes(rng, n):
 # %% [markdown]
 # ## Words to indices
 #
-# The vocabulary is the grammar's words plus ``<pad>``, ``<start>`` (the decoder's first input)
-# and ``<end>`` (its last output). Every caption has 6 or 7 tokens with ``<end>``; a batch pads
-# the shorter ones.
+# The vocabulary (a ``minigrad.utils.text.Vocab``) is the grammar's words after three
+# specials: ``<pad>``, ``<start>`` (the decoder's first input) and ``<end>`` (its last output).
+# Every caption has 6 or 7 tokens with ``<end>``; a batch pads the shorter ones.
 
 # %%
 SPECIALS = ("<pad>", "<start>", "<end>")
-WORDS = SPECIALS + tuple(COLOURS) + SHAPES + ("left", "of", "above")
-STOI = {w: i for i, w in enumerate(WORDS)}
-PAD, START, END = 0, 1, 2
+VOCAB = Vocab(SPECIALS + tuple(COLOURS) + SHAPES + ("left", "of", "above"))
+PAD, START, END = (VOCAB[s] for s in SPECIALS)
 
 
 def encode_captions(captions, device="cpu"):
@@ -113,7 +113,7 @@ def encode_captions(captions, device="cpu"):
     length = max(map(len, captions)) + 1
     tin, tout = np.full((len(captions), length), PAD, np.int64), np.full((len(captions), length), PAD, np.int64)
     for i, words in enumerate(captions):
-        ids = [STOI[w] for w in words]
+        ids = VOCAB(words)
         tin[i, :len(ids) + 1] = [START] + ids
         tout[i, :len(ids) + 1] = ids + [END]
     return mg.tensor(tin, device=device), mg.tensor(tout, device=device)
@@ -126,7 +126,7 @@ def decode_caption(ids):
         if i == END:
             break
         if i >= len(SPECIALS):
-            out.append(WORDS[i])
+            out.append(VOCAB.lookup_token(i))
     return out
 
 
@@ -134,7 +134,8 @@ def decode_caption(ids):
 # ## The model, step by step as the notes build it
 #
 # 1. The **encoder** is a small CNN. Its output is not a vector but the last feature map,
-#    (C, 6, 6): 36 positions, each a C-vector describing a 4x4-pixel cell and its surroundings.
+#    (C, 6, 6): 36 positions, each a C-vector describing a 4x4-pixel cell and a 3-pixel rim
+#    around it (no wider: to read a shape's colour the decoder must look at that shape).
 #    Flattened, the features are (N, 36, C).
 # 2. The features' **mean** over the positions, through a Dense layer and tanh, is the LSTM's
 #    first hidden state h_0 (another Dense gives the cell state c_0).
@@ -146,14 +147,16 @@ def decode_caption(ids):
 
 # %%
 class Encoder(nn.Module):
-    """(N, 3, 24, 24) images -> (N, 36, C) features: three 3x3 convolutions, two 2x2 max-pools."""
+    """(N, 3, 24, 24) images -> (N, 36, C) features: two 3x3 convolutions, each followed by a 2x2
+    max-pool, then a 1x1 convolution. Each position sees 10x10 pixels: its own 4x4 cell and 3
+    pixels around it, so a shape's colour and form are in the features of its own cells only."""
 
     def __init__(self, channels=32):
         super().__init__()
         self.net = nn.Sequential(
             nn.Conv2d(3, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),          # 12x12
             nn.Conv2d(16, channels, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),   # 6x6
-            nn.Conv2d(channels, channels, 3, padding=1), nn.ReLU())
+            nn.Conv2d(channels, channels, 1), nn.ReLU())
 
     def forward(self, images):
         maps = self.net(images)                                   # (N, C, 6, 6)
@@ -192,7 +195,7 @@ class Captioner(nn.Module):
     def __init__(self, channels=32, embed=16, hidden=64, attention_dim=32):
         super().__init__()
         self.encoder = Encoder(channels)
-        self.decoder = AttentionDecoder(len(WORDS), channels, embed, hidden, attention_dim)
+        self.decoder = AttentionDecoder(len(VOCAB), channels, embed, hidden, attention_dim)
 
     def forward(self, images, tgt_in):
         """Teacher forcing: logits (N, T, V) and attention weights (N, T, 36) for ``tgt_in``."""
@@ -209,7 +212,8 @@ class Captioner(nn.Module):
 # ## The loss and the training loop
 #
 # Teacher forcing and the cross-entropy of every word, ``<end>`` included, padding ignored;
-# Adam on fresh scenes every step, gradients clipped to norm 1.
+# Adam on fresh scenes every step, gradients clipped to norm 1, the learning rate annealed from
+# 3e-3 to 0 along a cosine (``CosineAnnealingLR``).
 
 # %%
 def caption_loss(logits, tgt_out):
@@ -217,7 +221,9 @@ def caption_loss(logits, tgt_out):
 
 
 def train(model, rng, steps, device, batch_size=64, lr=3e-3):
+    """``steps`` Adam steps on fresh scenes, the learning rate annealed to 0; the loss per step."""
     opt = optim.Adam(model.parameters(), lr=lr)
+    schedule = optim.lr_scheduler.CosineAnnealingLR(opt, T_max=steps)
     losses = []
     model.train()
     bar = progress_bar(range(steps), desc="captioning", unit="step")
@@ -230,6 +236,7 @@ def train(model, rng, steps, device, batch_size=64, lr=3e-3):
         loss.backward()
         nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
+        schedule.step()
         losses.append(float(loss.item()))
         if len(losses) % 50 == 0 and hasattr(bar, "set_postfix"):
             bar.set_postfix(loss=f"{np.mean(losses[-50:]):.4f}")
@@ -316,7 +323,7 @@ def attention_on_object(model, images, captions, boxes, device):
 # that object's cells.
 
 # %%
-CAPTION_STEPS = 1500
+CAPTION_STEPS = 1200
 
 
 def part_captions(run):
