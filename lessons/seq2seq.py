@@ -303,7 +303,7 @@ def train(model, sample, vocabs, steps, device, desc, batch_size=64, lr=3e-3, an
             schedule.step()
         losses.append(float(loss.item()))
         if len(losses) % 50 == 0 and hasattr(bar, "set_postfix"):
-            bar.set_postfix(loss=f"{np.mean(losses[-50:]):.4f}")
+            bar.set_postfix({"train loss (50 steps)": f"{np.mean(losses[-50:]):.4f}"})
     return losses
 
 
@@ -487,7 +487,7 @@ def part_long(run):
 
 
 # %% [markdown]
-# ## Check the gradients, run the lesson
+# ## Running the lesson
 
 # %%
 PARTS = {"dates": part_dates, "long": part_long}
