@@ -36,13 +36,16 @@ from __future__ import annotations
 import datetime
 import enum
 import os
+import shutil
 import sys
 import time
+import traceback
 import zlib
 
 import numpy as np
 
 from . import backend as _backend
+from .tensor import Tensor
 
 __all__ = ["ReduceOp", "Work", "init_process_group", "destroy_process_group", "is_initialized",
            "is_available", "is_mpi_available", "is_nccl_available", "get_rank", "get_world_size",
@@ -53,6 +56,9 @@ DEFAULT_TIMEOUT = datetime.timedelta(minutes=30)    # PyTorch's default for coll
 
 # Environment variables by which MPI launchers tell a process how many ranks there are.
 _LAUNCHER_SIZE_VARS = ("PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "PMIX_SIZE", "MV2_COMM_WORLD_SIZE")
+
+# Seconds a failing rank waits, after writing its report, before MPI_Abort ends every rank.
+_ABORT_GRACE_S = 0.5
 
 
 class ReduceOp(enum.Enum):
@@ -113,7 +119,6 @@ def find_mpiexec():
     """The ``mpiexec`` to start ranks with: the one installed next to this Python (MPICH's
     wheel puts it in the environment's bin folder, which need not be on PATH), else the one on
     PATH; None if there is none. (minigrad's addition; PyTorch has torchrun instead.)"""
-    import shutil  # noqa: PLC0415
     here = os.path.join(os.path.dirname(sys.executable), "mpiexec")
     if os.path.isfile(here) and os.access(here, os.X_OK):
         return here
@@ -429,16 +434,27 @@ def _nccl_transport(comm, mpi, rank, size):
 
 
 def _abort_on_uncaught_exception(exc_type, exc, tb):
-    """sys.excepthook of a multi-rank process: report, then end every rank (MPI_Abort)."""
+    """sys.excepthook of a multi-rank process: report, then end every rank (MPI_Abort).
+
+    The traceback and the one-line verdict go out in one write, and the launcher is given a
+    moment to forward them: MPI_Abort kills every rank at once, and output still in a pipe
+    when it does is lost."""
     world = _world
     previous = world.previous_excepthook if world is not None else sys.__excepthook__
-    (previous or sys.__excepthook__)(exc_type, exc, tb)
     if world is None:
+        (previous or sys.__excepthook__)(exc_type, exc, tb)
         return
-    sys.stderr.write(f"minigrad.distributed: rank {world.rank} of {world.size} failed with "
-                     f"{exc_type.__name__}: {exc}; calling MPI_Abort to stop every rank\n")
-    sys.stderr.flush()
+    if previous not in (None, sys.__excepthook__):
+        previous(exc_type, exc, tb)
+        report = ""
+    else:
+        report = "".join(traceback.format_exception(exc_type, exc, tb))
+    report += (f"minigrad.distributed: rank {world.rank} of {world.size} failed with "
+               f"{exc_type.__name__}: {exc}; calling MPI_Abort to stop every rank\n")
     sys.stdout.flush()
+    sys.stderr.write(report)
+    sys.stderr.flush()
+    time.sleep(_ABORT_GRACE_S)
     world.mpi_comm.Abort(1)
 
 
@@ -531,7 +547,6 @@ def _check_agreement(world, what, array, code=0, detail=""):
 # =============================================================================================
 
 def _array_of(what, tensor):
-    from .tensor import Tensor  # noqa: PLC0415
     if not isinstance(tensor, Tensor):
         raise TypeError(f"{what}: expected a minigrad Tensor, got {type(tensor).__name__}")
     return tensor.data
