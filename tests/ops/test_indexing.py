@@ -383,3 +383,13 @@ def test_in_place_scatter_refuses_a_leaf_that_requires_grad():
     x = mg.zeros(2, 3, requires_grad=True)
     with pytest.raises(RuntimeError, match="scatter_"):
         x.scatter_(1, mg.tensor([[0], [1]]), 1.0)
+
+
+def test_a_zero_or_negative_slice_step_raises_value_error_as_pytorch():
+    torch = pytest.importorskip("torch")
+    for key in (slice(None, None, 0), slice(None, None, -1), (slice(None), slice(1, None, 0))):
+        with pytest.raises(ValueError) as theirs:
+            torch.zeros(4, 4)[key]
+        with pytest.raises(ValueError, match="getitem: step must be greater than zero"):
+            mg.zeros(4, 4)[key]
+        assert theirs.type is ValueError
