@@ -62,6 +62,27 @@ RESULTS = {
         "~86 s CPU per seed (user time, measured at load 15-23)",
         ("transfer_frozen_accuracy", "transfer_finetune_accuracy", "scratch_accuracy",
          "transfer_gain_over_scratch")),
+    "segmentation": Measured(
+        "semantic segmentation of shapes the lesson draws (32x32, circle / square / triangle on a noisy "
+        "background): `F.interpolate` vs `ConvTranspose2d` (the adjoint of a convolution), an FCN and a "
+        "U-Net scored by per-class IoU, the skips' gain at the boundaries",
+        "U-Net mean IoU on 500 held-out images: seed 0 0.960, seed 1 0.351 (bar 0.90: NOT held on seed "
+        "1, whose training stalled at loss 0.26 with circles and triangles unlearned; seeds 2-4 not yet "
+        "measured); FCN 0.456 (seed 0, stalled the same way) and 0.964 (seed 1); boundary-pixel accuracy "
+        "of the good runs: U-Net 0.957, FCN 0.956; ConvTranspose2d's adjoint gap 4e-16",
+        "FCN + U-Net + boundaries ~165 s CPU per seed (user time, measured at load 15-22)",
+        ("unet_mean_iou", "fcn_mean_iou", "unet_boundary_accuracy", "fcn_boundary_accuracy")),
+    "style": Measured(
+        "neural style transfer as the notes walk through it (content loss on relu3_1, Gram-matrix style "
+        "losses on six layers, every weight frozen, only the image trained) and deep dream, on "
+        "scikit-learn's two photographs shrunk to 85x128, with a VGG-like network of random frozen "
+        "filters (no trained weights offline)",
+        "seeds 0-1 only: final / initial style loss 0.072 / 0.013 (bar <= 0.1); content kept ratio "
+        "0.372 / 0.476 (bar <= 0.5); deep-dream feature-norm gain 2.51 / 2.35 (bar >= 2); seeds 2-4 "
+        "not yet measured; the low- vs high-layer texture figure does not show the notes' contrast "
+        "cleanly with random filters",
+        "transfer + dream ~20 s CPU per seed, all parts ~31 s (user time, measured at load 20-26)",
+        ("style_loss_reduction", "content_kept_ratio", "dream_feature_norm_gain")),
     "lstm": Measured(
         "the LSTM memory cell by hand, the LSTM cell from Tensor ops, the w^999 cliff and clipping, "
         "BPTT vs truncated BPTT, delayed recall, a character LSTM on `pydoc_data.topics`, "
