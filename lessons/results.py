@@ -72,6 +72,17 @@ RESULTS = {
         "of the good runs: U-Net 0.957, FCN 0.956; ConvTranspose2d's adjoint gap 4e-16",
         "FCN + U-Net + boundaries ~165 s CPU per seed (user time, measured at load 15-22)",
         ("unet_mean_iou", "fcn_mean_iou", "unet_boundary_accuracy", "fcn_boundary_accuracy")),
+    "style": Measured(
+        "neural style transfer as the notes walk through it (content loss on relu3_1, Gram-matrix style "
+        "losses on six layers, every weight frozen, only the image trained) and deep dream, on "
+        "scikit-learn's two photographs shrunk to 85x128, with a VGG-like network of random frozen "
+        "filters (no trained weights offline)",
+        "seeds 0-1 only: final / initial style loss 0.072 / 0.013 (bar <= 0.1); content kept ratio "
+        "0.372 / 0.476 (bar <= 0.5); deep-dream feature-norm gain 2.51 / 2.35 (bar >= 2); seeds 2-4 "
+        "not yet measured; the low- vs high-layer texture figure does not show the notes' contrast "
+        "cleanly with random filters",
+        "transfer + dream ~20 s CPU per seed, all parts ~31 s (user time, measured at load 20-26)",
+        ("style_loss_reduction", "content_kept_ratio", "dream_feature_norm_gain")),
     "lstm": Measured(
         "the LSTM memory cell by hand, the LSTM cell from Tensor ops, the w^999 cliff and clipping, "
         "BPTT vs truncated BPTT, delayed recall, a character LSTM on `pydoc_data.topics`, "
@@ -97,6 +108,16 @@ RESULTS = {
         "(bar 0.03); WGAN-GP rarest class 0.048 / 0.059",
         "DCGAN + ACGAN ~35 s, WGAN-GP ~145 s CPU (800 generator steps)",
         ("acgan_class_accuracy", "dcgan_min_class_fraction", "wgan_gp_min_class_fraction")),
+    "autoencoder": Measured(
+        "PCA from the covariance's eigen-decomposition (checked against an SVD), linear autoencoders "
+        "k = 2, 8, 16 against PCA's error and subspace, a deep autoencoder with a 2-D code against PCA's, "
+        "a denoising autoencoder, on the 8x8 digits",
+        "seed 0 only so far: deep / PCA test MSE at k = 2 0.580 (bar 0.85); eigenvalues = SVD's to 1.2e-15; "
+        "denoising MSE 0.089 -> 0.020; linear autoencoder k = 8 (full batch, 6,000 steps): gap to PCA 0.00%, "
+        "largest principal angle 0.000 degrees (bars 2%, 5 degrees); k = 2, 16 and seeds 1-4 not yet "
+        "measured at the lesson's settings",
+        "deep + denoise ~30 s CPU; linear ~25 s CPU per k (measured at load ~22)",
+        ("linear_ae_rel_gap_to_pca", "linear_ae_subspace_angle_deg", "deep_ae_mse_over_pca_mse")),
     "vae": Measured(
         "VAE (2-D latent grid, interpolation) and conditional VAE on 8x8 digits",
         "CVAE class accuracy 0.999 / 1.000 (bar 0.90); test ELBO -25.18 / -24.98 nats per image",
@@ -128,6 +149,16 @@ RESULTS = {
         "mean 0.048)",
         "~75 s CPU, measured under load (word2vec ~35 s, the two text-CNNs ~40 s)",
         ("textcnn_test_accuracy", "textcnn_random_frozen_test_accuracy", "textcnn_pretrained_gain")),
+    "seq2seq": Measured(
+        "a bidirectional-GRU encoder-decoder with the notes' fixed context vector c and with additive "
+        "attention, translating dates written in 14 formats into ISO dates; greedy and beam-search "
+        "decoding (`minigrad.utils.decoding`); attention maps; reversing 4-20 symbol strings",
+        "dates exact match with attention 0.998 / 1.000 (bar 0.99), beam 4 the same, fixed context "
+        "0.533 / 0.589; reversing 15-20 symbols: attention 0.756 / 0.867, fixed context 0.000 / "
+        "0.000, gain 0.756 / 0.867 (bar 0.2)",
+        "dates ~53-59 s, reversal ~60-90 s CPU per seed (measured under load)",
+        ("seq2seq_attention_exact_match", "seq2seq_no_attention_exact_match", "long_attention_exact_match",
+         "long_no_attention_exact_match", "attention_gain_long")),
 }
 
 SOURCE = "seeds 0-4, worst / median"
