@@ -149,6 +149,14 @@ RESULTS = {
         "dates ~53-59 s, reversal ~60-90 s CPU per seed (measured under load)",
         ("seq2seq_attention_exact_match", "seq2seq_no_attention_exact_match", "long_attention_exact_match",
          "long_no_attention_exact_match", "attention_gain_long")),
+    "captioning": Measured(
+        "the notes' image-captioning model: a CNN feature map as the encoder's output, its mean "
+        "setting an LSTM's first state, additive attention over the 36 positions before every word, "
+        "greedy decoding (`minigrad.utils.decoding`), on drawn scenes of two coloured shapes",
+        "seed 0 only, seeds 1-4 not yet measured: exact captions 0.963 (bar 0.90), BLEU-4 0.986, "
+        "attention on the named object 0.471 (bar 0.5: missed) -- on 300 held-out scenes at 1,000 steps",
+        "~120 s CPU (measured under load)",
+        ("caption_exact_match", "caption_bleu4", "attention_on_object")),
 }
 
 SOURCE = "seeds 0-4, worst / median"
