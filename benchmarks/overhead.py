@@ -1,5 +1,6 @@
 """Per-op overhead: microseconds per op on small tensors, forward and forward+backward,
-for add, mul, matmul 64x64, sum, getitem, einsum, topk and sort; against PyTorch in the same
+for add, mul, matmul 64x64, sum, getitem, einsum, topk, sort and an in-place ``add_`` on a row
+of a non-leaf (the autograd bookkeeping of a view written in place); against PyTorch in the same
 process when it is installed. Small tensors make the time almost all bookkeeping (graph,
 wrapping, dispatch). The last rows repeat mul and matmul with anomaly detection on
 (``detect_anomaly``; PyTorch's too): what recording each node's stack and checking every
@@ -33,7 +34,16 @@ def _cases(ns, small, big):
         "einsum ij,jk->ik": lambda: ns.einsum("ij,jk->ik", a, b),
         "topk 3 of 8": lambda: a.topk(3, dim=-1).values,
         "sort 8": lambda: a.sort(dim=-1).values,
+        "add_ on a non-leaf row": lambda: _add_to_row(a, b),
     }
+
+
+def _add_to_row(a, b):
+    """y = a * 2, then y[1] += b[1] in place: the write goes through a view of a tensor in the
+    graph, so both libraries rebase y's history on the in-place node."""
+    y = a * 2
+    y[1].add_(b[1])
+    return y
 
 
 def _fwd_bwd(fn):

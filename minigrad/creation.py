@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import backend
-from ._checks import int_arg, number_arg
+from ._checks import int_arg, is_int, number_arg
 from .tensor import Tensor
 
 
@@ -117,8 +117,31 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
 
 
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
+    """``steps`` evenly spaced values from ``start`` to ``end``. An integer dtype takes each value
+    computed in float64 truncated toward zero, the first half counted from ``start`` and the
+    second from ``end`` as PyTorch counts them (linspace(5, -5, 20, dtype=int32) ends ..., -4, -5)."""
     xp = backend.module_for(device or "cpu")
-    return Tensor(xp.linspace(start, end, steps, dtype=_dtype(dtype)), requires_grad)
+    dt = _dtype(dtype)
+    if dt.kind == "b":
+        raise NotImplementedError("linspace: not implemented for dtype bool (as PyTorch)")
+    if dt.kind not in "iu":
+        return Tensor(xp.linspace(start, end, steps, dtype=dt), requires_grad)
+    steps = int_arg("linspace", "steps", steps)
+    start, end = _integer_bound(start, dt), _integer_bound(end, dt)
+    idx = xp.arange(steps, dtype=np.float64)
+    step = (end - start) / (steps - 1) if steps > 1 else 0.0
+    values = xp.where((idx < steps // 2) | (steps == 1), start + step * idx, end - step * (steps - 1 - idx))
+    return Tensor(values.astype(dt), requires_grad)
+
+
+def _integer_bound(value, dtype):
+    """A bound of an integer linspace in ``dtype`` first, as PyTorch converts it: truncated
+    toward zero, a negative bound of an unsigned dtype wrapped around, one out of range refused."""
+    info = np.iinfo(dtype)
+    v = int(value) if is_int(value) else int(number_arg("linspace", "start/end", value))
+    if not (-info.max if info.min == 0 else info.min) <= v <= info.max:
+        raise RuntimeError(f"linspace: {value!r} cannot be converted to {dtype} without overflow")
+    return v % (info.max + 1) if info.min == 0 else v
 
 
 def zeros_like(input, dtype=None, device=None, requires_grad=False):

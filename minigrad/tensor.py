@@ -1423,13 +1423,13 @@ class Tensor:
         return self._compare(other, lambda a, b: a >= b)
 
     def __and__(self, other):
-        return self._compare(other, lambda a, b: a & b)
+        return ops.bitwise_and(self, other)
 
     def __or__(self, other):
-        return self._compare(other, lambda a, b: a | b)
+        return ops.bitwise_or(self, other)
 
     def __xor__(self, other):
-        return self._compare(other, lambda a, b: a ^ b)
+        return ops.bitwise_xor(self, other)
 
     __rand__, __ror__, __rxor__ = __and__, __or__, __xor__
 

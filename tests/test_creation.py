@@ -73,3 +73,25 @@ def test_random_creation_refuses_impossible_parameters():
         mg.bernoulli(mg.tensor([0.5, float("nan")]))
     assert mg.bernoulli(mg.tensor([0.0, 1.0])).tolist() == [0.0, 1.0]
     assert mg.arange(5, 0, -2).tolist() == [5, 3, 1]
+
+
+@pytest.mark.parametrize("dtype", ["int8", "uint8", "int16", "int32", "int64"])
+def test_integer_linspace_truncates_as_pytorch(dtype):
+    """Each value computed in float64 and truncated toward zero, the second half counted back
+    from ``end`` (it was floored: linspace(5, -5, 20, dtype=int32) ended -4, -5, -5)."""
+    torch = pytest.importorskip("torch")
+    cases = [(5, -5, 20), (-5, 5, 20), (0, 10, 7), (-3, 3, 1), (0, 7, 0), (1.5, 9.7, 6), (0, 100, 2)]
+    if dtype != "uint8":
+        cases.append((-1.7, -9.2, 5))
+    for start, end, steps in cases:
+        ours = mg.linspace(start, end, steps, dtype=getattr(mg, dtype))
+        theirs = torch.linspace(start, end, steps, dtype=getattr(torch, dtype))
+        assert ours.dtype == getattr(mg, dtype) and ours.tolist() == theirs.tolist(), (start, end, steps)
+    assert mg.linspace(5, -5, 20, dtype=mg.int32).tolist()[-3:] == [-3, -4, -5]
+
+
+def test_linspace_refuses_bool_as_pytorch():
+    with pytest.raises(NotImplementedError, match="linspace: not implemented for dtype bool"):
+        mg.linspace(0, 1, 5, dtype=mg.bool)
+    with pytest.raises(RuntimeError, match="cannot be converted to int8 without overflow"):
+        mg.linspace(0, 300, 3, dtype=mg.int8)

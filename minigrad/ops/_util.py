@@ -34,7 +34,8 @@ def normalize_dim(dim, ndim, op):
 
 
 def normalize_dims(dim, ndim, op):
-    """``dim`` (None, int or sequence) as a sorted tuple of non-negative dims; None = all."""
+    """``dim`` (None, int or sequence) as a sorted tuple of non-negative dims; None = all. A 0-d
+    tensor accepts dim 0 and -1, as PyTorch, and has no dim to reduce: the result is ()."""
     if dim is None:
         return tuple(range(ndim))
     if is_int(dim):
@@ -45,7 +46,7 @@ def normalize_dims(dim, ndim, op):
     if len(set(out)) != len(out):
         repeated = next(d for d in out if out.count(d) > 1)
         raise RuntimeError(f"{op}: dim {repeated} appears multiple times in the list of dims {tuple(dim)}")
-    return tuple(sorted(out))
+    return tuple(sorted(out)) if ndim else ()
 
 
 def float_input(input):
@@ -66,13 +67,44 @@ def float_only(op, input):
     return input
 
 
+def scalar_dtype(number, tensor):
+    """The dtype a Python number takes next to ``tensor`` (PyTorch's rule for number-tensor ops:
+    a float next to an integer or bool tensor is the default float dtype, an int next to a bool
+    tensor int64, otherwise the tensor's dtype)."""
+    if isinstance(number, float) and tensor.dtype.kind not in "fc":
+        return get_default_dtype()
+    if is_int(number) and tensor.dtype.kind == "b":
+        return np.dtype("int64")
+    return tensor.dtype
+
+
+def wrap_int(number, dtype):
+    """A Python int in the range of ``dtype`` (an integer dtype), wrapped around modulo 2**bits
+    as PyTorch converts it (int32 tensor | 0xFFFFFFFF is | -1); ints beyond 64 bits are left
+    to overflow."""
+    bits = dtype.itemsize * 8
+    if not -(1 << 63) <= number < (1 << 64):
+        return number
+    number &= (1 << bits) - 1
+    if dtype.kind == "i" and number >= 1 << (bits - 1):
+        number -= 1 << bits
+    return number
+
+
+def _wrapped(x, dtype):
+    if dtype.kind in "iu" and isinstance(x, int) and not isinstance(x, bool):
+        return wrap_int(x, dtype)
+    return x
+
+
 def promote(a, b):
     """PyTorch's type promotion for a binary op on two arrays (or an array and a number).
 
     - a float tensor with an integer tensor or a Python int: the float dtype wins;
     - an integer tensor with a Python float: the default float dtype;
     - two float tensors: the wider one, except that a 0-d tensor does not widen a
-      dimensioned one (float32 tensor * float64 0-d tensor stays float32).
+      dimensioned one (float32 tensor * float64 0-d tensor stays float32);
+    - an integer tensor with a Python int outside its range: the int wrapped around (``wrap_int``).
     """
     ta = getattr(a, "dtype", None)
     tb = getattr(b, "dtype", None)
@@ -94,9 +126,9 @@ def promote(a, b):
     if ta is not None:                       # array op number
         if isinstance(b, float) and ta.kind in "biu":
             return a.astype(get_default_dtype()), b
-        return a, b
+        return a, _wrapped(b, ta)
     if tb is not None:
         if isinstance(a, float) and tb.kind in "biu":
             return a, b.astype(get_default_dtype())
-        return a, b
+        return _wrapped(a, tb), b
     return a, b

@@ -5,10 +5,12 @@ shape with ``sum_to_shape`` (the one helper for that, in reduction.py).
 """
 from __future__ import annotations
 
+import numpy as np
+
 from ..autograd.function import Function
 from ..backend import array_module, get_default_dtype
 from ..tensor import Tensor
-from ._util import promote, shape_of
+from ._util import promote, scalar_dtype, shape_of
 from .reduction import sum_to_shape
 
 
@@ -115,19 +117,25 @@ class Div(Function):
 
 
 def div(input, other, *, rounding_mode=None):
-    """input / other; ``rounding_mode`` 'floor' or 'trunc' gives a non-differentiable result."""
+    """input / other; ``rounding_mode`` 'floor' or 'trunc' gives a non-differentiable result in
+    the promoted dtype (integers divide exactly, never through float64)."""
     if rounding_mode is None:
         return Div.apply(input, other)
-    if rounding_mode not in ("trunc", "floor") or not isinstance(rounding_mode, str):
-        raise ValueError(f"div: rounding_mode must be None, 'trunc' or 'floor', got {rounding_mode!r}")
-    a = input.data if isinstance(input, Tensor) else input
-    b = other.data if isinstance(other, Tensor) else other
+    if not isinstance(rounding_mode, str) or rounding_mode not in ("trunc", "floor"):
+        raise RuntimeError(f"div: rounding_mode must be None, 'trunc' or 'floor', got {rounding_mode!r}")
+    a, b = promote(input.data if isinstance(input, Tensor) else input,
+                   other.data if isinstance(other, Tensor) else other)
     xp = array_module(a if hasattr(a, "dtype") else b)
-    q = a / b
-    q = xp.floor(q) if rounding_mode == "floor" else xp.trunc(q)
-    if getattr(a, "dtype", None) is not None and a.dtype.kind in "iu" and (not hasattr(b, "dtype") or b.dtype.kind in "iu") and not isinstance(b, float):
-        q = q.astype(a.dtype)
-    return Tensor(q)
+    if not _is_float(a) and not _is_float(b):
+        if bool((xp.asarray(b) == 0).any()):
+            raise RuntimeError("div: ZeroDivisionError, integer division by zero")
+        q = xp.floor_divide(a, b)
+        if rounding_mode == "trunc":            # floor rounds down; trunc rounds toward zero
+            q = q + ((xp.fmod(a, b) != 0) & ((xp.asarray(a) < 0) != (xp.asarray(b) < 0)))
+    else:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            q = xp.floor_divide(a, b) if rounding_mode == "floor" else xp.trunc(a / b)
+    return Tensor(xp.asarray(q))
 
 
 true_divide = divide = div
@@ -171,7 +179,7 @@ class Pow(Function):
     def forward(ctx, x, e):
         x, e = promote(x, e)
         ctx.shapes = (shape_of(x), shape_of(e))
-        y = x ** e
+        y = _int_pow(x, e) if hasattr(e, "dtype") and not _is_float(x) and not _is_float(e) else x ** e
         ctx.save_for_backward(x, e, y)
         return y
 
@@ -189,10 +197,25 @@ class Pow(Function):
         return _grads(ctx, gx, ge)
 
 
+def _int_pow(x, e):
+    """x ** e for integer arrays, where NumPy refuses a negative e: as PyTorch, x ** -n is 1 for
+    x = 1, +-1 for x = -1 (by the parity of n) and 0 otherwise (the integer part of 1 / x^n)."""
+    xp = array_module(e)
+    negative = e < 0
+    if not bool(negative.any()):
+        return x ** e
+    y = x ** xp.where(negative, 0, e)
+    one = x == 1
+    minus_one = x == -1
+    odd = (e % 2) != 0
+    at_negative = xp.where(one | (minus_one & ~odd), 1, xp.where(minus_one, -1, 0)).astype(y.dtype)
+    return xp.where(negative, at_negative, y)
+
+
 def pow(input, exponent):
     """input ** exponent; either may be a number."""
     if not isinstance(input, Tensor):
-        input = Tensor(array_module(exponent.data).asarray(input, dtype=exponent.dtype))
+        input = Tensor(array_module(exponent.data).asarray(input, dtype=scalar_dtype(input, exponent)))
     return Pow.apply(input, exponent)
 
 

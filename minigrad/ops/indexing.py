@@ -84,13 +84,16 @@ def torch_key(key, shape):
     return tuple(first), tuple(then)
 
 
-def _check_index(op, index, dim_size):
+def _check_index(op, index, dim, dim_size, error=RuntimeError):
+    """An integer index array whose entries all lie in [0, dim_size); else ``error``: PyTorch
+    raises RuntimeError from gather, scatter, index_select and index_add, IndexError from
+    index_fill and index_copy."""
     xp = array_module(index)
     if index.dtype.kind not in "iu":
         raise RuntimeError(f"{op}: index must be an integer tensor, got {index.dtype}")
     if index.size and (int(xp.min(index)) < 0 or int(xp.max(index)) >= dim_size):
         bad = int(xp.max(index)) if int(xp.max(index)) >= dim_size else int(xp.min(index))
-        raise IndexError(f"{op}: index {bad} is out of bounds for dimension with size {dim_size}")
+        raise error(f"{op}: index {bad} is out of bounds for dimension {dim} with size {dim_size}")
 
 
 def check_key_bounds(op, shape, key):
@@ -257,7 +260,7 @@ class Gather(Function):
 def gather(input, dim, index):
     """Pick, along ``dim``, the elements at ``index`` (``out[i][j] = input[index[i][j]][j]`` for dim 0)."""
     d = normalize_dim(dim, input.ndim, "gather")
-    _check_index("gather", index.data, input.shape[d])
+    _check_index("gather", index.data, d, input.shape[d])
     if index.ndim != input.ndim or any(index.shape[i] > input.shape[i] for i in range(input.ndim) if i != d):
         raise RuntimeError(f"gather: index shape {tuple(index.shape)} does not fit input shape "
                            f"{tuple(input.shape)} along dims other than {d}")
@@ -287,7 +290,7 @@ class ScatterAdd(Function):
 def scatter_add(input, dim, index, src):
     """``input`` with each ``src`` element added at its ``index`` along ``dim`` (repeats add up)."""
     d = normalize_dim(dim, input.ndim, "scatter_add")
-    _check_index("scatter_add", index.data, input.shape[d])
+    _check_index("scatter_add", index.data, d, input.shape[d])
     if index.ndim != input.ndim or any(index.shape[i] > src.shape[i] for i in range(index.ndim)) or \
             any(index.shape[i] > input.shape[i] for i in range(input.ndim) if i != d):
         raise RuntimeError(f"scatter_add: index shape {tuple(index.shape)} does not fit input shape "
@@ -296,7 +299,7 @@ def scatter_add(input, dim, index, src):
 
 
 def _check_scatter(op, input, d, index, src):
-    _check_index(op, index.data, input.shape[d])
+    _check_index(op, index.data, d, input.shape[d])
     src_shape = tuple(src.shape) if isinstance(src, Tensor) else None
     if index.ndim != input.ndim or (src_shape is not None and (
             len(src_shape) != index.ndim or any(index.shape[i] > src_shape[i] for i in range(index.ndim)))) or \
@@ -516,7 +519,7 @@ def index_select(input, dim, index):
     d = normalize_dim(dim, input.ndim, "index_select")
     if index.ndim > 1:
         raise RuntimeError(f"index_select: index must be 0-d or 1-d, got shape {tuple(index.shape)}")
-    _check_index("index_select", index.data, input.shape[d])
+    _check_index("index_select", index.data, d, input.shape[d])
     return IndexSelect.apply(input, d, index.reshape(-1))
 
 
@@ -543,10 +546,10 @@ class IndexAdd(Function):
         return IndexSelect.apply(gg, ctx.dim, index), None, None, None
 
 
-def _check_index_op(op, input, d, index, source=None):
+def _check_index_op(op, input, d, index, source=None, error=IndexError):
     if index.ndim > 1:
         raise IndexError(f"{op}: index must be 0-d or 1-d, got shape {tuple(index.shape)}")
-    _check_index(op, index.data, input.shape[d])
+    _check_index(op, index.data, d, input.shape[d], error)
     if source is not None:
         expected = input.shape[:d] + (index.numel(),) + input.shape[d + 1:]
         if tuple(source.shape) != expected and not (source.ndim == 0 and expected == ()):
@@ -558,7 +561,7 @@ def _check_index_op(op, input, d, index, source=None):
 def index_add(input, dim, index, source, *, alpha=1):
     """``input`` with ``alpha * source[i]`` added at entry ``index[i]`` along ``dim`` (repeats add up)."""
     d = normalize_dim(dim, input.ndim, "index_add")
-    _check_index_op("index_add", input, d, index, source)
+    _check_index_op("index_add", input, d, index, source, RuntimeError)
     src = source if alpha == 1 else source * alpha
     if input.ndim == 0:
         src = src.reshape(1)
@@ -653,7 +656,7 @@ def masked_select(input, mask):
 
 def take(input, index):
     """The elements of ``input`` flattened, at ``index`` (the result has the index's shape)."""
-    _check_index("take", index.data, input.numel())
+    _check_index("take", index.data, 0, input.numel(), IndexError)
     return GetItem.apply(input.reshape(-1), index.data)
 
 

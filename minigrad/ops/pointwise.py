@@ -13,7 +13,7 @@ import contextlib
 from ..autograd.function import Function
 from ..backend import array_module, float64, get_default_dtype
 from ..tensor import Tensor
-from ._util import promote, shape_of
+from ._util import promote, scalar_dtype, shape_of
 from .arithmetic import _grads, where
 
 
@@ -179,20 +179,13 @@ def _any_zero(b):
 def remainder(input, other):
     """Python's modulus: input - other * floor(input / other), with the sign of ``other``."""
     if not isinstance(input, Tensor):
-        input = Tensor(array_module(other.data).asarray(input, dtype=_scalar_dtype(input, other)))
+        input = Tensor(array_module(other.data).asarray(input, dtype=scalar_dtype(input, other)))
     return Remainder.apply(input, other, False)
 
 
 def fmod(input, other):
     """C's modulus: input - other * trunc(input / other), with the sign of ``input``."""
     return Remainder.apply(input, other, True)
-
-
-def _scalar_dtype(number, tensor):
-    """The dtype a Python number takes next to ``tensor`` (PyTorch's rule for number-tensor ops)."""
-    if isinstance(number, float) and tensor.dtype.kind not in "fc":
-        return get_default_dtype()
-    return tensor.dtype
 
 
 def lerp(input, end, weight):
@@ -236,7 +229,7 @@ def _quiet(xp):
 def xlogy(input, other):
     """input * log(other), and 0 where input is 0 (so 0 log 0 = 0)."""
     if not isinstance(input, Tensor):
-        input = Tensor(array_module(other.data).asarray(input, dtype=_scalar_dtype(float(input), other)))
+        input = Tensor(array_module(other.data).asarray(input, dtype=scalar_dtype(float(input), other)))
     return Xlogy.apply(input, other)
 
 

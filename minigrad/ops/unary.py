@@ -554,7 +554,7 @@ class Clamp(Function):
 def clamp(input, min=None, max=None):  # noqa: A002 - PyTorch's names
     """Clamp to [min, max]; bounds may be numbers or tensors (tensor bounds use maximum/minimum)."""
     if min is None and max is None:
-        raise ValueError("clamp: at least one of min and max must be given")
+        raise RuntimeError("clamp: at least one of min and max must be given")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
         out = input
         if min is not None:

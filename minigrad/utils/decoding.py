@@ -27,7 +27,6 @@ from collections import namedtuple
 import numpy as np
 
 from .. import creation
-from ..backend import array_module
 from ..nn import functional as F
 from ..ops import stack, where
 from ..tensor import Tensor
@@ -87,14 +86,6 @@ def greedy_decode(step, state, start_tokens, end_token, max_len, pad_token):
     return stack(out, dim=1)
 
 
-def _topk(x, k):
-    """(values, indices) of the k largest entries along the last dim, largest first, equal
-    values in index order."""
-    xp = array_module(x.data)
-    index = xp.argsort(-x.data, axis=-1, kind="stable")[..., :k]
-    return Tensor(xp.take_along_axis(x.data, index, axis=-1)), Tensor(index.astype("int64"))
-
-
 def beam_search(step, state, start_tokens, end_token, max_len, pad_token, beam_size=4,
                 length_penalty=0.0):
     """Keep the ``beam_size`` most likely prefixes of every sequence; return them best first.
@@ -136,7 +127,7 @@ def beam_search(step, state, start_tokens, end_token, max_len, pad_token, beam_s
         pad_only[pad_token] = 0.0
         logp = where(finished.unsqueeze(1), on_device(pad_only), logp)
         total = (beam_scores + logp).reshape(n, k * vocab)
-        values, index = _topk(total, k)                             # the k best of k * V candidates
+        values, index = total.topk(k)                               # the k best of k * V candidates
         parent = (offsets + index // vocab).reshape(n * k)           # the prefix each one extends
         tokens = (index % vocab).reshape(n * k)
         lengths = lengths.index_select(0, parent) + (~finished.index_select(0, parent)).long()
@@ -149,7 +140,7 @@ def beam_search(step, state, start_tokens, end_token, max_len, pad_token, beam_s
     out, scores, lengths = stack(history, dim=1), beam_scores.reshape(n, k), lengths.reshape(n, k)
     if length_penalty:
         scores = scores / lengths.to(scores.dtype) ** length_penalty
-        scores, order = _topk(scores, k)                            # re-rank by the normalised score
+        scores, order = scores.topk(k)                              # re-rank by the normalised score
         lengths = lengths.gather(1, order)
         out = out.index_select(0, (offsets + order).reshape(n * k))
     return BeamSearchResult(out.reshape(n, k, out.shape[1]), scores, lengths)

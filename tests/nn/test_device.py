@@ -64,7 +64,13 @@ WINDOW_OPS = {"unfold": (lambda x: F.unfold(x, (2, 3), dilation=(2, 1), padding=
               "max_unpool2d": (lambda x: F.max_unpool2d(*F.max_pool2d(x, 3, 1, 1, return_indices=True), 3, 1, 1),
                                (2, 2, 4, 5)),
               "max_pool3d": (lambda x: F.max_pool3d(x, 2, (1, 2, 1), padding=(1, 0, 1), ceil_mode=True), (2, 2, 3, 4, 3)),
-              "avg_pool3d": (lambda x: F.avg_pool3d(x, (2, 1, 2), 1, padding=(1, 0, 1), count_include_pad=False), (2, 2, 3, 4, 3))}
+              "avg_pool3d": (lambda x: F.avg_pool3d(x, (2, 1, 2), 1, padding=(1, 0, 1), count_include_pad=False), (2, 2, 3, 4, 3)),
+              "interpolate linear": (lambda x: F.interpolate(x, scale_factor=1.5, mode="linear")
+                                     + F.interpolate(x, size=6, mode="nearest-exact"), (2, 2, 4)),
+              "interpolate bicubic": (lambda x: F.interpolate(x, size=(5, 3), mode="bicubic", align_corners=True),
+                                      (1, 2, 3, 4)),
+              "interpolate trilinear": (lambda x: F.interpolate(x, size=(2, 5, 3), mode="trilinear")
+                                        + F.interpolate(x, size=(2, 5, 3), mode="nearest"), (1, 2, 3, 4, 2))}
 
 
 def test_conv3d_and_conv_transpose3d(cuda_device):

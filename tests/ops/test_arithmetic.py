@@ -148,3 +148,85 @@ def test_pow_gradients_at_zero_are_pytorchs():
     np.testing.assert_array_equal(x.grad.numpy(), [0.0, 0.0])
     e = mg.tensor([-1.0, 0.5], dtype=mg.float64, requires_grad=True)
     assert gradgradcheck(lambda e: 0.5 ** e, (e,))
+
+
+# ----------------------------------------------------------------------------- div with rounding_mode,
+# integer pow, Python ints out of an integer dtype's range: PyTorch's values and dtypes
+
+def _pair(t, torch):
+    """A minigrad tensor and a torch tensor holding the same values."""
+    return mg.tensor(t.copy()), torch.tensor(t.copy())
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@pytest.mark.parametrize("mode", ["trunc", "floor"])
+def test_div_rounding_mode_matches_pytorch_values_and_dtypes(mode):
+    """int32 / float32 rounds in float32 (it was float64); integers divide exactly in their own
+    dtype, uint64 beyond 2**53 included (it went through float64)."""
+    torch = pytest.importorskip("torch")
+    ints = np.array([7, -7, 6, -6, 0, 1], dtype=np.int32)
+    others = [np.array([2.0, 2.0, -4.0, -4.0, 3.0, 0.1], dtype=np.float32),
+              np.array([2, 2, -4, -4, 3, -1], dtype=np.int32),
+              np.array([2, 2, -4, -4, 3, -1], dtype=np.int64),
+              np.array([2.5, -2.5, 0.0, 1.0, 3.0, 0.1], dtype=np.float64)]
+    for b in others:
+        for x, y in [(ints, b), (b, ints)]:
+            if y.dtype.kind in "iu" and (y == 0).any():
+                continue
+            (ma, ta), (mb, tb) = _pair(x, torch), _pair(y, torch)
+            ours, theirs = ma.div(mb, rounding_mode=mode), ta.div(tb, rounding_mode=mode)
+            assert str(ours.dtype) == str(theirs.dtype).replace("torch.", ""), (x.dtype, y.dtype)
+            np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    for number in (2, -2, 2.5, -0.1):
+        ma, ta = _pair(ints, torch)
+        ours, theirs = ma.div(number, rounding_mode=mode), ta.div(number, rounding_mode=mode)
+        assert str(ours.dtype) == str(theirs.dtype).replace("torch.", "")
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    big = np.array([2**63 + 5, 2**64 - 3, 12345678901234567], dtype=np.uint64)
+    q = mg.tensor(big).div(mg.tensor(np.array([3, 7, 11], dtype=np.uint64)), rounding_mode=mode)
+    assert q.dtype == np.uint64
+    assert q.tolist() == [int(v) // d for v, d in zip(big.tolist(), [3, 7, 11])]
+    assert (mg.tensor(big) // 3).tolist() == [int(v) // 3 for v in big.tolist()]
+
+
+def test_div_rounding_mode_zero_0d_and_errors():
+    q = mg.div(mg.tensor(7), mg.tensor(-2), rounding_mode="trunc")
+    assert q.shape == () and q.item() == -3 and isinstance(q.data, np.ndarray)
+    assert mg.div(mg.tensor(7), -2, rounding_mode="floor").item() == -4
+    assert (7 // mg.tensor([2, -2])).tolist() == [3, -4]
+    with pytest.raises(RuntimeError, match="div: ZeroDivisionError"):
+        mg.tensor([1, 2]).div(mg.tensor([1, 0]), rounding_mode="floor")
+    with pytest.raises(RuntimeError, match="rounding_mode must be None, 'trunc' or 'floor', got 'round'"):
+        mg.ones(2).div(mg.ones(2), rounding_mode="round")
+
+
+def test_integer_pow_with_negative_exponents_is_pytorchs():
+    """0.7 ** int_tensor is float32 (0.7 was cast to the int dtype, then NumPy refused the negative
+    powers); an integer base to a negative integer tensor power is 1, +-1 or 0, as PyTorch."""
+    torch = pytest.importorskip("torch")
+    e = np.array([-3, -2, -1, 0, 1, 2])
+    me, te = mg.tensor(e), torch.tensor(e)
+    for base in (0, 1, -1, 2, -2, 0.7, True):
+        for ours, theirs in [(base ** me, base ** te), (mg.pow(base, me), torch.pow(base, te))]:
+            assert str(ours.dtype) == str(theirs.dtype).replace("torch.", ""), base
+            np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)
+        if not isinstance(base, float):
+            ours, theirs = mg.tensor([base] * 6) ** me, torch.tensor([base] * 6) ** te
+            np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    assert (2 ** mg.tensor([True, False])).tolist() == [2, 1]
+    assert (mg.tensor(0.7, dtype=mg.float64) ** me).dtype == mg.float64
+    with pytest.raises(RuntimeError, match="Integers to negative integer powers are not allowed"):
+        mg.tensor([2]) ** -1
+
+
+def test_python_ints_wrap_around_an_integer_dtype_as_pytorch():
+    """int32 + 0xFFFFFFFF is int32 - 1 (NumPy raised OverflowError)."""
+    torch = pytest.importorskip("torch")
+    for dtype in ("int8", "uint8", "int32", "int64"):
+        x = np.array([1, 2, 100], dtype=dtype)
+        for number in (0xFFFFFFFF, 300, -1, 2**40, 2**63, 2**64 - 1):
+            ma, ta = _pair(x, torch)
+            for op in (lambda a: a + number, lambda a: number - a, lambda a: a * number):
+                ours, theirs = op(ma), op(ta)
+                assert ours.dtype == ma.dtype
+                np.testing.assert_array_equal(ours.numpy(), theirs.numpy())

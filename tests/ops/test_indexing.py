@@ -90,10 +90,37 @@ def test_masked_fill_tril_triu(device):
 
 def test_index_errors_name_op_index_and_size():
     x = mg.ones(3, 2)
-    with pytest.raises(IndexError, match="gather: index 3 is out of bounds for dimension with size 3"):
+    with pytest.raises(RuntimeError, match="gather: index 3 is out of bounds for dimension 0 with size 3"):
         x.gather(0, mg.tensor([[3, 0]]))
-    with pytest.raises(IndexError, match="index_select: index 2 is out of bounds"):
+    with pytest.raises(RuntimeError, match="index_select: index 2 is out of bounds for dimension 1"):
         x.index_select(1, mg.tensor([0, 2]))
+
+
+def test_out_of_range_index_raises_pytorchs_error_type():
+    """RuntimeError from gather, scatter*, index_select and index_add, IndexError from index_fill,
+    index_copy and take, as PyTorch (gather and the scatters raised IndexError)."""
+    torch = pytest.importorskip("torch")
+    x = np.zeros((2, 3))
+    i = np.array([[0, 5], [1, 2]])
+    calls = {
+        "gather": lambda m, t: t.gather(1, m.tensor(i)),
+        "gather, negative": lambda m, t: t.gather(1, m.tensor(-i)),
+        "scatter": lambda m, t: t.scatter(1, m.tensor(i), m.ones(2, 2, dtype=m.float64)),
+        "scatter_add": lambda m, t: t.scatter_add(1, m.tensor(i), m.ones(2, 2, dtype=m.float64)),
+        "scatter_reduce": lambda m, t: t.scatter_reduce(1, m.tensor(i), m.ones(2, 2, dtype=m.float64), "sum"),
+        "index_select": lambda m, t: t.index_select(1, m.tensor([5])),
+        "index_add": lambda m, t: t.index_add(1, m.tensor([5]), m.ones(2, 1, dtype=m.float64)),
+        "index_fill": lambda m, t: t.index_fill(1, m.tensor([5]), 1.0),
+        "index_copy": lambda m, t: t.index_copy(1, m.tensor([5]), m.ones(2, 1, dtype=m.float64)),
+        "take": lambda m, t: t.take(m.tensor([6])),
+    }
+    for name, call in calls.items():
+        with pytest.raises(Exception) as theirs:
+            call(torch, torch.tensor(x))
+        with pytest.raises(Exception) as ours:
+            call(mg, mg.tensor(x))
+        assert type(ours.value) is type(theirs.value), (name, ours.value, theirs.value)
+        assert "out of bounds" in str(ours.value), name
 
 
 def test_setitem_needs_no_grad():
@@ -252,7 +279,7 @@ def test_scatter_with_a_tensor_and_with_a_value(case, seed):
 def test_scatter_errors_name_the_op_and_shapes():
     with pytest.raises(RuntimeError, match=r"scatter: index shape \(3, 1\) does not fit input shape \(2, 2\)"):
         mg.scatter(mg.ones(2, 2), 1, mg.zeros(3, 1, dtype=mg.int64), mg.ones(3, 1))
-    with pytest.raises(IndexError, match="scatter_reduce: index 5 is out of bounds for dimension with size 2"):
+    with pytest.raises(RuntimeError, match="scatter_reduce: index 5 is out of bounds for dimension 0 with size 2"):
         mg.scatter_reduce(mg.ones(2), 0, mg.tensor([5]), mg.ones(1), "sum")
     with pytest.raises(RuntimeError, match="scatter_reduce: reduce argument must be one of sum, prod, mean, amax, amin, got 'max'"):
         mg.scatter_reduce(mg.ones(2), 0, mg.tensor([0]), mg.ones(1), "max")
@@ -356,3 +383,13 @@ def test_in_place_scatter_refuses_a_leaf_that_requires_grad():
     x = mg.zeros(2, 3, requires_grad=True)
     with pytest.raises(RuntimeError, match="scatter_"):
         x.scatter_(1, mg.tensor([[0], [1]]), 1.0)
+
+
+def test_a_zero_or_negative_slice_step_raises_value_error_as_pytorch():
+    torch = pytest.importorskip("torch")
+    for key in (slice(None, None, 0), slice(None, None, -1), (slice(None), slice(1, None, 0))):
+        with pytest.raises(ValueError) as theirs:
+            torch.zeros(4, 4)[key]
+        with pytest.raises(ValueError, match="getitem: step must be greater than zero"):
+            mg.zeros(4, 4)[key]
+        assert theirs.type is ValueError

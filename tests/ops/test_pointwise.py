@@ -136,6 +136,23 @@ def test_bitwise_ops_match_pytorch_and_refuse_floats():
         mg.bitwise_left_shift(mg.ones(2), 1)
 
 
+def test_bitwise_operators_take_ints_outside_the_dtype_and_refuse_floats():
+    """int32 | 0xFFFFFFFF is int32 | -1 (NumPy raised OverflowError); & | ^ on floats raise as
+    PyTorch (they were computed by NumPy without a check)."""
+    x = np.array([1, 2, -5], dtype=np.int32)
+    for number in (0xFFFFFFFF, 2**40, 0x7FFFFFFF, -1):
+        for op in (lambda a: a | number, lambda a: a & number, lambda a: a ^ number,
+                   lambda a: number | a, lambda a: number & a, lambda a: number ^ a):
+            ours, theirs = op(mg.tensor(x)), op(torch.tensor(x))
+            assert ours.dtype == mg.int32
+            np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    mask = (mg.tensor([1, 2, 3]) > 1) & (mg.tensor([1, 2, 3]) < 3)
+    assert mask.dtype == mg.bool and mask.tolist() == [False, True, False]
+    for op in (lambda a: a & 1, lambda a: a | a, lambda a: 1 ^ a):
+        with pytest.raises(RuntimeError, match="only integer and bool tensors are supported, got float32"):
+            op(mg.ones(2))
+
+
 def test_isclose_and_allclose_match_pytorch():
     a = np.array([1.0, np.nan, 1e-9, 100.0, np.inf])
     b = np.array([1.0 + 1e-9, np.nan, 0.0, 100.01, np.inf])

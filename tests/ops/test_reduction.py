@@ -222,3 +222,26 @@ def test_norm_orders_as_pytorch():
         x.norm("bogus")
     with pytest.raises(RuntimeError, match="norm: needs a floating point input"):
         mg.tensor([1, 2]).norm()
+
+
+@pytest.mark.parametrize("dim", [0, -1, (0,), (-1,)])
+def test_reductions_and_softmax_along_dim_0_or_minus_1_of_a_0d_tensor(dim):
+    """A 0-d tensor has dim 0 (and -1) as PyTorch: sum/mean/amax/logsumexp over it and
+    softmax/log_softmax along it are defined (they raised IndexError), with PyTorch's values and
+    gradients, keepdim included."""
+    torch = pytest.importorskip("torch")
+    from tests.torch_oracle import torch_check
+    x = np.array(1.5)
+    for name in ("sum", "mean", "amax", "amin", "logsumexp"):
+        for keepdim in (False, True):
+            torch_check(lambda t: getattr(t, name)(dim, keepdim=keepdim),
+                        lambda t: getattr(t, name)(dim, keepdim=keepdim), [x])
+    if not isinstance(dim, tuple):
+        for name in ("softmax", "log_softmax"):
+            torch_check(lambda t: getattr(mg.nn.functional, name)(t, dim=dim),
+                        lambda t: getattr(torch.nn.functional, name)(t, dim=dim), [x])
+            torch_check(lambda t: getattr(t, name)(dim), lambda t: getattr(t, name)(dim), [x])
+    t = mg.tensor(1.5, dtype=mg.float64, requires_grad=True)
+    assert gradgradcheck(lambda t: mg.nn.functional.log_softmax(t, dim=0) + t.logsumexp(-1) * t.sum(0), (t,))
+    with pytest.raises(IndexError, match="dimension out of range"):
+        t.sum(1)

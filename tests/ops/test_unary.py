@@ -198,6 +198,13 @@ def test_clamp_of_an_integer_tensor_with_a_float_bound_is_float():
     assert mg.tensor([0, 1, 2]).clamp(min=1).tolist() == [1, 1, 2]
 
 
+def test_clamp_without_a_bound_raises_runtime_error_as_pytorch():
+    for call in (lambda: mg.zeros(3).clamp(), lambda: mg.clamp(mg.zeros(3)), lambda: mg.zeros(3).clip(),
+                 lambda: mg.zeros(3).clamp(None, None)):
+        with pytest.raises(RuntimeError, match="clamp: at least one of min and max must be given"):
+            call()
+
+
 @pytest.mark.parametrize("name", ["elu", "gelu", "softplus"])
 def test_float_only_activations_refuse_integer_input(name):
     with pytest.raises(RuntimeError, match=f"{name}: needs a floating point input"):

@@ -124,7 +124,8 @@ def _class_layout(op, input, target):
     class_dim = 0 if input.ndim == 1 else 1
     expected = tuple(input.shape[:class_dim]) + tuple(input.shape[class_dim + 1:])
     if tuple(target.shape) != expected:
-        raise ValueError(f"{op}: for input of shape {tuple(input.shape)} the class-index target "
+        error = ValueError if input.ndim == 1 else RuntimeError      # PyTorch's two types
+        raise error(f"{op}: for input of shape {tuple(input.shape)} the class-index target "
                          f"must have shape {expected}, got target shape {tuple(target.shape)}")
     return class_dim
 

@@ -307,7 +307,7 @@ def test_cross_entropy_errors():
         F.cross_entropy(x, mg.tensor([1, 12, 3, 0]))
     with pytest.raises(IndexError, match=r"nll_loss: target class index -2 is out of range for 10 classes"):
         F.nll_loss(x, mg.tensor([1, -2, 3, 0]))
-    with pytest.raises(ValueError, match=r"input of shape \(4, 10\) .* must have shape \(4,\), got target shape \(4, 1\)"):
+    with pytest.raises(RuntimeError, match=r"input of shape \(4, 10\) .* must have shape \(4,\), got target shape \(4, 1\)"):
         F.cross_entropy(x, mg.tensor([[1], [2], [3], [0]]))
     with pytest.raises(ValueError, match=r"weight must have shape \(10,\)"):
         F.cross_entropy(x, mg.tensor([1, 2, 3, 0]), weight=mg.ones(3))
@@ -349,3 +349,17 @@ def test_binary_cross_entropy_refuses_a_nan_probability():
 def test_cross_entropy_refuses_ignore_index_with_probability_targets():
     with pytest.raises(ValueError, match="cross_entropy: ignore_index is not supported"):
         F.cross_entropy(mg.randn(3, 4), F.softmax(mg.randn(3, 4), -1), ignore_index=1)
+
+
+@with_torch
+def test_class_target_of_the_wrong_shape_raises_pytorchs_error_type():
+    """A 2-D class-index target for (N, C) input, or one of the wrong size for (N, C, d):
+    RuntimeError, as PyTorch (it was ValueError); for 1-D input PyTorch raises ValueError."""
+    cases = [((2, 3), [[0, 1], [1, 2]]), ((2, 3, 4), [[0, 1], [1, 2]]), ((3,), [0, 1]), ((4, 10), [[1], [2], [3], [0]])]
+    for shape, target in cases:
+        for ours_fn, theirs_fn in [(F.cross_entropy, TF.cross_entropy), (F.nll_loss, TF.nll_loss)]:
+            with pytest.raises(Exception) as theirs:
+                theirs_fn(torch.zeros(shape), torch.tensor(target))
+            with pytest.raises(Exception) as ours:
+                ours_fn(mg.zeros(shape), mg.tensor(target))
+            assert type(ours.value) is type(theirs.value), (shape, target, ours.value, theirs.value)
