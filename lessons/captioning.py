@@ -134,8 +134,7 @@ def decode_caption(ids):
 # ## The model, step by step as the notes build it
 #
 # 1. The **encoder** is a small CNN. Its output is not a vector but the last feature map,
-#    (C, 6, 6): 36 positions, each a C-vector describing a 4x4-pixel cell and a 3-pixel rim
-#    around it (no wider: to read a shape's colour the decoder must look at that shape).
+#    (C, 6, 6): 36 positions, each a C-vector describing a 4x4-pixel cell and its surroundings.
 #    Flattened, the features are (N, 36, C).
 # 2. The features' **mean** over the positions, through a Dense layer and tanh, is the LSTM's
 #    first hidden state h_0 (another Dense gives the cell state c_0).
@@ -147,16 +146,14 @@ def decode_caption(ids):
 
 # %%
 class Encoder(nn.Module):
-    """(N, 3, 24, 24) images -> (N, 36, C) features: two 3x3 convolutions, each followed by a 2x2
-    max-pool, then a 1x1 convolution. Each position sees 10x10 pixels: its own 4x4 cell and 3
-    pixels around it, so a shape's colour and form are in the features of its own cells only."""
+    """(N, 3, 24, 24) images -> (N, 36, C) features: three 3x3 convolutions, two 2x2 max-pools."""
 
     def __init__(self, channels=32):
         super().__init__()
         self.net = nn.Sequential(
             nn.Conv2d(3, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),          # 12x12
             nn.Conv2d(16, channels, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),   # 6x6
-            nn.Conv2d(channels, channels, 1), nn.ReLU())
+            nn.Conv2d(channels, channels, 3, padding=1), nn.ReLU())
 
     def forward(self, images):
         maps = self.net(images)                                   # (N, C, 6, 6)
@@ -212,8 +209,7 @@ class Captioner(nn.Module):
 # ## The loss and the training loop
 #
 # Teacher forcing and the cross-entropy of every word, ``<end>`` included, padding ignored;
-# Adam on fresh scenes every step, gradients clipped to norm 1, the learning rate annealed from
-# 3e-3 to 0 along a cosine (``CosineAnnealingLR``).
+# Adam on fresh scenes every step, gradients clipped to norm 1.
 
 # %%
 def caption_loss(logits, tgt_out):
@@ -221,9 +217,8 @@ def caption_loss(logits, tgt_out):
 
 
 def train(model, rng, steps, device, batch_size=64, lr=3e-3):
-    """``steps`` Adam steps on fresh scenes, the learning rate annealed to 0; the loss per step."""
+    """``steps`` Adam steps on fresh scenes; the loss per step."""
     opt = optim.Adam(model.parameters(), lr=lr)
-    schedule = optim.lr_scheduler.CosineAnnealingLR(opt, T_max=steps)
     losses = []
     model.train()
     bar = progress_bar(range(steps), desc="captioning", unit="step")
@@ -236,10 +231,9 @@ def train(model, rng, steps, device, batch_size=64, lr=3e-3):
         loss.backward()
         nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
-        schedule.step()
         losses.append(float(loss.item()))
         if len(losses) % 50 == 0 and hasattr(bar, "set_postfix"):
-            bar.set_postfix(loss=f"{np.mean(losses[-50:]):.4f}")
+            bar.set_postfix({"train loss (50 steps)": f"{np.mean(losses[-50:]):.4f}"})
     return losses
 
 
@@ -316,14 +310,14 @@ def attention_on_object(model, images, captions, boxes, device):
 
 
 # %% [markdown]
-# ## Part: captions
+# ## Part 1: captions
 #
 # Train, caption the held-out scenes, score them, and draw where the decoder looks while it
 # writes each word of a few captions: the colour and shape words of each object should light up
 # that object's cells.
 
 # %%
-CAPTION_STEPS = 1200
+CAPTION_STEPS = 1000
 
 
 def part_captions(run):
@@ -388,7 +382,7 @@ def _plot_attention(run, model, images, boxes):
 
 
 # %% [markdown]
-# ## Check the gradients, run the lesson
+# ## Running the lesson
 
 # %%
 PARTS = {"captions": part_captions}

@@ -110,3 +110,26 @@ def test_attention_on_object_counts_the_named_shapes_cells():
 
 def test_tiny_model_gradcheck_every_parameter(device):
     assert cap.tiny_model_check(device) < 1e-5
+
+
+@pytest.fixture(scope="module")
+def seed0_run(tmp_path_factory):
+    """The lesson as it runs (1,000 steps, ~120 s CPU), once for the tests below."""
+    out = tmp_path_factory.mktemp("captioning")
+    assert cap.main(["--seed", "0", "--out", str(out)]) == 0
+    return out, json.loads((out / "metrics.json").read_text())
+
+
+@pytest.mark.slow
+def test_headline_exact_captions(seed0_run):
+    out, metrics = seed0_run
+    assert metrics["caption_exact_match"] >= 0.90
+    assert 0.9 <= metrics["caption_bleu4"] <= 1
+    assert (out / "captioning_attention.png").stat().st_size > 10_000
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason="the bar 0.5 is not reached at the lesson's 1,000 steps: 0.471 on "
+                                       "seed 0 (lessons/results.py)")
+def test_headline_attention_on_the_named_object(seed0_run):
+    assert seed0_run[1]["attention_on_object"] >= 0.5
