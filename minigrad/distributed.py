@@ -38,6 +38,7 @@ import enum
 import os
 import sys
 import time
+import traceback
 import zlib
 
 import numpy as np
@@ -53,6 +54,9 @@ DEFAULT_TIMEOUT = datetime.timedelta(minutes=30)    # PyTorch's default for coll
 
 # Environment variables by which MPI launchers tell a process how many ranks there are.
 _LAUNCHER_SIZE_VARS = ("PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "PMIX_SIZE", "MV2_COMM_WORLD_SIZE")
+
+# Seconds a failing rank waits, after writing its report, before MPI_Abort ends every rank.
+_ABORT_GRACE_S = 0.5
 
 
 class ReduceOp(enum.Enum):
@@ -429,16 +433,27 @@ def _nccl_transport(comm, mpi, rank, size):
 
 
 def _abort_on_uncaught_exception(exc_type, exc, tb):
-    """sys.excepthook of a multi-rank process: report, then end every rank (MPI_Abort)."""
+    """sys.excepthook of a multi-rank process: report, then end every rank (MPI_Abort).
+
+    The traceback and the one-line verdict go out in one write, and the launcher is given a
+    moment to forward them: MPI_Abort kills every rank at once, and output still in a pipe
+    when it does is lost."""
     world = _world
     previous = world.previous_excepthook if world is not None else sys.__excepthook__
-    (previous or sys.__excepthook__)(exc_type, exc, tb)
     if world is None:
+        (previous or sys.__excepthook__)(exc_type, exc, tb)
         return
-    sys.stderr.write(f"minigrad.distributed: rank {world.rank} of {world.size} failed with "
-                     f"{exc_type.__name__}: {exc}; calling MPI_Abort to stop every rank\n")
-    sys.stderr.flush()
+    if previous not in (None, sys.__excepthook__):
+        previous(exc_type, exc, tb)
+        report = ""
+    else:
+        report = "".join(traceback.format_exception(exc_type, exc, tb))
+    report += (f"minigrad.distributed: rank {world.rank} of {world.size} failed with "
+               f"{exc_type.__name__}: {exc}; calling MPI_Abort to stop every rank\n")
     sys.stdout.flush()
+    sys.stderr.write(report)
+    sys.stderr.flush()
+    time.sleep(_ABORT_GRACE_S)
     world.mpi_comm.Abort(1)
 
 
