@@ -110,7 +110,7 @@ def choice_arg(op, name, value, choices):
 
 def tensor_arg(op, name, value):
     """``value``, which must be a Tensor."""
-    from .tensor import Tensor
+    from .tensor import Tensor  # noqa: PLC0415 - tensor.py imports this module
     if not isinstance(value, Tensor):
         raise TypeError(f"{op}: {name} must be a Tensor, got {type(value).__name__}")
     return value

@@ -17,14 +17,21 @@ import pkgutil
 import platform
 import sys
 import textwrap
+from importlib.metadata import PackageNotFoundError, version
+
+import numba
+import numpy as np
 
 import benchmarks
 import lessons
 from lessons.results import RESULTS, SOURCE
 
-from . import __version__, autograd
+import minigrad
+
+from . import __version__, autograd, backend, kernels
 from .autograd.gradcheck import GradcheckError
 from .utils.graph import draw_graph
+from .utils.lesson import LessonError, resolve_device
 
 
 class UsageError(Exception):
@@ -203,7 +210,6 @@ def cmd_gradcheck(args):
         raise UsageError("'minigrad gradcheck' needs exactly one lesson name, optionally --device cpu|cuda; "
                          "lessons: " + ", ".join(_lesson_names()))
     module = _import_lesson(args[0])
-    from minigrad.utils.lesson import LessonError, resolve_device
     try:
         resolve_device(device)
     except LessonError as e:
@@ -272,7 +278,6 @@ def cmd_graph(args):
 # ------------------------------------------------------------------------------ doctor
 
 def _version(dist):
-    from importlib.metadata import PackageNotFoundError, version
     try:
         return version(dist)
     except PackageNotFoundError:
@@ -281,7 +286,6 @@ def _version(dist):
 
 def _numba_threading_layer():
     """The layer Numba's parallel kernels run on (it is chosen at the first parallel call)."""
-    import numba
 
     @numba.njit(parallel=True)
     def probe(n):
@@ -295,7 +299,7 @@ def _numba_threading_layer():
 
 def _blas():
     try:
-        from threadpoolctl import threadpool_info
+        from threadpoolctl import threadpool_info  # noqa: PLC0415 - optional package
     except ImportError:
         limits = {k: os.environ[k] for k in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS")
                   if k in os.environ}
@@ -305,7 +309,6 @@ def _blas():
 
 
 def _gpu_lines():
-    from minigrad import backend
     if not backend.cuda_is_available():
         return [("GPU usable", f"no: {backend.cuda_unavailable_reason()}")]
     cp = backend._cupy
@@ -319,11 +322,6 @@ def _gpu_lines():
 
 def doctor_report():
     """(name, value) lines describing this installation; a probe that fails reports its error."""
-    import numba
-    import numpy as np
-
-    import minigrad
-    from minigrad import backend, kernels
 
     def probe(fn):
         try:
@@ -334,7 +332,7 @@ def doctor_report():
     def cupy_line():
         cupy_dist = next((d for d in ("cupy-cuda13x", "cupy-cuda12x", "cupy") if _version(d)), None)
         try:
-            import cupy
+            import cupy  # noqa: PLC0415 - optional package, GPU only
         except ImportError as e:
             return f"not installed ({e})" if cupy_dist is None else f"{cupy_dist} installed but fails to import: {e}"
         return f"{cupy.__version__} ({os.path.dirname(cupy.__file__)})"
@@ -343,7 +341,7 @@ def doctor_report():
         v = _version("numba-cuda")
         if v is None:
             return "not installed (CUDA kernels need it: pip install 'minigrad[cuda13]')"
-        from numba import cuda
+        from numba import cuda  # noqa: PLC0415 - optional package, GPU only
         sim = os.environ.get("NUMBA_ENABLE_CUDASIM") == "1"
         seen = "the CUDA simulator (NUMBA_ENABLE_CUDASIM=1, no GPU)" if sim else \
             ("a GPU" if cuda.is_available() else "no GPU")

@@ -36,6 +36,7 @@ from __future__ import annotations
 import datetime
 import enum
 import os
+import shutil
 import sys
 import time
 import traceback
@@ -44,6 +45,7 @@ import zlib
 import numpy as np
 
 from . import backend as _backend
+from .tensor import Tensor
 
 __all__ = ["ReduceOp", "Work", "init_process_group", "destroy_process_group", "is_initialized",
            "is_available", "is_mpi_available", "is_nccl_available", "get_rank", "get_world_size",
@@ -117,7 +119,6 @@ def find_mpiexec():
     """The ``mpiexec`` to start ranks with: the one installed next to this Python (MPICH's
     wheel puts it in the environment's bin folder, which need not be on PATH), else the one on
     PATH; None if there is none. (minigrad's addition; PyTorch has torchrun instead.)"""
-    import shutil  # noqa: PLC0415
     here = os.path.join(os.path.dirname(sys.executable), "mpiexec")
     if os.path.isfile(here) and os.access(here, os.X_OK):
         return here
@@ -546,7 +547,6 @@ def _check_agreement(world, what, array, code=0, detail=""):
 # =============================================================================================
 
 def _array_of(what, tensor):
-    from .tensor import Tensor  # noqa: PLC0415
     if not isinstance(tensor, Tensor):
         raise TypeError(f"{what}: expected a minigrad Tensor, got {type(tensor).__name__}")
     return tensor.data

@@ -47,7 +47,9 @@ from . import backend
 from . import nn
 from .autograd import function as _function
 from .autograd import grad_mode
+from .nn.modules.activation import _legacy_softmax_dim
 from .tensor import Tensor
+from .utils._atomic import atomic_write
 
 __all__ = ["export", "UnsupportedOperatorError"]
 
@@ -61,7 +63,7 @@ class UnsupportedOperatorError(RuntimeError):
 
 def _onnx():
     try:
-        import onnx
+        import onnx  # noqa: PLC0415 - optional package
     except ImportError:
         raise ImportError("minigrad.onnx needs the onnx package: pip install onnx "
                           "(or pip install 'minigrad[interop]')") from None
@@ -550,7 +552,6 @@ def _flatten(g, m, x, a):
 
 def _softmax(op):
     def convert(g, m, x, a):
-        from .nn.modules.activation import _legacy_softmax_dim
         dim = m.dim if m.dim is not None else _legacy_softmax_dim(x.ndim)
         return g.node(op, [g.value(x)], axis=int(dim))
     return convert
@@ -845,6 +846,5 @@ def export(model, args, f, input_names=None, output_names=None, opset_version=17
     if hasattr(f, "write"):
         f.write(data)
     else:
-        from .utils._atomic import atomic_write
         atomic_write(f, lambda fh: fh.write(data))
     return proto

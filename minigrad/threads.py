@@ -23,6 +23,8 @@ import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+import numba
+
 SPLIT_MIN_FLOPS = 4e6     # below this the hand-off to the worker threads costs more than it saves
 
 
@@ -53,7 +55,7 @@ def _blas_libs():
     global _blas
     if _blas is None:
         try:
-            from threadpoolctl import ThreadpoolController
+            from threadpoolctl import ThreadpoolController  # noqa: PLC0415 - optional package
             _blas = tuple(ThreadpoolController().select(user_api="blas").lib_controllers)
         except ImportError:
             _blas = ()
@@ -74,7 +76,6 @@ def set_num_threads(n):
     global _num_threads, _pool, _saved_blas
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise ValueError(f"set_num_threads: expected a positive int, got {n!r}")
-    import numba
     with _lock:
         _num_threads = n
         numba.set_num_threads(min(n, numba.config.NUMBA_NUM_THREADS))

@@ -28,7 +28,7 @@ FASHION_MNIST_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", 
 
 def _sklearn_datasets(name):
     try:
-        import sklearn.datasets
+        import sklearn.datasets  # noqa: PLC0415 - optional package (the lessons extra)
     except ImportError as e:  # pragma: no cover - scikit-learn is in the lessons extra
         raise ImportError(f"{name}: needs scikit-learn (pip install scikit-learn), which "
                           "ships this dataset") from e

@@ -7,6 +7,7 @@ import numpy as np
 from numba import njit
 
 from .. import backend
+from .. import distributed as dist
 
 
 class Sampler:
@@ -102,7 +103,6 @@ class DistributedSampler(Sampler):
 
     def __init__(self, dataset, num_replicas=None, rank=None, shuffle=True, seed=0, drop_last=False):
         if num_replicas is None or rank is None:
-            from .. import distributed as dist   # noqa: PLC0415
             if not dist.is_initialized():
                 raise RuntimeError("DistributedSampler: pass num_replicas and rank, or call "
                                    "minigrad.distributed.init_process_group() first")

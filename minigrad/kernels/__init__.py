@@ -44,6 +44,8 @@ from __future__ import annotations
 import contextlib
 import os
 
+import numba
+
 from ..backend import device_of
 
 VOCABULARY = ("reference", "cpu", "cuda", "composite")
@@ -101,7 +103,7 @@ def choose(op, x, has_composite=False):
     if v == "composite" and not has_composite:
         v = device
     if v in ("cpu", "cuda") and v != device:
-        from ._cuda import simulated
+        from ._cuda import simulated  # noqa: PLC0415 - numba.cuda loads only when a cuda variant is asked for
         if not (v == "cuda" and simulated()):
             raise UnsupportedConfig(f"{op}: the {v!r} kernel variant cannot run on {device} data; "
                                     f"unset minigrad.kernels.use or pick 'reference'")
@@ -119,7 +121,7 @@ def composite_backward(ctx, composite, inputs, grads, n_args):
     carry a graph back to them; otherwise on detached copies (the traversal then stops at the
     inputs and leaves the outer graph alone). Returns ``n_args`` gradients (None where none is
     wanted; zeros where the output does not depend on an input)."""
-    from ..autograd import grad, grad_mode
+    from ..autograd import grad, grad_mode  # noqa: PLC0415 - autograd imports the ops, which import this module
     create = grad_mode.is_grad_enabled()
     wanted = [i for i, need in enumerate(ctx.needs_input_grad[:len(inputs)]) if need]
     if not create:
@@ -147,7 +149,6 @@ def run_cpu(kernel, work, *args):
     CPU on one thread, 23 ms on two)."""
     if work >= PARALLEL_MIN_WORK:
         return kernel(*args)
-    import numba
     prev = numba.get_num_threads()
     if prev == 1:
         return kernel(*args)

@@ -52,8 +52,8 @@ def simulated() -> bool:
 def bind(pyfunc):
     """Import numba.cuda and make ``pyfunc``'s module ready to compile: its global ``cuda``,
     its ``Device`` twins jitted, the shared scalar math given its CUDA implementation."""
-    from numba import cuda
-    from . import _math
+    from numba import cuda  # noqa: PLC0415 - numba.cuda loads only when a cuda kernel is built
+    from . import _math  # noqa: PLC0415 - compiled for CUDA only here
     if not simulated():
         _math.register_cuda()
     g = pyfunc.__globals__

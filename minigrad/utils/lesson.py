@@ -156,7 +156,7 @@ def make_parser(name: str, parts, extra=None, summary=None) -> argparse.Argument
 
 
 def _version():
-    from .. import __version__
+    from .. import __version__  # noqa: PLC0415 - minigrad/__init__ imports utils before it sets __version__
     return __version__
 
 

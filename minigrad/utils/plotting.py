@@ -18,9 +18,9 @@ from ..tensor import Tensor
 def pyplot():
     """matplotlib's pyplot on the file-only Agg backend (imported on first use: matplotlib is
     an optional dependency, in the ``lessons`` extra)."""
-    import matplotlib
+    import matplotlib  # noqa: PLC0415 - optional package (the lessons extra)
     matplotlib.use("Agg", force=True)
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # noqa: PLC0415 - optional package (the lessons extra)
     return plt
 
 
@@ -104,7 +104,7 @@ def image_grid(images, path, nrow=8, padding=2, pad_value=0.0, normalize=False, 
     if scale != 1:
         grid = grid.repeat(scale, axis=0).repeat(scale, axis=1)
     pyplot()
-    import matplotlib.image
+    import matplotlib.image  # noqa: PLC0415 - optional package (the lessons extra)
     _mkdir_for(path)
     matplotlib.image.imsave(path, grid, cmap=cmap if grid.ndim == 2 else None, vmin=0.0, vmax=1.0,
                             format="png")

@@ -107,7 +107,7 @@ def progress_bar(iterable=None, total=None, desc=None, file=None, plain=None, li
         plain = not (hasattr(stream, "isatty") and stream.isatty())
     if not plain:
         try:
-            from tqdm.auto import tqdm
+            from tqdm.auto import tqdm  # noqa: PLC0415 - optional package
         except ImportError:
             plain = True
         else:

@@ -33,14 +33,18 @@ from __future__ import annotations
 
 import json
 import os
+import zipfile
 from collections import OrderedDict
 
 import numpy as np
 
 from .. import backend
+from ..nn.parameter import Parameter
 from ..tensor import Tensor
 from ._atomic import atomic_write
 from ._checkpoint import CheckpointError, ZipMembers, fail, reading
+from .safetensors import load_safetensors, save_safetensors
+from .torch_checkpoint import load_torch
 
 __all__ = ["CheckpointError", "save", "load"]
 
@@ -130,7 +134,6 @@ class _Decoder:
             if self.map_location is not None:
                 data = backend.to_device(data, self.map_location)
             if kind == "parameter":
-                from ..nn.parameter import Parameter
                 return Parameter(data, requires_grad=node["requires_grad"])
             return Tensor(data, requires_grad=node["requires_grad"])
         if kind == "ndarray":
@@ -179,7 +182,6 @@ def save(obj, f, format=None):
     ``{str: tensor}`` dict only); ``None`` picks safetensors for a ``.safetensors`` path."""
     path = os.fspath(f)
     if _format_of(path, format) == "safetensors":
-        from .safetensors import save_safetensors
         save_safetensors(obj, path)
         return
     arrays = {}
@@ -193,7 +195,6 @@ def _sniff(path):
     with open(path, "rb") as fh:
         head = fh.read(9)
     if head[:4] == b"PK\x03\x04" or head[:4] == b"PK\x05\x06":
-        import zipfile
         with reading(path, "checkpoint (zip)"), zipfile.ZipFile(path) as zf:
             names = zf.namelist()
         if _STRUCTURE + ".npy" in names:
@@ -252,9 +253,7 @@ def load(f, map_location=None, *, weights_only=None, format=None):
     if format == "npz":
         return _load_npz(path, map_location)
     if format == "safetensors":
-        from .safetensors import load_safetensors
         return load_safetensors(path, device="cpu" if map_location is None else map_location)
     if format == "torch":
-        from .torch_checkpoint import load_torch
         return load_torch(path, map_location=map_location)
     raise ValueError(f"load: unknown format {format!r}; expected 'npz', 'safetensors' or 'torch'")

@@ -38,6 +38,7 @@ from collections import OrderedDict
 import numpy as np
 
 from .. import backend
+from ..nn.parameter import Parameter
 from ..tensor import Tensor
 from ._checkpoint import ZipMembers, bfloat16_to_float32, fail, reading
 
@@ -200,7 +201,6 @@ def _convert(obj, device):
     if isinstance(obj, _Rebuilt):
         data = backend.to_device(obj.array, device)
         if obj.parameter:
-            from ..nn.parameter import Parameter
             return Parameter(data, requires_grad=obj.requires_grad)
         return Tensor(data, requires_grad=obj.requires_grad)
     if isinstance(obj, _Storage):

@@ -1,4 +1,5 @@
-"""Corrupted files of every format minigrad reads: truncated at many places, bytes flipped,
+"""The readers' shared layer (utils/_checkpoint.py) under corrupted files of every format
+minigrad reads (.npz, safetensors, PyTorch's zip): truncated at many places, bytes flipped,
 random runs of bytes overwritten, emptied. Each load either raises CheckpointError naming the
 file, or returns exactly the data that was saved -- never another exception, never different
 numbers. (Flips a reader cannot see, such as a zip timestamp or JSON whitespace, are the
