@@ -10,4 +10,4 @@ is needed.
 """
 
 # The curriculum, in reading order (docs/CURRICULUM.md says what each lesson reproduces).
-LESSONS = ("mlp", "cnn", "architectures", "lstm", "transformer", "gan", "vae", "dqn", "ddp", "text")
+LESSONS = ("mlp", "cnn", "architectures", "transfer", "segmentation", "lstm", "transformer", "gan", "vae", "dqn", "ddp", "text")

@@ -275,6 +275,181 @@ def cmd_graph(args):
     return 0
 
 
+# ---------------------------------------------------------------------------- exercises
+
+def _exercise_names():
+    from . import exercises
+    return exercises.ORDER
+
+
+def _exercise_list():
+    from . import exercises
+    return _listing([(e.name, f"{e.title}. Read {e.read} Lesson: {e.lesson}") for e in exercises.exercises()])
+
+
+def _exercise_args(sub, args):
+    """(NAME, DIR) of 'minigrad exercise SUB NAME [--dir DIR]'."""
+    rest = list(args)
+    folder = "exercises"
+    if "--dir" in rest:
+        i = rest.index("--dir")
+        if i + 1 >= len(rest):
+            raise UsageError(f"'minigrad exercise {sub}': --dir needs a folder")
+        folder = rest.pop(i + 1)
+        rest.pop(i)
+    if len(rest) != 1:
+        raise UsageError(f"'minigrad exercise {sub}' needs one exercise name"
+                         f"{' and optionally --dir DIR' if sub in ('start', 'check') else ''}; "
+                         f"exercises: {', '.join(_exercise_names())}")
+    if rest[0] not in _exercise_names():
+        raise UsageError(f"unknown exercise {rest[0]!r}; exercises: {', '.join(_exercise_names())}")
+    if sub not in ("start", "check") and "--dir" in args:
+        raise UsageError(f"'minigrad exercise {sub}' takes no --dir")
+    return rest[0], folder
+
+
+def _learner_file(name, folder):
+    path = os.path.abspath(os.path.join(folder, f"{name}.py"))
+    package = os.path.dirname(os.path.abspath(__file__))
+    if os.path.commonpath([path, package]) == package:
+        raise UsageError(f"{folder!r} is inside the installed minigrad package; work in a folder of your own")
+    return path
+
+
+def _print_check(name, shown, results):
+    from .exercises import Skipped
+    failed = [case for case, f in results if f is not None and not isinstance(f, Skipped)]
+    skipped = [case for case, f in results if isinstance(f, Skipped)]
+    print(f"{name}: checking {shown} ({len(results)} cases)")
+    for case, failure in results:
+        if isinstance(failure, Skipped):
+            print(f"  skip  {case} ({failure.reason})")
+            continue
+        print(f"  {'FAIL' if failure else 'ok  '}  {case}")
+        if failure and failure.got.startswith("NotImplementedError"):
+            print(f"          not written yet: {failure.got}")
+        elif failure:
+            for label, text in (("expected", failure.expected), ("got", failure.got), ("hint", failure.hint)):
+                print(textwrap.indent(f"{label + ':':<9} {text}", " " * 10))
+    if failed:
+        print(f"{name}: {len(failed)} of {len(results)} cases fail"
+              f"{f', {len(skipped)} skipped' if skipped else ''}; edit {shown} and check again")
+    else:
+        print(f"{name}: all {len(results)} cases pass")
+    return 1 if failed else 0
+
+
+def cmd_exercise(args):
+    """Graded exercises: write a piece of the engine, and let minigrad check it.
+
+    usage: minigrad exercise list
+           minigrad exercise show NAME                the task and the math
+           minigrad exercise start NAME [--dir DIR]   copy the skeleton to DIR/NAME.py
+           minigrad exercise check NAME [--dir DIR]   grade DIR/NAME.py
+           minigrad exercise solution NAME            the reference solution
+
+    DIR defaults to exercises/ under the current folder; start never overwrites your file. check
+    grades with minigrad's own tools -- gradcheck against finite differences, minigrad's
+    implementation on inputs drawn by Hypothesis, shapes and dtypes -- and prints, for each
+    failing case, what was expected, what came back and a hint. Exit status 0 when every case
+    passes, 1 when one fails, 2 on a usage error.
+    """
+    if not args:
+        raise UsageError("'minigrad exercise' needs list, show, start, check or solution")
+    sub, rest = args[0], args[1:]
+    from . import exercises
+    if sub == "list":
+        if rest:
+            raise UsageError(f"'minigrad exercise list' takes no arguments, got {' '.join(rest)}")
+        print(_exercise_list())
+        print("\nStart one: minigrad exercise start NAME; then minigrad exercise check NAME")
+        return 0
+    if sub not in ("show", "start", "check", "solution"):
+        raise UsageError(f"unknown exercise command {sub!r}; use list, show, start, check or solution")
+    name, folder = _exercise_args(sub, rest)
+    if sub == "show":
+        ex = exercises.info(name)
+        print(ast.get_docstring(ast.parse(exercises.source(name))))
+        print(f"\nStart: minigrad exercise start {ex.name}")
+        return 0
+    if sub == "solution":
+        print(exercises.solution(name), end="")
+        return 0
+    path = _learner_file(name, folder)
+    shown = os.path.relpath(path)
+    if sub == "start":
+        if os.path.exists(path):
+            raise UsageError(f"{shown} exists already: edit it and run 'minigrad exercise check {name}' "
+                             "(delete it to start over)")
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "x", encoding="utf-8") as f:
+            f.write(exercises.skeleton(name))
+        print(f"wrote {shown}: write your code where it raises NotImplementedError, then run "
+              f"'minigrad exercise check {name}{'' if folder == 'exercises' else ' --dir ' + folder}'")
+        return 0
+    if not os.path.exists(path):
+        raise UsageError(f"{shown} does not exist: run 'minigrad exercise start {name}"
+                         f"{'' if folder == 'exercises' else ' --dir ' + folder}' first")
+    try:
+        import hypothesis  # noqa: F401
+    except ImportError:
+        raise UsageError("the checker draws its inputs with Hypothesis: pip install 'minigrad[exercises]'")
+    return _print_check(name, shown, exercises.check(name, path))
+
+
+# ---------------------------------------------------------------------------- notebooks
+
+def cmd_notebook(args):
+    """Write a lesson as a Jupyter notebook (its # %% cells), and optionally run it.
+
+    usage: minigrad notebook NAME [--out DIR] [--execute] [-- LESSON ARGS...]
+
+    Writes DIR/NAME.ipynb (default notebooks/ under the current folder) from lessons/NAME.py
+    through jupytext: the prose cells become markdown, the code cells code, and the last cell
+    calls the lesson's main with LESSON ARGS (e.g. -- --part vae --epochs 1). --execute runs
+    the notebook in a fresh kernel (nbclient) in DIR and saves it with its outputs. Needs the
+    notebooks extra: pip install 'minigrad[notebooks]'.
+    """
+    lesson_args = []
+    if "--" in args:
+        i = args.index("--")
+        args, lesson_args = args[:i], args[i + 1:]
+    rest, folder, execute = list(args), "notebooks", False
+    if "--execute" in rest:
+        rest.remove("--execute")
+        execute = True
+    if "--out" in rest:
+        i = rest.index("--out")
+        if i + 1 >= len(rest):
+            raise UsageError("'minigrad notebook': --out needs a folder")
+        folder = rest.pop(i + 1)
+        rest.pop(i)
+    if len(rest) != 1:
+        raise UsageError("'minigrad notebook' needs one lesson name, optionally --out DIR, --execute and "
+                         "-- LESSON ARGS; lessons: " + ", ".join(_lesson_names()))
+    name = rest[0]
+    if name not in _lesson_names():
+        raise UsageError(f"unknown lesson {name!r}; lessons: {', '.join(_lesson_names())}")
+    try:
+        import jupytext  # noqa: F401
+        import nbformat  # noqa: F401
+        if execute:
+            import nbclient  # noqa: F401
+    except ImportError as e:
+        raise UsageError(f"{e.name} is not installed: pip install 'minigrad[notebooks]'")
+    from .utils.notebook import execute_notebook, lesson_notebook, write_notebook
+    source = importlib.util.find_spec(f"lessons.{name}").origin
+    nb = lesson_notebook(source, lesson_args)
+    os.makedirs(folder, exist_ok=True)
+    path = os.path.join(folder, f"{name}.ipynb")
+    if execute:
+        execute_notebook(nb, folder)
+    write_notebook(nb, path)
+    cells = sum(c.cell_type == "code" for c in nb.cells)
+    print(f"{name}: wrote {path} ({len(nb.cells)} cells, {cells} of code{', executed' if execute else ''})")
+    return 0
+
+
 # ------------------------------------------------------------------------------ doctor
 
 def _version(dist):
@@ -395,9 +570,11 @@ def cmd_doctor(args):
 # ------------------------------------------------------------------------------- main
 
 COMMANDS = {"lessons": cmd_lessons, "lesson": cmd_lesson, "bench": cmd_bench,
-            "gradcheck": cmd_gradcheck, "graph": cmd_graph, "doctor": cmd_doctor}
+            "gradcheck": cmd_gradcheck, "graph": cmd_graph, "exercise": cmd_exercise,
+            "notebook": cmd_notebook, "doctor": cmd_doctor}
 HELP_LISTS = {"lesson": ("lessons", _lesson_list), "gradcheck": ("lessons", _lesson_list),
-              "graph": ("lessons", _lesson_list),
+              "graph": ("lessons", _lesson_list), "exercise": ("exercises", _exercise_list),
+              "notebook": ("lessons", _lesson_list),
               "bench": ("benchmarks", _benchmark_list)}   # what a command's --help lists
 
 

@@ -23,7 +23,11 @@ Three linear maps, each the adjoint of another, make up convolution and all its 
     ConvWeightGrad(x, gy)     gw    = sum_n gy[n] @ im2col(x[n])^T      the adjoint in w
 
 Each one's backward is made of the other two, so gradients of gradients (gradgradcheck,
-WGAN-GP's gradient penalty) come for free: the family needs no composite.
+WGAN-GP's gradient penalty) come for free: the family needs no composite. im2col and col2im
+are public ops too, F.unfold and F.fold, laid out per sample as (N, C*kh*kw, L):
+
+    Unfold(x)                 cols = im2col(x)                          dx = Fold(dcols)
+    Fold(cols)                x    = col2im(cols)                       dcols = Unfold(dx)
 
 Geometry travels as a ``ConvGeometry``, always of the *forward* convolution (the one mapping x
 to y). The bottom/right padding may differ from the top/left one ('same' with an even kernel
@@ -140,6 +144,25 @@ def conv_transpose2d_reference(y, w, geom, hw):
     cols = xp.matmul(w.reshape(g, O // g, R // g).transpose(0, 2, 1), _batch_major(y.reshape(N, O, L), g))
     x = xp.empty((N, w.shape[1] * g) + tuple(hw), dtype=y.dtype)
     return col2im_reference(cols.reshape(R, N * L), geom, OH, OW, x)
+
+
+def unfold_reference(x, geom):
+    """im2col laid out as F.unfold gives it: (N, C*kh*kw, OH*OW)."""
+    xp = array_module(x)
+    N, C = x.shape[:2]
+    OH, OW = geom.out_hw(x.shape[2:])
+    R = C * geom.kh * geom.kw
+    cols = im2col_reference(x, geom, OH, OW, xp.empty((R, N * OH * OW), x.dtype))
+    return xp.ascontiguousarray(cols.reshape(R, N, OH * OW).transpose(1, 0, 2))
+
+
+def fold_reference(cols, geom, hw):
+    """col2im of (N, C*kh*kw, L) columns onto an image of spatial size ``hw``."""
+    xp = array_module(cols)
+    N, R, L = cols.shape
+    OH, OW = geom.out_hw(hw)
+    x = xp.empty((N, R // (geom.kh * geom.kw)) + tuple(hw), dtype=cols.dtype)
+    return col2im_reference(xp.ascontiguousarray(cols.transpose(1, 0, 2)).reshape(R, N * L), geom, OH, OW, x)
 
 
 def conv_weight_grad_reference(x, gy, geom, w_shape):
@@ -431,6 +454,34 @@ def conv_weight_grad_cpu(x, gy, geom, w_shape):
     return sum(split(N, run, 2.0 * N * O * L * (R // g))).reshape(w_shape)
 
 
+def unfold_cpu(x, geom):
+    """im2col of each sample straight into its (C*kh*kw, L) slice of the output."""
+    x = np.ascontiguousarray(x)
+    N, C = x.shape[:2]
+    OH, OW = geom.out_hw(x.shape[2:])
+    cols = np.empty((N, C * geom.kh * geom.kw, OH * OW), dtype=x.dtype)
+
+    def run(n0, n1):
+        for n in range(n0, n1):
+            _im2col_cpu(x, n, *geom.window, 0, OH, OW, cols[n])
+    split(N, run, float(cols.size))
+    return cols
+
+
+def fold_cpu(cols, geom, hw):
+    """col2im of each sample's columns onto its own image (samples never race)."""
+    cols = np.ascontiguousarray(cols)
+    N, R = cols.shape[:2]
+    OH, OW = geom.out_hw(hw)
+    x = np.zeros((N, R // (geom.kh * geom.kw)) + tuple(hw), dtype=cols.dtype)
+
+    def run(n0, n1):
+        for n in range(n0, n1):
+            _col2im_cpu(cols[n], n, *geom.window, 0, OH, OW, x)
+    split(N, run, float(cols.size))
+    return x
+
+
 # ============================================================================ cuda (Numba CUDA)
 
 def _im2col_cuda(x, kh, kw, sh, sw, ph, pw, dh, dw, OH, OW, cols):
@@ -543,6 +594,23 @@ def _conv_weight_grad_chunked(x, gy, geom, w_shape, im2col):
     return gw.reshape(w_shape)
 
 
+def unfold_cuda(x, geom):
+    xp = array_module(x)
+    N, C = x.shape[:2]
+    OH, OW = geom.out_hw(x.shape[2:])
+    R = C * geom.kh * geom.kw
+    cols = im2col_cuda(xp.ascontiguousarray(x), geom, OH, OW, xp.empty((R, N * OH * OW), x.dtype))
+    return xp.ascontiguousarray(cols.reshape(R, N, OH * OW).transpose(1, 0, 2))
+
+
+def fold_cuda(cols, geom, hw):
+    xp = array_module(cols)
+    N, R, L = cols.shape
+    OH, OW = geom.out_hw(hw)
+    x = xp.empty((N, R // (geom.kh * geom.kw)) + tuple(hw), dtype=cols.dtype)
+    return col2im_cuda(xp.ascontiguousarray(cols.transpose(1, 0, 2)).reshape(R, N * L), geom, OH, OW, x)
+
+
 def conv2d_cuda(x, w, geom):
     return _conv2d_chunked(x, w, geom, im2col_cuda)
 
@@ -562,12 +630,15 @@ class ConvKernels(NamedTuple):
     conv2d: Callable             # (x, w, geom) -> y
     conv_transpose2d: Callable   # (y, w, geom, hw) -> x of spatial size hw
     weight_grad: Callable        # (x, gy, geom, w_shape) -> gw
+    unfold: Callable             # (x, geom) -> cols (N, C*kh*kw, L)
+    fold: Callable               # (cols, geom, hw) -> x of spatial size hw
 
 
 VARIANTS = {
-    "reference": ConvKernels(conv2d_reference, conv_transpose2d_reference, conv_weight_grad_reference),
-    "cpu": ConvKernels(conv2d_cpu, conv_transpose2d_cpu, conv_weight_grad_cpu),
-    "cuda": ConvKernels(conv2d_cuda, conv_transpose2d_cuda, conv_weight_grad_cuda),
+    "reference": ConvKernels(conv2d_reference, conv_transpose2d_reference, conv_weight_grad_reference,
+                             unfold_reference, fold_reference),
+    "cpu": ConvKernels(conv2d_cpu, conv_transpose2d_cpu, conv_weight_grad_cpu, unfold_cpu, fold_cpu),
+    "cuda": ConvKernels(conv2d_cuda, conv_transpose2d_cuda, conv_weight_grad_cuda, unfold_cuda, fold_cuda),
 }
 
 _I10 = "int64, " * 10
@@ -646,6 +717,34 @@ class ConvWeightGrad(Function):
         dx = ConvTranspose2d.apply(gy, G, None, ctx.geom, ctx.hw) if need_x else None
         dgy = Conv2d.apply(x, G, None, ctx.geom) if need_gy else None
         return dx, dgy, None, None
+
+
+class Unfold(Function):
+    """cols = im2col(x), (N, C*kh*kw, L);  dx = Fold(dcols)"""
+
+    @staticmethod
+    def forward(ctx, x, geom):
+        geom = ConvGeometry(*geom)
+        ctx.geom, ctx.hw = geom, x.shape[2:]
+        return _kernels("unfold", x).unfold(x, geom)
+
+    @staticmethod
+    def backward(ctx, gcols):
+        return Fold.apply(gcols, ctx.geom, ctx.hw), None
+
+
+class Fold(Function):
+    """x = col2im(cols): every column entry added onto the pixel it stands for;  dcols = Unfold(dx)"""
+
+    @staticmethod
+    def forward(ctx, cols, geom, hw):
+        geom = ConvGeometry(*geom)
+        ctx.geom = geom
+        return _kernels("fold", cols).fold(cols, geom, tuple(hw))
+
+    @staticmethod
+    def backward(ctx, gx):
+        return Unfold.apply(gx, ctx.geom), None, None
 
 
 def out_hw(hw, geom):

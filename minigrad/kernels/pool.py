@@ -13,6 +13,7 @@ arguments; the kernels here never see padding or ceil_mode. Then
     PoolGather(G, idx)   G.flat[idx]                    -- the backward of PoolScatter
     AvgPool(x)           y = sum over the window / div
     AvgPoolAdjoint(g)    gx[window] += g / div          -- average pooling's backward
+    MaxUnpool(y, idx)    x = zeros, x.flat[idx] = y     -- F.max_unpool2d; backward PoolGather
 
 The max backward uses the argmax kept by the forward (one pass, no second search), and each
 backward is the adjoint of a forward, so gradients of gradients work without a composite.
@@ -535,3 +536,27 @@ class AvgPoolAdjoint(Function):
     @staticmethod
     def backward(ctx, G):
         return AvgPool.apply(G, ctx.plan, ctx.div), None, None, None
+
+
+def unpool(y, idx, hw):
+    """x = zeros(hw), x.flat[idx] = y per plane: one indexed assignment on any device (a repeated
+    index keeps one of its values, as PyTorch's max_unpool2d; the values of overlapping max-pool
+    windows that share their argmax are equal)."""
+    xp = array_module(y)
+    N, C, L = y.shape[0], y.shape[1], math.prod(y.shape[2:])
+    x = xp.zeros((N, C, hw[0] * hw[1]), dtype=y.dtype)
+    x[xp.arange(N).reshape(N, 1, 1), xp.arange(C).reshape(1, C, 1), idx.reshape(N, C, L)] = y.reshape(N, C, L)
+    return x.reshape((N, C) + tuple(hw))
+
+
+class MaxUnpool(Function):
+    """x = zeros(hw), x.flat[idx] = y  (per plane);  dy = PoolGather(dx, idx)"""
+
+    @staticmethod
+    def forward(ctx, y, idx, hw):
+        ctx.idx = idx
+        return unpool(y, idx, hw)
+
+    @staticmethod
+    def backward(ctx, gx):
+        return PoolGather.apply(gx, ctx.idx), None, None

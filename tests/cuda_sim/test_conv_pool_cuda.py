@@ -29,6 +29,18 @@ def test_conv_cuda_equals_reference(xs, ws, geom, dtype):
     np.testing.assert_allclose(cu.weight_grad(x, g, geom, ws), ref.weight_grad(x, g, geom, ws), **tol)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("xs, ws, geom", GEOMS)
+def test_unfold_fold_cuda_equal_reference(xs, ws, geom, dtype):
+    geom = geom._replace(groups=1)
+    x = np.random.default_rng(1).standard_normal(xs).astype(dtype)
+    ref, cu = conv.VARIANTS["reference"], conv.VARIANTS["cuda"]
+    cols = ref.unfold(x, geom)
+    np.testing.assert_array_equal(cu.unfold(x, geom), cols)
+    tol = dict(rtol=1e-5, atol=1e-6) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(cu.fold(cols, geom, xs[2:]), ref.fold(cols, geom, xs[2:]), **tol)
+
+
 def _plans():
     from minigrad.nn.functional.pool import _adaptive_axis, _kernel_axis, pool_output_size
 

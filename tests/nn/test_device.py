@@ -59,6 +59,27 @@ def test_conv_and_pool(name, cuda_device):
     _assert_same(_both(fn, *arrays, device=cuda_device))
 
 
+WINDOW_OPS = {"unfold": (lambda x: F.unfold(x, (2, 3), dilation=(2, 1), padding=1, stride=(1, 2)), (2, 3, 5, 6)),
+              "fold": (lambda c: F.fold(c, (4, 5), 2, padding=1, stride=2), (2, 12, 9)),
+              "max_unpool2d": (lambda x: F.max_unpool2d(*F.max_pool2d(x, 3, 1, 1, return_indices=True), 3, 1, 1),
+                               (2, 2, 4, 5)),
+              "max_pool3d": (lambda x: F.max_pool3d(x, 2, (1, 2, 1), padding=(1, 0, 1), ceil_mode=True), (2, 2, 3, 4, 3)),
+              "avg_pool3d": (lambda x: F.avg_pool3d(x, (2, 1, 2), 1, padding=(1, 0, 1), count_include_pad=False), (2, 2, 3, 4, 3))}
+
+
+def test_conv3d_and_conv_transpose3d(cuda_device):
+    x, w = _rand(1, 2, 3, 4, 3), _rand(2, 1, 2, 3, 2, seed=1)
+    _assert_same(_both(lambda x, w: (F.conv3d(x, w, stride=(1, 2, 1), padding=1, groups=2),
+                                     F.conv_transpose3d(x, w, groups=2, padding=(1, 1, 0), dilation=(1, 1, 2))),
+                       x, w, device=cuda_device))
+
+
+@pytest.mark.parametrize("name", sorted(WINDOW_OPS))
+def test_window_ops(name, cuda_device):
+    fn, shape = WINDOW_OPS[name]
+    _assert_same(_both(fn, _rand(*shape), device=cuda_device))
+
+
 @pytest.mark.parametrize("cls", [nn.LSTM, nn.GRU, nn.RNN])
 def test_recurrent_layers(cls, cuda_device):
     mg.manual_seed(0)

@@ -1,7 +1,7 @@
 """PyTorch's argument conventions, shared by every F function.
 
 - sizes (kernel_size, stride, padding, dilation ...) are an int or a tuple with one entry per
-  spatial dim: ``_single``, ``_pair`` (pooling also takes a 1-tuple, as PyTorch does);
+  spatial dim: ``_single``, ``_pair``, ``_triple`` (pooling also takes a 1-tuple, as PyTorch does);
 - an image batch may come without its batch dim (C, H, W): ``_batched`` adds it and says so,
   ``_unbatched`` takes it off the result again;
 - losses reduce with ``reduction='none' | 'mean' | 'sum'``, or PyTorch's deprecated
@@ -26,6 +26,11 @@ def _single(value, name, op):
 def _pair(value, name, op, one_element=False):
     """An int or a pair as a pair; ``one_element``: a 1-tuple too (PyTorch's pooling)."""
     return _ntuple(value, 2, name, op, one_element)
+
+
+def _triple(value, name, op, one_element=False):
+    """An int or a triple as a triple; ``one_element``: a 1-tuple too (PyTorch's pooling)."""
+    return _ntuple(value, 3, name, op, one_element)
 
 
 def _batched(op, input, spatial_dims, nonempty=False):

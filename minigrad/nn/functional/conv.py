@@ -1,4 +1,14 @@
-"""F.conv1d, F.conv2d, F.conv_transpose2d: PyTorch's arguments, checked, then the kernels.
+"""F.conv1d/2d/3d, F.conv_transpose1d/2d/3d, and im2col as ops (F.unfold, F.fold): PyTorch's
+arguments, checked, then the kernels.
+
+The 1-D forms are the 2-D ones over a height-1 image. The 3-D forms are 2-D ones too: the
+depth windows are unfolded into channels -- im2col along depth only, ``Unfold`` with a (kd, 1)
+kernel over (D, H*W) -- so that
+
+    conv3d(x, w)[n, :, od] = conv2d(depth_cols(x)[n, od], w.reshape(O, C/groups*kd, kh, kw)),
+
+one conv2d over a batch of N*OD images with C*kd channels (channel c*kd + i holds input depth
+od*sd - pd + i*dd); conv_transpose3d is its adjoint: conv_transpose2d, then ``Fold`` along depth.
 
 The arithmetic lives in ``minigrad.kernels.conv``; this file turns PyTorch's arguments
 (int or tuple stride/padding/dilation, padding='same'/'valid', groups, output_padding,
@@ -8,14 +18,16 @@ shapes and the arguments when they do not fit together.
 from __future__ import annotations
 
 from ..._checks import int_arg
-from ...kernels.conv import Conv2d, ConvTranspose2d
+from ...kernels import choose
+from ...kernels.conv import Conv2d, ConvTranspose2d, ConvGeometry, Fold, Unfold
+from ...ops import pad
 from ...ops._util import same_dtype
-from ._arguments import _batched, _pair, _single, _unbatched
+from ._arguments import _batched, _pair, _single, _triple, _unbatched
 
 
-def _check_common(op, input, weight, bias, stride, dilation, groups, c_in_weight_dim):
-    if weight.ndim != 4:
-        raise RuntimeError(f"{op}: expected a 4-D weight, got weight of shape {tuple(weight.shape)}")
+def _check_common(op, input, weight, bias, stride, dilation, groups, c_in_weight_dim, spatial=2):
+    if weight.ndim != spatial + 2:
+        raise RuntimeError(f"{op}: expected a {spatial + 2}-D weight, got weight of shape {tuple(weight.shape)}")
     groups = int_arg(op, "groups", groups, min=1)
     if weight.shape[0] < 1:
         raise RuntimeError(f"{op}: expected weight to be at least 1 at dimension 0, got weight of "
@@ -131,4 +143,168 @@ def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_paddi
     return _unbatched(unbatched, out.squeeze(2))
 
 
-__all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"]
+def _depth_geometry(kd, sd, pd, dd):
+    """The geometry of im2col along depth alone, over an image of size (D, H*W)."""
+    return ConvGeometry(kd, 1, sd, 1, pd, 0, dd, 1, 1, pd, 0)
+
+
+def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """3-D convolution (cross-correlation) of (N, C, D, H, W) ``input`` with (C_out, C_in/groups,
+    kD, kH, kW) ``weight``; ``padding`` an int, a triple, 'valid' or 'same' (stride 1 only; an even
+    effective kernel pads one more at the end, as PyTorch). Built on conv2d, see the module
+    docstring: the depth windows become channels."""
+    op = "conv3d"
+    x, unbatched = _batched(op, input, 3)
+    choose(op, x.data)
+    stride, dilation = _triple(stride, "stride", op), _triple(dilation, "dilation", op)
+    _check_common(op, x, weight, bias, stride, dilation, groups, weight.shape[0], spatial=3)
+    if x.shape[1] != weight.shape[1] * groups:
+        raise RuntimeError(f"{op}: input of shape {tuple(input.shape)} has {x.shape[1]} channels, "
+                           f"but weight of shape {tuple(weight.shape)} with groups={groups} expects "
+                           f"{weight.shape[1] * groups}")
+    k = tuple(weight.shape[2:])
+    if isinstance(padding, str):
+        if padding not in ("same", "valid"):
+            raise ValueError(f"{op}: padding must be an int, a triple, 'same' or 'valid', got {padding!r}")
+        if padding == "same" and stride != (1, 1, 1):
+            raise RuntimeError(f"{op}: padding='same' is not supported for strided convolutions "
+                               f"(stride={stride})")
+        total = [dilation[a] * (k[a] - 1) if padding == "same" else 0 for a in range(3)]
+        if any(t % 2 for t in total):                    # the odd one out goes at the end
+            x = pad(x, [w for a in (2, 1, 0) for w in (total[a] // 2, total[a] - total[a] // 2)])
+            total = [0, 0, 0]
+        pads = tuple(t // 2 for t in total)
+    else:
+        pads = _triple(padding, "padding", op)
+        if min(pads) < 0:
+            raise RuntimeError(f"{op}: negative padding {padding!r} is not supported")
+    size = x.shape[2:]
+    if any(size[a] + 2 * pads[a] < dilation[a] * (k[a] - 1) + 1 for a in range(3)):
+        raise RuntimeError(f"{op}: kernel size {k} with dilation {dilation} is larger than the padded "
+                           f"input: input {tuple(input.shape)}, padding {padding!r}, weight {tuple(weight.shape)}")
+    N, C, D, H, W = x.shape
+    O = weight.shape[0]
+    depth = _depth_geometry(k[0], stride[0], pads[0], dilation[0])
+    OD = depth.out_hw((D, H * W))[0]
+    cols = Unfold.apply(x.reshape(N, C, D, H * W), depth)                 # (N, C*kd, OD*H*W)
+    images = cols.reshape(N, C * k[0], OD, H, W).permute(0, 2, 1, 3, 4).reshape(N * OD, C * k[0], H, W)
+    y = conv2d(images, weight.reshape(O, weight.shape[1] * k[0], k[1], k[2]), None, stride[1:],
+               pads[1:], dilation[1:], groups)
+    y = y.reshape(N, OD, O, y.shape[2], y.shape[3]).permute(0, 2, 1, 3, 4)
+    if bias is not None:
+        y = y + bias.reshape(1, O, 1, 1, 1)
+    return _unbatched(unbatched, y)
+
+
+def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1):
+    """Transposed 3-D convolution (the gradient of conv3d w.r.t. its input) of (N, C_in, D, H, W)
+    ``input`` with (C_in, C_out/groups, kD, kH, kW) ``weight``. Output size per dim:
+    (in - 1)*stride - 2*padding + dilation*(k - 1) + output_padding + 1. Built as conv3d's
+    adjoint: conv_transpose2d per input depth, then the depth windows folded back (``Fold``)."""
+    op = "conv_transpose3d"
+    y, unbatched = _batched(op, input, 3)
+    choose(op, y.data)
+    stride, dilation = _triple(stride, "stride", op), _triple(dilation, "dilation", op)
+    padding, outpad = _triple(padding, "padding", op), _triple(output_padding, "output_padding", op)
+    _check_common(op, y, weight, bias, stride, dilation, groups, weight.shape[1] * groups, spatial=3)
+    if y.shape[1] != weight.shape[0]:
+        raise RuntimeError(f"{op}: input of shape {tuple(input.shape)} has {y.shape[1]} channels, "
+                           f"but weight of shape {tuple(weight.shape)} expects {weight.shape[0]}")
+    if min(padding) < 0 or min(outpad) < 0:
+        raise RuntimeError(f"{op}: negative padding {padding} or output_padding {outpad}")
+    if any(outpad[a] >= max(stride[a], dilation[a]) for a in range(3)):
+        raise RuntimeError(f"{op}: output_padding {outpad} must be smaller than either stride "
+                           f"{stride} or dilation {dilation}")
+    k = tuple(weight.shape[2:])
+    out = tuple((y.shape[2 + a] - 1) * stride[a] - 2 * padding[a] + dilation[a] * (k[a] - 1)
+                + outpad[a] + 1 for a in range(3))
+    if min(out) <= 0:
+        raise RuntimeError(f"{op}: the output size {out} is not positive: input {tuple(input.shape)}, "
+                           f"weight {tuple(weight.shape)}, stride {stride}, padding {padding}, "
+                           f"dilation {dilation}, output_padding {outpad}")
+    N, Ci, D, H, W = y.shape
+    Co = weight.shape[1] * groups
+    images = y.permute(0, 2, 1, 3, 4).reshape(N * D, Ci, H, W)
+    cols = conv_transpose2d(images, weight.reshape(Ci, weight.shape[1] * k[0], k[1], k[2]), None,
+                            stride[1:], padding[1:], outpad[1:], groups, dilation[1:])
+    OH, OW = cols.shape[2:]
+    cols = cols.reshape(N, D, Co * k[0], OH * OW).permute(0, 2, 1, 3)      # (N, Co*kd, D, OH*OW)
+    depth = _depth_geometry(k[0], stride[0], padding[0], dilation[0])
+    blocks = depth.out_hw((out[0], OH * OW))[0]
+    if blocks > D:                              # output_padding >= stride: blocks past the input read zeros
+        cols = pad(cols, (0, 0, 0, blocks - D))
+    x = Fold.apply(cols.reshape(N, Co * k[0], blocks * OH * OW), depth, (out[0], OH * OW))
+    x = x.reshape(N, Co, out[0], OH, OW)
+    if bias is not None:
+        x = x + bias.reshape(1, Co, 1, 1, 1)
+    return _unbatched(unbatched, x)
+
+
+def _block_geometry(op, kernel_size, dilation, padding, stride):
+    """F.unfold's and F.fold's four arguments as the geometry of a one-group convolution."""
+    k, d = _pair(kernel_size, "kernel_size", op), _pair(dilation, "dilation", op)
+    p, s = _pair(padding, "padding", op), _pair(stride, "stride", op)
+    for name, v in (("kernel_size", k), ("dilation", d), ("stride", s)):
+        if min(v) < 1:
+            raise RuntimeError(f"{op}: {name} should be greater than zero, got {name}={v}")
+    if min(p) < 0:
+        raise RuntimeError(f"{op}: padding should be non-negative, got padding={p}")
+    return ConvGeometry(k[0], k[1], s[0], s[1], p[0], p[1], d[0], d[1], 1, p[0], p[1])
+
+
+def _float_only(op, input):
+    if input.dtype.kind != "f":
+        raise RuntimeError(f"{op}: expected a floating-point input, got {input.dtype}")
+
+
+def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
+    """im2col: every sliding block of (N, C, H, W) ``input`` as a column of a (N, C*kh*kw, L)
+    tensor (L blocks, row index (c*kh + i)*kw + j); a (C, H, W) input gives (C*kh*kw, L).
+    Linear in the input; its adjoint is ``fold``."""
+    op = "unfold"
+    if input.ndim not in (3, 4):
+        raise RuntimeError(f"{op}: expected a 3-D (unbatched) or 4-D (batched) input, got input of "
+                           f"shape {tuple(input.shape)}")
+    x, unbatched = (input.unsqueeze(0), True) if input.ndim == 3 else (input, False)
+    if 0 in x.shape[1:]:
+        raise RuntimeError(f"{op}: only the batch dim of the input may be empty, got input of shape "
+                           f"{tuple(input.shape)}")
+    _float_only(op, x)
+    geom = _block_geometry(op, kernel_size, dilation, padding, stride)
+    blocks = geom.out_hw(x.shape[2:])
+    if min(blocks) < 1:
+        raise RuntimeError(f"{op}: input of spatial size {tuple(x.shape[2:])} with kernel_size="
+                           f"{geom[:2]}, dilation={geom[6:8]}, padding={geom[4:6]} has {blocks} sliding "
+                           f"blocks, but each must be at least one")
+    return _unbatched(unbatched, Unfold.apply(x, geom))
+
+
+def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
+    """col2im: (N, C*kh*kw, L) columns summed back onto a (N, C, *output_size) image, each entry
+    added onto the pixel it stands for (overlapping blocks add up); a 2-D input gives (C, H, W).
+    Linear in the input; its adjoint is ``unfold``."""
+    op = "fold"
+    if input.ndim not in (2, 3):
+        raise RuntimeError(f"{op}: expected a 2-D (unbatched) or 3-D (batched) input, got input of "
+                           f"shape {tuple(input.shape)}")
+    x, unbatched = (input.unsqueeze(0), True) if input.ndim == 2 else (input, False)
+    if 0 in x.shape[1:]:
+        raise RuntimeError(f"{op}: only the batch dim of the input may be empty, got input of shape "
+                           f"{tuple(input.shape)}")
+    _float_only(op, x)
+    hw = _pair(output_size, "output_size", op)
+    geom = _block_geometry(op, kernel_size, dilation, padding, stride)
+    if x.shape[1] % (geom.kh * geom.kw):
+        raise RuntimeError(f"{op}: input of shape {tuple(input.shape)}: its channel dim "
+                           f"{x.shape[1]} is not divisible by the product of kernel_size {geom[:2]}")
+    blocks = geom.out_hw(hw)
+    if min(blocks) < 1 or blocks[0] * blocks[1] != x.shape[2]:
+        raise RuntimeError(f"{op}: output_size={hw}, kernel_size={geom[:2]}, dilation={geom[6:8]}, "
+                           f"padding={geom[4:6]}, stride={geom[2:4]} give {blocks[0]} * {blocks[1]} "
+                           f"sliding blocks, but input of shape {tuple(input.shape)} has {x.shape[2]}")
+    return _unbatched(unbatched, Fold.apply(x, geom, hw))
+
+
+__all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
+           "fold", "unfold"]

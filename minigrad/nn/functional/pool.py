@@ -1,4 +1,5 @@
-"""F.max_pool2d, F.avg_pool2d, F.adaptive_avg_pool2d, F.adaptive_max_pool2d and their 1-D forms.
+"""F.max_pool2d, F.avg_pool2d, F.adaptive_avg_pool2d, F.adaptive_max_pool2d, their 1-D forms,
+F.max_pool3d, F.avg_pool3d and F.max_unpool2d.
 
 PyTorch's arguments become a *window plan* per axis -- for every output index the first
 input index inside the image, how many there are, and the step between them -- which the
@@ -6,13 +7,24 @@ kernels in ``minigrad.kernels.pool`` run. Output sizes and ceil_mode follow PyTo
 
     out = floor_or_ceil((size + 2*pad - dilation*(k - 1) - 1) / stride) + 1,
     and with ceil_mode the last window must start inside the image or its left padding.
+
+The 1-D poolings run the 2-D kernels over a height-1 image. The 3-D ones are separable: two
+passes of the 2-D kernels, first over (H, W) of each depth slice -- (N, C*D, H, W) -- then over
+depth -- (N, C, D, OH*OW) with a (kd, 1) window. A max of maxes is the max (the first one in
+(d, h, w) order wins a tie, as PyTorch); an average sums in both passes and divides once, by the
+product of the per-axis window sizes (each clipped as in 2-D) or ``divisor_override``.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from ...kernels.pool import AvgPool, MaxPool
-from ._arguments import _batched, _pair, _single, _unbatched
+from ..._checks import bool_arg
+from ...backend import array_module
+from ...kernels import choose
+from ...tensor import Tensor
+
+from ...kernels.pool import AvgPool, MaxPool, MaxUnpool
+from ._arguments import _batched, _pair, _single, _triple, _unbatched
 
 
 def pool_output_size(size, k, s, p, d, ceil_mode):
@@ -163,5 +175,130 @@ def adaptive_max_pool1d(input, output_size, return_indices=False):
     return (y, idx) if return_indices else y
 
 
-__all__ = ["max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d",
+def _plan_3d(op, x, kernel_size, stride, padding, dilation, ceil_mode):
+    """The two passes' plans of a 3-D pooling: over (H, W) of (N, C*D, H, W), then over depth
+    of (N, C, D, OH*OW); and the per-axis window sizes for the average's divisor."""
+    k = _triple(kernel_size, "kernel_size", op, one_element=True)
+    s = k if stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0) \
+        else _triple(stride, "stride", op, one_element=True)
+    p = _triple(padding, "padding", op, one_element=True)
+    d = _triple(dilation, "dilation", op, one_element=True)
+    if min(k) < 1 or min(s) < 1 or min(d) < 1:
+        raise RuntimeError(f"{op}: kernel_size {k}, stride {s} and dilation {d} must be positive")
+    if min(p) < 0 or any(p[a] > k[a] // 2 for a in range(3)):
+        raise RuntimeError(f"{op}: padding {p} should be non-negative and at most half of the "
+                           f"kernel size {k}")
+    size = x.shape[2:]
+    out = tuple(pool_output_size(size[a], k[a], s[a], p[a], d[a], ceil_mode) for a in range(3))
+    if min(out) < 1:
+        raise RuntimeError(f"{op}: input of shape {tuple(x.shape)} is too small for kernel_size {k}, "
+                           f"stride {s}, padding {p}, dilation {d}: the output size would be {out}")
+    axes = [_kernel_axis(size[a], k[a], s[a], p[a], d[a], out[a]) for a in range(3)]
+    L = out[1] * out[2]
+    plan_hw = (*axes[1], d[1], *axes[2], d[2])
+    plan_d = (*axes[0], d[0], tuple(range(L)), (1,) * L, 1)
+    clipped = []                            # count_include_pad: windows clipped to the padded image
+    for a in range(3):
+        start = np.arange(out[a]) * s[a] - p[a]
+        clipped.append(np.minimum(start + k[a], size[a] + p[a]) - start)
+    return plan_hw, plan_d, out, [np.asarray(ax[1]) for ax in axes], clipped
+
+
+def _separable(x, out):
+    """(N, C, D, H, W) as the first pass's (N, C*D, H, W), and a function taking its (N, C*D,
+    OH, OW) result to the second pass's (N, C, D, OH*OW)."""
+    N, C, D, H, W = x.shape
+    return x.reshape(N, C * D, H, W), lambda y: y.reshape(N, C, D, out[1] * out[2])
+
+
+def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    """Max over each window of (N, C, D, H, W) input; ``return_indices`` also gives the argmax as
+    d*H*W + h*W + w per (n, c) volume, as PyTorch."""
+    op = "max_pool3d"
+    x, unbatched = _batched(op, input, 3, nonempty=True)
+    choose(op, x.data)
+    ceil_mode = bool_arg(op, "ceil_mode", ceil_mode)
+    plan_hw, plan_d, out, _, _ = _plan_3d(op, x, kernel_size, stride, padding, dilation, ceil_mode)
+    first, second = _separable(x, out)
+    y1, i1 = MaxPool.apply(first, plan_hw)                       # per depth slice: h*W + w
+    y, i2 = MaxPool.apply(second(y1), plan_d)                    # d*OH*OW + l
+    xp = array_module(i2.data)
+    N, C, D, H, W = x.shape
+    L = out[1] * out[2]
+    a, b = i2.data.reshape(N, C, out[0] * L), i1.data.reshape(N, C, D * L)
+    hw = xp.take_along_axis(b, xp.maximum(a, 0), axis=2)
+    idx = xp.where((a < 0) | (hw < 0), -1, (a // L) * (H * W) + hw).reshape(N, C, *out)
+    y = y.reshape(N, C, *out)
+    if not return_indices:
+        return _unbatched(unbatched, y)
+    return _unbatched(unbatched, y, Tensor(idx))
+
+
+def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+               divisor_override=None):
+    """Mean over each window of (N, C, D, H, W) input; the divisor as avg_pool2d's, per axis."""
+    op = "avg_pool3d"
+    x, unbatched = _batched(op, input, 3, nonempty=True)
+    choose(op, x.data)
+    ceil_mode = bool_arg(op, "ceil_mode", ceil_mode)
+    count_include_pad = bool_arg(op, "count_include_pad", count_include_pad)
+    plan_hw, plan_d, out, counts, clipped = _plan_3d(op, x, kernel_size, stride, padding, 1, ceil_mode)
+    if divisor_override is not None:
+        if divisor_override == 0:
+            raise RuntimeError(f"{op}: divisor_override must be non-zero")
+        div = np.full(out, float(divisor_override))
+    else:
+        sizes = clipped if count_include_pad else counts
+        div = np.einsum("i,j,k->ijk", *[np.asarray(v, dtype=np.float64) for v in sizes])
+    first, second = _separable(x, out)
+    sums = AvgPool.apply(first, plan_hw, np.ones(out[1:]))
+    y = AvgPool.apply(second(sums), plan_d, div.reshape(out[0], out[1] * out[2]))
+    return _unbatched(unbatched, y.reshape(*x.shape[:2], *out))
+
+
+def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """The partial inverse of max_pool2d: ``input`` put back at the positions ``indices`` (from
+    ``max_pool2d(..., return_indices=True)``, flat h*W + w per plane) of a zero image of size
+    ``output_size`` (default (H - 1)*stride - 2*padding + kernel_size; the last two entries are
+    used if it also names N and C)."""
+    op = "max_unpool2d"
+    x, unbatched = _batched(op, input, 2)
+    if input.dtype.kind != "f":
+        raise RuntimeError(f"{op}: expected a floating-point input, got {input.dtype}")
+    if indices.dtype != np.int64:
+        raise RuntimeError(f"{op}: indices must be int64, got {indices.dtype}")
+    if tuple(indices.shape) != tuple(input.shape):
+        raise RuntimeError(f"{op}: indices of shape {tuple(indices.shape)} must have the shape of the "
+                           f"input {tuple(input.shape)}")
+    k = _pair(kernel_size, "kernel_size", op, one_element=True)
+    s = k if stride is None else _pair(stride, "stride", op, one_element=True)
+    p = _pair(padding, "padding", op, one_element=True)
+    default = tuple((x.shape[2 + a] - 1) * s[a] - 2 * p[a] + k[a] for a in range(2))
+    if output_size is None:
+        hw = default
+    else:
+        size = tuple(output_size)
+        if len(size) == 4:
+            size = size[2:]
+        if len(size) != 2:
+            raise ValueError(f"{op}: output_size {tuple(output_size)} must have 2 or 4 entries")
+        hw = tuple(int(v) for v in size)
+        for a in range(2):
+            if not default[a] - s[a] < hw[a] < default[a] + s[a]:
+                raise ValueError(f"{op}: invalid output_size {hw} (dim {a} must be between "
+                                 f"{default[a] - s[a] + 1} and {default[a] + s[a] - 1})")
+    if min(hw) < 1:
+        raise RuntimeError(f"{op}: the output size {hw} is not positive (input {tuple(input.shape)}, "
+                           f"kernel_size {k}, stride {s}, padding {p})")
+    idx = indices.unsqueeze(0) if unbatched else indices
+    if idx.numel():
+        lo, hi = int(idx.data.min()), int(idx.data.max())
+        if lo < 0 or hi >= hw[0] * hw[1]:
+            raise RuntimeError(f"{op}: found an invalid max index {lo if lo < 0 else hi} (the output "
+                               f"planes are of size {hw[0]}x{hw[1]})")
+    return _unbatched(unbatched, MaxUnpool.apply(x, idx.data, hw))
+
+
+__all__ = ["max_pool1d", "max_pool2d", "max_pool3d", "max_unpool2d", "avg_pool3d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d",
            "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d"]

@@ -1,4 +1,4 @@
-"""Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d: PyTorch's constructors, parameter names and default init.
+"""Conv1d/2d/3d, ConvTranspose1d/2d/3d: PyTorch's constructors, parameter names and default init.
 
 Default initialisation (PyTorch's): weight ~ kaiming_uniform_(a=sqrt(5)), i.e.
 U(-1/sqrt(fan_in), 1/sqrt(fan_in)) with fan_in = weight.shape[1] * prod(kernel_size), and
@@ -115,6 +115,17 @@ class Conv1d(_ConvNd):
         return F.conv1d(x, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
 
 
+class Conv3d(_ConvNd):
+    """3-D convolution over (N, C, D, H, W) input; ``weight`` (out, in/groups, kD, kH, kW),
+    ``bias`` (out,); the arguments of Conv2d."""
+
+    _n = 3
+
+    def forward(self, input):
+        x, padding = self._pad_input(input)
+        return F.conv3d(x, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
+
+
 class ConvTranspose2d(_ConvNd):
     """Transposed 2-D convolution; ``weight`` (in, out/groups, kH, kW), ``bias`` (out,).
     ``forward(input, output_size=None)``: an explicit output size picks the output_padding."""
@@ -138,6 +149,9 @@ class ConvTranspose2d(_ConvNd):
     def forward(self, input, output_size=None):
         output_padding, n = self.output_padding, self._n
         if output_size is not None:
+            if not isinstance(output_size, (tuple, list)):
+                raise TypeError(f"{type(self).__name__}: output_size must be a tuple or list of sizes, "
+                                f"got {output_size!r}")
             want = tuple(output_size)[-n:]
             base = [(input.shape[-n + a] - 1) * self.stride[a] - 2 * self.padding[a]
                     + self.dilation[a] * (self.kernel_size[a] - 1) + 1 for a in range(n)]
@@ -158,3 +172,13 @@ class ConvTranspose1d(ConvTranspose2d):
 
     def _functional(self):
         return F.conv_transpose1d
+
+
+class ConvTranspose3d(ConvTranspose2d):
+    """Transposed 3-D convolution over (N, C, D, H, W) input; ``weight`` (in, out/groups, kD, kH,
+    kW); the arguments of ConvTranspose2d."""
+
+    _n = 3
+
+    def _functional(self):
+        return F.conv_transpose3d

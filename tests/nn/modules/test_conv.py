@@ -23,6 +23,10 @@ def _copy_to_torch(m, tm):
     (lambda nn_: nn_.Conv2d(3, 5, 3, padding=1, bias=False, padding_mode="circular"), None, (1, 3, 5, 5)),
     (lambda nn_: nn_.Conv1d(4, 6, 3, padding=2, groups=2), None, (2, 4, 9)),
     (lambda nn_: nn_.ConvTranspose2d(4, 6, 3, stride=2, padding=1, output_padding=1, groups=2), None, (2, 4, 3, 4)),
+    (lambda nn_: nn_.Conv3d(4, 6, (2, 3, 1), stride=(1, 2, 1), padding=1, groups=2), None, (2, 4, 3, 5, 4)),
+    (lambda nn_: nn_.Conv3d(2, 3, 2, padding="same", padding_mode="replicate"), None, (1, 2, 3, 4, 3)),
+    (lambda nn_: nn_.ConvTranspose3d(4, 2, (2, 1, 3), stride=2, output_padding=(1, 0, 1), bias=False), None,
+     (2, 4, 2, 3, 2)),
 ])
 def test_conv_modules_match_pytorch(make, tmake, xs):
     torch = pytest.importorskip("torch")
@@ -82,6 +86,13 @@ def test_pooling_and_upsample_modules_match_pytorch():
         assert repr(m).split("(")[0] == repr(tm).split("(")[0]
     y, idx = nn.MaxPool2d(2, return_indices=True)(mg.tensor(x))
     assert idx.dtype == mg.int64 and y.shape == (2, 3, 3, 3)
+    v = x.reshape(2, 3, 7, 2, 3)
+    for m, tm in [(nn.MaxPool3d((2, 1, 2), padding=(1, 0, 0)), torch.nn.MaxPool3d((2, 1, 2), padding=(1, 0, 0))),
+                  (nn.AvgPool3d(2, 1, ceil_mode=True), torch.nn.AvgPool3d(2, 1, ceil_mode=True))]:
+        np.testing.assert_allclose(m(mg.tensor(v)).numpy(), tm(torch.tensor(v)).numpy(), rtol=1e-12)
+        assert repr(m).split("(")[0] == repr(tm).split("(")[0]
+    y, idx = nn.MaxPool3d(2, return_indices=True)(mg.tensor(v))
+    np.testing.assert_array_equal(idx.numpy(), torch.nn.MaxPool3d(2, return_indices=True)(torch.tensor(v))[1].numpy())
 
 
 def test_tiny_cnn_gradcheck():

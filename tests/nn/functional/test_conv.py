@@ -1,0 +1,222 @@
+"""nn/functional/conv.py: im2col as ops (F.unfold, F.fold).
+
+Against PyTorch (values, gradients, dtypes, shapes), gradcheck and gradgradcheck in float64
+over Hypothesis shapes (size-1 and empty-batch dims included), the cpu kernels against
+``reference``, and bad input."""
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import minigrad as mg
+import minigrad.kernels as kernels
+import minigrad.nn.functional as F
+from minigrad.autograd import gradcheck, gradgradcheck
+
+small = st.integers(1, 3)
+seeds = st.integers(0, 2 ** 16)
+
+
+@st.composite
+def block_case(draw):
+    """An image shape and unfold arguments with at least one sliding block."""
+    n, c = draw(st.integers(0, 2)), draw(small)
+    k = (draw(small), draw(small))
+    d = (draw(st.integers(1, 2)), draw(st.integers(1, 2)))
+    p = (draw(st.integers(0, 1)), draw(st.integers(0, 1)))
+    s = (draw(st.integers(1, 2)), draw(st.integers(1, 2)))
+    hw = tuple(max(1, d[a] * (k[a] - 1) + 1 - 2 * p[a]) + draw(st.integers(0, 2)) for a in range(2))
+    return (n, c) + hw, dict(kernel_size=k, dilation=d, padding=p, stride=s)
+
+
+@given(case=block_case(), seed=seeds)
+def test_gradcheck_unfold_and_fold(case, seed):
+    shape, kw = case
+    rng = np.random.default_rng(seed)
+    x = mg.tensor(rng.standard_normal(shape), requires_grad=True)
+    assert gradcheck(lambda x: F.unfold(x, **kw), [x])
+    assert gradgradcheck(lambda x: F.unfold(x, **kw), [x])
+    cols = mg.tensor(rng.standard_normal(tuple(F.unfold(x, **kw).shape)), requires_grad=True)
+    assert gradcheck(lambda c: F.fold(c, shape[2:], **kw), [cols])
+    assert gradgradcheck(lambda c: F.fold(c, shape[2:], **kw), [cols])
+
+
+@given(case=block_case(), seed=seeds)
+def test_fold_is_the_adjoint_of_unfold(case, seed):
+    """<unfold(x), c> == <x, fold(c)> for every x and c: fold is unfold's transpose."""
+    shape, kw = case
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(shape)
+    u = F.unfold(mg.tensor(x), **kw)
+    c = rng.standard_normal(tuple(u.shape))
+    f = F.fold(mg.tensor(c), shape[2:], **kw)
+    assert f.shape == shape
+    np.testing.assert_allclose((u.data * c).sum(), (x * f.data).sum(), rtol=1e-10, atol=1e-10)
+
+
+@given(case=block_case(), seed=seeds)
+def test_cpu_variant_matches_reference(case, seed):
+    """(The cuda variant: tests/cuda_sim/test_conv_pool_cuda.py, in the simulator.)"""
+    shape, kw = case
+    variant = "cpu"
+    rng = np.random.default_rng(seed)
+    x = mg.tensor(rng.standard_normal(shape))
+    with kernels.use("reference"):
+        u_ref = F.unfold(x, **kw)
+        f_ref = F.fold(u_ref, shape[2:], **kw)
+    with kernels.use(variant):
+        u = F.unfold(x, **kw)
+        f = F.fold(u_ref, shape[2:], **kw)
+    np.testing.assert_array_equal(u.data, u_ref.data)
+    np.testing.assert_allclose(f.data, f_ref.data, rtol=1e-12, atol=1e-12)
+
+
+CASES = [((2, 3, 7, 6), dict(kernel_size=(3, 2), dilation=(1, 2), padding=(1, 0), stride=(2, 1))),
+         ((1, 2, 5, 5), dict(kernel_size=3, padding=1)),
+         ((2, 1, 1, 1), dict(kernel_size=1)),
+         ((3, 4, 4), dict(kernel_size=2, stride=2)),               # unbatched
+         ((0, 2, 3, 3), dict(kernel_size=2))]
+
+
+@pytest.mark.parametrize("shape,kw", CASES)
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_matches_pytorch(shape, kw, dtype):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal(shape).astype(dtype)
+    x, t = mg.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    y, ty = F.unfold(x, **kw), torch.nn.functional.unfold(t, **kw)
+    assert y.shape == tuple(ty.shape) and y.dtype == np.dtype(dtype)
+    np.testing.assert_array_equal(y.data, ty.detach().numpy())
+    g = rng.standard_normal(tuple(ty.shape)).astype(dtype)
+    y.backward(mg.tensor(g))
+    ty.backward(torch.tensor(g))
+    np.testing.assert_allclose(x.grad.data, t.grad.numpy(), rtol=1e-6, atol=1e-6)
+    c = mg.tensor(g, requires_grad=True)
+    tc = torch.tensor(g, requires_grad=True)
+    f, tf = F.fold(c, shape[-2:], **kw), torch.nn.functional.fold(tc, shape[-2:], **kw)
+    assert f.shape == tuple(tf.shape) and f.dtype == np.dtype(dtype)
+    np.testing.assert_allclose(f.data, tf.detach().numpy(), rtol=1e-6, atol=1e-6)
+    f.backward(mg.tensor(a))
+    tf.backward(torch.tensor(a))
+    np.testing.assert_array_equal(c.grad.data, tc.grad.numpy())
+
+
+def test_unfold_values_by_hand():
+    x = mg.tensor(np.arange(9.0).reshape(1, 1, 3, 3))
+    np.testing.assert_array_equal(F.unfold(x, 2).data[0], [[0, 1, 3, 4], [1, 2, 4, 5], [3, 4, 6, 7], [4, 5, 7, 8]])
+    np.testing.assert_array_equal(F.fold(mg.ones(1, 4, 4), (3, 3), 2).data[0, 0], [[1, 2, 1], [2, 4, 2], [1, 2, 1]])
+
+
+def test_errors_name_the_op_and_values():
+    with pytest.raises(RuntimeError, match=r"unfold: input of spatial size \(3, 3\) with kernel_size=\(4, 4\)"):
+        F.unfold(mg.ones(1, 2, 3, 3), 4)
+    with pytest.raises(RuntimeError, match=r"unfold: expected a 3-D .* shape \(2, 3\)"):
+        F.unfold(mg.ones(2, 3), 2)
+    with pytest.raises(RuntimeError, match="unfold: padding should be non-negative"):
+        F.unfold(mg.ones(1, 2, 3, 3), 2, padding=-1)
+    with pytest.raises(RuntimeError, match="unfold: kernel_size should be greater than zero"):
+        F.unfold(mg.ones(1, 2, 3, 3), 0)
+    with pytest.raises(RuntimeError, match="unfold: expected a floating-point input, got int64"):
+        F.unfold(mg.ones(1, 2, 3, 3, dtype=mg.int64), 2)
+    with pytest.raises(RuntimeError, match=r"unfold: only the batch dim .* \(1, 0, 3, 3\)"):
+        F.unfold(mg.ones(1, 0, 3, 3), 2)
+    with pytest.raises(RuntimeError, match=r"fold: input of shape \(1, 7, 4\): its channel dim 7"):
+        F.fold(mg.ones(1, 7, 4), (3, 3), 2)
+    with pytest.raises(RuntimeError, match=r"fold: output_size=\(3, 3\).* give 2 \* 2 sliding blocks, "
+                                           r"but input of shape \(1, 8, 5\) has 5"):
+        F.fold(mg.ones(1, 8, 5), (3, 3), 2)
+    with pytest.raises(RuntimeError, match=r"fold: expected a 2-D .* \(1, 1, 8, 4\)"):
+        F.fold(mg.ones(1, 1, 8, 4), 3, 2)
+
+
+# ---------------------------------------------------------------- conv3d, conv_transpose3d
+
+@st.composite
+def conv3d_case(draw):
+    """Shapes and arguments of a 3-D convolution whose output is not empty."""
+    groups = draw(st.integers(1, 2))
+    n, cin, cout = draw(st.integers(0, 2)), groups * draw(st.integers(1, 2)), groups * draw(st.integers(1, 2))
+    k = tuple(draw(st.integers(1, 2)) for _ in range(3))
+    s = tuple(draw(st.integers(1, 2)) for _ in range(3))
+    d = tuple(draw(st.integers(1, 2)) for _ in range(3))
+    p = tuple(draw(st.integers(0, 1)) for _ in range(3))
+    size = tuple(max(1, d[a] * (k[a] - 1) + 1 - 2 * p[a]) + draw(st.integers(0, 1)) for a in range(3))
+    return (n, cin) + size, (cout, cin // groups) + k, dict(stride=s, padding=p, dilation=d, groups=groups)
+
+
+@given(case=conv3d_case(), bias=st.booleans(), seed=seeds)
+def test_gradcheck_conv3d_and_conv_transpose3d(case, bias, seed):
+    xs, ws, kw = case
+    rng = np.random.default_rng(seed)
+    x, w = (mg.tensor(rng.standard_normal(s), requires_grad=True) for s in (xs, ws))
+    b = [mg.tensor(rng.standard_normal(ws[0]), requires_grad=True)] if bias else []
+    assert gradcheck(lambda x, w, *b: F.conv3d(x, w, *b, **kw), [x, w] + b)
+    y = F.conv3d(x, w, *b, **kw)
+    # conv_transpose3d maps y's shape back onto x's: weight (C_out, C_in/groups, ...) read transposed
+    wt = mg.tensor(rng.standard_normal((ws[0], ws[1]) + ws[2:]), requires_grad=True)
+    gy = mg.tensor(rng.standard_normal(tuple(y.shape)), requires_grad=True)
+    opad = tuple(xs[2 + a] - ((y.shape[2 + a] - 1) * kw["stride"][a] - 2 * kw["padding"][a]
+                              + kw["dilation"][a] * (ws[2 + a] - 1) + 1) for a in range(3))
+    tkw = dict(stride=kw["stride"], padding=kw["padding"], dilation=kw["dilation"], groups=kw["groups"],
+               output_padding=opad)
+    assert F.conv_transpose3d(gy, wt, **tkw).shape == xs[:1] + (ws[1] * kw["groups"],) + xs[2:]
+    assert gradcheck(lambda g, w: F.conv_transpose3d(g, w, **tkw), [gy, wt])
+
+
+def test_gradgradcheck_conv3d_and_conv_transpose3d():
+    rng = np.random.default_rng(5)
+    x, w = mg.tensor(rng.standard_normal((1, 2, 3, 3, 2)), requires_grad=True), \
+        mg.tensor(rng.standard_normal((2, 1, 2, 2, 1)), requires_grad=True)
+    assert gradgradcheck(lambda x, w: F.conv3d(x, w, stride=(2, 1, 1), padding=1, groups=2), [x, w])
+    assert gradgradcheck(lambda x, w: F.conv_transpose3d(x, w, stride=(2, 1, 1), groups=2,
+                                                         output_padding=(1, 0, 0)), [x, w])
+
+
+CONV3D = [("conv3d", (2, 4, 5, 6, 4), (6, 2, 3, 2, 3), dict(stride=(2, 1, 2), padding=(1, 0, 1), dilation=(1, 2, 1), groups=2)),
+          ("conv3d", (1, 2, 4, 4, 4), (3, 2, 2, 3, 2), dict(padding="same", dilation=(1, 1, 2))),
+          ("conv3d", (2, 3, 3, 3), (2, 2, 1, 1, 1), dict(padding="valid")),           # unbatched
+          ("conv3d", (2, 1, 1, 1, 1), (1, 1, 1, 1, 1), {}),
+          ("conv3d", (0, 2, 3, 3, 3), (2, 2, 2, 2, 2), dict(padding=1)),
+          ("conv_transpose3d", (2, 4, 3, 4, 2), (4, 3, 3, 2, 3),
+           dict(stride=(2, 1, 2), padding=(1, 0, 1), output_padding=(1, 0, 1), dilation=(1, 2, 1), groups=2)),
+          ("conv_transpose3d", (1, 2, 3, 3, 3), (2, 1, 2, 2, 2), dict(output_padding=(1, 0, 0), dilation=(3, 1, 1))),
+          ("conv_transpose3d", (2, 3, 2, 2), (2, 2, 1, 1, 1), {})]
+
+
+@pytest.mark.parametrize("name,xs,ws,kw", CONV3D)
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_conv3d_matches_pytorch(name, xs, ws, kw, dtype):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    cout = ws[0] if name == "conv3d" else ws[1] * kw.get("groups", 1)
+    arrays = [rng.standard_normal(s).astype(dtype) for s in (xs, ws, (cout,))]
+    ours = [mg.tensor(a, requires_grad=True) for a in arrays]
+    theirs = [torch.tensor(a, requires_grad=True) for a in arrays]
+    y, ty = getattr(F, name)(*ours, **kw), getattr(torch.nn.functional, name)(*theirs, **kw)
+    assert y.shape == tuple(ty.shape) and y.dtype == np.dtype(dtype)
+    tol = dict(rtol=1e-5, atol=1e-5) if dtype == "float32" else dict(rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(y.data, ty.detach().numpy(), **tol)
+    g = rng.standard_normal(tuple(ty.shape)).astype(dtype)
+    y.backward(mg.tensor(g))
+    ty.backward(torch.tensor(g))
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(a.grad.data, b.grad.numpy(), **tol)
+
+
+def test_conv3d_errors_name_the_op_and_values():
+    with pytest.raises(RuntimeError, match=r"conv3d: expected a 4-D \(unbatched\) or 5-D .* \(1, 2, 3, 3\)|"
+                                           r"conv3d: input of shape \(1, 2, 3, 3\)"):
+        F.conv3d(mg.ones(1, 2, 3, 3), mg.ones(1, 2, 1, 1, 1))
+    with pytest.raises(RuntimeError, match=r"conv3d: expected a 5-D weight, got weight of shape \(1, 2, 1, 1\)"):
+        F.conv3d(mg.ones(1, 2, 3, 3, 3), mg.ones(1, 2, 1, 1))
+    with pytest.raises(RuntimeError, match=r"conv3d: input of shape \(1, 3, 3, 3, 3\) has 3 channels"):
+        F.conv3d(mg.ones(1, 3, 3, 3, 3), mg.ones(1, 2, 1, 1, 1))
+    with pytest.raises(RuntimeError, match=r"conv3d: kernel size \(4, 1, 1\) .* larger than the padded input"):
+        F.conv3d(mg.ones(1, 2, 3, 3, 3), mg.ones(1, 2, 4, 1, 1))
+    with pytest.raises(RuntimeError, match="conv3d: padding='same' is not supported for strided"):
+        F.conv3d(mg.ones(1, 2, 3, 3, 3), mg.ones(1, 2, 1, 1, 1), stride=2, padding="same")
+    with pytest.raises(RuntimeError, match=r"conv_transpose3d: output_padding \(2, 0, 0\) must be smaller"):
+        F.conv_transpose3d(mg.ones(1, 2, 3, 3, 3), mg.ones(2, 1, 1, 1, 1), stride=2, output_padding=(2, 0, 0))
+    with pytest.raises(RuntimeError, match=r"conv_transpose3d: input of shape \(1, 3, 3, 3, 3\) has 3 channels"):
+        F.conv_transpose3d(mg.ones(1, 3, 3, 3, 3), mg.ones(2, 1, 1, 1, 1))

@@ -1,0 +1,160 @@
+"""nn/functional/pool.py: max_unpool2d.
+
+Against PyTorch (values, gradients, dtypes, shapes, with indices from max_pool2d),
+gradcheck and gradgradcheck in float64 over Hypothesis shapes (size-1 dims included), and bad
+input."""
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import minigrad as mg
+import minigrad.nn as nn
+import minigrad.nn.functional as F
+from minigrad.autograd import gradcheck, gradgradcheck
+
+small = st.integers(1, 3)
+seeds = st.integers(0, 2 ** 16)
+
+
+@given(n=st.integers(0, 2), c=small, hw=st.tuples(small, small), k=st.tuples(small, small), seed=seeds)
+def test_gradcheck_max_unpool2d(n, c, hw, k, seed):
+    """Indices of non-overlapping windows (stride = kernel): each output pixel gets one value."""
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, c, hw[0] * k[0], hw[1] * k[1]))
+    y, idx = F.max_pool2d(mg.tensor(x), k, return_indices=True)
+    v = mg.tensor(y.data, requires_grad=True)
+    out = F.max_unpool2d(v, idx, k)
+    assert out.shape == x.shape
+    np.testing.assert_array_equal(out.data, np.where(x == np.repeat(np.repeat(y.data, k[0], 2), k[1], 3), x, 0))
+    assert gradcheck(lambda v: F.max_unpool2d(v, idx, k), [v])
+    assert gradgradcheck(lambda v: F.max_unpool2d(v, idx, k), [v])
+
+
+UNPOOL = [((2, 3, 5, 6), dict(kernel_size=2), None),
+          ((2, 3, 5, 6), dict(kernel_size=3, stride=2, padding=1), (5, 6)),
+          ((1, 7, 7), dict(kernel_size=3, stride=1, padding=1), None),       # overlapping windows, unbatched
+          ((2, 1, 5, 5), dict(kernel_size=2, stride=2), (2, 1, 5, 5)),
+          ((0, 2, 4, 4), dict(kernel_size=2), None)]
+
+
+@pytest.mark.parametrize("shape,kw,output_size", UNPOOL)
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_max_unpool2d_matches_pytorch(shape, kw, output_size, dtype):
+    torch = pytest.importorskip("torch")
+    a = np.random.default_rng(0).standard_normal(shape).astype(dtype)
+    y, idx = F.max_pool2d(mg.tensor(a), return_indices=True, **kw)
+    ty, tidx = torch.nn.functional.max_pool2d(torch.tensor(a), return_indices=True, **kw)
+    np.testing.assert_array_equal(idx.data, tidx.numpy())
+    v, tv = mg.tensor(y.data, requires_grad=True), ty.clone().requires_grad_()
+    out = F.max_unpool2d(v, idx, output_size=output_size, **kw)
+    tout = torch.nn.functional.max_unpool2d(tv, tidx, output_size=output_size, **kw)
+    assert out.shape == tuple(tout.shape) and out.dtype == np.dtype(dtype)
+    np.testing.assert_array_equal(out.data, tout.detach().numpy())
+    g = np.random.default_rng(1).standard_normal(tuple(tout.shape)).astype(dtype)
+    out.backward(mg.tensor(g))
+    tout.backward(torch.tensor(g))
+    np.testing.assert_array_equal(v.grad.data, tv.grad.numpy())
+    m, tm = nn.MaxUnpool2d(**kw), torch.nn.MaxUnpool2d(**kw)
+    np.testing.assert_array_equal(m(y, idx, output_size).data, tm(ty, tidx, output_size).numpy())
+
+
+def test_max_unpool2d_errors_name_the_op_and_values():
+    x, idx = mg.ones(1, 1, 2, 2), mg.tensor([[[[0, 1], [2, 3]]]])
+    with pytest.raises(RuntimeError, match="max_unpool2d: found an invalid max index 99 .* 4x4"):
+        F.max_unpool2d(x, mg.tensor([[[[0, 1], [2, 99]]]]), 2)
+    with pytest.raises(RuntimeError, match="max_unpool2d: found an invalid max index -1"):
+        F.max_unpool2d(x, mg.tensor([[[[0, 1], [2, -1]]]]), 2)
+    with pytest.raises(ValueError, match=r"max_unpool2d: invalid output_size \(6, 6\) \(dim 0 must be between 3 and 5\)"):
+        F.max_unpool2d(x, idx, 2, output_size=(6, 6))
+    with pytest.raises(ValueError, match=r"max_unpool2d: output_size \(4,\) must have 2 or 4 entries"):
+        F.max_unpool2d(x, idx, 2, output_size=(4,))
+    with pytest.raises(RuntimeError, match="max_unpool2d: indices must be int64, got int32"):
+        F.max_unpool2d(x, idx.int(), 2)
+    with pytest.raises(RuntimeError, match=r"max_unpool2d: indices of shape \(1, 1, 1, 2\) must have the shape"):
+        F.max_unpool2d(x, mg.tensor([[[[0, 1]]]]), 2)
+    with pytest.raises(RuntimeError, match="max_unpool2d: expected a floating-point input, got int64"):
+        F.max_unpool2d(x.long(), idx, 2)
+    with pytest.raises(RuntimeError, match=r"max_unpool2d: expected a 3-D .* shape \(2, 2\)"):
+        F.max_unpool2d(mg.ones(2, 2), mg.tensor([[0, 1], [2, 3]]), 2)
+
+
+# ---------------------------------------------------------------- max_pool3d, avg_pool3d
+
+@st.composite
+def pool3d_case(draw):
+    k = tuple(draw(st.integers(1, 2)) for _ in range(3))
+    s = tuple(draw(st.integers(1, 2)) for _ in range(3))
+    p = tuple(draw(st.integers(0, k[a] // 2)) for a in range(3))
+    size = tuple(draw(st.integers(max(1, k[a] - 2 * p[a]), 3)) for a in range(3))
+    return (draw(st.integers(0, 2)), draw(small)) + size, dict(kernel_size=k, stride=s, padding=p,
+                                                                ceil_mode=draw(st.booleans()))
+
+
+@given(case=pool3d_case(), seed=seeds, cip=st.booleans())
+def test_gradcheck_pool3d(case, seed, cip):
+    shape, kw = case
+    # distinct values: a max of ties has no derivative
+    x = mg.tensor(np.random.default_rng(seed).permutation(np.prod(shape)).reshape(shape) / 7.0, requires_grad=True)
+    assert gradcheck(lambda x: F.max_pool3d(x, **kw), [x])
+    assert gradcheck(lambda x: F.avg_pool3d(x, count_include_pad=cip, **kw), [x])
+    assert gradgradcheck(lambda x: F.avg_pool3d(x, count_include_pad=cip, **kw), [x])
+
+
+POOL3D = [("max_pool3d", (2, 3, 5, 6, 7), dict(kernel_size=(2, 3, 2), stride=(1, 2, 2), padding=(1, 1, 0),
+                                                dilation=(2, 1, 1), ceil_mode=True)),
+          ("max_pool3d", (2, 3, 4, 4, 4), dict(kernel_size=2)),
+          ("max_pool3d", (3, 1, 1, 1), dict(kernel_size=1)),                          # unbatched
+          ("max_pool3d", (0, 2, 3, 3, 3), dict(kernel_size=2, stride=1)),
+          ("avg_pool3d", (2, 3, 5, 6, 7), dict(kernel_size=(2, 3, 2), stride=(1, 2, 2), padding=(1, 1, 0),
+                                                ceil_mode=True)),
+          ("avg_pool3d", (2, 3, 5, 6, 7), dict(kernel_size=(2, 3, 2), stride=(1, 2, 2), padding=(1, 1, 0),
+                                                ceil_mode=True, count_include_pad=False)),
+          ("avg_pool3d", (2, 3, 5, 6, 7), dict(kernel_size=3, stride=2, padding=1, divisor_override=5)),
+          ("avg_pool3d", (3, 2, 2, 2), dict(kernel_size=2))]
+
+
+@pytest.mark.parametrize("name,shape,kw", POOL3D)
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_pool3d_matches_pytorch(name, shape, kw, dtype):
+    torch = pytest.importorskip("torch")
+    a = np.random.default_rng(0).standard_normal(shape).astype(dtype)
+    x, t = mg.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    if name == "max_pool3d":
+        (y, idx), (ty, tidx) = F.max_pool3d(x, return_indices=True, **kw), \
+            torch.nn.functional.max_pool3d(t, return_indices=True, **kw)
+        np.testing.assert_array_equal(idx.data, tidx.numpy())
+        assert idx.dtype == np.int64
+    else:
+        y, ty = getattr(F, name)(x, **kw), getattr(torch.nn.functional, name)(t, **kw)
+    assert y.shape == tuple(ty.shape) and y.dtype == np.dtype(dtype)
+    tol = dict(rtol=1e-6, atol=1e-6) if dtype == "float32" else dict(rtol=1e-13, atol=1e-13)
+    np.testing.assert_allclose(y.data, ty.detach().numpy(), **tol)
+    g = np.random.default_rng(1).standard_normal(tuple(ty.shape)).astype(dtype)
+    y.backward(mg.tensor(g))
+    ty.backward(torch.tensor(g))
+    np.testing.assert_allclose(x.grad.data, t.grad.numpy(), **tol)
+
+
+def test_max_pool3d_ties_and_indices_follow_pytorch():
+    """The first maximum in (d, h, w) order wins, across both passes."""
+    torch = pytest.importorskip("torch")
+    a = np.zeros((1, 1, 2, 2, 2))
+    a[0, 0, 1, 0, 0] = a[0, 0, 0, 1, 1] = 1
+    for x in (a, np.ones((1, 1, 3, 3, 3)), np.round(np.random.default_rng(2).standard_normal((2, 2, 4, 5, 3)))):
+        _, idx = F.max_pool3d(mg.tensor(x), 2, 1, return_indices=True)
+        _, tidx = torch.nn.functional.max_pool3d(torch.tensor(x), 2, 1, return_indices=True)
+        np.testing.assert_array_equal(idx.data, tidx.numpy())
+
+
+def test_pool3d_errors_name_the_op_and_values():
+    with pytest.raises(RuntimeError, match=r"max_pool3d: input of shape \(1, 1, 1, 3, 3\) is too small"):
+        F.max_pool3d(mg.ones(1, 1, 1, 3, 3), 2)
+    with pytest.raises(RuntimeError, match=r"avg_pool3d: padding \(2, 2, 2\) should be non-negative and at most half"):
+        F.avg_pool3d(mg.ones(1, 1, 4, 4, 4), 2, padding=2)
+    with pytest.raises(RuntimeError, match=r"max_pool3d: expected a 4-D \(unbatched\) or 5-D .* \(4, 4\)"):
+        F.max_pool3d(mg.ones(4, 4), 2)
+    with pytest.raises(RuntimeError, match="avg_pool3d: divisor_override must be non-zero"):
+        F.avg_pool3d(mg.ones(1, 1, 2, 2, 2), 2, divisor_override=0)
+    with pytest.raises(ValueError, match="max_pool3d: kernel_size must be an int, a 1-tuple or a tuple of 3 ints"):
+        F.max_pool3d(mg.ones(1, 1, 2, 2, 2), (2, 2))
