@@ -2,12 +2,12 @@
 cross-entropy, backward, Adam step — minigrad and PyTorch (when installed) in one process,
 alternating, medians and the ratio.
 
-    python -m benchmarks.mlp_step [--repeats 30] [--threads 1]
+    python -m benchmarks.mlp_step --threads 1 2 [--repeats 30]
 
-Both libraries start from the same weights and see the same batch. ``--threads`` (default 1)
-sets both PyTorch's intra-op threads and NumPy's BLAS threads (through threadpoolctl, when
-installed; otherwise set OPENBLAS_NUM_THREADS before starting). Matching them matters: on a
-busy 2-core machine a multi-threaded OpenBLAS spins and can be 5-10x slower than one thread.
+Both libraries start from the same weights and see the same batch. minigrad (Numba and BLAS,
+through threadpoolctl when installed; otherwise set OPENBLAS_NUM_THREADS before starting) and
+PyTorch run on the same ``--threads`` count (default: all cores); one markdown table per count
+goes to stdout.
 """
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ import argparse
 import numpy as np
 
 import minigrad as mg
-from benchmarks._timing import compare, limit_threads, load_note, markdown_table, torch_or_none
+from benchmarks._timing import (add_threads_argument, compare, limit_threads, load_note, markdown_table,
+                               torch_or_none)
 from minigrad import nn, optim
 from minigrad.nn import functional as F
 
@@ -65,39 +66,45 @@ def make_torch(torch, weights, x, y):
     return model, step
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=30)
-    parser.add_argument("--threads", type=int, default=1, help="PyTorch intra-op threads")
-    args = parser.parse_args(argv)
+def table(threads, repeats, torch, batch=BATCH):
+    """One training step of the MLP on ``threads`` threads (minigrad and PyTorch alike), as markdown."""
     rng = np.random.default_rng(0)
     weights = []
     for fan_in, fan_out in zip(SIZES[:-1], SIZES[1:]):
         bound = 1 / np.sqrt(fan_in)
         weights.append((rng.uniform(-bound, bound, (fan_out, fan_in)).astype(np.float32),
                         rng.uniform(-bound, bound, fan_out).astype(np.float32)))
-    x = rng.standard_normal((BATCH, SIZES[0])).astype(np.float32)
-    y = rng.integers(0, SIZES[-1], BATCH).astype(np.int64)
+    x = rng.standard_normal((batch, SIZES[0])).astype(np.float32)
+    y = rng.integers(0, SIZES[-1], batch).astype(np.int64)
 
-    torch = torch_or_none()
-    blas = limit_threads(args.threads, torch)
+    blas = limit_threads(threads, torch)
     fns = {}
     _, fns["minigrad"] = make_minigrad(weights, x, y)
     if torch is not None:
         _, fns["torch"] = make_torch(torch, weights, x, y)
         # same weights, same batch: the first losses must agree before timing means anything
         a, b = float(make_minigrad(weights, x, y)[1]().item()), float(make_torch(torch, weights, x, y)[1]().item())
-        assert abs(a - b) < 1e-4 * max(1.0, abs(b)), (a, b)
-    res = compare(fns, repeats=args.repeats, number=5)
+        if abs(a - b) > 1e-4 * max(1.0, abs(b)):
+            raise RuntimeError(f"mlp_step: the first losses differ (minigrad {a}, torch {b})")
+    res = compare(fns, repeats=repeats, number=5)
     base = res["torch"].median_ms if "torch" in res else None
     rows = [[name, f"{t.median_ms:.3f}", f"{t.min_ms:.3f}", f"{t.median_ms / base:.2f}x" if base else "-"]
             for name, t in res.items()]
-    print(f"MLP {'-'.join(map(str, SIZES))} ReLU, batch {BATCH}: one training step "
-          "(forward, cross-entropy, backward, Adam)")
-    print(markdown_table(["implementation", "median ms", "min ms", "vs torch"], rows))
-    print(f"\n{load_note()}; threads={args.threads} "
-          f"(BLAS limit {'set' if blas else 'not set: threadpoolctl missing'})")
-    return res
+    return "\n".join([f"MLP {'-'.join(map(str, SIZES))} ReLU, batch {batch}: one training step "
+                      "(forward, cross-entropy, backward, Adam)",
+                      markdown_table(["implementation", "median ms", "min ms", "vs torch"], rows), "",
+                      f"median of {repeats} alternated rounds; threads: {threads} (Numba, BLAS"
+                      f"{'' if blas else ' (not set: threadpoolctl missing)'} and PyTorch); {load_note()}"])
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=30)
+    add_threads_argument(parser)
+    args = parser.parse_args(argv)
+    torch = torch_or_none()
+    for n in args.threads:
+        print(table(n, args.repeats, torch), end="\n\n", flush=True)
 
 
 if __name__ == "__main__":

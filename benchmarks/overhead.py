@@ -6,19 +6,22 @@ wrapping, dispatch). The last rows repeat mul and matmul with anomaly detection 
 (``detect_anomaly``; PyTorch's too): what recording each node's stack and checking every
 result costs. Off, it is one boolean test per op.
 
-    python -m benchmarks.overhead [--cpu-time] [--repeats N]
+    python -m benchmarks.overhead --threads 1 2 [--cpu-time] [--repeats N]
 
-``--cpu-time`` times with process CPU time instead of wall time (fairer on a busy machine).
+minigrad (Numba and BLAS) and PyTorch run on the same ``--threads`` count (default: all
+cores); one markdown table per count goes to stdout. ``--cpu-time`` times with process CPU
+time instead of wall time (fairer on a busy machine; meaningful at one thread).
 """
 from __future__ import annotations
+
+import argparse
 
 import numpy as np
 
 import minigrad as mg
-import argparse
-
 from benchmarks import _timing
-from benchmarks._timing import auto_number, compare, load_note, markdown_table, torch_or_none
+from benchmarks._timing import (add_threads_argument, auto_number, compare, limit_threads, load_note,
+                               markdown_table, torch_or_none)
 
 
 def _cases(ns, small, big):
@@ -72,28 +75,22 @@ def _row(label, case, libs, torch, repeats):
     return row
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.overhead")
-    parser.add_argument("--cpu-time", action="store_true", help="time with process CPU time")
-    parser.add_argument("--repeats", type=int, default=15, help="timed rounds per op (median reported)")
-    args = parser.parse_args(argv)
-    if args.cpu_time:
-        _timing.use_cpu_clock()
-    torch = torch_or_none()
+def table(threads, repeats, torch, cpu_time=False):
+    """The overhead table on ``threads`` threads (minigrad and PyTorch alike), as markdown."""
+    limit_threads(threads, torch)
     rng = np.random.default_rng(0)
     arrays = [rng.standard_normal((8, 8)).astype(np.float32) for _ in range(2)]
     big = rng.standard_normal((64, 64)).astype(np.float32)
     libs = {"minigrad": _cases(mg, [mg.tensor(x, requires_grad=True) for x in arrays],
                                mg.tensor(big, requires_grad=True))}
     if torch is not None:
-        torch.set_num_threads(1)
         libs["torch"] = _cases(torch, [torch.tensor(x, requires_grad=True) for x in arrays],
                                torch.tensor(big, requires_grad=True))
-    rows = [_row(case, case, libs, torch, args.repeats) for case in libs["minigrad"]]
+    rows = [_row(case, case, libs, torch, repeats) for case in libs["minigrad"]]
     for case in ("mul", "matmul 64x64"):
         _set_anomaly(torch, True)
         try:
-            rows.append(_row(f"{case}, detect_anomaly on", case, libs, torch, args.repeats))
+            rows.append(_row(f"{case}, detect_anomaly on", case, libs, torch, repeats))
         finally:
             _set_anomaly(torch, False)
     header = ["op", "minigrad fwd µs"]
@@ -102,9 +99,24 @@ def main(argv=None):
     header += ["minigrad fwd+bwd µs"]
     if torch is not None:
         header += ["torch fwd+bwd µs", "ratio"]
-    print(markdown_table(header, rows))
-    clock = "process CPU time" if args.cpu_time else "wall time"
-    print(f"\n({load_note()}; {clock}; torch {'%s, 1 thread' % torch.__version__ if torch else 'not installed'})")
+    clock = "process CPU time" if cpu_time else "wall time"
+    return "\n".join([markdown_table(header, rows), "",
+                      f"median of {repeats} alternated rounds, {clock}; threads: {threads} (Numba, BLAS and "
+                      f"PyTorch{' ' + torch.__version__ if torch is not None else ': not installed'}); "
+                      f"{load_note()}"])
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.overhead")
+    parser.add_argument("--cpu-time", action="store_true", help="time with process CPU time")
+    parser.add_argument("--repeats", type=int, default=15, help="timed rounds per op (median reported)")
+    add_threads_argument(parser)
+    args = parser.parse_args(argv)
+    if args.cpu_time:
+        _timing.use_cpu_clock()
+    torch = torch_or_none()
+    for n in args.threads:
+        print(table(n, args.repeats, torch, args.cpu_time), end="\n\n", flush=True)
     return 0
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 from typing import Callable, NamedTuple
 
 from ..autograd import grad_mode
+from ..backend import array_module
 from ..autograd.function import Function
 from ..ops import stack
 from ..tensor import Tensor
@@ -63,38 +64,51 @@ def check_shapes(name, gates, x, h0, c0, w_ih, w_hh, b_ih, b_hh):
             raise TypeError(f"{name}: {label} has dtype {a.dtype} but the input has dtype {x.dtype}")
 
 
+def state_sequence(s0, T, reverse):
+    """A direction's states in one (T+1, N, H) buffer that starts from ``s0``, as two (T, N, H)
+    views of it: ``prev[t]``, the state step t reads (``s0`` for the first step visited), and
+    ``out[t]``, the state step t writes, in x's time order. No copies: ``out[t]`` of one step
+    is ``prev`` of the next, and backward gets every step's input state as one array."""
+    buf = array_module(s0).empty((T + 1,) + tuple(s0.shape), s0.dtype)
+    if reverse:
+        buf[T] = s0
+        return buf[1:], buf[:T]
+    buf[0] = s0
+    return buf[:T], buf[1:]
+
+
 def input_projection(x, w_ih, b_ih, b_hh):
-    """x_t W_ih^T + b_ih + b_hh for every t at once: one (T*N, I) x (I, G*H) GEMM."""
+    """x_t W_ih^T + b_ih + b_hh for every t at once: one (T*N, I) x (I, G*H) GEMM, then one
+    pass that adds the biases."""
     T, N, I = x.shape
     xw = (x.reshape(T * N, I) @ w_ih.T).reshape(T, N, w_ih.shape[0])
-    if b_ih is not None:
-        xw += b_ih
-    if b_hh is not None:
-        xw += b_hh
+    bias = b_ih if b_hh is None else b_hh if b_ih is None else b_ih + b_hh
+    if bias is not None:
+        xw += bias
     return xw
 
 
-def weight_grads(dg_ih, dg_hh, x, h0, y, reverse, w_ih, b_ih, b_hh):
-    """dx, dW_ih, dW_hh and the bias gradients as GEMMs over all steps, after the loop.
+def weight_grads(dg_ih, dg_hh, x, h_prev, w_ih, b_ih, b_hh):
+    """dx, dW_ih, dW_hh and the bias gradients as one GEMM each over all steps, after the loop.
 
     ``dg_ih`` (T, N, G*H) is the gradient of the input-side gate pre-activations, ``dg_hh``
-    of the hidden-side ones (the same array except for the GRU's n gate)."""
+    of the hidden-side ones (the same array except for the GRU's n gate); ``h_prev`` (T, N, H)
+    holds the state each step read (``state_sequence``'s ``prev``)."""
     T, N, I = x.shape
-    G = dg_ih.shape[2]
+    G, H = dg_ih.shape[2], h_prev.shape[2]
     d2 = dg_ih.reshape(T * N, G)
+    dh2 = dg_hh.reshape(T * N, G)
     dx = (d2 @ w_ih).reshape(T, N, I)
     dw_ih = d2.T @ x.reshape(T * N, I)
-    first = T - 1 if reverse else 0                # the step that reads h0
-    rest = slice(0, T - 1) if reverse else slice(1, T)
-    prev = slice(1, T) if reverse else slice(0, T - 1)
-    H = h0.shape[1]
-    dw_hh = dg_hh[first].T @ h0
-    if T > 1:
-        dw_hh += dg_hh[rest].reshape((T - 1) * N, G).T @ y[prev].reshape((T - 1) * N, H)
+    dw_hh = dh2.T @ h_prev.reshape(T * N, H)
     db_ih = None if b_ih is None else d2.sum(0)
-    db_hh = None if b_hh is None else dg_hh.reshape(T * N, G).sum(0)
+    if b_hh is None:
+        db_hh = None
+    elif dg_hh is dg_ih and db_ih is not None:
+        db_hh = db_ih.copy()
+    else:
+        db_hh = dh2.sum(0)
     return dx, dw_ih, dw_hh, db_ih, db_hh
-
 
 
 class RecurrentFunction(Function):

@@ -32,8 +32,8 @@ from ..backend import array_module
 from ..ops.unary import sigmoid_array
 from . import _cuda
 from ._math import ONE, sigmoid, tanh
-from ._recurrent import (RecurrentFunction, RecurrentKernels, input_projection, steps_back, time_steps,
-                         weight_grads)
+from ._recurrent import (RecurrentFunction, RecurrentKernels, input_projection, state_sequence, steps_back,
+                         time_steps, weight_grads)
 
 cuda = None   # numba.cuda, bound by _cuda on first CUDA use
 
@@ -162,35 +162,30 @@ def gru_forward_fused(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse, *, cell):
     H = h0.shape[1]
     xw = input_projection(x, w_ih, b_ih, None)
     b = xp.zeros(3 * H, x.dtype) if b_hh is None else b_hh
-    y = xp.empty((T, N, H), x.dtype)
+    h_prev, y = state_sequence(h0, T, reverse)
     acts = xp.empty((T, N, 3 * H), x.dtype)
     ghn = xp.empty((T, N, H), x.dtype)
     hw = xp.empty((N, 3 * H), x.dtype)
     w_hh_t = w_hh.T
-    h = h0
     for t in time_steps(T, reverse):
-        xp.matmul(h, w_hh_t, out=hw)
-        cell(xw[t], hw, b, h, acts[t], ghn[t], y[t])
-        h = y[t]
-    return (y, h.copy()), (acts, ghn)
+        xp.matmul(h_prev[t], w_hh_t, out=hw)
+        cell(xw[t], hw, b, h_prev[t], acts[t], ghn[t], y[t])
+    return (y, y[0 if reverse else T - 1].copy()), (acts, ghn, h_prev)
 
 
 def gru_backward_fused(grads, inputs, outputs, saved, reverse, *, cell_grad):
     dy, dh_n = grads
     x, h0, _, w_ih, w_hh, b_ih, b_hh = inputs
-    y = outputs[0]
-    acts, ghn = saved
+    acts, ghn, h_prev = saved
     xp = array_module(x)
-    T = x.shape[0]
     dgi, dgh = xp.empty_like(acts), xp.empty_like(acts)
     dh_rec = xp.array(dh_n, copy=True)
     dh_direct = xp.empty_like(dh_rec)
-    for t, tp in steps_back(T, reverse):
-        h_prev = h0 if tp is None else y[tp]
-        cell_grad(dy[t], dh_rec, h_prev, acts[t], ghn[t], dgi[t], dgh[t], dh_direct)
+    for t in reversed(time_steps(x.shape[0], reverse)):
+        cell_grad(dy[t], dh_rec, h_prev[t], acts[t], ghn[t], dgi[t], dgh[t], dh_direct)
         xp.matmul(dgh[t], w_hh, out=dh_rec)
         dh_rec += dh_direct
-    dx, dw_ih, dw_hh, db_ih, db_hh = weight_grads(dgi, dgh, x, h0, y, reverse, w_ih, b_ih, b_hh)
+    dx, dw_ih, dw_hh, db_ih, db_hh = weight_grads(dgi, dgh, x, h_prev, w_ih, b_ih, b_hh)
     return dx, dh_rec, None, dw_ih, dw_hh, db_ih, db_hh
 
 # ======================================================================== cuda (Numba CUDA)

@@ -23,8 +23,9 @@ Variants:
 - ``cpu``: the input projection of ALL time steps as one GEMM before the loop; per step one
   recurrent GEMM (BLAS) and one fused Numba kernel for the gate non-linearities and the cell
   update, which stores only what backward needs: the gate activations, the cell and
-  tanh(cell). Backward runs the loop in reverse with a fused gate-backward kernel and one
-  GEMM per step for dh; dx and the weight gradients are GEMMs over all steps after the loop.
+  tanh(cell); h and c live in one (T+1, N, H) buffer each (with h0, c0), so no step copies a
+  state. Backward runs the loop in reverse with a fused gate-backward kernel and one GEMM per
+  step for dh; dx, dW_ih and dW_hh are one GEMM each over all steps after the loop.
 - ``cuda``: the same driver with CuPy GEMMs and CUDA step kernels.
 One unit of one step (``lstm_unit``, ``lstm_unit_grad``) is written once and compiled for
 both targets.
@@ -40,8 +41,8 @@ from ..backend import array_module
 from ..ops.unary import sigmoid_array
 from . import _cuda
 from ._math import ONE, sigmoid, tanh
-from ._recurrent import (RecurrentFunction, RecurrentKernels, input_projection, steps_back, time_steps,
-                         weight_grads)
+from ._recurrent import (RecurrentFunction, RecurrentKernels, input_projection, state_sequence, steps_back,
+                         time_steps, weight_grads)
 
 cuda = None   # numba.cuda, bound by _cuda on first CUDA use
 
@@ -136,18 +137,18 @@ lstm_unit_grad_cuda = _cuda.device(lstm_unit_grad)
 
 @njit(cache=True, error_model="numpy")
 def lstm_cell_forward_cpu(xw, hw, c_prev, acts, c, tanh_c, h):
-    """One step after the recurrent GEMM hw = h W_hh^T (overwritten with the gates'
-    pre-activations): writes the activations (N, 4H), the cell, tanh(cell) and h."""
+    """One step after the recurrent GEMM hw = h_{t-1} W_hh^T: the gates' pre-activations are
+    xw + hw; writes the activations (N, 4H), the cell, tanh(cell) and h."""
     N, H = c.shape
     for n in range(N):
-        z, a = hw[n], acts[n]
-        for k in range(4 * H):
-            z[k] += xw[n, k]
+        x, z, a = xw[n], hw[n], acts[n]
+        xi, xf, xg, xo = x[:H], x[H:2 * H], x[2 * H:3 * H], x[3 * H:]
         zi, zf, zg, zo = z[:H], z[H:2 * H], z[2 * H:3 * H], z[3 * H:]
         ai, af, ag, ao = a[:H], a[H:2 * H], a[2 * H:3 * H], a[3 * H:]
         cp, cn, tn, hn = c_prev[n], c[n], tanh_c[n], h[n]
         for j in range(H):
-            ai[j], af[j], ag[j], ao[j], cn[j], tn[j], hn[j] = lstm_unit_cpu(zi[j], zf[j], zg[j], zo[j], cp[j])
+            ai[j], af[j], ag[j], ao[j], cn[j], tn[j], hn[j] = lstm_unit_cpu(
+                xi[j] + zi[j], xf[j] + zf[j], xg[j] + zg[j], xo[j] + zo[j], cp[j])
 
 
 @njit(cache=True, error_model="numpy")
@@ -167,40 +168,37 @@ def lstm_cell_backward_cpu(dy, dh_rec, dc, acts, tanh_c, c_prev, dgates):
 
 def lstm_forward_fused(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse, *, cell):
     """The cpu/cuda forward: one GEMM for the input side of all steps, then per step the
-    recurrent GEMM and the fused ``cell`` kernel. Saves the activations, cells, tanh(cells)."""
+    recurrent GEMM and the fused ``cell`` kernel, reading and writing the state buffers in
+    place. Saves the activations, the cells each step read, tanh(cells) and the h each step read."""
     xp = array_module(x)
     T, N, _ = x.shape
     H = h0.shape[1]
     xw = input_projection(x, w_ih, b_ih, b_hh)
-    y = xp.empty((T, N, H), x.dtype)
-    cells = xp.empty((T, N, H), x.dtype)
+    h_prev, y = state_sequence(h0, T, reverse)
+    c_prev, cells = state_sequence(c0, T, reverse)
     tanh_cells = xp.empty((T, N, H), x.dtype)
     acts = xp.empty((T, N, 4 * H), x.dtype)
     hw = xp.empty((N, 4 * H), x.dtype)
     w_hh_t = w_hh.T
-    h, c = h0, c0
     for t in time_steps(T, reverse):
-        xp.matmul(h, w_hh_t, out=hw)
-        cell(xw[t], hw, c, acts[t], cells[t], tanh_cells[t], y[t])
-        h, c = y[t], cells[t]
-    return (y, h.copy(), c.copy()), (acts, cells, tanh_cells)
+        xp.matmul(h_prev[t], w_hh_t, out=hw)
+        cell(xw[t], hw, c_prev[t], acts[t], cells[t], tanh_cells[t], y[t])
+    last = 0 if reverse else T - 1
+    return (y, y[last].copy(), cells[last].copy()), (acts, c_prev, tanh_cells, h_prev)
 
 
 def lstm_backward_fused(grads, inputs, outputs, saved, reverse, *, cell_grad):
     dy, dh_n, dc_n = grads
     x, h0, c0, w_ih, w_hh, b_ih, b_hh = inputs
-    y = outputs[0]
-    acts, cells, tanh_cells = saved
+    acts, c_prev, tanh_cells, h_prev = saved
     xp = array_module(x)
-    T = x.shape[0]
     dgates = xp.empty_like(acts)
     dh_rec = xp.array(dh_n, copy=True)
     dc = xp.array(dc_n, copy=True)
-    for t, tp in steps_back(T, reverse):
-        c_prev = c0 if tp is None else cells[tp]
-        cell_grad(dy[t], dh_rec, dc, acts[t], tanh_cells[t], c_prev, dgates[t])
+    for t in reversed(time_steps(x.shape[0], reverse)):
+        cell_grad(dy[t], dh_rec, dc, acts[t], tanh_cells[t], c_prev[t], dgates[t])
         xp.matmul(dgates[t], w_hh, out=dh_rec)
-    dx, dw_ih, dw_hh, db_ih, db_hh = weight_grads(dgates, dgates, x, h0, y, reverse, w_ih, b_ih, b_hh)
+    dx, dw_ih, dw_hh, db_ih, db_hh = weight_grads(dgates, dgates, x, h_prev, w_ih, b_ih, b_hh)
     return dx, dh_rec, dc, dw_ih, dw_hh, db_ih, db_hh
 
 # ======================================================================== cuda (Numba CUDA)

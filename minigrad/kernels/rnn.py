@@ -9,7 +9,8 @@ Backward (dh = dy_t + the gradient coming back from step t+1)::
     da = dh * (1 - h_t^2)   (tanh)      da = dh * [h_t > 0]   (relu)
     dx_t = da W_ih    dh_{t-1} = da W_hh    dW_ih += da^T x_t    dW_hh += da^T h_{t-1}
 
-Only the outputs h_t are needed for backward: nothing else is saved. Variants as in
+Only the states h_t are needed for backward: the fused variants keep h0 and every h_t in one
+(T+1, N, H) buffer, of which the output and the states the steps read are two views. Variants as in
 ``lstm.py``: ``reference`` (NumPy, step by step), ``cpu`` (GEMMs + fused Numba step kernels),
 ``cuda`` (the same driver, CuPy GEMMs, CUDA step kernels); one unit of one step
 (``rnn_unit``, ``rnn_unit_grad``) is written once and compiled for both targets.
@@ -24,8 +25,8 @@ from .. import ops
 from ..backend import array_module
 from . import _cuda
 from ._math import ONE, ZERO, tanh
-from ._recurrent import (RecurrentFunction, RecurrentKernels, input_projection, steps_back, time_steps,
-                         weight_grads)
+from ._recurrent import (RecurrentFunction, RecurrentKernels, input_projection, state_sequence, steps_back,
+                         time_steps, weight_grads)
 
 cuda = None   # numba.cuda, bound by _cuda on first CUDA use
 
@@ -118,28 +119,27 @@ def rnn_forward_fused(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse, *, cell, relu)
     T, N, _ = x.shape
     H = h0.shape[1]
     xw = input_projection(x, w_ih, b_ih, b_hh)
-    y = xp.empty((T, N, H), x.dtype)
+    h_prev, y = state_sequence(h0, T, reverse)
     hw = xp.empty((N, H), x.dtype)
     w_hh_t = w_hh.T
-    h = h0
     for t in time_steps(T, reverse):
-        xp.matmul(h, w_hh_t, out=hw)
+        xp.matmul(h_prev[t], w_hh_t, out=hw)
         cell(xw[t], hw, y[t], relu)
-        h = y[t]
-    return (y, h.copy()), ()
+    return (y, y[0 if reverse else T - 1].copy()), (h_prev,)
 
 
 def rnn_backward_fused(grads, inputs, outputs, saved, reverse, *, cell_grad, relu):
     dy, dh_n = grads
     x, h0, _, w_ih, w_hh, b_ih, b_hh = inputs
     y = outputs[0]
+    h_prev, = saved
     xp = array_module(x)
     da = xp.empty_like(y)
     dh_rec = xp.array(dh_n, copy=True)
     for t in reversed(time_steps(x.shape[0], reverse)):
         cell_grad(dy[t], dh_rec, y[t], da[t], relu)
         xp.matmul(da[t], w_hh, out=dh_rec)
-    dx, dw_ih, dw_hh, db_ih, db_hh = weight_grads(da, da, x, h0, y, reverse, w_ih, b_ih, b_hh)
+    dx, dw_ih, dw_hh, db_ih, db_hh = weight_grads(da, da, x, h_prev, w_ih, b_ih, b_hh)
     return dx, dh_rec, None, dw_ih, dw_hh, db_ih, db_hh
 
 # ======================================================================== cuda (Numba CUDA)
