@@ -33,7 +33,7 @@ def test_overhead_table_one_row_per_op_with_numbers(restore_threads):
     header, rows = _rows(out, "op")
     assert header == "| op | minigrad fwd µs | minigrad fwd+bwd µs |"
     assert [r[0] for r in rows] == ["add", "mul", "matmul 64x64", "sum", "getitem", "einsum ij,jk->ik",
-                                    "topk 3 of 8", "sort 8", "mul, detect_anomaly on",
+                                    "topk 3 of 8", "sort 8", "add_ on a non-leaf row", "mul, detect_anomaly on",
                                     "matmul 64x64, detect_anomaly on"]
     assert all(_number(c) > 0 for r in rows for c in r[1:])
     assert "threads: 1" in out and mg.get_num_threads() == 1
