@@ -85,14 +85,16 @@ def torch_key(key, shape):
     return tuple(first), tuple(then)
 
 
-def _check_index(op, index, dim, dim_size, error=RuntimeError):
-    """An integer index array whose entries all lie in [0, dim_size); else ``error``: PyTorch
-    raises RuntimeError from gather, scatter, index_select and index_add, IndexError from
-    index_fill and index_copy."""
+def _check_index(op, index, dim, dim_size, error=RuntimeError, negative=False):
+    """An integer index array whose entries all lie in [0, dim_size) -- in [-dim_size, dim_size)
+    when ``negative`` indices count from the end; else ``error``: PyTorch raises RuntimeError
+    from gather, scatter, index_select and index_add, IndexError from index_fill, index_copy
+    and take."""
     xp = array_module(index)
     if index.dtype.kind not in "iu":
         raise RuntimeError(f"{op}: index must be an integer tensor, got {index.dtype}")
-    if index.size and (int(xp.min(index)) < 0 or int(xp.max(index)) >= dim_size):
+    low = -dim_size if negative else 0
+    if index.size and (int(xp.min(index)) < low or int(xp.max(index)) >= dim_size):
         bad = int(xp.max(index)) if int(xp.max(index)) >= dim_size else int(xp.min(index))
         raise error(f"{op}: index {bad} is out of bounds for dimension {dim} with size {dim_size}")
 
@@ -669,8 +671,9 @@ def masked_select(input, mask):
 
 
 def take(input, index):
-    """The elements of ``input`` flattened, at ``index`` (the result has the index's shape)."""
-    _check_index("take", index.data, 0, input.numel(), IndexError)
+    """The elements of ``input`` flattened, at ``index`` (the result has the index's shape; a
+    negative index counts from the end)."""
+    _check_index("take", index.data, 0, input.numel(), IndexError, negative=True)
     return GetItem.apply(input.reshape(-1), index.data)
 
 

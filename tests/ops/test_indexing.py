@@ -325,7 +325,7 @@ def test_take_take_along_dim_nonzero(shape, seed):
     x = make(shape, seed)
     a = x.detach().numpy().copy()
     n = max(a.size, 1)
-    index = np.random.default_rng(seed).integers(0, n, (2, 3)) if a.size else np.zeros((0,), np.int64)
+    index = np.random.default_rng(seed).integers(-n, n, (2, 3)) if a.size else np.zeros((0,), np.int64)
     torch_check(lambda t: t.take(mg.tensor(index)), lambda t: t.take(torch.tensor(index)), [a])
     if shape:
         order = np.argsort(a, axis=-1)
@@ -340,6 +340,17 @@ def test_take_take_along_dim_nonzero(shape, seed):
     torch_check(mg.argwhere, torch.argwhere, [mask], check_grad=False)
     torch_check(lambda t: mg.where(t > 0), lambda t: torch.where(t > 0), [mask], check_grad=False)
     torch_check(mg.count_nonzero, torch.count_nonzero, [mask], check_grad=False)
+
+
+def test_take_counts_negative_indices_from_the_end_as_pytorch():
+    x = mg.arange(6.0).reshape(2, 3).requires_grad_()
+    y = x.take(mg.tensor([-1, 0, -6]))
+    np.testing.assert_array_equal(y.numpy(force=True), [5.0, 0.0, 0.0])
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [[2.0, 0.0, 0.0], [0.0, 0.0, 1.0]])
+    for bad in (-7, 6):
+        with pytest.raises(IndexError, match=f"take: index {bad} is out of bounds for dimension 0 with size 6"):
+            x.take(mg.tensor([bad]))
 
 
 def test_take_along_dim_broadcasts_like_pytorch():
