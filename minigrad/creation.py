@@ -137,9 +137,14 @@ def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
 
 def _integer_bound(value, dtype):
     """A bound of an integer linspace in ``dtype`` first, as PyTorch converts it: truncated
-    toward zero, a negative bound of an unsigned dtype wrapped around, one out of range refused."""
+    toward zero, a negative int bound of an unsigned dtype wrapped around, one out of range
+    refused (a float bound must lie within the dtype's range: -0.5 is no uint8)."""
     info = np.iinfo(dtype)
-    v = int(value) if is_int(value) else int(number_arg("linspace", "start/end", value))
+    if not is_int(value):
+        f = number_arg("linspace", "start/end", value)
+        if not info.min <= f <= info.max:
+            raise RuntimeError(f"linspace: {value!r} cannot be converted to {dtype} without overflow")
+    v = int(value) if is_int(value) else int(f)
     if not (-info.max if info.min == 0 else info.min) <= v <= info.max:
         raise RuntimeError(f"linspace: {value!r} cannot be converted to {dtype} without overflow")
     return v % (info.max + 1) if info.min == 0 else v

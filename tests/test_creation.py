@@ -115,3 +115,12 @@ def test_linspace_refuses_bool_as_pytorch():
         mg.linspace(0, 1, 5, dtype=mg.bool)
     with pytest.raises(RuntimeError, match="cannot be converted to int8 without overflow"):
         mg.linspace(0, 300, 3, dtype=mg.int8)
+
+
+@pytest.mark.parametrize("start, end", [(-0.5, 5), (-1.7, 5), (255.9, 0), (0, 255.5)])
+def test_linspace_refuses_a_float_bound_outside_the_integer_range(start, end):
+    """A float bound outside uint8's range is refused, as PyTorch (-1.7 wrapped to 255 before);
+    a negative int bound still wraps around, as PyTorch converts it."""
+    with pytest.raises(RuntimeError, match="cannot be converted to uint8 without overflow"):
+        mg.linspace(start, end, 3, dtype=mg.uint8)
+    assert mg.linspace(-1, 5, 3, dtype=mg.uint8).tolist() == [255, 130, 5]

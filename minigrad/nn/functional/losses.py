@@ -133,8 +133,8 @@ def _class_layout(op, input, target):
 
 def _class_weight(op, weight, num_classes):
     if weight is not None and tuple(weight.shape) != (num_classes,):
-        raise ValueError(f"{op}: weight must have shape ({num_classes},) (one per class), "
-                         f"got {tuple(weight.shape)}")
+        raise RuntimeError(f"{op}: weight must have shape ({num_classes},) (one per class), "
+                           f"got {tuple(weight.shape)}")                 # PyTorch's type
 
 
 def _class_targets(op, input, target, ignore_index):
@@ -255,8 +255,8 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
             raise ValueError(f"{op}: ignore_index is not supported for floating point (probability) "
                              f"targets, got ignore_index={ignore_index}")
         if tuple(target.shape) != tuple(input.shape):
-            raise ValueError(f"{op}: a probability target must have the input's shape "
-                             f"{tuple(input.shape)}, got target shape {tuple(target.shape)}")
+            raise RuntimeError(f"{op}: a probability target must have the input's shape "
+                               f"{tuple(input.shape)}, got target shape {tuple(target.shape)}")
         if label_smoothing > 0:
             target = target * (1 - label_smoothing) + label_smoothing / num_classes
         terms = logp * target if weight is None else logp * target * weight.reshape(wshape)
