@@ -71,8 +71,7 @@ def test_gradcheck_prints_the_worst_relative_error(capsys):
     assert 0 <= worst < 1e-4
 
 
-@pytest.mark.parametrize("name", ["mlp", "cnn", "architectures", "transfer", "segmentation", "style", "lstm",
-                                  "transformer", "gan", "autoencoder", "vae", "dqn", "ddp", "text"])
+@pytest.mark.parametrize("name", lessons.LESSONS)
 def test_tiny_model_gradcheck_on_cuda(name, cuda_device, capsys):
     """Every lesson's tiny model, gradchecked on the GPU (the cpu case is in each lesson's test).
 

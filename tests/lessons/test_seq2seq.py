@@ -90,8 +90,8 @@ def test_step_by_step_decoding_equals_the_teacher_forced_decoder():
                 np.testing.assert_allclose(scores.numpy(), whole[:, t], rtol=1e-10, atol=1e-12)
 
 
-def test_tiny_models_gradcheck_every_parameter(device):
-    assert s2s.tiny_model_check(device) < 1e-5
+def test_tiny_models_gradcheck_every_parameter():
+    assert s2s.tiny_model_check() < 1e-5
 
 
 @pytest.mark.slow     # both parts as the lesson runs them: ~140 s CPU (dates ~55 s, reversal ~80 s)
