@@ -250,8 +250,9 @@ class Gather(Function):
         xp = array_module(x)
         ctx.shape, ctx.dim = x.shape, dim
         ctx.save_for_backward(index)
-        sub = x[tuple(slice(None) if d == dim else slice(0, index.shape[d]) for d in range(x.ndim))]
-        return xp.take_along_axis(sub, index, axis=dim)
+        if index.shape[:dim] != x.shape[:dim] or index.shape[dim + 1:] != x.shape[dim + 1:]:
+            x = x[tuple(slice(None) if d == dim else slice(0, index.shape[d]) for d in range(x.ndim))]
+        return xp.take_along_axis(x, index, dim)
 
     @staticmethod
     def backward(ctx, g):

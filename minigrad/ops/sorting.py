@@ -37,13 +37,13 @@ def sort_indices(x, dim, descending):
     xp = array_module(x)
     if not descending:
         return xp.argsort(x, axis=dim, kind="stable")
-    flipped = xp.argsort(xp.flip(x, dim), axis=dim, kind="stable")
-    return (x.shape[dim] - 1) - xp.flip(flipped, dim)
+    flip = (slice(None),) * dim + (slice(None, None, -1),)     # a basic slice: cheaper than xp.flip
+    return (x.shape[dim] - 1) - xp.argsort(x[flip], axis=dim, kind="stable")[flip]
 
 
 def _pick(input, dim, indices, keepdim=True):
     """The values of ``input`` at ``indices`` along ``dim`` (differentiable), and the indices as a tensor."""
-    idx = Tensor(indices.astype("int64", copy=False))
+    idx = Tensor._make(indices.astype("int64", copy=False), False, None, 0)
     values = Gather.apply(input, dim, idx)
     if not keepdim:
         values, idx = values.squeeze(dim), idx.squeeze(dim)
