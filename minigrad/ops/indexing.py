@@ -103,6 +103,8 @@ def check_key_bounds(op, shape, key):
     """IndexError for an integer index array (or list) in ``key`` that points outside its axis.
     NumPy raises on its own, but CuPy silently wraps such indices around, so the check is made
     for every device: one min/max per index array, read back to the host in one transfer."""
+    if type(key) is slice or type(key) is int:      # the common cases: nothing to check
+        return
     items = key if isinstance(key, tuple) else (key,)
 
     def n_axes(k):
