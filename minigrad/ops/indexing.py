@@ -9,6 +9,8 @@ reductions at indices (prod, amax, amin) go through ``_reduce_at``.
 """
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from .._checks import tensor_arg
@@ -244,17 +246,39 @@ def _along_dim_linear(xp, shape, dim, index):
     return xp.ravel_multi_index(tuple(xp.broadcast_arrays(*coords)), shape)
 
 
+@functools.lru_cache(maxsize=256)
+def _along_aranges(shape, dim):
+    """Read-only NumPy aranges, one per dim of ``shape`` but ``dim``, each shaped to broadcast
+    along its own dim: with the index put at ``dim``, the fancy key of ``take_along_axis``."""
+    nd = len(shape)
+    key = []
+    for d, n in enumerate(shape):
+        r = np.arange(n).reshape((1,) * d + (n,) + (1,) * (nd - d - 1))
+        r.flags.writeable = False
+        key.append(r)
+    return tuple(key)
+
+
+def take_along(xp, x, index, dim):
+    """``x`` read at ``index`` along ``dim`` and at the same position along the others, over the
+    leading ``index.shape[d]`` elements of every other dim ``d``. For NumPy one fancy key of
+    cached aranges: ``take_along_axis`` builds that key anew on every call."""
+    if xp is np:
+        key = _along_aranges(index.shape, dim)
+        return x[key[:dim] + (index,) + key[dim + 1:]]
+    if index.shape[:dim] != x.shape[:dim] or index.shape[dim + 1:] != x.shape[dim + 1:]:
+        x = x[tuple(slice(None) if d == dim else slice(0, index.shape[d]) for d in range(x.ndim))]
+    return xp.take_along_axis(x, index, dim)
+
+
 class Gather(Function):
     """out[i][j] = x[index[i][j]][j] (dim 0);  backward: scatter_add of the gradient"""
 
     @staticmethod
     def forward(ctx, x, dim, index):
-        xp = array_module(x)
         ctx.shape, ctx.dim = x.shape, dim
         ctx.save_for_backward(index)
-        if index.shape[:dim] != x.shape[:dim] or index.shape[dim + 1:] != x.shape[dim + 1:]:
-            x = x[tuple(slice(None) if d == dim else slice(0, index.shape[d]) for d in range(x.ndim))]
-        return xp.take_along_axis(x, index, dim)
+        return take_along(array_module(x), x, index, dim)
 
     @staticmethod
     def backward(ctx, g):

@@ -16,7 +16,7 @@ from ..autograd.function import Function
 from ..backend import array_module
 from ..tensor import Tensor
 from ._util import normalize_dim
-from .indexing import Gather
+from .indexing import Gather, take_along
 
 sort_result = namedtuple("sort", ["values", "indices"])
 topk_result = namedtuple("topk", ["values", "indices"])
@@ -83,24 +83,22 @@ def topk(input, k, dim=-1, largest=True, sorted=True):  # noqa: A002 - PyTorch's
     k are sorted; the order of equal values is unspecified, as in PyTorch.
     """
     _flags("topk", largest=largest, sorted=sorted)
-    d = normalize_dim(dim, input.ndim, "topk")
-    n = input.shape[d] if input.ndim else 1
+    x = input.data
+    d = normalize_dim(dim, x.ndim, "topk")
+    n = x.shape[d] if x.ndim else 1
     if not 0 <= k <= n:
         raise RuntimeError(f"topk: k ({k}) is out of range for dimension {d} of size {n} "
-                           f"(input shape {tuple(input.shape)})")
-    xp = array_module(input.data)
-    if input.ndim == 0:
+                           f"(input shape {tuple(x.shape)})")
+    xp = array_module(x)
+    if x.ndim == 0:
         return topk_result(input.reshape(()), Tensor(xp.zeros((), "int64")))
-    x = input.data
     if 0 < k and 8 * k < n:
         part = xp.argpartition(x, n - k if largest else k - 1, axis=d)
-        part = part[tuple(slice(n - k, None) if largest and i == d else slice(0, k) if i == d
-                          else slice(None) for i in range(x.ndim))]
-        order = sort_indices(xp.take_along_axis(x, part, axis=d), d, largest)
-        indices = xp.take_along_axis(part, order, axis=d)
+        part = part[(slice(None),) * d + (slice(n - k, None) if largest else slice(0, k),)]
+        order = sort_indices(take_along(xp, x, part, d), d, largest)
+        indices = take_along(xp, part, order, d)
     else:
-        indices = sort_indices(x, d, largest)[tuple(slice(0, k) if i == d else slice(None)
-                                                    for i in range(x.ndim))]
+        indices = sort_indices(x, d, largest)[(slice(None),) * d + (slice(0, k),)]
     return topk_result(*_pick(input, d, indices))
 
 
