@@ -240,9 +240,13 @@ def index_put(input, indices, values, accumulate=False):
 
 def _along_dim_linear(xp, shape, dim, index):
     """Flat positions in an array of ``shape`` of the elements picked by ``index`` along ``dim``."""
-    nd = index.ndim
-    coords = [xp.arange(n).reshape((1,) * d + (n,) + (1,) * (nd - d - 1)) for d, n in enumerate(index.shape)]
-    coords[dim] = index
+    if xp is np:
+        key = _along_aranges(index.shape, dim)
+        coords = key[:dim] + (index,) + key[dim + 1:]
+    else:
+        nd = index.ndim
+        coords = [xp.arange(n).reshape((1,) * d + (n,) + (1,) * (nd - d - 1)) for d, n in enumerate(index.shape)]
+        coords[dim] = index
     return xp.ravel_multi_index(tuple(xp.broadcast_arrays(*coords)), shape)
 
 
@@ -283,7 +287,8 @@ class Gather(Function):
     @staticmethod
     def backward(ctx, g):
         (index,) = ctx.saved_tensors
-        return scatter_add(g.new_zeros(ctx.shape), ctx.dim, index, g), None, None
+        # the index was checked on the way in: straight to ScatterAdd, not the checking scatter_add
+        return ScatterAdd.apply(g.new_zeros(ctx.shape), ctx.dim, index, g), None, None
 
 
 @numpy_spellings
