@@ -52,8 +52,10 @@ def __getattr__(name):
 
 
 def is_tensor(obj):
+    """True if ``obj`` is a minigrad Tensor (a Parameter included); False for a NumPy array or a number."""
     return isinstance(obj, Tensor)
 
 
 def numel(input):
+    """The number of elements of ``input``: the product of its shape (1 for a 0-d tensor)."""
     return input.numel()

@@ -188,6 +188,8 @@ def set_default_dtype(dtype):
 
 
 def get_default_dtype():
+    """The floating dtype that factories (zeros, randn, tensor of Python floats ...) use when no
+    dtype is given: float32 unless changed with set_default_dtype."""
     return _default_dtype
 
 

@@ -74,21 +74,39 @@ def _dtype(dtype):
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False):
+    """A tensor of the given size filled with 0.
+
+    Args: ``*size`` (ints or one tuple), ``dtype`` (default: get_default_dtype(), float32),
+    ``device`` ("cpu" or "cuda"), ``requires_grad`` (default False).
+    Returns a new tensor of shape ``size``."""
     xp = backend.module_for(device or "cpu")
     return Tensor(xp.zeros(_size(size), dtype=_dtype(dtype)), requires_grad)
 
 
 def ones(*size, dtype=None, device=None, requires_grad=False):
+    """A tensor of the given size filled with 1.
+
+    Args: ``*size`` (ints or one tuple), ``dtype`` (default: get_default_dtype()), ``device``,
+    ``requires_grad`` (default False). Returns a new tensor of shape ``size``."""
     xp = backend.module_for(device or "cpu")
     return Tensor(xp.ones(_size(size), dtype=_dtype(dtype)), requires_grad)
 
 
 def empty(*size, dtype=None, device=None, requires_grad=False):
+    """A tensor of the given size whose values are not initialised (whatever the allocator left).
+
+    Args: ``*size`` (ints or one tuple), ``dtype`` (default: get_default_dtype()), ``device``,
+    ``requires_grad``. Returns a new tensor of shape ``size``; fill it before reading it."""
     xp = backend.module_for(device or "cpu")
     return Tensor(xp.empty(_size(size), dtype=_dtype(dtype)), requires_grad)
 
 
 def full(size, fill_value, dtype=None, device=None, requires_grad=False):
+    """A tensor of shape ``size`` with every element ``fill_value``.
+
+    Args: ``size`` (a tuple), ``fill_value`` (a number), ``dtype`` (default inferred from
+    ``fill_value`` as PyTorch does: bool, int64, or the default float dtype), ``device``,
+    ``requires_grad``."""
     if dtype is None:
         dtype = _infer_dtype(fill_value)
     xp = backend.module_for(device or "cpu")
@@ -96,11 +114,21 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False):
 
 
 def eye(n, m=None, dtype=None, device=None, requires_grad=False):
+    """The identity matrix: out[i, j] = 1 if i == j else 0.
+
+    Args: ``n`` rows, ``m`` columns (default ``n``), ``dtype`` (default: get_default_dtype()),
+    ``device``, ``requires_grad``. Returns an (n, m) tensor."""
     xp = backend.module_for(device or "cpu")
     return Tensor(xp.eye(n, m, dtype=_dtype(dtype)), requires_grad)
 
 
 def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
+    """The values start, start + step, ... up to but excluding ``end``: out[i] = start + i * step.
+
+    ``arange(end)`` starts at 0. Args: ``start`` (default 0), ``end``, ``step`` (default 1, nonzero,
+    with the sign of end - start), ``dtype`` (default int64 when all three are integers, else the
+    default float dtype), ``device``, ``requires_grad``. Returns a 1-D tensor of
+    ceil((end - start) / step) elements."""
     if end is None:
         start, end = 0, start
     for name, value in (("start", start), ("end", end), ("step", step)):
@@ -151,18 +179,26 @@ def _integer_bound(value, dtype):
 
 
 def zeros_like(input, dtype=None, device=None, requires_grad=False):
+    """Zeros with the shape of ``input``, and its dtype and device unless ``dtype``/``device`` are
+    given (``requires_grad`` default False)."""
     return zeros(input.shape, dtype=dtype or input.dtype, device=device or input.device, requires_grad=requires_grad)
 
 
 def ones_like(input, dtype=None, device=None, requires_grad=False):
+    """Ones with the shape of ``input``, and its dtype and device unless ``dtype``/``device`` are
+    given (``requires_grad`` default False)."""
     return ones(input.shape, dtype=dtype or input.dtype, device=device or input.device, requires_grad=requires_grad)
 
 
 def empty_like(input, dtype=None, device=None, requires_grad=False):
+    """An uninitialised tensor with the shape of ``input``, and its dtype and device unless
+    ``dtype``/``device`` are given (``requires_grad`` default False)."""
     return empty(input.shape, dtype=dtype or input.dtype, device=device or input.device, requires_grad=requires_grad)
 
 
 def full_like(input, fill_value, dtype=None, device=None, requires_grad=False):
+    """A tensor with the shape of ``input`` filled with ``fill_value``, in ``input``'s dtype and device
+    unless ``dtype``/``device`` are given. ``dtype`` must be a dtype object, not a string."""
     if isinstance(dtype, str):
         raise TypeError(f"full_like: dtype must be a dtype (minigrad.float32 ...), got the string {dtype!r}")
     return full(input.shape, fill_value, dtype=dtype or input.dtype, device=device or input.device,
@@ -196,10 +232,14 @@ def randint(low=0, high=None, size=None, generator=None, dtype=None, device=None
 
 
 def randn_like(input, dtype=None, device=None, requires_grad=False):
+    """Standard normal samples N(0, 1) with the shape of ``input``, in its dtype and device unless
+    ``dtype``/``device`` are given; drawn from the device's generator (see manual_seed)."""
     return randn(input.shape, dtype=dtype or input.dtype, device=device or input.device, requires_grad=requires_grad)
 
 
 def rand_like(input, dtype=None, device=None, requires_grad=False):
+    """Uniform samples on [0, 1) with the shape of ``input``, in its dtype and device unless
+    ``dtype``/``device`` are given; drawn from the device's generator (see manual_seed)."""
     return rand(input.shape, dtype=dtype or input.dtype, device=device or input.device, requires_grad=requires_grad)
 
 

@@ -19,6 +19,8 @@ _state = _State()
 
 
 def is_grad_enabled() -> bool:
+    """True when operations on tensors with requires_grad record a graph (False inside no_grad or
+    inference_mode, True again inside enable_grad). Per thread, as in PyTorch."""
     return _state.enabled
 
 
@@ -79,6 +81,8 @@ class set_grad_enabled(_GradMode):
 
 
 def is_inference_mode_enabled() -> bool:
+    """True inside an ``inference_mode()`` block (no graph is recorded and results cannot be used
+    where autograd would need them later)."""
     return _state.inference
 
 

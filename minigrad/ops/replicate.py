@@ -39,6 +39,12 @@ class Repeat(Function):
 
 
 def repeat(input, *sizes):
+    """``input`` tiled ``sizes[i]`` times along each dimension i (a copy, like np.tile);
+    out.shape[i] = input.shape[i] * sizes[i].
+
+    Args: ``input``, ``*sizes`` (ints or one tuple, at least input.ndim of them; extra leading
+    ones add dimensions). Differs from np.repeat: use repeat_interleave for that.
+    Backward: the gradient summed over the copies."""
     sizes = _as_shape(sizes)
     if len(sizes) < input.ndim:
         raise RuntimeError(f"repeat: number of repeat dims {len(sizes)} can not be smaller than "

@@ -58,6 +58,11 @@ class Reshape(Function):
 
 
 def reshape(input, *shape):
+    """The elements of ``input`` in row-major order, in the shape ``shape``.
+
+    Args: ``input`` (Tensor), ``*shape`` (ints or one tuple; one size may be -1, inferred from the
+    number of elements). Returns a view where the memory allows it, else a copy.
+    Backward: the gradient reshaped back to ``input.shape``."""
     return Reshape.apply(input, _infer_shape(_as_shape(shape), input.numel(), "reshape"))
 
 
@@ -75,6 +80,10 @@ def view(input, *shape):
 
 @numpy_spellings
 def squeeze(input, dim=None):
+    """``input`` with its size-1 dimensions removed: all of them, or only those in ``dim``.
+
+    Args: ``input``, ``dim`` (int, tuple of ints, or None for every size-1 dim; a listed dim whose
+    size is not 1 is left alone, as PyTorch). Returns a view. NumPy's ``axis=`` is accepted too."""
     if dim is None:
         shape = tuple(s for s in input.shape if s != 1)
     else:
@@ -85,12 +94,21 @@ def squeeze(input, dim=None):
 
 @numpy_spellings
 def unsqueeze(input, dim):
+    """``input`` with a size-1 dimension inserted at position ``dim``.
+
+    Args: ``input``, ``dim`` (int in [-input.ndim - 1, input.ndim]). Returns a view of shape
+    input.shape[:dim] + (1,) + input.shape[dim:]."""
     d = normalize_dim(dim, input.ndim + 1, "unsqueeze")
     shape = input.shape[:d] + (1,) + input.shape[d:]
     return Reshape.apply(input, shape)
 
 
 def flatten(input, start_dim=0, end_dim=-1):
+    """Dimensions ``start_dim`` through ``end_dim`` of ``input`` merged into one, of size the product
+    of their sizes.
+
+    Args: ``input``, ``start_dim`` (default 0), ``end_dim`` (default -1). A 0-d input becomes shape
+    (1,). Returns a view where the memory allows it."""
     if input.ndim == 0:
         return Reshape.apply(input, (1,))
     s = normalize_dim(start_dim, input.ndim, "flatten")
@@ -103,6 +121,10 @@ def flatten(input, start_dim=0, end_dim=-1):
 
 @numpy_spellings
 def unflatten(input, dim, sizes):
+    """Dimension ``dim`` of ``input`` split into several of sizes ``sizes`` (the inverse of flatten).
+
+    Args: ``input``, ``dim`` (int), ``sizes`` (tuple whose product is input.shape[dim]; one may be
+    -1). Returns a view."""
     d = normalize_dim(dim, input.ndim, "unflatten")
     sizes = _infer_shape(sizes, input.shape[d], "unflatten")
     return Reshape.apply(input, input.shape[:d] + tuple(sizes) + input.shape[d + 1:])
@@ -126,6 +148,10 @@ class Permute(Function):
 
 
 def permute(input, *dims):
+    """``input`` with its dimensions reordered: out.shape[i] = input.shape[dims[i]].
+
+    Args: ``input``, ``*dims`` (a permutation of 0..ndim-1, as ints or one tuple). Returns a view.
+    Backward: the gradient permuted by the inverse permutation."""
     dims = _as_shape(dims)
     if len(dims) != input.ndim:
         raise RuntimeError(f"permute: number of dims {len(dims)} does not match the tensor's "
@@ -137,6 +163,11 @@ def permute(input, *dims):
 
 
 def transpose(input, dim0, dim1):
+    """``input`` with dimensions ``dim0`` and ``dim1`` swapped (swapaxes and swapdims are the same
+    function).
+
+    Args: ``input``, ``dim0``, ``dim1`` (ints, negative counts from the end). A 0-d or 1-d input is
+    returned as it is. Returns a view."""
     n = input.ndim
     if n < 2 and dim0 in (0, -1) and dim1 in (0, -1):
         return Reshape.apply(input, input.shape)
@@ -150,6 +181,10 @@ swapaxes = swapdims = transpose
 
 
 def movedim(input, source, destination):
+    """``input`` with dimension(s) ``source`` moved to position(s) ``destination``; the other
+    dimensions keep their order.
+
+    Args: ``input``, ``source`` and ``destination`` (ints or equal-length sequences). Returns a view."""
     if isinstance(source, int):
         source, destination = [source], [destination]
     src = [normalize_dim(s, input.ndim, "movedim") for s in source]
@@ -199,10 +234,17 @@ def expand(input, *sizes):
 
 
 def broadcast_to(input, shape):
+    """``input`` broadcast to ``shape`` by NumPy's rules, without copying (the same as
+    ``input.expand(*shape)``; -1 keeps a size).
+
+    Returns a view; backward sums the gradient over the broadcast dimensions."""
     return expand(input, *shape)
 
 
 def expand_as(input, other):
+    """``input`` broadcast to the shape of the tensor ``other`` (``input.expand(*other.shape)``).
+
+    Returns a view; backward sums the gradient over the broadcast dimensions."""
     tensor_arg("expand_as", "input", input)
     tensor_arg("expand_as", "other", other)
     return expand(input, *other.shape)
@@ -224,6 +266,12 @@ class Cat(Function):
 
 @numpy_spellings
 def cat(tensors, dim=0):
+    """The tensors joined along the existing dimension ``dim`` (concat and concatenate are the same
+    function).
+
+    Args: ``tensors`` (a non-empty sequence of tensors of equal shape except in ``dim``; unlike
+    PyTorch, a 0-d or an empty 1-d tensor is not skipped), ``dim`` (default 0; NumPy's ``axis=``
+    works too). Returns a new tensor. Backward: the gradient split at the same places."""
     tensors = list(tensors)
     if not tensors:
         raise RuntimeError("cat: expected a non-empty list of tensors")
@@ -259,6 +307,10 @@ class Stack(Function):
 
 @numpy_spellings
 def stack(tensors, dim=0):
+    """The tensors joined along a new dimension ``dim``: out.select(dim, i) == tensors[i].
+
+    Args: ``tensors`` (a non-empty sequence of tensors of one shape), ``dim`` (default 0, in
+    [-ndim - 1, ndim]). Returns a new tensor with one more dimension."""
     tensors = list(tensors)
     if not tensors:
         raise RuntimeError("stack: expected a non-empty list of tensors")
@@ -290,6 +342,11 @@ class Split(Function):
 
 @numpy_spellings
 def split(tensor, split_size_or_sections, dim=0):
+    """``tensor`` cut along ``dim`` into pieces of ``split_size_or_sections`` elements (the last one
+    smaller if it does not divide), or into pieces of the listed sizes.
+
+    Args: ``tensor``, ``split_size_or_sections`` (a positive int, or a list of sizes summing to
+    tensor.shape[dim]), ``dim`` (default 0). Returns a tuple of views."""
     d = normalize_dim(dim, tensor.ndim, "split")
     n = tensor.shape[d]
     if isinstance(split_size_or_sections, int):
@@ -308,6 +365,10 @@ def split(tensor, split_size_or_sections, dim=0):
 
 @numpy_spellings
 def chunk(input, chunks, dim=0):
+    """``input`` cut into at most ``chunks`` pieces of ceil(size / chunks) elements along ``dim``
+    (the last smaller; fewer pieces where the size does not allow ``chunks``, as PyTorch).
+
+    Args: ``input``, ``chunks`` (int >= 1), ``dim`` (default 0). Returns a tuple of views."""
     d = normalize_dim(dim, input.ndim, "chunk")
     chunks = int_arg("chunk", "chunks", chunks, min=1)
     size = -(-input.shape[d] // chunks)
@@ -316,6 +377,9 @@ def chunk(input, chunks, dim=0):
 
 @numpy_spellings
 def unbind(input, dim=0):
+    """The slices of ``input`` along ``dim``, each without that dimension (the inverse of stack).
+
+    Args: ``input``, ``dim`` (default 0). Returns a tuple of input.shape[dim] views."""
     d = normalize_dim(dim, input.ndim, "unbind")
     pieces = split(input, 1, d)
     return tuple(p.squeeze(d) for p in pieces)
@@ -335,6 +399,10 @@ class Flip(Function):
 
 
 def flip(input, dims):
+    """``input`` with the order of its elements reversed along each of ``dims``:
+    out[..., i, ...] = input[..., n - 1 - i, ...].
+
+    Args: ``input``, ``dims`` (int or tuple of ints). Backward: the gradient flipped again."""
     return Flip.apply(input, normalize_dims(dims, input.ndim, "flip"))
 
 
@@ -353,6 +421,11 @@ class Roll(Function):
 
 
 def roll(input, shifts, dims=None):
+    """``input``'s elements shifted cyclically: out[(i + shift) % n] = input[i] along each dim.
+
+    Args: ``input``, ``shifts`` (int or tuple), ``dims`` (int, tuple of the same length as
+    ``shifts``, or None to roll the flattened tensor and restore its shape). Returns a copy.
+    Backward: the gradient rolled by -shifts."""
     if dims is None:
         return Roll.apply(input.flatten(), shifts, None).reshape(input.shape)
     if isinstance(shifts, int):

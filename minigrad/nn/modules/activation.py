@@ -12,6 +12,8 @@ from .module import Module
 
 
 class ReLU(Module):
+    """max(0, x), elementwise. Args: ``inplace`` (accepted for PyTorch's signature; minigrad always
+    returns a new tensor). Input and output: any shape. The gradient at 0 is 0, as PyTorch."""
     def __init__(self, inplace=False):
         super().__init__()
         self.inplace = inplace
@@ -24,6 +26,10 @@ class ReLU(Module):
 
 
 class LeakyReLU(Module):
+    """x if x >= 0 else negative_slope * x, elementwise.
+
+    Args: ``negative_slope`` (default 0.01), ``inplace`` (accepted, a new tensor is returned).
+    Input and output: any shape."""
     def __init__(self, negative_slope=0.01, inplace=False):
         super().__init__()
         self.negative_slope, self.inplace = negative_slope, inplace
@@ -36,6 +42,10 @@ class LeakyReLU(Module):
 
 
 class ELU(Module):
+    """x if x > 0 else alpha * (exp(x) - 1), elementwise.
+
+    Args: ``alpha`` (default 1.0), ``inplace`` (accepted, a new tensor is returned).
+    Input and output: any shape."""
     def __init__(self, alpha=1.0, inplace=False):
         super().__init__()
         self.alpha, self.inplace = alpha, inplace
@@ -48,6 +58,10 @@ class ELU(Module):
 
 
 class GELU(Module):
+    """x * Phi(x), Phi the standard normal CDF: 0.5 * x * (1 + erf(x / sqrt(2))).
+
+    Args: ``approximate`` ("none" default, or "tanh":
+    0.5 * x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 * x^3)))). Input and output: any shape."""
     def __init__(self, approximate="none"):
         super().__init__()
         self.approximate = approximate
@@ -60,16 +74,20 @@ class GELU(Module):
 
 
 class Sigmoid(Module):
+    """1 / (1 + exp(-x)), elementwise; d/dx = sigmoid(x) * (1 - sigmoid(x)). Any shape."""
     def forward(self, input):
         return F.sigmoid(input)
 
 
 class Tanh(Module):
+    """tanh(x), elementwise; d/dx = 1 - tanh(x)^2. Any shape."""
     def forward(self, input):
         return F.tanh(input)
 
 
 class Softplus(Module):
+    """log(1 + exp(beta * x)) / beta, elementwise; x itself where beta * x > threshold (for
+    stability). Args: ``beta`` (default 1.0), ``threshold`` (default 20.0). Any shape."""
     def __init__(self, beta=1.0, threshold=20.0):
         super().__init__()
         self.beta, self.threshold = beta, threshold
@@ -87,6 +105,10 @@ def _legacy_softmax_dim(ndim):
 
 
 class Softmax(Module):
+    """exp(x_i) / sum_j exp(x_j) along ``dim``, computed after subtracting the maximum.
+
+    Args: ``dim`` (the dimension whose entries sum to 1; None picks 0 for 0-, 1- and 3-d input and
+    1 otherwise, PyTorch's legacy rule, without PyTorch's warning). Output: the input's shape."""
     def __init__(self, dim=None):
         super().__init__()
         self.dim = dim
@@ -99,6 +121,10 @@ class Softmax(Module):
 
 
 class LogSoftmax(Module):
+    """log(softmax(x)) along ``dim``, as x_i - logsumexp(x) (stable).
+
+    Args: ``dim`` (None picks 0 for 0-, 1- and 3-d input and 1 otherwise, PyTorch's legacy rule).
+    Output: the input's shape. Use with NLLLoss; CrossEntropyLoss combines the two."""
     def __init__(self, dim=None):
         super().__init__()
         self.dim = dim

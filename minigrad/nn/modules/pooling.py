@@ -7,6 +7,13 @@ from .module import Module
 
 
 class MaxPool2d(Module):
+    """2-D max pooling over (N, C, H, W) or (C, H, W) input:
+    out[n, c, i, j] = max over the kernel window at (i * stride - padding, j * stride - padding).
+
+    Args: ``kernel_size``, ``stride`` (default ``kernel_size``), ``padding`` (0; padded cells are
+    -inf), ``dilation`` (1), each an int or a pair; ``return_indices`` (also return the flat
+    index of each maximum in its H*W plane, for MaxUnpool2d), ``ceil_mode`` (round the output size
+    up). Output: (N, C, H_out, W_out) with H_out = floor((H + 2p - d(k - 1) - 1) / s) + 1."""
     def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False,
                  ceil_mode=False):
         super().__init__()
@@ -24,6 +31,12 @@ class MaxPool2d(Module):
 
 
 class AvgPool2d(Module):
+    """2-D average pooling over (N, C, H, W) or (C, H, W) input: out = the mean of each kernel window.
+
+    Args: ``kernel_size``, ``stride`` (default ``kernel_size``), ``padding`` (0), each an int or a
+    pair; ``ceil_mode`` (False), ``count_include_pad`` (True: padded zeros count in the divisor),
+    ``divisor_override`` (a fixed divisor instead of the window size).
+    Output: (N, C, H_out, W_out) with H_out = floor((H + 2p - k) / s) + 1."""
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
                  divisor_override=None):
         super().__init__()
@@ -40,6 +53,11 @@ class AvgPool2d(Module):
 
 
 class AdaptiveAvgPool2d(Module):
+    """2-D average pooling to a fixed output size: window i spans rows floor(i * H / H_out) to
+    ceil((i + 1) * H / H_out) (and the same for columns), so windows may overlap.
+
+    Args: ``output_size`` (an int or an (H_out, W_out) pair; None keeps that input size).
+    Input (N, C, H, W) or (C, H, W); output (N, C, H_out, W_out)."""
     def __init__(self, output_size):
         super().__init__()
         self.output_size = output_size
@@ -52,6 +70,11 @@ class AdaptiveAvgPool2d(Module):
 
 
 class AdaptiveMaxPool2d(Module):
+    """2-D max pooling to a fixed output size, with the windows of AdaptiveAvgPool2d.
+
+    Args: ``output_size`` (an int or a pair; None keeps that size), ``return_indices`` (False;
+    True also returns the flat index of each maximum in its H*W plane).
+    Input (N, C, H, W) or (C, H, W); output (N, C, H_out, W_out)."""
     def __init__(self, output_size, return_indices=False):
         super().__init__()
         self.output_size, self.return_indices = output_size, return_indices
@@ -87,6 +110,9 @@ class AvgPool1d(AvgPool2d):
 
 
 class AdaptiveAvgPool1d(AdaptiveAvgPool2d):
+    """1-D average pooling to a fixed length: window i spans floor(i * L / L_out) to
+    ceil((i + 1) * L / L_out). Args: ``output_size`` (int). Input (N, C, L) or (C, L);
+    output (N, C, L_out)."""
     def __init__(self, output_size):
         super().__init__(output_size)
 
@@ -95,6 +121,10 @@ class AdaptiveAvgPool1d(AdaptiveAvgPool2d):
 
 
 class AdaptiveMaxPool1d(AdaptiveMaxPool2d):
+    """1-D max pooling to a fixed length, with the windows of AdaptiveAvgPool1d.
+
+    Args: ``output_size`` (int), ``return_indices`` (False). Input (N, C, L) or (C, L); output
+    (N, C, L_out)."""
     def __init__(self, output_size, return_indices=False):
         super().__init__(output_size, return_indices)
 
