@@ -15,6 +15,10 @@ needs_numba_cuda = pytest.mark.skipif(importlib.util.find_spec("numba_cuda") is 
                                       reason="numba-cuda is not installed (pip install -e '.[cudasim]')")
 
 
+# Each process takes 1-3 minutes on a quiet 2-core machine; a hang must fail here, not stall CI.
+_TIMEOUT_S = 1200
+
+
 def _run(args, simulate, fake_cupy=False, quiet=True):
     env = dict(os.environ)
     env.pop("NUMBA_ENABLE_CUDASIM", None)
@@ -23,8 +27,14 @@ def _run(args, simulate, fake_cupy=False, quiet=True):
         env["NUMBA_ENABLE_CUDASIM"] = "1"
     if fake_cupy:
         env["MINIGRAD_FAKE_CUPY"] = "1"
-    proc = subprocess.run([sys.executable, "-m", "pytest", *(["-q"] if quiet else []), "-p", "no:cacheprovider", "-rs", *args],
-                          env=env, capture_output=True, text=True, cwd=HERE.parent)
+    try:
+        proc = subprocess.run([sys.executable, "-m", "pytest", *(["-q"] if quiet else []), "-p", "no:cacheprovider",
+                               "-rs", *args], env=env, capture_output=True, text=True, cwd=HERE.parent,
+                              timeout=_TIMEOUT_S)
+    except subprocess.TimeoutExpired as e:
+        out = e.stdout.decode(errors="replace") if isinstance(e.stdout, bytes) else (e.stdout or "")
+        pytest.fail(f"{' '.join(args)} ran past {_TIMEOUT_S} s (a test that hangs, or one too slow for the "
+                    f"simulator):\n{out[-8000:]}")
     if proc.returncode not in (0, 5):        # 5: no tests collected
         pytest.fail(f"{' '.join(args)} failed:\n{proc.stdout[-8000:]}\n{proc.stderr[-3000:]}")
     return proc.stdout

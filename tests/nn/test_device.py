@@ -257,17 +257,23 @@ def test_summary_and_checkpoints_of_a_device_model(cuda_device, tmp_path):
 @pytest.mark.parametrize("name", ["getitem", "getitem_list", "setitem", "embedding", "cross_entropy",
                                   "index_select", "gather", "one_hot"])
 def test_out_of_range_indices_raise_on_the_device(name, cuda_device):
-    """CuPy wraps out-of-range integer indices around; minigrad must raise as on the CPU."""
-    w = mg.randn(4, 3, device=cuda_device)
-    idx = lambda values: mg.tensor(values, device=cuda_device)  # noqa: E731
-    bad = {"getitem": lambda: w[idx([1, 7])], "getitem_list": lambda: w[:, [0, -4]],
-           "setitem": lambda: w.__setitem__(idx([4]), 0.0),
-           "embedding": lambda: F.embedding(idx([1, 5]), w),
-           "cross_entropy": lambda: F.cross_entropy(w, idx([0, 3, 1, 1])),
-           "index_select": lambda: mg.index_select(w, 0, idx([9])),
-           "gather": lambda: w.gather(1, idx([[3], [0], [0], [0]])), "one_hot": lambda: F.one_hot(idx([5]), 3)}
-    with pytest.raises(IndexError, match="out of (bounds|range)"):
-        bad[name]()
+    """CuPy wraps out-of-range integer indices around; minigrad must raise as on the CPU: the
+    same error type (PyTorch's, which differs between ops) and the same message."""
+    def bad(device):
+        w = mg.randn(4, 3, device=device)
+        idx = lambda values: mg.tensor(values, device=device)  # noqa: E731
+        return {"getitem": lambda: w[idx([1, 7])], "getitem_list": lambda: w[:, [0, -4]],
+                "setitem": lambda: w.__setitem__(idx([4]), 0.0),
+                "embedding": lambda: F.embedding(idx([1, 5]), w),
+                "cross_entropy": lambda: F.cross_entropy(w, idx([0, 3, 1, 1])),
+                "index_select": lambda: mg.index_select(w, 0, idx([9])),
+                "gather": lambda: w.gather(1, idx([[3], [0], [0], [0]])),
+                "one_hot": lambda: F.one_hot(idx([5]), 3)}[name]
+    with pytest.raises((IndexError, RuntimeError), match="out of (bounds|range)") as on_cpu:
+        bad("cpu")()
+    with pytest.raises(type(on_cpu.value)) as on_device:
+        bad(cuda_device)()
+    assert str(on_device.value) == str(on_cpu.value)
 
 
 def test_setitem_takes_host_values_into_a_device_tensor(cuda_device):
