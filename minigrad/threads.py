@@ -89,6 +89,12 @@ def set_num_threads(n):
             _pool = None
 
 
+def blas_limited():
+    """Whether ``blas_single_thread`` can set BLAS's threads (threadpoolctl found the BLAS
+    libraries); without it, BLAS keeps the environment's setting."""
+    return bool(_blas_libs())
+
+
 @contextlib.contextmanager
 def blas_single_thread():
     """BLAS on one thread inside the block (nested and concurrent blocks share one setting;

@@ -24,8 +24,8 @@ Variants:
   running row maximum m, a running sum l and an unnormalised output; when a block raises the
   maximum, rescale what was accumulated by exp(m_old - m_new) (the "online softmax"). Only the
   output and lse are kept; backward recomputes each block of probabilities from lse. Block
-  products go to BLAS (``np.dot``), Numba does the softmax arithmetic around them, in parallel
-  over the problems. With ``is_causal`` the key blocks above the diagonal are never visited.
+  products go to BLAS (``np.dot``, BLAS held at one thread), Numba does the softmax arithmetic
+  around them, in parallel over the problems; blocks are sized to stay in L2 (``_blocks``). With ``is_causal`` the key blocks above the diagonal are never visited.
 * ``cuda``: the same algorithm, one thread per query row (forward, dq) or key row (dk, dv), a
   block of TILE threads staging TILE rows of the other operand through shared memory.
 The per-score math (``score``, ``nan_max``, ``row_end``) is written once for both targets.
@@ -47,13 +47,15 @@ from ..autograd.function import Function
 from .. import ops
 from ..backend import array_module, seed_generators_of
 from ..tensor import Tensor
+from ..threads import blas_limited, blas_single_thread
 from . import UnsupportedConfig, _cuda, choose, composite_backward
 from ._math import INF, ONE, ZERO, fast_exp
 
 cuda = None   # numba.cuda, bound by _cuda on first CUDA use
 
-BLOCK_Q = 64      # cpu: query rows per block (at most; fewer for head dims > 64, see _blocks)
-BLOCK_K = 64      # cpu: keys per block
+BLOCK_Q = 128     # cpu: query rows per block (at most; fewer for large head dims, see _blocks)
+BLOCK_K = 128     # cpu: keys per block (at most)
+CACHE_BYTES = 512 * 1024   # cpu: one thread's block working set, well inside a core's L2
 TILE = 32         # cuda: threads per block = rows staged per shared tile
 MAX_DIM = 128     # cuda: largest head dim E or Ev
 
@@ -156,14 +158,26 @@ _FASTMATH = {"nsz", "arcp", "contract", "afn", "reassoc"}   # not nnan/ninf: -in
 _BLAS_SERIAL_MNK = 65536 * 4   # OpenBLAS runs a GEMM with M*N*K up to this on the calling thread
 
 
-def _blocks(E, Ev):
-    """Block sizes whose GEMMs stay under OpenBLAS's threading threshold: a threaded OpenBLAS
-    call from inside Numba's parallel region detects the OpenMP loop and serialises (measured:
-    50-80x slower), so every block product must run on the calling thread."""
-    bq = BLOCK_Q
-    while bq > 8 and bq * BLOCK_K * max(E, Ev) > _BLAS_SERIAL_MNK:
-        bq //= 2
-    return bq, BLOCK_K
+def _blocks(E, Ev, itemsize, blas_pinned=True):
+    """(BQ, BK): the largest query and key blocks, up to BLOCK_Q x BLOCK_K, whose working set
+    (the score and dP blocks, and the q, k, v, dO rows they are made of) fits CACHE_BYTES, so a
+    long sequence goes through L2 in few, large block products.
+
+    The kernels run with BLAS held at one thread (``blas_pinned``): a threaded OpenBLAS call
+    from inside Numba's parallel region detects the OpenMP loop and serialises (measured: 50-80x
+    slower). Where BLAS's threads cannot be set, every block product stays under OpenBLAS's
+    threading threshold instead, so that it runs on the calling thread."""
+    d = max(E, Ev)
+    bq, bk = BLOCK_Q, BLOCK_K
+    while bq > 8 or bk > 8:
+        fits = itemsize * (2 * bq * bk + 2 * (bq + bk) * d) <= CACHE_BYTES
+        if fits and (blas_pinned or bq * bk * d <= _BLAS_SERIAL_MNK):
+            break
+        if bq >= bk:
+            bq //= 2
+        else:
+            bk //= 2
+    return bq, bk
 
 
 @njit(cache=True, fastmath=_FASTMATH, inline="always")
@@ -282,15 +296,17 @@ def attention_forward_cpu(q, k, v, bias, bmap, is_causal, scale):
     B, L, _ = q.shape
     out = np.empty((B, L, v.shape[2]), dtype=q.dtype)
     lse = np.empty((B, L), dtype=q.dtype)
-    _cpu_forward_kernel(q, k, v, bias, bmap, has_bias(bias), bool(is_causal), q.dtype.type(scale), out, lse,
-                        *_blocks(q.shape[2], v.shape[2]))
+    with blas_single_thread():
+        _cpu_forward_kernel(q, k, v, bias, bmap, has_bias(bias), bool(is_causal), q.dtype.type(scale), out, lse,
+                            *_blocks(q.shape[2], v.shape[2], q.itemsize, blas_limited()))
     return out, lse
 
 
 def attention_backward_cpu(q, k, v, out, lse, do, bias, bmap, is_causal, scale):
     dq, dk, dv = np.empty_like(q), np.empty_like(k), np.empty_like(v)
-    _cpu_backward_kernel(q, k, v, out, lse, do, bias, bmap, has_bias(bias), bool(is_causal), q.dtype.type(scale),
-                         dq, dk, dv, *_blocks(q.shape[2], v.shape[2]))
+    with blas_single_thread():
+        _cpu_backward_kernel(q, k, v, out, lse, do, bias, bmap, has_bias(bias), bool(is_causal), q.dtype.type(scale),
+                             dq, dk, dv, *_blocks(q.shape[2], v.shape[2], q.itemsize, blas_limited()))
     return dq, dk, dv
 
 

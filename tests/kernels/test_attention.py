@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 import minigrad as mg
 from minigrad import kernels
 from minigrad.autograd import gradcheck, gradgradcheck
-from minigrad.kernels.attention import BLOCK_K, BLOCK_Q, attention_composite
+from minigrad.kernels.attention import (_BLAS_SERIAL_MNK, BLOCK_K, BLOCK_Q, CACHE_BYTES, _blocks,
+                                        attention_composite)
 from minigrad.nn.functional import scaled_dot_product_attention as sdpa
 
 
@@ -209,6 +210,20 @@ def test_fused_forward_allocates_no_L_by_S_array():
     # the float bias made from the (L, S) bool mask is one L x S float32 array; an (N, H, L, S)
     # broadcast, or materialised scores, would be at least twice that
     assert peak < 1.5 * L * S * 4
+
+
+@pytest.mark.parametrize("itemsize", [4, 8])
+@pytest.mark.parametrize("E,Ev", [(8, 8), (64, 64), (128, 32), (1024, 1024)])
+def test_cpu_blocks_fit_the_cache_and_the_blas_threshold_when_blas_keeps_its_threads(E, Ev, itemsize):
+    d = max(E, Ev)
+    bq, bk = _blocks(E, Ev, itemsize)
+    assert 8 <= bq <= BLOCK_Q and 8 <= bk <= BLOCK_K
+    assert itemsize * (2 * bq * bk + 2 * (bq + bk) * d) <= CACHE_BYTES or (bq, bk) == (8, 8)
+    if E == 64 and itemsize == 4:                           # a typical head: the largest blocks
+        assert (bq, bk) == (BLOCK_Q, BLOCK_K)
+    uq, uk = _blocks(E, Ev, itemsize, blas_pinned=False)    # BLAS's threads could not be set
+    assert uq * uk * d <= _BLAS_SERIAL_MNK or (uq, uk) == (8, 8)
+    assert uq <= bq and uk <= bk
 
 
 def test_attn_mask_with_is_causal_raises_as_pytorch():
