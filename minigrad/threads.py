@@ -89,7 +89,7 @@ def set_num_threads(n):
             _pool = None
 
 
-def blas_limited():
+def blas_threads_settable():
     """Whether ``blas_single_thread`` can set BLAS's threads (threadpoolctl found the BLAS
     libraries); without it, BLAS keeps the environment's setting."""
     return bool(_blas_libs())

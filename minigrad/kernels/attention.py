@@ -25,7 +25,8 @@ Variants:
   maximum, rescale what was accumulated by exp(m_old - m_new) (the "online softmax"). Only the
   output and lse are kept; backward recomputes each block of probabilities from lse. Block
   products go to BLAS (``np.dot``, BLAS held at one thread), Numba does the softmax arithmetic
-  around them, in parallel over the problems; blocks are sized to stay in L2 (``_blocks``). With ``is_causal`` the key blocks above the diagonal are never visited.
+  around them, in parallel over the problems; blocks are sized to stay in L2 (``_blocks``).
+  With ``is_causal`` the key blocks above the diagonal are never visited.
 * ``cuda``: the same algorithm, one thread per query row (forward, dq) or key row (dk, dv), a
   block of TILE threads staging TILE rows of the other operand through shared memory.
 The per-score math (``score``, ``nan_max``, ``row_end``) is written once for both targets.
@@ -47,7 +48,7 @@ from ..autograd.function import Function
 from .. import ops
 from ..backend import array_module, seed_generators_of
 from ..tensor import Tensor
-from ..threads import blas_limited, blas_single_thread
+from ..threads import blas_single_thread, blas_threads_settable
 from . import UnsupportedConfig, _cuda, choose, composite_backward
 from ._math import INF, ONE, ZERO, fast_exp
 
@@ -298,7 +299,7 @@ def attention_forward_cpu(q, k, v, bias, bmap, is_causal, scale):
     lse = np.empty((B, L), dtype=q.dtype)
     with blas_single_thread():
         _cpu_forward_kernel(q, k, v, bias, bmap, has_bias(bias), bool(is_causal), q.dtype.type(scale), out, lse,
-                            *_blocks(q.shape[2], v.shape[2], q.itemsize, blas_limited()))
+                            *_blocks(q.shape[2], v.shape[2], q.itemsize, blas_threads_settable()))
     return out, lse
 
 
@@ -306,7 +307,7 @@ def attention_backward_cpu(q, k, v, out, lse, do, bias, bmap, is_causal, scale):
     dq, dk, dv = np.empty_like(q), np.empty_like(k), np.empty_like(v)
     with blas_single_thread():
         _cpu_backward_kernel(q, k, v, out, lse, do, bias, bmap, has_bias(bias), bool(is_causal), q.dtype.type(scale),
-                             dq, dk, dv, *_blocks(q.shape[2], v.shape[2], q.itemsize, blas_limited()))
+                             dq, dk, dv, *_blocks(q.shape[2], v.shape[2], q.itemsize, blas_threads_settable()))
     return dq, dk, dv
 
 
