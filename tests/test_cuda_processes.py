@@ -83,7 +83,7 @@ def test_gpu_check_runs_end_to_end_on_the_fake_cupy(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "tests.fake_cupy", "benchmarks.gpu", "--out", str(tmp_path),
                            "--tiny", "--repeats", "2", "--tests",
                            "tests/nn/test_device.py::test_tensor_conversions_on_the_device"],
-                          env=env, capture_output=True, text=True, cwd=HERE.parent, timeout=1200)
+                          env=env, capture_output=True, text=True, cwd=HERE.parent, timeout=_TIMEOUT_S)
     assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-3000:]
     report = json.loads((tmp_path / "gpu.json").read_text())
     assert report["device"]["name"].startswith("fake CuPy device") and report["tiny"]

@@ -238,41 +238,38 @@ def index_put(input, indices, values, accumulate=False):
     return IndexPut.apply(input, key, values, accumulate)
 
 
-def _along_dim_linear(xp, shape, dim, index):
-    """Flat positions in an array of ``shape`` of the elements picked by ``index`` along ``dim``."""
-    if xp is np:
-        key = _along_aranges(index.shape, dim)
-        coords = key[:dim] + (index,) + key[dim + 1:]
-    else:
-        nd = index.ndim
-        coords = [xp.arange(n).reshape((1,) * d + (n,) + (1,) * (nd - d - 1)) for d, n in enumerate(index.shape)]
-        coords[dim] = index
-    return xp.ravel_multi_index(tuple(xp.broadcast_arrays(*coords)), shape)
+def _along_key(xp, shape, dim, index):
+    """The fancy key that picks ``index`` along ``dim`` and, along every other dim ``d``, the
+    position the element sits at in ``index`` (its leading ``shape[d]`` elements): one arange
+    per dim, each shaped to broadcast along its own dim, with ``index`` in place of the one at
+    ``dim``. What ``take_along_axis`` builds on every call; NumPy's aranges are cached."""
+    aranges = _numpy_aranges(shape) if xp is np else _aranges(xp, shape)
+    return aranges[:dim] + (index,) + aranges[dim + 1:]
+
+
+def _aranges(xp, shape):
+    nd = len(shape)
+    return tuple(xp.arange(n).reshape((1,) * d + (n,) + (1,) * (nd - d - 1)) for d, n in enumerate(shape))
 
 
 @functools.lru_cache(maxsize=256)
-def _along_aranges(shape, dim):
-    """Read-only NumPy aranges, one per dim of ``shape`` but ``dim``, each shaped to broadcast
-    along its own dim: with the index put at ``dim``, the fancy key of ``take_along_axis``."""
-    nd = len(shape)
-    key = []
-    for d, n in enumerate(shape):
-        r = np.arange(n).reshape((1,) * d + (n,) + (1,) * (nd - d - 1))
+def _numpy_aranges(shape):
+    """``_aranges`` for NumPy, read-only so that the cached arrays cannot be changed."""
+    aranges = _aranges(np, shape)
+    for r in aranges:
         r.flags.writeable = False
-        key.append(r)
-    return tuple(key)
+    return aranges
+
+
+def _along_dim_linear(xp, shape, dim, index):
+    """Flat positions in an array of ``shape`` of the elements picked by ``index`` along ``dim``."""
+    return xp.ravel_multi_index(tuple(xp.broadcast_arrays(*_along_key(xp, index.shape, dim, index))), shape)
 
 
 def take_along(xp, x, index, dim):
-    """``x`` read at ``index`` along ``dim`` and at the same position along the others, over the
-    leading ``index.shape[d]`` elements of every other dim ``d``. For NumPy one fancy key of
-    cached aranges: ``take_along_axis`` builds that key anew on every call."""
-    if xp is np:
-        key = _along_aranges(index.shape, dim)
-        return x[key[:dim] + (index,) + key[dim + 1:]]
-    if index.shape[:dim] != x.shape[:dim] or index.shape[dim + 1:] != x.shape[dim + 1:]:
-        x = x[tuple(slice(None) if d == dim else slice(0, index.shape[d]) for d in range(x.ndim))]
-    return xp.take_along_axis(x, index, dim)
+    """``x`` read at ``index`` along ``dim`` and at the same position along the other dims, over
+    the leading ``index.shape[d]`` elements of every other dim ``d`` (gather's forward)."""
+    return x[_along_key(xp, index.shape, dim, index)]
 
 
 class Gather(Function):

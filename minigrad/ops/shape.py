@@ -269,8 +269,9 @@ def cat(tensors, dim=0):
     """The tensors joined along the existing dimension ``dim`` (concat and concatenate are the same
     function).
 
-    Args: ``tensors`` (a non-empty sequence of tensors of equal shape except in ``dim``; unlike
-    PyTorch, a 0-d or an empty 1-d tensor is not skipped), ``dim`` (default 0; NumPy's ``axis=``
+    Args: ``tensors`` (a non-empty sequence of tensors of equal shape except in ``dim``; a 0-d
+    tensor raises, as in PyTorch; unlike PyTorch, an empty 1-d tensor of shape (0,) is not
+    skipped beside tensors of more dimensions, it raises), ``dim`` (default 0; NumPy's ``axis=``
     works too). Returns a new tensor. Backward: the gradient split at the same places."""
     tensors = list(tensors)
     if not tensors:
