@@ -241,8 +241,14 @@ def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_paddi
     return _unbatched(unbatched, x)
 
 
-def _block_geometry(op, kernel_size, dilation, padding, stride):
-    """F.unfold's and F.fold's four arguments as the geometry of a one-group convolution."""
+def _block_arguments(op, input, spatial_dims, kernel_size, dilation, padding, stride):
+    """F.unfold's and F.fold's shared preamble: ``input`` -- a float tensor of ``spatial_dims``
+    + 2 dims, or one fewer (unbatched), empty only along the batch -- with a batch dim and
+    whether it was added, and the four block arguments as the geometry of a one-group
+    convolution."""
+    x, unbatched = _batched(op, input, spatial_dims, nonempty=True)
+    if x.dtype.kind != "f":
+        raise RuntimeError(f"{op}: expected a floating-point input, got {x.dtype}")
     k, d = _pair(kernel_size, "kernel_size", op), _pair(dilation, "dilation", op)
     p, s = _pair(padding, "padding", op), _pair(stride, "stride", op)
     for name, v in (("kernel_size", k), ("dilation", d), ("stride", s)):
@@ -250,12 +256,7 @@ def _block_geometry(op, kernel_size, dilation, padding, stride):
             raise RuntimeError(f"{op}: {name} should be greater than zero, got {name}={v}")
     if min(p) < 0:
         raise RuntimeError(f"{op}: padding should be non-negative, got padding={p}")
-    return ConvGeometry(k[0], k[1], s[0], s[1], p[0], p[1], d[0], d[1], 1, p[0], p[1])
-
-
-def _float_only(op, input):
-    if input.dtype.kind != "f":
-        raise RuntimeError(f"{op}: expected a floating-point input, got {input.dtype}")
+    return x, unbatched, ConvGeometry(k[0], k[1], s[0], s[1], p[0], p[1], d[0], d[1], 1, p[0], p[1])
 
 
 def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
@@ -263,15 +264,7 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
     tensor (L blocks, row index (c*kh + i)*kw + j); a (C, H, W) input gives (C*kh*kw, L).
     Linear in the input; its adjoint is ``fold``."""
     op = "unfold"
-    if input.ndim not in (3, 4):
-        raise RuntimeError(f"{op}: expected a 3-D (unbatched) or 4-D (batched) input, got input of "
-                           f"shape {tuple(input.shape)}")
-    x, unbatched = (input.unsqueeze(0), True) if input.ndim == 3 else (input, False)
-    if 0 in x.shape[1:]:
-        raise RuntimeError(f"{op}: only the batch dim of the input may be empty, got input of shape "
-                           f"{tuple(input.shape)}")
-    _float_only(op, x)
-    geom = _block_geometry(op, kernel_size, dilation, padding, stride)
+    x, unbatched, geom = _block_arguments(op, input, 2, kernel_size, dilation, padding, stride)
     blocks = geom.out_hw(x.shape[2:])
     if min(blocks) < 1:
         raise RuntimeError(f"{op}: input of spatial size {tuple(x.shape[2:])} with kernel_size="
@@ -285,16 +278,8 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     added onto the pixel it stands for (overlapping blocks add up); a 2-D input gives (C, H, W).
     Linear in the input; its adjoint is ``unfold``."""
     op = "fold"
-    if input.ndim not in (2, 3):
-        raise RuntimeError(f"{op}: expected a 2-D (unbatched) or 3-D (batched) input, got input of "
-                           f"shape {tuple(input.shape)}")
-    x, unbatched = (input.unsqueeze(0), True) if input.ndim == 2 else (input, False)
-    if 0 in x.shape[1:]:
-        raise RuntimeError(f"{op}: only the batch dim of the input may be empty, got input of shape "
-                           f"{tuple(input.shape)}")
-    _float_only(op, x)
+    x, unbatched, geom = _block_arguments(op, input, 1, kernel_size, dilation, padding, stride)
     hw = _pair(output_size, "output_size", op)
-    geom = _block_geometry(op, kernel_size, dilation, padding, stride)
     if x.shape[1] % (geom.kh * geom.kw):
         raise RuntimeError(f"{op}: input of shape {tuple(input.shape)}: its channel dim "
                            f"{x.shape[1]} is not divisible by the product of kernel_size {geom[:2]}")

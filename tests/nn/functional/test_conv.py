@@ -119,8 +119,13 @@ def test_errors_name_the_op_and_values():
         F.unfold(mg.ones(1, 2, 3, 3), 0)
     with pytest.raises(RuntimeError, match="unfold: expected a floating-point input, got int64"):
         F.unfold(mg.ones(1, 2, 3, 3, dtype=mg.int64), 2)
-    with pytest.raises(RuntimeError, match=r"unfold: only the batch dim .* \(1, 0, 3, 3\)"):
+    with pytest.raises(RuntimeError, match=r"unfold: expected input to have non-zero size for non-batch "
+                                           r"dimensions, but input has shape \(1, 0, 3, 3\) with dimension 1"):
         F.unfold(mg.ones(1, 0, 3, 3), 2)
+    with pytest.raises(TypeError, match="unfold: input must be a Tensor, got ndarray"):
+        F.unfold(np.ones((1, 1, 3, 3)), 2)
+    with pytest.raises(RuntimeError, match=r"unfold: dilation should be greater than zero, got dilation=\(1, 0\)"):
+        F.unfold(mg.ones(1, 2, 3, 3), 2, dilation=(1, 0))
     with pytest.raises(RuntimeError, match=r"fold: input of shape \(1, 7, 4\): its channel dim 7"):
         F.fold(mg.ones(1, 7, 4), (3, 3), 2)
     with pytest.raises(RuntimeError, match=r"fold: output_size=\(3, 3\).* give 2 \* 2 sliding blocks, "
@@ -128,6 +133,21 @@ def test_errors_name_the_op_and_values():
         F.fold(mg.ones(1, 8, 5), (3, 3), 2)
     with pytest.raises(RuntimeError, match=r"fold: expected a 2-D .* \(1, 1, 8, 4\)"):
         F.fold(mg.ones(1, 1, 8, 4), 3, 2)
+    with pytest.raises(ValueError, match=r"fold: output_size must be an int or a tuple of 2 ints, got \(3,\)"):
+        F.fold(mg.ones(1, 8, 4), (3,), 2)
+    with pytest.raises(TypeError, match=r"fold: output_size must be an int or a tuple of 2 ints, got 3.5 \(float\)"):
+        F.fold(mg.ones(1, 8, 4), 3.5, 2)
+    with pytest.raises(ValueError, match=r"fold: kernel_size must be an int or a tuple of 2 ints, got \(2, 2, 2\)"):
+        F.fold(mg.ones(1, 8, 4), (3, 3), (2, 2, 2))
+    with pytest.raises(RuntimeError, match=r"fold: stride should be greater than zero, got stride=\(0, 0\)"):
+        F.fold(mg.ones(1, 8, 4), (3, 3), 2, stride=0)
+    with pytest.raises(RuntimeError, match=r"fold: padding should be non-negative, got padding=\(-1, -1\)"):
+        F.fold(mg.ones(1, 8, 4), (3, 3), 2, padding=-1)
+    with pytest.raises(RuntimeError, match="fold: expected a floating-point input, got int64"):
+        F.fold(mg.ones(1, 8, 4, dtype=mg.int64), (3, 3), 2)
+    with pytest.raises(RuntimeError, match=r"fold: expected input to have non-zero size .* \(1, 8, 0\) with "
+                                           r"dimension 2 being empty"):
+        F.fold(mg.ones(1, 8, 0), (3, 3), 2)
 
 
 # ---------------------------------------------------------------- conv3d, conv_transpose3d
