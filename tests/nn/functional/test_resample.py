@@ -10,11 +10,28 @@ from minigrad.nn import functional as F
 from minigrad.nn.functional.resample import nearest_indices
 
 
+def assert_interpolate_matches_pytorch(shape, dtype, mode, align_corners, **kw):
+    """F.interpolate of a random ``shape`` input and its gradient equal PyTorch's: values,
+    output shape and dtype."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    x0 = rng.standard_normal(shape).astype(dtype)
+    x, tx = mg.tensor(x0, requires_grad=True), torch.tensor(x0, requires_grad=True)
+    y = F.interpolate(x, mode=mode, align_corners=align_corners, **kw)
+    ty = torch.nn.functional.interpolate(tx, mode=mode, align_corners=align_corners, **kw)
+    assert y.shape == tuple(ty.shape) and y.dtype == dtype
+    g = rng.standard_normal(y.shape).astype(dtype)
+    y.backward(mg.tensor(g))
+    ty.backward(torch.tensor(g))
+    tol = dict(rtol=1e-5, atol=1e-5) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(y.detach().numpy(), ty.detach().numpy(), **tol)
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), **tol)
+
+
 @given(H=st.integers(1, 9), W=st.integers(1, 9), dtype=st.sampled_from([np.float32, np.float64]),
        mode=st.sampled_from([("nearest", None), ("bilinear", False), ("bilinear", True)]),
        how=st.sampled_from(["size", "scale"]), data=st.data())
 def test_interpolate_matches_pytorch(H, W, dtype, mode, how, data):
-    torch = pytest.importorskip("torch")
     if how == "size":
         kw = dict(size=(data.draw(st.integers(1, 13)), data.draw(st.integers(1, 13))))
     else:
@@ -23,18 +40,7 @@ def test_interpolate_matches_pytorch(H, W, dtype, mode, how, data):
         if int(H * sfs[0]) < 1 or int(W * sfs[1]) < 1:
             return
         kw = dict(scale_factor=sf)
-    rng = np.random.default_rng(0)
-    x0 = rng.standard_normal((2, 2, H, W)).astype(dtype)
-    x, tx = mg.tensor(x0, requires_grad=True), torch.tensor(x0, requires_grad=True)
-    y = F.interpolate(x, mode=mode[0], align_corners=mode[1], **kw)
-    ty = torch.nn.functional.interpolate(tx, mode=mode[0], align_corners=mode[1], **kw)
-    assert y.shape == tuple(ty.shape) and y.dtype == dtype
-    g = rng.standard_normal(y.shape).astype(dtype)
-    y.backward(mg.tensor(g))
-    ty.backward(torch.tensor(g))
-    tol = dict(rtol=1e-5, atol=1e-5) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(y.detach().numpy(), ty.detach().numpy(), **tol)
-    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), **tol)
+    assert_interpolate_matches_pytorch((2, 2, H, W), dtype, mode[0], mode[1], **kw)
 
 
 def test_nearest_rule_by_hand():
@@ -95,7 +101,6 @@ MODES_BY_RANK = {3: [("nearest", None), ("nearest-exact", None), ("linear", Fals
 def test_every_rank_and_mode_matches_pytorch(rank, dtype, how, data):
     """1-D, 2-D and 3-D resampling (nearest, nearest-exact, linear, bicubic, trilinear): values,
     gradients, dtypes and shapes equal PyTorch's; size-1 dims included."""
-    torch = pytest.importorskip("torch")
     mode, align = data.draw(st.sampled_from(MODES_BY_RANK[rank]))
     spatial = tuple(data.draw(st.integers(1, 5)) for _ in range(rank - 2))
     if how == "size":
@@ -105,18 +110,7 @@ def test_every_rank_and_mode_matches_pytorch(rank, dtype, how, data):
         if any(int(s * sf) < 1 for s in spatial):
             return
         kw = dict(scale_factor=sf)
-    rng = np.random.default_rng(0)
-    x0 = rng.standard_normal((2, 2) + spatial).astype(dtype)
-    x, tx = mg.tensor(x0, requires_grad=True), torch.tensor(x0, requires_grad=True)
-    y = F.interpolate(x, mode=mode, align_corners=align, **kw)
-    ty = torch.nn.functional.interpolate(tx, mode=mode, align_corners=align, **kw)
-    assert y.shape == tuple(ty.shape) and y.dtype == dtype
-    g = rng.standard_normal(y.shape).astype(dtype)
-    y.backward(mg.tensor(g))
-    ty.backward(torch.tensor(g))
-    tol = dict(rtol=1e-5, atol=1e-5) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(y.detach().numpy(), ty.detach().numpy(), **tol)
-    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), **tol)
+    assert_interpolate_matches_pytorch((2, 2) + spatial, dtype, mode, align, **kw)
 
 
 @given(rank=st.sampled_from([3, 4, 5]), data=st.data())
