@@ -8,15 +8,7 @@ import pytest
 import lessons.architectures as arch
 import minigrad as mg
 from minigrad import nn
-from minigrad.data.datasets import fashion_mnist_directory
-
-
-def _fashion_mnist_installed():
-    try:
-        fashion_mnist_directory()
-    except FileNotFoundError:
-        return False
-    return True
+from tests.lessons._data import fashion_mnist_installed
 
 
 def count(module):
@@ -117,7 +109,7 @@ def test_degradation_headline(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(_fashion_mnist_installed(), strict=True, reason="the bar 0.90 is not reached at the lesson's 10,000 training images "
+@pytest.mark.xfail(fashion_mnist_installed(), strict=True, reason="the bar 0.90 is not reached at the lesson's 10,000 training images "
                    "x 3 epochs: RESNET_MEASURED on seeds 0-4")
 def test_resnet_headline(tmp_path):
     assert arch.main(["--part", "families", "--families", "resnet", "--seed", "0", "--out", str(tmp_path)]) == 0

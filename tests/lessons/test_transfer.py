@@ -7,7 +7,7 @@ import pytest
 
 import lessons.transfer as tr
 import minigrad as mg
-from minigrad.data.datasets import fashion_mnist_directory
+from tests.lessons._data import fashion_mnist_installed
 
 
 def test_tiny_model_gradcheck_whole_and_frozen():
@@ -48,14 +48,6 @@ def test_new_head_is_sized_for_the_cut():
         assert head[1].in_features == size
 
 
-def _fashion_mnist_installed():
-    try:
-        fashion_mnist_directory()
-    except FileNotFoundError:
-        return False
-    return True
-
-
 @pytest.fixture(scope="module")
 def headline(tmp_path_factory):
     """One seeded run of the transfer part, shared by the headline tests."""
@@ -75,7 +67,7 @@ def test_transfer_run_reports_the_frozen_split_and_the_figure(headline):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(_fashion_mnist_installed(), strict=True,
+@pytest.mark.xfail(fashion_mnist_installed(), strict=True,
                    reason="the bar 0.05 is not reached: the measured gains on seeds 0-4 are in lessons/results.py")
 def test_transfer_gain_over_scratch_bar(headline):
     metrics, _, suffix = headline
