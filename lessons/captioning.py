@@ -25,13 +25,13 @@ import numpy as np
 
 import minigrad as mg
 import minigrad.nn.functional as F
-from minigrad import nn, optim
-from minigrad.utils import decoding, progress_bar
+from minigrad import nn
+from minigrad.utils import decoding
 from minigrad.utils.lesson import lesson_main
 from minigrad.utils.plotting import plot_curves
 from minigrad.utils.text import Vocab
 
-from lessons.common import parameters_check, pyplot, save_figure
+from lessons.common import moving_mean, parameters_check, pyplot, save_figure, train_steps
 
 NAME = "captioning"
 SUMMARY = ("image captioning with attention: a CNN feature map, an LSTM decoder attending over it, "
@@ -217,24 +217,13 @@ def caption_loss(logits, tgt_out):
 
 
 def train(model, rng, steps, device, batch_size=64, lr=3e-3):
-    """``steps`` Adam steps on fresh scenes; the loss per step."""
-    opt = optim.Adam(model.parameters(), lr=lr)
-    losses = []
-    model.train()
-    bar = progress_bar(range(steps), desc="captioning", unit="step")
-    for _ in bar:
+    """``steps`` Adam steps on fresh scenes (``lessons.common.train_steps``); the loss per step."""
+    def batch_loss():
         images, captions, _ = draw_scenes(rng, batch_size)
         tgt_in, tgt_out = encode_captions(captions, device)
         logits, _ = model(mg.tensor(images, device=device), tgt_in)
-        loss = caption_loss(logits, tgt_out)
-        opt.zero_grad()
-        loss.backward()
-        nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
-        losses.append(float(loss.item()))
-        if len(losses) % 50 == 0 and hasattr(bar, "set_postfix"):
-            bar.set_postfix({"train loss (50 steps)": f"{np.mean(losses[-50:]):.4f}"})
-    return losses
+        return caption_loss(logits, tgt_out)
+    return train_steps(model, batch_loss, steps, "captioning", lr=lr)
 
 
 # %% [markdown]
@@ -335,15 +324,10 @@ def part_captions(run):
           f"{results['caption_bleu4']:.4f}, attention on the named object {results['attention_on_object']:.4f}")
     for p, c in [(p, c) for p, c in zip(predicted, captions) if p != c][:5]:
         print(f"   wrote {' '.join(p)!r} for {' '.join(c)!r}")
-    plot_curves({"training loss": _smooth(losses)}, run.path("captioning_loss.png"), xlabel="step",
+    plot_curves({"training loss": moving_mean(losses)}, run.path("captioning_loss.png"), xlabel="step",
                 ylabel="cross-entropy per word", logy=True, title="Captioning: training loss (50-step mean)")
     _plot_attention(run, model, images[:4], boxes[:4])
     return results
-
-
-def _smooth(values, width=50):
-    values = np.asarray(values)
-    return np.convolve(values, np.ones(width) / width, mode="valid") if len(values) > width else values
 
 
 def _plot_attention(run, model, images, boxes):

@@ -1,5 +1,6 @@
 """Small helpers more than one lesson needs: the digits split, the pydoc text corpus, moving
-arrays onto a device, and scoring a classifier. Kept here once, never copied into a lesson."""
+arrays onto a device, scoring a classifier, and the training loops. Kept here once, never
+copied into a lesson."""
 from __future__ import annotations
 
 import os
@@ -9,6 +10,7 @@ import numpy as np
 import minigrad as mg
 from minigrad import backend, nn, optim
 from minigrad.data.datasets import load_digits
+from minigrad.utils import progress_bar
 from minigrad.utils.data import DataLoader, TensorDataset
 from minigrad.utils.plotting import make_grid
 from minigrad.utils.plotting import pyplot  # noqa: F401  (the lessons draw with it)
@@ -240,7 +242,6 @@ def fit(model, optimizer, batches, epochs, desc, step_loss=cross_entropy_step, s
     step (and ``scheduler.step()`` after every batch when given). Returns
     ``{"train loss": per-epoch mean loss, "seconds": per-epoch wall time}``."""
     import time
-    from minigrad.utils import progress_bar
     history = {"train loss": [], "seconds": []}
     bar = progress_bar(range(epochs), desc=desc, unit="epoch")
     for _ in bar:
@@ -259,3 +260,37 @@ def fit(model, optimizer, batches, epochs, desc, step_loss=cross_entropy_step, s
         history["seconds"].append(time.perf_counter() - start)
         bar.set_postfix({"train loss": f"{history['train loss'][-1]:.4f}"})
     return history
+
+
+# ---- the sequence lessons' loop (captioning, seq2seq): fresh batches, counted in steps ----
+
+def train_steps(model, batch_loss, steps, desc, lr=3e-3, anneal=False, max_norm=1.0):
+    """The step-counting training loop, written out once: ``steps`` Adam steps, each on the loss
+    ``batch_loss()`` returns for a fresh batch (the function draws the batch and runs the
+    model), gradients clipped to norm ``max_norm`` (a recurrent net's gradients can spike), the
+    learning rate annealed from ``lr`` to 0 along a cosine over the run (``anneal``) or constant.
+    Returns the loss per step."""
+    opt = optim.Adam(model.parameters(), lr=lr)
+    schedule = optim.lr_scheduler.CosineAnnealingLR(opt, T_max=steps) if anneal else None
+    losses = []
+    model.train()
+    bar = progress_bar(range(steps), desc=desc, unit="step")
+    for _ in bar:
+        loss = batch_loss()
+        opt.zero_grad()
+        loss.backward()
+        nn.utils.clip_grad_norm_(model.parameters(), max_norm)
+        opt.step()
+        if schedule is not None:
+            schedule.step()
+        losses.append(float(loss.item()))
+        if len(losses) % 50 == 0 and hasattr(bar, "set_postfix"):
+            bar.set_postfix({"train loss (50 steps)": f"{np.mean(losses[-50:]):.4f}"})
+    return losses
+
+
+def moving_mean(values, width=50):
+    """The mean of each ``width`` consecutive ``values`` (a per-step loss made readable); fewer
+    values than that are returned as they are."""
+    values = np.asarray(values)
+    return np.convolve(values, np.ones(width) / width, mode="valid") if len(values) > width else values

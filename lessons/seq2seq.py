@@ -26,13 +26,13 @@ import numpy as np
 
 import minigrad as mg
 import minigrad.nn.functional as F
-from minigrad import nn, optim
-from minigrad.utils import decoding, progress_bar
+from minigrad import nn
+from minigrad.utils import decoding
 from minigrad.utils.lesson import lesson_main
 from minigrad.utils.plotting import plot_curves
 from minigrad.utils.text import build_vocab_from_iterator
 
-from lessons.common import parameters_check, pyplot, save_figure
+from lessons.common import moving_mean, parameters_check, pyplot, save_figure, train_steps
 
 NAME = "seq2seq"
 SUMMARY = ("an encoder-decoder with a fixed context vector and with additive attention: dates in "
@@ -285,26 +285,13 @@ def sequence_loss(logits, tgt_out):
 
 
 def train(model, sample, vocabs, steps, device, desc, batch_size=64, lr=3e-3, anneal=True):
-    """``steps`` Adam steps on fresh batches ``sample(batch_size)``, the learning rate annealed
-    from ``lr`` to 0 along a cosine (``anneal``) or constant; returns the loss per step."""
-    opt = optim.Adam(model.parameters(), lr=lr)
-    schedule = optim.lr_scheduler.CosineAnnealingLR(opt, T_max=steps) if anneal else None
-    losses = []
-    model.train()
-    bar = progress_bar(range(steps), desc=desc, unit="step")
-    for _ in bar:
+    """``steps`` Adam steps on fresh batches ``sample(batch_size)`` (``lessons.common.train_steps``),
+    the learning rate annealed from ``lr`` to 0 along a cosine (``anneal``) or constant; returns
+    the loss per step."""
+    def batch_loss():
         src, tgt_in, tgt_out = make_batch(sample(batch_size), *vocabs, device)
-        loss = sequence_loss(model(src, tgt_in), tgt_out)
-        opt.zero_grad()
-        loss.backward()
-        nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
-        if schedule is not None:
-            schedule.step()
-        losses.append(float(loss.item()))
-        if len(losses) % 50 == 0 and hasattr(bar, "set_postfix"):
-            bar.set_postfix({"train loss (50 steps)": f"{np.mean(losses[-50:]):.4f}"})
-    return losses
+        return sequence_loss(model(src, tgt_in), tgt_out)
+    return train_steps(model, batch_loss, steps, desc, lr=lr, anneal=anneal)
 
 
 # %% [markdown]
@@ -398,18 +385,13 @@ def part_dates(run):
           f"{results['seq2seq_no_attention_exact_match']:.4f}")
     for s, t, p in wrong[:5]:
         print(f"   attention got {s!r} wrong: wrote {p!r}, not {t!r}")
-    plot_curves({k: _smooth(v) for k, v in curves.items()}, run.path("dates_loss.png"), xlabel="step",
+    plot_curves({k: moving_mean(v) for k, v in curves.items()}, run.path("dates_loss.png"), xlabel="step",
                 ylabel="cross-entropy per character", logy=True, title="Dates: training loss (50-step mean)")
     examples = [write_date(datetime.date(1987, 5, 3), f) for f in
                 ("{weekday}, {month} {day}, {year}", "the {ord} of {month} {year}", "{day2}.{mm}.{year}",
                  "{m}/{day}/{year}")]
     _plot_date_attention(run, models["attention"], examples, vocabs)
     return results
-
-
-def _smooth(values, width=50):
-    values = np.asarray(values)
-    return np.convolve(values, np.ones(width) / width, mode="valid") if len(values) > width else values
 
 
 def _plot_attention(ax, weights, source, target, title):
@@ -474,7 +456,7 @@ def part_long(run):
     plot_curves(by_length, run.path("long_by_length.png"), xlabel="input length (symbols)",
                 ylabel="exact match (100 strings per length)",
                 title="Reversing strings: a fixed context vector fails as inputs grow")
-    plot_curves({k: _smooth(v) for k, v in curves.items()}, run.path("long_loss.png"), xlabel="step",
+    plot_curves({k: moving_mean(v) for k, v in curves.items()}, run.path("long_loss.png"), xlabel="step",
                 ylabel="cross-entropy per symbol", logy=True, title="Reversal: training loss (50-step mean)")
     source = test[0][0]
     weights = attention_map(models["attention"], source, source[::-1], vocabs, run.device)

@@ -1,4 +1,5 @@
-"""lessons.common's digits judge: accurate, trained once, saved/loaded, and seed-neutral."""
+"""lessons.common: the digits judge (accurate, trained once, saved/loaded, seed-neutral), the vision
+lessons' data, and the training loops."""
 import numpy as np
 import pytest
 
@@ -71,3 +72,25 @@ def test_fit_runs_the_loop_and_steps_the_scheduler_every_batch():
     assert len(history["train loss"]) == 5 and len(history["seconds"]) == 5
     assert history["train loss"][-1] < history["train loss"][0]
     assert opt.param_groups[0]["lr"] == pytest.approx(0.5 * 0.9 ** 20)      # 5 epochs of 4 batches
+
+
+def test_train_steps_draws_a_batch_per_step_clips_and_anneals():
+    from minigrad import nn
+    mg.manual_seed(0)
+    model = nn.Linear(4, 1)
+    calls = []
+
+    def batch_loss():
+        calls.append(len(calls))
+        x = mg.randn(8, 4)
+        return ((model(x) - 10 * x[:, :1]) ** 2).mean()        # gradients of norm ~20: the clip matters
+    losses = common.train_steps(model, batch_loss, 30, "test", lr=1.0, anneal=True)
+    assert len(losses) == 30 and calls == list(range(30)) and all(isinstance(v, float) for v in losses)
+    assert np.mean(losses[-5:]) < 0.1 * np.mean(losses[:5])
+    grad_norm = sum(float((p.grad ** 2).sum()) for p in model.parameters()) ** 0.5
+    assert grad_norm == pytest.approx(1.0, rel=1e-5)                # clipped to max_norm after the last step
+
+
+def test_moving_mean():
+    np.testing.assert_allclose(common.moving_mean(np.arange(6.0), width=3), [1, 2, 3, 4])
+    np.testing.assert_array_equal(common.moving_mean([3.0, 1.0], width=3), [3.0, 1.0])
