@@ -1,4 +1,5 @@
-"""nn/functional/conv.py: im2col as ops (F.unfold, F.fold).
+"""nn/functional/conv.py: im2col as ops (F.unfold, F.fold), conv3d and conv_transpose3d,
+conv_transpose1d.
 
 Against PyTorch (values, gradients, dtypes, shapes), gradcheck and gradgradcheck in float64
 over Hypothesis shapes (size-1 and empty-batch dims included), the cpu kernels against
@@ -12,6 +13,7 @@ import minigrad as mg
 import minigrad.kernels as kernels
 import minigrad.nn.functional as F
 from minigrad.autograd import gradcheck, gradgradcheck
+from tests.torch_oracle import torch_check
 
 small = st.integers(1, 3)
 seeds = st.integers(0, 2 ** 16)
@@ -240,3 +242,27 @@ def test_conv3d_errors_name_the_op_and_values():
         F.conv_transpose3d(mg.ones(1, 2, 3, 3, 3), mg.ones(2, 1, 1, 1, 1), stride=2, output_padding=(2, 0, 0))
     with pytest.raises(RuntimeError, match=r"conv_transpose3d: input of shape \(1, 3, 3, 3, 3\) has 3 channels"):
         F.conv_transpose3d(mg.ones(1, 3, 3, 3, 3), mg.ones(2, 1, 1, 1, 1))
+
+
+# ---------------------------------------------------------------- conv_transpose1d
+
+CONV_TRANSPOSE1D = [([(2, 3, 5), (3, 4, 3), (4,)], dict(stride=2, padding=1, output_padding=1)),
+                    ([(2, 4, 5), (4, 1, 2)], dict(groups=2, dilation=2)),
+                    ([(3, 1), (3, 2, 1)], {})]                                          # unbatched
+
+
+@pytest.mark.parametrize("shapes,kw", CONV_TRANSPOSE1D)
+def test_conv_transpose1d_matches_pytorch_and_gradchecks(shapes, kw):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    arrays = [rng.standard_normal(s) for s in shapes]
+    torch_check(lambda *t: F.conv_transpose1d(*t, **kw), lambda *t: torch.nn.functional.conv_transpose1d(*t, **kw),
+                arrays, rtol=1e-12, atol=1e-12)
+    tensors = [mg.tensor(a, requires_grad=True) for a in arrays]
+    assert gradcheck(lambda *t: F.conv_transpose1d(*t, **kw), tensors)
+    assert gradgradcheck(lambda *t: F.conv_transpose1d(*t, **kw), tensors)
+
+
+def test_conv_transpose1d_errors_name_the_op_and_values():
+    with pytest.raises(RuntimeError, match=r"conv_transpose1d: expected a 3-D weight, got weight of shape \(2, 2, 1, 1\)"):
+        F.conv_transpose1d(mg.ones(1, 2, 3), mg.ones(2, 2, 1, 1))

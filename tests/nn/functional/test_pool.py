@@ -1,8 +1,7 @@
-"""nn/functional/pool.py: max_unpool2d.
+"""nn/functional/pool.py: max_unpool2d, the 3-D and the 1-D poolings.
 
-Against PyTorch (values, gradients, dtypes, shapes, with indices from max_pool2d),
-gradcheck and gradgradcheck in float64 over Hypothesis shapes (size-1 dims included), and bad
-input."""
+Against PyTorch (values, gradients, dtypes, shapes, indices), gradcheck and gradgradcheck in
+float64 (over Hypothesis shapes, size-1 dims included), unbatched input, and bad input."""
 import numpy as np
 import pytest
 from hypothesis import given
@@ -12,6 +11,7 @@ import minigrad as mg
 import minigrad.nn as nn
 import minigrad.nn.functional as F
 from minigrad.autograd import gradcheck, gradgradcheck
+from tests.torch_oracle import torch_check
 
 small = st.integers(1, 3)
 seeds = st.integers(0, 2 ** 16)
@@ -158,3 +158,42 @@ def test_pool3d_errors_name_the_op_and_values():
         F.avg_pool3d(mg.ones(1, 1, 2, 2, 2), 2, divisor_override=0)
     with pytest.raises(ValueError, match="max_pool3d: kernel_size must be an int, a 1-tuple or a tuple of 3 ints"):
         F.max_pool3d(mg.ones(1, 1, 2, 2, 2), (2, 2))
+
+
+# ---------------------------------------------------------------- the 1-D poolings
+
+POOL1D = [("max_pool1d", (2, 3, 9), dict(kernel_size=3, stride=2, padding=1)),
+          ("max_pool1d", (2, 3, 9), dict(kernel_size=2, dilation=2, ceil_mode=True)),
+          ("max_pool1d", (3, 1), dict(kernel_size=1)),                                # unbatched
+          ("avg_pool1d", (2, 3, 9), dict(kernel_size=3, stride=2, padding=1, count_include_pad=False)),
+          ("avg_pool1d", (2, 3, 8), dict(kernel_size=3, ceil_mode=True)),
+          ("adaptive_avg_pool1d", (2, 3, 10), dict(output_size=4)),
+          ("adaptive_max_pool1d", (2, 3, 10), dict(output_size=3))]
+
+
+@pytest.mark.parametrize("name,shape,kw", POOL1D)
+def test_pool1d_matches_pytorch_and_gradcheck(name, shape, kw):
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(0).standard_normal(shape)
+    torch_check(lambda t: getattr(F, name)(t, **kw), lambda t: getattr(torch.nn.functional, name)(t, **kw), [x],
+                rtol=1e-12, atol=1e-12)
+    t = mg.tensor(x, requires_grad=True)
+    assert gradcheck(lambda t: getattr(F, name)(t, **kw), [t])
+    if "avg" in name:
+        assert gradgradcheck(lambda t: getattr(F, name)(t, **kw), [t])
+
+
+def test_max_pool1d_indices_match_pytorch():
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(1).standard_normal((2, 3, 11)).astype(np.float32)
+    _, i = F.max_pool1d(mg.tensor(x), 3, 2, return_indices=True)
+    _, ti = torch.nn.functional.max_pool1d(torch.tensor(x), 3, 2, return_indices=True)
+    np.testing.assert_array_equal(i.data, ti.numpy())
+
+
+def test_pool1d_unbatched_input_and_errors():
+    x = mg.tensor(np.arange(8.0).reshape(2, 4))
+    np.testing.assert_array_equal(F.max_pool1d(x, 2).data, [[1, 3], [5, 7]])
+    np.testing.assert_array_equal(F.avg_pool1d(x, 2).data, [[0.5, 2.5], [4.5, 6.5]])
+    with pytest.raises(RuntimeError, match="max_pool1d"):
+        F.max_pool1d(mg.ones(1, 2, 3), 5)

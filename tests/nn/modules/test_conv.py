@@ -22,6 +22,7 @@ def _copy_to_torch(m, tm):
     (lambda nn_: nn_.Conv2d(3, 5, (2, 3), padding="same", dilation=2, padding_mode="reflect"), None, (2, 3, 6, 7)),
     (lambda nn_: nn_.Conv2d(3, 5, 3, padding=1, bias=False, padding_mode="circular"), None, (1, 3, 5, 5)),
     (lambda nn_: nn_.Conv1d(4, 6, 3, padding=2, groups=2), None, (2, 4, 9)),
+    (lambda nn_: nn_.ConvTranspose1d(3, 4, 3, stride=2, padding=1, output_padding=1), None, (2, 3, 11)),
     (lambda nn_: nn_.ConvTranspose2d(4, 6, 3, stride=2, padding=1, output_padding=1, groups=2), None, (2, 4, 3, 4)),
     (lambda nn_: nn_.Conv3d(4, 6, (2, 3, 1), stride=(1, 2, 1), padding=1, groups=2), None, (2, 4, 3, 5, 4)),
     (lambda nn_: nn_.Conv3d(2, 3, 2, padding="same", padding_mode="replicate"), None, (1, 2, 3, 4, 3)),
@@ -61,6 +62,13 @@ def test_conv_transpose_output_size():
     assert m(x, output_size=(8, 8)).shape == (1, 3, 8, 8)
     with pytest.raises(ValueError, match="ConvTranspose2d.*output_size"):
         m(x, output_size=(10, 10))
+    mg.manual_seed(0)
+    m1 = nn.ConvTranspose1d(3, 4, 3, stride=2, padding=1)
+    x1 = mg.randn(2, 3, 11)
+    assert m1(x1).shape == (2, 4, 21)
+    padded = nn.ConvTranspose1d(3, 4, 3, stride=2, padding=1, output_padding=1)
+    padded.load_state_dict(m1.state_dict())
+    np.testing.assert_array_equal(m1(x1, output_size=[22]).detach().numpy(), padded(x1).detach().numpy())
 
 
 def test_module_argument_errors():
@@ -93,6 +101,12 @@ def test_pooling_and_upsample_modules_match_pytorch():
         assert repr(m).split("(")[0] == repr(tm).split("(")[0]
     y, idx = nn.MaxPool3d(2, return_indices=True)(mg.tensor(v))
     np.testing.assert_array_equal(idx.numpy(), torch.nn.MaxPool3d(2, return_indices=True)(torch.tensor(v))[1].numpy())
+    u = x.reshape(2, 3, 42)
+    for m, tm in [(nn.MaxPool1d(3, 2, 1), torch.nn.MaxPool1d(3, 2, 1)), (nn.AvgPool1d(4, 3), torch.nn.AvgPool1d(4, 3)),
+                  (nn.AdaptiveAvgPool1d(5), torch.nn.AdaptiveAvgPool1d(5)),
+                  (nn.AdaptiveMaxPool1d(2), torch.nn.AdaptiveMaxPool1d(2))]:
+        np.testing.assert_allclose(m(mg.tensor(u)).numpy(), tm(torch.tensor(u)).numpy(), rtol=1e-12)
+        assert repr(m).split("(")[0] == repr(tm).split("(")[0]
 
 
 def test_tiny_cnn_gradcheck():
