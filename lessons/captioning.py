@@ -31,7 +31,8 @@ from minigrad.utils.lesson import lesson_main
 from minigrad.utils.plotting import plot_curves
 from minigrad.utils.text import Vocab
 
-from lessons.common import moving_mean, parameters_check, pyplot, save_figure, train_steps
+from lessons.common import (moving_mean, parameters_check, pyplot, save_figure, tokens_before_end,
+                            train_steps)
 
 NAME = "captioning"
 SUMMARY = ("image captioning with attention: a CNN feature map, an LSTM decoder attending over it, "
@@ -121,13 +122,7 @@ def encode_captions(captions, device="cpu"):
 
 def decode_caption(ids):
     """Words up to the first ``<end>``, specials dropped."""
-    out = []
-    for i in ids:
-        if i == END:
-            break
-        if i >= len(SPECIALS):
-            out.append(VOCAB.lookup_token(i))
-    return out
+    return tokens_before_end(VOCAB, ids, END, len(SPECIALS))
 
 
 # %% [markdown]

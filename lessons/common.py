@@ -262,7 +262,7 @@ def fit(model, optimizer, batches, epochs, desc, step_loss=cross_entropy_step, s
     return history
 
 
-# ---- the sequence lessons' loop (captioning, seq2seq): fresh batches, counted in steps ----
+# ---- the sequence lessons' loop and decoding (captioning, seq2seq) ----
 
 def train_steps(model, batch_loss, steps, desc, lr=3e-3, anneal=False, max_norm=1.0):
     """The step-counting training loop, written out once: ``steps`` Adam steps, each on the loss
@@ -287,6 +287,18 @@ def train_steps(model, batch_loss, steps, desc, lr=3e-3, anneal=False, max_norm=
         if len(losses) % 50 == 0 and hasattr(bar, "set_postfix"):
             bar.set_postfix({"train loss (50 steps)": f"{np.mean(losses[-50:]):.4f}"})
     return losses
+
+
+def tokens_before_end(vocab, indices, end, specials):
+    """A decoded row's tokens: those of ``indices`` up to (not including) the first ``end``,
+    the ``specials`` first indices of ``vocab`` (``<pad>``, ``<start>`` ...) dropped."""
+    out = []
+    for i in indices:
+        if i == end:
+            break
+        if i >= specials:
+            out.append(vocab.lookup_token(i))
+    return out
 
 
 def moving_mean(values, width=50):

@@ -32,7 +32,8 @@ from minigrad.utils.lesson import lesson_main
 from minigrad.utils.plotting import plot_curves
 from minigrad.utils.text import build_vocab_from_iterator
 
-from lessons.common import moving_mean, parameters_check, pyplot, save_figure, train_steps
+from lessons.common import (moving_mean, parameters_check, pyplot, save_figure, tokens_before_end,
+                            train_steps)
 
 NAME = "seq2seq"
 SUMMARY = ("an encoder-decoder with a fixed context vector and with additive attention: dates in "
@@ -140,13 +141,7 @@ def encode_chars(vocab, text):
 
 def decode_chars(vocab, indices):
     """The characters up to (not including) the first ``<end>``, specials dropped."""
-    out = []
-    for i in indices:
-        if i == END:
-            break
-        if i >= len(SPECIALS):
-            out.append(vocab.lookup_token(i))
-    return "".join(out)
+    return "".join(tokens_before_end(vocab, indices, END, len(SPECIALS)))
 
 
 def date_vocabularies():

@@ -94,3 +94,10 @@ def test_train_steps_draws_a_batch_per_step_clips_and_anneals():
 def test_moving_mean():
     np.testing.assert_allclose(common.moving_mean(np.arange(6.0), width=3), [1, 2, 3, 4])
     np.testing.assert_array_equal(common.moving_mean([3.0, 1.0], width=3), [3.0, 1.0])
+
+
+def test_tokens_before_end_stops_at_end_and_drops_the_specials():
+    from minigrad.utils.text import Vocab
+    vocab = Vocab(["<pad>", "<start>", "<end>", "a", "b"])
+    assert common.tokens_before_end(vocab, [1, 3, 0, 4, 2, 3], end=2, specials=3) == ["a", "b"]
+    assert common.tokens_before_end(vocab, [4, 4], end=2, specials=3) == ["b", "b"]      # no <end>
