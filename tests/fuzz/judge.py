@@ -5,8 +5,13 @@ A probe is good when minigrad
   the same ``requires_grad``; the same gradients after a backward; the same arguments after the
   call, so in-place changes agree) -- or, without PyTorch, returns no float64 that no input asked for;
 - or raises a documented exception type (TypeError, ValueError, RuntimeError, IndexError,
-  NotImplementedError; CheckpointError is a RuntimeError) whose message names the op, where
-  PyTorch raises too (or is not there to ask).
+  NotImplementedError; CheckpointError is a RuntimeError) -- or the very type PyTorch raises
+  (a scheduler resumed without ``initial_lr`` raises KeyError in both, and code written for
+  PyTorch catches that one) -- whose message names the op, where PyTorch raises too (or is not
+  there to ask);
+- or refuses, with an error that names the op, a NaN or a bool that PyTorch takes for a number:
+  minigrad's documented argument policy (``minigrad/_checks.py``: NaN is never a valid
+  hyper-parameter, a bool is not a number), not a lapse.
 
 Categories: "empty batches" (a probe with a 0-size tensor), "checkpoints" (save/load), else by what
 happened -- both returned: "silently wrong"; PyTorch raised but minigrad returned: "invalid
@@ -70,10 +75,11 @@ def _frame_lib(frame):
     return ""
 
 
-def error_problem(target, exc, frame, fn_name=None):
-    """None if ``exc`` is a good error, else what is wrong with it."""
+def error_problem(target, exc, frame, fn_name=None, theirs=None):
+    """None if ``exc`` is a good error, else what is wrong with it; ``theirs``: the exception
+    PyTorch raised on the same call (its type is as good as a documented one)."""
     text = format_exception(exc)
-    if not isinstance(exc, DOCUMENTED):
+    if not isinstance(exc, DOCUMENTED) and not (theirs is not None and type(exc) is type(theirs)):
         if target.kind == "ckpt" and isinstance(exc, (FileNotFoundError, IsADirectoryError, PermissionError)):
             return None
         return f"undocumented exception type: {text}"
@@ -230,6 +236,31 @@ def _has_empty(probe):
     return any(0 in tuple(r.shape) for r in tensors_in(probe.call) if isinstance(r.shape, tuple))
 
 
+def _scalars(recipe):
+    """The plain Python numbers and bools of a probe's call (not inside a tensor recipe)."""
+    if isinstance(recipe, (bool, float)):
+        yield recipe
+    elif isinstance(recipe, (tuple, list)) and not isinstance(recipe, (T, Arr, D)):
+        for r in recipe:
+            yield from _scalars(r)
+    elif isinstance(recipe, dict):
+        for r in recipe.values():
+            yield from _scalars(r)
+
+
+def _policy_refusal(probe, exc):
+    """Whether ``exc`` refuses a NaN, or a bool given for a number, of the probe's call, as
+    minigrad's argument checks do on purpose (``minigrad/_checks.py``) where PyTorch takes it."""
+    if not isinstance(exc, (TypeError, ValueError)):
+        return False
+    found = list(_scalars(probe.call))
+    text = str(exc)
+    if any(isinstance(v, float) and math.isnan(v) for v in found) and "nan" in text.lower():
+        return True
+    return any(isinstance(v, bool) and re.search(rf"must be (a number|an int)\b.*got {v!r}", text)
+               for v in found)
+
+
 def _torch_incomparable(exc, probe):
     """PyTorch failed for a reason that says nothing about the input: a keyword it spells
     differently, a half-precision kernel it lacks on the CPU."""
@@ -284,10 +315,12 @@ def judge(target, probe, mg, th):
         return "checkpoints" if target.kind == "ckpt" else "empty batches" if empty else default
 
     if not mg.ok:
-        problem = error_problem(target, mg.error, mg.frame, fn_name)
+        problem = error_problem(target, mg.error, mg.frame, fn_name, th.error if torch_raised else None)
         if torch_returned:
             if isinstance(mg.error, NotImplementedError) and problem is None:
                 return Verdict(cat("poor errors"), True, "not supported, says so")
+            if problem is None and _policy_refusal(probe, mg.error):
+                return Verdict(cat("poor errors"), True, "refuses a NaN or a bool, as minigrad's checks do")
             if isinstance(mg.error, _state_mismatch()):
                 return Verdict(cat("silently wrong"), False, str(mg.error))
             return Verdict(cat("poor errors"), False,

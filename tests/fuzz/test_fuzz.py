@@ -88,3 +88,22 @@ def test_judge_compares_with_pytorch():
     empty = Probe("mg.exp", ((T((0,)),), {}))
     verdict = judge(target, empty, Result(error=RuntimeError("exp: empty")), Result(value=torch.ones(0)))
     assert (verdict.category, verdict.ok) == ("empty batches", False)
+
+
+def test_judge_takes_pytorchs_own_exception_type_and_refused_nan_or_bool():
+    torch = pytest.importorskip("torch")
+    sched = _target("sched.ExponentialLR")
+    probe = Probe("sched.ExponentialLR", ({"gamma": 0.9, "last_epoch": 2}, 8), "one")
+    ours = Result(error=KeyError("ExponentialLR: param 'initial_lr' is not specified"))
+    assert judge(sched, probe, ours, Result(error=KeyError("param 'initial_lr' is not specified"))).ok
+    verdict = judge(sched, probe, ours, Result(error=RuntimeError("no")))
+    assert (verdict.category, verdict.ok) == ("poor errors", False) and "undocumented" in verdict.why
+    target = _target("F.softplus")
+    returned = Result(value=torch.ones(2, 3))
+    nan = Probe("F.softplus", ((T((2, 3)),), {"beta": float("nan")}))
+    assert judge(target, nan, Result(error=ValueError("softplus: beta must not be NaN")), returned).ok
+    flag = Probe("F.softplus", ((T((2, 3)),), {"beta": True}))
+    assert judge(target, flag, Result(error=TypeError("softplus: beta must be a number, got True (bool)")),
+                 returned).ok
+    verdict = judge(target, flag, Result(error=ValueError("softplus: beta is too large")), returned)
+    assert (verdict.category, verdict.ok) == ("poor errors", False) and "refuses what PyTorch accepts" in verdict.why
