@@ -115,6 +115,18 @@ def bool_arg(op, name, value):
     return bool(value)
 
 
+def dtype_arg(op, value, name="dtype"):
+    """``value`` as a NumPy dtype of numbers or bools (minigrad.float32, np.int64, Python's
+    ``float`` ...); a TypeError for anything else (an int, a NaN, a string that names no dtype)."""
+    try:
+        dtype = np.dtype(value) if value is not None and not is_number(value) else None
+    except TypeError:
+        dtype = None
+    if dtype is None or dtype.kind not in "biufc":
+        raise TypeError(f"{op}: {name} must be a dtype (minigrad.float32 ...), got {_got(value)}")
+    return dtype
+
+
 def choice_arg(op, name, value, choices):
     """``value``, which must be one of ``choices``."""
     if not any(value is c or (type(value) is type(c) and value == c) for c in choices):

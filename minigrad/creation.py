@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import backend
-from ._checks import bool_arg, int_arg, is_int, number_arg, tensor_arg
+from ._checks import bool_arg, dtype_arg, errors_named, int_arg, is_int, number_arg, size_arg, tensor_arg
 from .tensor import Tensor
 
 
@@ -63,14 +63,8 @@ def from_numpy(ndarray):
     return Tensor(ndarray)
 
 
-def _size(size):
-    if len(size) == 1 and isinstance(size[0], (tuple, list)):
-        return tuple(size[0])
-    return tuple(size)
-
-
-def _dtype(dtype):
-    return backend.get_default_dtype() if dtype is None else np.dtype(dtype)
+def _dtype(dtype, op):
+    return backend.get_default_dtype() if dtype is None else dtype_arg(op, dtype)
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False):
@@ -80,7 +74,7 @@ def zeros(*size, dtype=None, device=None, requires_grad=False):
     ``device`` ("cpu" or "cuda"), ``requires_grad`` (default False).
     Returns a new tensor of shape ``size``."""
     xp = backend.module_for(device or "cpu")
-    return Tensor(xp.zeros(_size(size), dtype=_dtype(dtype)), requires_grad)
+    return Tensor(xp.zeros(size_arg("zeros", size), dtype=_dtype(dtype, "zeros")), requires_grad)
 
 
 def ones(*size, dtype=None, device=None, requires_grad=False):
@@ -89,7 +83,7 @@ def ones(*size, dtype=None, device=None, requires_grad=False):
     Args: ``*size`` (ints or one tuple), ``dtype`` (default: get_default_dtype()), ``device``,
     ``requires_grad`` (default False). Returns a new tensor of shape ``size``."""
     xp = backend.module_for(device or "cpu")
-    return Tensor(xp.ones(_size(size), dtype=_dtype(dtype)), requires_grad)
+    return Tensor(xp.ones(size_arg("ones", size), dtype=_dtype(dtype, "ones")), requires_grad)
 
 
 def empty(*size, dtype=None, device=None, requires_grad=False):
@@ -98,7 +92,7 @@ def empty(*size, dtype=None, device=None, requires_grad=False):
     Args: ``*size`` (ints or one tuple), ``dtype`` (default: get_default_dtype()), ``device``,
     ``requires_grad``. Returns a new tensor of shape ``size``; fill it before reading it."""
     xp = backend.module_for(device or "cpu")
-    return Tensor(xp.empty(_size(size), dtype=_dtype(dtype)), requires_grad)
+    return Tensor(xp.empty(size_arg("empty", size), dtype=_dtype(dtype, "empty")), requires_grad)
 
 
 def full(size, fill_value, dtype=None, device=None, requires_grad=False):
@@ -118,8 +112,10 @@ def eye(n, m=None, dtype=None, device=None, requires_grad=False):
 
     Args: ``n`` rows, ``m`` columns (default ``n``), ``dtype`` (default: get_default_dtype()),
     ``device``, ``requires_grad``. Returns an (n, m) tensor."""
+    n = int_arg("eye", "n", n, min=0)
+    m = n if m is None else int_arg("eye", "m", m, min=0)
     xp = backend.module_for(device or "cpu")
-    return Tensor(xp.eye(n, m, dtype=_dtype(dtype)), requires_grad)
+    return Tensor(xp.eye(n, m, dtype=_dtype(dtype, "eye")), requires_grad)
 
 
 def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
@@ -150,7 +146,7 @@ def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
     computed in float64 truncated toward zero, the first half counted from ``start`` and the
     second from ``end`` as PyTorch counts them (linspace(5, -5, 20, dtype=int32) ends ..., -4, -5)."""
     xp = backend.module_for(device or "cpu")
-    dt = _dtype(dtype)
+    dt = _dtype(dtype, "linspace")
     if dt.kind == "b":
         raise NotImplementedError("linspace: not implemented for dtype bool (as PyTorch)")
     if dt.kind not in "iu":
@@ -178,24 +174,28 @@ def _integer_bound(value, dtype):
     return v % (info.max + 1) if info.min == 0 else v
 
 
+@errors_named("zeros_like")
 def zeros_like(input, dtype=None, device=None, requires_grad=False):
     """Zeros with the shape of ``input``, and its dtype and device unless ``dtype``/``device`` are
     given (``requires_grad`` default False)."""
     return zeros(input.shape, dtype=dtype or input.dtype, device=device or input.device, requires_grad=requires_grad)
 
 
+@errors_named("ones_like")
 def ones_like(input, dtype=None, device=None, requires_grad=False):
     """Ones with the shape of ``input``, and its dtype and device unless ``dtype``/``device`` are
     given (``requires_grad`` default False)."""
     return ones(input.shape, dtype=dtype or input.dtype, device=device or input.device, requires_grad=requires_grad)
 
 
+@errors_named("empty_like")
 def empty_like(input, dtype=None, device=None, requires_grad=False):
     """An uninitialised tensor with the shape of ``input``, and its dtype and device unless
     ``dtype``/``device`` are given (``requires_grad`` default False)."""
     return empty(input.shape, dtype=dtype or input.dtype, device=device or input.device, requires_grad=requires_grad)
 
 
+@errors_named("full_like")
 def full_like(input, fill_value, dtype=None, device=None, requires_grad=False):
     """A tensor with the shape of ``input`` filled with ``fill_value``, in ``input``'s dtype and device
     unless ``dtype``/``device`` are given. ``dtype`` must be a dtype object, not a string."""
@@ -211,32 +211,49 @@ def _rng(op, device, generator):
     return backend.seed_generators_of(device or "cpu", generator, op)
 
 
+def _float_draw(op, dtype):
+    """The dtype a float sample is drawn in (NumPy's generators draw float32 and float64 only; a
+    float16 sample is a float32 one rounded) and the dtype it is returned in."""
+    dt = _dtype(dtype, op)
+    if dt.kind != "f":
+        raise NotImplementedError(f"{op}: not implemented for dtype {dt} (a float dtype is needed, as PyTorch)")
+    return (dt if dt.itemsize >= 4 else np.dtype(np.float32)), dt
+
+
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
     """Standard normal samples from the device's generator (seed it with manual_seed)."""
-    arr = _rng("randn", device, generator).standard_normal(_size(size), dtype=_dtype(dtype))
-    return Tensor(arr, requires_grad)
+    draw, dt = _float_draw("randn", dtype)
+    arr = _rng("randn", device, generator).standard_normal(size_arg("randn", size), dtype=draw)
+    return Tensor(arr.astype(dt, copy=False), requires_grad)
 
 
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
     """Uniform samples on [0, 1)."""
-    arr = _rng("rand", device, generator).random(_size(size), dtype=_dtype(dtype))
-    return Tensor(arr, requires_grad)
+    draw, dt = _float_draw("rand", dtype)
+    arr = _rng("rand", device, generator).random(size_arg("rand", size), dtype=draw)
+    return Tensor(arr.astype(dt, copy=False), requires_grad)
 
 
 def randint(low=0, high=None, size=None, generator=None, dtype=None, device=None, requires_grad=False):
     """Integers uniform on [low, high); ``randint(high, size)`` also works."""
     if size is None:
         low, high, size = 0, low, high
-    arr = _rng("randint", device, generator).integers(low, high, size=tuple(size))
+    low, high = int_arg("randint", "low", low), int_arg("randint", "high", high)
+    if low >= high:
+        raise RuntimeError(f"randint: expects low < high, got low={low}, high={high}")
+    size = size_arg("randint", (size,))
+    arr = _rng("randint", device, generator).integers(low, high, size=size)
     return Tensor(arr.astype(dtype or backend.int64))
 
 
+@errors_named("randn_like")
 def randn_like(input, dtype=None, device=None, requires_grad=False):
     """Standard normal samples N(0, 1) with the shape of ``input``, in its dtype and device unless
     ``dtype``/``device`` are given; drawn from the device's generator (see manual_seed)."""
     return randn(input.shape, dtype=dtype or input.dtype, device=device or input.device, requires_grad=requires_grad)
 
 
+@errors_named("rand_like")
 def rand_like(input, dtype=None, device=None, requires_grad=False):
     """Uniform samples on [0, 1) with the shape of ``input``, in its dtype and device unless
     ``dtype``/``device`` are given; drawn from the device's generator (see manual_seed)."""
@@ -262,8 +279,9 @@ def normal(mean, std, size=None, generator=None, dtype=None, device=None, requir
         if dtype is None:
             dtype = next((t.dtype for t in (mean, std) if isinstance(t, Tensor)), None)
     device = device or next((t.device for t in (mean, std) if isinstance(t, Tensor)), None)
-    z = _rng("normal", device, generator).standard_normal(tuple(size), dtype=_dtype(dtype))
-    return Tensor((z * s + m).astype(_dtype(dtype)), requires_grad)
+    draw, dt = _float_draw("normal", dtype)
+    z = _rng("normal", device, generator).standard_normal(tuple(size), dtype=draw)
+    return Tensor((z * s + m).astype(dt), requires_grad)
 
 
 def bernoulli(input, p=None, generator=None):
@@ -283,9 +301,26 @@ def bernoulli(input, p=None, generator=None):
 def multinomial(input, num_samples, replacement=False, generator=None):
     """Draw indices with probabilities proportional to the rows of ``input``. The draw runs on the
     host with the CPU generator (one row at a time); the indices land on ``input``'s device."""
+    op = "multinomial"
+    if tensor_arg(op, "input", input).ndim not in (1, 2) or input.dtype.kind != "f":
+        raise RuntimeError(f"{op}: input must be a 1-D or 2-D floating point tensor, got shape "
+                           f"{tuple(input.shape)} and dtype {input.dtype}")
+    num_samples = int_arg(op, "num_samples", num_samples, min=1)
+    replacement = bool_arg(op, "replacement", replacement)
+    if not replacement and num_samples > input.shape[-1]:
+        raise RuntimeError(f"{op}: cannot draw {num_samples} samples without replacement from "
+                           f"{input.shape[-1]} categories")
     probs = backend.to_numpy(input.data).astype(np.float64)
-    rng = _rng("multinomial", "cpu", generator)
     rows = probs.reshape(-1, probs.shape[-1])
-    out = np.stack([rng.choice(rows.shape[1], num_samples, replace=replacement, p=r / r.sum()) for r in rows])
+    if not np.isfinite(probs).all() or (probs < 0).any():
+        raise RuntimeError(f"{op}: probabilities must be finite and non-negative")
+    if (rows.sum(-1) <= 0).any():
+        raise RuntimeError(f"{op}: invalid distribution: a row's probabilities sum to 0")
+    if not replacement and ((rows > 0).sum(-1) < num_samples).any():
+        raise RuntimeError(f"{op}: a row has fewer than num_samples={num_samples} categories of non-zero "
+                           f"probability to draw without replacement")
+    rng = _rng(op, "cpu", generator)
+    draws = [rng.choice(rows.shape[1], num_samples, replace=replacement, p=r / r.sum()) for r in rows]
+    out = np.stack(draws) if draws else np.zeros((0, num_samples))
     out = out.reshape(probs.shape[:-1] + (num_samples,)).astype(np.int64)
     return Tensor(backend.to_device(out, input.device))

@@ -3,7 +3,7 @@ names the op the user called in an error raised by the ops it is built from."""
 import pytest
 
 import minigrad as mg
-from minigrad._checks import errors_named, memory_bytes, tensor_arg
+from minigrad._checks import dtype_arg, errors_named, memory_bytes, tensor_arg
 
 
 def test_errors_named_prefixes_the_op_and_keeps_the_type():
@@ -48,3 +48,12 @@ def test_range_arg():
         range_arg("f", "a", -1e308, "b", 1e308)
     with pytest.raises(TypeError, match=r"^f: a must be a number, got 'x'"):
         range_arg("f", "a", "x", "b", 1)
+
+
+def test_dtype_arg():
+    import numpy as np
+    assert dtype_arg("op", mg.float32) == np.float32 and dtype_arg("op", np.int64) == np.int64
+    assert dtype_arg("op", float) == np.float64
+    for bad in (1, float("nan"), None, True, "nonsense", "U"):
+        with pytest.raises(TypeError, match=r"op: dtype must be a dtype \(minigrad.float32 ...\), got"):
+            dtype_arg("op", bad)

@@ -124,3 +124,33 @@ def test_linspace_refuses_a_float_bound_outside_the_integer_range(start, end):
     with pytest.raises(RuntimeError, match="cannot be converted to uint8 without overflow"):
         mg.linspace(start, end, 3, dtype=mg.uint8)
     assert mg.linspace(-1, 5, 3, dtype=mg.uint8).tolist() == [255, 130, 5]
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: mg.eye([2, 2]), TypeError, r"eye: n must be an int, got \[2, 2\] \(list\)"),
+    (lambda: mg.eye(3, m=(1.5, 1)), TypeError, r"eye: m must be an int, got \(1.5, 1\) \(tuple\)"),
+    (lambda: mg.eye(-1), ValueError, r"eye: n must be at least 0, got -1"),
+    (lambda: mg.rand(1, 3, -1), ValueError, r"rand: negative dimension in size \(1, 3, -1\)"),
+    (lambda: mg.zeros(2.0), TypeError, r"zeros: size must be a tuple of ints, got \(2.0,\)"),
+    (lambda: mg.rand(2, dtype=mg.int64), NotImplementedError, r"rand: not implemented for dtype int64"),
+    (lambda: mg.randint(low=(1, 1), high=5, size=(2, 3)), TypeError, r"randint: low must be an int, got \(1, 1\)"),
+    (lambda: mg.randint(5, 5, (2,)), RuntimeError, r"randint: expects low < high, got low=5, high=5"),
+    (lambda: mg.zeros_like(mg.ones(2), dtype=1), TypeError, r"zeros_like: zeros: dtype must be a dtype .*got 1 \(int\)"),
+    (lambda: mg.empty_like(mg.ones(2), device="bogus"), ValueError, r"empty_like: device: unknown device 'bogus'"),
+    (lambda: mg.multinomial(mg.ones(2, 4), (1.5, 1)), TypeError, r"multinomial: num_samples must be an int"),
+    (lambda: mg.multinomial(mg.ones(2, 3), 4), RuntimeError, r"multinomial: cannot draw 4 samples without replacement"),
+    (lambda: mg.multinomial(mg.tensor([1.0, -1.0]), 1), RuntimeError, r"multinomial: probabilities must be finite"),
+    (lambda: mg.multinomial(mg.ones(2, 2, 3), 1), RuntimeError, r"multinomial: input must be a 1-D or 2-D"),
+])
+def test_creation_arguments_are_checked_up_front(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+def test_float16_random_tensors_and_an_empty_multinomial_as_pytorch():
+    assert mg.rand(2, 3, dtype=mg.float16).dtype == mg.float16
+    assert mg.rand_like(mg.ones(2), dtype=mg.float16).dtype == mg.float16
+    assert mg.randn(4, dtype=mg.float16).dtype == mg.float16
+    assert mg.normal(0.0, 1.0, (3,), dtype=mg.float16).dtype == mg.float16
+    empty = mg.multinomial(mg.ones(0, 3), 1)
+    assert empty.shape == (0, 1) and empty.dtype == mg.int64
