@@ -13,7 +13,7 @@ import weakref
 import numpy as np
 
 from . import backend
-from ._checks import errors_named, range_arg
+from ._checks import dtype_arg, errors_named, range_arg, tensor_arg
 from ._spellings import numpy_spellings
 
 
@@ -174,7 +174,9 @@ class Tensor:
         """The shape (a ``minigrad.Size``), or the size of dimension ``dim``."""
         if dim is None:
             return Size(self.data.shape)
-        return self.data.shape[dim]
+        if self.ndim == 0:
+            raise IndexError(f"size: dimension specified as {dim!r} but the tensor has no dimensions")
+        return self.data.shape[ops._util.normalize_dim(dim, self.ndim, "size")]
 
     def numel(self):
         """The number of elements."""
@@ -1283,12 +1285,12 @@ class Tensor:
     def view_as(self, other):
         """This tensor reshaped to ``other``'s shape."""
         with errors_named("view_as"):
-            return ops.reshape(self, other.shape)
+            return ops.reshape(self, tensor_arg("view_as", "other", other).shape)
 
     def reshape_as(self, other):
         """This tensor reshaped to ``other``'s shape."""
         with errors_named("reshape_as"):
-            return ops.reshape(self, other.shape)
+            return ops.reshape(self, tensor_arg("reshape_as", "other", other).shape)
 
     def permute(self, *dims):
         """The dimensions reordered as ``dims``; see minigrad.permute."""
@@ -1407,26 +1409,27 @@ class Tensor:
     # ------------------------------------------------------------------ comparisons and logic
     # Not differentiable: they give bool tensors outside the graph.
 
-    def _compare(self, other, fn):
-        return Tensor(fn(self.data, self._operand(other)))
+    def _compare(self, other, fn, op):
+        with errors_named(op):
+            return Tensor(fn(self.data, self._operand(other)))
 
     def __eq__(self, other):
-        return self._compare(other, lambda a, b: a == b)
+        return self._compare(other, lambda a, b: a == b, "eq")
 
     def __ne__(self, other):
-        return self._compare(other, lambda a, b: a != b)
+        return self._compare(other, lambda a, b: a != b, "ne")
 
     def __lt__(self, other):
-        return self._compare(other, lambda a, b: a < b)
+        return self._compare(other, lambda a, b: a < b, "lt")
 
     def __le__(self, other):
-        return self._compare(other, lambda a, b: a <= b)
+        return self._compare(other, lambda a, b: a <= b, "le")
 
     def __gt__(self, other):
-        return self._compare(other, lambda a, b: a > b)
+        return self._compare(other, lambda a, b: a > b, "gt")
 
     def __ge__(self, other):
-        return self._compare(other, lambda a, b: a >= b)
+        return self._compare(other, lambda a, b: a >= b, "ge")
 
     def __and__(self, other):
         return ops.bitwise_and(self, other)
@@ -1468,11 +1471,11 @@ class Tensor:
 
     def logical_and(self, other):
         """Element-wise logical and."""
-        return self._compare(other, lambda a, b: backend.array_module(a).logical_and(a, b))
+        return self._compare(other, lambda a, b: backend.array_module(a).logical_and(a, b), "logical_and")
 
     def logical_or(self, other):
         """Element-wise logical or."""
-        return self._compare(other, lambda a, b: backend.array_module(a).logical_or(a, b))
+        return self._compare(other, lambda a, b: backend.array_module(a).logical_or(a, b), "logical_or")
 
     def logical_not(self):
         """Element-wise logical not."""
@@ -1725,6 +1728,12 @@ def parse_to_args(args, device=None, dtype=None):
             device = a
         else:
             dtype = a
+    if dtype is not None and not isinstance(dtype, np.dtype):
+        try:
+            dtype = dtype_arg("to", dtype)
+        except TypeError:
+            raise TypeError(f"to: expected a dtype, a device or a tensor, got {dtype!r} "
+                            f"({type(dtype).__name__})") from None
     return device, dtype
 
 

@@ -259,3 +259,20 @@ def test_uniform_checks_its_range_and_generator():
     g = mg.Generator().manual_seed(0)
     y = x.uniform_(-2, -1, generator=g)
     assert y is x and all(-2 <= v < -1 for v in x.tolist())
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda x: x.size((-1, 1)), TypeError, r"size: dim must be an int, got \(-1, 1\)"),
+    (lambda x: x.size(2), IndexError, r"size: dimension out of range .* but got 2"),
+    (lambda x: mg.tensor(1.0).size(0), IndexError, r"size: dimension specified as 0 but the tensor has no dim"),
+    (lambda x: x.reshape_as([1.0, 2.0]), TypeError, r"reshape_as: other must be a Tensor, got list"),
+    (lambda x: x.view_as(6), TypeError, r"view_as: other must be a Tensor, got int"),
+    (lambda x: x.to(float("nan")), TypeError, r"to: expected a dtype, a device or a tensor, got nan \(float\)"),
+    (lambda x: x.ne(mg.ones(2, 0)), ValueError, r"ne: operands could not be broadcast .*\(2,3\) \(2,0\)"),
+    (lambda x: x == mg.ones(4), ValueError, r"eq: operands could not be broadcast"),
+    (lambda x: mg.ones(3).logical_or(mg.ones(2, 0)), ValueError, r"logical_or: operands could not be broadcast"),
+])
+def test_method_arguments_are_checked_with_the_op_named(call, error, message):
+    with pytest.raises(error, match=message):
+        call(mg.ones(2, 3))
+    assert mg.ones(2, 3).size(-1) == 3 and mg.ones(2, 3).to(float).dtype == mg.float64

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-from .._checks import is_number, range_arg, tensor_arg
+from .._checks import is_number, number_arg, range_arg, tensor_arg
 from ..autograd.function import Function
 from ..backend import array_module, seed_generators_of
 from ..tensor import Tensor
@@ -83,7 +83,7 @@ class ELU(Function):
 def elu(input, alpha=1.0):
     """x where x > 0, else alpha * (exp(x) - 1)."""
     tensor_arg("elu", "input", input)
-    return ELU.apply(float_only("elu", input), alpha)
+    return ELU.apply(float_only("elu", input), number_arg("elu", "alpha", alpha))
 
 
 class GELU(Function):
@@ -144,6 +144,8 @@ class Softplus(Function):
 
 def softplus(input, beta=1.0, threshold=20.0):
     """log(1 + exp(beta x)) / beta, and x itself where beta x > threshold."""
+    tensor_arg("softplus", "input", input)
+    beta, threshold = number_arg("softplus", "beta", beta), number_arg("softplus", "threshold", threshold)
     return Softplus.apply(float_only("softplus", input), beta, threshold)
 
 
@@ -222,6 +224,7 @@ def selu(input, inplace=False):
 def celu(input, alpha=1.0, inplace=False):
     """max(0, x) + min(0, alpha (exp(x / alpha) - 1)) = alpha elu(x / alpha);
     d/dx = 1 if x > 0 else exp(x / alpha)."""
+    alpha = number_arg("celu", "alpha", alpha)
     if alpha == 0:
         raise RuntimeError("celu: ZeroDivisionError, alpha must not be 0")
     if alpha == 1.0:
@@ -479,9 +482,10 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
 
 def softmin(input, dim=None, _stacklevel=3, dtype=None):
     """softmax(-x) along ``dim``."""
+    tensor_arg("softmin", "input", input)
     if dim is None:
         dim = 0 if input.ndim in (0, 1, 3) else 1
-    return softmax(-input, dim, dtype)
+    return softmax(-input, normalize_dim(dim, input.ndim, "softmin"), dtype)
 
 
 def glu(input, dim=-1):

@@ -13,7 +13,7 @@ import functools
 
 import numpy as np
 
-from .._checks import tensor_arg
+from .._checks import int_arg, tensor_arg
 from .._spellings import numpy_spellings
 from ..autograd.function import Function
 from ..backend import array_module, to_numpy
@@ -652,7 +652,7 @@ def tril(input, diagonal=0):
     tensor_arg("tril", "input", input)
     if input.ndim < 2:
         raise RuntimeError(f"tril: input needs at least 2 dims, got shape {tuple(input.shape)}")
-    return Triangle.apply(input, diagonal, False)
+    return Triangle.apply(input, int_arg("tril", "diagonal", diagonal), False)
 
 
 def triu(input, diagonal=0):
@@ -660,7 +660,7 @@ def triu(input, diagonal=0):
     tensor_arg("triu", "input", input)
     if input.ndim < 2:
         raise RuntimeError(f"triu: input needs at least 2 dims, got shape {tuple(input.shape)}")
-    return Triangle.apply(input, diagonal, True)
+    return Triangle.apply(input, int_arg("triu", "diagonal", diagonal), True)
 
 
 # ----------------------------------------------------------------------------- composites

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 
-from .._checks import errors_named, tensor_arg
+from .._checks import bool_arg, errors_named, number_arg, tensor_arg
 from ..autograd.function import Function
 from ..backend import array_module, float64, get_default_dtype
 from ..tensor import Tensor
@@ -318,16 +318,23 @@ def bitwise_right_shift(input, other):
 
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     """True where |input - other| <= atol + rtol * |other| (NaNs equal only with ``equal_nan``)."""
-    a = input.data
-    b = other.data if isinstance(other, Tensor) else other
-    if isinstance(other, Tensor) and a.dtype != b.dtype:
-        raise RuntimeError(f"isclose: input ({a.dtype}) and other ({b.dtype}) must have the same dtype")
-    return Tensor(_array_module(a, b).isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan))
+    return _isclose("isclose", input, other, rtol, atol, equal_nan)
 
 
 def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     """True if every element of ``input`` is close to ``other``'s (see isclose); a Python bool."""
-    return bool(isclose(input, other, rtol, atol, equal_nan).data.all())
+    return bool(_isclose("allclose", input, other, rtol, atol, equal_nan).data.all())
+
+
+def _isclose(op, input, other, rtol, atol, equal_nan):
+    a = tensor_arg(op, "input", input).data
+    b = other.data if isinstance(other, Tensor) else other
+    if isinstance(other, Tensor) and a.dtype != b.dtype:
+        raise RuntimeError(f"{op}: input ({a.dtype}) and other ({b.dtype}) must have the same dtype")
+    rtol, atol = number_arg(op, "rtol", rtol, min=0.0), number_arg(op, "atol", atol, min=0.0)
+    equal_nan = bool_arg(op, "equal_nan", equal_nan)
+    with errors_named(op):
+        return Tensor(_array_module(a, b).isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
 __all__ = ["atan2", "arctan2", "hypot", "copysign", "logaddexp", "logaddexp2", "remainder", "fmod",

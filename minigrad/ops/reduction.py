@@ -187,18 +187,27 @@ class AMax(Function):
         return _expand_back(g, ctx.shape, ctx.dims, ctx.keepdim) * share, None, None, None
 
 
+def _extremum_dims(op, input, dim):
+    """The dims amax/amin reduce (all when ``dim`` is empty); none of them may be empty, as a
+    maximum of nothing has no value."""
+    dims = normalize_dims(None if dim == () else dim, input.ndim, op)
+    empty = [d for d in dims if input.shape[d] == 0]
+    if empty:
+        raise RuntimeError(f"{op}: cannot reduce over dim {empty[0]} of size 0 (input shape "
+                           f"{tuple(input.shape)}); give a dim whose size is not 0")
+    return dims
+
+
 @numpy_spellings
 def amax(input, dim=(), keepdim=False):
     """The maximum over ``dim`` (all dims when empty); tied maxima share the gradient."""
-    dims = normalize_dims(None if dim == () else dim, input.ndim, "amax")
-    return AMax.apply(input, dims, keepdim, True)
+    return AMax.apply(input, _extremum_dims("amax", input, dim), keepdim, True)
 
 
 @numpy_spellings
 def amin(input, dim=(), keepdim=False):
     """The minimum over ``dim`` (all dims when empty); tied minima share the gradient."""
-    dims = normalize_dims(None if dim == () else dim, input.ndim, "amin")
-    return AMax.apply(input, dims, keepdim, False)
+    return AMax.apply(input, _extremum_dims("amin", input, dim), keepdim, False)
 
 
 class MaxDim(Function):
@@ -449,13 +458,17 @@ def norm(input, p="fro", dim=None, keepdim=False):
 @numpy_spellings
 def all(input, dim=None, keepdim=False):  # noqa: A001
     """True where every element (along ``dim``) is non-zero; not differentiable."""
-    return Tensor(array_module(input.data).asarray(input.data.all(axis=dim, keepdims=keepdim)))
+    dims = normalize_dims(dim, tensor_arg("all", "input", input).ndim, "all")
+    keepdim = bool_arg("all", "keepdim", keepdim)
+    return Tensor(array_module(input.data).asarray(input.data.all(axis=dims, keepdims=keepdim)))
 
 
 @numpy_spellings
 def any(input, dim=None, keepdim=False):  # noqa: A001
     """True where some element (along ``dim``) is non-zero; not differentiable."""
-    return Tensor(array_module(input.data).asarray(input.data.any(axis=dim, keepdims=keepdim)))
+    dims = normalize_dims(dim, tensor_arg("any", "input", input).ndim, "any")
+    keepdim = bool_arg("any", "keepdim", keepdim)
+    return Tensor(array_module(input.data).asarray(input.data.any(axis=dims, keepdims=keepdim)))
 
 
 __all__ = ["sum", "mean", "var", "std", "var_mean", "std_mean", "amax", "amin", "max", "min",

@@ -8,7 +8,7 @@ underneath, whose backward (index_add, sum) does exactly that.
 """
 from __future__ import annotations
 
-from .._checks import errors_named
+from .._checks import errors_named, int_arg, ints_arg, tensor_arg
 from .._spellings import numpy_spellings
 from ..autograd.function import Function
 from ..backend import array_module
@@ -45,11 +45,12 @@ def repeat(input, *sizes):
     Args: ``input``, ``*sizes`` (ints or one tuple, at least input.ndim of them; extra leading
     ones add dimensions). Differs from np.repeat: use repeat_interleave for that.
     Backward: the gradient summed over the copies."""
-    sizes = _as_shape(sizes)
+    tensor_arg("repeat", "input", input)
+    sizes = ints_arg("repeat", "sizes", _as_shape(sizes), min=0)
     if len(sizes) < input.ndim:
         raise RuntimeError(f"repeat: number of repeat dims {len(sizes)} can not be smaller than "
                            f"the number of tensor dims {input.ndim}")
-    return Repeat.apply(input, tuple(int(s) for s in sizes))
+    return Repeat.apply(input, sizes)
 
 
 def tile(input, dims):
@@ -78,7 +79,8 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
         x = x.reshape(1)
     xp = array_module(x.data)
     n = x.shape[d]
-    counts = repeats.data.reshape(-1) if isinstance(repeats, Tensor) else xp.asarray([int(repeats)])
+    counts = repeats.data.reshape(-1) if isinstance(repeats, Tensor) else \
+        xp.asarray([int_arg("repeat_interleave", "repeats", repeats)])
     if counts.size not in (1, n):
         raise RuntimeError(f"repeat_interleave: repeats must have the same size as input along dim {d}, "
                            f"got {counts.size} repeats for size {n} (input shape {tuple(input.shape)})")
@@ -120,6 +122,8 @@ def meshgrid(*tensors, indexing=None):
 @errors_named("cartesian_prod")
 def cartesian_prod(*tensors):
     """Every combination of the 1-D tensors' elements, one per row (itertools.product order)."""
+    for i, t in enumerate(tensors):
+        tensor_arg("cartesian_prod", f"tensors[{i}]", t)
     if len(tensors) == 1:
         return tensors[0]
     return stack([g.reshape(-1) for g in meshgrid(*tensors, indexing="ij")], dim=1)
@@ -129,7 +133,8 @@ def unfold(input, dimension, size, step):
     """The windows of ``size`` elements, every ``step``, along ``dimension``: that dim becomes
     the number of windows and a new last dim of ``size`` holds each window. (A copy: PyTorch
     returns a strided view.)"""
-    d = normalize_dim(dimension, input.ndim, "unfold")
+    d = normalize_dim(dimension, tensor_arg("unfold", "input", input).ndim, "unfold")
+    size, step = int_arg("unfold", "size", size), int_arg("unfold", "step", step)
     n = input.shape[d] if input.ndim else 1
     if size > n or size < 0:
         raise RuntimeError(f"unfold: maximum size for tensor at dimension {d} is {n} but size is {size}")

@@ -348,15 +348,15 @@ def split(tensor, split_size_or_sections, dim=0):
 
     Args: ``tensor``, ``split_size_or_sections`` (a positive int, or a list of sizes summing to
     tensor.shape[dim]), ``dim`` (default 0). Returns a tuple of views."""
-    d = normalize_dim(dim, tensor.ndim, "split")
+    d = _dim_of_pieces("split", tensor, dim)
     n = tensor.shape[d]
-    if isinstance(split_size_or_sections, int):
-        step = split_size_or_sections
+    if is_int(split_size_or_sections):
+        step = int(split_size_or_sections)
         if step <= 0:
             raise RuntimeError(f"split: split_size must be positive, got {step}")
         sizes = [min(step, n - i) for i in range(0, n, step)] or [0]
     else:
-        sizes = list(split_size_or_sections)
+        sizes = list(ints_arg("split", "split_size_or_sections", split_size_or_sections, min=0))
         if sum(sizes) != n:
             raise RuntimeError(f"split: sections {sizes} do not sum to the size {n} of dim {d}")
     if len(sizes) == 1:
@@ -370,7 +370,7 @@ def chunk(input, chunks, dim=0):
     (the last smaller; fewer pieces where the size does not allow ``chunks``, as PyTorch).
 
     Args: ``input``, ``chunks`` (int >= 1), ``dim`` (default 0). Returns a tuple of views."""
-    d = normalize_dim(dim, input.ndim, "chunk")
+    d = _dim_of_pieces("chunk", input, dim)
     chunks = int_arg("chunk", "chunks", chunks, min=1)
     size = -(-input.shape[d] // chunks)
     return split(input, max(size, 1), d)
@@ -381,9 +381,19 @@ def unbind(input, dim=0):
     """The slices of ``input`` along ``dim``, each without that dimension (the inverse of stack).
 
     Args: ``input``, ``dim`` (default 0). Returns a tuple of input.shape[dim] views."""
-    d = normalize_dim(dim, input.ndim, "unbind")
+    d = _dim_of_pieces("unbind", input, dim)
+    if input.shape[d] == 0:
+        return ()
     pieces = split(input, 1, d)
     return tuple(p.squeeze(d) for p in pieces)
+
+
+def _dim_of_pieces(op, input, dim):
+    """The dim split / chunk / unbind cut along: a 0-d tensor has none to cut."""
+    tensor_arg(op, "input", input)
+    if input.ndim == 0:
+        raise RuntimeError(f"{op}: expects at least a 1-dimensional tensor, got a 0-d tensor")
+    return normalize_dim(dim, input.ndim, op)
 
 
 class Flip(Function):

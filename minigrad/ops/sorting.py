@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import namedtuple
 
-from .._checks import bool_arg
+from .._checks import bool_arg, int_arg
 from .._spellings import numpy_spellings
 from ..autograd.function import Function
 from ..backend import array_module
@@ -85,6 +85,7 @@ def topk(input, k, dim=-1, largest=True, sorted=True):  # noqa: A002 - PyTorch's
     _flags("topk", largest=largest, sorted=sorted)
     x = input.data
     d = normalize_dim(dim, x.ndim, "topk")
+    k = int_arg("topk", "k", k)
     n = x.shape[d] if x.ndim else 1
     if not 0 <= k <= n:
         raise RuntimeError(f"topk: k ({k}) is out of range for dimension {d} of size {n} "
@@ -106,6 +107,7 @@ def topk(input, k, dim=-1, largest=True, sorted=True):  # noqa: A002 - PyTorch's
 def kthvalue(input, k, dim=-1, keepdim=False):
     """``(values, indices)`` of the ``k``-th smallest element (k from 1) along ``dim``."""
     d = normalize_dim(dim, input.ndim, "kthvalue")
+    k = int_arg("kthvalue", "k", k)
     n = input.shape[d] if input.ndim else 1
     if not 1 <= k <= n:
         raise RuntimeError(f"kthvalue: selected number k ({k}) out of range for dimension {d} of "

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from .._checks import int_arg
+from .._checks import int_arg, tensor_arg
 from ..autograd.function import Function
 from ..backend import array_module, get_default_dtype
 from ..kernels._erf import erf_numba
@@ -728,7 +728,7 @@ def frac(input):
 
 def _bool_unary(name):
     def fn(input):
-        x = input.data
+        x = tensor_arg(name, "input", input).data
         return Tensor(getattr(array_module(x), name)(x))
     fn.__name__ = name
     fn.__doc__ = f"True where {name[2:]}; a bool tensor outside the graph."

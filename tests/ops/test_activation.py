@@ -162,3 +162,16 @@ def test_rrelu_checks_its_bounds():
         mg.nn.RReLU(-1e308, 1e308).train()(x)
     assert F.rrelu(x, -1e30, 1e30, training=False).tolist() == [0.0, 0.0]     # PyTorch's eval answer
     assert F.rrelu(x, 0.25, 0.25, training=True).tolist() == [-0.25, -0.25]
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda x: mg.elu(x, alpha=None), TypeError, r"elu: alpha must be a number, got None"),
+    (lambda x: mg.nn.functional.softplus(x, beta=None), TypeError, r"softplus: beta must be a number, got None"),
+    (lambda x: mg.softplus(x, threshold="0.1"), TypeError, r"softplus: threshold must be a number, got '0.1'"),
+    (lambda x: mg.nn.functional.softmin(x, dim=(0, 0)), TypeError, r"softmin: dim must be an int, got \(0, 0\)"),
+    (lambda x: mg.nn.CELU(alpha=(0.5, 0.5))(x), TypeError, r"celu: alpha must be a number, got \(0.5, 0.5\)"),
+    (lambda x: mg.isfinite("x"), TypeError, r"isfinite: input must be a Tensor, got str"),
+])
+def test_activation_arguments_are_checked_with_the_op_named(call, error, message):
+    with pytest.raises(error, match=message):
+        call(mg.ones(2, 3))

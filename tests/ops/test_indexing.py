@@ -418,3 +418,12 @@ def test_a_zero_or_negative_slice_step_raises_value_error_as_pytorch():
         with pytest.raises(ValueError, match="getitem: step must be greater than zero"):
             mg.zeros(4, 4)[key]
         assert theirs.type is ValueError
+
+
+@pytest.mark.parametrize("op", ["tril", "triu"])
+@pytest.mark.parametrize("diagonal", [(5,), "0", 1.0, True])
+def test_tril_triu_take_an_int_diagonal(op, diagonal):
+    with pytest.raises(TypeError, match=rf"{op}: diagonal must be an int, got"):
+        getattr(mg, op)(mg.ones(2, 0), diagonal=diagonal)
+    with pytest.raises(TypeError, match=rf"{op}: diagonal must be an int, got"):
+        getattr(mg.ones(2, 3), op)(diagonal)

@@ -174,3 +174,21 @@ def test_binary_ops_on_the_device(device):
         y.sum().backward()
         assert y.device == a.device and a.grad.device == a.device
         a.grad = b.grad = None
+
+
+@pytest.mark.parametrize("op", ["isclose", "allclose"])
+@pytest.mark.parametrize("kwargs, error, message", [
+    (dict(atol="0.1"), TypeError, r"atol must be a number, got '0.1'"),
+    (dict(atol=-1.0), ValueError, r"atol must be in \[0.0, inf\], got -1.0"),
+    (dict(rtol=float("nan")), ValueError, r"rtol must not be NaN"),
+    (dict(equal_nan=1), TypeError, r"equal_nan must be a bool"),
+])
+def test_isclose_and_allclose_check_their_tolerances(op, kwargs, error, message):
+    with pytest.raises(error, match=f"{op}: {message}"):
+        getattr(mg.ones(2, 3), op)(mg.ones(2, 3), **kwargs)
+
+
+def test_isclose_of_shapes_that_do_not_broadcast_names_the_op():
+    with pytest.raises(ValueError, match=r"isclose: operands could not be broadcast .*\(2,3\) \(0,3\)"):
+        mg.ones(2, 3).isclose(mg.ones(0, 3))
+    assert mg.ones(0, 3).isclose(mg.ones(1, 3)).shape == (0, 3)

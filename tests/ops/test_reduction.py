@@ -266,3 +266,23 @@ def test_reductions_and_softmax_along_dim_0_or_minus_1_of_a_0d_tensor(dim):
     assert gradgradcheck(lambda t: mg.nn.functional.log_softmax(t, dim=0) + t.logsumexp(-1) * t.sum(0), (t,))
     with pytest.raises(IndexError, match="dimension out of range"):
         t.sum(1)
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda x: x.all(dim=3), IndexError, r"all: dimension out of range .* but got 3"),
+    (lambda x: mg.any(x, dim=(-1, 1), keepdim=True), RuntimeError, r"any: dim 1 appears multiple times"),
+    (lambda x: mg.any(x, keepdim=1), TypeError, r"any: keepdim must be a bool"),
+    (lambda x: mg.ones(0, 3).amin(), RuntimeError, r"amin: cannot reduce over dim 0 of size 0 \(input shape \(0, 3\)\)"),
+    (lambda x: mg.ones(0, 3).amax(0), RuntimeError, r"amax: cannot reduce over dim 0 of size 0"),
+])
+def test_reduction_arguments_are_checked_with_the_op_named(call, error, message):
+    with pytest.raises(error, match=message):
+        call(mg.ones(2, 3))
+
+
+def test_all_any_over_tuples_of_dims_and_amin_over_a_nonempty_dim_of_an_empty_tensor():
+    x = mg.tensor([[1.0, 0.0, 2.0], [3.0, 4.0, 5.0]])
+    assert x.all(dim=(0, 1)).item() is False and x.any(dim=(-1,)).tolist() == [True, True]
+    assert x.all(1, keepdim=True).tolist() == [[False], [True]]
+    assert mg.tensor(2.0).all(0).item() is True
+    assert mg.ones(0, 3).amin(1).shape == (0,)

@@ -240,3 +240,20 @@ def test_stacking_and_atleast_name_the_op_and_refuse_what_is_not_a_tensor():
     with pytest.raises(TypeError, match=r"^moveaxis: "):
         x.moveaxis(None, 1)
     assert mg.row_stack([mg.ones(2), mg.zeros(2)]).tolist() == [[1, 1], [0, 0]]
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda x: x.split(2.0), TypeError, r"split: split_size_or_sections must be an int, got 2.0 \(float\)"),
+    (lambda x: x.split([1, 1.5]), TypeError, r"split: split_size_or_sections must be an int or a tuple of ints"),
+    (lambda x: mg.tensor(1.0).chunk(2), RuntimeError, r"chunk: expects at least a 1-dimensional tensor"),
+    (lambda x: x.chunk(0), ValueError, r"chunk: chunks must be at least 1, got 0"),
+    (lambda x: mg.tensor(1.0).unbind(), RuntimeError, r"unbind: expects at least a 1-dimensional tensor"),
+])
+def test_split_chunk_unbind_check_their_arguments(call, error, message):
+    with pytest.raises(error, match=message):
+        call(mg.ones(2, 3))
+
+
+def test_unbind_of_an_empty_dim_gives_no_slices_as_pytorch():
+    assert mg.unbind(mg.ones(0, 3)) == ()
+    assert [p.shape for p in mg.ones(2, 0).unbind(0)] == [(0,), (0,)]

@@ -152,3 +152,12 @@ def test_sorting_switches_must_be_bools():
             call()
     assert mg.sort(x, descending=True).values.tolist() == [3.0, 2.0, 1.0]
     assert mg.topk(x, 2, largest=False).values.tolist() == [1.0, 2.0]
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda x: x.kthvalue(1.5), r"kthvalue: k must be an int, got 1.5 \(float\)"),
+    (lambda x: mg.topk(x, (1, 1)), r"topk: k must be an int, got \(1, 1\) \(tuple\)"),
+])
+def test_topk_and_kthvalue_take_an_int_k(call, message):
+    with pytest.raises(TypeError, match=message):
+        call(mg.ones(2, 3).transpose(0, 1))
