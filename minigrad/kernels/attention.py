@@ -607,7 +607,8 @@ def attention_composite(q, k, v, attn_mask=None, dropout_p=0.0, is_causal=False,
     if dropout_p > 0.0:                                           # inverted dropout on the weights
         rng = seed_generators_of(q.device, generator)
         keep = rng.random(attn.shape) >= dropout_p
-        attn = attn * Tensor((keep / (1.0 - dropout_p)).astype(attn.data.dtype))
+        rescale = 1.0 / (1.0 - dropout_p) if dropout_p < 1.0 else 0.0   # p = 1 drops every weight
+        attn = attn * Tensor((keep * rescale).astype(attn.data.dtype))
     return attn @ v
 
 

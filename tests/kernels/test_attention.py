@@ -192,6 +192,15 @@ def test_bad_input_names_the_values():
         sdpa(q, k.double(), v)
     with pytest.raises(RuntimeError, match="attn_mask must be bool or float"):
         sdpa(q, k, v, attn_mask=mg.ones(3, 5).long())
+    with pytest.raises(TypeError, match=r"scaled_dot_product_attention: dropout_p must be a number, got True"):
+        sdpa(q, k, v, dropout_p=True)
+    with pytest.raises(ValueError, match=r"scaled_dot_product_attention: dropout_p must be in \[0.0, 1.0\], got 1.5"):
+        sdpa(q, k, v, dropout_p=1.5)
+
+
+def test_dropout_p_one_drops_everything_as_pytorch():
+    q, k, v = (mg.ones(2, 3, 4), mg.ones(2, 5, 4), mg.ones(2, 5, 6))
+    assert np.array_equal(sdpa(q, k, v, dropout_p=1.0).numpy(), np.zeros((2, 3, 6), np.float32))
 
 
 def test_fused_forward_allocates_no_L_by_S_array():

@@ -36,13 +36,16 @@ def _triple(value, name, op, one_element=False):
 def _batched(op, input, spatial_dims, nonempty=False):
     """``input`` with a batch dim, and whether it was added: (C, *spatial) becomes
     (1, C, *spatial); (N, C, *spatial) is kept; any other rank is an error. ``nonempty``
-    (pooling, as PyTorch): only the batch dim may be 0."""
+    (pooling, as PyTorch): only the batch dim may be 0; ``nonempty="after_first"`` (adaptive
+    max pooling, as PyTorch): only the first dim may be 0, the batch or an unbatched input's
+    channels."""
     tensor_arg(op, "input", input)
     if input.ndim not in (spatial_dims + 1, spatial_dims + 2):
         raise RuntimeError(f"{op}: expected a {spatial_dims + 1}-D (unbatched) or "
                            f"{spatial_dims + 2}-D (batched) input, got input of shape {tuple(input.shape)}")
     if nonempty:
-        for d in range(input.ndim - spatial_dims - 1, input.ndim):
+        first = 1 if nonempty == "after_first" else input.ndim - spatial_dims - 1
+        for d in range(first, input.ndim):
             if input.shape[d] == 0:
                 raise RuntimeError(f"{op}: expected input to have non-zero size for non-batch dimensions, "
                                    f"but input has shape {tuple(input.shape)} with dimension {d} being empty")

@@ -19,6 +19,7 @@ import math
 import numpy as np
 
 from ... import ops
+from ..._checks import number_arg
 from ...autograd import grad_mode
 from ...backend import array_module
 from ...kernels.attention import attention_composite, fused_attention
@@ -74,8 +75,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     except ValueError:
         raise RuntimeError(f"scaled_dot_product_attention: batch dims of query {qs}, key {ks} and "
                            f"value {vs} do not broadcast") from None
-    if not 0.0 <= dropout_p < 1.0:
-        raise ValueError(f"scaled_dot_product_attention: dropout_p must be in [0, 1), got {dropout_p}")
+    dropout_p = number_arg("scaled_dot_product_attention", "dropout_p", dropout_p, min=0.0, max=1.0)
     full = batch + (qs[-2], ks[-2])
     if attn_mask is not None:
         ms = tuple(attn_mask.shape)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 
 from ... import backend
-from ..._checks import int_arg
+from ..._checks import errors_named, int_arg, number_arg, tensor_arg
 from ...autograd.function import Function
 from ...autograd.grad_mode import is_grad_enabled, no_grad
 from ...ops import index_select, where
@@ -20,7 +20,8 @@ from ...tensor import Tensor
 
 def linear(input, weight, bias=None):
     """y = x W^T + b, with W of shape (out_features, in_features) and x of shape (*, in)."""
-    if weight.ndim != 2:
+    tensor_arg("linear", "input", input)
+    if tensor_arg("linear", "weight", weight).ndim != 2:
         raise RuntimeError(f"linear: weight must be 2-D (out_features, in_features), got shape {tuple(weight.shape)}")
     same_dtype("linear", input, weight=weight, bias=bias)
     if input.shape[-1:] != weight.shape[-1:]:
@@ -46,7 +47,10 @@ def bilinear(input1, input2, weight, bias=None):
                            f"match weight shape {tuple(weight.shape)}")
     t = input1 @ weight.permute(1, 0, 2).reshape(in1, out_f * in2)
     out = (t.reshape(*input1.shape[:-1], out_f, in2) * input2.unsqueeze(-2)).sum(-1)
-    return out if bias is None else out + bias
+    if bias is None:
+        return out
+    with errors_named("bilinear"):
+        return out + bias
 
 
 def dropout(input, p=0.5, training=True, inplace=False):
@@ -265,6 +269,8 @@ def one_hot(tensor, num_classes=-1):
 
 def normalize(input, p=2.0, dim=1, eps=1e-12):
     """x / max(||x||_p, eps) along ``dim``."""
+    tensor_arg("normalize", "input", input)
+    eps = number_arg("normalize", "eps", eps)
     if p == 2:    # sqrt(max(sum x^2, eps^2)): the same value, and a finite gradient at x = 0
         denom = (input * input).sum(dim, keepdim=True).clamp(min=eps * eps).sqrt()
     else:

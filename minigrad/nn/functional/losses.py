@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from ... import backend
-from ..._checks import tensor_arg
+from ..._checks import number_arg, tensor_arg
 from ...autograd.function import Function
 from ...ops import gather, log_softmax, softmax, softplus, where
 from ...ops.reduction import logsumexp_array
@@ -25,6 +25,15 @@ def _check_same_shape(op, input, target):
     if tuple(input.shape) != tuple(target.shape):
         raise ValueError(f"{op}: target shape {tuple(target.shape)} differs from input shape "
                          f"{tuple(input.shape)}; they must be equal")
+
+
+def _check_broadcast(op, input, target):
+    """``input`` and ``target`` broadcast together (the losses PyTorch lets broadcast silently)."""
+    try:
+        np.broadcast_shapes(tuple(tensor_arg(op, "input", input).shape), tuple(tensor_arg(op, "target", target).shape))
+    except ValueError:
+        raise RuntimeError(f"{op}: target shape {tuple(target.shape)} does not broadcast with input shape "
+                           f"{tuple(input.shape)}") from None
 
 
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
@@ -43,8 +52,7 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
     """0.5 d^2 / beta if d < beta else d - 0.5 beta, d = |x - y|  (l1 when beta = 0)."""
     _check_same_shape("smooth_l1_loss", input, target)
-    if beta < 0:
-        raise ValueError(f"smooth_l1_loss: beta must be non-negative, got {beta}")
+    beta = number_arg("smooth_l1_loss", "beta", beta, min=0.0)
     d = (input - target).abs()
     if beta == 0:
         loss = d
@@ -57,8 +65,7 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
 def huber_loss(input, target, reduction="mean", delta=1.0):
     """0.5 d^2 if d < delta else delta (d - 0.5 delta), d = |x - y|  (= delta * smooth_l1)."""
     _check_same_shape("huber_loss", input, target)
-    if delta <= 0:
-        raise ValueError(f"huber_loss: delta must be positive, got {delta}")
+    delta = number_arg("huber_loss", "delta", delta, min=0.0, min_open=True)
     d = (input - target).abs()
     q = d.clamp(max=delta)          # as smooth_l1_loss: the square only where it is used
     loss = where(d < delta, 0.5 * q * q, delta * (d - 0.5 * delta))
@@ -132,7 +139,7 @@ def _class_layout(op, input, target):
 
 
 def _class_weight(op, weight, num_classes):
-    if weight is not None and tuple(weight.shape) != (num_classes,):
+    if weight is not None and tuple(tensor_arg(op, "weight", weight).shape) != (num_classes,):
         raise RuntimeError(f"{op}: weight must have shape ({num_classes},) (one per class), "
                            f"got {tuple(weight.shape)}")                 # PyTorch's type
 
@@ -236,8 +243,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     uniform distribution: (1 - eps) * target + eps / C."""
     op = "cross_entropy"
     reduction = _legacy_reduction(size_average, reduce, reduction)
-    if not 0.0 <= label_smoothing <= 1.0:
-        raise ValueError(f"{op}: label_smoothing must be between 0.0 and 1.0, got {label_smoothing}")
+    label_smoothing = number_arg(op, "label_smoothing", label_smoothing, min=0.0, max=1.0)
     if input.ndim == 0:
         raise ValueError(f"{op}: input must have a class dimension, got a 0-d tensor")
     class_dim = 0 if input.ndim == 1 else 1
@@ -286,7 +292,7 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
     'batchmean' divides the sum by the batch size (the true KL divergence per sample);
     'mean' divides by the number of elements, as PyTorch does."""
     op = "kl_div"
-    _check_same_shape(op, input, target)
+    _check_broadcast(op, input, target)
     reduction = _legacy_reduction(size_average, reduce, reduction)
     if log_target:
         loss = target.exp() * (target - input)

@@ -128,7 +128,7 @@ def adaptive_avg_pool2d(input, output_size):
 
 def adaptive_max_pool2d(input, output_size, return_indices=False):
     """Max over PyTorch's adaptive windows; ``output_size`` 1 gives global max pooling."""
-    x, unbatched = _batched("adaptive_max_pool2d", input, 2, nonempty=True)
+    x, unbatched = _batched("adaptive_max_pool2d", input, 2, nonempty="after_first")
     y, idx = _unbatched(unbatched, *MaxPool.apply(x, _adaptive_plan("adaptive_max_pool2d", x, output_size)))
     return (y, idx) if return_indices else y
 
@@ -168,9 +168,10 @@ def adaptive_avg_pool1d(input, output_size):
 
 def adaptive_max_pool1d(input, output_size, return_indices=False):
     """Max over PyTorch's adaptive windows along L of (N, C, L) input."""
-    x, unbatched = _batched("adaptive_max_pool1d", input, 1, nonempty=True)
+    x, unbatched = _batched("adaptive_max_pool1d", input, 1, nonempty="after_first")
     out = _single(output_size, "output_size", "adaptive_max_pool1d")
-    y, idx = adaptive_max_pool2d(x.unsqueeze(2), (1, out), return_indices=True)
+    x = x.unsqueeze(2)
+    y, idx = MaxPool.apply(x, _adaptive_plan("adaptive_max_pool1d", x, (1, out)))
     y, idx = _unbatched(unbatched, y.squeeze(2), idx.squeeze(2))
     return (y, idx) if return_indices else y
 

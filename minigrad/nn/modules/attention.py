@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from ... import creation
+from ..._checks import int_arg
 from .. import init
 from ..functional.attention import multi_head_attention_forward
 from ..parameter import Parameter
@@ -25,6 +26,10 @@ class MultiheadAttention(Module):
     def __init__(self, embed_dim, num_heads, dropout=0.0, bias=True, add_bias_kv=False, add_zero_attn=False,
                  kdim=None, vdim=None, batch_first=False, device=None, dtype=None):
         super().__init__()
+        op = "MultiheadAttention"
+        embed_dim, num_heads = int_arg(op, "embed_dim", embed_dim), int_arg(op, "num_heads", num_heads)
+        kdim = None if kdim is None else int_arg(op, "kdim", kdim, min=1)
+        vdim = None if vdim is None else int_arg(op, "vdim", vdim, min=1)
         if embed_dim <= 0 or num_heads <= 0:
             raise ValueError(f"MultiheadAttention: embed_dim and num_heads must be positive, got "
                              f"embed_dim={embed_dim} and num_heads={num_heads}")

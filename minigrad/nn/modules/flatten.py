@@ -1,6 +1,7 @@
 """Flatten and Unflatten."""
 from __future__ import annotations
 
+from ..._checks import int_arg, ints_arg
 from .module import Module
 
 
@@ -23,7 +24,11 @@ class Unflatten(Module):
 
     def __init__(self, dim, unflattened_size):
         super().__init__()
-        self.dim, self.unflattened_size = dim, tuple(unflattened_size)
+        if not isinstance(unflattened_size, (tuple, list)):
+            raise TypeError(f"Unflatten: unflattened_size must be a tuple of ints, got {unflattened_size!r} "
+                            f"({type(unflattened_size).__name__})")
+        self.dim = int_arg("Unflatten", "dim", dim)
+        self.unflattened_size = ints_arg("Unflatten", "unflattened_size", unflattened_size)
 
     def forward(self, input):
         return input.unflatten(self.dim, self.unflattened_size)

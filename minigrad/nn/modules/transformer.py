@@ -12,6 +12,7 @@ import math
 import numpy as np
 
 from ... import creation
+from ..._checks import errors_named, tensor_arg
 from ...tensor import Tensor
 from .. import functional as F
 from .. import init
@@ -38,6 +39,7 @@ class TransformerEncoderLayer(Module):
     LayerNorm -- after the residual (``norm_first=False``, the original paper) or before the
     block (``norm_first=True``, the "pre-LN" variant that trains more stably)."""
 
+    @errors_named("TransformerEncoderLayer")
     def __init__(self, d_model, nhead, dim_feedforward=2048, dropout=0.1, activation="relu",
                  layer_norm_eps=1e-5, batch_first=False, norm_first=False, bias=True, device=None, dtype=None):
         super().__init__()
@@ -53,6 +55,7 @@ class TransformerEncoderLayer(Module):
         self.dropout2 = Dropout(dropout)
         self.activation = _activation(activation)
 
+    @errors_named("TransformerEncoderLayer")
     def forward(self, src, src_mask=None, src_key_padding_mask=None, is_causal=False):
         x = src
         if self.norm_first:
@@ -76,6 +79,7 @@ class TransformerDecoderLayer(Module):
     """Masked self-attention, attention over the encoder's output (``memory``), feed-forward;
     each with dropout, residual and LayerNorm (after, or before with ``norm_first``)."""
 
+    @errors_named("TransformerDecoderLayer")
     def __init__(self, d_model, nhead, dim_feedforward=2048, dropout=0.1, activation="relu",
                  layer_norm_eps=1e-5, batch_first=False, norm_first=False, bias=True, device=None, dtype=None):
         super().__init__()
@@ -95,6 +99,7 @@ class TransformerDecoderLayer(Module):
         self.dropout3 = Dropout(dropout)
         self.activation = _activation(activation)
 
+    @errors_named("TransformerDecoderLayer")
     def forward(self, tgt, memory, tgt_mask=None, memory_mask=None, tgt_key_padding_mask=None,
                 memory_key_padding_mask=None, tgt_is_causal=False, memory_is_causal=False):
         x = tgt
@@ -184,6 +189,8 @@ class Transformer(Module):
     def forward(self, src, tgt, src_mask=None, tgt_mask=None, memory_mask=None, src_key_padding_mask=None,
                 tgt_key_padding_mask=None, memory_key_padding_mask=None, src_is_causal=None, tgt_is_causal=None,
                 memory_is_causal=False):
+        tensor_arg("Transformer", "src", src)
+        tensor_arg("Transformer", "tgt", tgt)
         b = 0 if self.batch_first else 1
         if src.ndim == 3 and src.shape[b] != tgt.shape[b]:
             raise RuntimeError(f"Transformer: the batch size of src {tuple(src.shape)} and tgt "

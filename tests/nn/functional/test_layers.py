@@ -319,6 +319,20 @@ def test_layer_errors():
         F.one_hot(mg.tensor([0, 3]), 3)
 
 
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: F.bilinear(mg.ones(2, 3), mg.ones(2, 4), mg.ones(5, 3, 4), mg.ones(5, 2)), RuntimeError,
+     r"bilinear: add: operands could not be broadcast"),
+    (lambda: F.normalize(mg.ones(2, 3), eps=(0.5, 0.5)), TypeError, r"normalize: eps must be a number, got \(0.5, 0.5\)"),
+    (lambda: F.linear(2, mg.ones(3, 4)), TypeError, r"linear: input must be a Tensor, got int"),
+    (lambda: nn.Linear(4, 3)(2), TypeError, r"linear: input must be a Tensor, got int"),
+    (lambda: nn.Unflatten(1, 2), TypeError, r"Unflatten: unflattened_size must be a tuple of ints, got 2 \(int\)"),
+    (lambda: nn.Unflatten(1, (2, 1.5)), TypeError, r"Unflatten: unflattened_size must be an int or a tuple of ints"),
+])
+def test_layer_arguments_are_checked_with_the_op_named(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
 def test_linear_checks_bias_shape_and_dtypes_naming_the_op():
     with pytest.raises(RuntimeError, match=r"linear: bias must have shape \(4,\)"):
         F.linear(mg.ones(2, 3), mg.ones(4, 3), mg.ones(5))

@@ -295,10 +295,32 @@ def test_gradcheck_kl_div(shape, reduction, log_target, seed):
 
 
 @pytest.mark.parametrize("loss", ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "binary_cross_entropy",
-                                  "binary_cross_entropy_with_logits", "kl_div"])
+                                  "binary_cross_entropy_with_logits"])
 def test_loss_with_mismatched_shapes_names_both(loss):
     with pytest.raises(ValueError, match=rf"{loss}: target shape \(3,\) differs from input shape \(3, 2\)"):
         getattr(F, loss)(mg.rand(3, 2), mg.rand(3))
+
+
+@with_torch
+def test_kl_div_broadcasts_input_and_target_as_pytorch():
+    x, tx = _both(np.log(rng.dirichlet(np.ones(3), 1)))
+    t, tt = _both(rng.dirichlet(np.ones(3), 4))
+    for reduction in ("mean", "sum", "batchmean"):
+        _compare(F.kl_div(x, t, reduction=reduction), TF.kl_div(tx, tt, reduction=reduction), [x, t], [tx, tt])
+    with pytest.raises(RuntimeError, match=r"kl_div: target shape \(3,\) does not broadcast with input shape \(3, 2\)"):
+        F.kl_div(mg.rand(3, 2), mg.rand(3))
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda x, t: F.smooth_l1_loss(x, t, beta="0.1"), TypeError, r"smooth_l1_loss: beta must be a number, got '0.1'"),
+    (lambda x, t: F.smooth_l1_loss(x, t, beta=-1.0), ValueError, r"smooth_l1_loss: beta must be in \[0.0, inf\]"),
+    (lambda x, t: F.huber_loss(x, t, delta=None), TypeError, r"huber_loss: delta must be a number, got None"),
+    (lambda x, t: F.huber_loss(x, t, delta=0.0), ValueError, r"huber_loss: delta must be in \(0.0, inf\], got 0.0"),
+    (lambda x, t: nn.HuberLoss(delta=None)(x, t), TypeError, r"huber_loss: delta must be a number, got None"),
+])
+def test_loss_hyper_parameters_are_checked(call, error, message):
+    with pytest.raises(error, match=message):
+        call(mg.rand(2, 3), mg.rand(2, 3))
 
 
 def test_cross_entropy_errors():
@@ -315,6 +337,12 @@ def test_cross_entropy_errors():
         F.cross_entropy(x, mg.rand(4, 9))
     with pytest.raises(ValueError, match="'avg' is not a valid value for reduction"):
         F.cross_entropy(x, mg.tensor([1, 2, 3, 0]), reduction="avg")
+    with pytest.raises(TypeError, match=r"nll_loss: weight must be a Tensor, got float"):
+        F.nll_loss(x, mg.tensor([1, 2, 3, 0]), weight=0.5)
+    with pytest.raises(ValueError, match=r"cross_entropy: label_smoothing must not be NaN"):
+        F.cross_entropy(x, mg.tensor([1, 2, 3, 0]), label_smoothing=float("nan"))
+    with pytest.raises(TypeError, match=r"cross_entropy: label_smoothing must be a number, got '0.1'"):
+        F.cross_entropy(x, mg.tensor([1, 2, 3, 0]), label_smoothing="0.1")
     # ignore_index positions may hold any value
     assert F.cross_entropy(x, mg.tensor([1, -100, 3, 0])).item() > 0
 

@@ -197,3 +197,13 @@ def test_pool1d_unbatched_input_and_errors():
     np.testing.assert_array_equal(F.avg_pool1d(x, 2).data, [[0.5, 2.5], [4.5, 6.5]])
     with pytest.raises(RuntimeError, match="max_pool1d"):
         F.max_pool1d(mg.ones(1, 2, 3), 5)
+
+
+def test_adaptive_max_pooling_lets_the_first_dim_be_empty_as_pytorch():
+    for x, out in ((mg.ones(0, 3), (0, 1)), (mg.ones(0, 2, 3), (0, 2, 1))):
+        y, idx = F.adaptive_max_pool1d(x, 1, return_indices=True)
+        assert y.shape == out and idx.shape == out and idx.dtype == mg.int64
+    assert F.adaptive_max_pool2d(mg.ones(0, 3, 3), 2).shape == (0, 2, 2)
+    with pytest.raises(RuntimeError, match=r"adaptive_max_pool1d: expected input to have non-zero size .* "
+                                           r"shape \(2, 0, 3\) with dimension 1 being empty"):
+        F.adaptive_max_pool1d(mg.ones(2, 0, 3), 1)

@@ -179,3 +179,18 @@ def test_bad_input_names_the_values():
         mha(x, x, x, attn_mask=mg.zeros(3, 2))
     with pytest.raises(RuntimeError, match="d_model=4"):
         nn.Transformer(4, 2, 1, 1, 8)(mg.zeros(3, 2, 5), mg.zeros(3, 2, 5))
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: nn.MultiheadAttention(8, 2, vdim="2"), TypeError, r"MultiheadAttention: vdim must be an int, got '2'"),
+    (lambda: nn.MultiheadAttention(8.0, 2), TypeError, r"MultiheadAttention: embed_dim must be an int, got 8.0"),
+    (lambda: nn.TransformerDecoderLayer(False, 2, 16), TypeError,
+     r"TransformerDecoderLayer: MultiheadAttention: embed_dim must be an int, got False"),
+    (lambda: nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0)(mg.zeros(3, 2, 9)), RuntimeError,
+     r"TransformerEncoderLayer: multi_head_attention_forward: query has 9 features"),
+    (lambda: nn.Transformer(8, 2, 1, 1, 16)(True, mg.zeros(4, 2, 8)), TypeError,
+     r"Transformer: src must be a Tensor, got bool"),
+])
+def test_attention_modules_name_themselves_in_their_errors(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
