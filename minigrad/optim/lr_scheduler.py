@@ -17,14 +17,27 @@ from .._checks import int_arg, number_arg
 from .optimizer import Optimizer
 
 
-def _per_group(name, optimizer, value):
-    """One value per param group: a scalar is repeated, a list must match the group count."""
+def _per_group(op, name, optimizer, value, check=None):
+    """One value per param group: a scalar is repeated, a list must match the group count;
+    ``check(value)`` (if given) checks and converts each."""
     if isinstance(value, (list, tuple)):
         if len(value) != len(optimizer.param_groups):
-            raise ValueError(f"expected {len(optimizer.param_groups)} values for {name} (one per "
+            raise ValueError(f"{op}: expected {len(optimizer.param_groups)} values for {name} (one per "
                              f"param group), got {len(value)}")
-        return list(value)
-    return [value] * len(optimizer.param_groups)
+        values = list(value)
+    else:
+        values = [value] * len(optimizer.param_groups)
+    return values if check is None else [check(v) for v in values]
+
+
+def _callable(op, name):
+    """A check for ``_per_group``: the value must be a function (of the epoch)."""
+    def check(fn):
+        if not callable(fn):
+            raise TypeError(f"{op}: {name} must be a function or a list of functions, got {fn!r} "
+                            f"({type(fn).__name__})")
+        return fn
+    return check
 
 
 class LRScheduler:
@@ -81,7 +94,8 @@ class LambdaLR(LRScheduler):
     """lr = initial_lr * lr_lambda(epoch)."""
 
     def __init__(self, optimizer, lr_lambda, last_epoch=-1):
-        self.lr_lambdas = _per_group("lr_lambda", optimizer, lr_lambda)
+        self.lr_lambdas = _per_group("LambdaLR", "lr_lambda", optimizer, lr_lambda,
+                                      _callable("LambdaLR", "lr_lambda"))
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
@@ -177,7 +191,7 @@ class ReduceLROnPlateau:
 
     def __init__(self, optimizer, mode="min", factor=0.1, patience=10, threshold=1e-4,
                  threshold_mode="rel", cooldown=0, min_lr=0, eps=1e-8):
-        if factor >= 1.0:
+        if number_arg("ReduceLROnPlateau", "factor", factor) >= 1.0:
             raise ValueError(f"ReduceLROnPlateau: factor should be < 1.0, got {factor}")
         if mode not in ("min", "max"):
             raise ValueError(f"ReduceLROnPlateau: mode {mode!r} is unknown; use 'min' or 'max'")
@@ -185,10 +199,12 @@ class ReduceLROnPlateau:
             raise ValueError(f"ReduceLROnPlateau: threshold_mode {threshold_mode!r} is unknown; "
                              "use 'rel' or 'abs'")
         self.optimizer = optimizer
-        self.min_lrs = _per_group("min_lr", optimizer, min_lr)
-        self.mode, self.factor, self.patience = mode, factor, patience
-        self.threshold, self.threshold_mode = threshold, threshold_mode
-        self.cooldown, self.eps = cooldown, eps
+        op = "ReduceLROnPlateau"
+        self.min_lrs = _per_group(op, "min_lr", optimizer, min_lr, lambda v: number_arg(op, "min_lr", v, min=0.0))
+        self.mode, self.factor = mode, factor
+        self.patience = number_arg(op, "patience", patience, min=0.0)
+        self.threshold, self.threshold_mode = number_arg(op, "threshold", threshold), threshold_mode
+        self.cooldown, self.eps = number_arg(op, "cooldown", cooldown, min=0.0), number_arg(op, "eps", eps)
         self.best = math.inf if mode == "min" else -math.inf
         self.num_bad_epochs = 0
         self.cooldown_counter = 0
@@ -264,11 +280,11 @@ class CyclicLR(LRScheduler):
     def __init__(self, optimizer, base_lr, max_lr, step_size_up=2000, step_size_down=None,
                  mode="triangular", gamma=1.0, scale_fn=None, scale_mode="cycle",
                  cycle_momentum=True, base_momentum=0.8, max_momentum=0.9, last_epoch=-1):
-        base_lrs = _per_group("base_lr", optimizer, base_lr)
+        base_lrs = _per_group("CyclicLR", "base_lr", optimizer, base_lr)
         if last_epoch == -1:
             for lr, group in zip(base_lrs, optimizer.param_groups):
                 group["lr"] = lr
-        self.max_lrs = _per_group("max_lr", optimizer, max_lr)
+        self.max_lrs = _per_group("CyclicLR", "max_lr", optimizer, max_lr)
         up = float(step_size_up)
         down = float(step_size_down) if step_size_down is not None else up
         self.total_size = up + down
@@ -285,8 +301,8 @@ class CyclicLR(LRScheduler):
         self.cycle_momentum = cycle_momentum
         if cycle_momentum:
             self._momentum_key = _momentum_key(optimizer, "CyclicLR")
-            self.base_momentums = _per_group("base_momentum", optimizer, base_momentum)
-            self.max_momentums = _per_group("max_momentum", optimizer, max_momentum)
+            self.base_momentums = _per_group("CyclicLR", "base_momentum", optimizer, base_momentum)
+            self.max_momentums = _per_group("CyclicLR", "max_momentum", optimizer, max_momentum)
             if last_epoch == -1:
                 for m, group in zip(self.max_momentums, optimizer.param_groups):
                     _set_momentum(group, self._momentum_key, m)
@@ -333,10 +349,11 @@ class OneCycleLR(LRScheduler):
             if epochs is None or steps_per_epoch is None:
                 raise ValueError("OneCycleLR: you must define either total_steps OR "
                                  "(epochs AND steps_per_epoch)")
-            total_steps = epochs * steps_per_epoch
-        if total_steps <= 0:
+            total_steps = int_arg("OneCycleLR", "epochs", epochs) * \
+                int_arg("OneCycleLR", "steps_per_epoch", steps_per_epoch)
+        if int_arg("OneCycleLR", "total_steps", total_steps) <= 0:
             raise ValueError(f"OneCycleLR: expected a positive total_steps, got {total_steps}")
-        if not 0 <= pct_start <= 1:
+        if not 0 <= number_arg("OneCycleLR", "pct_start", pct_start) <= 1:
             raise ValueError(f"OneCycleLR: expected pct_start in [0, 1], got {pct_start}")
         if anneal_strategy not in ("cos", "linear"):
             raise ValueError(f"OneCycleLR: anneal_strategy must be 'cos' or 'linear', got "
@@ -358,7 +375,7 @@ class OneCycleLR(LRScheduler):
                      start_momentum="max_momentum", end_momentum="base_momentum"),
                 dict(end_step=total_steps - 1, start_lr="max_lr", end_lr="min_lr",
                      start_momentum="base_momentum", end_momentum="max_momentum")]
-        max_lrs = _per_group("max_lr", optimizer, max_lr)
+        max_lrs = _per_group("OneCycleLR", "max_lr", optimizer, max_lr)
         if last_epoch == -1:
             for top, group in zip(max_lrs, optimizer.param_groups):
                 group["initial_lr"] = top / div_factor
@@ -368,8 +385,8 @@ class OneCycleLR(LRScheduler):
         if cycle_momentum:
             self._momentum_key = _momentum_key(optimizer, "OneCycleLR")
             if last_epoch == -1:
-                for top, base, group in zip(_per_group("max_momentum", optimizer, max_momentum),
-                                            _per_group("base_momentum", optimizer, base_momentum),
+                for top, base, group in zip(_per_group("OneCycleLR", "max_momentum", optimizer, max_momentum),
+                                            _per_group("OneCycleLR", "base_momentum", optimizer, base_momentum),
                                             optimizer.param_groups):
                     _set_momentum(group, self._momentum_key, top)
                     group["max_momentum"], group["base_momentum"] = top, base
