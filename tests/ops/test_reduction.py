@@ -272,7 +272,8 @@ def test_reductions_and_softmax_along_dim_0_or_minus_1_of_a_0d_tensor(dim):
     (lambda x: x.all(dim=3), IndexError, r"all: dimension out of range .* but got 3"),
     (lambda x: mg.any(x, dim=(-1, 1), keepdim=True), RuntimeError, r"any: dim 1 appears multiple times"),
     (lambda x: mg.any(x, keepdim=1), TypeError, r"any: keepdim must be a bool"),
-    (lambda x: mg.ones(0, 3).amin(), RuntimeError, r"amin: cannot reduce over dim 0 of size 0 \(input shape \(0, 3\)\)"),
+    (lambda x: mg.ones(0, 3).amin(), RuntimeError,
+     r"amin: cannot reduce over dim 0 of size 0 \(input shape \(0, 3\)\)"),
     (lambda x: mg.ones(0, 3).amax(0), RuntimeError, r"amax: cannot reduce over dim 0 of size 0"),
 ])
 def test_reduction_arguments_are_checked_with_the_op_named(call, error, message):

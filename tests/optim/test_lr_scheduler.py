@@ -165,12 +165,15 @@ def test_schedulers_refuse_zero_periods_naming_the_class():
 @pytest.mark.parametrize("make, error, message", [
     (lambda opt: lrs.LambdaLR(opt, lr_lambda=None), TypeError, r"LambdaLR: lr_lambda must be a function .*got None"),
     (lambda opt: lrs.LambdaLR(opt, lr_lambda=[abs, abs]), ValueError, r"LambdaLR: expected 1 values for lr_lambda"),
-    (lambda opt: lrs.OneCycleLR(opt, max_lr=1.0, total_steps="2"), TypeError, r"OneCycleLR: total_steps must be an int"),
+    (lambda opt: lrs.OneCycleLR(opt, max_lr=1.0, total_steps="2"), TypeError,
+     r"OneCycleLR: total_steps must be an int"),
     (lambda opt: lrs.OneCycleLR(opt, max_lr=1.0, epochs=2.0, steps_per_epoch=2), TypeError,
      r"OneCycleLR: epochs must be an int, got 2.0"),
-    (lambda opt: lrs.ReduceLROnPlateau(opt, patience=(1, 1)), TypeError, r"ReduceLROnPlateau: patience must be a number"),
+    (lambda opt: lrs.ReduceLROnPlateau(opt, patience=(1, 1)), TypeError,
+     r"ReduceLROnPlateau: patience must be a number"),
     (lambda opt: lrs.ReduceLROnPlateau(opt, min_lr=1 + 2j), TypeError, r"ReduceLROnPlateau: min_lr must be a number"),
-    (lambda opt: lrs.ReduceLROnPlateau(opt, cooldown=float("nan")), ValueError, r"ReduceLROnPlateau: cooldown must not be NaN"),
+    (lambda opt: lrs.ReduceLROnPlateau(opt, cooldown=float("nan")), ValueError,
+     r"ReduceLROnPlateau: cooldown must not be NaN"),
     (lambda opt: lrs.ReduceLROnPlateau(opt, factor="0.5"), TypeError, r"ReduceLROnPlateau: factor must be a number"),
 ])
 def test_scheduler_arguments_are_checked_naming_the_class(make, error, message):

@@ -322,7 +322,8 @@ def test_layer_errors():
 @pytest.mark.parametrize("call, error, message", [
     (lambda: F.bilinear(mg.ones(2, 3), mg.ones(2, 4), mg.ones(5, 3, 4), mg.ones(5, 2)), RuntimeError,
      r"bilinear: add: operands could not be broadcast"),
-    (lambda: F.normalize(mg.ones(2, 3), eps=(0.5, 0.5)), TypeError, r"normalize: eps must be a number, got \(0.5, 0.5\)"),
+    (lambda: F.normalize(mg.ones(2, 3), eps=(0.5, 0.5)), TypeError,
+     r"normalize: eps must be a number, got \(0.5, 0.5\)"),
     (lambda: F.linear(2, mg.ones(3, 4)), TypeError, r"linear: input must be a Tensor, got int"),
     (lambda: nn.Linear(4, 3)(2), TypeError, r"linear: input must be a Tensor, got int"),
     (lambda: nn.Unflatten(1, 2), TypeError, r"Unflatten: unflattened_size must be a tuple of ints, got 2 \(int\)"),
