@@ -1,6 +1,7 @@
 """Exercise: one step of Adam, with bias correction.
 
-Read: minigrad/optim/adam.py (the docstring of Adam holds the update).
+Read: docs/READING.md, section 12 (The lessons: the training loop's step), then
+minigrad/optim/adam.py (the docstring of Adam holds the update).
 Lesson: lessons/mlp.py (trained with optim.Adam).
 
 At step t (counted from 1), for a parameter p with gradient g and running averages m, v

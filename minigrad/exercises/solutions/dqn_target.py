@@ -1,6 +1,6 @@
 """Exercise: the DQN target, with a target network and Double DQN.
 
-Read: lessons/dqn.py (td_loss).
+Read: docs/READING.md, section 12 (The lessons), then lessons/dqn.py (td_loss).
 Lesson: lessons/dqn.py.
 
 For a batch of transitions (s, a, r, s', terminated) and the Q-values of s' given by the online

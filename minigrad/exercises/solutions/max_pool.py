@@ -1,6 +1,7 @@
 """Exercise: max-pool forward with its argmax, and the backward that routes through it.
 
-Read: minigrad/kernels/pool.py (max_pool_reference and scatter_reference).
+Read: docs/READING.md, section 9 (Convolution), then minigrad/kernels/pool.py
+(max_pool_reference and scatter_reference).
 Lesson: lessons/cnn.py (LeNet's pooling layers).
 
 For x (N, C, H, W), a k x k window and stride s (no padding):

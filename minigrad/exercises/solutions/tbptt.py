@@ -1,6 +1,6 @@
 """Exercise: the windows of truncated backpropagation through time, BPTT(k1, k2).
 
-Read: minigrad/utils/tbptt.py (truncated_bptt).
+Read: docs/READING.md, section 10 (LSTM), then minigrad/utils/tbptt.py (truncated_bptt).
 Lesson: lessons/lstm.py and lessons/text.py (long streams trained in windows).
 
 A stream of T steps is trained in updates of k1 new steps each: the updates start at

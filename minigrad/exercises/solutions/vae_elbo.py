@@ -1,6 +1,7 @@
 """Exercise: the reparameterisation trick and the ELBO of a Gaussian VAE.
 
-Read: lessons/vae.py (the sections on the trick and the loss).
+Read: docs/READING.md, section 12 (The lessons), then lessons/vae.py (the sections on the
+trick and the loss).
 Lesson: lessons/vae.py.
 
 The encoder gives mu and logvar = log sigma^2 (N, D). To backpropagate through a sample
