@@ -120,7 +120,9 @@ def plain(x, depth=0):
         return ("int", int(x))
     if isinstance(x, (float, np.floating)):
         return ("float", float(x))
-    if x is None or isinstance(x, str):
+    if isinstance(x, str):      # a type name is minigrad's own: 'minigrad.FloatTensor' for 'torch.FloatTensor'
+        return ("atom", re.sub(r"^(minigrad|torch)\.", "", x))
+    if x is None:
         return ("atom", x)
     if isinstance(x, np.dtype) or mod == "torch" and type(x).__name__ == "dtype":
         return ("dtype", str(x).replace("torch.", ""))

@@ -107,3 +107,12 @@ def test_judge_takes_pytorchs_own_exception_type_and_refused_nan_or_bool():
                  returned).ok
     verdict = judge(target, flag, Result(error=ValueError("softplus: beta is too large")), returned)
     assert (verdict.category, verdict.ok) == ("poor errors", False) and "refuses what PyTorch accepts" in verdict.why
+
+
+def test_judge_compares_type_names_without_the_librarys_name():
+    pytest.importorskip("torch")
+    target = _target("Tensor.type")
+    probe = Probe("Tensor.type", ((T((0, 3)),), {}), "batch0")
+    assert judge(target, probe, Result(value="minigrad.FloatTensor"), Result(value="torch.FloatTensor")).ok
+    verdict = judge(target, probe, Result(value="minigrad.LongTensor"), Result(value="torch.FloatTensor"))
+    assert (verdict.category, verdict.ok) == ("empty batches", False) and "LongTensor" in verdict.why
