@@ -8,7 +8,8 @@ A probe is good when minigrad
   NotImplementedError; CheckpointError is a RuntimeError) -- or the very type PyTorch raises
   (a scheduler resumed without ``initial_lr`` raises KeyError in both, and code written for
   PyTorch catches that one) -- whose message names the op, where PyTorch raises too (or is not
-  there to ask);
+  there to ask); an exception from a function the probe passed in (an ``lr_lambda``) is passed on
+  as it is, as PyTorch passes it on;
 - or refuses, with an error that names the op, a NaN or a bool that PyTorch takes for a number:
   minigrad's documented argument policy (``minigrad/_checks.py``: NaN is never a valid
   hyper-parameter, a bool is not a number), not a lapse.
@@ -21,6 +22,7 @@ worker process died or hung (decided by the runner, not here).
 from __future__ import annotations
 
 import math
+import os
 import re
 from dataclasses import dataclass
 
@@ -75,10 +77,18 @@ def _frame_lib(frame):
     return ""
 
 
+def _is_user_code(frame):
+    """Whether ``frame`` is in a function the probe passed in (``recipes.FUNCTIONS``)."""
+    from . import recipes
+    return bool(frame) and os.path.abspath(frame) == os.path.abspath(recipes.__file__)
+
+
 def error_problem(target, exc, frame, fn_name=None, theirs=None):
     """None if ``exc`` is a good error, else what is wrong with it; ``theirs``: the exception
     PyTorch raised on the same call (its type is as good as a documented one)."""
     text = format_exception(exc)
+    if theirs is not None and type(exc) is type(theirs) and _is_user_code(frame):
+        return None      # the caller's own function (an lr_lambda ...) raised: passed on as PyTorch does
     if not isinstance(exc, DOCUMENTED) and not (theirs is not None and type(exc) is type(theirs)):
         if target.kind == "ckpt" and isinstance(exc, (FileNotFoundError, IsADirectoryError, PermissionError)):
             return None

@@ -7,9 +7,9 @@ import os
 
 import pytest
 
-from .execute import Result
+from .execute import Result, _innermost
 from .judge import judge
-from .recipes import T
+from .recipes import FUNCTIONS, Fn, T
 from .runner import PROFILES, bad_pairs, draw, execute, read_known, report, table, targets
 from .strategies import Probe
 
@@ -107,6 +107,19 @@ def test_judge_takes_pytorchs_own_exception_type_and_refused_nan_or_bool():
                  returned).ok
     verdict = judge(target, flag, Result(error=ValueError("softplus: beta is too large")), returned)
     assert (verdict.category, verdict.ok) == ("poor errors", False) and "refuses what PyTorch accepts" in verdict.why
+
+
+def test_judge_passes_on_an_exception_of_the_callers_own_function():
+    pytest.importorskip("torch")
+    sched = _target("sched.LambdaLR")
+    probe = Probe("sched.LambdaLR", ({"lr_lambda": Fn("raises")}, 8), "one")
+    with pytest.raises(ZeroDivisionError) as info:
+        FUNCTIONS["raises"](0)
+    ours = Result(error=info.value, frame=_innermost(info.value))
+    assert judge(sched, probe, ours, Result(error=ZeroDivisionError("division by zero"))).ok
+    verdict = judge(sched, probe, Result(error=ZeroDivisionError("division by zero"), frame=__file__),
+                    Result(error=ZeroDivisionError("division by zero")))
+    assert (verdict.category, verdict.ok) == ("poor errors", False)
 
 
 def test_judge_compares_type_names_without_the_librarys_name():
