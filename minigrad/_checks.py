@@ -151,7 +151,7 @@ def memory_bytes():
         return 2 ** 63
 
 
-_RENAMED = (TypeError, ValueError, RuntimeError, IndexError)
+_RENAMED = (TypeError, ValueError, RuntimeError, IndexError, NotImplementedError)
 
 
 class errors_named:  # noqa: N801 - used as a decorator and a ``with`` block, as contextlib's are

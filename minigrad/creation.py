@@ -67,6 +67,7 @@ def _dtype(dtype, op):
     return backend.get_default_dtype() if dtype is None else dtype_arg(op, dtype)
 
 
+@errors_named("zeros")
 def zeros(*size, dtype=None, device=None, requires_grad=False):
     """A tensor of the given size filled with 0.
 
@@ -77,6 +78,7 @@ def zeros(*size, dtype=None, device=None, requires_grad=False):
     return Tensor(xp.zeros(size_arg("zeros", size), dtype=_dtype(dtype, "zeros")), requires_grad)
 
 
+@errors_named("ones")
 def ones(*size, dtype=None, device=None, requires_grad=False):
     """A tensor of the given size filled with 1.
 
@@ -86,6 +88,7 @@ def ones(*size, dtype=None, device=None, requires_grad=False):
     return Tensor(xp.ones(size_arg("ones", size), dtype=_dtype(dtype, "ones")), requires_grad)
 
 
+@errors_named("empty")
 def empty(*size, dtype=None, device=None, requires_grad=False):
     """A tensor of the given size whose values are not initialised (whatever the allocator left).
 
@@ -95,6 +98,7 @@ def empty(*size, dtype=None, device=None, requires_grad=False):
     return Tensor(xp.empty(size_arg("empty", size), dtype=_dtype(dtype, "empty")), requires_grad)
 
 
+@errors_named("full")
 def full(size, fill_value, dtype=None, device=None, requires_grad=False):
     """A tensor of shape ``size`` with every element ``fill_value``.
 
@@ -107,6 +111,7 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False):
     return Tensor(xp.full(tuple(size), fill_value, dtype=dtype), requires_grad)
 
 
+@errors_named("eye")
 def eye(n, m=None, dtype=None, device=None, requires_grad=False):
     """The identity matrix: out[i, j] = 1 if i == j else 0.
 
@@ -118,6 +123,7 @@ def eye(n, m=None, dtype=None, device=None, requires_grad=False):
     return Tensor(xp.eye(n, m, dtype=_dtype(dtype, "eye")), requires_grad)
 
 
+@errors_named("arange")
 def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
     """The values start, start + step, ... up to but excluding ``end``: out[i] = start + i * step.
 
@@ -141,6 +147,7 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
     return Tensor(xp.arange(start, end, step, dtype=dtype), requires_grad)
 
 
+@errors_named("linspace")
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
     """``steps`` evenly spaced values from ``start`` to ``end``. An integer dtype takes each value
     computed in float64 truncated toward zero, the first half counted from ``start`` and the
@@ -178,6 +185,7 @@ def _integer_bound(value, dtype):
 def zeros_like(input, dtype=None, device=None, requires_grad=False):
     """Zeros with the shape of ``input``, and its dtype and device unless ``dtype``/``device`` are
     given (``requires_grad`` default False)."""
+    tensor_arg("zeros_like", "input", input)
     return zeros(input.shape, dtype=dtype or input.dtype, device=device or input.device, requires_grad=requires_grad)
 
 
@@ -185,6 +193,7 @@ def zeros_like(input, dtype=None, device=None, requires_grad=False):
 def ones_like(input, dtype=None, device=None, requires_grad=False):
     """Ones with the shape of ``input``, and its dtype and device unless ``dtype``/``device`` are
     given (``requires_grad`` default False)."""
+    tensor_arg("ones_like", "input", input)
     return ones(input.shape, dtype=dtype or input.dtype, device=device or input.device, requires_grad=requires_grad)
 
 
@@ -192,6 +201,7 @@ def ones_like(input, dtype=None, device=None, requires_grad=False):
 def empty_like(input, dtype=None, device=None, requires_grad=False):
     """An uninitialised tensor with the shape of ``input``, and its dtype and device unless
     ``dtype``/``device`` are given (``requires_grad`` default False)."""
+    tensor_arg("empty_like", "input", input)
     return empty(input.shape, dtype=dtype or input.dtype, device=device or input.device, requires_grad=requires_grad)
 
 
@@ -199,6 +209,7 @@ def empty_like(input, dtype=None, device=None, requires_grad=False):
 def full_like(input, fill_value, dtype=None, device=None, requires_grad=False):
     """A tensor with the shape of ``input`` filled with ``fill_value``, in ``input``'s dtype and device
     unless ``dtype``/``device`` are given. ``dtype`` must be a dtype object, not a string."""
+    tensor_arg("full_like", "input", input)
     if isinstance(dtype, str):
         raise TypeError(f"full_like: dtype must be a dtype (minigrad.float32 ...), got the string {dtype!r}")
     return full(input.shape, fill_value, dtype=dtype or input.dtype, device=device or input.device,
@@ -220,6 +231,7 @@ def _float_draw(op, dtype):
     return (dt if dt.itemsize >= 4 else np.dtype(np.float32)), dt
 
 
+@errors_named("randn")
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
     """Standard normal samples from the device's generator (seed it with manual_seed)."""
     draw, dt = _float_draw("randn", dtype)
@@ -227,6 +239,7 @@ def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
     return Tensor(arr.astype(dt, copy=False), requires_grad)
 
 
+@errors_named("rand")
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
     """Uniform samples on [0, 1)."""
     draw, dt = _float_draw("rand", dtype)
@@ -234,11 +247,15 @@ def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
     return Tensor(arr.astype(dt, copy=False), requires_grad)
 
 
+@errors_named("randint")
 def randint(low=0, high=None, size=None, generator=None, dtype=None, device=None, requires_grad=False):
     """Integers uniform on [low, high); ``randint(high, size)`` also works."""
     if size is None:
         low, high, size = 0, low, high
     low, high = int_arg("randint", "low", low), int_arg("randint", "high", high)
+    info = np.iinfo(np.int64)
+    if not info.min <= low <= info.max or not info.min <= high <= info.max:
+        raise RuntimeError(f"randint: low={low} and high={high} must fit in int64")
     if low >= high:
         raise RuntimeError(f"randint: expects low < high, got low={low}, high={high}")
     size = size_arg("randint", (size,))
@@ -250,6 +267,7 @@ def randint(low=0, high=None, size=None, generator=None, dtype=None, device=None
 def randn_like(input, dtype=None, device=None, requires_grad=False):
     """Standard normal samples N(0, 1) with the shape of ``input``, in its dtype and device unless
     ``dtype``/``device`` are given; drawn from the device's generator (see manual_seed)."""
+    tensor_arg("randn_like", "input", input)
     return randn(input.shape, dtype=dtype or input.dtype, device=device or input.device, requires_grad=requires_grad)
 
 
@@ -257,9 +275,11 @@ def randn_like(input, dtype=None, device=None, requires_grad=False):
 def rand_like(input, dtype=None, device=None, requires_grad=False):
     """Uniform samples on [0, 1) with the shape of ``input``, in its dtype and device unless
     ``dtype``/``device`` are given; drawn from the device's generator (see manual_seed)."""
+    tensor_arg("rand_like", "input", input)
     return rand(input.shape, dtype=dtype or input.dtype, device=device or input.device, requires_grad=requires_grad)
 
 
+@errors_named("randperm")
 def randperm(n, generator=None, dtype=None, device=None):
     """A random permutation of 0..n-1."""
     n = int_arg("randperm", "n", n, min=0)
@@ -268,6 +288,7 @@ def randperm(n, generator=None, dtype=None, device=None):
     return Tensor(perm.astype(dtype or backend.int64))
 
 
+@errors_named("normal")
 def normal(mean, std, size=None, generator=None, dtype=None, device=None, requires_grad=False):
     """Samples of N(mean, std^2); ``mean``/``std`` may be tensors (broadcast) or numbers."""
     m = mean.data if isinstance(mean, Tensor) else number_arg("normal", "mean", mean)

@@ -13,7 +13,7 @@ import weakref
 import numpy as np
 
 from . import backend
-from ._checks import dtype_arg, errors_named, range_arg, tensor_arg
+from ._checks import bool_arg, dtype_arg, errors_named, range_arg, tensor_arg
 from ._spellings import numpy_spellings
 
 
@@ -342,8 +342,10 @@ class Tensor:
         """``to(device)``, ``to(dtype)``, ``to(other)``, ``to(device, dtype)``; differentiable."""
         device, dtype = parse_to_args(args, device, dtype)
         out = self
-        if device is not None and backend.device(device) != self.device:
-            out = ops.shape.ToDevice.apply(out, backend.device(device))
+        with errors_named("to"):
+            device = None if device is None else backend.device(device)
+        if device is not None and device != self.device:
+            out = ops.shape.ToDevice.apply(out, device)
         if dtype is not None and np.dtype(dtype) != out.dtype:
             out = ops.unary.Cast.apply(out, np.dtype(dtype))
         if copy and out is self:
@@ -391,6 +393,7 @@ class Tensor:
     def type(self, dtype=None, non_blocking=False):
         """Without an argument, the type's name ('minigrad.FloatTensor', 'minigrad.cuda.LongTensor'
         ...); with a dtype (or such a name, 'torch.' accepted too), this tensor as that dtype."""
+        bool_arg("type", "non_blocking", non_blocking)
         if dtype is None:
             prefix = "minigrad.cuda." if self.is_cuda else "minigrad."
             return prefix + backend.tensor_type_name(self.dtype)

@@ -10,7 +10,7 @@ def test_errors_named_prefixes_the_op_and_keeps_the_type():
     @errors_named("outer_op")
     def f(kind, message):
         raise kind(message)
-    for kind in (TypeError, ValueError, RuntimeError, IndexError):
+    for kind in (TypeError, ValueError, RuntimeError, IndexError, NotImplementedError):
         with pytest.raises(kind, match=r"^outer_op: inner: bad shape$") as info:
             f(kind, "inner: bad shape")
         assert type(info.value) is kind and str(info.value.__cause__) == "inner: bad shape"

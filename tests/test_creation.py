@@ -137,11 +137,16 @@ def test_linspace_refuses_a_float_bound_outside_the_integer_range(start, end):
     (lambda: mg.randint(5, 5, (2,)), RuntimeError, r"randint: expects low < high, got low=5, high=5"),
     (lambda: mg.zeros_like(mg.ones(2), dtype=1), TypeError,
      r"zeros_like: zeros: dtype must be a dtype .*got 1 \(int\)"),
-    (lambda: mg.empty_like(mg.ones(2), device="bogus"), ValueError, r"empty_like: device: unknown device 'bogus'"),
+    (lambda: mg.empty_like(mg.ones(2), device="bogus"), ValueError, r"empty_like: empty: device: unknown device 'bogus'"),
     (lambda: mg.multinomial(mg.ones(2, 4), (1.5, 1)), TypeError, r"multinomial: num_samples must be an int"),
     (lambda: mg.multinomial(mg.ones(2, 3), 4), RuntimeError, r"multinomial: cannot draw 4 samples without replacement"),
     (lambda: mg.multinomial(mg.tensor([1.0, -1.0]), 1), RuntimeError, r"multinomial: probabilities must be finite"),
     (lambda: mg.multinomial(mg.ones(2, 2, 3), 1), RuntimeError, r"multinomial: input must be a 1-D or 2-D"),
+    (lambda: mg.zeros_like("x"), TypeError, r"zeros_like: input must be a Tensor, got str"),
+    (lambda: mg.rand_like(None), TypeError, r"rand_like: input must be a Tensor, got NoneType"),
+    (lambda: mg.rand_like(mg.ones(2), dtype=mg.int32), NotImplementedError, r"rand_like: rand: not implemented for dtype int32"),
+    (lambda: mg.rand(2, 3, device="bogus"), ValueError, r"rand: device: unknown device 'bogus'"),
+    (lambda: mg.randint(-10**20, 5, (2,)), RuntimeError, r"randint: low=-100000000000000000000 and high=5 must fit in int64"),
 ])
 def test_creation_arguments_are_checked_up_front(call, error, message):
     with pytest.raises(error, match=message):

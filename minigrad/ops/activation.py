@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-from .._checks import is_number, number_arg, range_arg, tensor_arg
+from .._checks import errors_named, is_number, number_arg, range_arg, tensor_arg
 from ..autograd.function import Function
 from ..backend import array_module, seed_generators_of
 from ..tensor import Tensor
@@ -480,6 +480,7 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
 
 # ----------------------------------------------------------------------------- along a dimension
 
+@errors_named("softmin")
 def softmin(input, dim=None, _stacklevel=3, dtype=None):
     """softmax(-x) along ``dim``."""
     tensor_arg("softmin", "input", input)

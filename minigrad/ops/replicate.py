@@ -66,6 +66,7 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
     """Each element (or slice along ``dim``) repeated ``repeats`` times in place, next to itself;
     ``repeats`` is a number or one count per element. With ``dim=None`` the input is flattened
     first. ``repeat_interleave(counts)`` alone gives 0, 1, ... each repeated by its count."""
+    tensor_arg("repeat_interleave", "input", input)
     if repeats is None:                              # torch.repeat_interleave(repeats)
         counts = input
         xp = array_module(counts.data)

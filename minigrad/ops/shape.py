@@ -367,11 +367,14 @@ def split(tensor, split_size_or_sections, dim=0):
 @numpy_spellings
 def chunk(input, chunks, dim=0):
     """``input`` cut into at most ``chunks`` pieces of ceil(size / chunks) elements along ``dim``
-    (the last smaller; fewer pieces where the size does not allow ``chunks``, as PyTorch).
+    (the last smaller; fewer pieces where the size does not allow ``chunks``, as PyTorch; an
+    empty dim gives ``chunks`` empty pieces, as PyTorch).
 
     Args: ``input``, ``chunks`` (int >= 1), ``dim`` (default 0). Returns a tuple of views."""
     d = _dim_of_pieces("chunk", input, dim)
     chunks = int_arg("chunk", "chunks", chunks, min=1)
+    if input.shape[d] == 0:
+        return split(input, [0] * chunks, d)
     size = -(-input.shape[d] // chunks)
     return split(input, max(size, 1), d)
 

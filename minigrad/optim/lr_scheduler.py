@@ -30,6 +30,12 @@ def _per_group(op, name, optimizer, value, check=None):
     return values if check is None else [check(v) for v in values]
 
 
+def _number(op, name, **bounds):
+    """A check for ``_per_group``: the value must be a real number (within ``bounds``, as
+    ``number_arg`` takes them)."""
+    return lambda value: number_arg(op, name, value, **bounds)
+
+
 def _callable(op, name):
     """A check for ``_per_group``: the value must be a function (of the epoch)."""
     def check(fn):
@@ -125,8 +131,11 @@ class MultiStepLR(LRScheduler):
     """lr = initial_lr * gamma ** (number of milestones <= epoch)."""
 
     def __init__(self, optimizer, milestones, gamma=0.1, last_epoch=-1):
-        self.milestones = Counter(milestones)
-        self.gamma = gamma
+        if not isinstance(milestones, (list, tuple, set, range)):
+            raise TypeError(f"MultiStepLR: milestones must be a list of ints, got {milestones!r} "
+                            f"({type(milestones).__name__})")
+        self.milestones = Counter(int_arg("MultiStepLR", "milestones[i]", m) for m in milestones)
+        self.gamma = number_arg("MultiStepLR", "gamma", gamma)
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
@@ -149,7 +158,7 @@ class ExponentialLR(LRScheduler):
     """lr = initial_lr * gamma ** epoch."""
 
     def __init__(self, optimizer, gamma, last_epoch=-1):
-        self.gamma = gamma
+        self.gamma = number_arg("ExponentialLR", "gamma", gamma)
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
@@ -200,7 +209,7 @@ class ReduceLROnPlateau:
                              "use 'rel' or 'abs'")
         self.optimizer = optimizer
         op = "ReduceLROnPlateau"
-        self.min_lrs = _per_group(op, "min_lr", optimizer, min_lr, lambda v: number_arg(op, "min_lr", v, min=0.0))
+        self.min_lrs = _per_group(op, "min_lr", optimizer, min_lr, _number(op, "min_lr", min=0.0))
         self.mode, self.factor = mode, factor
         self.patience = number_arg(op, "patience", patience, min=0.0)
         self.threshold, self.threshold_mode = number_arg(op, "threshold", threshold), threshold_mode
@@ -375,7 +384,11 @@ class OneCycleLR(LRScheduler):
                      start_momentum="max_momentum", end_momentum="base_momentum"),
                 dict(end_step=total_steps - 1, start_lr="max_lr", end_lr="min_lr",
                      start_momentum="base_momentum", end_momentum="max_momentum")]
-        max_lrs = _per_group("OneCycleLR", "max_lr", optimizer, max_lr)
+        op = "OneCycleLR"
+        for name, value in (("div_factor", div_factor), ("final_div_factor", final_div_factor)):
+            if number_arg(op, name, value) == 0:
+                raise ValueError(f"{op}: {name} must not be 0 (the lr is divided by it)")
+        max_lrs = _per_group(op, "max_lr", optimizer, max_lr, _number(op, "max_lr"))
         if last_epoch == -1:
             for top, group in zip(max_lrs, optimizer.param_groups):
                 group["initial_lr"] = top / div_factor
@@ -385,8 +398,10 @@ class OneCycleLR(LRScheduler):
         if cycle_momentum:
             self._momentum_key = _momentum_key(optimizer, "OneCycleLR")
             if last_epoch == -1:
-                for top, base, group in zip(_per_group("OneCycleLR", "max_momentum", optimizer, max_momentum),
-                                            _per_group("OneCycleLR", "base_momentum", optimizer, base_momentum),
+                for top, base, group in zip(_per_group(op, "max_momentum", optimizer, max_momentum,
+                                                       _number(op, "max_momentum")),
+                                            _per_group(op, "base_momentum", optimizer, base_momentum,
+                                                       _number(op, "base_momentum")),
                                             optimizer.param_groups):
                     _set_momentum(group, self._momentum_key, top)
                     group["max_momentum"], group["base_momentum"] = top, base

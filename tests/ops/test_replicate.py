@@ -89,6 +89,7 @@ def test_unfold_errors_name_the_op_and_sizes():
     (lambda x: x.repeat(2, 1.5), TypeError, r"repeat: sizes must be an int or a tuple of ints"),
     (lambda x: mg.repeat_interleave(x, repeats=float("nan")), TypeError,
      r"repeat_interleave: repeats must be an int, got nan"),
+    (lambda x: mg.repeat_interleave(1.5, repeats=True), TypeError, r"repeat_interleave: input must be a Tensor"),
     (lambda x: mg.cartesian_prod(None, x), TypeError, r"cartesian_prod: tensors\[0\] must be a Tensor, got NoneType"),
     (lambda x: x.unfold(1, (3, 2), 1), TypeError, r"unfold: size must be an int, got \(3, 2\) \(tuple\)"),
     (lambda x: x.unfold(1, 2, 2.0), TypeError, r"unfold: step must be an int, got 2.0 \(float\)"),

@@ -256,4 +256,5 @@ def test_split_chunk_unbind_check_their_arguments(call, error, message):
 
 def test_unbind_of_an_empty_dim_gives_no_slices_as_pytorch():
     assert mg.unbind(mg.ones(0, 3)) == ()
+    assert [p.shape for p in mg.ones(0, 3).chunk(2)] == [(0, 3), (0, 3)]           # chunk: ``chunks`` empty ones
     assert [p.shape for p in mg.ones(2, 0).unbind(0)] == [(0,), (0,)]

@@ -175,6 +175,13 @@ def test_schedulers_refuse_zero_periods_naming_the_class():
     (lambda opt: lrs.ReduceLROnPlateau(opt, cooldown=float("nan")), ValueError,
      r"ReduceLROnPlateau: cooldown must not be NaN"),
     (lambda opt: lrs.ReduceLROnPlateau(opt, factor="0.5"), TypeError, r"ReduceLROnPlateau: factor must be a number"),
+    (lambda opt: lrs.ExponentialLR(opt, gamma=None), TypeError, r"ExponentialLR: gamma must be a number, got None"),
+    (lambda opt: lrs.MultiStepLR(opt, milestones=3), TypeError, r"MultiStepLR: milestones must be a list of ints, got 3"),
+    (lambda opt: lrs.MultiStepLR(opt, [2, 4], gamma="0.1"), TypeError, r"MultiStepLR: gamma must be a number"),
+    (lambda opt: lrs.OneCycleLR(opt, max_lr=1.0, total_steps=10, final_div_factor=0.0), ValueError,
+     r"OneCycleLR: final_div_factor must not be 0"),
+    (lambda opt: lrs.OneCycleLR(opt, max_lr=1.0, total_steps=10, max_momentum=None), TypeError,
+     r"OneCycleLR: max_momentum must be a number, got None"),
 ])
 def test_scheduler_arguments_are_checked_naming_the_class(make, error, message):
     with pytest.raises(error, match=message):

@@ -65,10 +65,15 @@ def _unbatched(added, *outputs):
 def _legacy_reduction(size_average, reduce, reduction):
     """PyTorch's deprecated size_average/reduce flags, mapped onto ``reduction``."""
     if size_average is None and reduce is None:
-        return reduction
+        return _current_spelling(reduction)
     if reduce is False:
         return "none"
     return "sum" if size_average is False else "mean"
+
+
+def _current_spelling(reduction):
+    """'mean' for PyTorch's old spelling 'elementwise_mean' (which it still takes)."""
+    return "mean" if isinstance(reduction, str) and reduction == "elementwise_mean" else reduction
 
 
 def _check_reduction(op, reduction):
@@ -79,6 +84,7 @@ def _check_reduction(op, reduction):
 
 def _reduce(op, loss, reduction):
     """The per-element ``loss`` reduced as ``reduction`` says."""
+    reduction = _current_spelling(reduction)
     _check_reduction(op, reduction)
     if reduction == "none":
         return loss

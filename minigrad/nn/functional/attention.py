@@ -19,7 +19,7 @@ import math
 import numpy as np
 
 from ... import ops
-from ..._checks import number_arg
+from ..._checks import number_arg, tensor_arg
 from ...autograd import grad_mode
 from ...backend import array_module
 from ...kernels.attention import attention_composite, fused_attention
@@ -144,6 +144,11 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
     causal, as in PyTorch. Returns (output (L, N, E), weights (N, L, S) averaged over heads,
     (N, H, L, S) if not ``average_attn_weights``, or None if not ``need_weights``)."""
     op = "multi_head_attention_forward"
+    for name, t in (("query", query), ("key", key), ("value", value)):
+        tensor_arg(op, name, t)
+    for name, t in (("key_padding_mask", key_padding_mask), ("attn_mask", attn_mask)):
+        if t is not None:
+            tensor_arg(op, name, t)
     if bias_k is not None or bias_v is not None or add_zero_attn or static_k is not None or static_v is not None:
         raise NotImplementedError(f"{op}: bias_k/bias_v, add_zero_attn and static_k/static_v are not "
                                   "implemented in minigrad")

@@ -40,6 +40,10 @@ def linear(input, weight, bias=None):
 def bilinear(input1, input2, weight, bias=None):
     """y_o = x1^T W_o x2 + b_o, with W of shape (out, in1, in2) and inputs (*, in1), (*, in2):
     x1 times W (as an (in1, out * in2) matrix), then a product with x2 summed over in2."""
+    for name, t in (("input1", input1), ("input2", input2), ("weight", weight)):
+        tensor_arg("bilinear", name, t)
+    if weight.ndim != 3:
+        raise RuntimeError(f"bilinear: weight must be 3-D (out, in1, in2), got shape {tuple(weight.shape)}")
     same_dtype("bilinear", input1, input2=input2, weight=weight, bias=bias)
     out_f, in1, in2 = weight.shape
     if input1.shape[-1] != in1 or input2.shape[-1] != in2 or input1.shape[:-1] != input2.shape[:-1]:
@@ -267,6 +271,7 @@ def one_hot(tensor, num_classes=-1):
     return Tensor(out)
 
 
+@errors_named("normalize")
 def normalize(input, p=2.0, dim=1, eps=1e-12):
     """x / max(||x||_p, eps) along ``dim``."""
     tensor_arg("normalize", "input", input)

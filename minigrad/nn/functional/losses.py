@@ -22,6 +22,8 @@ from ._arguments import _check_reduction, _legacy_reduction, _reduce
 
 
 def _check_same_shape(op, input, target):
+    tensor_arg(op, "input", input)
+    tensor_arg(op, "target", target)
     if tuple(input.shape) != tuple(target.shape):
         raise ValueError(f"{op}: target shape {tuple(target.shape)} differs from input shape "
                          f"{tuple(input.shape)}; they must be equal")
@@ -242,6 +244,8 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     ``target`` of the input's shape). ``label_smoothing`` eps mixes the target with the
     uniform distribution: (1 - eps) * target + eps / C."""
     op = "cross_entropy"
+    tensor_arg(op, "input", input)
+    tensor_arg(op, "target", target)
     reduction = _legacy_reduction(size_average, reduce, reduction)
     label_smoothing = number_arg(op, "label_smoothing", label_smoothing, min=0.0, max=1.0)
     if input.ndim == 0:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ... import creation
-from ..._checks import int_arg
+from ..._checks import errors_named, int_arg
 from .. import init
 from ..functional.attention import multi_head_attention_forward
 from ..parameter import Parameter
@@ -72,6 +72,7 @@ class MultiheadAttention(Module):
             init.zeros_(self.in_proj_bias)
             init.zeros_(self.out_proj.bias)
 
+    @errors_named("MultiheadAttention")
     def forward(self, query, key, value, key_padding_mask=None, need_weights=True, attn_mask=None,
                 average_attn_weights=True, is_causal=False):
         if self.batch_first and query.ndim == 3:                 # (N, L, E) -> (L, N, E)

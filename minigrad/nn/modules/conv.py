@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 
 from ... import creation
+from ..._checks import errors_named, int_arg
 from .. import functional as F
 from .. import init
 from ..functional._arguments import _ntuple
@@ -28,6 +29,9 @@ class _ConvNd(Module):
         super().__init__()
         name = type(self).__name__
         n = self._n
+        in_channels = int_arg(name, "in_channels", in_channels, min=0)
+        out_channels = int_arg(name, "out_channels", out_channels, min=0)
+        groups = int_arg(name, "groups", groups)
         if groups < 1 or in_channels % groups or out_channels % groups:
             raise ValueError(f"{name}: in_channels ({in_channels}) and out_channels ({out_channels}) "
                              f"must be divisible by groups ({groups})")
@@ -47,12 +51,13 @@ class _ConvNd(Module):
         self.padding_mode = padding_mode
         shape = ((in_channels, out_channels // groups) if self.transposed
                  else (out_channels, in_channels // groups)) + self.kernel_size
-        self.weight = Parameter(creation.empty(*shape, device=device, dtype=dtype))
-        if bias:
-            self.bias = Parameter(creation.empty(out_channels, device=device, dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
-        self.reset_parameters()
+        with errors_named(name):
+            self.weight = Parameter(creation.empty(*shape, device=device, dtype=dtype))
+            if bias:
+                self.bias = Parameter(creation.empty(out_channels, device=device, dtype=dtype))
+            else:
+                self.register_parameter("bias", None)
+            self.reset_parameters()
 
     def reset_parameters(self):
         init.kaiming_uniform_(self.weight, a=math.sqrt(5))

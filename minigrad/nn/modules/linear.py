@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 
 from ... import creation
+from ..._checks import errors_named, int_arg
 from .. import functional as F
 from .. import init
 from ..parameter import Parameter
@@ -27,9 +28,11 @@ class Linear(Module):
     U(-1/sqrt(in), 1/sqrt(in)), and b ~ U(-1/sqrt(in), 1/sqrt(in)).
     """
 
+    @errors_named("Linear")
     def __init__(self, in_features, out_features, bias=True, device=None, dtype=None):
         super().__init__()
-        self.in_features, self.out_features = in_features, out_features
+        self.in_features = int_arg("Linear", "in_features", in_features, min=0)
+        self.out_features = int_arg("Linear", "out_features", out_features, min=0)
         self.weight = Parameter(creation.empty(out_features, in_features, device=device, dtype=dtype))
         self.register_parameter("bias", Parameter(creation.empty(out_features, device=device, dtype=dtype))
                                 if bias else None)

@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 from ... import creation
-from ..._checks import errors_named, tensor_arg
+from ..._checks import errors_named, int_arg, tensor_arg
 from ...tensor import Tensor
 from .. import functional as F
 from .. import init
@@ -57,7 +57,7 @@ class TransformerEncoderLayer(Module):
 
     @errors_named("TransformerEncoderLayer")
     def forward(self, src, src_mask=None, src_key_padding_mask=None, is_causal=False):
-        x = src
+        x = tensor_arg("TransformerEncoderLayer", "src", src)
         if self.norm_first:
             x = x + self._sa_block(self.norm1(x), src_mask, src_key_padding_mask, is_causal)
             x = x + self._ff_block(self.norm2(x))
@@ -102,7 +102,8 @@ class TransformerDecoderLayer(Module):
     @errors_named("TransformerDecoderLayer")
     def forward(self, tgt, memory, tgt_mask=None, memory_mask=None, tgt_key_padding_mask=None,
                 memory_key_padding_mask=None, tgt_is_causal=False, memory_is_causal=False):
-        x = tgt
+        x = tensor_arg("TransformerDecoderLayer", "tgt", tgt)
+        tensor_arg("TransformerDecoderLayer", "memory", memory)
         if self.norm_first:
             x = x + self._sa_block(self.norm1(x), tgt_mask, tgt_key_padding_mask, tgt_is_causal)
             x = x + self._mha_block(self.norm2(x), memory, memory_mask, memory_key_padding_mask, memory_is_causal)
@@ -171,6 +172,11 @@ class Transformer(Module):
         kw = dict(device=device, dtype=dtype)
         layer_kw = dict(dim_feedforward=dim_feedforward, dropout=dropout, activation=activation,
                         layer_norm_eps=layer_norm_eps, batch_first=batch_first, norm_first=norm_first, bias=bias, **kw)
+        for name, custom in (("custom_encoder", custom_encoder), ("custom_decoder", custom_decoder)):
+            if custom is not None and not callable(custom):
+                raise TypeError(f"Transformer: {name} must be a Module, got {custom!r} ({type(custom).__name__})")
+        num_encoder_layers = int_arg("Transformer", "num_encoder_layers", num_encoder_layers, min=0)
+        num_decoder_layers = int_arg("Transformer", "num_decoder_layers", num_decoder_layers, min=0)
         if custom_encoder is not None:
             self.encoder = custom_encoder
         else:
@@ -189,8 +195,9 @@ class Transformer(Module):
     def forward(self, src, tgt, src_mask=None, tgt_mask=None, memory_mask=None, src_key_padding_mask=None,
                 tgt_key_padding_mask=None, memory_key_padding_mask=None, src_is_causal=None, tgt_is_causal=None,
                 memory_is_causal=False):
-        tensor_arg("Transformer", "src", src)
-        tensor_arg("Transformer", "tgt", tgt)
+        for name, t in (("src", src), ("tgt", tgt)):
+            if tensor_arg("Transformer", name, t).ndim not in (2, 3):
+                raise RuntimeError(f"Transformer: {name} must be 2-D (unbatched) or 3-D, got shape {tuple(t.shape)}")
         b = 0 if self.batch_first else 1
         if src.ndim == 3 and src.shape[b] != tgt.shape[b]:
             raise RuntimeError(f"Transformer: the batch size of src {tuple(src.shape)} and tgt "

@@ -328,6 +328,13 @@ def test_layer_errors():
     (lambda: nn.Linear(4, 3)(2), TypeError, r"linear: input must be a Tensor, got int"),
     (lambda: nn.Unflatten(1, 2), TypeError, r"Unflatten: unflattened_size must be a tuple of ints, got 2 \(int\)"),
     (lambda: nn.Unflatten(1, (2, 1.5)), TypeError, r"Unflatten: unflattened_size must be an int or a tuple of ints"),
+    (lambda: nn.Linear("2", 3), TypeError, r"Linear: in_features must be an int, got '2'"),
+    (lambda: nn.Linear(4, -1), ValueError, r"Linear: out_features must be at least 0, got -1"),
+    (lambda: nn.Linear(4, 3, dtype=mg.int64), RuntimeError, r"Linear: requires_grad_: only floating point"),
+    (lambda: F.bilinear(mg.ones(2, 3), [1.0, 2.0], mg.ones(5, 3, 4)), TypeError, r"bilinear: input2 must be a Tensor"),
+    (lambda: F.bilinear(mg.ones(2, 3), mg.ones(2, 4), mg.ones(())), RuntimeError, r"bilinear: weight must be 3-D"),
+    (lambda: F.normalize(mg.ones(2, 3), dim=3), IndexError, r"normalize: sum: dimension out of range"),
+    (lambda: F.normalize(mg.ones(2, 3), p="nuc"), ValueError, r"normalize: norm: p must be a number or 'fro'"),
 ])
 def test_layer_arguments_are_checked_with_the_op_named(call, error, message):
     with pytest.raises(error, match=message):

@@ -317,10 +317,20 @@ def test_kl_div_broadcasts_input_and_target_as_pytorch():
     (lambda x, t: F.huber_loss(x, t, delta=None), TypeError, r"huber_loss: delta must be a number, got None"),
     (lambda x, t: F.huber_loss(x, t, delta=0.0), ValueError, r"huber_loss: delta must be in \(0.0, inf\], got 0.0"),
     (lambda x, t: nn.HuberLoss(delta=None)(x, t), TypeError, r"huber_loss: delta must be a number, got None"),
+    (lambda x, t: F.smooth_l1_loss(x, None), TypeError, r"smooth_l1_loss: target must be a Tensor, got NoneType"),
+    (lambda x, t: F.cross_entropy(x, t.numpy()), TypeError, r"cross_entropy: target must be a Tensor, got ndarray"),
 ])
 def test_loss_hyper_parameters_are_checked(call, error, message):
     with pytest.raises(error, match=message):
         call(mg.rand(2, 3), mg.rand(2, 3))
+
+
+def test_elementwise_mean_is_pytorchs_old_spelling_of_mean():
+    x, t = mg.rand(2, 3), mg.rand(2, 3)
+    assert F.huber_loss(x, t, reduction="elementwise_mean").item() == F.huber_loss(x, t).item()
+    assert nn.MSELoss(reduction="elementwise_mean")(x, t).item() == F.mse_loss(x, t).item()
+    logits, labels = mg.randn(4, 5), mg.tensor([0, 1, 2, 3])
+    assert F.cross_entropy(logits, labels, reduction="elementwise_mean").item() == F.cross_entropy(logits, labels).item()
 
 
 def test_cross_entropy_errors():

@@ -78,6 +78,16 @@ def test_module_argument_errors():
         nn.Conv2d(3, 4, 3, stride=2, padding="same")
 
 
+@pytest.mark.parametrize("kwargs, error, message", [
+    (dict(out_channels=[2]), TypeError, r"ConvTranspose2d: out_channels must be an int, got \[2\]"),
+    (dict(groups="2"), TypeError, r"ConvTranspose2d: groups must be an int, got '2'"),
+    (dict(device="bogus"), ValueError, r"ConvTranspose2d: empty: device: unknown device 'bogus'"),
+])
+def test_conv_module_arguments_name_the_class(kwargs, error, message):
+    with pytest.raises(error, match=message):
+        nn.ConvTranspose2d(**{**dict(in_channels=4, out_channels=3, kernel_size=3), **kwargs})
+
+
 def test_pooling_and_upsample_modules_match_pytorch():
     torch = pytest.importorskip("torch")
     x = np.random.default_rng(0).standard_normal((2, 3, 7, 6))

@@ -187,9 +187,21 @@ def test_bad_input_names_the_values():
     (lambda: nn.TransformerDecoderLayer(False, 2, 16), TypeError,
      r"TransformerDecoderLayer: MultiheadAttention: embed_dim must be an int, got False"),
     (lambda: nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0)(mg.zeros(3, 2, 9)), RuntimeError,
-     r"TransformerEncoderLayer: multi_head_attention_forward: query has 9 features"),
+     r"TransformerEncoderLayer: MultiheadAttention: multi_head_attention_forward: query has 9 features"),
     (lambda: nn.Transformer(8, 2, 1, 1, 16)(True, mg.zeros(4, 2, 8)), TypeError,
      r"Transformer: src must be a Tensor, got bool"),
+    (lambda: nn.Transformer(8, 2, 1, 1, 16)(mg.zeros(()), mg.zeros(4, 2, 8)), RuntimeError,
+     r"Transformer: src must be 2-D \(unbatched\) or 3-D, got shape \(\)"),
+    (lambda: nn.Transformer(8, 2, (0, 1), 1, 16), TypeError, r"Transformer: num_encoder_layers must be an int"),
+    (lambda: nn.Transformer(8, 2, 1, 1, 16, custom_encoder=0), TypeError, r"Transformer: custom_encoder must be a Module"),
+    (lambda: nn.MultiheadAttention(8, 2)(mg.zeros(3, 2, 8), True, mg.zeros(4, 2, 8)), TypeError,
+     r"MultiheadAttention: multi_head_attention_forward: key must be a Tensor, got bool"),
+    (lambda: nn.MultiheadAttention(8, 2).double()(*[mg.zeros(3, 2, 8)] * 3), RuntimeError,
+     r"MultiheadAttention: linear: expected scalar type float64 but found float32"),
+    (lambda: nn.TransformerEncoderLayer(8, 2, 16)(mg.zeros(3, 2, 8), src_key_padding_mask=1.0), TypeError,
+     r"TransformerEncoderLayer: MultiheadAttention: .*key_padding_mask must be a Tensor, got float"),
+    (lambda: nn.TransformerDecoderLayer(8, 2, 16)(mg.zeros(3, 2, 8), 1.5), TypeError,
+     r"TransformerDecoderLayer: memory must be a Tensor, got float"),
 ])
 def test_attention_modules_name_themselves_in_their_errors(call, error, message):
     with pytest.raises(error, match=message):
