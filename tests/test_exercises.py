@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+import minigrad as mg
 from minigrad import cli, exercises
 
 pytest.importorskip("hypothesis")
@@ -80,6 +81,7 @@ PLANTED = [
      "gx[n, c][idx[n, c].reshape(-1)] = gy[n, c].reshape(-1)", "np.add.at"),
     ("lstm_cell", "dc = dc_in + dh * o * (1 - tc * tc)", "dc = dc_in + dh * o", "dx (N 3, input 4, hidden 2), element"),
     ("tbptt", "append((max(0, t - (k2 - k1))", "append((max(0, t - k2)", "update 1"),
+    ("tbptt", "append((max(0, t - (k2 - k1))", "append((max(0, t - (k2 - k1) - 1)", "one step too long"),
     ("attention", "q @ k.transpose(-2, -1)", "q @ k", "transpose"),          # a missing transpose
     ("attention", "math.sqrt(E)", "E", "sqrt(E)"),
     ("vae_elbo", "mg.exp(0.5 * logvar) * eps", "mg.exp(logvar) * eps", "exp(logvar / 2)"),
@@ -96,6 +98,57 @@ def test_a_planted_mistake_fails_with_a_message_that_points_at_it(name, right, w
     text = "\n".join(f"{case}\n{f.expected}\n{f.got}\n{f.hint}" for case, f in failures)
     assert shown in text
     assert "NotImplementedError" not in text
+
+
+# The training step of tbptt: (the mistake, [(correct text, mistaken text)], what its failures must say)
+TBPTT_PLANTED = [
+    ("no detach", [("entering[s + 1] = h.detach()", "entering[s + 1] = h")],
+     "the hidden state was not detached at the window start"),
+    ("no detach, each window run from step 0", [("h, loss = entering[begin], 0", "h, loss = h0, 0"),
+                                                ("range(begin, end)", "range(end)")],
+     "the hidden state was not detached at the window start: gradients flow past k2 steps"),
+    ("k1 and k2 swapped", [("tbptt_windows(xs.shape[0], k1, k2)", "tbptt_windows(xs.shape[0], k2, k1)")],
+     "k1 and k2 swapped"),
+    ("window cut at t: k2 ignored", [("h, loss = entering[begin], 0", "h, loss = entering[t], 0"),
+                                     ("range(begin, end)", "range(t, end)")], "the gradient stops at t"),
+    ("off by one: step t's loss left out", [("if s >= t:", "if s > t:")], "the loss of step t was not counted"),
+    ("the window's older losses counted", [("if s >= t:", "if True:")], "older steps were counted too"),
+]
+
+
+@pytest.mark.parametrize("mistake, edits, shown", TBPTT_PLANTED, ids=[p[0] for p in TBPTT_PLANTED])
+def test_a_planted_tbptt_training_step_mistake_is_named(mistake, edits, shown, tmp_path):
+    source = exercises.solution("tbptt")
+    for right, wrong in edits:
+        assert source.count(right) == 1
+        source = source.replace(right, wrong)
+    failures = _failures("tbptt", _write(tmp_path, "tbptt", source))
+    gradient_failures = [(case, f) for case, f in failures if case.startswith("gradients")]
+    assert gradient_failures and len(gradient_failures) == len(failures), f"the checker of tbptt accepts: {mistake}"
+    hints = [f.hint for _, f in gradient_failures]
+    # every failing case names the mistake, but one whose code fails otherwise (a window left with
+    # no loss: autograd.grad of the int 0) reports that error, with the case's hint
+    assert any(shown in hint for hint in hints), hints
+    named = [f for _, f in gradient_failures if f.expected != "an answer"]
+    assert named and all(shown in f.hint and "tbptt_gradients(T=" in f.expected for f in named), hints
+
+
+def test_tbptt_gradients_are_the_library_truncated_bptt_and_full_bptt_at_k1_k2_T():
+    from minigrad.exercises import checks
+    solution = exercises.load(SOLUTIONS / "tbptt.py")
+    for T, k1, k2 in [(7, 2, 4), (6, 3, 3), (5, 5, 5), (4, 1, 4)]:
+        stream = checks._stream(T, seed=T)
+        library = checks.reference_tbptt_gradients(*stream, k1, k2)
+        model = checks._window_gradients(*stream, checks.reference_windows(T, k1, k2), lambda b, t: t)
+        learner = solution.tbptt_gradients(checks._rnn_step, checks._squared_error, *stream, k1, k2)
+        assert checks._same_gradients(model, library) and checks._same_gradients(learner, library)
+    params, xs, ys, h0 = stream                              # k1 = k2 = T = 4: one update, full BPTT
+    h, loss = h0, 0
+    for s in range(4):
+        h = checks._rnn_step(params, xs[s], h)
+        loss = loss + checks._squared_error(h, ys[s])
+    full = [tuple(g.numpy() for g in mg.autograd.grad(loss, params))]
+    assert checks._same_gradients(checks.reference_tbptt_gradients(*stream, 4, 4), full)
 
 
 def test_a_wrong_element_is_named_with_expected_and_got(tmp_path):

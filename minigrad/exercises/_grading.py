@@ -140,9 +140,15 @@ def drawn(strategy, check, examples=25):
 
 
 def in_learner_code(exc, path):
-    """'ValueError: ... (your file, line N, in f)' for an exception raised by the learner's code."""
+    """'ValueError: ... (your file, line N, in f)' for an exception raised by the learner's code,
+    with the line of the learner's call that led there when it is in another function."""
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == str(path)]
-    where = f" (your file, line {frames[-1].lineno}, in {frames[-1].name})" if frames else ""
+    where = ""
+    if frames:
+        where = f" (your file, line {frames[-1].lineno}, in {frames[-1].name}"
+        if frames[0].name != frames[-1].name:
+            where += f", called from line {frames[0].lineno}, in {frames[0].name}"
+        where += ")"
     return f"{type(exc).__name__}: {exc}{where}"
 
 

@@ -18,7 +18,7 @@ from minigrad.kernels.conv import ConvGeometry, col2im_reference, im2col_referen
 from minigrad.ops.reduction import sum_to_shape as _sum_to_shape
 from minigrad.utils.tbptt import truncated_bptt
 
-from ._grading import Case, Failure, compare, drawn, first, from_arrays, run_gradcheck
+from ._grading import Case, Failure, compare, drawn, first, from_arrays, in_learner_code, run_gradcheck
 
 
 def _rng(seed=0):
@@ -548,8 +548,118 @@ def reference_windows(T, k1, k2):
     return windows
 
 
+_TBPTT_HINT = "updates start at t = 0, k1, 2 k1, ...; end = min(t + k1, T); begin = max(0, t - (k2 - k1))"
+_TBPTT_SWAPPED = ("k1 and k2 swapped: k1 is the stride (a new update every k1 steps), k2 >= k1 how far "
+                  "back each update's gradient reaches; call tbptt_windows(T, k1, k2) in that order")
+_TBPTT_DETACH = ("the hidden state was not detached at the window start: gradients flow past k2 steps; "
+                 "start each window from h_begin.detach()")
+_TBPTT_PARAMS = ("w_ih", "w_hh", "b_ih", "b_hh")
+
+
+def _windows_hint(got, expected, T, k1, k2):
+    """The hint for windows ``got`` that differ from ``expected``: the mistake they show, if known."""
+    if k1 != k2 and len(got) == len(range(0, T, k2)) != len(expected):
+        return _TBPTT_SWAPPED
+    if len(got) == len(expected) and all(len(w) == 3 for w in got):
+        shifts = {g[0] - e[0] for g, e in zip(got, expected) if g[1:] == e[1:] and g != e}
+        if shifts == {-1}:
+            return "the window is one step too long: it holds the last k2 steps; " + _TBPTT_HINT
+        if shifts == {1}:
+            return "the window is one step too short: it holds the last k2 steps; " + _TBPTT_HINT
+    return _TBPTT_HINT
+
+
+def _rnn_step(params, x, h):
+    return F.rnn_cell(x, h, *params)
+
+
+def _squared_error(h, y):
+    return ((h - y) ** 2).sum()
+
+
+def _stream(T, N=2, I=3, H=2, seed=0):
+    """(params, xs, ys, h0) of a small float64 Elman RNN on a stream of T steps."""
+    rng = _rng(seed)
+    params = [_t(rng.standard_normal(s) * 0.6, True) for s in [(H, I), (H, H), (H,), (H,)]]
+    return (params, _t(rng.standard_normal((T, N, I))), _t(rng.standard_normal((T, N, H))),
+            _t(rng.standard_normal((N, H)) * 0.5))
+
+
+def reference_tbptt_gradients(params, xs, ys, h0, k1, k2):
+    """[(gradient of each param) of every update] of minigrad's truncated_bptt on the stream."""
+    grads = []
+
+    def step_fn(params, chunk, h):
+        outputs = []
+        for i in range(chunk.shape[0]):
+            h = _rnn_step(params, chunk[i], h)
+            outputs.append(h)
+        return mg.stack(outputs), h
+
+    def loss_fn(outputs, targets):
+        loss = _squared_error(outputs[0], targets[0])
+        for i in range(1, outputs.shape[0]):
+            loss = loss + _squared_error(outputs[i], targets[i])
+        return loss
+
+    def on_update():
+        grads.append(tuple(p.grad.numpy().copy() for p in params))
+        for p in params:
+            p.grad = None
+
+    truncated_bptt(params, xs, ys, step_fn, loss_fn, k1, k2, state=h0, on_update=on_update)
+    return grads
+
+
+def _window_gradients(params, xs, ys, h0, windows, first_loss):
+    """[(gradient of each param) of every update] when the update (begin, t, end) runs the steps
+    begin .. end - 1 from the detached state of step begin and counts the losses of the steps
+    first_loss(begin, t) .. end - 1: how the checker recognises a mistake."""
+    grads = []
+    for begin, t, end in windows:
+        with mg.no_grad():
+            h = h0
+            for s in range(begin):
+                h = _rnn_step(params, xs[s], h)
+        h, loss = h.detach(), None
+        for s in range(begin, end):
+            h = _rnn_step(params, xs[s], h)
+            if s >= first_loss(begin, t):
+                loss = _squared_error(h, ys[s]) if loss is None else loss + _squared_error(h, ys[s])
+        grads.append(tuple(g.numpy() for g in mg.autograd.grad(loss, params)) if loss is not None
+                     else tuple(np.zeros(p.shape) for p in params))
+    return grads
+
+
+# (what the mistake is, the window it uses instead of (begin, t, end), the first step whose loss it counts)
+_TBPTT_MISTAKES = [
+    (_TBPTT_DETACH, lambda b, t, e: (0, t, e), lambda b, t: t),
+    ("the gradient stops at t: the window also holds the k2 - k1 steps before the new ones, "
+     "begin = max(0, t - (k2 - k1))", lambda b, t, e: (t, t, e), lambda b, t: t),
+    ("the window is one step too long: it holds the last k2 steps, begin = max(0, t - (k2 - k1))",
+     lambda b, t, e: (max(0, b - 1), t, e), lambda b, t: t),
+    ("the window is one step too short: it holds the last k2 steps, begin = max(0, t - (k2 - k1))",
+     lambda b, t, e: (min(t, b + 1), t, e), lambda b, t: t),
+    ("the losses of the window's older steps were counted too: count only the new steps t .. end - 1",
+     lambda b, t, e: (b, t, e), lambda b, t: b),
+    ("the loss of step t was not counted: the new steps are t .. end - 1 (s >= t)",
+     lambda b, t, e: (b, t, e), lambda b, t: t + 1),
+]
+
+
+def _array(g):
+    return g.detach().numpy() if isinstance(g, mg.Tensor) else np.asarray(g)
+
+
+def _same_gradients(got, expected):
+    return len(got) == len(expected) and all(
+        len(g) == len(e) and all(_array(a).shape == b.shape and np.allclose(_array(a), b) for a, b in zip(g, e))
+        for g, e in zip(got, expected))
+
+
 def _check_tbptt(m):
-    hint = "updates start at t = 0, k1, 2 k1, ...; end = min(t + k1, T); begin = max(0, t - (k2 - k1))"
+    hint_g = ("every k1 steps, run the window begin .. end - 1 from the DETACHED state of step begin, sum "
+              "the losses of the new steps t .. end - 1 only, and take the gradient of that sum")
 
     def windows(T, k1, k2):
         got = m.tbptt_windows(T, k1, k2)
@@ -557,19 +667,84 @@ def _check_tbptt(m):
         got = [tuple(int(v) for v in w) for w in got] if isinstance(got, (list, tuple)) else got
         if got == expected:
             return None
+        what = f"tbptt_windows(T={T}, k1={k1}, k2={k2})"
         if not isinstance(got, list) or len(got) != len(expected):
-            return Failure(f"tbptt_windows(T={T}, k1={k1}, k2={k2}): {len(expected)} windows {expected}",
-                           f"tbptt_windows(T={T}, k1={k1}, k2={k2}): {got!r:.200}", hint)
+            return Failure(f"{what}: {len(expected)} windows {expected}", f"{what}: {got!r:.200}",
+                           _windows_hint(got, expected, T, k1, k2) if isinstance(got, list) else _TBPTT_HINT)
         k = next(i for i, (a, b) in enumerate(zip(got, expected)) if a != b)
-        return Failure(f"tbptt_windows(T={T}, k1={k1}, k2={k2}), update {k}: (begin, t, end) = {expected[k]}",
-                       f"tbptt_windows(T={T}, k1={k1}, k2={k2}), update {k}: {got[k]}", hint)
+        return Failure(f"{what}, update {k}: (begin, t, end) = {expected[k]}", f"{what}, update {k}: {got[k]}",
+                       _windows_hint(got, expected, T, k1, k2))
 
-    cases = [Case(f"T {T}, k1 {k1}, k2 {k2}" + (" (plain truncation)" if k1 == k2 else ""),
-                  lambda T=T, k1=k1, k2=k2: windows(T, k1, k2), hint)
+    def learners(stream, k1, k2, what, n):
+        """The learner's gradients, or the Failure of an error whose cause is known."""
+        params, xs, ys, h0 = stream
+        try:
+            return m.tbptt_gradients(_rnn_step, _squared_error, params, xs, ys, h0, k1, k2)
+        except NotImplementedError:
+            raise
+        except Exception as e:  # two mistakes show as errors: say which
+            text = str(e)
+            hint = (_TBPTT_DETACH + " (backward went on into the graph of an earlier update, already freed)"
+                    if "retain_graph" in text else _TBPTT_SWAPPED if "k1 <= k2" in text else None)
+            if hint is None:
+                raise
+            return Failure(f"{what}: the gradients of {n} update{'s' * (n != 1)}", in_learner_code(e, m.__file__), hint)
+
+    def verify(got, expected, stream, T, k1, k2, what):
+        """The first difference between the learner's gradients and ``expected``, with the hint of
+        the mistake that gives the learner's numbers, when the checker knows it."""
+        shape = f"a list of {len(expected)} updates, each the {len(_TBPTT_PARAMS)} gradients of {_TBPTT_PARAMS}"
+        if not isinstance(got, (list, tuple)) or not all(
+                isinstance(g, (list, tuple)) and len(g) == len(_TBPTT_PARAMS) for g in got):
+            return Failure(f"{what}: {shape}", f"{what}: {got!r:.160}", hint_g)
+        if len(got) != len(expected):
+            hint = _TBPTT_SWAPPED if k1 != k2 and len(got) == len(range(0, T, k2)) else \
+                "one update every k1 steps, at t = 0, k1, 2 k1, ... (the last one may have fewer new steps)"
+            return Failure(f"{what}: {len(expected)} updates (one every k1 = {k1} steps)",
+                           f"{what}: {len(got)} updates", hint)
+        wins = reference_windows(T, k1, k2)
+        for u, (g_u, e_u, (b, t, e)) in enumerate(zip(got, expected, wins)):
+            for name, g, want in zip(_TBPTT_PARAMS, g_u, e_u):
+                failure = compare(f"{what}, update {u} (window {b} .. {e - 1}, new steps {t} .. {e - 1}): "
+                                  f"the gradient of {name}", g, want, hint_g)
+                if failure is not None:
+                    known = next((h for h, window, first_loss in _TBPTT_MISTAKES if _same_gradients(
+                        got, _window_gradients(*stream, [window(*w) for w in wins], first_loss))), hint_g)
+                    return failure._replace(hint=known)
+        return None
+
+    def gradients(T, k1, k2, N=2, I=3, H=2, seed=0):
+        stream = _stream(T, N, I, H, seed)
+        what = f"tbptt_gradients(T={T}, k1={k1}, k2={k2})"
+        expected = reference_tbptt_gradients(*stream, k1, k2)
+        got = learners(stream, k1, k2, what, len(expected))
+        return got if isinstance(got, Failure) else verify(got, expected, stream, T, k1, k2, what)
+
+    def full_bptt(T, seed=1):
+        stream = params, xs, ys, h0 = _stream(T, seed=seed)
+        h, loss = h0, 0
+        for s in range(T):
+            h = _rnn_step(params, xs[s], h)
+            loss = loss + _squared_error(h, ys[s])
+        expected = [tuple(g.numpy() for g in mg.autograd.grad(loss, params))]
+        what = f"tbptt_gradients(T={T}, k1={T}, k2={T}) (full BPTT)"
+        got = learners(stream, T, T, what, 1)
+        return got if isinstance(got, Failure) else verify(got, expected, stream, T, T, T, what)
+
+    cases = [Case(f"windows: T {T}, k1 {k1}, k2 {k2}" + (" (plain truncation)" if k1 == k2 else ""),
+                  lambda T=T, k1=k1, k2=k2: windows(T, k1, k2), _TBPTT_HINT)
              for T, k1, k2 in [(10, 3, 3), (10, 3, 5), (7, 2, 6), (5, 5, 5), (1, 1, 1), (12, 4, 4), (9, 1, 3)]]
+    cases += [Case(f"gradients: T {T}, k1 {k1}, k2 {k2}" + (" (plain truncation)" if k1 == k2 else ""),
+                   lambda T=T, k1=k1, k2=k2: gradients(T, k1, k2), hint_g)
+              for T, k1, k2 in [(6, 2, 2), (7, 2, 4), (5, 1, 3), (6, 4, 5)]]
+    cases.append(Case("gradients: k1 = k2 = T = 5 is full BPTT", lambda: full_bptt(5), hint_g))
     cases.append(Case("drawn T, k1, k2", lambda: drawn(
         st.tuples(st.integers(1, 30), st.integers(1, 8), st.integers(0, 8)),
-        lambda ex: windows(ex[0], ex[1], ex[1] + ex[2])), hint, drawn=True))
+        lambda ex: windows(ex[0], ex[1], ex[1] + ex[2])), _TBPTT_HINT, drawn=True))
+    cases.append(Case("gradients on drawn T, k1, k2 and sizes", lambda: drawn(
+        st.tuples(st.integers(1, 8), st.integers(1, 4), st.integers(0, 4), st.integers(1, 2), st.integers(1, 3),
+                  st.integers(1, 3), _seeds),
+        lambda ex: gradients(ex[0], ex[1], ex[1] + ex[2], *ex[3:])), hint_g, drawn=True))
     return cases
 
 
