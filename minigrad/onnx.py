@@ -47,6 +47,7 @@ from . import backend
 from . import nn
 from .autograd import function as _function
 from .autograd import grad_mode
+from .nn.functional._arguments import _pair
 from .nn.modules.activation import _legacy_softmax_dim
 from .tensor import Tensor
 from .utils._atomic import atomic_write
@@ -453,10 +454,6 @@ _FUNCTIONS = {
 # ============================================================================ layers
 
 
-def _pair(v):
-    return tuple(int(a) for a in v) if isinstance(v, (tuple, list)) else (int(v), int(v))
-
-
 def _unsupported(g, what):
     return UnsupportedOperatorError(f"export: {what}{g.where()} has no ONNX form here")
 
@@ -507,7 +504,8 @@ def _max_pool(g, m, x, a):
     _check_4d(g, m, x)
     if m.return_indices:
         raise _unsupported(g, "MaxPool2d(return_indices=True)")
-    k, s, p, d = _pair(m.kernel_size), _pair(m.stride), _pair(m.padding), _pair(m.dilation)
+    k, s, p, d = (_pair(getattr(m, n), n, "export", one_element=True)
+                  for n in ("kernel_size", "stride", "padding", "dilation"))
     for axis in range(2):
         size, geometry = x.shape[2 + axis], (k[axis], s[axis], p[axis], d[axis], m.ceil_mode)
         mine, onnx = _pool_size(size, *geometry, True), _pool_size(size, *geometry, False)
@@ -522,7 +520,8 @@ def _avg_pool(g, m, x, a):
     _check_4d(g, m, x)
     if m.ceil_mode or m.divisor_override is not None:
         raise _unsupported(g, "AvgPool2d with ceil_mode=True or divisor_override")
-    k, s, p = _pair(m.kernel_size), _pair(m.stride), _pair(m.padding)
+    k, s, p = (_pair(getattr(m, n), n, "export", one_element=True)
+               for n in ("kernel_size", "stride", "padding"))
     return g.node("AveragePool", [g.value(x)], kernel_shape=list(k), strides=list(s),
                   pads=[p[0], p[1], p[0], p[1]], count_include_pad=int(m.count_include_pad))
 

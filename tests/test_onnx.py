@@ -198,6 +198,14 @@ def test_op(name):
     assert op in ops(proto)
 
 
+def test_pools_given_one_element_tuples_export_as_their_forward_reads_them():
+    """MaxPool2d((2,)) pools 2 x 2, as PyTorch's does; the export reads the layer's geometry with
+    the same argument rule as the layer's forward."""
+    x = mg.tensor(np.random.default_rng(0).standard_normal((1, 2, 6, 6)).astype(np.float32))
+    proto = check(nn.Sequential(nn.MaxPool2d((2,), stride=(2,)), nn.AvgPool2d((3,), stride=1, padding=(1,))), x)
+    assert [list(a.ints) for n in proto.graph.node for a in n.attribute if a.name == "kernel_shape"] == [[2, 2], [3, 3]]
+
+
 def test_lstm_and_gru_with_initial_states():
     lstm = nn.LSTM(3, 4, num_layers=2, bidirectional=True)
     h0, c0 = mg.randn(4, 2, 4), mg.randn(4, 2, 4)
