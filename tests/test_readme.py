@@ -1,5 +1,5 @@
-"""The README's first example prints what the README says it prints, and its test command is the
-line .ci/run reads."""
+"""The README's first example prints what the README says it prints, its test command is the
+line .ci/run reads, and its first screen links the reading path."""
 import contextlib
 import io
 import re
@@ -22,3 +22,9 @@ def test_the_test_command_is_where_ci_reads_it():
     assert command.startswith("pip install -e \".[test,") and command.endswith("python -m pytest")
     ci = (Path(__file__).parents[1] / ".ci" / "run").read_text()
     assert "<!-- test-command -->" in ci
+
+
+def test_the_first_screen_links_the_reading_path():
+    first_screen = "\n".join(README.splitlines()[:24])
+    assert "[docs/READING.md](docs/READING.md)" in first_screen
+    assert (Path(__file__).parents[1] / "docs" / "READING.md").is_file()
