@@ -21,6 +21,7 @@ from ..tensor import Tensor
 
 
 def _np(x):
+    """``x`` (a Tensor, a NumPy or CuPy array, a list) as a NumPy array on the host."""
     if isinstance(x, Tensor):
         x = x.data
     return np.asarray(backend.to_numpy(x) if hasattr(x, "__cuda_array_interface__") else x)

@@ -11,8 +11,8 @@ import os
 
 import numpy as np
 
-from .. import backend
 from ..tensor import Tensor
+from .metrics import _np
 
 
 def pyplot():
@@ -23,11 +23,6 @@ def pyplot():
     import matplotlib.pyplot as plt  # noqa: PLC0415 - optional package (the lessons extra)
     return plt
 
-
-def _np(x):
-    if isinstance(x, Tensor):
-        x = x.data
-    return np.asarray(backend.to_numpy(x) if hasattr(x, "__cuda_array_interface__") else x)
 
 
 def _mkdir_for(path):
