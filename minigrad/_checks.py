@@ -13,6 +13,7 @@ import functools
 import math
 import numbers
 import os
+import re
 
 import numpy as np
 
@@ -44,7 +45,8 @@ def int_arg(op, name, value, min=None):  # noqa: A002 - PyTorch's word
 
 def ints_arg(op, name, value, n=None, min=None, one_element=False):  # noqa: A002
     """An int, or a sequence of ints, as a tuple of ``n`` ints (an int is repeated ``n``
-    times; ``one_element``: a 1-sequence too). ``n=None``: any length, an int gives a 1-tuple."""
+    times; ``one_element``: a 1-sequence too). ``n=None``: any length, an int gives a 1-tuple.
+    Each must fit in int64, as PyTorch's sizes do (a ValueError, not an overflow inside a kernel)."""
     if isinstance(value, (tuple, list)):
         if one_element and len(value) == 1 and n is not None:
             value = tuple(value) * n
@@ -59,6 +61,8 @@ def ints_arg(op, name, value, n=None, min=None, one_element=False):  # noqa: A00
     else:
         what = "an int" if n is None or n == 1 else f"an int or a tuple of {n} ints"
         raise TypeError(f"{op}: {name} must be {what}, got {_got(value)}")
+    if any(not -2 ** 63 <= v < 2 ** 63 for v in out):
+        raise ValueError(f"{op}: {name} must fit in int64, got {value!r}")
     if min is not None and any(v < min for v in out):
         raise ValueError(f"{op}: {name} must be at least {min}, got {value!r}")
     return out
@@ -117,7 +121,10 @@ def bool_arg(op, name, value):
 
 def dtype_arg(op, value, name="dtype"):
     """``value`` as a NumPy dtype of numbers or bools (minigrad.float32, np.int64, Python's
-    ``float`` ...); a TypeError for anything else (an int, a NaN, a string that names no dtype)."""
+    ``float`` ...); a TypeError for anything else (an int, a NaN, a string: PyTorch takes no
+    dtype by name, so neither does minigrad)."""
+    if isinstance(value, str):
+        raise TypeError(f"{op}: {name} must be a dtype (minigrad.float32 ...), got the string {value!r}")
     try:
         dtype = np.dtype(value) if value is not None and not is_number(value) else None
     except TypeError:
@@ -152,13 +159,17 @@ def memory_bytes():
 
 
 _RENAMED = (TypeError, ValueError, RuntimeError, IndexError, NotImplementedError)
+_OP_PREFIX = re.compile(r"[A-Za-z_][\w.]*(?:\(\))?: ")
 
 
 class errors_named:  # noqa: N801 - used as a decorator and a ``with`` block, as contextlib's are
-    """An op built from other ops (``addmm`` from ``mm``, ``lerp`` from ``sub``, an in-place
-    method from its out-of-place op): an error one of those raises is re-raised, of the same
-    type, with the op the user called named first (``addmm: mm: mat1 and mat2 shapes cannot be
-    multiplied (2x3 and 2x3)``). Subclasses (CheckpointError, NumPy's AxisError) pass unchanged."""
+    """An op built from other ops (``addmm`` from ``mm``, ``lerp`` from ``sub``, a layer from
+    ``linear``, an in-place method from its out-of-place op): an error one of those raises is
+    re-raised, of the same type, naming the op the user called -- once: the inner op's own
+    name in front of the message gives way to the outer one (``mm: mat1 and mat2 shapes cannot
+    be multiplied (2x3 and 2x3)`` leaves ``addmm`` as ``addmm: mat1 and mat2 shapes cannot be
+    multiplied (2x3 and 2x3)``; the inner error stays as ``__cause__``). Nested ops so name
+    only the outermost. Subclasses (CheckpointError, NumPy's AxisError) pass unchanged."""
 
     def __init__(self, op):
         self.op = op
@@ -167,9 +178,13 @@ class errors_named:  # noqa: N801 - used as a decorator and a ``with`` block, as
         return self
 
     def __exit__(self, kind, exc, tb):
-        if kind in _RENAMED and not str(exc).startswith(self.op + ":"):
-            raise kind(f"{self.op}: {exc}") from exc
-        return False
+        if kind not in _RENAMED:
+            return False
+        message = str(exc)
+        if message.startswith(self.op + ":"):
+            return False
+        inner = _OP_PREFIX.match(message)
+        raise kind(f"{self.op}: {message[inner.end():] if inner else message}") from exc
 
     def __call__(self, fn):
         @functools.wraps(fn)

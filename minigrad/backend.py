@@ -16,7 +16,8 @@ class device:
     """A device, as ``torch.device``: ``device("cpu")``, ``device("cuda")``, ``device("cuda:0")``.
 
     minigrad knows one GPU, index 0, and one CPU (``"cpu:0"`` is ``"cpu"``, as a PyTorch tensor
-    made on ``"cpu:0"`` is on ``"cpu"``). A device compares equal to its string form, so
+    made on ``"cpu:0"`` is on ``"cpu"``); an int is a GPU's index, as in PyTorch (``device=0``
+    is ``"cuda:0"``). A device compares equal to its string form, so
     ``t.device == "cpu"`` works.
     """
 
@@ -26,6 +27,10 @@ class device:
         if isinstance(spec, device):
             self.type, self.index = spec.type, spec.index
             return
+        if isinstance(spec, (int, np.integer)) and not isinstance(spec, (bool, np.bool_)):
+            if spec < 0:
+                raise RuntimeError(f"device: a device index must not be negative, got {spec}")
+            spec = f"cuda:{spec}"       # PyTorch's convention: an int is an accelerator's index
         if not isinstance(spec, str):
             raise TypeError(f"device: expected a string such as 'cpu' or 'cuda', got {spec!r}")
         kind, _, idx = spec.partition(":")

@@ -74,7 +74,7 @@ def zeros(*size, dtype=None, device=None, requires_grad=False):
     Args: ``*size`` (ints or one tuple), ``dtype`` (default: get_default_dtype(), float32),
     ``device`` ("cpu" or "cuda"), ``requires_grad`` (default False).
     Returns a new tensor of shape ``size``."""
-    xp = backend.module_for(device or "cpu")
+    xp = backend.module_for("cpu" if device is None else device)
     return Tensor(xp.zeros(size_arg("zeros", size), dtype=_dtype(dtype, "zeros")), requires_grad)
 
 
@@ -84,7 +84,7 @@ def ones(*size, dtype=None, device=None, requires_grad=False):
 
     Args: ``*size`` (ints or one tuple), ``dtype`` (default: get_default_dtype()), ``device``,
     ``requires_grad`` (default False). Returns a new tensor of shape ``size``."""
-    xp = backend.module_for(device or "cpu")
+    xp = backend.module_for("cpu" if device is None else device)
     return Tensor(xp.ones(size_arg("ones", size), dtype=_dtype(dtype, "ones")), requires_grad)
 
 
@@ -94,7 +94,7 @@ def empty(*size, dtype=None, device=None, requires_grad=False):
 
     Args: ``*size`` (ints or one tuple), ``dtype`` (default: get_default_dtype()), ``device``,
     ``requires_grad``. Returns a new tensor of shape ``size``; fill it before reading it."""
-    xp = backend.module_for(device or "cpu")
+    xp = backend.module_for("cpu" if device is None else device)
     return Tensor(xp.empty(size_arg("empty", size), dtype=_dtype(dtype, "empty")), requires_grad)
 
 
@@ -105,9 +105,8 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False):
     Args: ``size`` (a tuple), ``fill_value`` (a number), ``dtype`` (default inferred from
     ``fill_value`` as PyTorch does: bool, int64, or the default float dtype), ``device``,
     ``requires_grad``."""
-    if dtype is None:
-        dtype = _infer_dtype(fill_value)
-    xp = backend.module_for(device or "cpu")
+    dtype = _infer_dtype(fill_value) if dtype is None else dtype_arg("full", dtype)
+    xp = backend.module_for("cpu" if device is None else device)
     return Tensor(xp.full(tuple(size), fill_value, dtype=dtype), requires_grad)
 
 
@@ -119,7 +118,7 @@ def eye(n, m=None, dtype=None, device=None, requires_grad=False):
     ``device``, ``requires_grad``. Returns an (n, m) tensor."""
     n = int_arg("eye", "n", n, min=0)
     m = n if m is None else int_arg("eye", "m", m, min=0)
-    xp = backend.module_for(device or "cpu")
+    xp = backend.module_for("cpu" if device is None else device)
     return Tensor(xp.eye(n, m, dtype=_dtype(dtype, "eye")), requires_grad)
 
 
@@ -143,7 +142,7 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
                            f"(start={start}, end={end}, step={step})")
     if dtype is None:
         dtype = _infer_dtype([start, end, step])
-    xp = backend.module_for(device or "cpu")
+    xp = backend.module_for("cpu" if device is None else device)
     return Tensor(xp.arange(start, end, step, dtype=dtype), requires_grad)
 
 
@@ -152,7 +151,7 @@ def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
     """``steps`` evenly spaced values from ``start`` to ``end``. An integer dtype takes each value
     computed in float64 truncated toward zero, the first half counted from ``start`` and the
     second from ``end`` as PyTorch counts them (linspace(5, -5, 20, dtype=int32) ends ..., -4, -5)."""
-    xp = backend.module_for(device or "cpu")
+    xp = backend.module_for("cpu" if device is None else device)
     dt = _dtype(dtype, "linspace")
     if dt.kind == "b":
         raise NotImplementedError("linspace: not implemented for dtype bool (as PyTorch)")
@@ -186,7 +185,8 @@ def zeros_like(input, dtype=None, device=None, requires_grad=False):
     """Zeros with the shape of ``input``, and its dtype and device unless ``dtype``/``device`` are
     given (``requires_grad`` default False)."""
     tensor_arg("zeros_like", "input", input)
-    return zeros(input.shape, dtype=dtype or input.dtype, device=device or input.device, requires_grad=requires_grad)
+    return zeros(input.shape, dtype=input.dtype if dtype is None else dtype,
+                 device=input.device if device is None else device, requires_grad=requires_grad)
 
 
 @errors_named("ones_like")
@@ -194,7 +194,8 @@ def ones_like(input, dtype=None, device=None, requires_grad=False):
     """Ones with the shape of ``input``, and its dtype and device unless ``dtype``/``device`` are
     given (``requires_grad`` default False)."""
     tensor_arg("ones_like", "input", input)
-    return ones(input.shape, dtype=dtype or input.dtype, device=device or input.device, requires_grad=requires_grad)
+    return ones(input.shape, dtype=input.dtype if dtype is None else dtype,
+                device=input.device if device is None else device, requires_grad=requires_grad)
 
 
 @errors_named("empty_like")
@@ -202,7 +203,8 @@ def empty_like(input, dtype=None, device=None, requires_grad=False):
     """An uninitialised tensor with the shape of ``input``, and its dtype and device unless
     ``dtype``/``device`` are given (``requires_grad`` default False)."""
     tensor_arg("empty_like", "input", input)
-    return empty(input.shape, dtype=dtype or input.dtype, device=device or input.device, requires_grad=requires_grad)
+    return empty(input.shape, dtype=input.dtype if dtype is None else dtype,
+                 device=input.device if device is None else device, requires_grad=requires_grad)
 
 
 @errors_named("full_like")
@@ -210,16 +212,14 @@ def full_like(input, fill_value, dtype=None, device=None, requires_grad=False):
     """A tensor with the shape of ``input`` filled with ``fill_value``, in ``input``'s dtype and device
     unless ``dtype``/``device`` are given. ``dtype`` must be a dtype object, not a string."""
     tensor_arg("full_like", "input", input)
-    if isinstance(dtype, str):
-        raise TypeError(f"full_like: dtype must be a dtype (minigrad.float32 ...), got the string {dtype!r}")
-    return full(input.shape, fill_value, dtype=dtype or input.dtype, device=device or input.device,
-                requires_grad=requires_grad)
+    return full(input.shape, fill_value, dtype=input.dtype if dtype is None else dtype,
+                device=input.device if device is None else device, requires_grad=requires_grad)
 
 
 # ----------------------------------------------------------------------------- random
 
 def _rng(op, device, generator):
-    return backend.seed_generators_of(device or "cpu", generator, op)
+    return backend.seed_generators_of("cpu" if device is None else device, generator, op)
 
 
 def _float_draw(op, dtype):
@@ -260,7 +260,7 @@ def randint(low=0, high=None, size=None, generator=None, dtype=None, device=None
         raise RuntimeError(f"randint: expects low < high, got low={low}, high={high}")
     size = size_arg("randint", (size,))
     arr = _rng("randint", device, generator).integers(low, high, size=size)
-    return Tensor(arr.astype(dtype or backend.int64))
+    return Tensor(arr.astype(backend.int64 if dtype is None else dtype_arg("randint", dtype)))
 
 
 @errors_named("randn_like")
@@ -268,7 +268,8 @@ def randn_like(input, dtype=None, device=None, requires_grad=False):
     """Standard normal samples N(0, 1) with the shape of ``input``, in its dtype and device unless
     ``dtype``/``device`` are given; drawn from the device's generator (see manual_seed)."""
     tensor_arg("randn_like", "input", input)
-    return randn(input.shape, dtype=dtype or input.dtype, device=device or input.device, requires_grad=requires_grad)
+    return randn(input.shape, dtype=input.dtype if dtype is None else dtype,
+                 device=input.device if device is None else device, requires_grad=requires_grad)
 
 
 @errors_named("rand_like")
@@ -276,7 +277,8 @@ def rand_like(input, dtype=None, device=None, requires_grad=False):
     """Uniform samples on [0, 1) with the shape of ``input``, in its dtype and device unless
     ``dtype``/``device`` are given; drawn from the device's generator (see manual_seed)."""
     tensor_arg("rand_like", "input", input)
-    return rand(input.shape, dtype=dtype or input.dtype, device=device or input.device, requires_grad=requires_grad)
+    return rand(input.shape, dtype=input.dtype if dtype is None else dtype,
+                device=input.device if device is None else device, requires_grad=requires_grad)
 
 
 @errors_named("randperm")
@@ -285,7 +287,7 @@ def randperm(n, generator=None, dtype=None, device=None):
     n = int_arg("randperm", "n", n, min=0)
     rng = _rng("randperm", device, generator)
     perm = rng.permutation(n) if hasattr(rng, "permutation") else rng.random(n).argsort()
-    return Tensor(perm.astype(dtype or backend.int64))
+    return Tensor(perm.astype(backend.int64 if dtype is None else dtype_arg("randperm", dtype)))
 
 
 @errors_named("normal")
@@ -299,7 +301,8 @@ def normal(mean, std, size=None, generator=None, dtype=None, device=None, requir
         size = np.broadcast_shapes(getattr(m, "shape", ()), getattr(s, "shape", ()))
         if dtype is None:
             dtype = next((t.dtype for t in (mean, std) if isinstance(t, Tensor)), None)
-    device = device or next((t.device for t in (mean, std) if isinstance(t, Tensor)), None)
+    if device is None:
+        device = next((t.device for t in (mean, std) if isinstance(t, Tensor)), None)
     draw, dt = _float_draw("normal", dtype)
     z = _rng("normal", device, generator).standard_normal(tuple(size), dtype=draw)
     return Tensor((z * s + m).astype(dt), requires_grad)

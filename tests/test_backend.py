@@ -43,3 +43,18 @@ def test_cpu_0_is_the_cpu():
     assert mg.nn.Linear(2, 3, device="cpu:0").weight.device == "cpu"
     with pytest.raises(ValueError, match="device: unsupported device 'cpu:1'"):
         mg.device("cpu:1")
+
+
+def test_an_int_device_is_a_gpu_index_as_in_pytorch():
+    assert backend.device(0) == backend.device("cuda:0") and str(backend.device(0)) == "cuda:0"
+    with pytest.raises(RuntimeError, match=r"^device: a device index must not be negative, got -1$"):
+        backend.device(-1)
+    with pytest.raises(ValueError, match=r"unsupported device 'cuda:1'"):
+        backend.device(1)
+    with pytest.raises(TypeError, match=r"^device: expected a string"):
+        backend.device(True)
+    if not mg.cuda.is_available():     # device=0 asks for the GPU: never a silent CPU tensor
+        for make, op in [(lambda: mg.zeros(2, device=0), "zeros"), (lambda: mg.rand_like(mg.ones(2), device=0), "rand_like"),
+                         (lambda: mg.nn.Conv1d(2, 3, 1, device=0), "Conv1d")]:
+            with pytest.raises(RuntimeError, match=rf"^{op}: device 'cuda' requested but no usable GPU"):
+                make()

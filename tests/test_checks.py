@@ -6,17 +6,41 @@ import minigrad as mg
 from minigrad._checks import dtype_arg, errors_named, memory_bytes, tensor_arg
 
 
-def test_errors_named_prefixes_the_op_and_keeps_the_type():
+def test_errors_named_names_the_outer_op_once_and_keeps_the_type():
     @errors_named("outer_op")
     def f(kind, message):
         raise kind(message)
     for kind in (TypeError, ValueError, RuntimeError, IndexError, NotImplementedError):
-        with pytest.raises(kind, match=r"^outer_op: inner: bad shape$") as info:
+        with pytest.raises(kind, match=r"^outer_op: bad shape$") as info:
             f(kind, "inner: bad shape")
         assert type(info.value) is kind and str(info.value.__cause__) == "inner: bad shape"
     with pytest.raises(RuntimeError, match=r"^outer_op: said once$"):
         f(RuntimeError, "outer_op: said once")
+    with pytest.raises(ValueError, match=r"^outer_op: operands could not be broadcast together$"):
+        f(ValueError, "operands could not be broadcast together")
+    for inner in ("F.linear", "Tensor.add_", "einsum()", "MultiheadAttention"):
+        with pytest.raises(RuntimeError, match=r"^outer_op: shapes differ$"):
+            f(RuntimeError, f"{inner}: shapes differ")
     assert f.__name__ == "f"
+
+
+def test_nested_errors_named_name_only_the_outermost_op():
+    @errors_named("Outer")
+    def outer():
+        with errors_named("Middle"):
+            with errors_named("inner"):
+                raise ValueError("embed_dim must be divisible by num_heads, got 5 and 2")
+    with pytest.raises(ValueError, match=r"^Outer: embed_dim must be divisible by num_heads, got 5 and 2$"):
+        outer()
+
+
+def test_layers_built_from_layers_name_the_one_the_user_called():
+    layer = mg.nn.TransformerEncoderLayer(d_model=4, nhead=2, dim_feedforward=8, dropout=0.0)
+    with pytest.raises(RuntimeError, match=r"^TransformerEncoderLayer: query has 5 features, the module "
+                                           r"expects embed_dim=4$"):
+        layer(mg.randn(3, 2, 5))
+    with pytest.raises(RuntimeError, match=r"^softmin: needs a floating point input, got int64"):
+        mg.nn.functional.softmin(mg.ones(2, 3, dtype=mg.int64), dim=1)
 
 
 def test_errors_named_leaves_other_types_and_subclasses_alone():
@@ -57,3 +81,15 @@ def test_dtype_arg():
     for bad in (1, float("nan"), None, True, "nonsense", "U"):
         with pytest.raises(TypeError, match=r"op: dtype must be a dtype \(minigrad.float32 ...\), got"):
             dtype_arg("op", bad)
+
+
+def test_sizes_must_fit_in_int64_and_dtypes_are_not_strings():
+    from minigrad._checks import ints_arg
+    assert ints_arg("f", "stride", 2 ** 63 - 1, 2) == (2 ** 63 - 1,) * 2
+    with pytest.raises(ValueError, match=r"^f: stride must fit in int64, got 100000000000000000000$"):
+        ints_arg("f", "stride", 10 ** 20, 2)
+    with pytest.raises(ValueError, match=r"^f: padding must fit in int64, got \(1, -9223372036854775809\)$"):
+        ints_arg("f", "padding", (1, -2 ** 63 - 1), 2)
+    with pytest.raises(TypeError, match=r"^f: dtype must be a dtype \(minigrad.float32 ...\), got the string 'float32'$"):
+        dtype_arg("f", "float32")
+    assert dtype_arg("f", mg.float32) == mg.float32 and dtype_arg("f", float) == mg.float64

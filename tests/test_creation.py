@@ -136,16 +136,16 @@ def test_linspace_refuses_a_float_bound_outside_the_integer_range(start, end):
     (lambda: mg.randint(low=(1, 1), high=5, size=(2, 3)), TypeError, r"randint: low must be an int, got \(1, 1\)"),
     (lambda: mg.randint(5, 5, (2,)), RuntimeError, r"randint: expects low < high, got low=5, high=5"),
     (lambda: mg.zeros_like(mg.ones(2), dtype=1), TypeError,
-     r"zeros_like: zeros: dtype must be a dtype .*got 1 \(int\)"),
-    (lambda: mg.empty_like(mg.ones(2), device="bogus"), ValueError, r"empty_like: empty: device: unknown device 'bogus'"),
+     r"zeros_like: dtype must be a dtype .*got 1 \(int\)"),
+    (lambda: mg.empty_like(mg.ones(2), device="bogus"), ValueError, r"empty_like: unknown device 'bogus'"),
     (lambda: mg.multinomial(mg.ones(2, 4), (1.5, 1)), TypeError, r"multinomial: num_samples must be an int"),
     (lambda: mg.multinomial(mg.ones(2, 3), 4), RuntimeError, r"multinomial: cannot draw 4 samples without replacement"),
     (lambda: mg.multinomial(mg.tensor([1.0, -1.0]), 1), RuntimeError, r"multinomial: probabilities must be finite"),
     (lambda: mg.multinomial(mg.ones(2, 2, 3), 1), RuntimeError, r"multinomial: input must be a 1-D or 2-D"),
     (lambda: mg.zeros_like("x"), TypeError, r"zeros_like: input must be a Tensor, got str"),
     (lambda: mg.rand_like(None), TypeError, r"rand_like: input must be a Tensor, got NoneType"),
-    (lambda: mg.rand_like(mg.ones(2), dtype=mg.int32), NotImplementedError, r"rand_like: rand: not implemented for dtype int32"),
-    (lambda: mg.rand(2, 3, device="bogus"), ValueError, r"rand: device: unknown device 'bogus'"),
+    (lambda: mg.rand_like(mg.ones(2), dtype=mg.int32), NotImplementedError, r"rand_like: not implemented for dtype int32"),
+    (lambda: mg.rand(2, 3, device="bogus"), ValueError, r"rand: unknown device 'bogus'"),
     (lambda: mg.randint(-10**20, 5, (2,)), RuntimeError, r"randint: low=-100000000000000000000 and high=5 must fit in int64"),
 ])
 def test_creation_arguments_are_checked_up_front(call, error, message):
@@ -160,3 +160,15 @@ def test_float16_random_tensors_and_an_empty_multinomial_as_pytorch():
     assert mg.normal(0.0, 1.0, (3,), dtype=mg.float16).dtype == mg.float16
     empty = mg.multinomial(mg.ones(0, 3), 1)
     assert empty.shape == (0, 1) and empty.dtype == mg.int64
+
+
+def test_like_functions_take_a_falsy_device_or_dtype_at_its_word():
+    x = mg.ones(2)
+    assert mg.zeros_like(x, dtype=mg.bool).dtype == mg.bool and mg.full_like(x, 2, dtype=mg.int64).dtype == mg.int64
+    with pytest.raises(TypeError, match=r"^zeros_like: dtype must be a dtype .*got 0 \(int\)$"):
+        mg.zeros_like(x, dtype=0)
+    with pytest.raises(TypeError, match=r"^randint: dtype must be a dtype .*got the string 'int32'$"):
+        mg.randint(0, 5, (2,), dtype="int32")
+    for op in ("zeros", "ones", "empty", "rand", "randn"):
+        with pytest.raises(TypeError, match=rf"^{op}: dtype must be a dtype .*got the string 'float32'$"):
+            getattr(mg, op)(2, dtype="float32")

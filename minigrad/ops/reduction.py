@@ -385,12 +385,12 @@ def _shifted(op, input, dim, dtype):
     logsumexp(x - max) is near 0, where float32 still resolves the differences (x = -1e9 + d:
     logsumexp(x) = -1e9 + log(4) rounds to -1e9, and exp(x - it) would give 1 for every d)."""
     x = input if dtype is None else input.to(dtype)
-    if x.dtype.kind not in "fc":
+    if x.dtype.kind not in "fc" and x.numel() > 0:      # an empty one of any dtype is returned, as PyTorch's
         raise RuntimeError(f"{op}: needs a floating point input, got {x.dtype} (pass dtype=)")
     if dim is None:         # PyTorch's implicit (deprecated) choice
         dim = 0 if x.ndim in (0, 1, 3) else 1
     d = normalize_dim(dim, x.ndim, op)
-    if x.ndim == 0 or x.shape[d] == 0:
+    if x.ndim == 0 or x.numel() == 0:
         return x, d
     return ShiftByMax.apply(x, d), d
 
@@ -401,6 +401,8 @@ def softmax(input, dim, dtype=None):
     and differentiable to any order because it is made of primitives."""
     tensor_arg("softmax", "input", input)
     z, d = _shifted("softmax", input, dim, dtype)
+    if z.numel() == 0 and z.dtype.kind not in "fc":
+        return z.clone()
     return (z - logsumexp(z, d, keepdim=True)).exp()
 
 
@@ -409,6 +411,8 @@ def log_softmax(input, dim, dtype=None):
     """z - logsumexp(z) along dim, z = x - max(x) (never takes the log of a rounded-to-zero
     probability)."""
     z, d = _shifted("log_softmax", input, dim, dtype)
+    if z.numel() == 0 and z.dtype.kind not in "fc":
+        return z.clone()
     return z - logsumexp(z, d, keepdim=True)
 
 

@@ -127,14 +127,24 @@ class StepLR(LRScheduler):
         return [group["lr"] * self.gamma for group in self.optimizer.param_groups]
 
 
+def _epoch_key(key):
+    """A milestone read back from a checkpoint: JSON turns int keys into strings ('3' is 3)."""
+    return int(key) if isinstance(key, str) and key.lstrip("-").isdigit() else key
+
+
 class MultiStepLR(LRScheduler):
-    """lr = initial_lr * gamma ** (number of milestones <= epoch)."""
+    """lr = initial_lr * gamma ** (number of milestones <= epoch).
+
+    ``milestones`` is any iterable of epochs, counted as PyTorch counts them (a Counter; None
+    counts nothing): an entry that is no epoch number (1.5, '2') is never reached, as in
+    PyTorch, so the lr simply does not decay there."""
 
     def __init__(self, optimizer, milestones, gamma=0.1, last_epoch=-1):
-        if not isinstance(milestones, (list, tuple, set, range)):
-            raise TypeError(f"MultiStepLR: milestones must be a list of ints, got {milestones!r} "
-                            f"({type(milestones).__name__})")
-        self.milestones = Counter(int_arg("MultiStepLR", "milestones[i]", m) for m in milestones)
+        try:
+            self.milestones = Counter(milestones)
+        except TypeError:
+            raise TypeError(f"MultiStepLR: milestones must be an iterable of epochs, got {milestones!r} "
+                            f"({type(milestones).__name__})") from None
         self.gamma = number_arg("MultiStepLR", "gamma", gamma)
         super().__init__(optimizer, last_epoch)
 
@@ -151,7 +161,7 @@ class MultiStepLR(LRScheduler):
 
     def load_state_dict(self, state_dict):
         super().load_state_dict(state_dict)
-        self.milestones = Counter({int(k): v for k, v in dict(self.milestones).items()})
+        self.milestones = Counter({_epoch_key(k): v for k, v in dict(self.milestones).items()})
 
 
 class ExponentialLR(LRScheduler):

@@ -26,7 +26,7 @@ from collections import namedtuple
 
 import numpy as np
 
-from .. import creation
+from .. import backend, creation
 from ..nn import functional as F
 from ..ops import stack, where
 from ..tensor import Tensor
@@ -74,7 +74,7 @@ def greedy_decode(step, state, start_tokens, end_token, max_len, pad_token):
     """
     _check(start_tokens, max_len, "greedy_decode")
     tokens, out = start_tokens, []
-    done = creation.zeros(start_tokens.shape[0], dtype="bool", device=start_tokens.device)
+    done = creation.zeros(start_tokens.shape[0], dtype=backend.bool_, device=start_tokens.device)
     for _ in range(max_len):
         scores, state = step(tokens, state)
         _check_scores(scores, start_tokens.shape[0], "greedy_decode")
@@ -110,8 +110,8 @@ def beam_search(step, state, start_tokens, end_token, max_len, pad_token, beam_s
     rows = on_device(np.repeat(np.arange(n), k))                    # each sequence k times
     state, tokens = select_rows(state, rows), start_tokens.index_select(0, rows)
     offsets = on_device(np.arange(n)[:, None] * k)                  # row of each sequence's beam 0
-    finished = creation.zeros(n * k, dtype="bool", device=device)
-    lengths = creation.zeros(n * k, dtype="int64", device=device)
+    finished = creation.zeros(n * k, dtype=backend.bool_, device=device)
+    lengths = creation.zeros(n * k, dtype=backend.int64, device=device)
     beam_scores, history = None, []
     for _ in range(max_len):
         scores, state = step(tokens, state)

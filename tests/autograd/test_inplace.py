@@ -558,7 +558,7 @@ def test_in_place_ops_on_an_empty_tensor_are_no_ops_not_overlap_errors(name, arg
 
 def test_an_in_place_method_names_itself_in_its_op_errors():
     x = mg.ones(2, 3)
-    with pytest.raises(RuntimeError, match=r"^addcmul_: mul: operands could not be broadcast"):
+    with pytest.raises(RuntimeError, match=r"^addcmul_: operands could not be broadcast"):
         x.addcmul_(x, mg.ones(2, 2))
     with pytest.raises(TypeError, match=r"^lerp_: "):
         x.lerp_(None, 0.5)

@@ -237,7 +237,7 @@ def test_var_family_checks_unbiased_and_names_itself():
     x = mg.tensor([1.0, 2.0, 4.0])
     with pytest.raises(TypeError, match=r"^var: unbiased must be a bool, got 0.5"):
         mg.var(x, 0, 0.5)
-    with pytest.raises(TypeError, match=r"^std: var: unbiased must be a bool"):
+    with pytest.raises(TypeError, match=r"^std: unbiased must be a bool"):
         mg.std(x, 0, 1)
     with pytest.raises(TypeError, match=r"^std_mean: "):
         mg.std_mean(x, 0.5)
@@ -287,3 +287,13 @@ def test_all_any_over_tuples_of_dims_and_amin_over_a_nonempty_dim_of_an_empty_te
     assert x.all(1, keepdim=True).tolist() == [[False], [True]]
     assert mg.tensor(2.0).all(0).item() is True
     assert mg.ones(0, 3).amin(1).shape == (0,)
+
+
+def test_softmax_of_an_empty_input_is_empty_in_any_dtype_as_pytorch():
+    for op in (mg.softmax, mg.log_softmax, mg.nn.functional.softmin):
+        y = op(mg.ones(0, 3), dim=1, dtype=mg.uint8)
+        assert y.shape == (0, 3) and y.dtype == mg.uint8
+        y = op(mg.ones(2, 0, dtype=mg.int64), dim=0)
+        assert y.shape == (2, 0) and y.dtype == mg.int64
+        with pytest.raises(RuntimeError, match=r"^(softmax|log_softmax|softmin): needs a floating point input, got uint8"):
+            op(mg.ones(2, 3), dim=1, dtype=mg.uint8)

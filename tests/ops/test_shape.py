@@ -227,15 +227,15 @@ def test_pad_errors_are_pytorchs():
 
 def test_stacking_and_atleast_name_the_op_and_refuse_what_is_not_a_tensor():
     x = mg.ones(2, 3)
-    with pytest.raises(RuntimeError, match=r"^dstack: cat: sizes of tensors must match except in dimension 2"):
+    with pytest.raises(RuntimeError, match=r"^dstack: sizes of tensors must match except in dimension 2"):
         mg.dstack([x, mg.ones(1, 1)])
-    with pytest.raises(TypeError, match=r"^vstack: atleast_2d: each input must be a Tensor, got NoneType$"):
+    with pytest.raises(TypeError, match=r"^vstack: each input must be a Tensor, got NoneType$"):
         mg.row_stack([None])
     with pytest.raises(TypeError, match=r"^atleast_1d: each input must be a Tensor, got float$"):
         mg.atleast_1d(1.5)
     with pytest.raises(TypeError, match=r"^expand_as: other must be a Tensor, got list$"):
         x.expand_as([1, 2])
-    with pytest.raises(RuntimeError, match=r"^view_as: reshape: shape \(1,\) is invalid for input of size 6"):
+    with pytest.raises(RuntimeError, match=r"^view_as: shape \(1,\) is invalid for input of size 6"):
         x.view_as(mg.ones(1))
     with pytest.raises(TypeError, match=r"^moveaxis: "):
         x.moveaxis(None, 1)

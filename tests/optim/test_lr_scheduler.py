@@ -176,7 +176,7 @@ def test_schedulers_refuse_zero_periods_naming_the_class():
      r"ReduceLROnPlateau: cooldown must not be NaN"),
     (lambda opt: lrs.ReduceLROnPlateau(opt, factor="0.5"), TypeError, r"ReduceLROnPlateau: factor must be a number"),
     (lambda opt: lrs.ExponentialLR(opt, gamma=None), TypeError, r"ExponentialLR: gamma must be a number, got None"),
-    (lambda opt: lrs.MultiStepLR(opt, milestones=3), TypeError, r"MultiStepLR: milestones must be a list of ints, got 3"),
+    (lambda opt: lrs.MultiStepLR(opt, milestones=3), TypeError, r"MultiStepLR: milestones must be an iterable of epochs, got 3"),
     (lambda opt: lrs.MultiStepLR(opt, [2, 4], gamma="0.1"), TypeError, r"MultiStepLR: gamma must be a number"),
     (lambda opt: lrs.OneCycleLR(opt, max_lr=1.0, total_steps=10, final_div_factor=0.0), ValueError,
      r"OneCycleLR: final_div_factor must not be 0"),
@@ -186,3 +186,15 @@ def test_schedulers_refuse_zero_periods_naming_the_class():
 def test_scheduler_arguments_are_checked_naming_the_class(make, error, message):
     with pytest.raises(error, match=message):
         make(optim.SGD([mg.ones(2, requires_grad=True)], lr=0.1, momentum=0.9))
+
+
+@pytest.mark.parametrize("milestones", [None, "2", [1.5], (2, 2), {3}])
+def test_multisteplr_counts_any_iterable_of_milestones_as_pytorch(milestones):
+    torch = pytest.importorskip("torch")
+    opt = optim.SGD([mg.ones(2, requires_grad=True)], lr=1.0)
+    topt = torch.optim.SGD([torch.ones(2, requires_grad=True)], lr=1.0)
+    ours, theirs = lrs.MultiStepLR(opt, milestones, gamma=0.5), torch.optim.lr_scheduler.MultiStepLR(topt, milestones, 0.5)
+    for _ in range(5):
+        opt.step(), topt.step()
+        ours.step(), theirs.step()
+        assert ours.get_last_lr() == pytest.approx(theirs.get_last_lr())

@@ -75,7 +75,11 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     except ValueError:
         raise RuntimeError(f"scaled_dot_product_attention: batch dims of query {qs}, key {ks} and "
                            f"value {vs} do not broadcast") from None
-    dropout_p = number_arg("scaled_dot_product_attention", "dropout_p", dropout_p, min=0.0, max=1.0)
+    dropout_p = number_arg("scaled_dot_product_attention", "dropout_p", dropout_p)
+    if dropout_p > 1.0:
+        raise RuntimeError(f"scaled_dot_product_attention: dropout probability has to be between 0 and 1, "
+                           f"got dropout_p={dropout_p}")
+    dropout_p = max(dropout_p, 0.0)                     # PyTorch drops only when it is positive
     full = batch + (qs[-2], ks[-2])
     if attn_mask is not None:
         ms = tuple(attn_mask.shape)

@@ -17,7 +17,8 @@ shapes and the arguments when they do not fit together.
 """
 from __future__ import annotations
 
-from ..._checks import int_arg
+from ... import backend
+from ..._checks import errors_named, int_arg, tensor_arg
 from ...kernels import choose
 from ...kernels.conv import Conv2d, ConvTranspose2d, ConvGeometry, Fold, Unfold
 from ...ops import pad
@@ -25,22 +26,43 @@ from ...ops._util import same_dtype
 from ._arguments import _batched, _pair, _single, _triple, _unbatched
 
 
-def _check_common(op, input, weight, bias, stride, dilation, groups, c_in_weight_dim, spatial=2):
+def _check_common(op, input, weight, bias, stride, dilation, groups, c_in_weight_dim, spatial=2,
+                  transposed=False, unbatched=False):
+    """What every convolution checks, on the shapes the user passed: the weight's rank and
+    sizes, groups, stride and dilation, the dtypes, the bias, and the input channels against
+    the weight (dim 1 * groups, or dim 0 when ``transposed``); an input empty along a spatial
+    dim is refused, as PyTorch refuses it (only the batch or the channels may be empty).
+    ``input`` has its batch dim; messages show its shape as the user passed it (``unbatched``:
+    without the batch dim ``_batched`` added)."""
+    shape = tuple(input.shape[1:] if unbatched else input.shape)
+    tensor_arg(op, "weight", weight)
+    if bias is not None:
+        tensor_arg(op, "bias", bias)
     if weight.ndim != spatial + 2:
         raise RuntimeError(f"{op}: expected a {spatial + 2}-D weight, got weight of shape {tuple(weight.shape)}")
     groups = int_arg(op, "groups", groups, min=1)
     if weight.shape[0] < 1:
         raise RuntimeError(f"{op}: expected weight to be at least 1 at dimension 0, got weight of "
                            f"shape {tuple(weight.shape)}")
+    if min(weight.shape[2:]) < 1 or transposed and weight.shape[1] < 1:
+        raise RuntimeError(f"{op}: weight of shape {tuple(weight.shape)} is empty")
     if groups < 1 or input.shape[1] % groups or weight.shape[0] % groups:
         raise RuntimeError(f"{op}: groups={groups} must divide both the input channels "
-                           f"(input {tuple(input.shape)}) and the weight's dim 0 (weight {tuple(weight.shape)})")
+                           f"(input {shape}) and the weight's dim 0 (weight {tuple(weight.shape)})")
     if min(stride) < 1 or min(dilation) < 1:
         raise RuntimeError(f"{op}: stride {stride} and dilation {dilation} must be positive")
     same_dtype(op, input, weight=weight, bias=bias)
     if bias is not None and tuple(bias.shape) != (c_in_weight_dim,):
         raise RuntimeError(f"{op}: bias of shape {tuple(bias.shape)} does not match "
                            f"{c_in_weight_dim} output channels (weight {tuple(weight.shape)}, groups={groups})")
+    expects = weight.shape[0] if transposed else weight.shape[1] * groups
+    if input.shape[1] != expects:
+        raise RuntimeError(f"{op}: input of shape {shape} has {input.shape[1]} channels, "
+                           f"but weight of shape {tuple(weight.shape)}"
+                           f"{'' if transposed else f' with groups={groups}'} expects {expects}")
+    if 0 in input.shape[2:] and input.shape[0] and input.shape[1]:
+        raise RuntimeError(f"{op}: only zero batch or zero channel inputs are supported, but got "
+                           f"input of shape {shape}")
 
 
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
@@ -49,13 +71,10 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     effective kernel pads one more at the bottom/right, as PyTorch)."""
     op = "conv2d"
     input, unbatched = _batched(op, input, 2)
-    stride, dilation = _pair(stride, "stride", op), _pair(dilation, "dilation", op)
-    _check_common(op, input, weight, bias, stride, dilation, groups, weight.shape[0])
+    stride, dilation = _pair(stride, "stride", op, True), _pair(dilation, "dilation", op, True)
+    _check_common(op, input, weight, bias, stride, dilation, groups, tensor_arg(op, "weight", weight).shape[0],
+                  unbatched=unbatched)
     kh, kw = weight.shape[2:]
-    if input.shape[1] != weight.shape[1] * groups:
-        raise RuntimeError(f"{op}: input of shape {tuple(input.shape)} has {input.shape[1]} channels, "
-                           f"but weight of shape {tuple(weight.shape)} with groups={groups} expects "
-                           f"{weight.shape[1] * groups}")
     if isinstance(padding, str):
         if padding == "valid":
             pads = (0, 0, 0, 0)
@@ -68,7 +87,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
         else:
             raise ValueError(f"{op}: padding must be an int, a pair, 'same' or 'valid', got {padding!r}")
     else:
-        ph, pw = _pair(padding, "padding", op)
+        ph, pw = _pair(padding, "padding", op, True)
         if ph < 0 or pw < 0:
             raise RuntimeError(f"{op}: negative padding {padding!r} is not supported")
         pads = (ph, pw, ph, pw)
@@ -82,17 +101,17 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     return _unbatched(unbatched, Conv2d.apply(input, weight, bias, geom))
 
 
+@errors_named("conv1d")
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """1-D convolution of (N, C, L) ``input`` with (C_out, C_in/groups, k) ``weight``:
     a conv2d over a height-1 image."""
     op = "conv1d"
     input, unbatched = _batched(op, input, 1)
-    if weight.ndim != 3:
-        raise RuntimeError(f"{op}: expected a 3-D weight, got weight of shape {tuple(weight.shape)}")
-    same_dtype(op, input, weight=weight, bias=bias)
-    stride, dilation = (1, _single(stride, "stride", op)), (1, _single(dilation, "dilation", op))
+    stride, dilation = _single(stride, "stride", op), _single(dilation, "dilation", op)
+    _check_common(op, input, weight, bias, (stride,), (dilation,), groups,
+                  tensor_arg(op, "weight", weight).shape[0], spatial=1, unbatched=unbatched)
     pad = padding if isinstance(padding, str) else (0, _single(padding, "padding", op))
-    out = conv2d(input.unsqueeze(2), weight.unsqueeze(2), bias, stride, pad, dilation, groups)
+    out = conv2d(input.unsqueeze(2), weight.unsqueeze(2), bias, (1, stride), pad, (1, dilation), groups)
     return _unbatched(unbatched, out.squeeze(2))
 
 
@@ -103,12 +122,10 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     (H - 1)*stride - 2*padding + dilation*(k - 1) + output_padding + 1."""
     op = "conv_transpose2d"
     input, unbatched = _batched(op, input, 2)
-    stride, dilation = _pair(stride, "stride", op), _pair(dilation, "dilation", op)
-    padding, outpad = _pair(padding, "padding", op), _pair(output_padding, "output_padding", op)
-    _check_common(op, input, weight, bias, stride, dilation, groups, weight.shape[1] * groups)
-    if input.shape[1] != weight.shape[0]:
-        raise RuntimeError(f"{op}: input of shape {tuple(input.shape)} has {input.shape[1]} channels, "
-                           f"but weight of shape {tuple(weight.shape)} expects {weight.shape[0]}")
+    stride, dilation = _pair(stride, "stride", op, True), _pair(dilation, "dilation", op, True)
+    padding, outpad = _pair(padding, "padding", op, True), _pair(output_padding, "output_padding", op, True)
+    _check_common(op, input, weight, bias, stride, dilation, groups,
+                  tensor_arg(op, "weight", weight).shape[1] * groups, transposed=True, unbatched=unbatched)
     if min(padding) < 0 or min(outpad) < 0:
         raise RuntimeError(f"{op}: negative padding {padding} or output_padding {outpad}")
     for a in range(2):
@@ -126,6 +143,7 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     return _unbatched(unbatched, ConvTranspose2d.apply(input, weight, bias, geom, hw))
 
 
+@errors_named("conv_transpose1d")
 def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
                      dilation=1):
     """Transposed 1-D convolution of (N, C_in, L) ``input`` with (C_in, C_out/groups, k)
@@ -133,13 +151,14 @@ def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_paddi
     (L - 1)*stride - 2*padding + dilation*(k - 1) + output_padding + 1."""
     op = "conv_transpose1d"
     input, unbatched = _batched(op, input, 1)
-    if weight.ndim != 3:
-        raise RuntimeError(f"{op}: expected a 3-D weight, got weight of shape {tuple(weight.shape)}")
-    stride, dilation = (1, _single(stride, "stride", op)), (1, _single(dilation, "dilation", op))
+    stride, dilation = _single(stride, "stride", op), _single(dilation, "dilation", op)
+    _check_common(op, input, weight, bias, (stride,), (dilation,), groups,
+                  tensor_arg(op, "weight", weight).shape[1] * groups, spatial=1, transposed=True,
+                  unbatched=unbatched)
     padding = (0, _single(padding, "padding", op))
     output_padding = (0, _single(output_padding, "output_padding", op))
-    out = conv_transpose2d(input.unsqueeze(2), weight.unsqueeze(2), bias, stride, padding, output_padding,
-                           groups, dilation)
+    out = conv_transpose2d(input.unsqueeze(2), weight.unsqueeze(2), bias, (1, stride), padding,
+                           output_padding, groups, (1, dilation))
     return _unbatched(unbatched, out.squeeze(2))
 
 
@@ -148,6 +167,7 @@ def _depth_geometry(kd, sd, pd, dd):
     return ConvGeometry(kd, 1, sd, 1, pd, 0, dd, 1, 1, pd, 0)
 
 
+@errors_named("conv3d")
 def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """3-D convolution (cross-correlation) of (N, C, D, H, W) ``input`` with (C_out, C_in/groups,
     kD, kH, kW) ``weight``; ``padding`` an int, a triple, 'valid' or 'same' (stride 1 only; an even
@@ -156,12 +176,9 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     op = "conv3d"
     x, unbatched = _batched(op, input, 3)
     choose(op, x.data)
-    stride, dilation = _triple(stride, "stride", op), _triple(dilation, "dilation", op)
-    _check_common(op, x, weight, bias, stride, dilation, groups, weight.shape[0], spatial=3)
-    if x.shape[1] != weight.shape[1] * groups:
-        raise RuntimeError(f"{op}: input of shape {tuple(input.shape)} has {x.shape[1]} channels, "
-                           f"but weight of shape {tuple(weight.shape)} with groups={groups} expects "
-                           f"{weight.shape[1] * groups}")
+    stride, dilation = _triple(stride, "stride", op, True), _triple(dilation, "dilation", op, True)
+    _check_common(op, x, weight, bias, stride, dilation, groups, tensor_arg(op, "weight", weight).shape[0],
+                  spatial=3, unbatched=unbatched)
     k = tuple(weight.shape[2:])
     if isinstance(padding, str):
         if padding not in ("same", "valid"):
@@ -175,7 +192,7 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
             total = [0, 0, 0]
         pads = tuple(t // 2 for t in total)
     else:
-        pads = _triple(padding, "padding", op)
+        pads = _triple(padding, "padding", op, True)
         if min(pads) < 0:
             raise RuntimeError(f"{op}: negative padding {padding!r} is not supported")
     size = x.shape[2:]
@@ -196,6 +213,7 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     return _unbatched(unbatched, y)
 
 
+@errors_named("conv_transpose3d")
 def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
                      dilation=1):
     """Transposed 3-D convolution (the gradient of conv3d w.r.t. its input) of (N, C_in, D, H, W)
@@ -205,12 +223,11 @@ def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_paddi
     op = "conv_transpose3d"
     y, unbatched = _batched(op, input, 3)
     choose(op, y.data)
-    stride, dilation = _triple(stride, "stride", op), _triple(dilation, "dilation", op)
-    padding, outpad = _triple(padding, "padding", op), _triple(output_padding, "output_padding", op)
-    _check_common(op, y, weight, bias, stride, dilation, groups, weight.shape[1] * groups, spatial=3)
-    if y.shape[1] != weight.shape[0]:
-        raise RuntimeError(f"{op}: input of shape {tuple(input.shape)} has {y.shape[1]} channels, "
-                           f"but weight of shape {tuple(weight.shape)} expects {weight.shape[0]}")
+    stride, dilation = _triple(stride, "stride", op, True), _triple(dilation, "dilation", op, True)
+    padding = _triple(padding, "padding", op, True)
+    outpad = _triple(output_padding, "output_padding", op, True)
+    _check_common(op, y, weight, bias, stride, dilation, groups, tensor_arg(op, "weight", weight).shape[1] * groups,
+                  spatial=3, transposed=True, unbatched=unbatched)
     if min(padding) < 0 or min(outpad) < 0:
         raise RuntimeError(f"{op}: negative padding {padding} or output_padding {outpad}")
     if any(outpad[a] >= max(stride[a], dilation[a]) for a in range(3)):
@@ -242,13 +259,13 @@ def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_paddi
 
 
 def _block_arguments(op, input, spatial_dims, kernel_size, dilation, padding, stride):
-    """F.unfold's and F.fold's shared preamble: ``input`` -- a float tensor of ``spatial_dims``
+    """F.unfold's and F.fold's shared preamble: ``input`` -- a float or bool tensor of ``spatial_dims``
     + 2 dims, or one fewer (unbatched), empty only along the batch -- with a batch dim and
     whether it was added, and the four block arguments as the geometry of a one-group
     convolution."""
     x, unbatched = _batched(op, input, spatial_dims, nonempty=True)
-    if x.dtype.kind != "f":
-        raise RuntimeError(f"{op}: expected a floating-point input, got {x.dtype}")
+    if x.dtype.kind not in "fb":
+        raise RuntimeError(f"{op}: expected a floating-point or bool input, got {x.dtype}")
     k, d = _pair(kernel_size, "kernel_size", op), _pair(dilation, "dilation", op)
     p, s = _pair(padding, "padding", op), _pair(stride, "stride", op)
     for name, v in (("kernel_size", k), ("dilation", d), ("stride", s)):
@@ -257,6 +274,14 @@ def _block_arguments(op, input, spatial_dims, kernel_size, dilation, padding, st
     if min(p) < 0:
         raise RuntimeError(f"{op}: padding should be non-negative, got padding={p}")
     return x, unbatched, ConvGeometry(k[0], k[1], s[0], s[1], p[0], p[1], d[0], d[1], 1, p[0], p[1])
+
+
+def _on_floats(apply, x, *args):
+    """``apply`` on ``x``; a bool ``x`` goes through float32 and back, as PyTorch's fold and
+    unfold take bools too (the sum of overlapping blocks then is their logical or)."""
+    if x.dtype.kind != "b":
+        return apply(x, *args)
+    return apply(x.to(backend.float32), *args) != 0
 
 
 def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
@@ -270,7 +295,7 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
         raise RuntimeError(f"{op}: input of spatial size {tuple(x.shape[2:])} with kernel_size="
                            f"{geom[:2]}, dilation={geom[6:8]}, padding={geom[4:6]} has {blocks} sliding "
                            f"blocks, but each must be at least one")
-    return _unbatched(unbatched, Unfold.apply(x, geom))
+    return _unbatched(unbatched, _on_floats(Unfold.apply, x, geom))
 
 
 def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
@@ -288,7 +313,7 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
         raise RuntimeError(f"{op}: output_size={hw}, kernel_size={geom[:2]}, dilation={geom[6:8]}, "
                            f"padding={geom[4:6]}, stride={geom[2:4]} give {blocks[0]} * {blocks[1]} "
                            f"sliding blocks, but input of shape {tuple(input.shape)} has {x.shape[2]}")
-    return _unbatched(unbatched, Fold.apply(x, geom, hw))
+    return _unbatched(unbatched, _on_floats(Fold.apply, x, geom, hw))
 
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",

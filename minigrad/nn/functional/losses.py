@@ -10,6 +10,8 @@ magnitude 1e4 give finite losses and gradients.
 """
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from ... import backend
@@ -38,22 +40,32 @@ def _check_broadcast(op, input, target):
                            f"{tuple(input.shape)}") from None
 
 
+def _check_regression_target(op, input, target):
+    """The pointwise regression losses (mse, l1, smooth_l1, huber) broadcast a target of
+    another shape, as PyTorch does, with its warning: that is rarely what was meant."""
+    _check_broadcast(op, input, target)
+    if tuple(input.shape) != tuple(target.shape):
+        warnings.warn(f"{op}: using a target size {tuple(target.shape)} that is different to the input "
+                      f"size {tuple(input.shape)}. This will likely lead to incorrect results due to "
+                      "broadcasting. Please ensure they have the same size.", UserWarning, stacklevel=3)
+
+
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     """(x - y)^2"""
-    _check_same_shape("mse_loss", input, target)
+    _check_regression_target("mse_loss", input, target)
     d = input - target
     return _reduce("mse_loss", d * d, _legacy_reduction(size_average, reduce, reduction))
 
 
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     """|x - y|"""
-    _check_same_shape("l1_loss", input, target)
+    _check_regression_target("l1_loss", input, target)
     return _reduce("l1_loss", (input - target).abs(), _legacy_reduction(size_average, reduce, reduction))
 
 
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
     """0.5 d^2 / beta if d < beta else d - 0.5 beta, d = |x - y|  (l1 when beta = 0)."""
-    _check_same_shape("smooth_l1_loss", input, target)
+    _check_regression_target("smooth_l1_loss", input, target)
     beta = number_arg("smooth_l1_loss", "beta", beta, min=0.0)
     d = (input - target).abs()
     if beta == 0:
@@ -66,7 +78,7 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
 
 def huber_loss(input, target, reduction="mean", delta=1.0):
     """0.5 d^2 if d < delta else delta (d - 0.5 delta), d = |x - y|  (= delta * smooth_l1)."""
-    _check_same_shape("huber_loss", input, target)
+    _check_regression_target("huber_loss", input, target)
     delta = number_arg("huber_loss", "delta", delta, min=0.0, min_open=True)
     d = (input - target).abs()
     q = d.clamp(max=delta)          # as smooth_l1_loss: the square only where it is used
@@ -247,7 +259,10 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     tensor_arg(op, "input", input)
     tensor_arg(op, "target", target)
     reduction = _legacy_reduction(size_average, reduce, reduction)
-    label_smoothing = number_arg(op, "label_smoothing", label_smoothing, min=0.0, max=1.0)
+    label_smoothing = number_arg(op, "label_smoothing", label_smoothing)
+    if label_smoothing > 1.0:
+        raise RuntimeError(f"{op}: label_smoothing must be between 0.0 and 1.0, got {label_smoothing}")
+    label_smoothing = max(label_smoothing, 0.0)         # PyTorch smooths only when it is positive
     if input.ndim == 0:
         raise ValueError(f"{op}: input must have a class dimension, got a 0-d tensor")
     class_dim = 0 if input.ndim == 1 else 1

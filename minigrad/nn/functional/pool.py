@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..._checks import bool_arg
+from ..._checks import bool_arg, errors_named
 from ...backend import array_module
 from ...kernels import choose
 from ...tensor import Tensor
@@ -108,29 +108,52 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
                                            count_include_pad, divisor_override))
 
 
-def _adaptive_plan(op, x, output_size):
-    out = _pair(output_size, "output_size", op) if not isinstance(output_size, (tuple, list)) else tuple(
-        x.shape[2 + a] if v is None else int(v) for a, v in enumerate(output_size))
-    if len(out) != 2 or min(out) < 1:
-        raise RuntimeError(f"{op}: output_size {output_size!r} must be one or two positive sizes "
-                           f"(input {tuple(x.shape)})")
+def _adaptive_size(op, x, output_size):
+    """``output_size`` -- an int, or a pair of ints or None (None: the input's size) -- as a
+    pair of non-negative ints; 0 gives an empty output, as PyTorch's."""
+    if not isinstance(output_size, (tuple, list)):
+        out = _pair(output_size, "output_size", op)
+    elif len(output_size) != 2:
+        raise RuntimeError(f"{op}: output_size must have 2 entries, got {output_size!r} (input {tuple(x.shape)})")
+    else:
+        out = tuple(x.shape[2 + a] if v is None else _single(v, "output_size", op) for a, v in enumerate(output_size))
+    if min(out) < 0:
+        raise RuntimeError(f"{op}: output_size {output_size!r} must be non-negative sizes (input {tuple(x.shape)})")
+    return out
+
+
+def _adaptive_plan(out, x):
     hs, hc = _adaptive_axis(x.shape[2], out[0])
     ws, wc = _adaptive_axis(x.shape[3], out[1])
     return hs, hc, 1, ws, wc, 1
 
 
+def _empty_pooled(x, out):
+    """The empty (N, C, *out) result of an adaptive pooling to a 0 size, still on ``x``'s graph
+    (its gradient is zero), and its empty int64 indices."""
+    y = (x.sum(dim=(2, 3), keepdim=True) * 0).expand(*x.shape[:2], *out)
+    return y, Tensor(array_module(x.data).zeros(tuple(y.shape), dtype=np.int64))
+
+
 def adaptive_avg_pool2d(input, output_size):
     """Average over PyTorch's adaptive windows; ``output_size`` 1 gives global average pooling."""
     x, unbatched = _batched("adaptive_avg_pool2d", input, 2, nonempty=True)
-    plan = _adaptive_plan("adaptive_avg_pool2d", x, output_size)
+    out = _adaptive_size("adaptive_avg_pool2d", x, output_size)
+    if 0 in out:
+        return _unbatched(unbatched, _empty_pooled(x, out)[0])
+    plan = _adaptive_plan(out, x)
     return _unbatched(unbatched, AvgPool.apply(x, plan, np.outer(plan[1], plan[4]).astype(np.float64)))
 
 
 def adaptive_max_pool2d(input, output_size, return_indices=False):
     """Max over PyTorch's adaptive windows; ``output_size`` 1 gives global max pooling."""
     x, unbatched = _batched("adaptive_max_pool2d", input, 2, nonempty="after_first")
-    y, idx = _unbatched(unbatched, *MaxPool.apply(x, _adaptive_plan("adaptive_max_pool2d", x, output_size)))
+    y, idx = _unbatched(unbatched, *_adaptive_max(x, _adaptive_size("adaptive_max_pool2d", x, output_size)))
     return (y, idx) if return_indices else y
+
+
+def _adaptive_max(x, out):
+    return _empty_pooled(x, out) if 0 in out else MaxPool.apply(x, _adaptive_plan(out, x))
 
 
 def _as_1d(op, args):
@@ -159,6 +182,7 @@ def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
     return _unbatched(unbatched, y.squeeze(2))
 
 
+@errors_named("adaptive_avg_pool1d")
 def adaptive_avg_pool1d(input, output_size):
     """Average over PyTorch's adaptive windows along L of (N, C, L) input."""
     x, unbatched = _batched("adaptive_avg_pool1d", input, 1, nonempty=True)
@@ -166,12 +190,14 @@ def adaptive_avg_pool1d(input, output_size):
     return _unbatched(unbatched, adaptive_avg_pool2d(x.unsqueeze(2), (1, out)).squeeze(2))
 
 
+@errors_named("adaptive_max_pool1d")
 def adaptive_max_pool1d(input, output_size, return_indices=False):
     """Max over PyTorch's adaptive windows along L of (N, C, L) input."""
     x, unbatched = _batched("adaptive_max_pool1d", input, 1, nonempty="after_first")
     out = _single(output_size, "output_size", "adaptive_max_pool1d")
-    x = x.unsqueeze(2)
-    y, idx = MaxPool.apply(x, _adaptive_plan("adaptive_max_pool1d", x, (1, out)))
+    if out < 0:
+        raise RuntimeError(f"adaptive_max_pool1d: output_size {out} must be non-negative (input {tuple(input.shape)})")
+    y, idx = _adaptive_max(x.unsqueeze(2), (1, out))
     y, idx = _unbatched(unbatched, y.squeeze(2), idx.squeeze(2))
     return (y, idx) if return_indices else y
 

@@ -43,7 +43,7 @@ class _BatchNorm(Module):
         if track_running_stats:
             self.register_buffer("running_mean", creation.zeros(num_features, device=device, dtype=dtype))
             self.register_buffer("running_var", creation.ones(num_features, device=device, dtype=dtype))
-            xp = backend.module_for(device or "cpu")
+            xp = backend.module_for("cpu" if device is None else device)
             self.register_buffer("num_batches_tracked", Tensor(xp.zeros((), dtype=np.int64)))
         else:
             self.register_buffer("running_mean", None)

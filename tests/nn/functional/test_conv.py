@@ -119,7 +119,7 @@ def test_errors_name_the_op_and_values():
         F.unfold(mg.ones(1, 2, 3, 3), 2, padding=-1)
     with pytest.raises(RuntimeError, match="unfold: kernel_size should be greater than zero"):
         F.unfold(mg.ones(1, 2, 3, 3), 0)
-    with pytest.raises(RuntimeError, match="unfold: expected a floating-point input, got int64"):
+    with pytest.raises(RuntimeError, match="unfold: expected a floating-point or bool input, got int64"):
         F.unfold(mg.ones(1, 2, 3, 3, dtype=mg.int64), 2)
     with pytest.raises(RuntimeError, match=r"unfold: expected input to have non-zero size for non-batch "
                                            r"dimensions, but input has shape \(1, 0, 3, 3\) with dimension 1"):
@@ -145,7 +145,7 @@ def test_errors_name_the_op_and_values():
         F.fold(mg.ones(1, 8, 4), (3, 3), 2, stride=0)
     with pytest.raises(RuntimeError, match=r"fold: padding should be non-negative, got padding=\(-1, -1\)"):
         F.fold(mg.ones(1, 8, 4), (3, 3), 2, padding=-1)
-    with pytest.raises(RuntimeError, match="fold: expected a floating-point input, got int64"):
+    with pytest.raises(RuntimeError, match="fold: expected a floating-point or bool input, got int64"):
         F.fold(mg.ones(1, 8, 4, dtype=mg.int64), (3, 3), 2)
     with pytest.raises(RuntimeError, match=r"fold: expected input to have non-zero size .* \(1, 8, 0\) with "
                                            r"dimension 2 being empty"):
@@ -266,3 +266,78 @@ def test_conv_transpose1d_matches_pytorch_and_gradchecks(shapes, kw):
 def test_conv_transpose1d_errors_name_the_op_and_values():
     with pytest.raises(RuntimeError, match=r"conv_transpose1d: expected a 3-D weight, got weight of shape \(2, 2, 1, 1\)"):
         F.conv_transpose1d(mg.ones(1, 2, 3), mg.ones(2, 2, 1, 1))
+
+
+def test_every_convolution_names_itself_not_the_conv2d_it_runs_on():
+    cases = [
+        (lambda: F.conv1d(mg.ones(2, 4, 7), mg.ones(3, 4, 3), dilation=0), RuntimeError,
+         r"^conv1d: stride \(1,\) and dilation \(0,\) must be positive$"),
+        (lambda: F.conv1d(mg.ones(2, 4, 7), mg.ones(3, 4, 3), groups=2.0), TypeError, r"^conv1d: groups must be an int"),
+        (lambda: F.conv1d(mg.ones(2, 4, 7), mg.ones(3, 4, 3), mg.ones(1)), RuntimeError,
+         r"^conv1d: bias of shape \(1,\) does not match 3 output channels"),
+        (lambda: F.conv1d(mg.ones(2, 0, 7), mg.ones(3, 4, 3)), RuntimeError,
+         r"^conv1d: input of shape \(2, 0, 7\) has 0 channels, but weight of shape \(3, 4, 3\) with groups=1 expects 4$"),
+        (lambda: F.conv1d(mg.ones(2, 4, 2), mg.ones(3, 4, 3)), RuntimeError, r"^conv1d: kernel size \(1, 3\)"),
+        (lambda: F.conv1d(mg.ones(2, 4, 7), mg.ones(3, 4, 3), bias=1.5), TypeError,
+         r"^conv1d: bias must be a Tensor, got float$"),
+        (lambda: F.conv_transpose1d(mg.ones(2, 3), True), TypeError, r"^conv_transpose1d: weight must be a Tensor, got bool$"),
+        (lambda: F.conv_transpose1d(mg.ones(2, 4, 5), mg.ones(3, 2, 2)), RuntimeError,
+         r"^conv_transpose1d: input of shape \(2, 4, 5\) has 4 channels, but weight of shape \(3, 2, 2\) expects 3$"),
+        (lambda: F.conv3d(mg.ones(2, 4, 3, 4, 5), mg.ones(3, 4, 0, 2, 2)), RuntimeError,
+         r"^conv3d: weight of shape \(3, 4, 0, 2, 2\) is empty$"),
+        (lambda: F.conv3d(mg.ones(2, 4, 3, 4, 5), mg.ones(3, 4, 2, 2, 2), stride=10 ** 20), ValueError,
+         r"^conv3d: stride must fit in int64, got 100000000000000000000$"),
+        (lambda: F.conv3d(mg.ones(2, 4, 3, 4, 5), mg.ones(3, 4, 2, 2, 2), bias="x"), TypeError,
+         r"^conv3d: bias must be a Tensor, got str$"),
+        (lambda: F.conv_transpose3d(mg.ones(2, 4, 3, 4, 5), mg.ones(4, 0, 2, 2, 2)), RuntimeError,
+         r"^conv_transpose3d: weight of shape \(4, 0, 2, 2, 2\) is empty$"),
+    ]
+    for call, error, message in cases:
+        with pytest.raises(error, match=message):
+            call()
+
+
+@pytest.mark.parametrize("op, x, w", [("conv2d", (2, 4, 0, 6), (3, 4, 3, 3)), ("conv3d", (2, 4, 0, 4, 5), (3, 4, 2, 2, 2)),
+                                      ("conv_transpose1d", (2, 4, 0), (4, 3, 2)),
+                                      ("conv_transpose2d", (2, 4, 0, 6), (4, 3, 3, 3)),
+                                      ("conv_transpose3d", (2, 4, 0, 4, 5), (4, 3, 2, 2, 2))])
+def test_an_empty_spatial_dim_is_refused_as_pytorch_refuses_it(op, x, w):
+    """Only the batch (or the channels) may be empty; padding would otherwise make an output out
+    of nothing."""
+    with pytest.raises(RuntimeError, match=rf"^{op}: only zero batch or zero channel inputs are supported, "
+                                           rf"but got input of shape \({', '.join(map(str, x))}\)$"):
+        getattr(F, op)(mg.ones(*x), mg.ones(*w), padding=0 if "transpose" in op else 2)
+    assert getattr(F, op)(mg.ones(0, *x[1:]), mg.ones(*w), padding=0 if "transpose" in op else 2).shape[0] == 0
+
+
+def test_a_one_element_size_stands_for_every_dim_as_pytorch():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    cases = [("conv2d", (2, 4, 6, 6), (3, 4, 3, 3), dict(dilation=(2,), padding=(1,), stride=(2,))),
+             ("conv3d", (1, 2, 5, 5, 5), (3, 2, 2, 2, 2), dict(stride=(2,), padding=(1,))),
+             ("conv_transpose2d", (2, 4, 5, 5), (4, 3, 3, 3), dict(stride=(2,), padding=(1,), output_padding=(1,))),
+             ("conv_transpose3d", (1, 2, 3, 3, 3), (2, 3, 2, 2, 2), dict(stride=(2,), dilation=(1,)))]
+    for op, xs, ws, kw in cases:
+        x, w = rng.standard_normal(xs).astype(np.float32), rng.standard_normal(ws).astype(np.float32)
+        ours = getattr(F, op)(mg.tensor(x), mg.tensor(w), **kw).numpy()
+        theirs = getattr(torch.nn.functional, op)(torch.tensor(x), torch.tensor(w), **kw).numpy()
+        np.testing.assert_allclose(ours, theirs, rtol=1e-4, atol=1e-5, err_msg=op)
+
+
+def test_fold_and_unfold_take_bools_and_name_an_overflowing_size():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(1)
+    cols = rng.random((1, 4, 4)) > 0.6
+    ours = F.fold(mg.tensor(cols), (3, 3), 2)
+    assert ours.dtype == mg.bool
+    np.testing.assert_array_equal(ours.numpy(), torch.nn.functional.fold(torch.tensor(cols), (3, 3), 2).numpy())
+    image = rng.random((1, 1, 4, 4)) > 0.5
+    ours = F.unfold(mg.tensor(image), 2)
+    assert ours.dtype == mg.bool
+    np.testing.assert_array_equal(ours.numpy(), torch.nn.functional.unfold(torch.tensor(image), 2).numpy())
+    with pytest.raises(RuntimeError, match=r"^fold: expected a floating-point or bool input, got int64$"):
+        F.fold(mg.ones(1, 4, 4, dtype=mg.int64), (3, 3), 2)
+    with pytest.raises(ValueError, match=r"^fold: stride must fit in int64, got 100000000000000000000$"):
+        F.fold(mg.ones(1, 4, 4), (3, 3), 2, stride=10 ** 20)
+    with pytest.raises(ValueError, match=r"^unfold: padding must fit in int64, got \(1, 100000000000000000000\)$"):
+        F.unfold(mg.ones(1, 1, 4, 4), 2, padding=(1, 10 ** 20))

@@ -321,7 +321,7 @@ def test_layer_errors():
 
 @pytest.mark.parametrize("call, error, message", [
     (lambda: F.bilinear(mg.ones(2, 3), mg.ones(2, 4), mg.ones(5, 3, 4), mg.ones(5, 2)), RuntimeError,
-     r"bilinear: add: operands could not be broadcast"),
+     r"bilinear: operands could not be broadcast"),
     (lambda: F.normalize(mg.ones(2, 3), eps=(0.5, 0.5)), TypeError,
      r"normalize: eps must be a number, got \(0.5, 0.5\)"),
     (lambda: F.linear(2, mg.ones(3, 4)), TypeError, r"linear: input must be a Tensor, got int"),
@@ -330,11 +330,11 @@ def test_layer_errors():
     (lambda: nn.Unflatten(1, (2, 1.5)), TypeError, r"Unflatten: unflattened_size must be an int or a tuple of ints"),
     (lambda: nn.Linear("2", 3), TypeError, r"Linear: in_features must be an int, got '2'"),
     (lambda: nn.Linear(4, -1), ValueError, r"Linear: out_features must be at least 0, got -1"),
-    (lambda: nn.Linear(4, 3, dtype=mg.int64), RuntimeError, r"Linear: requires_grad_: only floating point"),
+    (lambda: nn.Linear(4, 3, dtype=mg.int64), RuntimeError, r"Linear: only floating point"),
     (lambda: F.bilinear(mg.ones(2, 3), [1.0, 2.0], mg.ones(5, 3, 4)), TypeError, r"bilinear: input2 must be a Tensor"),
     (lambda: F.bilinear(mg.ones(2, 3), mg.ones(2, 4), mg.ones(())), RuntimeError, r"bilinear: weight must be 3-D"),
-    (lambda: F.normalize(mg.ones(2, 3), dim=3), IndexError, r"normalize: sum: dimension out of range"),
-    (lambda: F.normalize(mg.ones(2, 3), p="nuc"), ValueError, r"normalize: norm: p must be a number or 'fro'"),
+    (lambda: F.normalize(mg.ones(2, 3), dim=3), IndexError, r"normalize: dimension out of range"),
+    (lambda: F.normalize(mg.ones(2, 3), p="nuc"), ValueError, r"normalize: p must be a number or 'fro'"),
 ])
 def test_layer_arguments_are_checked_with_the_op_named(call, error, message):
     with pytest.raises(error, match=message):

@@ -294,8 +294,7 @@ def test_gradcheck_kl_div(shape, reduction, log_target, seed):
     assert gradcheck(lambda x, t: F.kl_div(x, t, reduction=reduction, log_target=log_target), (x, t))
 
 
-@pytest.mark.parametrize("loss", ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "binary_cross_entropy",
-                                  "binary_cross_entropy_with_logits"])
+@pytest.mark.parametrize("loss", ["binary_cross_entropy", "binary_cross_entropy_with_logits"])
 def test_loss_with_mismatched_shapes_names_both(loss):
     with pytest.raises(ValueError, match=rf"{loss}: target shape \(3,\) differs from input shape \(3, 2\)"):
         getattr(F, loss)(mg.rand(3, 2), mg.rand(3))
@@ -401,3 +400,29 @@ def test_class_target_of_the_wrong_shape_raises_pytorchs_error_type():
             with pytest.raises(Exception) as ours:
                 ours_fn(mg.zeros(shape), mg.tensor(target))
             assert type(ours.value) is type(theirs.value), (shape, target, ours.value, theirs.value)
+
+
+@pytest.mark.parametrize("op", ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss"])
+def test_the_regression_losses_broadcast_the_target_with_pytorchs_warning(op):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((2, 3)).astype(np.float32), rng.standard_normal(3).astype(np.float32)
+    with pytest.warns(UserWarning, match=rf"^{op}: using a target size \(3,\) that is different to the input size \(2, 3\)"):
+        ours = getattr(F, op)(mg.tensor(x), mg.tensor(y))
+    with pytest.warns(UserWarning):
+        theirs = getattr(torch.nn.functional, op)(torch.tensor(x), torch.tensor(y))
+    assert ours.item() == pytest.approx(theirs.item(), rel=1e-5)
+    with pytest.raises(RuntimeError, match=rf"^{op}: target shape \(3, 2\) does not broadcast with input shape \(2, 3\)$"):
+        getattr(F, op)(mg.ones(2, 3), mg.ones(3, 2))
+
+
+def test_cross_entropy_smooths_only_with_a_positive_label_smoothing_as_pytorch():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    x, t = rng.standard_normal((4, 3)).astype(np.float32), np.array([0, 2, 1, 1])
+    theirs = torch.nn.functional.cross_entropy(torch.tensor(x), torch.tensor(t)).item()
+    for eps in (-0.5, float("-inf")):
+        assert F.cross_entropy(mg.tensor(x), mg.tensor(t), label_smoothing=eps).item() == pytest.approx(theirs, rel=1e-5)
+    for eps in (1.5, float("inf")):
+        with pytest.raises(RuntimeError, match=rf"^cross_entropy: label_smoothing must be between 0.0 and 1.0, got {eps}$"):
+            F.cross_entropy(mg.tensor(x), mg.tensor(t), label_smoothing=eps)

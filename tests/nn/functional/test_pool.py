@@ -207,3 +207,23 @@ def test_adaptive_max_pooling_lets_the_first_dim_be_empty_as_pytorch():
     with pytest.raises(RuntimeError, match=r"adaptive_max_pool1d: expected input to have non-zero size .* "
                                            r"shape \(2, 0, 3\) with dimension 1 being empty"):
         F.adaptive_max_pool1d(mg.ones(2, 0, 3), 1)
+
+
+def test_adaptive_pooling_to_a_zero_size_is_empty_and_a_bool_size_is_refused():
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(0).standard_normal((2, 3, 5, 5)).astype(np.float32)
+    for op, size in [("adaptive_avg_pool2d", 0), ("adaptive_max_pool2d", (0, 2)), ("adaptive_avg_pool2d", (None, 0)),
+                     ("adaptive_avg_pool1d", 0), ("adaptive_max_pool1d", 0)]:
+        data = x[:, :, 0] if op.endswith("1d") else x
+        t = mg.tensor(data, requires_grad=True)
+        y = getattr(F, op)(t, size)
+        assert y.shape == getattr(torch.nn.functional, op)(torch.tensor(data), size).shape and y.requires_grad, op
+        y.sum().backward()
+        assert t.grad.shape == t.shape and not t.grad.numpy().any()
+    y, idx = F.adaptive_max_pool1d(mg.tensor(x[:, :, 0]), 0, return_indices=True)
+    assert idx.shape == (2, 3, 0) and idx.dtype == mg.int64
+    for op, size in [("adaptive_max_pool2d", (True, 2)), ("adaptive_avg_pool2d", (2, 1.5)), ("adaptive_max_pool1d", True)]:
+        with pytest.raises(TypeError, match=rf"^{op}: output_size must be an int"):
+            getattr(F, op)(mg.ones(2, 3, 5, 5) if op.endswith("2d") else mg.ones(2, 3, 5), size)
+    with pytest.raises(RuntimeError, match=r"^adaptive_avg_pool1d: output_size \(1, -1\) must be non-negative"):
+        F.adaptive_avg_pool1d(mg.ones(2, 3, 5), -1)

@@ -81,7 +81,7 @@ def test_module_argument_errors():
 @pytest.mark.parametrize("kwargs, error, message", [
     (dict(out_channels=[2]), TypeError, r"ConvTranspose2d: out_channels must be an int, got \[2\]"),
     (dict(groups="2"), TypeError, r"ConvTranspose2d: groups must be an int, got '2'"),
-    (dict(device="bogus"), ValueError, r"ConvTranspose2d: empty: device: unknown device 'bogus'"),
+    (dict(device="bogus"), ValueError, r"ConvTranspose2d: unknown device 'bogus'"),
 ])
 def test_conv_module_arguments_name_the_class(kwargs, error, message):
     with pytest.raises(error, match=message):
@@ -157,3 +157,11 @@ def test_one_d_modules_take_their_arguments_by_keyword():
     assert out.tolist() == [[[1, 3, 5], [7, 9, 11]]] and idx.tolist() == [[[1, 3, 5], [1, 3, 5]]]
     m = nn.ConvTranspose1d(in_channels=2, out_channels=3, kernel_size=2, stride=2, bias=False)
     assert m.weight.shape == (2, 3, 2) and m(x).shape == (1, 3, 12)
+
+
+def test_a_convolution_wants_a_dtype_not_its_name():
+    for make in (lambda: nn.Conv2d(4, 3, 3, dtype="float32"), lambda: nn.Conv1d(4, 3, 3, dtype="float64"),
+                 lambda: nn.ConvTranspose3d(4, 3, 2, dtype="float32")):
+        with pytest.raises(TypeError, match=r"^Conv(Transpose)?[123]d: dtype must be a dtype .*got the string 'float\d\d'$"):
+            make()
+    assert nn.Conv2d(4, 3, 3, dtype=mg.float64).weight.dtype == mg.float64
