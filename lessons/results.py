@@ -77,12 +77,12 @@ RESULTS = {
         "losses on six layers, every weight frozen, only the image trained) and deep dream, on "
         "scikit-learn's two photographs shrunk to 85x128, with a VGG-like network of random frozen "
         "filters (no trained weights offline)",
-        "final / initial style loss 0.424 / 0.072 (bar <= 0.1: missed on seed 3, where the random "
-        "network sees the two photographs' Gram matrices as close from the start); content kept ratio "
-        "0.550 / 0.372 (bar <= 0.5: missed on seed 2); deep-dream feature-norm gain 2.35 / 2.55 (bar "
-        ">= 2); the low- vs high-layer texture figure does not show the notes' contrast cleanly with "
-        "random filters",
-        "transfer + dream ~20 s CPU per seed, all parts ~31 s (user time, measured at load 20-26)",
+        "final / initial style loss 0.067 / 0.041 (bar <= 0.1); content kept ratio 0.428 / 0.389 (bar "
+        "<= 0.5), both with each loss weighed in its own unit (style over its start, content over the "
+        "style image's: the random networks' raw style losses differ 70x between seeds); deep-dream "
+        "feature-norm gain 2.35 / 2.55 (bar >= 2); the low- vs high-layer texture figure does not show "
+        "the notes' contrast cleanly with random filters",
+        "transfer + dream ~13-15 s CPU per seed, all parts ~19 s (user time, measured at load 4-6)",
         ("style_loss_reduction", "content_kept_ratio", "dream_feature_norm_gain")),
     "lstm": Measured(
         "the LSTM memory cell by hand, the LSTM cell from Tensor ops, the w^999 cliff and clipping, "
