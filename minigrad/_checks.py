@@ -70,7 +70,10 @@ def ints_arg(op, name, value, n=None, min=None, one_element=False):  # noqa: A00
 
 def size_arg(op, size):
     """A shape given as ints or one sequence of ints (``zeros(2, 3)``, ``zeros((2, 3))``), as a
-    tuple of non-negative ints."""
+    tuple of non-negative ints. No size at all is a TypeError, as in PyTorch (``zeros(())`` is
+    the 0-d tensor)."""
+    if not size:
+        raise TypeError(f"{op}: missing the size argument (give () for a 0-d tensor)")
     if len(size) == 1 and isinstance(size[0], (tuple, list)) or len(size) == 1 and \
             type(size[0]).__name__ == "Size":
         size = tuple(size[0])
@@ -141,12 +144,22 @@ def choice_arg(op, name, value, choices):
     return value
 
 
-def tensor_arg(op, name, value):
-    """``value``, which must be a Tensor."""
+def tensor_arg(op, name, value, optional=False):
+    """``value``, which must be a Tensor (or None, if ``optional``: a loss's ``weight=None``)."""
     from .tensor import Tensor  # noqa: PLC0415 - tensor.py imports this module
-    if not isinstance(value, Tensor):
+    if not isinstance(value, Tensor) and not (optional and value is None):
         raise TypeError(f"{op}: {name} must be a Tensor, got {type(value).__name__}")
     return value
+
+
+def operand_arg(op, name, value):
+    """``value``, which must be a Tensor or a number (bool, int, float, complex; a NumPy scalar
+    too) -- what PyTorch's element-wise ops take for an operand: a NumPy array, a list, a string
+    or None is a TypeError (``x + array`` goes through NumPy, ``x.add(array)`` is refused)."""
+    from .tensor import Tensor  # noqa: PLC0415 - tensor.py imports this module
+    if isinstance(value, (Tensor, numbers.Number, np.bool_)):
+        return value
+    raise TypeError(f"{op}: {name} must be a Tensor or a number, got {type(value).__name__}")
 
 
 def memory_bytes():

@@ -6,6 +6,8 @@ Python ints become int64, bools become bool; a NumPy array keeps its dtype.
 """
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 from . import backend
@@ -27,6 +29,12 @@ def _finish(arr, device, requires_grad):
     if device is not None:
         arr = backend.to_device(arr, device)
     return Tensor(arr, requires_grad=requires_grad)
+
+
+def _new(op, arr, requires_grad):
+    """What a creation function returns: ``arr`` as a tensor, requiring grad if ``requires_grad``,
+    which must be a bool (as PyTorch's ``requires_grad=`` must)."""
+    return Tensor(arr, bool_arg(op, "requires_grad", requires_grad))
 
 
 def tensor(data, dtype=None, device=None, requires_grad=False):
@@ -75,7 +83,7 @@ def zeros(*size, dtype=None, device=None, requires_grad=False):
     ``device`` ("cpu" or "cuda"), ``requires_grad`` (default False).
     Returns a new tensor of shape ``size``."""
     xp = backend.module_for("cpu" if device is None else device)
-    return Tensor(xp.zeros(size_arg("zeros", size), dtype=_dtype(dtype, "zeros")), requires_grad)
+    return _new("zeros", xp.zeros(size_arg("zeros", size), dtype=_dtype(dtype, "zeros")), requires_grad)
 
 
 @errors_named("ones")
@@ -85,7 +93,7 @@ def ones(*size, dtype=None, device=None, requires_grad=False):
     Args: ``*size`` (ints or one tuple), ``dtype`` (default: get_default_dtype()), ``device``,
     ``requires_grad`` (default False). Returns a new tensor of shape ``size``."""
     xp = backend.module_for("cpu" if device is None else device)
-    return Tensor(xp.ones(size_arg("ones", size), dtype=_dtype(dtype, "ones")), requires_grad)
+    return _new("ones", xp.ones(size_arg("ones", size), dtype=_dtype(dtype, "ones")), requires_grad)
 
 
 @errors_named("empty")
@@ -95,7 +103,7 @@ def empty(*size, dtype=None, device=None, requires_grad=False):
     Args: ``*size`` (ints or one tuple), ``dtype`` (default: get_default_dtype()), ``device``,
     ``requires_grad``. Returns a new tensor of shape ``size``; fill it before reading it."""
     xp = backend.module_for("cpu" if device is None else device)
-    return Tensor(xp.empty(size_arg("empty", size), dtype=_dtype(dtype, "empty")), requires_grad)
+    return _new("empty", xp.empty(size_arg("empty", size), dtype=_dtype(dtype, "empty")), requires_grad)
 
 
 @errors_named("full")
@@ -105,9 +113,20 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False):
     Args: ``size`` (a tuple), ``fill_value`` (a number), ``dtype`` (default inferred from
     ``fill_value`` as PyTorch does: bool, int64, or the default float dtype), ``device``,
     ``requires_grad``."""
+    fill_value = _fill_arg("full", fill_value)
     dtype = _infer_dtype(fill_value) if dtype is None else dtype_arg("full", dtype)
     xp = backend.module_for("cpu" if device is None else device)
-    return Tensor(xp.full(tuple(size), fill_value, dtype=dtype), requires_grad)
+    return _new("full", xp.full(tuple(size), fill_value, dtype=dtype), requires_grad)
+
+
+def _fill_arg(op, value):
+    """A fill value: a number (a bool, an int, a float, a complex number) or a 0-d tensor's
+    number, as PyTorch's ``fill_value``; a TypeError for anything else (None, a string)."""
+    if isinstance(value, Tensor) and value.ndim == 0:
+        return value.item()
+    if not isinstance(value, (numbers.Number, np.bool_)):
+        raise TypeError(f"{op}: fill_value must be a number, got {value!r} ({type(value).__name__})")
+    return value
 
 
 @errors_named("eye")
@@ -119,7 +138,7 @@ def eye(n, m=None, dtype=None, device=None, requires_grad=False):
     n = int_arg("eye", "n", n, min=0)
     m = n if m is None else int_arg("eye", "m", m, min=0)
     xp = backend.module_for("cpu" if device is None else device)
-    return Tensor(xp.eye(n, m, dtype=_dtype(dtype, "eye")), requires_grad)
+    return _new("eye", xp.eye(n, m, dtype=_dtype(dtype, "eye")), requires_grad)
 
 
 @errors_named("arange")
@@ -143,7 +162,7 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
     if dtype is None:
         dtype = _infer_dtype([start, end, step])
     xp = backend.module_for("cpu" if device is None else device)
-    return Tensor(xp.arange(start, end, step, dtype=dtype), requires_grad)
+    return _new("arange", xp.arange(start, end, step, dtype=dtype), requires_grad)
 
 
 @errors_named("linspace")
@@ -156,13 +175,13 @@ def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
     if dt.kind == "b":
         raise NotImplementedError("linspace: not implemented for dtype bool (as PyTorch)")
     if dt.kind not in "iu":
-        return Tensor(xp.linspace(start, end, steps, dtype=dt), requires_grad)
+        return _new("linspace", xp.linspace(start, end, steps, dtype=dt), requires_grad)
     steps = int_arg("linspace", "steps", steps)
     start, end = _integer_bound(start, dt), _integer_bound(end, dt)
     idx = xp.arange(steps, dtype=np.float64)
     step = (end - start) / (steps - 1) if steps > 1 else 0.0
     values = xp.where((idx < steps // 2) | (steps == 1), start + step * idx, end - step * (steps - 1 - idx))
-    return Tensor(values.astype(dt), requires_grad)
+    return _new("linspace", values.astype(dt), requires_grad)
 
 
 def _integer_bound(value, dtype):
@@ -236,7 +255,7 @@ def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
     """Standard normal samples from the device's generator (seed it with manual_seed)."""
     draw, dt = _float_draw("randn", dtype)
     arr = _rng("randn", device, generator).standard_normal(size_arg("randn", size), dtype=draw)
-    return Tensor(arr.astype(dt, copy=False), requires_grad)
+    return _new("randn", arr.astype(dt, copy=False), requires_grad)
 
 
 @errors_named("rand")
@@ -244,7 +263,7 @@ def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
     """Uniform samples on [0, 1)."""
     draw, dt = _float_draw("rand", dtype)
     arr = _rng("rand", device, generator).random(size_arg("rand", size), dtype=draw)
-    return Tensor(arr.astype(dt, copy=False), requires_grad)
+    return _new("rand", arr.astype(dt, copy=False), requires_grad)
 
 
 @errors_named("randint")
@@ -305,7 +324,7 @@ def normal(mean, std, size=None, generator=None, dtype=None, device=None, requir
         device = next((t.device for t in (mean, std) if isinstance(t, Tensor)), None)
     draw, dt = _float_draw("normal", dtype)
     z = _rng("normal", device, generator).standard_normal(tuple(size), dtype=draw)
-    return Tensor((z * s + m).astype(dt), requires_grad)
+    return _new("normal", (z * s + m).astype(dt), requires_grad)
 
 
 def bernoulli(input, p=None, generator=None):

@@ -13,7 +13,7 @@ import weakref
 import numpy as np
 
 from . import backend
-from ._checks import bool_arg, dtype_arg, errors_named, range_arg, tensor_arg
+from ._checks import bool_arg, dtype_arg, errors_named, number_arg, operand_arg, range_arg, tensor_arg
 from ._spellings import numpy_spellings
 
 
@@ -1279,7 +1279,7 @@ class Tensor:
 
     def reshape(self, *shape):
         """The same elements in a new shape (one size may be -1); see minigrad.reshape."""
-        return ops.reshape(self, *shape)
+        return ops.reshape(self, ops.shape.as_shape(shape))
 
     def view(self, *shape):
         """The same memory in a new shape (an error where that needs a copy); see minigrad.view."""
@@ -1297,7 +1297,7 @@ class Tensor:
 
     def permute(self, *dims):
         """The dimensions reordered as ``dims``; see minigrad.permute."""
-        return ops.permute(self, *dims)
+        return ops.permute(self, ops.shape.as_shape(dims))
 
     def transpose(self, dim0, dim1):
         """Dimensions ``dim0`` and ``dim1`` swapped; see minigrad.transpose."""
@@ -1450,35 +1450,37 @@ class Tensor:
 
     def eq(self, other):
         """self == other, element-wise."""
-        return self == other
+        return self == operand_arg("eq", "other", other)
 
     def ne(self, other):
         """self != other, element-wise."""
-        return self != other
+        return self != operand_arg("ne", "other", other)
 
     def lt(self, other):
         """self < other, element-wise."""
-        return self < other
+        return self < operand_arg("lt", "other", other)
 
     def le(self, other):
         """self <= other, element-wise."""
-        return self <= other
+        return self <= operand_arg("le", "other", other)
 
     def gt(self, other):
         """self > other, element-wise."""
-        return self > other
+        return self > operand_arg("gt", "other", other)
 
     def ge(self, other):
         """self >= other, element-wise."""
-        return self >= other
+        return self >= operand_arg("ge", "other", other)
 
     def logical_and(self, other):
         """Element-wise logical and."""
-        return self._compare(other, lambda a, b: backend.array_module(a).logical_and(a, b), "logical_and")
+        return self._compare(tensor_arg("logical_and", "other", other), lambda a, b: backend.array_module(a).logical_and(a, b),
+                             "logical_and")
 
     def logical_or(self, other):
         """Element-wise logical or."""
-        return self._compare(other, lambda a, b: backend.array_module(a).logical_or(a, b), "logical_or")
+        return self._compare(tensor_arg("logical_or", "other", other), lambda a, b: backend.array_module(a).logical_or(a, b),
+                             "logical_or")
 
     def logical_not(self):
         """Element-wise logical not."""
@@ -1683,6 +1685,7 @@ class Tensor:
 
     def normal_(self, mean=0.0, std=1.0, generator=None):
         """Fill with samples of N(mean, std^2), in place."""
+        mean, std = number_arg("normal_", "mean", mean), number_arg("normal_", "std", std, min=0.0)
         rng = backend.seed_generators_of(self.device, generator, "normal_")
         return self._inplace("normal_", inplace.overwrite, rng.standard_normal(self.shape) * std + mean,
                              "normal_")

@@ -93,3 +93,28 @@ def test_sizes_must_fit_in_int64_and_dtypes_are_not_strings():
     with pytest.raises(TypeError, match=r"^f: dtype must be a dtype \(minigrad.float32 ...\), got the string 'float32'$"):
         dtype_arg("f", "float32")
     assert dtype_arg("f", mg.float32) == mg.float32 and dtype_arg("f", float) == mg.float64
+
+
+def test_operand_arg():
+    import numpy as np
+    from minigrad._checks import operand_arg
+    x = mg.ones(2)
+    for good in (x, 1, 1.5, True, 1 + 2j, np.float32(2)):
+        assert operand_arg("op", "other", good) is good
+    for bad, name in ((np.ones(2), "ndarray"), ([1.0], "list"), ("1", "str"), (None, "NoneType")):
+        with pytest.raises(TypeError, match=rf"^op: other must be a Tensor or a number, got {name}$"):
+            operand_arg("op", "other", bad)
+
+
+def test_size_arg_needs_a_size():
+    from minigrad._checks import size_arg
+    assert size_arg("zeros", ((),)) == ()
+    with pytest.raises(TypeError, match=r"^zeros: missing the size argument \(give \(\) for a 0-d tensor\)$"):
+        size_arg("zeros", ())
+
+
+def test_tensor_arg_optional():
+    from minigrad._checks import tensor_arg
+    assert tensor_arg("op", "weight", None, optional=True) is None
+    with pytest.raises(TypeError, match=r"^op: weight must be a Tensor, got float$"):
+        tensor_arg("op", "weight", 2.0, optional=True)

@@ -172,3 +172,18 @@ def test_like_functions_take_a_falsy_device_or_dtype_at_its_word():
     for op in ("zeros", "ones", "empty", "rand", "randn"):
         with pytest.raises(TypeError, match=rf"^{op}: dtype must be a dtype .*got the string 'float32'$"):
             getattr(mg, op)(2, dtype="float32")
+
+
+def test_creation_checks_size_requires_grad_dtype_and_fill_value():
+    with pytest.raises(TypeError, match=r"^ones: missing the size argument"):
+        mg.ones()
+    assert mg.zeros(()).shape == ()
+    with pytest.raises(TypeError, match=r"^zeros: requires_grad must be a bool, got \(1, 2\) \(tuple\)$"):
+        mg.zeros(2, 3, requires_grad=(1, 2))
+    with pytest.raises(TypeError, match=r"^linspace: requires_grad must be a bool, got nan \(float\)$"):
+        mg.linspace(1, 1.0, 5, requires_grad=float("nan"))
+    with pytest.raises(TypeError, match=r"^zeros: dtype must be a dtype \(minigrad.float32 ...\), got the string 'float32'"):
+        mg.zeros(2, dtype="float32")
+    with pytest.raises(TypeError, match=r"^full: fill_value must be a number, got None \(NoneType\)$"):
+        mg.full((2, 3), None)
+    assert mg.full((2,), mg.tensor(2.5)).tolist() == [2.5, 2.5] and mg.full((1,), True).dtype == mg.bool_

@@ -278,3 +278,23 @@ def test_method_arguments_are_checked_with_the_op_named(call, error, message):
     with pytest.raises(error, match=message):
         call(mg.ones(2, 3))
     assert mg.ones(2, 3).size(-1) == 3 and mg.ones(2, 3).to(float).dtype == mg.float64
+
+
+def test_comparison_and_logic_methods_take_tensors_or_numbers():
+    x = mg.ones(2, 3)
+    a = np.ones((2, 3), np.float32)
+    for op in ("eq", "ne", "lt", "le", "gt", "ge"):
+        with pytest.raises(TypeError, match=rf"^{op}: other must be a Tensor or a number, got ndarray$"):
+            getattr(x, op)(a)
+        assert getattr(x, op)(1.0).shape == (2, 3)
+    for op in ("logical_and", "logical_or"):
+        with pytest.raises(TypeError, match=rf"^{op}: other must be a Tensor, got ndarray$"):
+            getattr(x, op)(a)
+    assert (x == a).shape == (2, 3)          # the operator goes through NumPy, as PyTorch's
+
+
+def test_normal_checks_mean_and_std():
+    x = mg.zeros(2, 3)
+    with pytest.raises(ValueError, match=r"^normal_: std must be in \[0.0, inf\], got -0.5$"):
+        x.normal_(std=-0.5)
+    assert x.normal_(std=0.0).tolist() == [[0.0] * 3] * 2

@@ -286,4 +286,4 @@ def setitem(t, key, value):
     if indexing.is_basic(key):
         apply_inplace(indexing.getitem(t, key), "__setitem__", overwrite, (value, "__setitem__"))
     else:
-        apply_inplace(t, "__setitem__", indexing.index_put, (key, value))
+        apply_inplace(t, "__setitem__", indexing.put_key, (key, value))

@@ -49,6 +49,15 @@ def normalize_dims(dim, ndim, op):
     return tuple(sorted(out)) if ndim else ()
 
 
+def reduced_dims(dim, ndim, op):
+    """The dims a reduction (sum, mean, var, amax, norm, count_nonzero) reduces, as
+    ``normalize_dims`` gives them -- but an empty tuple or list means every dim, as in PyTorch
+    (``x.sum(dim=())`` is ``x.sum()``)."""
+    if isinstance(dim, (tuple, list)) and len(dim) == 0:
+        dim = None
+    return normalize_dims(dim, ndim, op)
+
+
 def float_input(input):
     """``input`` for an op whose result is a float (exp, sin, sigmoid ...): an integer or bool
     tensor is cast to the default float dtype first, as PyTorch promotes it (never computed in

@@ -5,8 +5,11 @@ shape with ``sum_to_shape`` (the one helper for that, in reduction.py).
 """
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
+from .._checks import operand_arg
 from ..autograd.function import Function
 from ..backend import array_module, get_default_dtype
 from ..tensor import Tensor
@@ -41,8 +44,45 @@ class Add(Function):
         return _grads(ctx, g, g)
 
 
+_KINDS = "bifc"      # bool < integer < float < complex: the kind of a result is the highest
+
+
+def _kind(x):
+    """'b', 'i', 'f' or 'c': the kind of a tensor's dtype, or of a Python number."""
+    dt = getattr(x, "dtype", None)
+    if dt is not None:
+        return "i" if dt.kind == "u" else dt.kind
+    if isinstance(x, (bool, np.bool_)):
+        return "b"
+    if isinstance(x, numbers.Integral):
+        return "i"
+    return "f" if isinstance(x, numbers.Real) else "c"
+
+
+def _alpha(op, input, other, alpha):
+    """PyTorch's checks of add's and sub's operands and ``alpha``: tensors or numbers, and an
+    ``alpha`` that is a number of a kind the result can hold (a bool only for a bool result, a
+    float not for an integer one, a complex number only for a complex one)."""
+    operand_arg(op, "input", input)
+    operand_arg(op, "other", other)
+    if not isinstance(alpha, (numbers.Number, np.bool_)):
+        raise TypeError(f"{op}: alpha must be a number, got {alpha!r} ({type(alpha).__name__})")
+    result = max(_kind(input), _kind(other), key=_KINDS.index)
+    need = _kind(alpha)
+    if need == "b" and result != "b" or need in "fc" and _KINDS.index(need) > _KINDS.index(result):
+        kinds = {"b": "a bool", "i": "an integer", "f": "a floating point number", "c": "a complex number"}
+        results = {"b": "a bool", "i": "an integer", "f": "a floating point", "c": "a complex"}
+        raise RuntimeError(f"{op}: alpha cannot be {kinds[need]} for {results[result]} result, got "
+                           f"alpha={alpha!r} (operands {_described(input)} and {_described(other)})")
+
+
+def _described(x):
+    return str(x.dtype) if isinstance(x, Tensor) else type(x).__name__
+
+
 def add(input, other, *, alpha=1):
     """input + alpha * other"""
+    _alpha("add", input, other, alpha)
     return Add.apply(input, other if alpha == 1 else Mul.apply(other, alpha) if isinstance(other, Tensor) else other * alpha)
 
 
@@ -62,6 +102,7 @@ class Sub(Function):
 
 def sub(input, other, *, alpha=1):
     """input - alpha * other"""
+    _alpha("sub", input, other, alpha)
     return Sub.apply(input, other if alpha == 1 else Mul.apply(other, alpha) if isinstance(other, Tensor) else other * alpha)
 
 
@@ -214,6 +255,8 @@ def _int_pow(x, e):
 
 def pow(input, exponent):
     """input ** exponent; either may be a number."""
+    operand_arg("pow", "input", input)
+    operand_arg("pow", "exponent", exponent)
     if not isinstance(input, Tensor):
         input = Tensor(array_module(exponent.data).asarray(input, dtype=scalar_dtype(input, exponent)))
     return Pow.apply(input, exponent)
@@ -338,7 +381,8 @@ def where(condition, input=None, other=None):
         return nonzero(condition, as_tuple=True)
     if input is None or other is None:
         raise TypeError("where: expected both input and other, or neither")
-    return Where.apply(condition, input, other)
+    operand_arg("where", "condition", condition)
+    return Where.apply(condition, operand_arg("where", "input", input), operand_arg("where", "other", other))
 
 
 __all__ = ["add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "addcmul",

@@ -18,7 +18,7 @@ from .._spellings import numpy_spellings
 from ..autograd.function import Function
 from ..backend import array_module, to_numpy
 from ..tensor import Tensor
-from ._util import normalize_dim
+from ._util import normalize_dim, reduced_dims
 from .arithmetic import where
 from .reduction import sum_to_shape
 
@@ -227,12 +227,22 @@ class IndexPut(Function):
 
 
 def index_put(input, indices, values, accumulate=False):
-    """``input`` with ``values`` put at ``indices`` (a tuple of index tensors, or any key
-    ``input[key]`` accepts): written, or added with ``accumulate=True`` (repeats add up). The
-    out-of-place op behind ``input[key] = values``."""
-    key, advanced = torch_key(unwrap_key(indices), input.shape)
+    """``input`` with ``values`` put at ``indices`` (a tuple or list of index tensors, one per
+    leading dim; None skips a dim): written, or added with ``accumulate=True`` (repeats add up)."""
+    tensor_arg("index_put", "input", input)
+    if not isinstance(indices, (tuple, list)) or not all(i is None or isinstance(i, Tensor) for i in indices):
+        raise TypeError(f"index_put: indices must be a tuple of Tensors, got {type(indices).__name__}"
+                        + (f" of {', '.join(type(i).__name__ for i in indices)}"
+                           if isinstance(indices, (tuple, list)) else ""))
+    return put_key(input, tuple(indices), values, accumulate)
+
+
+def put_key(input, key, values, accumulate=False):
+    """``input`` with ``values`` put at ``key`` (any key ``input[key]`` accepts), written or added:
+    the out-of-place op behind ``input[key] = values`` and ``index_put``."""
+    key, advanced = torch_key(unwrap_key(key), input.shape)
     if advanced is not None:                 # put into the view the basic part selects
-        return index_put(input, key, index_put(input[key], advanced, values, accumulate))
+        return put_key(input, key, put_key(input[key], advanced, values, accumulate))
     if isinstance(values, Tensor) and values.device != input.device:
         values = values.to(input.device)
     return IndexPut.apply(input, key, values, accumulate)
@@ -322,16 +332,16 @@ class ScatterAdd(Function):
 def scatter_add(input, dim, index, src):
     """``input`` with each ``src`` element added at its ``index`` along ``dim`` (repeats add up)."""
     d = normalize_dim(dim, input.ndim, "scatter_add")
-    _check_index("scatter_add", index.data, d, input.shape[d])
-    if index.ndim != input.ndim or any(index.shape[i] > src.shape[i] for i in range(index.ndim)) or \
-            any(index.shape[i] > input.shape[i] for i in range(input.ndim) if i != d):
-        raise RuntimeError(f"scatter_add: index shape {tuple(index.shape)} does not fit input shape "
-                           f"{tuple(input.shape)} and src shape {tuple(src.shape)}")
+    _check_scatter("scatter_add", input, d, index, tensor_arg("scatter_add", "src", src))
     return ScatterAdd.apply(input, d, index, src)
 
 
 def _check_scatter(op, input, d, index, src):
+    """PyTorch's checks of a scatter: int64 indices within the dim, an index no larger than
+    ``src`` and the input (but along ``d``), and a ``src`` tensor of the input's dtype."""
     _check_index(op, index.data, d, input.shape[d])
+    if isinstance(src, Tensor) and src.dtype != input.dtype:
+        raise RuntimeError(f"{op}: expected src ({src.dtype}) to have the input's dtype ({input.dtype})")
     src_shape = tuple(src.shape) if isinstance(src, Tensor) else None
     if index.ndim != input.ndim or (src_shape is not None and (
             len(src_shape) != index.ndim or any(index.shape[i] > src_shape[i] for i in range(index.ndim)))) or \
@@ -404,8 +414,6 @@ def scatter(input, dim, index, src=None, value=None, *, reduce=None):
         if not isinstance(src, Tensor):
             src = input.new_full(tuple(index.shape), src)
         return ScatterReduce.apply(input, d, index, src, "sum" if reduce == "add" else "prod", True)
-    if isinstance(src, Tensor) and src.dtype != input.dtype:
-        raise RuntimeError(f"scatter: expected src ({src.dtype}) to have the input's dtype ({input.dtype})")
     return Scatter.apply(input, d, index, src)
 
 
@@ -749,9 +757,8 @@ def argwhere(input):
 @numpy_spellings
 def count_nonzero(input, dim=None):
     """The number of non-zero elements over ``dim`` (all when None), int64."""
-    xp = array_module(input.data)
-    axis = None if dim is None else tuple(normalize_dim(d, input.ndim, "count_nonzero")
-                                          for d in ((dim,) if isinstance(dim, int) else dim))
+    xp = array_module(tensor_arg("count_nonzero", "input", input).data)
+    axis = reduced_dims(dim, input.ndim, "count_nonzero")
     return Tensor(xp.asarray(xp.count_nonzero(input.data, axis=axis)).astype("int64"))
 
 

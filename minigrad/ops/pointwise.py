@@ -52,9 +52,15 @@ class Atan2(Function):
         return _grads(ctx, g * b * inv if na else None, -g * a * inv if nb else None)
 
 
+def _both_tensors(op, input, other):
+    """``input`` and ``other``, which must both be Tensors (PyTorch's atan2, hypot and logaddexp
+    take no number)."""
+    return tensor_arg(op, "input", input), tensor_arg(op, "other", other)
+
+
 def atan2(input, other):
     """The angle (in radians) of the point (other, input), in [-pi, pi]."""
-    return Atan2.apply(input, other)
+    return Atan2.apply(*_both_tensors("atan2", input, other))
 
 
 arctan2 = atan2
@@ -80,7 +86,7 @@ class Hypot(Function):
 
 def hypot(input, other):
     """sqrt(input^2 + other^2), computed without overflow."""
-    _require_float("hypot", input, other)
+    _require_float("hypot", *_both_tensors("hypot", input, other))
     return Hypot.apply(input, other)
 
 
@@ -132,12 +138,12 @@ class LogAddExp(Function):
 
 def logaddexp(input, other):
     """log(exp(input) + exp(other)), computed without overflow."""
-    return LogAddExp.apply(input, other, False)
+    return LogAddExp.apply(*_both_tensors("logaddexp", input, other), False)
 
 
 def logaddexp2(input, other):
     """log2(2^input + 2^other), computed without overflow."""
-    return LogAddExp.apply(input, other, True)
+    return LogAddExp.apply(*_both_tensors("logaddexp2", input, other), True)
 
 
 class Remainder(Function):

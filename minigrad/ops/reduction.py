@@ -14,7 +14,7 @@ from .._checks import bool_arg, errors_named, number_arg, tensor_arg
 from ..autograd.function import Function
 from ..backend import array_module
 from ..tensor import Tensor
-from ._util import float_only, normalize_dim, normalize_dims
+from ._util import float_only, normalize_dim, normalize_dims, reduced_dims
 
 max_result = namedtuple("max", ["values", "indices"])
 min_result = namedtuple("min", ["values", "indices"])
@@ -61,7 +61,7 @@ class Sum(Function):
 @numpy_spellings
 def sum(input, dim=None, keepdim=False, *, dtype=None):  # noqa: A001
     """The sum over ``dim`` (all dims when None)."""
-    out = Sum.apply(input, normalize_dims(dim, input.ndim, "sum"), keepdim)
+    out = Sum.apply(input, reduced_dims(dim, input.ndim, "sum"), keepdim)
     return out if dtype is None else out.to(dtype)
 
 
@@ -90,7 +90,7 @@ def mean(input, dim=None, keepdim=False, *, dtype=None):
         raise RuntimeError(f"mean: needs a floating point input, got {input.dtype}; "
                            "use .float() first or pass dtype=")
     x = input if dtype is None else input.to(dtype)
-    return Mean.apply(x, normalize_dims(dim, input.ndim, "mean"), keepdim)
+    return Mean.apply(x, reduced_dims(dim, input.ndim, "mean"), keepdim)
 
 
 class Var(Function):
@@ -138,8 +138,9 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
         correction = number_arg("var", "correction", correction)
     if input.dtype.kind not in "fc":
         raise RuntimeError(f"var: needs a floating point input, got {input.dtype}")
-    dims = normalize_dims(dim, input.ndim, "var")
-    return Var.apply(input, dims, keepdim, correction, dim is None)
+    dims = reduced_dims(dim, input.ndim, "var")
+    every = dim is None or isinstance(dim, (tuple, list)) and len(dim) == 0
+    return Var.apply(input, dims, keepdim, correction, every)
 
 
 @numpy_spellings
@@ -190,7 +191,7 @@ class AMax(Function):
 def _extremum_dims(op, input, dim):
     """The dims amax/amin reduce (all when ``dim`` is empty); none of them may be empty, as a
     maximum of nothing has no value."""
-    dims = normalize_dims(None if dim == () else dim, input.ndim, op)
+    dims = reduced_dims(dim, input.ndim, op)
     empty = [d for d in dims if input.shape[d] == 0]
     if empty:
         raise RuntimeError(f"{op}: cannot reduce over dim {empty[0]} of size 0 (input shape "
@@ -323,6 +324,8 @@ def prod(input, dim=None, keepdim=False, *, dtype=None):
         input = input.to(dtype)
     elif input.dtype.kind in "biu" and input.dtype != "int64":
         input = input.to("int64")
+    if d is None and keepdim:               # every dim reduced, and kept (as sum's and mean's)
+        return Prod.apply(input, None, False).reshape((1,) * input.ndim)
     return Prod.apply(input, d, keepdim)
 
 
@@ -445,7 +448,7 @@ def norm(input, p="fro", dim=None, keepdim=False):
     float_only("norm", input)
     if isinstance(p, str) and p != "fro" or not isinstance(p, (str, int, float)) or isinstance(p, bool):
         raise ValueError(f"norm: p must be a number or 'fro', got {p!r}")
-    dims = normalize_dims(dim, input.ndim, "norm")
+    dims = reduced_dims(dim, input.ndim, "norm")
     if p in ("fro", 2, 2.0):
         return Norm2.apply(input, dims, keepdim)
     if p == float("inf"):

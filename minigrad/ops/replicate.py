@@ -15,7 +15,7 @@ from ..backend import array_module
 from ..tensor import Tensor
 from ._util import normalize_dim
 from .indexing import IndexSelect
-from .shape import _as_shape, stack
+from .shape import as_shape, stack
 
 
 class Repeat(Function):
@@ -46,7 +46,7 @@ def repeat(input, *sizes):
     ones add dimensions). Differs from np.repeat: use repeat_interleave for that.
     Backward: the gradient summed over the copies."""
     tensor_arg("repeat", "input", input)
-    sizes = ints_arg("repeat", "sizes", _as_shape(sizes), min=0)
+    sizes = ints_arg("repeat", "sizes", as_shape(sizes), min=0)
     if len(sizes) < input.ndim:
         raise RuntimeError(f"repeat: number of repeat dims {len(sizes)} can not be smaller than "
                            f"the number of tensor dims {input.ndim}")

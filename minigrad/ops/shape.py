@@ -37,7 +37,8 @@ def _infer_shape(shape, numel, op):
     return shape
 
 
-def _as_shape(shape):
+def as_shape(shape):
+    """The sizes of a method's ``*shape`` (``x.reshape(2, 3)`` or ``x.reshape((2, 3))``) as one tuple."""
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         return tuple(shape[0])
     return tuple(shape)
@@ -57,20 +58,30 @@ class Reshape(Function):
         return g.reshape(ctx.in_shape), None
 
 
-def reshape(input, *shape):
+def reshape(input, shape):
     """The elements of ``input`` in row-major order, in the shape ``shape``.
 
-    Args: ``input`` (Tensor), ``*shape`` (ints or one tuple; one size may be -1, inferred from the
-    number of elements). Returns a view where the memory allows it, else a copy.
+    Args: ``input`` (Tensor), ``shape`` (a tuple of ints; one size may be -1, inferred from the
+    number of elements; ``x.reshape(2, 3)`` also takes the sizes one by one, ``reshape`` only the
+    tuple, as in PyTorch). Returns a view where the memory allows it, else a copy.
     Backward: the gradient reshaped back to ``input.shape``."""
-    return Reshape.apply(input, _infer_shape(_as_shape(shape), input.numel(), "reshape"))
+    tensor_arg("reshape", "input", input)
+    return Reshape.apply(input, _infer_shape(_sequence_arg("reshape", "shape", shape), input.numel(), "reshape"))
+
+
+def _sequence_arg(op, name, value):
+    """``value``, the whole ``shape``/``dims`` argument of the function form (``reshape(x, (2, 3))``),
+    which must be a tuple or a list: PyTorch's functions take no loose ints there."""
+    if not isinstance(value, (tuple, list)):
+        raise TypeError(f"{op}: {name} must be a tuple of ints, got {value!r} ({type(value).__name__})")
+    return tuple(value)
 
 
 def view(input, *shape):
     """The same memory seen in a new shape. As in PyTorch, a shape that the memory's layout
     cannot give without a copy (a dimension spanning two contiguous pieces, as after a
     transpose) is an error; ``reshape`` copies instead."""
-    out = Reshape.apply(input, _infer_shape(_as_shape(shape), input.numel(), "view"))
+    out = Reshape.apply(input, _infer_shape(as_shape(shape), input.numel(), "view"))
     if out._view is None and input.numel() > 1:
         raise RuntimeError(f"view: size {tuple(out.shape)} is not compatible with the input "
                            f"tensor's size {tuple(input.shape)} and stride (at least one dimension "
@@ -147,12 +158,14 @@ class Permute(Function):
         return g.permute(*inverse), None
 
 
-def permute(input, *dims):
+def permute(input, dims):
     """``input`` with its dimensions reordered: out.shape[i] = input.shape[dims[i]].
 
-    Args: ``input``, ``*dims`` (a permutation of 0..ndim-1, as ints or one tuple). Returns a view.
+    Args: ``input``, ``dims`` (a permutation of 0..ndim-1, as a tuple; ``x.permute(1, 0)`` also
+    takes them one by one, ``permute`` only the tuple, as in PyTorch). Returns a view.
     Backward: the gradient permuted by the inverse permutation."""
-    dims = _as_shape(dims)
+    dims = _sequence_arg("permute", "dims", dims)
+    tensor_arg("permute", "input", input)
     if len(dims) != input.ndim:
         raise RuntimeError(f"permute: number of dims {len(dims)} does not match the tensor's "
                            f"{input.ndim} (shape {tuple(input.shape)})")
@@ -211,7 +224,7 @@ class Expand(Function):
 
 def expand(input, *sizes):
     """Broadcast to ``sizes``; -1 keeps a dim, new dims may be added in front."""
-    sizes = _as_shape(sizes)
+    sizes = as_shape(sizes)
     lead = len(sizes) - input.ndim
     if lead < 0:
         raise RuntimeError(f"expand: the number of sizes {len(sizes)} must be >= the number of "

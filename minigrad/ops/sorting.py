@@ -8,9 +8,10 @@ largest value, as in PyTorch.
 """
 from __future__ import annotations
 
+import math
 from collections import namedtuple
 
-from .._checks import bool_arg, int_arg
+from .._checks import bool_arg, int_arg, tensor_arg
 from .._spellings import numpy_spellings
 from ..autograd.function import Function
 from ..backend import array_module
@@ -54,7 +55,7 @@ def _pick(input, dim, indices, keepdim=True):
 def sort(input, dim=-1, descending=False, stable=False):
     """``(values, indices)`` sorted along ``dim`` (always stable: ``stable`` is accepted for PyTorch's signature)."""
     _flags("sort", descending=descending, stable=stable)
-    d = normalize_dim(dim, input.ndim, "sort")
+    d = normalize_dim(dim, tensor_arg("sort", "input", input).ndim, "sort")
     if input.ndim == 0:
         return sort_result(input.reshape(()), Tensor(array_module(input.data).zeros((), "int64")))
     return sort_result(*_pick(input, d, sort_indices(input.data, d, descending)))
@@ -72,7 +73,7 @@ def argsort(input, dim=-1, descending=False, stable=False):
 
 def msort(input):
     """``input`` sorted along its first dim (the values of ``sort(input, 0)``)."""
-    return sort(input, 0).values
+    return sort(tensor_arg("msort", "input", input), 0).values
 
 
 @numpy_spellings
@@ -122,12 +123,12 @@ def kthvalue(input, k, dim=-1, keepdim=False):
 def _median(input, dim, keepdim, ignore_nan, op):
     """The lower median along ``dim``; a row with a NaN gives NaN (``median``) or the median
     of its other values (``nanmedian``)."""
-    xp = array_module(input.data)
+    xp = array_module(tensor_arg(op, "input", input).data)
     flat = dim is None
+    d = 0 if flat else normalize_dim(dim, input.ndim, op)    # a 0-d input has dims 0 and -1
     x_t = input.reshape(-1) if flat else input
     if x_t.ndim == 0:
         x_t = x_t.reshape(1)
-    d = 0 if flat or input.ndim == 0 else normalize_dim(dim, input.ndim, op)
     n = x_t.shape[d]
     if n == 0:
         raise IndexError(f"{op}: cannot compute the median of an empty dimension "
@@ -233,8 +234,8 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
     """Where each value of ``input`` would be inserted into ``sorted_sequence`` (along its last
     dim) to keep it sorted: the first such place, or the last with ``right=True``/``side='right'``.
 
-    An N-D sequence searches row by row; that case counts comparisons (memory rows x values x
-    length), a 1-D one is a binary search.
+    Each value is found by PyTorch's binary search (``binary_search``), so the answer is PyTorch's
+    even where the sequence is not sorted or holds NaN.
     """
     if side is not None:
         if side not in ("left", "right"):
@@ -247,15 +248,37 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
     xp = array_module(seq)
     if sorter is not None:
         seq = xp.take_along_axis(seq, sorter.data, axis=-1)
+    if seq.ndim > 1 and (values.ndim != seq.ndim or values.shape[:-1] != seq.shape[:-1]):
+        raise RuntimeError(f"searchsorted: the leading dims of sorted_sequence {tuple(seq.shape)} "
+                           f"and input {tuple(values.shape)} must match")
+    out = binary_search(seq, values, right)
+    return Tensor(out.astype("int32" if out_int32 else "int64", copy=False))
+
+
+def binary_search(seq, values, right):
+    """For each value, PyTorch's binary search in ``seq`` along its last dim (a 1-D ``seq`` for
+    every value; an N-D one row by row, ``values`` holding one row of values per row): [lo, hi)
+    starts as [0, n) and halves, moving past mid while not seq[mid] >= value (not seq[mid] > value
+    with ``right``). All values take their steps together, log2(n) steps in all."""
+    xp = array_module(seq)
+    n = seq.shape[-1]
     if seq.ndim <= 1:
-        out = xp.searchsorted(seq, values, side="right" if right else "left")
+        rows, vals = seq.reshape(1, n), values.reshape(1, values.size)
     else:
-        if values.ndim != seq.ndim or values.shape[:-1] != seq.shape[:-1]:
-            raise RuntimeError(f"searchsorted: the leading dims of sorted_sequence {tuple(seq.shape)} "
-                               f"and input {tuple(values.shape)} must match")
-        below = seq[..., None, :] <= values[..., :, None] if right else seq[..., None, :] < values[..., :, None]
-        out = below.sum(axis=-1)
-    return Tensor(xp.asarray(out).astype("int32" if out_int32 else "int64", copy=False))
+        rows = seq.reshape(math.prod(seq.shape[:-1]), n)
+        vals = values.reshape(rows.shape[0], values.shape[-1])
+    lo = xp.zeros(vals.shape, dtype="int64")
+    hi = xp.full(vals.shape, n, dtype="int64")
+    row = xp.arange(rows.shape[0])[:, None]
+    active = lo < hi
+    while active.any():
+        mid = lo + (hi - lo) // 2
+        at = rows[row, xp.minimum(mid, n - 1)]
+        past = ~(at > vals) if right else ~(at >= vals)
+        lo = xp.where(active & past, mid + 1, lo)
+        hi = xp.where(active & ~past, mid, hi)
+        active = lo < hi
+    return lo.reshape(values.shape)
 
 
 def bucketize(input, boundaries, *, out_int32=False, right=False):

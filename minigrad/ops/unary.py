@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import math
 
-from .._checks import int_arg, tensor_arg
+from .._checks import int_arg, number_arg, operand_arg, tensor_arg
 from ..autograd.function import Function
 from ..backend import array_module, get_default_dtype
 from ..kernels._erf import erf_numba
 from ..tensor import Tensor
 from ._util import float_input
-from .arithmetic import maximum, minimum
+from .arithmetic import maximum, minimum, where
 
 LN2 = math.log(2.0)
 LN10 = math.log(10.0)
@@ -556,6 +556,9 @@ def clamp(input, min=None, max=None):  # noqa: A002 - PyTorch's names
     """Clamp to [min, max]; bounds may be numbers or tensors (tensor bounds use maximum/minimum)."""
     if min is None and max is None:
         raise RuntimeError("clamp: at least one of min and max must be given")
+    for name, bound in (("min", min), ("max", max)):
+        if bound is not None:
+            operand_arg("clamp", name, bound)
     if isinstance(min, Tensor) or isinstance(max, Tensor):
         out = input
         if min is not None:
@@ -633,11 +636,33 @@ def rad2deg(input):
     return input * (180 / math.pi)
 
 
+class Logit(Function):
+    """log(p / (1 - p)), p clamped to [eps, 1 - eps] when eps is given;  d/dp = 1 / (p (1 - p)),
+    outside [0, 1] NaN without eps (the log's argument is negative there), 0 outside the clamp
+    with it -- PyTorch's values, which the composite log(p / (1 - p)) would not give"""
+
+    @staticmethod
+    def forward(ctx, x, eps):
+        x = floating(x)
+        ctx.eps = eps
+        ctx.save_for_backward(x)
+        p = x if eps is None else array_module(x).clip(x, eps, 1 - eps)
+        return array_module(x).log(p / (1 - p))
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        eps = ctx.eps
+        slope = g / (x * (1 - x))
+        if eps is None:
+            return where((x < 0) | (x > 1), math.nan, slope), None
+        return where((x < eps) | (x > 1 - eps), 0.0, slope), None
+
+
 def logit(input, eps=None):
-    """log(p / (1 - p)), p clamped to [eps, 1 - eps] when ``eps`` is given;
-    d/dp = 1 / (p (1 - p)) inside the clamp, 0 outside."""
-    p = input if eps is None else clamp(input, eps, 1 - eps)
-    return (p / (1 - p)).log()
+    """log(p / (1 - p)), p clamped to [eps, 1 - eps] when ``eps`` is given; see Logit for its
+    gradient (PyTorch's: NaN outside [0, 1] without ``eps``)."""
+    return Logit.apply(input, None if eps is None else number_arg("logit", "eps", eps))
 
 
 class NanToNum(Function):
@@ -741,16 +766,10 @@ isfinite = _bool_unary("isfinite")
 signbit = _bool_unary("signbit")
 
 
-def isposinf(input):
-    """True where an element is +inf."""
-    x = input.data
-    return Tensor(array_module(x).isposinf(x))
-
-
-def isneginf(input):
-    """True where an element is -inf."""
-    x = input.data
-    return Tensor(array_module(x).isneginf(x))
+isposinf = _bool_unary("isposinf")
+isposinf.__doc__ = "True where an element is +inf."
+isneginf = _bool_unary("isneginf")
+isneginf.__doc__ = "True where an element is -inf."
 
 
 def isreal(input):

@@ -230,3 +230,32 @@ def test_python_ints_wrap_around_an_integer_dtype_as_pytorch():
                 ours, theirs = op(ma), op(ta)
                 assert ours.dtype == ma.dtype
                 np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+def test_add_sub_check_alpha_and_operands_as_pytorch():
+    x, i = mg.ones(2, 3), mg.ones(2, 3, dtype=mg.int64)
+    with pytest.raises(RuntimeError, match=r"^add: alpha cannot be a bool for a floating point result, got alpha=True"):
+        mg.add(x, x, alpha=True)
+    with pytest.raises(RuntimeError, match=r"^sub: alpha cannot be a complex number for a floating point result"):
+        mg.sub(x, x, alpha=1 + 2j)
+    with pytest.raises(RuntimeError, match=r"^add: alpha cannot be a floating point number for an integer result"):
+        mg.add(i, i, alpha=1.5)
+    with pytest.raises(TypeError, match=r"^add: alpha must be a number, got '2' \(str\)$"):
+        mg.add(x, x, alpha="2")
+    with pytest.raises(TypeError, match=r"^add: other must be a Tensor or a number, got ndarray$"):
+        x.add(np.ones((2, 3), np.float32))
+    assert mg.add(x.bool(), x.bool(), alpha=True).dtype == mg.bool_
+    np.testing.assert_allclose(mg.add(x, x, alpha=2.5).numpy(), 3.5)
+    np.testing.assert_allclose(mg.sub(1, x).numpy(), 0.0)
+    assert (x + np.ones((2, 3), np.float32)).shape == (2, 3)      # the operator goes through NumPy, as PyTorch's
+
+
+def test_where_and_pow_take_tensors_or_numbers():
+    x = mg.ones(2, 3)
+    with pytest.raises(TypeError, match=r"^where: condition must be a Tensor or a number, got ndarray$"):
+        x.where(np.ones((2, 3), bool), x)
+    with pytest.raises(TypeError, match=r"^where: other must be a Tensor or a number, got ndarray$"):
+        mg.where(x > 0, x, np.ones((2, 3), np.float32))
+    with pytest.raises(TypeError, match=r"^pow: exponent must be a Tensor or a number, got tuple$"):
+        x.pow((0.5, 0.5))
+    assert mg.where(x > 0, 1.0, x).shape == (2, 3)

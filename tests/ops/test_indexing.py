@@ -427,3 +427,24 @@ def test_tril_triu_take_an_int_diagonal(op, diagonal):
         getattr(mg, op)(mg.ones(2, 0), diagonal=diagonal)
     with pytest.raises(TypeError, match=rf"{op}: diagonal must be an int, got"):
         getattr(mg.ones(2, 3), op)(diagonal)
+
+
+def test_scatter_add_needs_src_of_the_input_dtype():
+    index = mg.zeros(3, 2, dtype=mg.int64)
+    with pytest.raises(RuntimeError, match=r"^scatter_add: expected src \(uint8\) to have the input's dtype \(float32\)$"):
+        mg.scatter_add(mg.zeros(3, 4), 1, index, mg.ones(3, 2, dtype=mg.uint8))
+    with pytest.raises(TypeError, match=r"^scatter_add: src must be a Tensor, got float$"):
+        mg.scatter_add(mg.zeros(3, 4), 1, index, 1.0)
+    assert mg.scatter_add(mg.zeros(3, 4), 1, index, mg.ones(3, 2))[:, 0].tolist() == [2.0, 2.0, 2.0]
+
+
+def test_index_put_takes_a_tuple_of_index_tensors():
+    x = mg.zeros(2, 3)
+    with pytest.raises(TypeError, match=r"^index_put: indices must be a tuple of Tensors, got Tensor$"):
+        mg.index_put(x, mg.zeros(2, 3, dtype=mg.int64), mg.tensor(1.0))
+    with pytest.raises(TypeError, match=r"^index_put: indices must be a tuple of Tensors, got tuple of int$"):
+        mg.index_put(x, (0,), mg.tensor(1.0))
+    out = mg.index_put(x, (mg.tensor([1]),), mg.tensor(5.0))
+    assert out.tolist() == [[0.0, 0.0, 0.0], [5.0, 5.0, 5.0]]
+    x[mg.tensor([0])] = 2.0                      # x[key] = v still takes any key
+    assert x[0].tolist() == [2.0, 2.0, 2.0]

@@ -192,3 +192,13 @@ def test_isclose_of_shapes_that_do_not_broadcast_names_the_op():
     with pytest.raises(ValueError, match=r"isclose: operands could not be broadcast .*\(2,3\) \(0,3\)"):
         mg.ones(2, 3).isclose(mg.ones(0, 3))
     assert mg.ones(0, 3).isclose(mg.ones(1, 3)).shape == (0, 3)
+
+
+def test_atan2_hypot_logaddexp_take_only_tensors():
+    x = mg.ones(2, 3)
+    for fn, name in ((mg.atan2, "atan2"), (mg.arctan2, "atan2"), (mg.hypot, "hypot"), (mg.logaddexp, "logaddexp"),
+                     (mg.logaddexp2, "logaddexp2")):
+        with pytest.raises(TypeError, match=rf"^{name}: input must be a Tensor, got float$"):
+            fn(1.5, x)
+        with pytest.raises(TypeError, match=rf"^{name}: other must be a Tensor, got ndarray$"):
+            fn(x, np.ones((2, 3), np.float32))

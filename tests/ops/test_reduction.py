@@ -297,3 +297,16 @@ def test_softmax_of_an_empty_input_is_empty_in_any_dtype_as_pytorch():
         assert y.shape == (2, 0) and y.dtype == mg.int64
         with pytest.raises(RuntimeError, match=r"^(softmax|log_softmax|softmin): needs a floating point input, got uint8"):
             op(mg.ones(2, 3), dim=1, dtype=mg.uint8)
+
+
+def test_an_empty_dim_list_reduces_every_dim_as_pytorch():
+    x = mg.tensor([[1.0, 2.0, 0.0], [4.0, 5.0, 6.0]])
+    for fn in (mg.sum, mg.mean, mg.std, mg.var, mg.amax, mg.count_nonzero):
+        assert fn(x, dim=()).shape == () and np.isclose(fn(x, dim=()).item(), fn(x).item())
+    assert mg.sum(x, dim=[]).item() == 18.0 and mg.count_nonzero(x, dim=()).item() == 5
+
+
+def test_prod_keepdim_without_dim_keeps_every_dim():
+    x = mg.tensor([[1.0, 2.0], [3.0, 4.0]])
+    assert mg.prod(x, keepdim=True).shape == (1, 1) and mg.prod(x, keepdim=True).item() == 24.0
+    assert mg.sum(x, keepdim=True).shape == (1, 1)

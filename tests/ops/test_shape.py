@@ -258,3 +258,16 @@ def test_unbind_of_an_empty_dim_gives_no_slices_as_pytorch():
     assert mg.unbind(mg.ones(0, 3)) == ()
     assert [p.shape for p in mg.ones(0, 3).chunk(2)] == [(0, 3), (0, 3)]           # chunk: ``chunks`` empty ones
     assert [p.shape for p in mg.ones(2, 0).unbind(0)] == [(0,), (0,)]
+
+
+def test_reshape_and_permute_functions_take_one_tuple_as_pytorchs():
+    x = mg.ones(2, 3)
+    assert mg.reshape(x, (3, 2)).shape == (3, 2) and mg.reshape(x, [6]).shape == (6,)
+    assert x.reshape(3, 2).shape == (3, 2) and x.permute(1, 0).shape == (3, 2)
+    assert mg.permute(x, (1, 0)).shape == (3, 2)
+    with pytest.raises(TypeError, match=r"reshape\(\) takes 2 positional arguments but 3 were given"):
+        mg.reshape(x, 3, 2)
+    with pytest.raises(TypeError, match=r"permute\(\) takes 2 positional arguments but 3 were given"):
+        mg.permute(x, 1, 0)
+    with pytest.raises(TypeError, match=r"^reshape: shape must be a tuple of ints, got 6 \(int\)$"):
+        mg.reshape(x, 6)

@@ -161,3 +161,21 @@ def test_sorting_switches_must_be_bools():
 def test_topk_and_kthvalue_take_an_int_k(call, message):
     with pytest.raises(TypeError, match=message):
         call(mg.ones(2, 3).transpose(0, 1))
+
+
+def test_msort_and_median_check_input_and_dim():
+    with pytest.raises(TypeError, match=r"^msort: input must be a Tensor, got ndarray$"):
+        mg.msort(np.ones((2, 3)))
+    with pytest.raises(IndexError, match=r"^median: dimension out of range \(expected to be in range of \[-1, 0\], "
+                                         r"but got -3\)$"):
+        mg.median(mg.tensor(1.0), dim=-3)
+    assert mg.median(mg.tensor(1.0), dim=-1).values.item() == 1.0
+
+
+def test_searchsorted_is_pytorchs_binary_search_even_when_unsorted():
+    seq = mg.tensor([[0.3, -1.0, 2.0], [1.0, float("nan"), 0.0]])
+    values = mg.tensor([[0.5, -2.0, 1.0], [0.5, 2.0, float("nan")]])
+    # PyTorch 2.13's answers (a binary search over [0, 3): the first step looks at the middle element)
+    assert mg.searchsorted(seq, values).tolist() == [[2, 0, 2], [3, 3, 3]]
+    assert mg.searchsorted(seq, values, right=True).tolist() == [[2, 0, 2], [3, 3, 3]]
+    assert mg.searchsorted(mg.tensor([1.0, 2.0, 3.0]), 2.0, right=True).item() == 2

@@ -215,3 +215,24 @@ def test_round_wants_int_decimals():
     with pytest.raises(TypeError, match=r"^round: decimals must be an int, got True"):
         mg.tensor([1.25]).round(decimals=True)
     assert mg.tensor([1.25, 2.5]).round(decimals=1).tolist() == pytest.approx([1.2, 2.5])
+
+
+def test_bool_tests_and_clamp_check_their_arguments():
+    x = mg.ones(2, 3)
+    for fn, name in ((mg.isneginf, "isneginf"), (mg.isposinf, "isposinf"), (mg.isnan, "isnan")):
+        with pytest.raises(TypeError, match=rf"^{name}: input must be a Tensor, got ndarray$"):
+            fn(np.ones(3))
+    assert mg.isneginf(mg.tensor([1.0, -math.inf])).tolist() == [False, True]
+    with pytest.raises(TypeError, match=r"^clamp: max must be a Tensor or a number, got str$"):
+        x.clip(max="0.1")
+
+
+def test_logit_gradient_is_pytorchs_outside_the_unit_interval():
+    x = mg.tensor([-0.5, 0.25, 1.5, 0.5], requires_grad=True)
+    mg.logit(x).sum().backward()
+    g = x.grad.numpy()
+    assert np.isnan(g[[0, 2]]).all() and np.allclose(g[[1, 3]], [1 / (0.25 * 0.75), 4.0])
+    x.grad = None
+    mg.logit(x, eps=0.3).sum().backward()
+    assert np.allclose(x.grad.numpy(), [0.0, 0.0, 0.0, 4.0])
+    assert mg.logit(mg.tensor([0.5])).dtype == mg.float32 and mg.logit(mg.tensor([1])).dtype == mg.float32

@@ -152,8 +152,8 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         if running_mean is not None and n:
             with no_grad():
                 m = momentum
-                running_mean.mul_(1 - m).add_(mean.reshape(-1) * m)
-                running_var.mul_(1 - m).add_(var.reshape(-1) * (m * n / (n - 1)))
+                running_mean.mul_(1 - m).add_(Tensor(mean.reshape(-1) * m))
+                running_var.mul_(1 - m).add_(Tensor(var.reshape(-1) * (m * n / (n - 1))))
     else:
         if running_mean is None:
             raise ValueError("batch_norm: running_mean and running_var are needed when not training")
