@@ -23,6 +23,17 @@ SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 INV_SQRT_2 = 1.0 / math.sqrt(2.0)
 INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
+
+def activation(op, input, inplace, fn, *args):
+    """``fn(input, *args)``, or -- when ``inplace``, read by its truth as PyTorch reads it -- the
+    same written into ``input`` (``F.relu6(x, inplace=True)``, ``nn.SiLU(inplace=True)``), by the
+    mechanism and under the rules of every in-place op (autograd/inplace.py: refused on a leaf
+    that requires grad, the version counter bumped, the history rebased)."""
+    if inplace:
+        return tensor_arg(op, "input", input)._inplace(op + "_", fn, *args)
+    return fn(input, *args)
+
+
 class ReLU(Function):
     """max(x, 0);  d/dx = 1 if x > 0 else 0"""
 
@@ -167,7 +178,7 @@ class SiLU(Function):
 
 def silu(input, inplace=False):
     """x * sigmoid(x) of each element."""
-    return SiLU.apply(input)
+    return activation("silu", input, inplace, SiLU.apply)
 
 
 class Mish(Function):
@@ -188,7 +199,7 @@ class Mish(Function):
 
 def mish(input, inplace=False):
     """x * tanh(softplus(x)) of each element."""
-    return Mish.apply(input)
+    return activation("mish", input, inplace, Mish.apply)
 
 
 class LogSigmoid(Function):
@@ -218,7 +229,7 @@ SELU_SCALE = 1.0507009873554804934193349852946
 def selu(input, inplace=False):
     """scale * elu(x, alpha) with the self-normalising constants (alpha ~ 1.6733, scale ~ 1.0507);
     d/dx = scale if x > 0 else scale alpha exp(x)."""
-    return ELU.apply(input, SELU_ALPHA) * SELU_SCALE
+    return activation("selu", input, inplace, lambda x: ELU.apply(x, SELU_ALPHA) * SELU_SCALE)
 
 
 def celu(input, alpha=1.0, inplace=False):
@@ -228,8 +239,8 @@ def celu(input, alpha=1.0, inplace=False):
     if alpha == 0:
         raise RuntimeError("celu: ZeroDivisionError, alpha must not be 0")
     if alpha == 1.0:
-        return ELU.apply(input, 1.0)
-    return ELU.apply(input / alpha, 1.0) * alpha
+        return activation("celu", input, inplace, ELU.apply, 1.0)
+    return activation("celu", input, inplace, lambda x: ELU.apply(x / alpha, 1.0) * alpha)
 
 
 class Softsign(Function):
@@ -272,12 +283,12 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     """x clamped to [min_val, max_val]; the gradient is 0 at the corners."""
     if min_val > max_val:
         raise ValueError(f"hardtanh: min_val ({min_val}) cannot be greater than max_val ({max_val})")
-    return Hardtanh.apply(input, min_val, max_val)
+    return activation("hardtanh", input, inplace, Hardtanh.apply, min_val, max_val)
 
 
 def relu6(input, inplace=False):
     """min(max(x, 0), 6) = hardtanh(x, 0, 6)."""
-    return Hardtanh.apply(input, 0.0, 6.0)
+    return activation("relu6", input, inplace, Hardtanh.apply, 0.0, 6.0)
 
 
 class Hardsigmoid(Function):
@@ -297,7 +308,7 @@ class Hardsigmoid(Function):
 
 def hardsigmoid(input, inplace=False):
     """relu6(x + 3) / 6 of each element (a piecewise linear sigmoid)."""
-    return Hardsigmoid.apply(input)
+    return activation("hardsigmoid", input, inplace, Hardsigmoid.apply)
 
 
 class Hardswish(Function):
@@ -318,7 +329,7 @@ class Hardswish(Function):
 
 def hardswish(input, inplace=False):
     """x * relu6(x + 3) / 6 of each element (MobileNetV3's activation)."""
-    return Hardswish.apply(input)
+    return activation("hardswish", input, inplace, Hardswish.apply)
 
 
 class Hardshrink(Function):
@@ -399,7 +410,7 @@ def _number(op, name, v):
 def threshold(input, threshold, value, inplace=False):
     """x where x > threshold, else value (both numbers or 0-d tensors, as PyTorch's)."""
     threshold, value = [_number("threshold", name, v) for name, v in (("threshold", threshold), ("value", value))]
-    return Threshold.apply(input, threshold, value)
+    return activation("threshold", input, inplace, Threshold.apply, threshold, value)
 
 
 class PReLU(Function):
@@ -475,7 +486,7 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
     else:
         a = xp.full(input.shape, (lower + upper) / 2, dtype=input.dtype)
     slopes = xp.where(input.data >= 0, xp.asarray(1, input.dtype), a)
-    return RReLU.apply(input, slopes)
+    return activation("rrelu", input, inplace, RReLU.apply, slopes)
 
 
 # ----------------------------------------------------------------------------- along a dimension

@@ -176,3 +176,25 @@ def test_rrelu_checks_its_bounds():
 def test_activation_arguments_are_checked_with_the_op_named(call, error, message):
     with pytest.raises(error, match=message):
         call(mg.ones(2, 3))
+
+
+@pytest.mark.parametrize("name, args", [("relu", ()), ("relu6", ()), ("silu", ()), ("elu", (1.0,)),
+                                        ("leaky_relu", (0.1,)), ("hardtanh", (-0.5, 0.5)), ("selu", ()),
+                                        ("celu", (2.0,)), ("mish", ()), ("hardswish", ()), ("hardsigmoid", ()),
+                                        ("threshold", (0.1, 5.0))])
+def test_inplace_activations_write_into_their_input(name, args):
+    import minigrad.nn.functional as F
+    base = mg.tensor([[-2.0, -0.25, 0.0], [0.5, 1.0, 7.0]], requires_grad=True)
+    expected = getattr(F, name)(base * 1, *args)
+    x = base * 1
+    for inplace in (True, 0.5):                 # read by its truth, as PyTorch reads it
+        x = base * 1
+        out = getattr(F, name)(x, *args, inplace=inplace)
+        assert out is x and np.allclose(x.detach().numpy(), expected.detach().numpy())
+    out.sum().backward()
+    g = base.grad.numpy()
+    base.grad = None
+    expected.sum().backward()
+    np.testing.assert_allclose(g, base.grad.numpy(), rtol=1e-6)
+    with pytest.raises(RuntimeError, match=rf"{name}_"):
+        getattr(F, name)(base, *args, inplace=True)     # a leaf that requires grad, as PyTorch

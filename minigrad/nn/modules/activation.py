@@ -1,6 +1,7 @@
 """Activation modules: thin wrappers around the functional forms, with PyTorch's arguments.
 
-``inplace=True`` is accepted for compatibility; minigrad always returns a new tensor.
+``inplace=True`` writes the result into the input, as PyTorch's does (under the rules of every
+in-place op: refused on a leaf that requires grad).
 """
 from __future__ import annotations
 
@@ -12,14 +13,14 @@ from .module import Module
 
 
 class ReLU(Module):
-    """max(0, x), elementwise. Args: ``inplace`` (accepted for PyTorch's signature; minigrad always
-    returns a new tensor). Input and output: any shape. The gradient at 0 is 0, as PyTorch."""
+    """max(0, x), elementwise. Args: ``inplace`` (write the result into the input). Input and
+    output: any shape. The gradient at 0 is 0, as PyTorch."""
     def __init__(self, inplace=False):
         super().__init__()
         self.inplace = inplace
 
     def forward(self, input):
-        return F.relu(input)
+        return F.relu(input, self.inplace)
 
     def extra_repr(self):
         return "inplace=True" if self.inplace else ""
@@ -28,14 +29,14 @@ class ReLU(Module):
 class LeakyReLU(Module):
     """x if x >= 0 else negative_slope * x, elementwise.
 
-    Args: ``negative_slope`` (default 0.01), ``inplace`` (accepted, a new tensor is returned).
+    Args: ``negative_slope`` (default 0.01), ``inplace`` (write the result into the input).
     Input and output: any shape."""
     def __init__(self, negative_slope=0.01, inplace=False):
         super().__init__()
         self.negative_slope, self.inplace = negative_slope, inplace
 
     def forward(self, input):
-        return F.leaky_relu(input, self.negative_slope)
+        return F.leaky_relu(input, self.negative_slope, self.inplace)
 
     def extra_repr(self):
         return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")
@@ -44,14 +45,14 @@ class LeakyReLU(Module):
 class ELU(Module):
     """x if x > 0 else alpha * (exp(x) - 1), elementwise.
 
-    Args: ``alpha`` (default 1.0), ``inplace`` (accepted, a new tensor is returned).
+    Args: ``alpha`` (default 1.0), ``inplace`` (write the result into the input).
     Input and output: any shape."""
     def __init__(self, alpha=1.0, inplace=False):
         super().__init__()
         self.alpha, self.inplace = alpha, inplace
 
     def forward(self, input):
-        return F.elu(input, self.alpha)
+        return F.elu(input, self.alpha, self.inplace)
 
     def extra_repr(self):
         return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
@@ -137,8 +138,8 @@ class LogSoftmax(Module):
 
 
 class _Elementwise(Module):
-    """An activation without parameters: ``forward`` applies ``self._fn`` (``inplace`` is accepted
-    for PyTorch's signature and shown in the repr)."""
+    """An activation without parameters: ``forward`` applies ``self._fn`` (written into the input
+    with ``inplace``, which the repr shows)."""
     _fn = None
 
     def __init__(self, inplace=False):
@@ -146,7 +147,7 @@ class _Elementwise(Module):
         self.inplace = inplace
 
     def forward(self, input):
-        return type(self)._fn(input)
+        return type(self)._fn(input, self.inplace)
 
     def extra_repr(self):
         return "inplace=True" if self.inplace else ""
@@ -211,7 +212,7 @@ class CELU(Module):
         self.alpha, self.inplace = alpha, inplace
 
     def forward(self, input):
-        return F.celu(input, self.alpha)
+        return F.celu(input, self.alpha, self.inplace)
 
     def extra_repr(self):
         return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
@@ -227,7 +228,7 @@ class Hardtanh(Module):
         self.min_val, self.max_val, self.inplace = min_val, max_val, inplace
 
     def forward(self, input):
-        return F.hardtanh(input, self.min_val, self.max_val)
+        return F.hardtanh(input, self.min_val, self.max_val, self.inplace)
 
     def extra_repr(self):
         return f"min_val={self.min_val}, max_val={self.max_val}" + (", inplace=True" if self.inplace else "")
@@ -269,7 +270,7 @@ class Threshold(Module):
         self.threshold, self.value, self.inplace = threshold, value, inplace
 
     def forward(self, input):
-        return F.threshold(input, self.threshold, self.value)
+        return F.threshold(input, self.threshold, self.value, self.inplace)
 
     def extra_repr(self):
         return f"threshold={self.threshold}, value={self.value}" + (", inplace=True" if self.inplace else "")
@@ -283,7 +284,7 @@ class RReLU(Module):
         self.lower, self.upper, self.inplace = lower, upper, inplace
 
     def forward(self, input):
-        return F.rrelu(input, self.lower, self.upper, self.training)
+        return F.rrelu(input, self.lower, self.upper, self.training, self.inplace)
 
     def extra_repr(self):
         return f"lower={self.lower}, upper={self.upper}" + (", inplace=True" if self.inplace else "")

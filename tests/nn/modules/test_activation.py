@@ -49,3 +49,12 @@ def test_prelu_weight_is_a_learnable_parameter_and_hardtanh_checks_bounds():
     assert [n for n, _ in m.named_parameters()] == ["weight"] and m.weight.tolist() == [0.25] * 3
     with pytest.raises(ValueError, match=r"Hardtanh: min_val \(2\) cannot be greater than max_val \(1\)"):
         nn.Hardtanh(2, 1)
+
+
+def test_inplace_modules_write_into_their_input():
+    x = mg.tensor([-1.0, 2.0])
+    for module in (nn.ReLU(inplace=True), nn.SiLU(inplace=0.5), nn.ReLU6(inplace=True), nn.LeakyReLU(0.5, True)):
+        y = x * 1
+        assert module(y) is y
+    y = x * 1
+    assert nn.ReLU()(y) is not y and y.tolist() == [-1.0, 2.0]
