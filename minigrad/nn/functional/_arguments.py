@@ -63,12 +63,15 @@ def _unbatched(added, *outputs):
 
 
 def _legacy_reduction(size_average, reduce, reduction):
-    """PyTorch's deprecated size_average/reduce flags, mapped onto ``reduction``."""
+    """PyTorch's deprecated size_average/reduce flags, mapped onto ``reduction`` as PyTorch maps
+    them: each flag is read by its truth (None is True), so ``reduce=0`` is ``reduction='none'``."""
     if size_average is None and reduce is None:
         return _current_spelling(reduction)
-    if reduce is False:
+    size_average = True if size_average is None else size_average
+    reduce = True if reduce is None else reduce
+    if not reduce:
         return "none"
-    return "sum" if size_average is False else "mean"
+    return "mean" if size_average else "sum"
 
 
 def _current_spelling(reduction):

@@ -116,6 +116,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     """Cross-entropy between probabilities ``input`` (in [0, 1]) and ``target``; ``weight``
     rescales each element (broadcast)."""
     _check_same_shape("binary_cross_entropy", input, target)
+    tensor_arg("binary_cross_entropy", "weight", weight, optional=True)
     lo, hi = (float(input.data.min()), float(input.data.max())) if input.numel() else (0.0, 0.0)
     if not (lo >= 0 and hi <= 1):          # NaN fails too
         raise ValueError(f"binary_cross_entropy: all elements of input should be between 0 and 1, "
@@ -131,6 +132,8 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     """binary_cross_entropy(sigmoid(x), t), computed stably from the logits x:
     (1 - t) x + (1 + (pos_weight - 1) t) softplus(-x);  softplus never overflows."""
     _check_same_shape("binary_cross_entropy_with_logits", input, target)
+    tensor_arg("binary_cross_entropy_with_logits", "weight", weight, optional=True)
+    tensor_arg("binary_cross_entropy_with_logits", "pos_weight", pos_weight, optional=True)
     log_weight = 1 if pos_weight is None else 1 + (pos_weight - 1) * target
     loss = (1 - target) * input + log_weight * softplus(-input)
     if weight is not None:

@@ -426,3 +426,18 @@ def test_cross_entropy_smooths_only_with_a_positive_label_smoothing_as_pytorch()
     for eps in (1.5, float("inf")):
         with pytest.raises(RuntimeError, match=rf"^cross_entropy: label_smoothing must be between 0.0 and 1.0, got {eps}$"):
             F.cross_entropy(mg.tensor(x), mg.tensor(t), label_smoothing=eps)
+
+
+def test_legacy_flags_are_read_by_their_truth_as_pytorch():
+    x, t = mg.ones(4, 5), mg.tensor([0, 1, 2, 3])
+    assert F.cross_entropy(x, t, reduce=0).shape == (4,)
+    assert F.cross_entropy(x, t, size_average=0).item() == pytest.approx(4 * np.log(5), rel=1e-5)
+    assert nn.L1Loss(reduce=0).reduction == "none" and nn.L1Loss(size_average=0, reduce=1).reduction == "sum"
+
+
+def test_binary_cross_entropy_weights_must_be_tensors():
+    p = mg.full((2, 3), 0.5)
+    with pytest.raises(TypeError, match=r"^binary_cross_entropy: weight must be a Tensor, got float$"):
+        F.binary_cross_entropy(p, p, weight=-1.0)
+    with pytest.raises(TypeError, match=r"^binary_cross_entropy_with_logits: pos_weight must be a Tensor, got float$"):
+        F.binary_cross_entropy_with_logits(p, p, pos_weight=1.0)
