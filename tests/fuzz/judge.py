@@ -13,6 +13,11 @@ A probe is good when minigrad
 - or refuses, with an error that names the op, a NaN or a bool that PyTorch takes for a number:
   minigrad's documented argument policy (``minigrad/_checks.py``: NaN is never a valid
   hyper-parameter, a bool is not a number), not a lapse.
+- or, for ``sum``/``mean``/``prod`` given ``keepdim`` but no ``dim``, returns every dim reduced
+  and kept (shape (1, ..., 1)): PyTorch refuses that call only because its overload without
+  ``dim`` has no ``keepdim`` (its own ``sum(x, None, True)``, ``nansum`` and ``var`` take it), a
+  quirk of its signatures that minigrad's one signature ``sum(input, dim=None, keepdim=False)``
+  does not copy.
 
 Categories: "empty batches" (a probe with a 0-size tensor), "checkpoints" (save/load), else by what
 happened -- both returned: "silently wrong"; PyTorch raised but minigrad returned: "invalid
@@ -273,6 +278,20 @@ def _policy_refusal(probe, exc):
                for v in found)
 
 
+KEEPDIM_ONLY_WITH_DIM = ("sum", "mean", "prod")    # PyTorch's overloads without dim take no keepdim
+
+
+def _keepdim_without_dim(target, probe, theirs, m):
+    """Whether PyTorch refused ``sum``/``mean``/``prod`` given ``keepdim`` and no ``dim`` (a
+    TypeError from its overloads) while minigrad reduced every dim and kept them."""
+    args, kwargs = probe.call if target.kind in ("mg", "Tensor") else ((), {})
+    if target.op not in KEEPDIM_ONLY_WITH_DIM or not isinstance(theirs, TypeError) or m[0] != "tensor":
+        return False
+    if len(args) != 1 or "dim" in kwargs or kwargs.get("keepdim") is not True or not isinstance(args[0], T):
+        return False
+    return m[1].shape == (1,) * len(args[0].shape)
+
+
 def _torch_incomparable(exc, probe):
     """PyTorch failed for a reason that says nothing about the input: a keyword it spells
     differently, a half-precision kernel it lacks on the CPU."""
@@ -349,6 +368,8 @@ def judge(target, probe, mg, th):
     if torch_raised:
         if isinstance(th.error, _state_mismatch()):
             return Verdict(cat("silently wrong"), False, str(th.error))
+        if _keepdim_without_dim(target, probe, th.error, m):
+            return Verdict(cat("silently wrong"), True, "keepdim without dim: every dim reduced and kept")
         return Verdict(cat("invalid accepted"), False,
                        f"accepts what PyTorch refuses ({th.stage}): {format_exception(th.error)}")
     t = plain(th.value)
