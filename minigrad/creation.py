@@ -33,8 +33,8 @@ def _finish(arr, device, requires_grad):
 
 def _new(op, arr, requires_grad):
     """What a creation function returns: ``arr`` as a tensor, requiring grad if ``requires_grad``,
-    which must be a bool (as PyTorch's ``requires_grad=`` must)."""
-    return Tensor(arr, bool_arg(op, "requires_grad", requires_grad))
+    which must be a bool or None (False), as PyTorch's factory functions take it."""
+    return Tensor(arr, requires_grad is not None and bool_arg(op, "requires_grad", requires_grad))
 
 
 def tensor(data, dtype=None, device=None, requires_grad=False):

@@ -187,3 +187,9 @@ def test_creation_checks_size_requires_grad_dtype_and_fill_value():
     with pytest.raises(TypeError, match=r"^full: fill_value must be a number, got None \(NoneType\)$"):
         mg.full((2, 3), None)
     assert mg.full((2,), mg.tensor(2.5)).tolist() == [2.5, 2.5] and mg.full((1,), True).dtype == mg.bool_
+
+
+def test_requires_grad_none_means_false_as_in_pytorchs_factories():
+    for make in (lambda: mg.zeros(2, requires_grad=None), lambda: mg.ones(2, requires_grad=None),
+                 lambda: mg.randn(2, requires_grad=None), lambda: mg.linspace(0.0, 1.0, 5, requires_grad=None)):
+        assert make().requires_grad is False

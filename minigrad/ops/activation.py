@@ -70,8 +70,9 @@ class LeakyReLU(Function):
 
 
 def leaky_relu(input, negative_slope=0.01):
-    """x where x > 0, else negative_slope * x."""
-    return LeakyReLU.apply(input, negative_slope)
+    """x where x > 0, else negative_slope * x (of a floating point input, as PyTorch's)."""
+    tensor_arg("leaky_relu", "input", input)
+    return LeakyReLU.apply(float_only("leaky_relu", input), negative_slope)
 
 
 class ELU(Function):

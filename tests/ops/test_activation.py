@@ -198,3 +198,9 @@ def test_inplace_activations_write_into_their_input(name, args):
     np.testing.assert_allclose(g, base.grad.numpy(), rtol=1e-6)
     with pytest.raises(RuntimeError, match=rf"{name}_"):
         getattr(F, name)(base, *args, inplace=True)     # a leaf that requires grad, as PyTorch
+
+
+def test_leaky_relu_needs_a_floating_point_input():
+    with pytest.raises(RuntimeError, match=r"^leaky_relu: needs a floating point input, got int64$"):
+        mg.nn.functional.leaky_relu(mg.ones(2, dtype=mg.int64))
+    assert mg.nn.functional.leaky_relu(mg.tensor([-1.0])).item() == pytest.approx(-0.01)
