@@ -10,7 +10,7 @@ from collections import namedtuple
 from .._spellings import numpy_spellings
 import numpy as np
 
-from .._checks import bool_arg, errors_named, number_arg, tensor_arg
+from .._checks import bool_arg, dtype_arg, errors_named, number_arg, tensor_arg
 from ..autograd.function import Function
 from ..backend import array_module
 from ..tensor import Tensor
@@ -49,8 +49,8 @@ class Sum(Function):
     @staticmethod
     def forward(ctx, x, dims, keepdim):
         ctx.shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
-        if x.dtype.kind == "b":
-            x = x.astype("int64")
+        if x.dtype.kind in "biu":       # bools and integers sum in int64, as PyTorch's (NumPy: uint64 for uint8)
+            x = x.astype("int64", copy=False)
         return x.sum(axis=None if len(dims) == x.ndim else dims, keepdims=keepdim)
 
     @staticmethod
@@ -61,8 +61,12 @@ class Sum(Function):
 @numpy_spellings
 def sum(input, dim=None, keepdim=False, *, dtype=None):  # noqa: A001
     """The sum over ``dim`` (all dims when None)."""
-    out = Sum.apply(input, reduced_dims(dim, input.ndim, "sum"), keepdim)
-    return out if dtype is None else out.to(dtype)
+    tensor_arg("sum", "input", input)
+    if dtype is not None:                    # summed in dtype, as PyTorch: the input is cast first
+        dtype = dtype_arg("sum", dtype)
+        out = Sum.apply(input.to(dtype), reduced_dims(dim, input.ndim, "sum"), keepdim)
+        return out if out.dtype == dtype else out.to(dtype)     # NumPy widens small integers
+    return Sum.apply(input, reduced_dims(dim, input.ndim, "sum"), keepdim)
 
 
 class Mean(Function):
@@ -86,7 +90,11 @@ class Mean(Function):
 def mean(input, dim=None, keepdim=False, *, dtype=None):
     """The mean over ``dim`` (all dims when None); needs a floating point input."""
     tensor_arg("mean", "input", input)
-    if input.dtype.kind not in "fc":
+    if dtype is not None:
+        dtype = dtype_arg("mean", dtype)
+        if dtype.kind not in "fc":
+            raise RuntimeError(f"mean: dtype must be a floating point or complex dtype, got {dtype}")
+    elif input.dtype.kind not in "fc":
         raise RuntimeError(f"mean: needs a floating point input, got {input.dtype}; "
                            "use .float() first or pass dtype=")
     x = input if dtype is None else input.to(dtype)
@@ -294,9 +302,9 @@ class Prod(Function):
     def forward(ctx, x, dim, keepdim):
         ctx.shape, ctx.dim, ctx.keepdim = x.shape, dim, keepdim
         ctx.save_for_backward(x)
-        if dim is None:
-            return x.prod()
-        return x.prod(axis=dim, keepdims=keepdim)
+        if dim is None:                 # in x's dtype: NumPy widens small integers and bools to int64
+            return x.prod(dtype=x.dtype)
+        return x.prod(axis=dim, keepdims=keepdim, dtype=x.dtype)
 
     @staticmethod
     def backward(ctx, g):
@@ -319,9 +327,10 @@ class Prod(Function):
 def prod(input, dim=None, keepdim=False, *, dtype=None):
     """The product over ``dim`` (all elements when None), in ``dtype`` if given; integer and
     bool tensors multiply in int64, as PyTorch."""
+    tensor_arg("prod", "input", input)
     d = None if dim is None else normalize_dim(dim, input.ndim, "prod")
     if dtype is not None:
-        input = input.to(dtype)
+        input = input.to(dtype_arg("prod", dtype))
     elif input.dtype.kind in "biu" and input.dtype != "int64":
         input = input.to("int64")
     if d is None and keepdim:               # every dim reduced, and kept (as sum's and mean's)

@@ -13,11 +13,12 @@ A probe is good when minigrad
 - or refuses, with an error that names the op, a NaN or a bool that PyTorch takes for a number:
   minigrad's documented argument policy (``minigrad/_checks.py``: NaN is never a valid
   hyper-parameter, a bool is not a number), not a lapse.
-- or, for ``sum``/``mean``/``prod`` given ``keepdim`` but no ``dim``, returns every dim reduced
-  and kept (shape (1, ..., 1)): PyTorch refuses that call only because its overload without
-  ``dim`` has no ``keepdim`` (its own ``sum(x, None, True)``, ``nansum`` and ``var`` take it), a
-  quirk of its signatures that minigrad's one signature ``sum(input, dim=None, keepdim=False)``
-  does not copy.
+- or, for ``sum``/``mean``/``prod`` reducing every dim spelled with ``keepdim`` and no ``dim`` (or,
+  for ``prod``, ``dim=None``), returns every dim reduced (and kept, with ``keepdim=True``):
+  PyTorch refuses those calls only because its overload without ``dim`` has no ``keepdim`` and
+  its ``prod`` has no optional ``dim`` (its own ``sum(x, None, True)``, ``nansum`` and ``var``
+  take them), a quirk of its signatures that minigrad's one signature
+  ``sum(input, dim=None, keepdim=False)`` does not copy.
 
 Categories: "empty batches" (a probe with a 0-size tensor), "checkpoints" (save/load), else by what
 happened -- both returned: "silently wrong"; PyTorch raised but minigrad returned: "invalid
@@ -282,14 +283,18 @@ KEEPDIM_ONLY_WITH_DIM = ("sum", "mean", "prod")    # PyTorch's overloads without
 
 
 def _keepdim_without_dim(target, probe, theirs, m):
-    """Whether PyTorch refused ``sum``/``mean``/``prod`` given ``keepdim`` and no ``dim`` (a
-    TypeError from its overloads) while minigrad reduced every dim and kept them."""
+    """Whether PyTorch refused ``sum``/``mean``/``prod`` reducing every dim, spelled with
+    ``keepdim`` and no ``dim`` or with ``dim=None`` (a TypeError from its overloads), while
+    minigrad reduced every dim (keeping them with ``keepdim=True``)."""
     args, kwargs = probe.call if target.kind in ("mg", "Tensor") else ((), {})
     if target.op not in KEEPDIM_ONLY_WITH_DIM or not isinstance(theirs, TypeError) or m[0] != "tensor":
         return False
-    if len(args) != 1 or "dim" in kwargs or kwargs.get("keepdim") is not True or not isinstance(args[0], T):
+    if len(args) != 1 or not isinstance(args[0], T) or not set(kwargs) <= {"dim", "keepdim", "dtype"}:
         return False
-    return m[1].shape == (1,) * len(args[0].shape)
+    keepdim = kwargs.get("keepdim", False)
+    if kwargs.get("dim") is not None or not isinstance(keepdim, bool) or "keepdim" not in kwargs and "dim" not in kwargs:
+        return False
+    return m[1].shape == ((1,) * len(args[0].shape) if keepdim else ())
 
 
 def _torch_incomparable(exc, probe):

@@ -310,3 +310,28 @@ def test_prod_keepdim_without_dim_keeps_every_dim():
     x = mg.tensor([[1.0, 2.0], [3.0, 4.0]])
     assert mg.prod(x, keepdim=True).shape == (1, 1) and mg.prod(x, keepdim=True).item() == 24.0
     assert mg.sum(x, keepdim=True).shape == (1, 1)
+
+
+def test_mean_dtype_must_be_floating_and_converts_an_integer_input():
+    with pytest.raises(RuntimeError, match=r"^mean: dtype must be a floating point or complex dtype, got int64$"):
+        mg.mean(mg.ones(2, 3), dtype=mg.int64)
+    assert mg.mean(mg.tensor([1, 2]), dtype=mg.float32).item() == 1.5
+
+
+def test_sum_and_prod_take_a_dtype_object_and_keep_it():
+    x = mg.tensor([[1.0, 2.0], [3.0, 4.0]])
+    for dtype in (mg.int32, mg.uint8, mg.bool_):
+        assert mg.prod(x, dtype=dtype).dtype == dtype and mg.prod(x, 0, dtype=dtype).dtype == dtype
+    assert mg.prod(x, dtype=mg.int32).item() == 24
+    for op in (mg.sum, mg.prod):
+        with pytest.raises(TypeError, match=rf"^{op.__name__}: dtype must be a dtype .*got the string 'float32'$"):
+            op(x, dtype="float32")
+    with pytest.raises(TypeError, match=r"^prod: input must be a Tensor, got int$"):
+        mg.prod(2)
+
+
+def test_sum_with_a_dtype_casts_the_input_first():
+    x = mg.tensor([[200.7, 100.7]])
+    assert mg.sum(x, dtype=mg.uint8).item() == 44 and mg.sum(x, dtype=mg.uint8).dtype == mg.uint8  # (200 + 100) % 256
+    assert mg.sum(x, dtype=mg.int32).item() == 300
+    assert mg.sum(mg.ones(2, dtype=mg.uint8)).dtype == mg.int64 and mg.sum(mg.ones(2, dtype=mg.int32)).dtype == mg.int64
