@@ -67,6 +67,9 @@ def _alpha(op, input, other, alpha):
     operand_arg(op, "other", other)
     if not isinstance(alpha, (numbers.Number, np.bool_)):
         raise TypeError(f"{op}: alpha must be a number, got {alpha!r} ({type(alpha).__name__})")
+    if op == "sub" and "b" in (_kind(input), _kind(other)):
+        raise RuntimeError(f"sub: subtraction with a bool operand is not supported, got {_described(input)} - "
+                           f"{_described(other)} (to invert a mask use ~ or logical_not())")
     result = max(_kind(input), _kind(other), key=_KINDS.index)
     need = _kind(alpha)
     if need == "b" and result != "b" or need in "fc" and _KINDS.index(need) > _KINDS.index(result):
@@ -382,6 +385,8 @@ def where(condition, input=None, other=None):
     if input is None or other is None:
         raise TypeError("where: expected both input and other, or neither")
     operand_arg("where", "condition", condition)
+    if isinstance(condition, Tensor) and condition.dtype not in (np.bool_, np.uint8):
+        raise RuntimeError(f"where: expected condition to be a bool tensor, got {condition.dtype}")
     return Where.apply(condition, operand_arg("where", "input", input), operand_arg("where", "other", other))
 
 

@@ -237,6 +237,7 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
     Each value is found by PyTorch's binary search (``binary_search``), so the answer is PyTorch's
     even where the sequence is not sorted or holds NaN.
     """
+    _flags("searchsorted", out_int32=out_int32, right=right)
     if side is not None:
         if side not in ("left", "right"):
             raise RuntimeError(f"searchsorted: side must be 'left' or 'right', got {side!r}")

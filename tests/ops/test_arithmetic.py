@@ -259,3 +259,13 @@ def test_where_and_pow_take_tensors_or_numbers():
     with pytest.raises(TypeError, match=r"^pow: exponent must be a Tensor or a number, got tuple$"):
         x.pow((0.5, 0.5))
     assert mg.where(x > 0, 1.0, x).shape == (2, 3)
+
+
+def test_sub_refuses_bools_and_where_needs_a_bool_condition_as_pytorch():
+    x, mask = mg.ones(2, 3), mg.ones(2, 3, dtype=mg.bool_)
+    for a, b in ((x, mask), (mask, x), (mask, mask), (x, True)):
+        with pytest.raises(RuntimeError, match=r"^sub: subtraction with a bool operand is not supported"):
+            mg.sub(a, b)
+    with pytest.raises(RuntimeError, match=r"^where: expected condition to be a bool tensor, got float32$"):
+        mg.where(x, x, x)
+    assert mg.where(mask, x, 0.0).tolist() == x.tolist()

@@ -179,3 +179,10 @@ def test_searchsorted_is_pytorchs_binary_search_even_when_unsorted():
     assert mg.searchsorted(seq, values).tolist() == [[2, 0, 2], [3, 3, 3]]
     assert mg.searchsorted(seq, values, right=True).tolist() == [[2, 0, 2], [3, 3, 3]]
     assert mg.searchsorted(mg.tensor([1.0, 2.0, 3.0]), 2.0, right=True).item() == 2
+
+
+def test_searchsorted_flags_are_bools():
+    seq = mg.tensor([1.0, 2.0, 3.0])
+    for name in ("right", "out_int32"):
+        with pytest.raises(TypeError, match=rf"^searchsorted: {name} must be a bool, got 1 \(int\)$"):
+            mg.searchsorted(seq, seq, **{name: 1})
