@@ -3,13 +3,14 @@
 Run it: ``minigrad lesson captioning``. One part:
 
 1. ``captions`` -- scenes of two coloured shapes captioned from a grammar ("red circle left of
-                   blue square"); the notes' model step by step: a CNN whose feature map is the
-                   encoder's output, its mean setting the LSTM's first state, each step the LSTM
-                   reading the previous word's embedding next to the attended features, attention
-                   = softmax over the map's positions of Dense(tanh(Dense(features) + Dense(h))),
-                   greedy decoding until ``<end>``. Exact captions on held-out scenes (>= 90%),
-                   BLEU-4, and where the model looks: the attention mass inside the named shape's
-                   box while its colour and shape words are written (>= 0.5), drawn word by word.
+                   blue square"); the notes' model step by step: a CNN whose local feature map
+                   (each position with its coordinates) is the encoder's output, its mean
+                   setting the LSTM's first state, each step the LSTM reading the previous
+                   word's embedding next to the attended features, attention = softmax over the
+                   map's positions of Dense(tanh(Dense(features) + Dense(h))), greedy decoding
+                   until ``<end>``. Exact captions on held-out scenes (>= 90%), BLEU-4, and where
+                   the model looks: the attention mass inside the named shape's box while its
+                   colour and shape words are written (>= 0.5), drawn word by word.
 
 The scenes are drawn from the seed: a 24x24 black canvas, two shapes (circle, square, triangle)
 of two different colours (red, green, blue, yellow), side by side or one above the other. The
@@ -129,8 +130,19 @@ def decode_caption(ids):
 # ## The model, step by step as the notes build it
 #
 # 1. The **encoder** is a small CNN. Its output is not a vector but the last feature map,
-#    (C, 6, 6): 36 positions, each a C-vector describing a 4x4-pixel cell and its surroundings.
-#    Flattened, the features are (N, 36, C).
+#    (C, 6, 6): 36 positions, each a C-vector describing a 4x4-pixel cell and a 3-pixel rim
+#    around it (a 10x10-pixel view: the top layer is a 1x1 convolution). Each position also gets
+#    its own (x, y) coordinates as two more channels, so the features are (N, 36, C + 2).
+#
+#    Both choices are what makes the attention mean something. If every position saw most of
+#    the canvas (a third 3x3 convolution would give each one an 18x18-pixel view), any position
+#    -- and the features' mean in h_0 -- would already tell both shapes, their colours and which
+#    is first: the decoder could write the whole caption without looking, and its attention
+#    would settle anywhere. With local features, what a shape is lives only at its cells. But
+#    convolutions do not know where a cell is (the black canvas looks like the zero padding), so
+#    a local feature cannot say "left" or "above": the coordinates say it, as the transformer's
+#    position embeddings do for words. Their mean over the positions is the same for every
+#    image, so h_0 still learns only which colours and shapes are present, not their order.
 # 2. The features' **mean** over the positions, through a Dense layer and tanh, is the LSTM's
 #    first hidden state h_0 (another Dense gives the cell state c_0).
 # 3. **Attention** at step t: a score for each position, e_tj = Dense(tanh(Dense(f_j) +
@@ -141,18 +153,24 @@ def decode_caption(ids):
 
 # %%
 class Encoder(nn.Module):
-    """(N, 3, 24, 24) images -> (N, 36, C) features: three 3x3 convolutions, two 2x2 max-pools."""
+    """(N, 3, 24, 24) images -> (N, 36, C + 2) features: two 3x3 convolutions each followed by a
+    2x2 max-pool, a 1x1 convolution (each position sees its 4x4-pixel cell and a 3-pixel rim, not
+    the whole canvas), then each position's (x, y) coordinates, in [-1, 1], as two more channels."""
 
     def __init__(self, channels=32):
         super().__init__()
         self.net = nn.Sequential(
             nn.Conv2d(3, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),          # 12x12
             nn.Conv2d(16, channels, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),   # 6x6
-            nn.Conv2d(channels, channels, 3, padding=1), nn.ReLU())
+            nn.Conv2d(channels, channels, 1), nn.ReLU())
 
     def forward(self, images):
         maps = self.net(images)                                   # (N, C, 6, 6)
-        return maps.flatten(2).transpose(1, 2)                    # (N, 36, C): one row per position
+        n, _, rows, cols = maps.shape
+        y, x = np.mgrid[:rows, :cols] / max(rows - 1, 1) * 2 - 1
+        where = mg.tensor(np.stack([x.ravel(), y.ravel()], 1), dtype=maps.dtype, device=maps.device)
+        return mg.cat([maps.flatten(2).transpose(1, 2),           # (N, 36, C): one row per position
+                       where.unsqueeze(0).expand(n, -1, -1)], dim=2)   # and its (x, y): (N, 36, C + 2)
 
 
 class AttentionDecoder(nn.Module):
@@ -187,7 +205,7 @@ class Captioner(nn.Module):
     def __init__(self, channels=32, embed=16, hidden=64, attention_dim=32):
         super().__init__()
         self.encoder = Encoder(channels)
-        self.decoder = AttentionDecoder(len(VOCAB), channels, embed, hidden, attention_dim)
+        self.decoder = AttentionDecoder(len(VOCAB), channels + 2, embed, hidden, attention_dim)
 
     def forward(self, images, tgt_in):
         """Teacher forcing: logits (N, T, V) and attention weights (N, T, 36) for ``tgt_in``."""
