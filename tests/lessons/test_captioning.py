@@ -114,7 +114,7 @@ def test_tiny_model_gradcheck_every_parameter():
 
 @pytest.fixture(scope="module")
 def seed0_run(tmp_path_factory):
-    """The lesson as it runs (1,000 steps, ~120 s CPU), once for the tests below."""
+    """The lesson as it runs (1,000 steps, ~100 s CPU), once for the tests below."""
     out = tmp_path_factory.mktemp("captioning")
     assert cap.main(["--seed", "0", "--out", str(out)]) == 0
     return out, json.loads((out / "metrics.json").read_text())
