@@ -29,8 +29,9 @@ def activation(op, input, inplace, fn, *args):
     same written into ``input`` (``F.relu6(x, inplace=True)``, ``nn.SiLU(inplace=True)``), by the
     mechanism and under the rules of every in-place op (autograd/inplace.py: refused on a leaf
     that requires grad, the version counter bumped, the history rebased)."""
+    tensor_arg(op, "input", input)
     if inplace:
-        return tensor_arg(op, "input", input)._inplace(op + "_", fn, *args)
+        return input._inplace(op + "_", fn, *args)
     return fn(input, *args)
 
 

@@ -250,9 +250,11 @@ def float_power(input, exponent):
 
 
 def _require_float(op, *tensors):
-    for t in tensors:
-        if isinstance(t, Tensor) and t.dtype.kind not in "fc":
-            raise RuntimeError(f"{op}: expected floating point tensors, got dtype {t.dtype}")
+    """A floating point result: at least one operand must be a float tensor (the other is promoted
+    to it, as PyTorch promotes ``hypot(float_tensor, int_tensor)``)."""
+    if not any(isinstance(t, Tensor) and t.dtype.kind in "fc" for t in tensors):
+        dtypes = ", ".join(str(t.dtype) for t in tensors if isinstance(t, Tensor))
+        raise RuntimeError(f"{op}: expected a floating point tensor, got dtypes {dtypes}")
 
 
 # ----------------------------------------------------------------------------- integer ops

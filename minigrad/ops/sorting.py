@@ -54,7 +54,7 @@ def _pick(input, dim, indices, keepdim=True):
 @numpy_spellings
 def sort(input, dim=-1, descending=False, stable=False):
     """``(values, indices)`` sorted along ``dim`` (always stable: ``stable`` is accepted for PyTorch's signature)."""
-    _flags("sort", descending=descending, stable=stable)
+    _flags("sort", descending=descending, stable=False if stable is None else stable)   # None: PyTorch's default
     d = normalize_dim(dim, tensor_arg("sort", "input", input).ndim, "sort")
     if input.ndim == 0:
         return sort_result(input.reshape(()), Tensor(array_module(input.data).zeros((), "int64")))
@@ -244,6 +244,9 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
         if right and side == "left":
             raise RuntimeError("searchsorted: side='left' and right=True contradict each other")
         right = side == "right"
+    if tensor_arg("searchsorted", "sorted_sequence", sorted_sequence).ndim == 0:
+        raise RuntimeError("searchsorted: sorted_sequence must have at least one dim, got a 0-d tensor")
+    tensor_arg("searchsorted", "sorter", sorter, optional=True)
     seq = sorted_sequence.data
     values = input.data if isinstance(input, Tensor) else array_module(seq).asarray(input, seq.dtype)
     xp = array_module(seq)

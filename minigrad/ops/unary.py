@@ -557,8 +557,8 @@ def clamp(input, min=None, max=None):  # noqa: A002 - PyTorch's names
     if min is None and max is None:
         raise RuntimeError("clamp: at least one of min and max must be given")
     for name, bound in (("min", min), ("max", max)):
-        if bound is not None:
-            operand_arg("clamp", name, bound)
+        if bound is not None and isinstance(operand_arg("clamp", name, bound), complex):
+            raise RuntimeError(f"clamp: {name} must be a real number, got {bound!r}")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
         out = input
         if min is not None:
@@ -646,8 +646,9 @@ class Logit(Function):
         x = floating(x)
         ctx.eps = eps
         ctx.save_for_backward(x)
-        p = x if eps is None else array_module(x).clip(x, eps, 1 - eps)
-        return array_module(x).log(p / (1 - p))
+        xp = array_module(x)
+        p = x if eps is None else xp.where(x < eps, eps, xp.where(x > 1 - eps, 1 - eps, x)).astype(x.dtype)
+        return xp.log(p / (1 - p))          # (the bounds tested in PyTorch's order: eps > 0.5 gives eps)
 
     @staticmethod
     def backward(ctx, g):

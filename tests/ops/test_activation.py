@@ -204,3 +204,10 @@ def test_leaky_relu_needs_a_floating_point_input():
     with pytest.raises(RuntimeError, match=r"^leaky_relu: needs a floating point input, got int64$"):
         mg.nn.functional.leaky_relu(mg.ones(2, dtype=mg.int64))
     assert mg.nn.functional.leaky_relu(mg.tensor([-1.0])).item() == pytest.approx(-0.01)
+
+
+def test_activations_name_themselves_for_a_non_tensor_input():
+    import minigrad.nn.functional as F
+    for name in ("relu6", "silu", "hardtanh", "relu"):
+        with pytest.raises(TypeError, match=rf"^{name}: input must be a Tensor, got list$"):
+            getattr(F, name)([1.0, 2.0])

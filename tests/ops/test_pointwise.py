@@ -95,7 +95,7 @@ def test_atan2_copysign_and_hypot_of_integers_and_at_the_origin():
     torch_check(mg.copysign, torch.copysign, [np.array([1, -2, 3]), np.array([-1, 1, 0])])
     torch_check(mg.atan2, torch.atan2, [np.zeros(2), np.zeros(2)])        # gradient 0 at the origin
     torch_check(mg.copysign, torch.copysign, [np.array([0.0, 1.0]), np.array([-1.0, -1.0])])
-    with pytest.raises(RuntimeError, match="hypot: expected floating point tensors, got dtype int64"):
+    with pytest.raises(RuntimeError, match="hypot: expected a floating point tensor, got dtypes int64"):
         mg.hypot(mg.tensor([1]), mg.tensor([2]))
 
 
@@ -202,3 +202,9 @@ def test_atan2_hypot_logaddexp_take_only_tensors():
             fn(1.5, x)
         with pytest.raises(TypeError, match=rf"^{name}: other must be a Tensor, got ndarray$"):
             fn(x, np.ones((2, 3), np.float32))
+
+
+def test_hypot_promotes_an_integer_operand_next_to_a_float_one():
+    assert mg.hypot(mg.tensor([3.0]), mg.tensor([4])).tolist() == [5.0]
+    with pytest.raises(RuntimeError, match=r"^hypot: expected a floating point tensor, got dtypes int64, int64$"):
+        mg.hypot(mg.tensor([3]), mg.tensor([4]))

@@ -186,3 +186,12 @@ def test_searchsorted_flags_are_bools():
     for name in ("right", "out_int32"):
         with pytest.raises(TypeError, match=rf"^searchsorted: {name} must be a bool, got 1 \(int\)$"):
             mg.searchsorted(seq, seq, **{name: 1})
+
+
+def test_searchsorted_checks_its_tensors_and_sort_takes_stable_none():
+    seq = mg.tensor([1.0, 2.0, 3.0])
+    with pytest.raises(TypeError, match=r"^searchsorted: sorter must be a Tensor, got int$"):
+        mg.searchsorted(seq, seq, sorter=0)
+    with pytest.raises(RuntimeError, match=r"^searchsorted: sorted_sequence must have at least one dim"):
+        mg.searchsorted(mg.tensor(1.0), seq)
+    assert mg.sort(mg.tensor([2.0, 1.0]), stable=None).values.tolist() == [1.0, 2.0]

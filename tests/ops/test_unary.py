@@ -236,3 +236,11 @@ def test_logit_gradient_is_pytorchs_outside_the_unit_interval():
     mg.logit(x, eps=0.3).sum().backward()
     assert np.allclose(x.grad.numpy(), [0.0, 0.0, 0.0, 4.0])
     assert mg.logit(mg.tensor([0.5])).dtype == mg.float32 and mg.logit(mg.tensor([1])).dtype == mg.float32
+
+
+def test_logit_clamps_in_pytorchs_order_and_clamp_refuses_complex_bounds():
+    # eps > 0.5: lower bound first, as PyTorch (logit(0.2, eps=0.9) is logit(0.9))
+    out = mg.logit(mg.tensor([0.2, 0.95]), eps=0.9).numpy()
+    np.testing.assert_allclose(out, [math.log(9), -math.log(9)], rtol=1e-5)
+    with pytest.raises(RuntimeError, match=r"^clamp: min must be a real number, got \(1\+2j\)$"):
+        mg.ones(2).clamp(min=1 + 2j)
