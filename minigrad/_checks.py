@@ -35,9 +35,10 @@ def _got(value):
 def int_arg(op, name, value, min=None):  # noqa: A002 - PyTorch's word
     """``value`` as an int; a TypeError for anything else (a float, a bool, a string), a
     ValueError below ``min``."""
-    if not is_int(value):
-        raise TypeError(f"{op}: {name} must be an int, got {_got(value)}")
-    value = int(value)
+    if type(value) is not int:          # a NumPy integer, or not an int at all
+        if not is_int(value):
+            raise TypeError(f"{op}: {name} must be an int, got {_got(value)}")
+        value = int(value)
     if min is not None and value < min:
         raise ValueError(f"{op}: {name} must be at least {min}, got {value}")
     return value
@@ -117,7 +118,9 @@ def range_arg(op, low_name, low, high_name, high):
 
 def bool_arg(op, name, value):
     """``value`` as a bool; a TypeError for anything that is not a bool."""
-    if not isinstance(value, (bool, np.bool_)):
+    if type(value) is bool:
+        return value
+    if not isinstance(value, np.bool_):
         raise TypeError(f"{op}: {name} must be a bool, got {_got(value)}")
     return bool(value)
 

@@ -17,12 +17,12 @@ from ._checks import bool_arg, dtype_arg, errors_named, number_arg, operand_arg,
 from ._spellings import numpy_spellings
 
 
+_new_object = object.__new__
+
+
 class _VersionCounter:
     """Shared by a tensor and its views; bumped by every in-place op on any of them."""
-    __slots__ = ("value",)
-
-    def __init__(self):
-        self.value = 0
+    value = 0           # a class default (no __init__): a new counter costs one allocation
 
 
 class _HookHandle:
@@ -122,10 +122,11 @@ class Tensor:
         if requires_grad:
             self.requires_grad_(True)
 
-    @classmethod
-    def _make(cls, data, requires_grad, grad_fn, output_nr):
-        """Fast constructor used by Function.apply (no checks)."""
-        t = object.__new__(cls)
+    @staticmethod
+    def _make(data, requires_grad, grad_fn, output_nr):
+        """The lean internal constructor (Function.apply's): ``data`` is already an array and
+        nothing is checked; every field is set, as __slots__ have no defaults."""
+        t = _new_object(Tensor)
         t.data = data
         t.requires_grad = requires_grad
         t.grad = None

@@ -87,7 +87,7 @@ def default_grads(outputs, grads, op):
                 raise RuntimeError(f"{op}: grad can be implicitly created only for scalar outputs; "
                                    f"output {i} has shape {tuple(out.shape)}: pass its gradient "
                                    "(a tensor of the same shape)")
-            g = Tensor._make(array_module(out.data).ones_like(out.data), False, None, 0)
+            g = Tensor._make(array_module(out.data).ones(out.data.shape, out.data.dtype), False, None, 0)
         elif not isinstance(g, Tensor):
             g = Tensor(g)
         if g.shape != out.shape:
@@ -224,9 +224,10 @@ def _run_node(node, grads, captured):
 def _call_backward(node, grads):
     """Run ``node.backward`` on its output gradients (zeros for an unused output); return one
     gradient (or None) per input. A node none of whose outputs got a gradient sends None."""
-    if all(g is None for g in grads):
-        return (None,) * len(node.inputs)
-    grads = [g if g is not None else _zeros(meta) for g, meta in zip(grads, node._out_meta)]
+    if len(grads) > 1:                # (one output always has its gradient: _run_node)
+        if all(g is None for g in grads):
+            return (None,) * len(node.inputs)
+        grads = [g if g is not None else _zeros(meta) for g, meta in zip(grads, node._out_meta)]
     if anomaly_mode._enabled:
         in_grads = anomaly_mode.checked_backward(node, grads)
     else:
@@ -234,7 +235,9 @@ def _call_backward(node, grads):
     if not isinstance(in_grads, tuple):
         in_grads = (in_grads,)
     n = len(node.inputs)
-    if len(in_grads) != n and not (len(in_grads) == 1 and in_grads[0] is None):
+    if len(in_grads) == n:
+        return in_grads
+    if not (len(in_grads) == 1 and in_grads[0] is None):
         raise RuntimeError(f"{type(node).__name__}.backward returned {len(in_grads)} "
                            f"gradients, expected {n} (one per input)")
     return in_grads + (None,) * (n - len(in_grads))

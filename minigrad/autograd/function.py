@@ -101,28 +101,35 @@ class Function:
 
     @classmethod
     def apply(cls, *args, **kwargs):
+        """Run the op: ``forward`` on the arguments' arrays, its results wrapped as Tensors.
+
+        The call is recorded only when grad mode is on and some Tensor argument requires grad:
+        then ``ctx`` becomes a node of the graph (``inputs`` says where each argument's gradient
+        goes, ``_out_meta`` describes the outputs, what ``forward`` saved is resolved against
+        the graph's Tensors) and the floating-point outputs get ``grad_fn = ctx``. Otherwise --
+        under ``no_grad``, or on constants only -- none of that is built: the outputs are plain
+        Tensors and what ``forward`` saved is dropped.
+        """
         arrays = []
         needs = []
         edges = []
-        any_needs = False
         data_type = None
         for a in args:
             if isinstance(a, Tensor):
                 if a._view is not None and a._view[2] != a._version.value:
                     refresh_view(a)           # an in-place op changed its history since
                 d = a.data
-                if data_type is None:
+                if type(d) is not data_type:
+                    if data_type is not None:
+                        _raise_device_mismatch(cls, args)
                     data_type = type(d)
-                elif type(d) is not data_type:
-                    _raise_device_mismatch(cls, args)
                 arrays.append(d)
-                rg = a.requires_grad
-                needs.append(rg)
-                if rg:
-                    any_needs = True
+                if a.requires_grad:
+                    needs.append(True)
                     fn = a.grad_fn
                     edges.append(a if fn is None else (fn, a.output_nr))
                 else:
+                    needs.append(False)
                     edges.append(None)
             else:
                 arrays.append(a)
@@ -130,20 +137,19 @@ class Function:
                 edges.append(None)
         if data_type is None:
             _raise_no_tensor(cls, args)
-        record = any_needs and grad_mode._state.enabled
-        ctx = object.__new__(cls)             # the node; its other fields are class defaults
+        record = True in needs and grad_mode._state.enabled
+        ctx = _new_object(cls)                # the node; its other fields are class defaults
         ctx.needs_input_grad = tuple(needs)
         try:
             raw = cls.forward(ctx, *arrays, **kwargs)
         except ValueError as e:      # NumPy's shape errors, re-raised naming the op and shapes
             raise RuntimeError(_value_error_message(cls, args, e)) from e
-
         if type(raw) is tuple:
             outs = raw
-            results = [_wrap(o, i, ctx, record) for i, o in enumerate(raw)]
+            results = tuple([_wrap(o, i, ctx, record) for i, o in enumerate(raw)])
         else:
             outs = (raw,)
-            results = [_wrap(raw, 0, ctx, record)]
+            results = (_wrap(raw, 0, ctx, record),)
 
         if anomaly_mode._enabled:    # off by default: this test is all it costs
             anomaly_mode.check_outputs(cls, [r.data for r in results])
@@ -153,7 +159,11 @@ class Function:
             _track_views(cls, args, kwargs, results)
         if record:
             ctx.inputs = tuple(edges)
-            ctx._out_meta = tuple([(r.data.shape, r.data.dtype, type(r.data)) for r in results])
+            if len(results) == 1:
+                d = results[0].data
+                ctx._out_meta = ((d.shape, d.dtype, type(d)),)
+            else:
+                ctx._out_meta = tuple([(r.data.shape, r.data.dtype, type(r.data)) for r in results])
             if ctx._to_save:
                 ctx._saved = _resolve_saved(ctx, ctx._to_save, args, outs, results)
                 ctx._to_save = ()
@@ -161,22 +171,26 @@ class Function:
             ctx._to_save = ()
         if _trace_hook is not None:
             _trace_hook(cls, args, kwargs, results)
-        return results[0] if type(raw) is not tuple else tuple(results)
+        return results if type(raw) is tuple else results[0]
 
 
+_new_object = object.__new__
+_make_tensor = Tensor._make       # the plain function (a staticmethod)
 _ARRAY_TYPES = {np.ndarray}      # cupy.ndarray joins on first sight
 
 
 def _wrap(o, i, ctx, record):
-    """An op's raw output as a Tensor (0-d NumPy scalars become 0-d arrays)."""
+    """An op's raw output as a Tensor (0-d NumPy scalars become 0-d arrays); a differentiable
+    output of a recorded call is output ``i`` of ``ctx``."""
     raw = o
     if type(o) not in _ARRAY_TYPES:
         if type(o).__name__ == "ndarray" and hasattr(o, "__cuda_array_interface__"):
             _ARRAY_TYPES.add(type(o))
         else:
             o = array_module(o).asarray(o)
-    diff = record and o.dtype.kind in "fc" and not (ctx._non_diff and any(raw is n for n in ctx._non_diff))
-    return Tensor._make(o, diff, ctx if diff else None, i)
+    if record and o.dtype.kind in "fc" and not (ctx._non_diff and any(raw is n for n in ctx._non_diff)):
+        return _make_tensor(o, True, ctx, i)
+    return _make_tensor(o, False, None, i)
 
 
 # A view tensor remembers where it came from in ``tensor._view``, a tuple

@@ -24,9 +24,11 @@ def same_dtype(op, input, **params):
 
 def normalize_dim(dim, ndim, op):
     """Turn a possibly negative dim into 0..ndim-1, with an error naming the op."""
+    n = ndim or 1                       # a 0-d tensor accepts dim 0 and -1
+    if type(dim) is int and -n <= dim < n:
+        return dim % n                  # the common case, checked quickly
     if not is_int(dim):
         raise TypeError(f"{op}: dim must be an int, got {dim!r} ({type(dim).__name__})")
-    n = max(ndim, 1)
     if not -n <= dim < n:
         raise IndexError(f"{op}: dimension out of range (expected to be in range of "
                          f"[{-n}, {n - 1}], but got {dim})")

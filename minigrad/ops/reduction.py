@@ -26,10 +26,14 @@ def _kept_shape(shape, dims):
 
 
 def _expand_back(g, shape, dims, keepdim):
-    """Broadcast a reduced gradient back over the reduced dims."""
-    if not keepdim:
-        g = g.reshape(_kept_shape(shape, dims))
-    return g.expand(shape)
+    """Broadcast a reduced gradient back over the reduced dims. The shapes are right by
+    construction, so the Functions are applied directly, without the argument checks of
+    ``reshape``/``expand``; a 0-d gradient (of a full reduction) broadcasts as it is."""
+    from .shape import Expand, Reshape        # shape.py imports this module
+    if not keepdim and g.ndim:
+        g = Reshape.apply(g, _kept_shape(shape, dims))
+    shape = tuple(shape)
+    return Reshape.apply(g, shape) if g.data.shape == shape else Expand.apply(g, shape)
 
 
 def sum_to_shape(g, shape):
