@@ -10,10 +10,13 @@ hyper-parameter.
 from __future__ import annotations
 
 import functools
+import inspect
 import math
 import numbers
 import os
 import re
+import sys
+import types
 
 import numpy as np
 
@@ -178,6 +181,52 @@ _RENAMED = (TypeError, ValueError, RuntimeError, IndexError, NotImplementedError
 _OP_PREFIX = re.compile(r"[A-Za-z_][\w.]*(?:\(\))?: ")
 
 
+def _library_error(exc):
+    """Whether ``exc`` is an exception class of NumPy or Numba (AxisError, UFuncTypeError,
+    TypingError ...): a reader's ``except ValueError`` still catches its documented base."""
+    return (type(exc).__module__ or "").startswith(("numpy", "numba"))
+
+
+def named_error(op, exc):
+    """``exc`` as the error of ``op``, or None to let it pass unchanged."""
+    kind = type(exc)
+    if kind not in _RENAMED:
+        if not _library_error(exc) or not isinstance(exc, _RENAMED):
+            return None
+        kind = next(k for k in _RENAMED if isinstance(exc, k))
+    message = str(exc)
+    own = message.startswith((op + ":", op + "():"))       # einsum(): ... names einsum, as PyTorch's
+    if own and kind is type(exc):
+        return None
+    inner = _OP_PREFIX.match(message)
+    return kind(f"{op}: {message[inner.end():] if inner else message}")
+
+
+def not_a_tensor(op, exc, fn, args, kwargs):
+    """The TypeError for an AttributeError raised by reading a Tensor's attribute (``.ndim``,
+    ``.dtype`` ...) off an argument the caller passed that is no Tensor, naming the argument
+    as the signature does; None when the AttributeError came from anywhere else."""
+    from .tensor import Tensor  # noqa: PLC0415 - tensor.py imports this module
+    name = getattr(exc, "name", None)
+    if not isinstance(name, str) or not hasattr(Tensor, name):
+        return None
+    obj = getattr(exc, "obj", None)
+    try:
+        passed = inspect.signature(fn).bind_partial(*args, **kwargs).arguments
+    except (TypeError, ValueError):
+        return None
+    for param, value in passed.items():
+        if isinstance(value, dict):
+            continue
+        found = [(param, value)]
+        if isinstance(value, (tuple, list)):
+            found += [(f"{param}[{i}]", v) for i, v in enumerate(value)]
+        for label, v in found:
+            if v is obj and not isinstance(v, Tensor):
+                return TypeError(f"{op}: {label} must be a Tensor, got {type(v).__name__}")
+    return None
+
+
 class errors_named:  # noqa: N801 - used as a decorator and a ``with`` block, as contextlib's are
     """An op built from other ops (``addmm`` from ``mm``, ``lerp`` from ``sub``, a layer from
     ``linear``, an in-place method from its out-of-place op): an error one of those raises is
@@ -185,7 +234,10 @@ class errors_named:  # noqa: N801 - used as a decorator and a ``with`` block, as
     name in front of the message gives way to the outer one (``mm: mat1 and mat2 shapes cannot
     be multiplied (2x3 and 2x3)`` leaves ``addmm`` as ``addmm: mat1 and mat2 shapes cannot be
     multiplied (2x3 and 2x3)``; the inner error stays as ``__cause__``). Nested ops so name
-    only the outermost. Subclasses (CheckpointError, NumPy's AxisError) pass unchanged."""
+    only the outermost. An error class of NumPy or Numba becomes its documented base (an
+    AxisError an IndexError ...); other subclasses (CheckpointError) pass unchanged. As a
+    decorator it also turns an AttributeError that an argument which is no Tensor raised
+    (``t(5)`` reading ``5 .ndim``) into a TypeError naming that argument."""
 
     def __init__(self, op):
         self.op = op
@@ -194,17 +246,43 @@ class errors_named:  # noqa: N801 - used as a decorator and a ``with`` block, as
         return self
 
     def __exit__(self, kind, exc, tb):
-        if kind not in _RENAMED:
-            return False
-        message = str(exc)
-        if message.startswith(self.op + ":"):
-            return False
-        inner = _OP_PREFIX.match(message)
-        raise kind(f"{self.op}: {message[inner.end():] if inner else message}") from exc
+        renamed = named_error(self.op, exc) if kind is not None else None
+        if renamed is not None:
+            raise renamed from exc
+        return False
 
     def __call__(self, fn):
+        op = self.op
+
         @functools.wraps(fn)
         def named(*args, **kwargs):
-            with self:
+            try:
                 return fn(*args, **kwargs)
+            except AttributeError as exc:
+                renamed = not_a_tensor(op, exc, fn, args, kwargs)
+                if renamed is None:
+                    raise
+                raise renamed from exc
+            except Exception as exc:  # noqa: BLE001 - named_error passes on all it does not rename
+                renamed = named_error(op, exc)
+                if renamed is None:
+                    raise
+                raise renamed from exc
+        named.op_name = op
         return named
+
+
+def name_ops(module, names):
+    """Every function ``names`` lists in the module called ``module`` (its ``__all__``) made to
+    name itself in its errors, as ``@errors_named(name)`` would (a function already so named is
+    kept), there and in the file that defines it, so that the op you read is the op you get."""
+    module = sys.modules[module]
+    for name in names:
+        fn = getattr(module, name, None)
+        if not isinstance(fn, types.FunctionType) or getattr(fn, "op_name", None) == name:
+            continue
+        named = errors_named(name)(fn)
+        home = sys.modules.get(fn.__module__)
+        if home is not None and getattr(home, name, None) is fn:
+            setattr(home, name, named)
+        setattr(module, name, named)

@@ -118,3 +118,43 @@ def test_tensor_arg_optional():
     assert tensor_arg("op", "weight", None, optional=True) is None
     with pytest.raises(TypeError, match=r"^op: weight must be a Tensor, got float$"):
         tensor_arg("op", "weight", 2.0, optional=True)
+
+
+def test_a_library_error_becomes_its_documented_base_naming_the_op():
+    import numpy as np
+    with pytest.raises(TypeError, match=r"^outer_op: ufunc 'sign' did not contain a loop") as info:
+        with errors_named("outer_op"):
+            np.sign(np.ones(2, dtype=bool))
+    assert type(info.value) is TypeError and type(info.value.__cause__).__module__.startswith("numpy")
+
+
+def test_an_argument_that_is_no_tensor_is_a_type_error_naming_it():
+    @errors_named("op")
+    def f(input, other=None, tensors=()):
+        return input.ndim + (other.shape[0] if other is not None else 0) + sum(t.ndim for t in tensors)
+    assert f(mg.ones(2), mg.ones(3)) == 4
+    for call, message in [(lambda: f(5), r"^op: input must be a Tensor, got int$"),
+                          (lambda: f(mg.ones(2), other=[1.0]), r"^op: other must be a Tensor, got list$"),
+                          (lambda: f(mg.ones(2), tensors=(mg.ones(2), "x")), r"^op: tensors\[1\] must be a Tensor, got str$")]:
+        with pytest.raises(TypeError, match=message) as info:
+            call()
+        assert isinstance(info.value.__cause__, AttributeError)
+
+    @errors_named("op")
+    def g(input):
+        return input.missing_attribute     # not a Tensor attribute: the AttributeError is a bug, kept
+    with pytest.raises(AttributeError):
+        g(mg.ones(2))
+
+
+def test_every_public_op_and_functional_names_itself():
+    cases = [(lambda: mg.t(5), TypeError, r"^t: input must be a Tensor, got int$"),
+             (lambda: mg.ones(2, 2).mv(None), TypeError, r"^mv: vec must be a Tensor, got NoneType$"),
+             (lambda: mg.fmod(mg.ones(2), mg.ones(3)), RuntimeError, r"^fmod: operands could not be broadcast"),
+             (lambda: mg.take_along_dim(mg.ones(2), mg.ones(2)), RuntimeError,
+              r"^take_along_dim: index must be an integer tensor, got float32$"),
+             (lambda: mg.nn.functional.glu(3), TypeError, r"^glu: input must be a Tensor, got int$")]
+    for call, error, message in cases:
+        with pytest.raises(error, match=message):
+            call()
+    assert mg.sum is mg.ops.reduction.sum and mg.sum.__name__ == "sum" and mg.sum.__module__ == "minigrad.ops.reduction"

@@ -3,7 +3,10 @@ forward and backward side by side, and its public function (``exp``, ``sum``, ``
 written directly below it; each file lists its public functions in ``__all__``.
 
 As in PyTorch, every function here that takes ``dim``/``keepdim`` also takes NumPy's
-``axis``/``keepdims``: those carry the ``@numpy_spellings`` decorator."""
+``axis``/``keepdims``: those carry the ``@numpy_spellings`` decorator. Every one names itself
+in its errors (``name_ops``: an inner op's name gives way to it, and an argument that is no
+Tensor is a TypeError naming the argument)."""
+from .._checks import name_ops
 from . import (activation, arithmetic, contraction, indexing, matrix, pointwise, reduction, replicate,
                scan, shape, sorting, unary)
 from .activation import *  # noqa: F401,F403
@@ -22,3 +25,5 @@ from .unary import *  # noqa: F401,F403
 __all__ = (activation.__all__ + arithmetic.__all__ + contraction.__all__ + indexing.__all__ + matrix.__all__
            + pointwise.__all__ + reduction.__all__ + replicate.__all__ + scan.__all__ + shape.__all__
            + sorting.__all__ + unary.__all__)
+
+name_ops(__name__, __all__)

@@ -674,8 +674,8 @@ def triu(input, diagonal=0):
 # ----------------------------------------------------------------------------- composites
 
 def masked_fill(input, mask, value):
-    """``value`` (a number or a 0-d tensor) where ``mask`` is True, else ``input`` (mask
-    broadcasts to input)."""
+    """``value`` (a number or a 0-d tensor) where ``mask`` is True, else ``input``; ``input``
+    and ``mask`` broadcast together, as in PyTorch (``masked_fill_`` keeps the input's shape)."""
     if isinstance(value, Tensor) and value.ndim != 0:
         raise RuntimeError(f"masked_fill: value must be a number or a 0-dimensional tensor, got a "
                            f"tensor of shape {tuple(value.shape)}")
@@ -685,8 +685,8 @@ def masked_fill(input, mask, value):
         shape = np.broadcast_shapes(tuple(mask.shape), tuple(input.shape))
     except ValueError:
         shape = None
-    if shape != tuple(input.shape):
-        raise RuntimeError(f"masked_fill: mask of shape {tuple(mask.shape)} does not broadcast to "
+    if shape is None:
+        raise RuntimeError(f"masked_fill: mask of shape {tuple(mask.shape)} does not broadcast with "
                            f"the input's shape {tuple(input.shape)}")
     return where(mask, value, input)
 

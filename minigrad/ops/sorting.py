@@ -64,7 +64,7 @@ def sort(input, dim=-1, descending=False, stable=False):
 @numpy_spellings
 def argsort(input, dim=-1, descending=False, stable=False):
     """The indices that sort ``input`` along ``dim`` (stable)."""
-    _flags("argsort", descending=descending, stable=stable)
+    _flags("argsort", descending=descending, stable=False if stable is None else stable)
     d = normalize_dim(dim, input.ndim, "argsort")
     if input.ndim == 0:
         return Tensor(array_module(input.data).zeros((), "int64"))
@@ -130,6 +130,8 @@ def _median(input, dim, keepdim, ignore_nan, op):
     if x_t.ndim == 0:
         x_t = x_t.reshape(1)
     n = x_t.shape[d]
+    if n == 0 and flat and input.dtype.kind == "f":      # the median of nothing, as PyTorch: NaN
+        return input.reshape(-1).sum() * float("nan")
     if n == 0:
         raise IndexError(f"{op}: cannot compute the median of an empty dimension "
                          f"(input shape {tuple(input.shape)})")

@@ -705,8 +705,8 @@ class Rounding(Function):
         xp = array_module(x)
         if name == "round":
             return xp.round(x, decimals)
-        if x.dtype.kind in "iub" and name != "sign":
-            return x.copy()
+        if x.dtype.kind in "iub" and (name != "sign" or x.dtype.kind == "b"):
+            return x.copy()                 # the sign of a bool is itself, as PyTorch
         return getattr(xp, name)(x)
 
     @staticmethod

@@ -46,13 +46,13 @@ def test_a_float64_module_refuses_float32_input(name):
 
 
 def test_the_layer_error_names_the_op_and_says_what_to_do():
-    with pytest.raises(RuntimeError, match=r"linear: expected scalar type float64 but found float32.*x\.to\(mg\.float64\)"):
+    with pytest.raises(RuntimeError, match=r"^Linear: expected scalar type float64 but found float32.*x\.to\(mg\.float64\)"):
         nn.Linear(3, 4).double()(x32(2, 3))
     with pytest.raises(RuntimeError, match=r"matmul: expected both operands to have the same dtype, got float32 and float64"):
         x32(2, 3) @ x32(3, 2).double()
-    with pytest.raises(RuntimeError, match=r"conv1d: expected scalar type float64 but found float32"):
+    with pytest.raises(RuntimeError, match=r"^Conv1d: expected scalar type float64 but found float32"):
         nn.Conv1d(1, 2, 3).double()(x32(1, 1, 5))
-    with pytest.raises(RuntimeError, match=r"prelu: expected scalar type float64 but found float32"):
+    with pytest.raises(RuntimeError, match=r"^PReLU: expected scalar type float64 but found float32"):
         nn.PReLU().double()(x32(2, 3))
 
 

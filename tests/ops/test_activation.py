@@ -158,7 +158,7 @@ def test_rrelu_checks_its_bounds():
     x = -mg.ones(2)
     with pytest.raises(RuntimeError, match=r"^rrelu: expects lower <= upper, got lower=0.5, upper=0.1$"):
         F.rrelu(x, 0.5, 0.1, training=False)
-    with pytest.raises(RuntimeError, match=r"^rrelu: upper - lower must be finite"):
+    with pytest.raises(RuntimeError, match=r"^RReLU: upper - lower must be finite"):
         mg.nn.RReLU(-1e308, 1e308).train()(x)
     assert F.rrelu(x, -1e30, 1e30, training=False).tolist() == [0.0, 0.0]     # PyTorch's eval answer
     assert F.rrelu(x, 0.25, 0.25, training=True).tolist() == [-0.25, -0.25]
@@ -169,7 +169,7 @@ def test_rrelu_checks_its_bounds():
     (lambda x: mg.nn.functional.softplus(x, beta=None), TypeError, r"softplus: beta must be a number, got None"),
     (lambda x: mg.softplus(x, threshold="0.1"), TypeError, r"softplus: threshold must be a number, got '0.1'"),
     (lambda x: mg.nn.functional.softmin(x, dim=(0, 0)), TypeError, r"softmin: dim must be an int, got \(0, 0\)"),
-    (lambda x: mg.nn.CELU(alpha=(0.5, 0.5))(x), TypeError, r"celu: alpha must be a number, got \(0.5, 0.5\)"),
+    (lambda x: mg.nn.CELU(alpha=(0.5, 0.5))(x), TypeError, r"CELU: alpha must be a number, got \(0.5, 0.5\)"),
     (lambda x: mg.isfinite("x"), TypeError, r"isfinite: input must be a Tensor, got str"),
     (lambda x: mg.nn.functional.softmin(x, dtype=mg.int64), RuntimeError, r"softmin: needs a floating point"),
 ])

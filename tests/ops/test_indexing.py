@@ -448,3 +448,12 @@ def test_index_put_takes_a_tuple_of_index_tensors():
     assert out.tolist() == [[0.0, 0.0, 0.0], [5.0, 5.0, 5.0]]
     x[mg.tensor([0])] = 2.0                      # x[key] = v still takes any key
     assert x[0].tolist() == [2.0, 2.0, 2.0]
+
+
+def test_masked_fill_broadcasts_input_and_mask_as_pytorch():
+    y = mg.masked_fill(mg.tensor(1.0), mg.tensor([[True, False]]), 0.5)
+    assert y.shape == (1, 2) and y.tolist() == [[0.5, 1.0]]
+    with pytest.raises(RuntimeError, match=r"^masked_fill_: output with shape \(\) doesn't match the broadcast shape"):
+        mg.tensor(1.0).masked_fill_(mg.tensor([[True, False]]), 0.5)
+    with pytest.raises(RuntimeError, match=r"^masked_fill: mask of shape \(3,\) does not broadcast with the input's"):
+        mg.masked_fill(mg.ones(2), mg.ones(3, dtype=mg.bool), 0.0)

@@ -208,3 +208,15 @@ def test_hypot_promotes_an_integer_operand_next_to_a_float_one():
     assert mg.hypot(mg.tensor([3.0]), mg.tensor([4])).tolist() == [5.0]
     with pytest.raises(RuntimeError, match=r"^hypot: expected a floating point tensor, got dtypes int64, int64$"):
         mg.hypot(mg.tensor([3]), mg.tensor([4]))
+
+
+def test_hypot_promotes_an_integer_operand_by_a_float_one_as_pytorch():
+    torch = pytest.importorskip("torch")
+    a = np.random.default_rng(0).random((2, 3)).astype(np.float32)
+    for other in (np.arange(6, dtype=np.int64).reshape(2, 3), np.ones((2, 3), bool), np.full((2, 3), 3, np.uint8)):
+        ours = mg.hypot(mg.tensor(other), mg.tensor(a))
+        theirs = torch.hypot(torch.tensor(other), torch.tensor(a))
+        assert ours.dtype == mg.float32
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)
+    with pytest.raises(RuntimeError, match=r"^hypot: expected a floating point tensor, got dtypes int64, int64$"):
+        mg.hypot(mg.ones(2, dtype=mg.int64), mg.ones(2, dtype=mg.int64))

@@ -229,7 +229,7 @@ def test_stacking_and_atleast_name_the_op_and_refuse_what_is_not_a_tensor():
     x = mg.ones(2, 3)
     with pytest.raises(RuntimeError, match=r"^dstack: sizes of tensors must match except in dimension 2"):
         mg.dstack([x, mg.ones(1, 1)])
-    with pytest.raises(TypeError, match=r"^vstack: each input must be a Tensor, got NoneType$"):
+    with pytest.raises(TypeError, match=r"^row_stack: each input must be a Tensor, got NoneType$"):
         mg.row_stack([None])
     with pytest.raises(TypeError, match=r"^atleast_1d: each input must be a Tensor, got float$"):
         mg.atleast_1d(1.5)

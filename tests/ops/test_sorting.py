@@ -195,3 +195,14 @@ def test_searchsorted_checks_its_tensors_and_sort_takes_stable_none():
     with pytest.raises(RuntimeError, match=r"^searchsorted: sorted_sequence must have at least one dim"):
         mg.searchsorted(mg.tensor(1.0), seq)
     assert mg.sort(mg.tensor([2.0, 1.0]), stable=None).values.tolist() == [1.0, 2.0]
+
+
+def test_median_of_nothing_is_nan_and_sort_takes_stable_none_as_pytorch():
+    x = mg.ones(0, 3, requires_grad=True)
+    for op in (mg.median, mg.nanmedian):
+        m = op(x)
+        assert m.shape == () and np.isnan(m.item()) and m.requires_grad
+    with pytest.raises(IndexError, match=r"^median: cannot compute the median of an empty dimension"):
+        mg.median(x, dim=0)
+    assert mg.sort(mg.tensor([2.0, 1.0]), stable=None).values.tolist() == [1.0, 2.0]
+    assert mg.argsort(mg.tensor([2.0, 1.0]), stable=None).tolist() == [1, 0]

@@ -244,3 +244,8 @@ def test_logit_clamps_in_pytorchs_order_and_clamp_refuses_complex_bounds():
     np.testing.assert_allclose(out, [math.log(9), -math.log(9)], rtol=1e-5)
     with pytest.raises(RuntimeError, match=r"^clamp: min must be a real number, got \(1\+2j\)$"):
         mg.ones(2).clamp(min=1 + 2j)
+
+
+def test_the_sign_of_a_bool_is_itself_as_pytorch():
+    x = mg.tensor([True, False])
+    assert mg.sign(x).dtype == mg.bool and mg.sign(x).tolist() == [True, False] and mg.sgn(x).tolist() == [True, False]

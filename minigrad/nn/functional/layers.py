@@ -229,7 +229,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
     ``scale_grad_by_freq=True`` are refused.
     """
     if sparse or scale_grad_by_freq:
-        raise ValueError("embedding: sparse=True and scale_grad_by_freq=True are not supported "
+        raise NotImplementedError("embedding: sparse=True and scale_grad_by_freq=True are not supported "
                          "(minigrad has dense gradients only)")
     num = weight.shape[0]
     _check_indices("embedding", input, num)

@@ -16,6 +16,7 @@ from collections import OrderedDict, namedtuple
 import numpy as np
 
 from ... import backend
+from ..._checks import named_error, not_a_tensor
 from ...autograd import engine, grad_mode
 from ...tensor import Tensor, parse_to_args
 from ..parameter import Parameter
@@ -58,12 +59,28 @@ class Module:
             new = hook(self, args)
             if new is not None:
                 args = new if isinstance(new, tuple) else (new,)
-        out = self.forward(*args, **kwargs)
+        try:
+            out = self.forward(*args, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - all that is not renamed passes unchanged
+            renamed = self._named_error(exc, args, kwargs)
+            if renamed is None:
+                raise
+            raise renamed from exc
         for hook in list(self._forward_hooks.values()):
             new = hook(self, args, out)
             if new is not None:
                 out = new
         return out
+
+    def _named_error(self, exc, args, kwargs):
+        """The error of a forward call as the user should see it, or None to pass it on: an
+        argument that is no Tensor is a TypeError naming the layer; a layer without sublayers
+        (Linear, Conv2d, MSELoss ...) names itself in place of the function it runs on (as
+        ``errors_named`` does); a container's error keeps the name of the layer that raised it."""
+        name = type(self).__name__
+        if isinstance(exc, AttributeError):
+            return not_a_tensor(name, exc, self.forward, args, kwargs)
+        return None if self._modules else named_error(name, exc)
 
     # ------------------------------------------------------------------ registration
     def __setattr__(self, name, value):

@@ -249,3 +249,21 @@ def test_load_state_dict_refuses_values_that_are_not_tensors(values):
     assert np.array_equal(m.weight.detach().numpy(), before)
     with pytest.raises(TypeError, match="load_state_dict: expected a dict"):
         m.load_state_dict([mg.ones(1, 2), mg.ones(1)])
+
+
+def test_a_layer_names_itself_and_a_container_the_layer_that_failed():
+    cases = [(lambda: nn.BatchNorm1d(3)(5), TypeError, r"^BatchNorm1d: input must be a Tensor, got int$"),
+             (lambda: nn.Upsample(scale_factor=2)(3), TypeError, r"^Upsample: input must be a Tensor, got int$"),
+             (lambda: nn.BCELoss()(mg.rand(3), mg.rand(2)), ValueError,
+              r"^BCELoss: target shape \(2,\) differs from input shape \(3,\)"),
+             (lambda: nn.Sequential(nn.ReLU(), nn.Linear(2, 3))(mg.ones(3)), RuntimeError,
+              r"^Linear: input shape \(3,\) does not match weight shape \(3, 2\)")]
+    for call, error, message in cases:
+        with pytest.raises(error, match=message):
+            call()
+
+    class Broken(nn.Module):
+        def forward(self, x):
+            return x.no_such_attribute
+    with pytest.raises(AttributeError):        # a bug in forward stays an AttributeError
+        Broken()(mg.ones(2))
