@@ -196,7 +196,7 @@ def test_isclose_of_shapes_that_do_not_broadcast_names_the_op():
 
 def test_atan2_hypot_logaddexp_take_only_tensors():
     x = mg.ones(2, 3)
-    for fn, name in ((mg.atan2, "atan2"), (mg.arctan2, "atan2"), (mg.hypot, "hypot"), (mg.logaddexp, "logaddexp"),
+    for fn, name in ((mg.atan2, "atan2"), (mg.arctan2, "arctan2"), (mg.hypot, "hypot"), (mg.logaddexp, "logaddexp"),
                      (mg.logaddexp2, "logaddexp2")):
         with pytest.raises(TypeError, match=rf"^{name}: input must be a Tensor, got float$"):
             fn(1.5, x)
