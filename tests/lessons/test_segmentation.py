@@ -92,7 +92,8 @@ def test_fcn_and_unet_map_images_to_score_maps_and_differ_by_the_skips():
         assert tuple(fcn(x).shape) == (2, 4, 32, 32) and tuple(unet(x).shape) == (2, 4, 32, 32)
     count = lambda m: sum(p.numel() for p in m.parameters())
     # the skips double the input channels of each decoder stage's first conv (3x3, no bias)
-    assert count(unet) - count(fcn) == 9 * (16 * 16 + 8 * 8)
+    w = seg.WIDTH
+    assert count(unet) - count(fcn) == 9 * ((2 * w) * (2 * w) + w * w)
 
 
 def test_upsampling_part(tmp_path):
