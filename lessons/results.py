@@ -70,7 +70,7 @@ RESULTS = {
         "stalled with classes merged, 0.351 on seed 1); FCN 0.718 / 0.969 (reported, no bar; seed 4 never "
         "learns the triangles); boundary-pixel accuracy U-Net 0.981 / 0.982, FCN 0.820 / 0.963 (on the "
         "four seeds where the FCN learns every class its boundary errors are 2.5-4.1%, the U-Net's "
-        "1.2-1.9%; interiors 0.9996-0.9999 for both); ConvTranspose2d's adjoint gap 4e-16",
+        "1.2-1.9%; interiors 0.9995-0.9999 for both); ConvTranspose2d's adjoint gap 4e-16",
         "all parts ~175-198 s CPU per seed, the U-Net part alone (the slow test) ~93 s (user time, measured at load 5-7)",
         ("unet_mean_iou", "fcn_mean_iou", "unet_boundary_accuracy", "fcn_boundary_accuracy")),
     "style": Measured(

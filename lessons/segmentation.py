@@ -439,7 +439,7 @@ def part_unet(run):
 # Both networks find the shapes; they differ at the edges. A pixel is on a boundary when one of
 # its 8 neighbours has another class; about a third of a small shape's pixels are. The FCN has to
 # place the edges from 8x8 features, the U-Net also reads the full-resolution ones. Measured on
-# seeds 0-4: away from the edges both are right on 99.96-99.99% of the pixels (where the FCN
+# seeds 0-4: away from the edges both are right on 99.95-99.99% of the pixels (where the FCN
 # learned every class); on the boundary pixels the FCN is wrong on 2.5-4.1%, the U-Net on
 # 1.2-1.9% -- the skips halve the errors at the edges. The figure shows test images, their masks,
 # both predictions and where each is wrong.
