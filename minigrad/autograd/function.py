@@ -141,7 +141,7 @@ class Function:
         ctx = _new_object(cls)                # the node; its other fields are class defaults
         ctx.needs_input_grad = tuple(needs)
         try:
-            raw = cls.forward(ctx, *arrays, **kwargs)
+            raw = cls.forward(ctx, *arrays, **kwargs) if kwargs else cls.forward(ctx, *arrays)
         except ValueError as e:      # NumPy's shape errors, re-raised naming the op and shapes
             raise RuntimeError(_value_error_message(cls, args, e)) from e
         if type(raw) is tuple:
@@ -210,11 +210,12 @@ def _track_views(cls, args, kwargs, results):
     owner = d if d.base is None else d.base       # the array that holds the memory
     replayable = grad_mode._state.enabled and (src._view is None or src._view[1] is not None)
     counter = src._version
+    single = len(results) == 1
     for i, r in enumerate(results):
         b = r.data.base             # NumPy and CuPy: a view's base is the array owning the memory
         if b is not None and (b is owner or b is d):
             r._version = counter
-            step = (cls, args[1:], kwargs, i if len(results) > 1 else None) if replayable else None
+            step = (cls, args[1:], kwargs, None if single else i) if replayable else None
             r._view = (src, step, counter.value)
 
 
@@ -245,8 +246,11 @@ def refresh_view(t):
     op on the memory has changed some history since)."""
     parent, step, _ = t._view
     if step is not None:
-        with grad_mode.enable_grad():      # brings the parent up to date first (apply does)
+        if grad_mode._state.enabled:       # (apply brings the parent up to date first)
             fresh = replay_view(parent, (step,))
+        else:
+            with grad_mode.enable_grad():
+                fresh = replay_view(parent, (step,))
         t.grad_fn, t.output_nr, t.requires_grad = fresh.grad_fn, fresh.output_nr, fresh.requires_grad
     t._view = (parent, step, t._version.value)
 

@@ -121,7 +121,7 @@ def _check_no_internal_overlap(t, op):
     """Rule 5: a tensor with a stride-0 dimension (expand) has elements sharing memory (an
     empty one has no elements to share)."""
     d = t.data
-    if d.size and any(s == 0 and n > 1 for s, n in zip(d.strides, d.shape)):
+    if 0 in d.strides and d.size and any(s == 0 and n > 1 for s, n in zip(d.strides, d.shape)):
         raise RuntimeError(f"{op}: unsupported operation: more than one element of the written-to "
                            f"tensor (shape {tuple(d.shape)}) refers to a single memory location; "
                            "clone() the tensor before the in-place operation")

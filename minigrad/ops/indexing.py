@@ -163,7 +163,7 @@ def getitem(input, key):
     """``input[key]``: basic and advanced indexing, differentiable, with PyTorch's rules: a basic
     key gives a view (sharing memory and version counter), ints next to advanced indices select
     first (``split_key``), a slice step must be positive."""
-    key, advanced = torch_key(unwrap_key(key), input.shape)
+    key, advanced = torch_key(unwrap_key(key), input.data.shape)
     out = GetItem.apply(input, key)
     return out if advanced is None else GetItem.apply(out, advanced)
 
@@ -283,19 +283,44 @@ def take_along(xp, x, index, dim):
 
 
 class Gather(Function):
-    """out[i][j] = x[index[i][j]][j] (dim 0);  backward: scatter_add of the gradient"""
+    """out[i][j] = x[index[i][j]][j] (dim 0);  backward: scatter_add of the gradient into zeros.
+
+    ``distinct=True`` says that no position is picked twice (the indices sort and topk find):
+    the backward then writes the gradient into zeros (``PlaceDistinct``), with nothing to add up.
+    """
 
     @staticmethod
-    def forward(ctx, x, dim, index):
-        ctx.shape, ctx.dim = x.shape, dim
+    def forward(ctx, x, dim, index, distinct=False):
+        ctx.shape, ctx.dim, ctx.distinct = x.shape, dim, distinct
         ctx.save_for_backward(index)
         return take_along(array_module(x), x, index, dim)
 
     @staticmethod
     def backward(ctx, g):
         (index,) = ctx.saved_tensors
-        # the index was checked on the way in: straight to ScatterAdd, not the checking scatter_add
+        # the index was checked on the way in: straight to the Functions, not the checking scatter_add
+        if ctx.distinct:
+            return PlaceDistinct.apply(g, ctx.shape, ctx.dim, index), None, None
         return ScatterAdd.apply(g.new_zeros(ctx.shape), ctx.dim, index, g), None, None
+
+
+class PlaceDistinct(Function):
+    """zeros(shape) with ``g`` written at ``index`` along ``dim``, where no position repeats:
+    scatter_add into zeros without the adding up;  backward: gather of the gradient"""
+
+    @staticmethod
+    def forward(ctx, g, shape, dim, index):
+        ctx.dim = dim
+        ctx.save_for_backward(index)
+        xp = array_module(g)
+        out = xp.zeros(shape, dtype=g.dtype)
+        out[_along_key(xp, index.shape, dim, index)] = g
+        return out
+
+    @staticmethod
+    def backward(ctx, gg):
+        (index,) = ctx.saved_tensors
+        return Gather.apply(gg, ctx.dim, index, distinct=True), None, None, None
 
 
 @numpy_spellings

@@ -38,13 +38,15 @@ def _expand_back(g, shape, dims, keepdim):
 
 def sum_to_shape(g, shape):
     """Sum the gradient ``g`` of a broadcast result down to ``shape`` (the input's shape)."""
-    if g.shape == tuple(shape):
+    shape = tuple(shape)
+    have = g.data.shape
+    if have == shape:
         return g
-    lead = g.ndim - len(shape)
+    lead = len(have) - len(shape)
     dims = tuple(range(lead)) + tuple(lead + i for i, s in enumerate(shape)
-                                       if s == 1 and g.shape[lead + i] != 1)
+                                       if s == 1 and have[lead + i] != 1)
     out = Sum.apply(g, dims, True) if dims else g
-    return out.reshape(shape) if out.shape != tuple(shape) else out
+    return out.reshape(shape) if out.data.shape != shape else out
 
 
 class Sum(Function):

@@ -11,6 +11,8 @@ from __future__ import annotations
 import math
 from collections import namedtuple
 
+import numpy as np
+
 from .._checks import bool_arg, int_arg, tensor_arg
 from .._spellings import numpy_spellings
 from ..autograd.function import Function
@@ -35,17 +37,23 @@ def _flags(op, **flags):
 def sort_indices(x, dim, descending):
     """The stable argsort of an array along ``dim``; descending keeps equal elements in their
     original order too (the ascending sort of the reversed array, reversed back)."""
-    xp = array_module(x)
     if not descending:
-        return xp.argsort(x, axis=dim, kind="stable")
+        return _argsort(x, dim)
     flip = (slice(None),) * dim + (slice(None, None, -1),)     # a basic slice: cheaper than xp.flip
-    return (x.shape[dim] - 1) - xp.argsort(x[flip], axis=dim, kind="stable")[flip]
+    return (x.shape[dim] - 1) - _argsort(x[flip], dim)[flip]
+
+
+def _argsort(x, dim):
+    """The stable argsort along ``dim`` (for NumPy the method: ``numpy.argsort`` adds a Python layer)."""
+    if type(x) is np.ndarray:
+        return x.argsort(axis=dim, kind="stable")
+    return array_module(x).argsort(x, axis=dim, kind="stable")
 
 
 def _pick(input, dim, indices, keepdim=True):
     """The values of ``input`` at ``indices`` along ``dim`` (differentiable), and the indices as a tensor."""
     idx = Tensor._make(indices.astype("int64", copy=False), False, None, 0)
-    values = Gather.apply(input, dim, idx)
+    values = Gather.apply(input, dim, idx, distinct=True)      # no element is picked twice
     if not keepdim:
         values, idx = values.squeeze(dim), idx.squeeze(dim)
     return values, idx
@@ -54,7 +62,9 @@ def _pick(input, dim, indices, keepdim=True):
 @numpy_spellings
 def sort(input, dim=-1, descending=False, stable=False):
     """``(values, indices)`` sorted along ``dim`` (always stable: ``stable`` is accepted for PyTorch's signature)."""
-    _flags("sort", descending=descending, stable=False if stable is None else stable)   # None: PyTorch's default
+    bool_arg("sort", "descending", descending)
+    if stable is not None:                          # None: PyTorch's default
+        bool_arg("sort", "stable", stable)
     d = normalize_dim(dim, tensor_arg("sort", "input", input).ndim, "sort")
     if input.ndim == 0:
         return sort_result(input.reshape(()), Tensor(array_module(input.data).zeros((), "int64")))
@@ -83,7 +93,8 @@ def topk(input, k, dim=-1, largest=True, sorted=True):  # noqa: A002 - PyTorch's
     For k much smaller than the dim an argpartition (linear time) selects them before the
     k are sorted; the order of equal values is unspecified, as in PyTorch.
     """
-    _flags("topk", largest=largest, sorted=sorted)
+    bool_arg("topk", "largest", largest)
+    bool_arg("topk", "sorted", sorted)
     x = input.data
     d = normalize_dim(dim, x.ndim, "topk")
     k = int_arg("topk", "k", k)
@@ -91,16 +102,17 @@ def topk(input, k, dim=-1, largest=True, sorted=True):  # noqa: A002 - PyTorch's
     if not 0 <= k <= n:
         raise RuntimeError(f"topk: k ({k}) is out of range for dimension {d} of size {n} "
                            f"(input shape {tuple(x.shape)})")
-    xp = array_module(x)
     if x.ndim == 0:
-        return topk_result(input.reshape(()), Tensor(xp.zeros((), "int64")))
+        return topk_result(input.reshape(()), Tensor(array_module(x).zeros((), "int64")))
     if 0 < k and 8 * k < n:
+        xp = array_module(x)
         part = xp.argpartition(x, n - k if largest else k - 1, axis=d)
         part = part[(slice(None),) * d + (slice(n - k, None) if largest else slice(0, k),)]
         order = sort_indices(take_along(xp, x, part, d), d, largest)
         indices = take_along(xp, part, order, d)
-    else:
-        indices = sort_indices(x, d, largest)[(slice(None),) * d + (slice(0, k),)]
+    else:          # the ascending order's first k, or its last k reversed (NaN is largest)
+        keep = slice(n - 1, n - 1 - k if k < n else None, -1) if largest else slice(0, k)
+        indices = _argsort(x, d)[(slice(None),) * d + (keep,)]
     return topk_result(*_pick(input, d, indices))
 
 

@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import minigrad as mg
-from minigrad.autograd import gradcheck, separate_ties
+from minigrad.autograd import gradcheck, gradgradcheck, separate_ties
 from tests.strategies import make, seeds, shapes
 from tests.torch_oracle import torch_check
 
@@ -48,6 +48,29 @@ def test_topk(sd, seed, largest, data):
     x = separate_ties(make(shape, seed))
     assert gradcheck(lambda t: mg.topk(t, k, dim, largest).values, (x,)) if k else True
     torch_check(lambda t: mg.topk(t, k, dim, largest), lambda t: torch.topk(t, k, dim, largest), [x.detach().numpy().copy()])
+
+
+@given(sd=shape_and_dim(min_side=1), seed=seeds, largest=st.booleans(), data=st.data())
+def test_sort_and_topk_second_order(sd, seed, largest, data):
+    """Their backward writes the gradient at the picked (distinct) positions and its own backward
+    reads it back there: second-order gradients through both, against finite differences."""
+    shape, dim = sd
+    n = shape[dim] if shape else 1
+    k = data.draw(st.integers(1, n))
+    x = separate_ties(make(shape, seed))
+    assert gradgradcheck(lambda t: mg.sort(t, dim, largest).values * t, (x,))
+    assert gradgradcheck(lambda t: mg.topk(t, k, dim, largest).values ** 2, (x,))
+
+
+def test_sort_backward_equals_gather_backward():
+    """The distinct-index backward of sort equals the general one (scatter_add into zeros)."""
+    a = np.random.default_rng(1).standard_normal((3, 5))
+    x, y = mg.tensor(a, requires_grad=True), mg.tensor(a, requires_grad=True)
+    w = mg.tensor(np.random.default_rng(2).standard_normal((3, 5)))
+    values, indices = mg.sort(x, 1, descending=True)
+    (values * w).sum().backward()
+    (mg.gather(y, 1, indices) * w).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), y.grad.numpy())
 
 
 @pytest.mark.parametrize("largest", [True, False])
