@@ -147,10 +147,10 @@ RESULTS = {
         "word2vec (skip-gram, negative sampling, subsampling) on `pydoc_data.topics`, then the notes' "
         "text-CNN (frozen embeddings, kernels 3/4/5, max-over-time pooling, 7:1:2 split, early "
         "stopping) classifying 30-60 word passages into the 8 largest topics",
-        "text-CNN test accuracy on frozen word2vec vectors 0.742 / 0.799 (bar 0.70); on frozen random "
-        "vectors 0.698 / 0.742; pre-training gain 0.000 / 0.057 (bar 0.03: missed on seeds 2 and 4, "
-        "mean 0.048)",
-        "~75 s CPU, measured under load (word2vec ~35 s, the two text-CNNs ~40 s)",
+        "text-CNN test accuracy on frozen word2vec vectors 0.753 / 0.786 (bar 0.70); on frozen random "
+        "vectors 0.704 / 0.732; pre-training gain 0.017 / 0.071 (bar 0.03: missed on seeds 1 and 3, "
+        "mean 0.054); word2vec 30 epochs, each accuracy the mean of three text-CNN trainings",
+        "~117-136 s CPU (word2vec ~80 s, the six text-CNNs ~45 s)",
         ("textcnn_test_accuracy", "textcnn_random_frozen_test_accuracy", "textcnn_pretrained_gain")),
     "seq2seq": Measured(
         "a bidirectional-GRU encoder-decoder with the notes' fixed context vector c and with additive "

@@ -187,7 +187,7 @@ def skipgram_pairs(segments, window, keep, rng):
 # The corpus is small (about 45,000 words, 175,000 pairs an epoch), so word2vec passes over it
 # 30 times: after 10 passes its loss is still falling (1.97 per pair, 1.89 after 30) and the
 # neighbours are noisier ("dict": frozenset, eggs, view, spam after 10; key, collections,
-# comprehensions after 30), and the text-CNN on them gains less over random vectors.
+# comprehensions after 30).
 
 # %%
 W2V_DIM, W2V_WINDOW, W2V_NEGATIVES, W2V_EPOCHS, W2V_BATCH = 64, 5, 5, 30, 512
