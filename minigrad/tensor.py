@@ -13,7 +13,7 @@ import weakref
 import numpy as np
 
 from . import backend
-from ._checks import bool_arg, dtype_arg, errors_named, number_arg, operand_arg, range_arg, tensor_arg
+from ._checks import bool_arg, dtype_arg, errors_named, number_arg, operand_arg, range_arg, size_arg, tensor_arg
 from ._spellings import numpy_spellings
 
 
@@ -414,20 +414,22 @@ class Tensor:
 
     def new_zeros(self, *size, dtype=None):
         """Zeros of ``size`` on this tensor's device, with its dtype unless ``dtype`` is given."""
-        size = size[0] if len(size) == 1 and isinstance(size[0], (tuple, list)) else size
         xp = backend.array_module(self.data)
-        return Tensor(xp.zeros(size, dtype=dtype or self.dtype))
+        return Tensor(xp.zeros(size_arg("new_zeros", size), dtype=self._new_dtype("new_zeros", dtype)))
 
     def new_ones(self, *size, dtype=None):
         """Ones of ``size`` on this tensor's device, with its dtype unless ``dtype`` is given."""
-        size = size[0] if len(size) == 1 and isinstance(size[0], (tuple, list)) else size
         xp = backend.array_module(self.data)
-        return Tensor(xp.ones(size, dtype=dtype or self.dtype))
+        return Tensor(xp.ones(size_arg("new_ones", size), dtype=self._new_dtype("new_ones", dtype)))
 
     def new_full(self, size, fill_value, dtype=None):
         """``fill_value`` everywhere in a tensor of ``size``, on this tensor's device."""
         xp = backend.array_module(self.data)
-        return Tensor(xp.full(size, fill_value, dtype=dtype or self.dtype))
+        return Tensor(xp.full(size_arg("new_full", (size,)), fill_value, dtype=self._new_dtype("new_full", dtype)))
+
+    def _new_dtype(self, op, dtype):
+        """The dtype of a new_* tensor: this one's, unless ``dtype`` (checked) is given."""
+        return self.dtype if dtype is None else dtype_arg(op, dtype)
 
     def new_tensor(self, data, dtype=None):
         """A new tensor from ``data``, on this tensor's device, with its dtype unless ``dtype`` is given."""

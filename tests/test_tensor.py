@@ -298,3 +298,15 @@ def test_normal_checks_mean_and_std():
     with pytest.raises(ValueError, match=r"^normal_: std must be in \[0.0, inf\], got -0.5$"):
         x.normal_(std=-0.5)
     assert x.normal_(std=0.0).tolist() == [[0.0] * 3] * 2
+
+
+def test_new_tensors_check_their_size_and_dtype_naming_the_method():
+    x = mg.ones(2, 3)
+    assert x.new_zeros(2, 3).shape == (2, 3) and x.new_ones((4,)).dtype == x.dtype and x.new_zeros(x.shape).shape == (2, 3)
+    assert x.new_full((2,), 5.0, dtype=mg.float64).tolist() == [5.0, 5.0]
+    for call, error, message in [(lambda: x.new_zeros(1.5), TypeError, r"^new_zeros: size must be a tuple of ints"),
+                                 (lambda: x.new_ones(-1), ValueError, r"^new_ones: negative dimension in size \(-1,\)$"),
+                                 (lambda: x.new_full((2,), 1, dtype="float32"), TypeError,
+                                  r"^new_full: dtype must be a dtype .*got the string 'float32'$")]:
+        with pytest.raises(error, match=message):
+            call()

@@ -16,7 +16,7 @@ from collections import OrderedDict, namedtuple
 import numpy as np
 
 from ... import backend
-from ..._checks import named_error, not_a_tensor
+from ..._checks import errors_named, named_error, not_a_tensor
 from ...autograd import engine, grad_mode
 from ...tensor import Tensor, parse_to_args
 from ..parameter import Parameter
@@ -50,6 +50,14 @@ class Module:
         object.__setattr__(self, "_modules", OrderedDict())
         object.__setattr__(self, "_forward_hooks", OrderedDict())
         object.__setattr__(self, "_forward_pre_hooks", OrderedDict())
+
+    def __init_subclass__(cls, **kwargs):
+        """minigrad's own layers name themselves in the errors of their constructor
+        (``PReLU: ...``, not the ``full: ...`` that made its weight), as ``errors_named`` does;
+        a user's model is left as written."""
+        super().__init_subclass__(**kwargs)
+        if cls.__module__.startswith("minigrad."):      # its own __init__ or the one it inherits
+            cls.__init__ = errors_named(cls.__name__)(cls.__init__)
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')

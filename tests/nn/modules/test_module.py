@@ -267,3 +267,20 @@ def test_a_layer_names_itself_and_a_container_the_layer_that_failed():
             return x.no_such_attribute
     with pytest.raises(AttributeError):        # a bug in forward stays an AttributeError
         Broken()(mg.ones(2))
+
+
+def test_minigrads_layers_name_themselves_in_their_constructors_errors():
+    cases = [(lambda: nn.PReLU(dtype=mg.int64), RuntimeError, r"^PReLU: only floating point tensors can require gradients"),
+             (lambda: nn.BCELoss(weight=1.5), TypeError, r"^BCELoss: cannot assign float object to buffer 'weight'"),
+             (lambda: nn.Bilinear(2, -3, 4), ValueError, r"^Bilinear: negative dimension in size \(4, 2, -3\)$"),
+             (lambda: nn.GRUCell(2, 3, device="bogus"), ValueError, r"^GRUCell: unknown device 'bogus'")]
+    for call, error, message in cases:
+        with pytest.raises(error, match=message):
+            call()
+
+    class Mine(nn.Module):
+        def __init__(self):
+            super().__init__()
+            raise ValueError("my own message")
+    with pytest.raises(ValueError, match=r"^my own message$"):     # a user's model is left as written
+        Mine()
