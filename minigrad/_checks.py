@@ -152,8 +152,7 @@ def choice_arg(op, name, value, choices):
 
 def tensor_arg(op, name, value, optional=False):
     """``value``, which must be a Tensor (or None, if ``optional``: a loss's ``weight=None``)."""
-    from .tensor import Tensor  # noqa: PLC0415 - tensor.py imports this module
-    if not isinstance(value, Tensor) and not (optional and value is None):
+    if not isinstance(value, _tensor.Tensor) and not (optional and value is None):
         raise TypeError(f"{op}: {name} must be a Tensor, got {type(value).__name__}")
     return value
 
@@ -162,8 +161,7 @@ def operand_arg(op, name, value):
     """``value``, which must be a Tensor or a number (bool, int, float, complex; a NumPy scalar
     too) -- what PyTorch's element-wise ops take for an operand: a NumPy array, a list, a string
     or None is a TypeError (``x + array`` goes through NumPy, ``x.add(array)`` is refused)."""
-    from .tensor import Tensor  # noqa: PLC0415 - tensor.py imports this module
-    if isinstance(value, (Tensor, numbers.Number, np.bool_)):
+    if isinstance(value, (_tensor.Tensor, numbers.Number, np.bool_)):
         return value
     raise TypeError(f"{op}: {name} must be a Tensor or a number, got {type(value).__name__}")
 
@@ -286,3 +284,9 @@ def name_ops(module, names):
         if home is not None and getattr(home, name, None) is fn:
             setattr(home, name, named)
         setattr(module, name, named)
+
+
+# The module, not the class: tensor.py imports this one, so at this point it may be half-run;
+# tensor_arg and operand_arg read ``_tensor.Tensor`` when called (an import inside them would
+# cost more than the check itself).
+from . import tensor as _tensor  # noqa: E402

@@ -55,6 +55,8 @@ def reduced_dims(dim, ndim, op):
     """The dims a reduction (sum, mean, var, amax, norm, count_nonzero) reduces, as
     ``normalize_dims`` gives them -- but an empty tuple or list means every dim, as in PyTorch
     (``x.sum(dim=())`` is ``x.sum()``)."""
+    if dim is None:
+        return tuple(range(ndim))
     if isinstance(dim, (tuple, list)) and len(dim) == 0:
         dim = None
     return normalize_dims(dim, ndim, op)

@@ -63,6 +63,9 @@ def _alpha(op, input, other, alpha):
     """PyTorch's checks of add's and sub's operands and ``alpha``: tensors or numbers, and an
     ``alpha`` that is a number of a kind the result can hold (a bool only for a bool result, a
     float not for an integer one, a complex number only for a complex one)."""
+    if type(alpha) is int and isinstance(input, Tensor) and isinstance(other, Tensor) and (
+            op == "add" or "b" not in (input.dtype.kind, other.dtype.kind)):
+        return                  # the common case: two tensors and an int alpha, which every result holds
     operand_arg(op, "input", input)
     operand_arg(op, "other", other)
     if not isinstance(alpha, (numbers.Number, np.bool_)):
