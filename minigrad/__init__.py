@@ -13,6 +13,7 @@ from .creation import (arange, as_tensor, bernoulli, empty, empty_like, eye, fro
                        full_like, linspace, multinomial, normal, ones, ones_like, rand, rand_like,
                        randint, randn, randn_like, randperm, tensor, zeros, zeros_like)
 from .threads import get_num_threads, set_num_threads
+from ._checks import tensor_arg as _tensor_arg
 from .ops import *  # noqa: F401,F403  the functional forms: mg.exp, mg.cat, mg.where ...
 from .utils.serialization import load, save  # noqa: E402  mg.save / mg.load
 
@@ -58,4 +59,4 @@ def is_tensor(obj):
 
 def numel(input):
     """The number of elements of ``input``: the product of its shape (1 for a 0-d tensor)."""
-    return input.numel()
+    return _tensor_arg("numel", "input", input).numel()

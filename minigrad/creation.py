@@ -37,6 +37,7 @@ def _new(op, arr, requires_grad):
     return Tensor(arr, requires_grad is not None and bool_arg(op, "requires_grad", requires_grad))
 
 
+@errors_named("tensor")
 def tensor(data, dtype=None, device=None, requires_grad=False):
     """A new tensor holding a copy of ``data`` (a number, nested lists, an array or a tensor)."""
     bool_arg("tensor", "requires_grad", requires_grad)

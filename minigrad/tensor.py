@@ -789,11 +789,13 @@ class Tensor:
 
     def clamp_min(self, min):  # noqa: A002 - PyTorch's name
         """Each element clamped from below; see minigrad.clamp."""
-        return ops.clamp(self, min=min)
+        with errors_named("clamp_min"):
+            return ops.clamp(self, min=min)
 
     def clamp_max(self, max):  # noqa: A002 - PyTorch's name
         """Each element clamped from above; see minigrad.clamp."""
-        return ops.clamp(self, max=max)
+        with errors_named("clamp_max"):
+            return ops.clamp(self, max=max)
 
     def sign(self):
         """-1, 0 or 1 for each element (gradient 0); see minigrad.sign."""
@@ -907,7 +909,8 @@ class Tensor:
 
     def floor_divide(self, other):
         """self / other rounded down (not differentiable); see minigrad.floor_divide."""
-        return ops.div(self, other, rounding_mode="floor")
+        with errors_named("floor_divide"):
+            return ops.div(self, other, rounding_mode="floor")
 
     def remainder(self, other):
         """Python's modulus (the sign of other); see minigrad.remainder."""
@@ -923,7 +926,7 @@ class Tensor:
 
     def arctan2(self, other):
         """The same as atan2."""
-        return ops.atan2(self, other)
+        return ops.arctan2(self, other)
 
 
     def hypot(self, other):

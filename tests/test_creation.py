@@ -193,3 +193,10 @@ def test_requires_grad_none_means_false_as_in_pytorchs_factories():
     for make in (lambda: mg.zeros(2, requires_grad=None), lambda: mg.ones(2, requires_grad=None),
                  lambda: mg.randn(2, requires_grad=None), lambda: mg.linspace(0.0, 1.0, 5, requires_grad=None)):
         assert make().requires_grad is False
+
+
+def test_tensor_names_itself_for_a_bad_device():
+    with pytest.raises(ValueError, match=r"^tensor: unknown device 'bogus'"):
+        mg.tensor([1.0], device="bogus")
+    with pytest.raises(ValueError, match=r"^tensor: unknown device 'bogus'"):
+        mg.as_tensor([1.0], device="bogus")

@@ -310,3 +310,14 @@ def test_new_tensors_check_their_size_and_dtype_naming_the_method():
                                   r"^new_full: dtype must be a dtype .*got the string 'float32'$")]:
         with pytest.raises(error, match=message):
             call()
+
+
+def test_methods_built_on_another_op_name_themselves():
+    x = mg.ones(2, 3)
+    for call, error, message in [(lambda: x.clamp_max("a"), TypeError, r"^clamp_max: max must be a Tensor or a number"),
+                                 (lambda: x.clamp_min(mg.ones(4)), RuntimeError, r"^clamp_min: operands could not be broadcast"),
+                                 (lambda: x.floor_divide(mg.ones(4)), ValueError, r"^floor_divide: operands could not be broadcast"),
+                                 (lambda: x.arctan2(mg.ones(4)), RuntimeError, r"^arctan2: operands could not be broadcast"),
+                                 (lambda: mg.numel(3), TypeError, r"^numel: input must be a Tensor, got int$")]:
+        with pytest.raises(error, match=message):
+            call()
