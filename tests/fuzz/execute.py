@@ -123,6 +123,11 @@ class _StateMismatch(Exception):
     pass
 
 
+class OracleTimeout(Exception):
+    """PyTorch took longer than the worker's ``ORACLE_TIMEOUT`` (it has no size check where
+    minigrad refuses at once, e.g. a recurrent module with 10**20 layers); nothing to compare."""
+
+
 def _module(target, probe, lib, rng, res, mg_module=None):
     ctor, inputs, fkw, flags = probe.call
     cls = resolve(target, lib)

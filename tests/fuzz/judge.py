@@ -299,7 +299,10 @@ def _keepdim_without_dim(target, probe, theirs, m):
 
 def _torch_incomparable(exc, probe):
     """PyTorch failed for a reason that says nothing about the input: a keyword it spells
-    differently, a half-precision kernel it lacks on the CPU."""
+    differently, a half-precision kernel it lacks on the CPU, no answer in the worker's time."""
+    from .execute import OracleTimeout
+    if isinstance(exc, OracleTimeout):
+        return True
     text = str(exc)
     if isinstance(exc, TypeError) and "unexpected keyword argument" in text:
         return True

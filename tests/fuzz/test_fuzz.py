@@ -54,6 +54,15 @@ def test_a_dying_worker_is_a_memory_safety_failure_and_the_run_goes_on(monkeypat
     assert "died" in records[1][3] and "signal 6" in records[1][3]
 
 
+def test_a_pytorch_that_does_not_answer_leaves_minigrad_judged_alone(monkeypatch):
+    pytest.importorskip("torch")
+    monkeypatch.setenv("MINIGRAD_FUZZ_ORACLE_TIMEOUT", "2")
+    probe = Probe("nn.GRU", ({"input_size": 4, "hidden_size": 5, "num_layers": 10**20},
+                             (T((3, 2, 4)),), {}, {}), "ctor:num_layers")
+    [record] = execute([probe], use_torch=True, timeout=60.0)
+    assert record[1:3] == ["poor errors", True], record
+
+
 def _target(name):
     return next(t for t in targets() if t.name == name)
 

@@ -12,11 +12,29 @@ import os
 import pickle
 import resource
 import shutil
+import signal
 import sys
 import time
 import warnings
 
 MEMORY_LIMIT = 8 * 2**30
+ORACLE_TIMEOUT = float(os.environ.get("MINIGRAD_FUZZ_ORACLE_TIMEOUT", "30"))
+
+
+def _oracle(run, target, probe, mg_result):
+    """PyTorch's run of the probe, given up after ``ORACLE_TIMEOUT`` seconds (then its Result
+    holds an ``OracleTimeout``, which the judge treats as no answer)."""
+    from .execute import OracleTimeout
+
+    def expire(signum, frame):
+        raise OracleTimeout(f"PyTorch gave no answer in {ORACLE_TIMEOUT:.0f} s")
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, ORACLE_TIMEOUT)
+    try:
+        return run(target, probe, "torch", mg_result)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def main(argv):
@@ -48,7 +66,7 @@ def main(argv):
         th = None
         if use_torch and target.kind != "ckpt" or target.name == "ckpt.load_state_dict" and use_torch:
             if target.kind == "ckpt" or torch_counterpart(target) is not None:
-                th = run(target, probe, "torch", mg_result)
+                th = _oracle(run, target, probe, mg_result)
         try:
             verdict = judge(target, probe, mg_result, th)
             record = [i, verdict.category, verdict.ok, verdict.why]
