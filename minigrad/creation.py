@@ -41,6 +41,8 @@ def _new(op, arr, requires_grad):
 def tensor(data, dtype=None, device=None, requires_grad=False):
     """A new tensor holding a copy of ``data`` (a number, nested lists, an array or a tensor)."""
     bool_arg("tensor", "requires_grad", requires_grad)
+    if dtype is not None:
+        dtype = dtype_arg("tensor", dtype)
     if isinstance(data, Tensor):
         arr = data.data.copy()
         if dtype is not None:

@@ -200,3 +200,6 @@ def test_tensor_names_itself_for_a_bad_device():
         mg.tensor([1.0], device="bogus")
     with pytest.raises(ValueError, match=r"^tensor: unknown device 'bogus'"):
         mg.as_tensor([1.0], device="bogus")
+    with pytest.raises(TypeError, match=r"^tensor: dtype must be a dtype .*got the string 'float32'$"):
+        mg.tensor([1.0], dtype="float32")
+    assert mg.tensor([1, 2], dtype=float).dtype == mg.float64
