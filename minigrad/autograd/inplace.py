@@ -141,10 +141,10 @@ def _fit(op, r, t, old, recording):
     to the tensor's (cast, differentiably), and still in the graph if the tensor was."""
     if not isinstance(r, Tensor):
         r = Tensor(r)
-    if r.shape != t.shape:
+    if r.data.shape != t.data.shape:
         raise RuntimeError(f"{op}: output with shape {tuple(t.shape)} doesn't match the broadcast "
                            f"shape {tuple(r.shape)}")
-    if r.dtype != t.dtype:
+    if r.data.dtype != t.data.dtype:
         if not can_cast(r.dtype, t.dtype):
             raise RuntimeError(f"{op}: result type {r.dtype} can't be cast to the desired output "
                                f"type {t.dtype}")
