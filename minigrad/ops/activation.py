@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from .._checks import errors_named, is_number, number_arg, range_arg, tensor_arg
 from ..autograd.function import Function
 from ..backend import array_module, seed_generators_of
@@ -231,18 +233,42 @@ SELU_SCALE = 1.0507009873554804934193349852946
 def selu(input, inplace=False):
     """scale * elu(x, alpha) with the self-normalising constants (alpha ~ 1.6733, scale ~ 1.0507);
     d/dx = scale if x > 0 else scale alpha exp(x)."""
+    float_only("selu", tensor_arg("selu", "input", input))
     return activation("selu", input, inplace, lambda x: ELU.apply(x, SELU_ALPHA) * SELU_SCALE)
 
 
+class CELU(Function):
+    """x if x >= 0 else alpha (exp(x / alpha) - 1);  d/dx = 1 if x > 0 else exp(x / alpha).
+    Any nonzero alpha, negative or infinite included, as PyTorch's kernel: NaN stays NaN with
+    slope 1, and an infinite alpha gives NaN for x <= 0 (alpha / alpha)"""
+
+    @staticmethod
+    def forward(ctx, x, alpha):
+        xp = array_module(x)
+        ctx.alpha = alpha
+        ctx.save_for_backward(x)
+        with np.errstate(invalid="ignore", over="ignore"):
+            negative = (alpha * xp.expm1(xp.minimum(x, 0) / alpha)).astype(x.dtype, copy=False)
+        return xp.where(x < 0, negative, x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        alpha = ctx.alpha
+        scale = 1.0 if math.isfinite(alpha) else math.nan
+        return g * where(x <= 0, (x.clamp(max=0) / alpha).exp() * scale, 1.0).to(g.dtype), None
+
+
 def celu(input, alpha=1.0, inplace=False):
-    """max(0, x) + min(0, alpha (exp(x / alpha) - 1)) = alpha elu(x / alpha);
-    d/dx = 1 if x > 0 else exp(x / alpha)."""
+    """max(0, x) + min(0, alpha (exp(x / alpha) - 1)) for alpha > 0 (see CELU for the others);
+    d/dx = 1 if x >= 0 else exp(x / alpha)."""
     alpha = number_arg("celu", "alpha", alpha)
     if alpha == 0:
         raise RuntimeError("celu: ZeroDivisionError, alpha must not be 0")
+    float_only("celu", tensor_arg("celu", "input", input))
     if alpha == 1.0:
         return activation("celu", input, inplace, ELU.apply, 1.0)
-    return activation("celu", input, inplace, lambda x: ELU.apply(x / alpha, 1.0) * alpha)
+    return activation("celu", input, inplace, CELU.apply, alpha)
 
 
 class Softsign(Function):
@@ -335,23 +361,25 @@ def hardswish(input, inplace=False):
 
 
 class Hardshrink(Function):
-    """x where |x| > lambd, else 0;  d/dx = 1 where |x| > lambd, else 0"""
+    """x where x is outside [-lambd, lambd], else 0;  d/dx = 1 outside, 0 inside -- a NaN
+    (of x or of lambd) is outside, as PyTorch's comparisons make it"""
 
     @staticmethod
     def forward(ctx, x, lambd):
         xp = array_module(x)
         ctx.lambd = lambd
         ctx.save_for_backward(x)
-        return xp.where(xp.abs(x) > lambd, x, 0).astype(x.dtype, copy=False)
+        return xp.where((x >= -lambd) & (x <= lambd), 0, x).astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        return g * (x.abs() > ctx.lambd).to(g.dtype), None
+        inside = (x >= -ctx.lambd) & (x <= ctx.lambd)
+        return g * (~inside).to(g.dtype), None
 
 
 def hardshrink(input, lambd=0.5):
-    """x where |x| > lambd, else 0."""
+    """x where x is outside [-lambd, lambd], else 0 (NaN stays NaN)."""
     return Hardshrink.apply(input, lambd)
 
 

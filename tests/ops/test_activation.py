@@ -211,3 +211,36 @@ def test_activations_name_themselves_for_a_non_tensor_input():
     for name in ("relu6", "silu", "hardtanh", "relu"):
         with pytest.raises(TypeError, match=rf"^{name}: input must be a Tensor, got list$"):
             getattr(F, name)([1.0, 2.0])
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@pytest.mark.parametrize("alpha", [-0.5, 2.0, float("inf"), float("-inf")])
+def test_celu_takes_pytorchs_values_for_any_nonzero_alpha(alpha):
+    """A negative alpha gave alpha elu(x / alpha), wrong for x > 0 (0.275 for 0.4), an infinite
+    one NaN everywhere; NaN inputs keep slope 1 as PyTorch's kernel gives."""
+    x = np.array([-2.0, -0.3, 0.0, 0.4, 1.5, np.nan], dtype=np.float32)
+    m, t = mg.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    ours, theirs = A.celu(m, alpha), TF.celu(t, alpha)
+    np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-6)
+    ours.sum().backward()
+    theirs.sum().backward()
+    np.testing.assert_allclose(m.grad.numpy(), t.grad.numpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["celu", "selu"])
+def test_celu_and_selu_need_a_floating_point_input(name):
+    with pytest.raises(RuntimeError, match=f"{name}: needs a floating point input, got int64"):
+        getattr(A, name)(mg.tensor([1, -2]))
+
+
+@pytest.mark.parametrize("lambd", [float("nan"), -1.0, 0.5])
+def test_hardshrink_keeps_nan_and_a_nan_lambd_shrinks_nothing(lambd):
+    """PyTorch zeroes x only where -lambd <= x <= lambd: a NaN input stays NaN (it became 0) and
+    a NaN lambd keeps every element (everything became 0)."""
+    x = np.array([-2.0, -0.3, 0.0, 0.4, 1.5, np.nan], dtype=np.float32)
+    m, t = mg.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    ours, theirs = A.hardshrink(m, lambd), TF.hardshrink(t, lambd)
+    np.testing.assert_array_equal(ours.detach().numpy(), theirs.detach().numpy())
+    ours.sum().backward()
+    theirs.sum().backward()
+    np.testing.assert_array_equal(m.grad.numpy(), t.grad.numpy())
