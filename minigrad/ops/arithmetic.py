@@ -163,26 +163,40 @@ class Div(Function):
         return _grads(ctx, ga, gb)
 
 
+class RoundedDiv(Function):
+    """a / b rounded down ('floor') or toward zero ('trunc') in the promoted dtype (integers
+    divide exactly, never through float64);  d/da = d/db = 0, as PyTorch (piecewise constant)"""
+
+    @staticmethod
+    def forward(ctx, a, b, rounding_mode):
+        a, b = promote(a, b)
+        ctx.shapes = (shape_of(a), shape_of(b))
+        xp = array_module(a if hasattr(a, "dtype") else b)
+        if not _is_float(a) and not _is_float(b):
+            if bool((xp.asarray(b) == 0).any()):
+                raise RuntimeError("div: ZeroDivisionError, integer division by zero")
+            q = xp.floor_divide(a, b)
+            if rounding_mode == "trunc":            # floor rounds down; trunc rounds toward zero
+                q = q + ((xp.fmod(a, b) != 0) & ((xp.asarray(a) < 0) != (xp.asarray(b) < 0)))
+            return xp.asarray(q)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return xp.asarray(xp.floor_divide(a, b) if rounding_mode == "floor" else xp.trunc(a / b))
+
+    @staticmethod
+    def backward(ctx, g):
+        na, nb = ctx.needs_input_grad[:2]
+        sa, sb = ctx.shapes
+        return (g.new_zeros(sa) if na else None, g.new_zeros(sb) if nb else None, None)
+
+
 def div(input, other, *, rounding_mode=None):
-    """input / other; ``rounding_mode`` 'floor' or 'trunc' gives a non-differentiable result in
-    the promoted dtype (integers divide exactly, never through float64)."""
+    """input / other; ``rounding_mode`` 'floor' or 'trunc' rounds the quotient (see RoundedDiv;
+    its gradient is 0)."""
     if rounding_mode is None:
         return Div.apply(input, other)
     if not isinstance(rounding_mode, str) or rounding_mode not in ("trunc", "floor"):
         raise RuntimeError(f"div: rounding_mode must be None, 'trunc' or 'floor', got {rounding_mode!r}")
-    a, b = promote(input.data if isinstance(input, Tensor) else input,
-                   other.data if isinstance(other, Tensor) else other)
-    xp = array_module(a if hasattr(a, "dtype") else b)
-    if not _is_float(a) and not _is_float(b):
-        if bool((xp.asarray(b) == 0).any()):
-            raise RuntimeError("div: ZeroDivisionError, integer division by zero")
-        q = xp.floor_divide(a, b)
-        if rounding_mode == "trunc":            # floor rounds down; trunc rounds toward zero
-            q = q + ((xp.fmod(a, b) != 0) & ((xp.asarray(a) < 0) != (xp.asarray(b) < 0)))
-    else:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            q = xp.floor_divide(a, b) if rounding_mode == "floor" else xp.trunc(a / b)
-    return Tensor(xp.asarray(q))
+    return RoundedDiv.apply(input, other, rounding_mode)
 
 
 true_divide = divide = div

@@ -200,6 +200,22 @@ def test_div_rounding_mode_zero_0d_and_errors():
         mg.ones(2).div(mg.ones(2), rounding_mode="round")
 
 
+@pytest.mark.parametrize("call", [lambda a, b: a.div(b, rounding_mode="floor"),
+                                  lambda a, b: mg.div(a, b, rounding_mode="trunc"),
+                                  lambda a, b: a.floor_divide(b), lambda a, b: a // b])
+def test_rounded_division_is_differentiable_with_a_zero_gradient(call):
+    """As PyTorch: the rounded quotient requires grad when an input does (it was a detached
+    tensor), and its gradient is 0 for both operands, reduced to their shapes."""
+    a = mg.tensor([[1.5, -2.5, 7.0]], requires_grad=True)
+    b = mg.tensor([[2.0], [-3.0]], requires_grad=True)
+    q = call(a, b)
+    assert q.requires_grad and q.tolist() == call(a.detach(), b.detach()).tolist()
+    q.sum().backward()
+    assert a.grad.shape == (1, 3) and b.grad.shape == (2, 1)
+    assert a.grad.tolist() == [[0.0] * 3] and b.grad.tolist() == [[0.0], [0.0]]
+    assert not call(a.detach(), 2.0).requires_grad
+
+
 def test_integer_pow_with_negative_exponents_is_pytorchs():
     """0.7 ** int_tensor is float32 (0.7 was cast to the int dtype, then NumPy refused the negative
     powers); an integer base to a negative integer tensor power is 1, +-1 or 0, as PyTorch."""
