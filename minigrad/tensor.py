@@ -342,6 +342,8 @@ class Tensor:
     def to(self, *args, dtype=None, device=None, copy=False, non_blocking=False):
         """``to(device)``, ``to(dtype)``, ``to(other)``, ``to(device, dtype)``; differentiable."""
         device, dtype = parse_to_args(args, device, dtype)
+        copy = bool_arg("to", "copy", copy)
+        bool_arg("to", "non_blocking", non_blocking)
         out = self
         with errors_named("to"):
             device = None if device is None else backend.device(device)
@@ -908,7 +910,7 @@ class Tensor:
         return ops.div(self, other)
 
     def floor_divide(self, other):
-        """self / other rounded down (not differentiable); see minigrad.floor_divide."""
+        """self / other rounded down (its gradient is 0); see minigrad.floor_divide."""
         with errors_named("floor_divide"):
             return ops.div(self, other, rounding_mode="floor")
 

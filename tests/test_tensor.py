@@ -316,8 +316,18 @@ def test_methods_built_on_another_op_name_themselves():
     x = mg.ones(2, 3)
     for call, error, message in [(lambda: x.clamp_max("a"), TypeError, r"^clamp_max: max must be a Tensor or a number"),
                                  (lambda: x.clamp_min(mg.ones(4)), RuntimeError, r"^clamp_min: operands could not be broadcast"),
-                                 (lambda: x.floor_divide(mg.ones(4)), ValueError, r"^floor_divide: operands could not be broadcast"),
+                                 (lambda: x.floor_divide(mg.ones(4)), RuntimeError, r"^floor_divide: operands could not be broadcast"),
                                  (lambda: x.arctan2(mg.ones(4)), RuntimeError, r"^arctan2: operands could not be broadcast"),
                                  (lambda: mg.numel(3), TypeError, r"^numel: input must be a Tensor, got int$")]:
         with pytest.raises(error, match=message):
             call()
+
+
+@pytest.mark.parametrize("kwargs", [{"copy": 1}, {"copy": None}, {"copy": "yes"}, {"non_blocking": 0},
+                                    {"non_blocking": None}, {"non_blocking": 0.5}])
+def test_to_takes_only_bools_for_copy_and_non_blocking(kwargs):
+    """As PyTorch: a TypeError naming to and the flag (they were read by their truth)."""
+    [name] = kwargs
+    with pytest.raises(TypeError, match=f"^to: {name} must be a bool"):
+        mg.ones(2, 3).to(mg.float64, **kwargs)
+    assert mg.ones(2).to(copy=True, non_blocking=False).tolist() == [1.0, 1.0]

@@ -13,7 +13,7 @@ import functools
 
 import numpy as np
 
-from .._checks import int_arg, tensor_arg
+from .._checks import bool_arg, int_arg, tensor_arg
 from .._spellings import numpy_spellings
 from ..autograd.function import Function
 from ..backend import array_module, to_numpy
@@ -763,6 +763,8 @@ def take_along_dim(input, indices, dim=None):
 def nonzero(input, *, as_tuple=False):
     """The indices of the non-zero elements: an (n, ndim) int64 tensor, or with ``as_tuple``
     one 1-D tensor per dim (for a 0-d input, one tensor, as PyTorch)."""
+    tensor_arg("nonzero", "input", input)
+    as_tuple = bool_arg("nonzero", "as_tuple", as_tuple)
     xp = array_module(input.data)
     x = input.data
     if x.ndim == 0:

@@ -457,3 +457,17 @@ def test_masked_fill_broadcasts_input_and_mask_as_pytorch():
         mg.tensor(1.0).masked_fill_(mg.tensor([[True, False]]), 0.5)
     with pytest.raises(RuntimeError, match=r"^masked_fill: mask of shape \(3,\) does not broadcast with the input's"):
         mg.masked_fill(mg.ones(2), mg.ones(3, dtype=mg.bool), 0.0)
+
+
+@pytest.mark.parametrize("as_tuple", [1, 0, None, "x", 1.5, float("nan")])
+def test_nonzero_takes_only_a_bool_as_tuple(as_tuple):
+    """As PyTorch: a TypeError naming nonzero and the value (an int or None was read by its truth)."""
+    with pytest.raises(TypeError, match="nonzero: as_tuple must be a bool"):
+        mg.nonzero(mg.ones(2, 3), as_tuple=as_tuple)
+    with pytest.raises(TypeError, match="nonzero: as_tuple must be a bool"):
+        mg.ones(2, 3).nonzero(as_tuple=as_tuple)
+
+
+def test_nonzero_needs_a_tensor():
+    with pytest.raises(TypeError, match="nonzero: input must be a Tensor, got list"):
+        mg.nonzero([1, 0])
