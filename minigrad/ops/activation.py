@@ -380,7 +380,10 @@ class Hardshrink(Function):
 
 def hardshrink(input, lambd=0.5):
     """x where x is outside [-lambd, lambd], else 0 (NaN stays NaN)."""
-    return Hardshrink.apply(input, lambd)
+    tensor_arg("hardshrink", "input", input)
+    if not is_number(lambd):
+        raise TypeError(f"hardshrink: lambd must be a real number, got {lambd!r} ({type(lambd).__name__})")
+    return Hardshrink.apply(input, float(lambd))
 
 
 class Softshrink(Function):

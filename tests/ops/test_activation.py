@@ -244,3 +244,10 @@ def test_hardshrink_keeps_nan_and_a_nan_lambd_shrinks_nothing(lambd):
     ours.sum().backward()
     theirs.sum().backward()
     np.testing.assert_array_equal(m.grad.numpy(), t.grad.numpy())
+
+
+@pytest.mark.parametrize("lambd", [1j, "x", None, True])
+def test_hardshrink_takes_a_real_number_lambd(lambd):
+    """A complex lambd was compared as its real part, a string or None failed inside NumPy."""
+    with pytest.raises(TypeError, match="hardshrink: lambd must be a real number, got"):
+        A.hardshrink(mg.ones(2, 3), lambd)

@@ -68,6 +68,7 @@ class RNNBase(Module):
         hidden_size = _size_arg(name, "hidden_size", hidden_size, 1)
         num_layers = _size_arg(name, "num_layers", num_layers, 1)
         bias, batch_first = bool_arg(name, "bias", bias), bool_arg(name, "batch_first", batch_first)
+        bidirectional = bool_arg(name, "bidirectional", bidirectional)
         num_directions = 2 if bidirectional else 1
         gate_size = _GATES[mode] * hidden_size
         per_bias = 2 * gate_size if bias else 0

@@ -268,6 +268,9 @@ def test_absurd_sizes_raise_at_once_naming_the_module_and_the_value(cls):
         cls(3, 4, num_layers=0)
     with pytest.raises(TypeError, match=rf"{cls.__name__}: batch_first must be a bool, got 'yes'"):
         cls(3, 4, batch_first="yes")
+    for bidirectional in (2, None, 1.5):        # PyTorch's forward refuses them (they were read by truth)
+        with pytest.raises(TypeError, match=rf"{cls.__name__}: bidirectional must be a bool, got"):
+            cls(3, 4, bidirectional=bidirectional)
 
 
 def test_parameter_count_of_the_size_check_is_the_real_one(monkeypatch):
