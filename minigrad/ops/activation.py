@@ -382,7 +382,7 @@ def hardshrink(input, lambd=0.5):
     """x where x is outside [-lambd, lambd], else 0 (NaN stays NaN)."""
     tensor_arg("hardshrink", "input", input)
     if not is_number(lambd):
-        raise TypeError(f"hardshrink: lambd must be a real number, got {lambd!r} ({type(lambd).__name__})")
+        raise TypeError(f"hardshrink: lambd must be a number, got {lambd!r} ({type(lambd).__name__})")
     return Hardshrink.apply(input, float(lambd))
 
 

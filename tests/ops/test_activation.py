@@ -249,5 +249,5 @@ def test_hardshrink_keeps_nan_and_a_nan_lambd_shrinks_nothing(lambd):
 @pytest.mark.parametrize("lambd", [1j, "x", None, True])
 def test_hardshrink_takes_a_real_number_lambd(lambd):
     """A complex lambd was compared as its real part, a string or None failed inside NumPy."""
-    with pytest.raises(TypeError, match="hardshrink: lambd must be a real number, got"):
+    with pytest.raises(TypeError, match="hardshrink: lambd must be a number, got"):
         A.hardshrink(mg.ones(2, 3), lambd)
