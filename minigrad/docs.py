@@ -101,6 +101,7 @@ def functions_applied(obj):
     from .autograd.function import Function
     if not inspect.isfunction(obj):
         return []
+    obj = inspect.unwrap(obj)         # the op itself, not the wrapper naming it in errors
     try:
         source = inspect.getsource(obj)
     except (OSError, TypeError):
