@@ -204,9 +204,8 @@ def not_a_tensor(op, exc, fn, args, kwargs):
     """The TypeError for an AttributeError raised by reading a Tensor's attribute (``.ndim``,
     ``.dtype`` ...) off an argument the caller passed that is no Tensor, naming the argument
     as the signature does; None when the AttributeError came from anywhere else."""
-    from .tensor import Tensor  # noqa: PLC0415 - tensor.py imports this module
     name = getattr(exc, "name", None)
-    if not isinstance(name, str) or not hasattr(Tensor, name):
+    if not isinstance(name, str) or not hasattr(_tensor.Tensor, name):
         return None
     obj = getattr(exc, "obj", None)
     try:
@@ -220,7 +219,7 @@ def not_a_tensor(op, exc, fn, args, kwargs):
         if isinstance(value, (tuple, list)):
             found += [(f"{param}[{i}]", v) for i, v in enumerate(value)]
         for label, v in found:
-            if v is obj and not isinstance(v, Tensor):
+            if v is obj and not isinstance(v, _tensor.Tensor):
                 return TypeError(f"{op}: {label} must be a Tensor, got {type(v).__name__}")
     return None
 
@@ -287,6 +286,6 @@ def name_ops(module, names):
 
 
 # The module, not the class: tensor.py imports this one, so at this point it may be half-run;
-# tensor_arg and operand_arg read ``_tensor.Tensor`` when called (an import inside them would
+# tensor_arg, operand_arg and not_a_tensor read ``_tensor.Tensor`` when called (an import inside them would
 # cost more than the check itself).
 from . import tensor as _tensor  # noqa: E402
