@@ -70,7 +70,19 @@ WINDOW_OPS = {"unfold": (lambda x: F.unfold(x, (2, 3), dilation=(2, 1), padding=
               "interpolate bicubic": (lambda x: F.interpolate(x, size=(5, 3), mode="bicubic", align_corners=True),
                                       (1, 2, 3, 4)),
               "interpolate trilinear": (lambda x: F.interpolate(x, size=(2, 5, 3), mode="trilinear")
-                                        + F.interpolate(x, size=(2, 5, 3), mode="nearest"), (1, 2, 3, 4, 2))}
+                                        + F.interpolate(x, size=(2, 5, 3), mode="nearest"), (1, 2, 3, 4, 2)),
+              "interpolate antialias": (lambda x: F.interpolate(x, size=(2, 5), mode="bicubic", antialias=True)
+                                        + F.interpolate(x, size=(2, 5), mode="lanczos", antialias=True), (1, 2, 5, 4)),
+              "interpolate area": (lambda x: F.interpolate(x, size=(2, 3, 2), mode="area"), (1, 2, 3, 4, 3)),
+              "adaptive_avg_pool3d": (lambda x: F.adaptive_avg_pool3d(x, (2, None, 2)), (2, 2, 3, 4, 3))}
+
+
+def test_interpolate_uint8(cuda_device):
+    a = np.random.default_rng(0).integers(0, 256, (2, 3, 5, 7)).astype(np.uint8)
+    for kw in (dict(scale_factor=1.7, mode="bilinear"), dict(size=(3, 9), mode="bicubic", antialias=True)):
+        y = F.interpolate(mg.tensor(a, device=cuda_device), **kw)
+        assert y.device == cuda_device and y.dtype == np.uint8
+        np.testing.assert_array_equal(_host(y), F.interpolate(mg.tensor(a), **kw).numpy())
 
 
 def test_conv3d_and_conv_transpose3d(cuda_device):

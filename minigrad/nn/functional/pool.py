@@ -1,5 +1,5 @@
 """F.max_pool2d, F.avg_pool2d, F.adaptive_avg_pool2d, F.adaptive_max_pool2d, their 1-D forms,
-F.max_pool3d, F.avg_pool3d and F.max_unpool2d.
+F.max_pool3d, F.avg_pool3d, F.adaptive_avg_pool3d and F.max_unpool2d.
 
 PyTorch's arguments become a *window plan* per axis -- for every output index the first
 input index inside the image, how many there are, and the step between them -- which the
@@ -13,6 +13,8 @@ passes of the 2-D kernels, first over (H, W) of each depth slice -- (N, C*D, H, 
 depth -- (N, C, D, OH*OW) with a (kd, 1) window. A max of maxes is the max (the first one in
 (d, h, w) order wins a tie, as PyTorch); an average sums in both passes and divides once, by the
 product of the per-axis window sizes (each clipped as in 2-D) or ``divisor_override``.
+The adaptive average over (D, H, W) is separable the same way: its windows are products of
+per-axis windows.
 """
 from __future__ import annotations
 
@@ -284,6 +286,35 @@ def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
     return _unbatched(unbatched, y.reshape(*x.shape[:2], *out))
 
 
+def adaptive_avg_pool3d(input, output_size):
+    """Average over PyTorch's adaptive windows of (N, C, D, H, W) or (C, D, H, W) input:
+    ``output_size`` an int or a triple (None keeps that input size); two passes as avg_pool3d's,
+    the window sums over (H, W) of each depth slice, then over depth, divided once by the
+    product of the per-axis window sizes."""
+    op = "adaptive_avg_pool3d"
+    x, unbatched = _batched(op, input, 3, nonempty=True)
+    if not isinstance(output_size, (tuple, list)):
+        out = _triple(output_size, "output_size", op)
+    elif len(output_size) != 3:
+        raise RuntimeError(f"{op}: output_size must have 3 entries, got {output_size!r} (input {tuple(x.shape)})")
+    else:
+        out = tuple(x.shape[2 + a] if v is None else _single(v, "output_size", op) for a, v in enumerate(output_size))
+    if min(out) < 0:
+        raise RuntimeError(f"{op}: output_size {output_size!r} must be non-negative sizes (input {tuple(x.shape)})")
+    if 0 in out:
+        return _unbatched(unbatched, (x.sum(dim=(2, 3, 4), keepdim=True) * 0).expand(*x.shape[:2], *out))
+    choose(op, x.data)
+    axes = [_adaptive_axis(x.shape[2 + a], out[a]) for a in range(3)]
+    L = out[1] * out[2]
+    plan_hw = (*axes[1], 1, *axes[2], 1)
+    plan_d = (*axes[0], 1, tuple(range(L)), (1,) * L, 1)
+    div = np.einsum("i,j,k->ijk", *[np.asarray(ax[1], dtype=np.float64) for ax in axes])
+    first, second = _separable(x, out)
+    sums = AvgPool.apply(first, plan_hw, np.ones(out[1:]))
+    y = AvgPool.apply(second(sums), plan_d, div.reshape(out[0], L))
+    return _unbatched(unbatched, y.reshape(*x.shape[:2], *out))
+
+
 def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
     """The partial inverse of max_pool2d: ``input`` put back at the positions ``indices`` (from
     ``max_pool2d(..., return_indices=True)``, flat h*W + w per plane) of a zero image of size
@@ -328,4 +359,4 @@ def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_siz
 
 
 __all__ = ["max_pool1d", "max_pool2d", "max_pool3d", "max_unpool2d", "avg_pool3d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d",
-           "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d"]
+           "adaptive_avg_pool2d", "adaptive_avg_pool3d", "adaptive_max_pool1d", "adaptive_max_pool2d"]

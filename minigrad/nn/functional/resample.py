@@ -1,5 +1,6 @@
-"""F.interpolate: 'nearest', 'nearest-exact', 'linear', 'bilinear', 'bicubic' and 'trilinear'
-resampling of 3-D, 4-D and 5-D input, PyTorch's rules exactly.
+"""F.interpolate: 'nearest', 'nearest-exact', 'linear', 'bilinear', 'bicubic', 'trilinear',
+'area' and 'lanczos' resampling of 3-D, 4-D and 5-D input, with or without antialiasing,
+PyTorch's rules exactly.
 
 Resampling is separable, one axis after the other, and linear in the image:
 
@@ -18,6 +19,19 @@ Resampling is separable, one axis after the other, and linear in the image:
 
     align_corners=False:  src = max(scale * (dst + 0.5) - 0.5, 0)
     align_corners=True:   src = dst * (in - 1) / (out - 1)
+
+- 'area' is adaptive average pooling to the output size (PyTorch's definition).
+- ``antialias=True`` ('bilinear', 'bicubic'; 'lanczos' needs it) is Pillow's resampling filter:
+  output ``i`` is centred on ``c = scale * (i + 0.5)`` in the input and mixes the inputs ``j``
+  within ``support`` of it, weighted ``f((j + 0.5 - c) / max(scale, 1))`` and normalised to sum
+  to 1. ``f`` is the triangle (bilinear), Keys' cubic with A = -0.5 (bicubic) or the Lanczos-3
+  window ``sinc(x) sinc(x / 3)``; down-sampling stretches it over ``scale`` input pixels, so
+  every input pixel counts (no aliasing). Still one weighted sum of taps per axis.
+- uint8 images ('bilinear', 'bicubic') go through PyTorch's fixed-point path: per axis (the
+  last first, an axis of unchanged size skipped), the float weights are scaled by ``2**p``
+  (``p`` as large as the largest weight allows in int16) and rounded, the sum of integer
+  products gets ``2**(p-1)`` added and is shifted right by ``p`` (rounding half up), then
+  clamped to 0..255.
 """
 from __future__ import annotations
 
@@ -28,6 +42,7 @@ import numpy as np
 from ...backend import array_module
 from ...ops import index_select
 from ...tensor import Tensor
+from .pool import adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d
 
 
 def _out_sizes(op, x, size, scale_factor):
@@ -85,7 +100,10 @@ def _source(in_size, out_size, align_corners, scale_factor, dtype, cubic=False):
 
 def linear_taps(in_size, out_size, align_corners, scale_factor, dtype):
     """For each output index of 1-D linear interpolation, the input indices (i0, i1) and their
-    weights (1 - l, l)."""
+    weights (1 - l, l). An axis of unchanged size is copied, whatever the scale factor (PyTorch)."""
+    if in_size == out_size:
+        same = np.arange(out_size)
+        return (same, same), (np.ones(out_size, dtype), np.zeros(out_size, dtype))
     src = _source(in_size, out_size, align_corners, scale_factor, dtype)
     i0 = src.astype(np.int64)
     i1 = i0 + (i0 < in_size - 1)
@@ -110,6 +128,109 @@ def cubic_taps(in_size, out_size, align_corners, scale_factor, dtype):
     return tuple(np.clip(base + k, 0, in_size - 1) for k in (-1, 0, 1, 2)), weights
 
 
+def _triangle(x):
+    return np.maximum(1 - np.abs(x), 0)
+
+
+def _keys_cubic(A):
+    """Keys' cubic convolution kernel with coefficient ``A``."""
+    def f(x):
+        x = np.abs(x)
+        near = ((A + 2) * x - (A + 3)) * x * x + 1
+        far = ((A * x - 5 * A) * x + 8 * A) * x - 4 * A
+        return np.where(x < 1, near, np.where(x < 2, far, 0.0))
+    return f
+
+
+def _lanczos3(x):
+    return np.where(np.abs(x) < 3, np.sinc(x) * np.sinc(x / 3), 0.0)
+
+
+# mode -> (taps of the plain filter, the antialiasing filter)
+FILTERS = {"bilinear": (2, _triangle), "bicubic": (4, _keys_cubic(-0.5)), "lanczos": (6, _lanczos3)}
+
+
+def _area_scale(in_size, out_size, align_corners, scale_factor):
+    """PyTorch's area_pixel_compute_scale, in float64."""
+    if align_corners:
+        return (in_size - 1) / (out_size - 1) if out_size > 1 else 0.0
+    return 1.0 / scale_factor if scale_factor is not None and scale_factor > 0 else in_size / out_size
+
+
+def antialias_taps(in_size, out_size, align_corners, scale_factor, mode):
+    """For each output index, the input indices of Pillow's (and PyTorch's) antialiased filter
+    and their weights (float64), as tap columns; a window narrower than the widest carries
+    weight 0 on its spare taps (their index repeats the window's first)."""
+    width, f = FILTERS[mode]
+    scale = _area_scale(in_size, out_size, align_corners, scale_factor)
+    support = width / 2 * scale if scale >= 1 else width / 2
+    stretch = scale if scale >= 1 else 1.0
+    n_taps = int(math.ceil(support)) * 2 + 1
+    center = scale * (np.arange(out_size) + 0.5)
+    first = np.maximum(np.trunc(center - support + 0.5).astype(np.int64), 0)
+    count = np.clip(np.minimum(np.trunc(center + support + 0.5).astype(np.int64), in_size) - first, 0, n_taps)
+    j = np.arange(n_taps)
+    inside = j < count[:, None]
+    w = np.where(inside, f((j + first[:, None] - center[:, None] + 0.5) / stretch), 0.0)
+    total = w.sum(axis=1, keepdims=True)
+    w = np.where(total != 0, w / np.where(total != 0, total, 1), w)
+    index = np.where(inside, first[:, None] + j, first[:, None])
+    return tuple(index.T), tuple(w.T)
+
+
+def _uint8_weights(in_size, out_size, align_corners, scale_factor, mode, antialias):
+    """PyTorch's float64 weights for its uint8 path, as (out, taps) arrays of input indices and
+    weights, and the largest weight it sees (which sets the fixed-point precision). Without
+    antialiasing a tap outside the image adds its weight to the border pixel's."""
+    if antialias:
+        index, w = (np.stack(t, axis=1) for t in antialias_taps(in_size, out_size, align_corners,
+                                                                scale_factor, mode))
+        return index, w, w.max()
+    width = FILTERS[mode][0]
+    f = _keys_cubic(CUBIC_A) if mode == "bicubic" else _triangle
+    scale = _area_scale(in_size, out_size, align_corners, scale_factor)
+    dst = np.arange(out_size, dtype=np.float64)
+    src = scale * dst if align_corners else scale * (dst + 0.5) - 0.5
+    if mode == "bilinear" and not align_corners:
+        src = np.maximum(src, 0)
+    base = np.minimum(np.floor(src.astype(np.float32)).astype(np.int64), in_size - 1)
+    lam = np.clip(src - base, 0, 1)
+    first = base - width // 2 + 1
+    lo = np.maximum(first, 0)
+    rows = np.arange(out_size)
+    w = np.zeros((out_size, width))
+    w_max = 0.0
+    for j in range(width):                       # PyTorch's order: its largest partial sum counts
+        slot = np.clip(first + j, 0, in_size - 1) - lo
+        w[rows, slot] += f(j + 1 - width // 2 - lam)
+        w_max = max(w_max, w[rows, slot].max())
+    return np.minimum(lo[:, None] + np.arange(width), in_size - 1), w, w_max
+
+
+def fixed_point(w, w_max):
+    """Weights as integers ``round(w * 2**p)`` and the precision ``p``: the largest p (at most
+    22) with ``round(w_max * 2**(p+1)) < 2**15``, PyTorch's rule."""
+    p = 0
+    while p < 22 and int(0.5 + w_max * (1 << (p + 1))) < (1 << 15):
+        p += 1
+    v = w * (1 << p)
+    return np.trunc(v + np.where(v < 0, -0.5, 0.5)).astype(np.int64), p
+
+
+def _resample_uint8(x, axis, out_size, align_corners, scale_factor, mode, antialias):
+    """One axis of PyTorch's uint8 resampling, on the array ``x``: integer weights, a sum of
+    integer products, ``+ 2**(p-1)``, ``>> p``, clamped to 0..255."""
+    xp = array_module(x)
+    index, w, w_max = _uint8_weights(x.shape[axis], out_size, align_corners, scale_factor, mode, antialias)
+    w, p = fixed_point(w, w_max)
+    shape = (-1,) + (1,) * (x.ndim - 1 - axis)
+    acc = xp.full(x.shape[:axis] + (out_size,) + x.shape[axis + 1:], 1 << (p - 1), dtype=np.int64)
+    for k in range(index.shape[1]):
+        taken = xp.take(x, xp.asarray(index[:, k]), axis=axis).astype(np.int64)
+        acc += taken * xp.asarray(w[:, k].reshape(shape))
+    return xp.clip(acc >> p, 0, 255).astype(np.uint8)
+
+
 def _mix_along(x, axis, taps, xp):
     """sum_k w_k * x[i_k] along ``axis``: one ``index_select`` and one product per tap."""
     shape = (-1,) + (1,) * (x.ndim - 1 - axis)
@@ -120,54 +241,75 @@ def _mix_along(x, axis, taps, xp):
     return out
 
 
-MODES = {"nearest": None, "nearest-exact": None, "linear": 1, "bilinear": 2, "bicubic": 2, "trilinear": 3}
+MODES = {"nearest": None, "nearest-exact": None, "area": None, "linear": 1, "bilinear": 2,
+         "bicubic": 2, "trilinear": 3, "lanczos": 2}
+ANTIALIASED = ("bilinear", "bicubic", "lanczos")
 
 
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
                 recompute_scale_factor=None, antialias=False):
     """Resample (N, C, *spatial) ``input`` -- 1, 2 or 3 spatial dims -- to ``size`` or by
-    ``scale_factor``: 'nearest', 'nearest-exact' (any rank), 'linear' (3-D input), 'bilinear',
-    'bicubic' (4-D), 'trilinear' (5-D). Integer (uint8) images are resampled in float64 and
-    rounded half up, axis by axis from the last, as PyTorch's uint8 path."""
+    ``scale_factor``: 'nearest', 'nearest-exact', 'area' (any rank), 'linear' (3-D input),
+    'bilinear', 'bicubic', 'lanczos' (4-D), 'trilinear' (5-D). ``antialias=True`` (bilinear,
+    bicubic; lanczos requires it) filters as Pillow does when down-sampling. uint8 images
+    (nearest, nearest-exact, bilinear, bicubic, lanczos) give PyTorch's uint8 results bit for
+    bit: its fixed-point arithmetic, axis by axis from the last."""
     op = "interpolate"
-    if input.ndim not in (3, 4, 5):
-        raise NotImplementedError(f"{op}: only 3-D, 4-D and 5-D input is supported, got shape "
-                                  f"{tuple(input.shape)}")
     if mode not in MODES:
         raise NotImplementedError(f"{op}: mode {mode!r} is not supported; use one of "
                                   f"{', '.join(repr(m) for m in MODES)}")
+    if MODES[mode] is None and align_corners is not None:
+        raise ValueError(f"{op}: align_corners may only be set with the interpolating modes linear, "
+                         f"bilinear, bicubic, trilinear and lanczos, got mode {mode!r}")
+    if size is not None and recompute_scale_factor:
+        raise ValueError(f"{op}: recompute_scale_factor is not meaningful with an explicit size")
+    if antialias and not (mode in ANTIALIASED and input.ndim == 4):
+        raise ValueError(f"{op}: antialias=True is restricted to the modes bilinear, bicubic and lanczos "
+                         f"and needs 4-D input, got mode {mode!r} and input of shape {tuple(input.shape)}")
+    if input.ndim not in (3, 4, 5):
+        raise NotImplementedError(f"{op}: only 3-D, 4-D and 5-D input is supported, got shape "
+                                  f"{tuple(input.shape)}")
     if MODES[mode] is not None and MODES[mode] != input.ndim - 2:
         raise NotImplementedError(f"{op}: got {input.ndim}-D input, but mode {mode!r} needs "
                                   f"{MODES[mode] + 2}-D input")
-    if antialias:
-        raise NotImplementedError(f"{op}: antialias=True is not supported")
-    if MODES[mode] is None and align_corners is not None:
-        raise ValueError(f"{op}: align_corners may only be set with the interpolating modes linear, "
-                         f"bilinear, bicubic and trilinear, got mode {mode!r}")
+    if mode == "lanczos" and align_corners:
+        raise ValueError(f"{op}: mode 'lanczos' does not support align_corners=True")
+    if mode == "lanczos" and not antialias:
+        raise ValueError(f"{op}: mode 'lanczos' requires antialias=True")
     out, scales = _out_sizes(op, input, size, scale_factor)
     n = input.ndim - 2
-    if recompute_scale_factor:
+    if recompute_scale_factor or mode == "area":
         scales = (None,) * n
+    if input.dtype.kind in "iub" and not (input.dtype == np.uint8 and mode not in ("area", "linear", "trilinear")):
+        raise NotImplementedError(f"{op}: mode {mode!r} on {input.dtype} input is not supported "
+                                  f"(PyTorch has none either)")
     xp = array_module(input.data)
+    if mode == "area":
+        return (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d)[n - 1](input, out)
     if MODES[mode] is None:
         y = input
         for a in range(n):
             idx = nearest_indices(input.shape[2 + a], out[a], scales[a], exact=mode == "nearest-exact")
             y = index_select(y, 2 + a, Tensor(xp.asarray(idx)))
         return y
-    integer = input.dtype.kind in "iu"
-    if integer and mode != "bilinear":
-        raise NotImplementedError(f"{op}: mode {mode!r} on {input.dtype} input is not supported "
-                                  f"(PyTorch has none either but for bilinear)")
-    dtype = np.dtype(np.float64) if integer else input.dtype
-    taps = cubic_taps if mode == "bicubic" else linear_taps
-    y = input.to(dtype) if integer else input
-    for a in reversed(range(n)):                     # the last axis first, as PyTorch's uint8 path
-        y = _mix_along(y, 2 + a, taps(input.shape[2 + a], out[a], bool(align_corners), scales[a], dtype), xp)
-        if integer:
-            info = np.iinfo(input.dtype)
-            y = (y + 0.5).floor().clamp(info.min, info.max)
-    return y.to(input.dtype) if integer else y
+    align = bool(align_corners)
+    axes = [a for a in reversed(range(n)) if not (antialias or input.dtype == np.uint8)
+            or out[a] != input.shape[2 + a]]        # the last axis first; PyTorch skips same-size axes here
+    if input.dtype == np.uint8:
+        y = input.data
+        for a in axes:
+            y = _resample_uint8(y, 2 + a, out[a], align, scales[a], mode, antialias)
+        return Tensor(xp.ascontiguousarray(y))
+    y = input
+    for a in axes:
+        if antialias:
+            index, w = antialias_taps(input.shape[2 + a], out[a], align, scales[a], mode)
+            taps = index, tuple(c.astype(input.dtype) for c in w)
+        else:
+            taps = (cubic_taps if mode == "bicubic" else linear_taps)(input.shape[2 + a], out[a], align,
+                                                                      scales[a], input.dtype)
+        y = _mix_along(y, 2 + a, taps, xp)
+    return y
 
 
 __all__ = ["interpolate"]

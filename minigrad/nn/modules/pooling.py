@@ -1,4 +1,4 @@
-"""Pooling layers: MaxPool1d/2d/3d, AvgPool1d/2d/3d, AdaptiveAvgPool1d/2d, AdaptiveMaxPool1d/2d, MaxUnpool2d
+"""Pooling layers: MaxPool1d/2d/3d, AvgPool1d/2d/3d, AdaptiveAvgPool1d/2d/3d, AdaptiveMaxPool1d/2d, MaxUnpool2d
 (PyTorch's arguments and defaults; ``stride`` defaults to ``kernel_size``)."""
 from __future__ import annotations
 
@@ -67,6 +67,15 @@ class AdaptiveAvgPool2d(Module):
 
     def extra_repr(self):
         return f"output_size={self.output_size}"
+
+
+class AdaptiveAvgPool3d(AdaptiveAvgPool2d):
+    """3-D average pooling to a fixed output size, with per-axis windows as AdaptiveAvgPool2d's.
+
+    Args: ``output_size`` (an int or a (D_out, H_out, W_out) triple; None keeps that input size).
+    Input (N, C, D, H, W) or (C, D, H, W); output (N, C, D_out, H_out, W_out)."""
+    def forward(self, input):
+        return F.adaptive_avg_pool3d(input, self.output_size)
 
 
 class AdaptiveMaxPool2d(Module):

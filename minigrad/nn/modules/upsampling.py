@@ -9,7 +9,7 @@ class Upsample(Module):
     """Resizes (N, C, L), (N, C, H, W) or (N, C, D, H, W) input with F.interpolate.
 
     Args: ``size`` (the output's spatial size) or ``scale_factor`` (one of the two), ``mode``
-    ("nearest" default, "linear", "bilinear", "bicubic", "trilinear", "nearest-exact"),
+    ("nearest" default, "nearest-exact", "area", "linear", "bilinear", "bicubic", "trilinear"),
     ``align_corners`` (for the linear modes), ``recompute_scale_factor``. Output: (N, C, *size)."""
     def __init__(self, size=None, scale_factor=None, mode="nearest", align_corners=None,
                  recompute_scale_factor=None):

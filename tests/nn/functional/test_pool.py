@@ -227,3 +227,36 @@ def test_adaptive_pooling_to_a_zero_size_is_empty_and_a_bool_size_is_refused():
             getattr(F, op)(mg.ones(2, 3, 5, 5) if op.endswith("2d") else mg.ones(2, 3, 5), size)
     with pytest.raises(RuntimeError, match=r"^adaptive_avg_pool1d: output_size \(1, -1\) must be non-negative"):
         F.adaptive_avg_pool1d(mg.ones(2, 3, 5), -1)
+
+
+@given(n=st.integers(0, 2), size=st.tuples(small, st.integers(1, 5), st.integers(1, 5)),
+       out=st.tuples(st.integers(1, 4), st.integers(1, 4), st.one_of(st.none(), st.integers(1, 4))),
+       dtype=st.sampled_from(["float32", "float64"]))
+def test_adaptive_avg_pool3d_matches_pytorch(n, size, out, dtype):
+    """Values, gradients, dtype and shape equal PyTorch's; windows may overlap, None keeps a size."""
+    pytest.importorskip("torch")
+    import torch
+    a = np.random.default_rng(0).standard_normal((n, 2) + size).astype(dtype)
+    tol = dict(atol=1e-6, rtol=1e-5) if dtype == "float32" else {}
+    torch_check(lambda x: F.adaptive_avg_pool3d(x, out), lambda x: torch.nn.functional.adaptive_avg_pool3d(x, out),
+                [a], **tol)
+    torch_check(lambda x: nn.AdaptiveAvgPool3d(out)(x), lambda x: torch.nn.AdaptiveAvgPool3d(out)(x), [a[0] if n else
+                np.ones((2,) + size, dtype)], **tol)
+
+
+@given(size=st.tuples(small, small, small), out=st.tuples(small, small, small), seed=seeds)
+def test_gradcheck_adaptive_avg_pool3d(size, out, seed):
+    x = mg.tensor(np.random.default_rng(seed).standard_normal((1, 2) + size), requires_grad=True)
+    assert gradcheck(lambda x: F.adaptive_avg_pool3d(x, out), [x])
+    assert gradgradcheck(lambda x: F.adaptive_avg_pool3d(x, out) ** 2, [x])
+
+
+def test_adaptive_avg_pool3d_by_hand_and_errors():
+    x = mg.arange(8.0).reshape(1, 1, 2, 2, 2)
+    assert F.adaptive_avg_pool3d(x, 1).item() == 3.5
+    np.testing.assert_array_equal(F.adaptive_avg_pool3d(x, (2, 1, 1)).numpy().ravel(), [1.5, 5.5])
+    assert F.adaptive_avg_pool3d(x, (0, 1, 1)).shape == (1, 1, 0, 1, 1)
+    with pytest.raises(RuntimeError, match=r"adaptive_avg_pool3d: output_size must have 3 entries, got \(1, 1\)"):
+        F.adaptive_avg_pool3d(x, (1, 1))
+    with pytest.raises(RuntimeError, match=r"adaptive_avg_pool3d: expected a 4-D \(unbatched\) or 5-D"):
+        F.adaptive_avg_pool3d(mg.ones(2, 3), 1)
