@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from .._checks import errors_named, is_number, number_arg, range_arg, tensor_arg
+from .._checks import bool_arg, errors_named, int_arg, is_number, number_arg, range_arg, tensor_arg
 from ..autograd.function import Function
 from ..backend import array_module, seed_generators_of
 from ..tensor import Tensor
@@ -403,9 +403,15 @@ class Softshrink(Function):
 
 
 def softshrink(input, lambd=0.5):
-    """x shrunk towards 0 by lambd (0 inside [-lambd, lambd])."""
+    """x shrunk towards 0 by lambd (0 inside [-lambd, lambd]); lambd in [0, the largest value of
+    the input's dtype], as PyTorch's."""
+    tensor_arg("softshrink", "input", input)
+    lambd = number_arg("softshrink", "lambd", lambd)
     if lambd < 0:
         raise RuntimeError(f"softshrink: lambda must be greater or equal to 0, but found to be {lambd}")
+    if input.dtype.kind == "f" and lambd > np.finfo(input.dtype).max:
+        raise RuntimeError(f"softshrink: lambda must be at most {np.finfo(input.dtype).max:g}, the largest "
+                           f"{input.dtype}, but found to be {lambd}")
     return Softshrink.apply(input, lambd)
 
 
@@ -508,6 +514,10 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
     """Randomized leaky ReLU: a random negative slope per element while training, the mean
     slope (lower + upper) / 2 otherwise."""
     tensor_arg("rrelu", "input", input)
+    training = bool_arg("rrelu", "training", training)
+    for name, bound in (("lower", lower), ("upper", upper)):
+        if not math.isfinite(number_arg("rrelu", name, bound)):
+            raise RuntimeError(f"rrelu: {name} bound must be finite, got {bound}")
     if training:
         lower, upper = range_arg("rrelu", "lower", lower, "upper", upper)
     elif lower > upper:
@@ -528,6 +538,7 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
 def softmin(input, dim=None, _stacklevel=3, dtype=None):
     """softmax(-x) along ``dim``."""
     tensor_arg("softmin", "input", input)
+    int_arg("softmin", "_stacklevel", _stacklevel)
     if dim is None:
         dim = 0 if input.ndim in (0, 1, 3) else 1
     return softmax(-input, normalize_dim(dim, input.ndim, "softmin"), dtype)

@@ -133,6 +133,17 @@ def test_hardtanh_and_softshrink_reject_bad_bounds():
         A.softshrink(mg.ones(2), -1)
 
 
+def test_softshrink_lambda_must_be_a_number_within_the_dtypes_range():
+    with pytest.raises(RuntimeError, match=r"^softshrink: lambda must be at most 3.40282e\+38, the largest float32, "
+                                           r"but found to be inf"):
+        A.softshrink(mg.ones(2), float("inf"))
+    assert A.softshrink(mg.ones(2, dtype=mg.float64), 1e300).tolist() == [0.0, 0.0]
+    with pytest.raises(ValueError, match="^softshrink: lambd must not be NaN"):
+        A.softshrink(mg.ones(2), float("nan"))
+    with pytest.raises(TypeError, match="^softshrink: lambd must be a number, got '0.5'"):
+        A.softshrink(mg.ones(2), "0.5")
+
+
 def test_rrelu_in_training_draws_slopes_in_range_and_backprops_them():
     mg.manual_seed(3)
     x = mg.tensor(-np.ones(1000), requires_grad=True)
@@ -162,6 +173,12 @@ def test_rrelu_checks_its_bounds():
         mg.nn.RReLU(-1e308, 1e308).train()(x)
     assert F.rrelu(x, -1e30, 1e30, training=False).tolist() == [0.0, 0.0]     # PyTorch's eval answer
     assert F.rrelu(x, 0.25, 0.25, training=True).tolist() == [-0.25, -0.25]
+    for lower, upper in ((float("nan"), 0.3), (-float("inf"), 0.3), (0.1, float("inf"))):
+        bad = "lower" if lower != 0.1 else "upper"
+        with pytest.raises((RuntimeError, ValueError), match=rf"^rrelu: {bad} (bound )?must"):
+            F.rrelu(x, lower, upper)
+    with pytest.raises(TypeError, match=r"^rrelu: training must be a bool, got 1 \(int\)"):
+        F.rrelu(x, training=1)
 
 
 @pytest.mark.parametrize("call, error, message", [

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 
 from ... import backend
-from ..._checks import errors_named, int_arg, number_arg, tensor_arg
+from ..._checks import bool_arg, errors_named, int_arg, number_arg, tensor_arg
 from ...autograd.function import Function
 from ...autograd.grad_mode import is_grad_enabled, no_grad
 from ...ops import index_select, where
@@ -61,11 +61,16 @@ def dropout(input, p=0.5, training=True, inplace=False):
     """Inverted dropout: zero each element with probability p, scale the kept ones by 1/(1-p)
     so the expected value is unchanged; the identity when not ``training``. The mask comes
     from minigrad's seeded generator. (``inplace`` is accepted for PyTorch compatibility; the
-    result is always a new tensor.)"""
-    if not 0.0 <= p <= 1.0:
-        raise ValueError(f"dropout: probability has to be between 0 and 1, but got {p}")
+    result is always a new tensor.) A training dropout of an integer or bool input is refused,
+    as PyTorch refuses it (the scaled result is no integer)."""
+    op = "dropout"
+    tensor_arg(op, "input", input)
+    p = number_arg(op, "p", p, min=0.0, max=1.0)
+    training = bool_arg(op, "training", training)
     if not training or p == 0.0:
         return input
+    if input.dtype.kind not in "fc":
+        raise RuntimeError(f"{op}: expected a floating point input in training, got {input.dtype}")
     if p == 1.0:
         return input * 0.0
     rng = backend.seed_generators_of(input.device)

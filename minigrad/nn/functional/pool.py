@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..._checks import bool_arg, errors_named
+from ..._checks import bool_arg, errors_named, int_arg
 from ...backend import array_module
 from ...kernels import choose
 from ...tensor import Tensor
@@ -53,7 +53,17 @@ def _adaptive_axis(size, out):
     return tuple(int(v) for v in start), tuple(int(v) for v in end - start)
 
 
+def _pool_input(op, input, spatial_dims, nonempty):
+    """``input`` with a batch dim (``_batched``), its dtype and device checked against the kernel
+    variant up front: an unsupported one is refused in the name of the op called, not of the 2-D
+    pooling that a 1-D, 3-D or adaptive one runs on."""
+    x, added = _batched(op, input, spatial_dims, nonempty)
+    choose(op, x.data)
+    return x, added
+
+
 def _kernel_plan(op, input, kernel_size, stride, padding, dilation, ceil_mode):
+    ceil_mode = bool_arg(op, "ceil_mode", ceil_mode)
     k = _pair(kernel_size, "kernel_size", op, one_element=True)
     s = k if stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0) \
         else _pair(stride, "stride", op, one_element=True)
@@ -78,17 +88,27 @@ def _kernel_plan(op, input, kernel_size, stride, padding, dilation, ceil_mode):
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                return_indices=False):
     """Max over each window; ``return_indices`` also gives the argmax as h*W + w per plane."""
-    x, unbatched = _batched("max_pool2d", input, 2, nonempty=True)
+    x, unbatched = _pool_input("max_pool2d", input, 2, True)
     plan = _kernel_plan("max_pool2d", x, kernel_size, stride, padding, dilation, ceil_mode)[0]
     y, idx = _unbatched(unbatched, *MaxPool.apply(x, plan))
     return (y, idx) if return_indices else y
 
 
+def _divisor_override(op, divisor_override):
+    """None, or a non-zero int (negative is allowed, as PyTorch allows it)."""
+    if divisor_override is None:
+        return None
+    divisor = int_arg(op, "divisor_override", divisor_override)
+    if divisor == 0:
+        raise RuntimeError(f"{op}: divisor_override must be non-zero")
+    return divisor
+
+
 def _avg_pool(op, x, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override):
+    count_include_pad = bool_arg(op, "count_include_pad", count_include_pad)
+    divisor_override = _divisor_override(op, divisor_override)
     plan, k, s, p = _kernel_plan(op, x, kernel_size, stride, padding, 1, ceil_mode)
     if divisor_override is not None:
-        if divisor_override == 0:
-            raise RuntimeError(f"{op}: divisor_override must be non-zero")
         div = np.full((len(plan[0]), len(plan[3])), float(divisor_override))
     elif count_include_pad:
         sizes = []
@@ -105,7 +125,7 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
                count_include_pad=True, divisor_override=None):
     """Mean over each window. The divisor is the window's size clipped to the padded image
     (count_include_pad=True), or to the image (False), or ``divisor_override``."""
-    x, unbatched = _batched("avg_pool2d", input, 2, nonempty=True)
+    x, unbatched = _pool_input("avg_pool2d", input, 2, True)
     return _unbatched(unbatched, _avg_pool("avg_pool2d", x, kernel_size, stride, padding, ceil_mode,
                                            count_include_pad, divisor_override))
 
@@ -139,7 +159,7 @@ def _empty_pooled(x, out):
 
 def adaptive_avg_pool2d(input, output_size):
     """Average over PyTorch's adaptive windows; ``output_size`` 1 gives global average pooling."""
-    x, unbatched = _batched("adaptive_avg_pool2d", input, 2, nonempty=True)
+    x, unbatched = _pool_input("adaptive_avg_pool2d", input, 2, True)
     out = _adaptive_size("adaptive_avg_pool2d", x, output_size)
     if 0 in out:
         return _unbatched(unbatched, _empty_pooled(x, out)[0])
@@ -149,7 +169,7 @@ def adaptive_avg_pool2d(input, output_size):
 
 def adaptive_max_pool2d(input, output_size, return_indices=False):
     """Max over PyTorch's adaptive windows; ``output_size`` 1 gives global max pooling."""
-    x, unbatched = _batched("adaptive_max_pool2d", input, 2, nonempty="after_first")
+    x, unbatched = _pool_input("adaptive_max_pool2d", input, 2, "after_first")
     y, idx = _unbatched(unbatched, *_adaptive_max(x, _adaptive_size("adaptive_max_pool2d", x, output_size)))
     return (y, idx) if return_indices else y
 
@@ -167,7 +187,7 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
                return_indices=False):
     """Max over each window of (N, C, L) input: max_pool2d over a height-1 image; indices are
     positions along L."""
-    x, unbatched = _batched("max_pool1d", input, 1, nonempty=True)
+    x, unbatched = _pool_input("max_pool1d", input, 1, True)
     k, s, p, d = _as_1d("max_pool1d", (("kernel_size", kernel_size), ("stride", stride),
                                        ("padding", padding), ("dilation", dilation)))
     y, idx = MaxPool.apply(x.unsqueeze(2), _kernel_plan("max_pool1d", x.unsqueeze(2), k, s, (0, p[1]), d,
@@ -178,7 +198,7 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
 
 def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
     """Mean over each window of (N, C, L) input: avg_pool2d over a height-1 image."""
-    x, unbatched = _batched("avg_pool1d", input, 1, nonempty=True)
+    x, unbatched = _pool_input("avg_pool1d", input, 1, True)
     k, s, p = _as_1d("avg_pool1d", (("kernel_size", kernel_size), ("stride", stride), ("padding", padding)))
     y = _avg_pool("avg_pool1d", x.unsqueeze(2), k, s, (0, p[1]), ceil_mode, count_include_pad, None)
     return _unbatched(unbatched, y.squeeze(2))
@@ -187,7 +207,7 @@ def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
 @errors_named("adaptive_avg_pool1d")
 def adaptive_avg_pool1d(input, output_size):
     """Average over PyTorch's adaptive windows along L of (N, C, L) input."""
-    x, unbatched = _batched("adaptive_avg_pool1d", input, 1, nonempty=True)
+    x, unbatched = _pool_input("adaptive_avg_pool1d", input, 1, True)
     out = _single(output_size, "output_size", "adaptive_avg_pool1d")
     return _unbatched(unbatched, adaptive_avg_pool2d(x.unsqueeze(2), (1, out)).squeeze(2))
 
@@ -195,7 +215,7 @@ def adaptive_avg_pool1d(input, output_size):
 @errors_named("adaptive_max_pool1d")
 def adaptive_max_pool1d(input, output_size, return_indices=False):
     """Max over PyTorch's adaptive windows along L of (N, C, L) input."""
-    x, unbatched = _batched("adaptive_max_pool1d", input, 1, nonempty="after_first")
+    x, unbatched = _pool_input("adaptive_max_pool1d", input, 1, "after_first")
     out = _single(output_size, "output_size", "adaptive_max_pool1d")
     if out < 0:
         raise RuntimeError(f"adaptive_max_pool1d: output_size {out} must be non-negative (input {tuple(input.shape)})")
@@ -207,6 +227,7 @@ def adaptive_max_pool1d(input, output_size, return_indices=False):
 def _plan_3d(op, x, kernel_size, stride, padding, dilation, ceil_mode):
     """The two passes' plans of a 3-D pooling: over (H, W) of (N, C*D, H, W), then over depth
     of (N, C, D, OH*OW); and the per-axis window sizes for the average's divisor."""
+    ceil_mode = bool_arg(op, "ceil_mode", ceil_mode)
     k = _triple(kernel_size, "kernel_size", op, one_element=True)
     s = k if stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0) \
         else _triple(stride, "stride", op, one_element=True)
@@ -245,9 +266,7 @@ def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     """Max over each window of (N, C, D, H, W) input; ``return_indices`` also gives the argmax as
     d*H*W + h*W + w per (n, c) volume, as PyTorch."""
     op = "max_pool3d"
-    x, unbatched = _batched(op, input, 3, nonempty=True)
-    choose(op, x.data)
-    ceil_mode = bool_arg(op, "ceil_mode", ceil_mode)
+    x, unbatched = _pool_input(op, input, 3, True)
     plan_hw, plan_d, out, _, _ = _plan_3d(op, x, kernel_size, stride, padding, dilation, ceil_mode)
     first, second = _separable(x, out)
     y1, i1 = MaxPool.apply(first, plan_hw)                       # per depth slice: h*W + w
@@ -268,14 +287,11 @@ def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
                divisor_override=None):
     """Mean over each window of (N, C, D, H, W) input; the divisor as avg_pool2d's, per axis."""
     op = "avg_pool3d"
-    x, unbatched = _batched(op, input, 3, nonempty=True)
-    choose(op, x.data)
-    ceil_mode = bool_arg(op, "ceil_mode", ceil_mode)
+    x, unbatched = _pool_input(op, input, 3, True)
     count_include_pad = bool_arg(op, "count_include_pad", count_include_pad)
+    divisor_override = _divisor_override(op, divisor_override)
     plan_hw, plan_d, out, counts, clipped = _plan_3d(op, x, kernel_size, stride, padding, 1, ceil_mode)
     if divisor_override is not None:
-        if divisor_override == 0:
-            raise RuntimeError(f"{op}: divisor_override must be non-zero")
         div = np.full(out, float(divisor_override))
     else:
         sizes = clipped if count_include_pad else counts

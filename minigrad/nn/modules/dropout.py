@@ -1,6 +1,7 @@
 """Dropout (inverted: active only in training mode)."""
 from __future__ import annotations
 
+from ..._checks import number_arg
 from .. import functional as F
 from .module import Module
 
@@ -11,12 +12,10 @@ class Dropout(Module):
 
     def __init__(self, p=0.5, inplace=False):
         super().__init__()
-        if not 0.0 <= p <= 1.0:
-            raise ValueError(f"Dropout: probability has to be between 0 and 1, but got {p}")
-        self.p, self.inplace = p, inplace
+        self.p, self.inplace = number_arg("Dropout", "p", p, min=0.0, max=1.0), inplace
 
     def forward(self, input):
-        return F.dropout(input, self.p, self.training)
+        return F.dropout(input, self.p, self.training, self.inplace)
 
     def extra_repr(self):
         return f"p={self.p}, inplace={self.inplace}"

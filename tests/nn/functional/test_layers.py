@@ -267,6 +267,28 @@ def test_gradcheck_dropout_with_a_fixed_mask(shape, p, seed):
     assert gradcheck(fn, (x,))
 
 
+@pytest.mark.parametrize("kw,error,message", [
+    (dict(p=1.5), ValueError, r"p must be in \[0.0, 1.0\], got 1.5"),
+    (dict(p=-0.1), ValueError, r"p must be in \[0.0, 1.0\], got -0.1"),
+    (dict(p="0.5"), TypeError, "p must be a number, got '0.5'"),
+    (dict(training="yes"), TypeError, "training must be a bool, got 'yes'"),
+    (dict(training=None), TypeError, "training must be a bool, got None")])
+def test_dropout_checks_p_and_its_flags_as_pytorch(kw, error, message):
+    with pytest.raises(error, match=rf"^dropout: {message}"):
+        F.dropout(mg.ones(2, 3), **kw)
+
+
+def test_dropout_refuses_an_integer_input_in_training_only_as_pytorch():
+    x = mg.ones(2, 3, dtype=mg.int32)
+    with pytest.raises(RuntimeError, match="^dropout: expected a floating point input in training, got int32"):
+        F.dropout(x)
+    with pytest.raises(RuntimeError, match="^Dropout: expected a floating point input"):
+        nn.Dropout()(x)
+    assert F.dropout(x, training=False) is x and F.dropout(x, 0.0) is x
+    with pytest.raises(ValueError, match=r"^Dropout: p must be in \[0.0, 1.0\], got 2.0"):
+        nn.Dropout(2.0)
+
+
 def test_gradcheck_small_model_through_modules():
     """A whole small model (every layer family, BN in train mode) passes gradcheck."""
     mg.manual_seed(0)

@@ -260,3 +260,36 @@ def test_adaptive_avg_pool3d_by_hand_and_errors():
         F.adaptive_avg_pool3d(x, (1, 1))
     with pytest.raises(RuntimeError, match=r"adaptive_avg_pool3d: expected a 4-D \(unbatched\) or 5-D"):
         F.adaptive_avg_pool3d(mg.ones(2, 3), 1)
+
+
+@pytest.mark.parametrize("op,shape,kw,error,message", [
+    ("avg_pool2d", (1, 1, 4, 4), dict(ceil_mode=1), TypeError, r"ceil_mode must be a bool, got 1 \(int\)"),
+    ("max_pool2d", (1, 1, 4, 4), dict(ceil_mode=None), TypeError, "ceil_mode must be a bool, got None"),
+    ("avg_pool1d", (1, 4, 4), dict(count_include_pad=0), TypeError, "count_include_pad must be a bool, got 0"),
+    ("max_pool1d", (1, 4, 4), dict(ceil_mode=2), TypeError, "ceil_mode must be a bool, got 2"),
+    ("avg_pool3d", (1, 1, 4, 4, 4), dict(ceil_mode="yes"), TypeError, "ceil_mode must be a bool, got 'yes'"),
+    ("avg_pool3d", (1, 1, 4, 4, 4), dict(count_include_pad=None), TypeError, "count_include_pad must be a bool"),
+    ("avg_pool2d", (1, 1, 4, 4), dict(divisor_override=2.0), TypeError, r"divisor_override must be an int, got 2.0"),
+    ("avg_pool2d", (1, 1, 4, 4), dict(divisor_override=True), TypeError, "divisor_override must be an int, got True"),
+    ("avg_pool3d", (1, 1, 4, 4, 4), dict(divisor_override=1.5), TypeError, "divisor_override must be an int, got 1.5"),
+    ("avg_pool2d", (1, 1, 4, 4), dict(divisor_override=0), RuntimeError, "divisor_override must be non-zero")])
+def test_pool_flags_are_bools_and_divisor_override_an_int_as_pytorchs(op, shape, kw, error, message):
+    with pytest.raises(error, match=rf"^{op}: {message}"):
+        getattr(F, op)(mg.ones(*shape), 2, **kw)
+
+
+def test_avg_pool_takes_a_negative_divisor_override_as_pytorch():
+    torch = pytest.importorskip("torch")
+    x = np.arange(16.0).reshape(1, 1, 4, 4)
+    np.testing.assert_allclose(F.avg_pool2d(mg.tensor(x), 2, divisor_override=-2).numpy(),
+                               torch.nn.functional.avg_pool2d(torch.tensor(x), 2, divisor_override=-2).numpy())
+    with pytest.raises(TypeError, match=r"^AvgPool2d: ceil_mode must be a bool, got None"):
+        nn.AvgPool2d(2, ceil_mode=None)(mg.ones(1, 1, 4, 4))
+
+
+@pytest.mark.parametrize("op,shape", [("adaptive_avg_pool1d", (2, 3)), ("adaptive_max_pool1d", (2, 3)),
+                                      ("adaptive_avg_pool2d", (1, 2, 3, 3)), ("avg_pool1d", (2, 3))])
+def test_a_dtype_the_kernels_lack_is_refused_in_the_name_of_the_op_called(op, shape):
+    with pytest.raises(NotImplementedError, match=rf"^{op}: the 'cpu' kernel variant supports float32 and float64, "
+                                                  r"not int32"):
+        getattr(F, op)(mg.ones(*shape, dtype=mg.int32), 1)
