@@ -12,6 +12,7 @@ import numpy as np
 
 from . import backend
 from ._checks import bool_arg, dtype_arg, errors_named, int_arg, is_int, number_arg, size_arg, tensor_arg
+from .autograd.function import Function
 from .tensor import Tensor
 
 
@@ -341,7 +342,20 @@ def bernoulli(input, p=None, generator=None):
     else:
         probs = number_arg("bernoulli", "p", p, min=0.0, max=1.0)
     u = _rng("bernoulli", input.device, generator).random(input.shape)
-    return Tensor((u < probs).astype(input.dtype))
+    return Bernoulli.apply(input, (u < probs).astype(input.dtype))
+
+
+class Bernoulli(Function):
+    """a draw of 0 or 1 per element of the probabilities;  d/dp = 0 (as PyTorch's: the result
+    requires grad when ``input`` does, and its gradient is zero)"""
+
+    @staticmethod
+    def forward(ctx, p, draw):
+        return draw
+
+    @staticmethod
+    def backward(ctx, g):
+        return g.new_zeros(g.shape), None
 
 
 def multinomial(input, num_samples, replacement=False, generator=None):

@@ -203,3 +203,12 @@ def test_tensor_names_itself_for_a_bad_device():
     with pytest.raises(TypeError, match=r"^tensor: dtype must be a dtype .*got the string 'float32'$"):
         mg.tensor([1.0], dtype="float32")
     assert mg.tensor([1, 2], dtype=float).dtype == mg.float64
+
+
+def test_bernoulli_of_probabilities_that_require_grad_requires_grad_with_a_zero_gradient():
+    p = mg.tensor([0.2, 0.7, 0.5], requires_grad=True)
+    draw = mg.bernoulli(p)
+    assert draw.requires_grad and set(draw.tolist()) <= {0.0, 1.0}
+    draw.sum().backward()
+    assert p.grad.tolist() == [0.0, 0.0, 0.0]
+    assert not mg.bernoulli(p.detach()).requires_grad

@@ -110,6 +110,14 @@ def _wrapped(x, dtype):
     return x
 
 
+def joined_dtype(arrays):
+    """The dtype of arrays joined by cat or stack, as PyTorch promotes them: the widest float
+    when there is a float (int64 with float32 is float32, where NumPy says float64), else the
+    integer (or bool) type that holds them all."""
+    floats = [a.dtype for a in arrays if a.dtype.kind in "fc"]
+    return np.result_type(*(floats or [a.dtype for a in arrays]))
+
+
 def promote(a, b):
     """PyTorch's type promotion for a binary op on two arrays (or an array and a number).
 

@@ -131,7 +131,9 @@ class GELU(Function):
 
 
 def gelu(input, approximate="none"):
-    """GELU; ``approximate='none'`` is exact (erf), ``'tanh'`` the tanh approximation."""
+    """GELU; ``approximate='none'`` is exact (erf), ``'tanh'`` the tanh approximation.
+    gelu(inf) is inf in every float dtype (PyTorch's float32 exact gelu gives NaN there, its
+    float64 one inf: a difference kept on purpose)."""
     if approximate not in ("none", "tanh"):
         raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
     return GELU.apply(float_only("gelu", input), approximate)
@@ -287,7 +289,10 @@ class Softsign(Function):
 
 
 def softsign(input):
-    """x / (1 + |x|) of each element."""
+    """x / (1 + |x|) of each element; of an integer tensor it is PyTorch's ``x / (x.abs() + 1)``,
+    in the default float dtype (``|x| + 1`` wraps around in the integer dtype, as PyTorch's)."""
+    if tensor_arg("softsign", "input", input).dtype.kind in "iu":
+        return input / (input.abs() + 1)
     return Softsign.apply(input)
 
 

@@ -14,7 +14,7 @@ from .._checks import bool_arg, dtype_arg, errors_named, number_arg, tensor_arg
 from ..autograd.function import Function
 from ..backend import array_module
 from ..tensor import Tensor
-from ._util import float_only, normalize_dim, normalize_dims, reduced_dims
+from ._util import float_input, float_only, normalize_dim, normalize_dims, reduced_dims
 
 max_result = namedtuple("max", ["values", "indices"])
 min_result = namedtuple("min", ["values", "indices"])
@@ -280,8 +280,9 @@ def min(input, dim=None, keepdim=False):  # noqa: A001
 def _arg_extreme(input, dim, keepdim, largest, op):
     xp = array_module(input.data)
     find = xp.argmax if largest else xp.argmin
-    if dim is None:
-        return Tensor(xp.asarray(find(input.data)))
+    if dim is None:                      # of the flattened tensor; keepdim keeps every dim, size 1
+        flat = xp.asarray(find(input.data))
+        return Tensor(flat.reshape((1,) * input.ndim) if keepdim else flat)
     return Tensor(find(input.data, axis=normalize_dim(dim, input.ndim, op), keepdims=keepdim))
 
 
@@ -378,8 +379,10 @@ class LogSumExp(Function):
 
 @numpy_spellings
 def logsumexp(input, dim, keepdim=False):
-    """log(sum(exp(x))) over ``dim``, computed without overflow."""
-    return LogSumExp.apply(input, normalize_dims(dim, input.ndim, "logsumexp"), keepdim)
+    """log(sum(exp(x))) over ``dim``, computed without overflow; an integer or bool tensor in the
+    default float dtype, as PyTorch."""
+    tensor_arg("logsumexp", "input", input)
+    return LogSumExp.apply(float_input(input), normalize_dims(dim, input.ndim, "logsumexp"), keepdim)
 
 
 class ShiftByMax(Function):

@@ -14,7 +14,7 @@ from .._checks import errors_named, int_arg, ints_arg, is_int, tensor_arg
 from ..autograd.function import Function
 from ..backend import array_module, device_of, to_device
 from ..tensor import Tensor
-from ._util import normalize_dim, normalize_dims
+from ._util import joined_dtype, normalize_dim, normalize_dims
 from .indexing import index_select
 from .reduction import sum_to_shape
 
@@ -270,7 +270,7 @@ class Cat(Function):
     def forward(ctx, *xs, dim):
         ctx.sizes = [x.shape[dim] for x in xs]
         ctx.dim = dim
-        return array_module(xs[0]).concatenate(xs, axis=dim)
+        return array_module(xs[0]).concatenate(xs, axis=dim, dtype=joined_dtype(xs))
 
     @staticmethod
     def backward(ctx, g):
@@ -312,7 +312,7 @@ class Stack(Function):
     @staticmethod
     def forward(ctx, *xs, dim):
         ctx.dim, ctx.n = dim, len(xs)
-        return array_module(xs[0]).stack(xs, axis=dim)
+        return array_module(xs[0]).stack(xs, axis=dim, dtype=joined_dtype(xs))
 
     @staticmethod
     def backward(ctx, g):

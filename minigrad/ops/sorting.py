@@ -310,7 +310,9 @@ def bucketize(input, boundaries, *, out_int32=False, right=False):
 @numpy_spellings
 def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):  # noqa: A002
     """The distinct elements (sorted), or distinct slices along ``dim``; with ``return_inverse``
-    where each element went, with ``return_counts`` how often each occurs. Not differentiable."""
+    where each element went, with ``return_counts`` how often each occurs. Not differentiable:
+    the result never requires grad (PyTorch's requires grad when ``input`` does, and its backward
+    raises "the derivative for '_unique2' is not implemented")."""
     _flags("unique", sorted=sorted, return_inverse=return_inverse, return_counts=return_counts)
     xp = array_module(input.data)
     x = input.data

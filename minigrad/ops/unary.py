@@ -500,8 +500,8 @@ def sigmoid_array(x):
 
 def _erf_array(x):
     xp = array_module(x)
-    if xp.__name__ == "numpy":
-        return erf_numba(x)
+    if xp.__name__ == "numpy":                  # float16 has no loop of its own: computed in float32
+        return erf_numba(x).astype(x.dtype, copy=False)
     from cupyx.scipy.special import erf  # noqa: PLC0415 - only on a GPU, where CuPy is installed
     return erf(x)
 
@@ -715,7 +715,8 @@ class Rounding(Function):
 
 
 def sign(input):
-    """-1, 0 or 1 for each element; its gradient is 0."""
+    """-1, 0 or 1 for each element; its gradient is 0. NaN stays NaN, as in NumPy and the array
+    API standard (PyTorch returns 0 for NaN, its open issue 41245: a deliberate difference)."""
     return Rounding.apply(input, "sign", 0)
 
 

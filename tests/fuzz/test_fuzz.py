@@ -5,6 +5,7 @@ probe whose (category, target) is not in ``known_bad.txt``; ``python -m tests.fu
 same table and every bad probe, ``--profile long`` draws 60 per target."""
 import os
 
+import numpy as np
 import pytest
 
 from .execute import Result, _innermost
@@ -138,3 +139,31 @@ def test_judge_compares_type_names_without_the_librarys_name():
     assert judge(target, probe, Result(value="minigrad.FloatTensor"), Result(value="torch.FloatTensor")).ok
     verdict = judge(target, probe, Result(value="minigrad.LongTensor"), Result(value="torch.FloatTensor"))
     assert (verdict.category, verdict.ok) == ("empty batches", False) and "LongTensor" in verdict.why
+
+
+def test_judge_reads_pytorchs_zero_tensor_gradient_of_sgn():
+    pytest.importorskip("torch")
+    probe = Probe("mg.sgn", ((T((2, 3), "float32", grad=True),), {}))
+    [record] = execute([probe], use_torch=True, timeout=120.0)
+    assert record[1:3] == ["silently wrong", True], record
+
+
+def test_judge_accepts_the_documented_differences_and_nothing_next_to_them():
+    torch = pytest.importorskip("torch")
+    import minigrad as mg
+    nan = float("nan")
+    sign, probe = _target("mg.sign"), Probe("mg.sign", ((T((2,), fill="nan"),), {}))
+    assert judge(sign, probe, Result(value=mg.tensor([nan, 1.0])), Result(value=torch.tensor([0.0, 1.0]))).ok
+    assert not judge(sign, probe, Result(value=mg.tensor([nan, 1.0])), Result(value=torch.tensor([0.0, -1.0]))).ok
+    assert not judge(_target("mg.exp"), Probe("mg.exp", probe.call), Result(value=mg.tensor([nan, 1.0])),
+                     Result(value=torch.tensor([0.0, 1.0]))).ok
+    huber = _target("F.huber_loss")
+    probe = Probe("F.huber_loss", ((T((2,)), T((2,), "float64")), {}))
+    ours = Result(value=mg.tensor(np.float64(0.25)))
+    assert judge(huber, probe, ours, Result(value=torch.tensor(0.25))).ok
+    assert not judge(huber, probe, ours, Result(value=torch.tensor(0.5))).ok
+    unique = _target("mg.unique")
+    probe = Probe("mg.unique", ((T((3,), grad=True),), {}))
+    theirs = Result(value=torch.tensor([1.0, 2.0], requires_grad=True) * 1)
+    assert judge(unique, probe, Result(value=mg.tensor([1.0, 2.0])), theirs).ok
+    assert not judge(unique, probe, Result(value=mg.tensor([1.0, 3.0])), theirs).ok

@@ -268,3 +268,17 @@ def test_hardshrink_takes_a_real_number_lambd(lambd):
     """A complex lambd was compared as its real part, a string or None failed inside NumPy."""
     with pytest.raises(TypeError, match="hardshrink: lambd must be a number, got"):
         A.hardshrink(mg.ones(2, 3), lambd)
+
+
+def test_gelu_of_float16_stays_float16():
+    x = np.array([0.5, -1.0, 2.0], np.float16)
+    torch_check(A.gelu, TF.gelu, [x], atol=2e-3, rtol=2e-3)
+    assert A.gelu(mg.tensor(x)).dtype == mg.float16
+
+
+def test_softsign_of_integers_is_pytorchs_x_over_abs_x_plus_1():
+    x = np.array([[1, -2], [3, 0]], np.int64)
+    y = A.softsign(mg.tensor(x))
+    assert y.dtype == mg.float32
+    torch_check(A.softsign, TF.softsign, [x])
+    torch_check(A.softsign, TF.softsign, [np.array([255, 3, 0], np.uint8)])    # 255 + 1 wraps to 0: inf

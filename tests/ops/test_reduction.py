@@ -335,3 +335,16 @@ def test_sum_with_a_dtype_casts_the_input_first():
     assert mg.sum(x, dtype=mg.uint8).item() == 44 and mg.sum(x, dtype=mg.uint8).dtype == mg.uint8  # (200 + 100) % 256
     assert mg.sum(x, dtype=mg.int32).item() == 300
     assert mg.sum(mg.ones(2, dtype=mg.uint8)).dtype == mg.int64 and mg.sum(mg.ones(2, dtype=mg.int32)).dtype == mg.int64
+
+
+def test_argmax_and_argmin_without_dim_keep_every_dim_with_keepdim():
+    x = mg.tensor([[1.0, 3.0], [2.0, 0.0]])
+    assert mg.argmax(x, keepdim=True).shape == (1, 1) and mg.argmax(x, keepdim=True).tolist() == [[1]]
+    assert x.argmin(keepdim=True).tolist() == [[3]]
+    assert mg.argmax(x).shape == ()
+
+
+def test_logsumexp_of_integers_is_in_the_default_float_dtype():
+    y = mg.logsumexp(mg.tensor([[1, 2], [3, 4]]), 1)
+    assert y.dtype == mg.float32
+    np.testing.assert_allclose(y.numpy(), np.log(np.exp([[1, 2], [3, 4]]).sum(1)), rtol=1e-6)

@@ -271,3 +271,16 @@ def test_reshape_and_permute_functions_take_one_tuple_as_pytorchs():
         mg.permute(x, 1, 0)
     with pytest.raises(TypeError, match=r"^reshape: shape must be a tuple of ints, got 6 \(int\)$"):
         mg.reshape(x, 6)
+
+
+def test_cat_and_stack_promote_as_pytorch_an_int_tensor_with_a_float32_one_is_float32():
+    ints, floats = mg.tensor(np.ones((2, 3), np.int64)), mg.ones(2, 3)
+    for join in (lambda ts: mg.cat(ts, 0), lambda ts: mg.stack(ts, 0), mg.hstack, mg.vstack, mg.dstack,
+                 mg.column_stack):
+        assert join([ints, floats]).dtype == mg.float32
+    assert mg.stack([mg.tensor(np.ones(3, np.uint8)), mg.tensor(np.ones(3, np.int8))]).dtype == mg.int16
+    half = mg.tensor(np.ones(2, np.float16), requires_grad=True)
+    joined = mg.cat([half, mg.ones(3)])
+    assert joined.dtype == mg.float32
+    joined.sum().backward()
+    assert half.grad.dtype == mg.float16

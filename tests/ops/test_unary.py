@@ -249,3 +249,15 @@ def test_logit_clamps_in_pytorchs_order_and_clamp_refuses_complex_bounds():
 def test_the_sign_of_a_bool_is_itself_as_pytorch():
     x = mg.tensor([True, False])
     assert mg.sign(x).dtype == mg.bool and mg.sign(x).tolist() == [True, False] and mg.sgn(x).tolist() == [True, False]
+
+
+def test_erf_of_float16_stays_float16():
+    x = mg.tensor(np.array([0.5, -1.0, 2.0], np.float16))
+    y = mg.erf(x)
+    assert y.dtype == mg.float16
+    np.testing.assert_allclose(y.numpy(), [0.5205, -0.8427, 0.9953], atol=1e-3)
+
+
+def test_sign_of_nan_is_nan_as_numpy():
+    y = mg.sign(mg.tensor([float("nan"), -2.0, 0.0, 3.0]))
+    np.testing.assert_array_equal(y.numpy(), np.sign(np.array([np.nan, -2.0, 0.0, 3.0], np.float32)))

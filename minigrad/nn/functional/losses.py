@@ -77,7 +77,9 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
 
 
 def huber_loss(input, target, reduction="mean", delta=1.0):
-    """0.5 d^2 if d < delta else delta (d - 0.5 delta), d = |x - y|  (= delta * smooth_l1)."""
+    """0.5 d^2 if d < delta else delta (d - 0.5 delta), d = |x - y|  (= delta * smooth_l1).
+    The loss has the dtype input and target promote to, as mse_loss's (PyTorch's huber_loss
+    keeps input's dtype: a float64 target does not widen a float32 loss there)."""
     _check_regression_target("huber_loss", input, target)
     delta = number_arg("huber_loss", "delta", delta, min=0.0, min_open=True)
     d = (input - target).abs()
@@ -130,7 +132,9 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
                                      reduction="mean", pos_weight=None):
     """binary_cross_entropy(sigmoid(x), t), computed stably from the logits x:
-    (1 - t) x + (1 + (pos_weight - 1) t) softplus(-x);  softplus never overflows."""
+    (1 - t) x + (1 + (pos_weight - 1) t) softplus(-x);  softplus never overflows. The loss has
+    the dtype input and target promote to (PyTorch's has target's dtype: float64 logits with a
+    float32 target give a float32 loss there)."""
     _check_same_shape("binary_cross_entropy_with_logits", input, target)
     tensor_arg("binary_cross_entropy_with_logits", "weight", weight, optional=True)
     tensor_arg("binary_cross_entropy_with_logits", "pos_weight", pos_weight, optional=True)
