@@ -47,10 +47,14 @@ def int_arg(op, name, value, min=None):  # noqa: A002 - PyTorch's word
     return value
 
 
-def ints_arg(op, name, value, n=None, min=None, one_element=False):  # noqa: A002
+def ints_arg(op, name, value, n=None, min=None, one_element=False, sequence=False):  # noqa: A002
     """An int, or a sequence of ints, as a tuple of ``n`` ints (an int is repeated ``n``
     times; ``one_element``: a 1-sequence too). ``n=None``: any length, an int gives a 1-tuple.
-    Each must fit in int64, as PyTorch's sizes do (a ValueError, not an overflow inside a kernel)."""
+    ``sequence``: only a tuple or list, as PyTorch's ``flip(input, dims)`` and ``tile`` take (an
+    int is a TypeError). Each must fit in int64, as PyTorch's sizes do (a ValueError, not an
+    overflow inside a kernel)."""
+    if sequence and not isinstance(value, (tuple, list)):
+        raise TypeError(f"{op}: {name} must be a tuple of ints, got {_got(value)}")
     if isinstance(value, (tuple, list)):
         if one_element and len(value) == 1 and n is not None:
             value = tuple(value) * n

@@ -1366,7 +1366,7 @@ class Tensor:
 
     def tile(self, *dims):
         """The tensor repeated ``dims`` times (missing leading dims count as 1); see minigrad.tile."""
-        return ops.tile(self, dims[0] if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims)
+        return ops.tile(self, ops.shape.as_shape(dims))
 
     @numpy_spellings
     def repeat_interleave(self, repeats, dim=None, *, output_size=None):
@@ -1394,9 +1394,11 @@ class Tensor:
         """The elements as a 1-D tensor; see minigrad.ravel."""
         return ops.ravel(self)
 
-    def flip(self, dims):
-        """The order of elements reversed along ``dims``; see minigrad.flip."""
-        return ops.flip(self, dims)
+    def flip(self, *dims):
+        """The order of elements reversed along ``dims`` (ints, or one tuple); see minigrad.flip."""
+        if not dims:
+            raise TypeError("flip: missing the dims argument (x.flip(0), x.flip(0, 1) or x.flip((0, 1)))")
+        return ops.flip(self, ops.shape.as_shape(dims))
 
     def roll(self, shifts, dims=None):
         """Elements shifted cyclically by ``shifts`` along ``dims``; see minigrad.roll."""

@@ -3,7 +3,7 @@ names the op the user called in an error raised by the ops it is built from."""
 import pytest
 
 import minigrad as mg
-from minigrad._checks import dtype_arg, errors_named, memory_bytes, tensor_arg
+from minigrad._checks import dtype_arg, errors_named, ints_arg, memory_bytes, tensor_arg
 
 
 def test_errors_named_names_the_outer_op_once_and_keeps_the_type():
@@ -158,3 +158,12 @@ def test_every_public_op_and_functional_names_itself():
         with pytest.raises(error, match=message):
             call()
     assert mg.sum is mg.ops.reduction.sum and mg.sum.__name__ == "sum" and mg.sum.__module__ == "minigrad.ops.reduction"
+
+
+def test_ints_arg_can_insist_on_a_sequence():
+    assert ints_arg("flip", "dims", [0, -1], sequence=True) == (0, -1)
+    assert ints_arg("roll", "shifts", 2) == (2,)
+    with pytest.raises(TypeError, match=r"^flip: dims must be a tuple of ints, got 0 \(int\)$"):
+        ints_arg("flip", "dims", 0, sequence=True)
+    with pytest.raises(TypeError, match=r"^tile: dims must be an int or a tuple of ints, got \(1.5,\)$"):
+        ints_arg("tile", "dims", (1.5,), sequence=True)

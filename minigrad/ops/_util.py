@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._checks import is_int
+from .._checks import bool_arg, is_int
 from ..backend import get_default_dtype
 
 
@@ -49,6 +49,16 @@ def normalize_dims(dim, ndim, op):
         repeated = next(d for d in out if out.count(d) > 1)
         raise RuntimeError(f"{op}: dim {repeated} appears multiple times in the list of dims {tuple(dim)}")
     return tuple(sorted(out)) if ndim else ()
+
+
+def keepdim_with_dim(op, dim, keepdim):
+    """``keepdim`` as a bool, which may be True only with a ``dim``: PyTorch's ``min``, ``max`` and
+    ``median`` reduce every dim only in their overload without either, so ``min(x, keepdim=True)``
+    is refused rather than silently giving a 0-d tensor."""
+    keepdim = bool_arg(op, "keepdim", keepdim)
+    if keepdim and dim is None:
+        raise TypeError(f"{op}: keepdim=True needs a dim ({op}(input) reduces every dim to a 0-d tensor)")
+    return keepdim
 
 
 def reduced_dims(dim, ndim, op):

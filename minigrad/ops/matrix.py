@@ -218,12 +218,13 @@ def diagonal(input, offset=0, dim1=0, dim2=1):
     d2 = normalize_dim(dim2, input.ndim, "diagonal")
     if d1 == d2:
         raise RuntimeError(f"diagonal: dimensions dim1 and dim2 cannot be identical, got {dim1} and {dim2}")
-    return Diagonal.apply(input, int(offset), d1, d2)
+    return Diagonal.apply(input, int_arg("diagonal", "offset", offset), d1, d2)
 
 
 def diag_embed(input, offset=0, dim1=-2, dim2=-1):
     """A tensor whose ``offset`` diagonals in the planes (dim1, dim2) are the last dim of
     ``input``, zeros elsewhere."""
+    offset = int_arg("diag_embed", "offset", offset)
     n_out = input.ndim + 1
     d1 = normalize_dim(dim1, n_out, "diag_embed")
     d2 = normalize_dim(dim2, n_out, "diag_embed")

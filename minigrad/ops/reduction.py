@@ -14,7 +14,7 @@ from .._checks import bool_arg, dtype_arg, errors_named, number_arg, tensor_arg
 from ..autograd.function import Function
 from ..backend import array_module
 from ..tensor import Tensor
-from ._util import float_input, float_only, normalize_dim, normalize_dims, reduced_dims
+from ._util import float_input, float_only, keepdim_with_dim, normalize_dim, normalize_dims, reduced_dims
 
 max_result = namedtuple("max", ["values", "indices"])
 min_result = namedtuple("min", ["values", "indices"])
@@ -252,6 +252,7 @@ class MaxDim(Function):
 def _max_min(input, dim, keepdim, largest, name):
     if isinstance(dim, Tensor):                 # torch.max(a, b) is the elementwise maximum
         return input.maximum(dim) if largest else input.minimum(dim)
+    keepdim = keepdim_with_dim(name, dim, keepdim)
     if dim is None:
         if input.numel() == 0:
             raise RuntimeError(f"{name}: cannot reduce an empty tensor")
@@ -379,9 +380,11 @@ class LogSumExp(Function):
 
 @numpy_spellings
 def logsumexp(input, dim, keepdim=False):
-    """log(sum(exp(x))) over ``dim``, computed without overflow; an integer or bool tensor in the
-    default float dtype, as PyTorch."""
+    """log(sum(exp(x))) over ``dim`` (an int or a tuple of ints, as PyTorch's: None is refused),
+    computed without overflow; an integer or bool tensor in the default float dtype, as PyTorch."""
     tensor_arg("logsumexp", "input", input)
+    if dim is None:
+        raise TypeError("logsumexp: dim must be an int or a tuple of ints, got None")
     return LogSumExp.apply(float_input(input), normalize_dims(dim, input.ndim, "logsumexp"), keepdim)
 
 

@@ -55,7 +55,7 @@ def repeat(input, *sizes):
 
 def tile(input, dims):
     """``input`` repeated ``dims`` times along each dim (missing leading dims count as 1)."""
-    dims = tuple(int(d) for d in dims)
+    dims = ints_arg("tile", "dims", dims, sequence=True)
     if len(dims) < input.ndim:
         dims = (1,) * (input.ndim - len(dims)) + dims
     return Repeat.apply(input, dims)

@@ -429,7 +429,9 @@ def flip(input, dims):
     """``input`` with the order of its elements reversed along each of ``dims``:
     out[..., i, ...] = input[..., n - 1 - i, ...].
 
-    Args: ``input``, ``dims`` (int or tuple of ints). Backward: the gradient flipped again."""
+    Args: ``input``, ``dims`` (a tuple of ints, as PyTorch's; the method takes ints too:
+    ``x.flip(0)``). Backward: the gradient flipped again."""
+    dims = ints_arg("flip", "dims", dims, sequence=True)
     return Flip.apply(input, normalize_dims(dims, input.ndim, "flip"))
 
 
@@ -453,12 +455,13 @@ def roll(input, shifts, dims=None):
     Args: ``input``, ``shifts`` (int or tuple), ``dims`` (int, tuple of the same length as
     ``shifts``, or None to roll the flattened tensor and restore its shape). Returns a copy.
     Backward: the gradient rolled by -shifts."""
+    shifts = ints_arg("roll", "shifts", shifts)
     if dims is None:
-        return Roll.apply(input.flatten(), shifts, None).reshape(input.shape)
-    if isinstance(shifts, int):
-        shifts, dims = (shifts,), (dims,) if isinstance(dims, int) else tuple(dims)
-    dims = tuple(normalize_dim(d, input.ndim, "roll") for d in ((dims,) if isinstance(dims, int) else dims))
-    shifts = (shifts,) if isinstance(shifts, int) else tuple(shifts)
+        if len(shifts) != 1:
+            raise RuntimeError(f"roll: without dims, shifts must be one shift (of the flattened tensor), "
+                               f"got shifts {shifts}")
+        return Roll.apply(input.flatten(), shifts[0], None).reshape(input.shape)
+    dims = tuple(normalize_dim(d, input.ndim, "roll") for d in ints_arg("roll", "dims", dims))
     if len(shifts) != len(dims):
         raise RuntimeError(f"roll: shifts and dims must have the same length, got shifts {shifts} and "
                            f"dims {dims}")
@@ -541,9 +544,11 @@ def pad(input, pad, mode="constant", value=0.0):
 @numpy_spellings
 def narrow(input, dim, start, length):
     """The ``length`` entries from ``start`` along ``dim`` (start may be negative)."""
-    d = normalize_dim(dim, input.ndim, "narrow")
+    d = normalize_dim(dim, tensor_arg("narrow", "input", input).ndim, "narrow")
     n = input.shape[d]
-    start = int(start)
+    if isinstance(start, Tensor) and start.ndim == 0 and start.dtype.kind in "iu":
+        start = start.item()                 # PyTorch's overload with a 0-d integer tensor start
+    start, length = int_arg("narrow", "start", start), int_arg("narrow", "length", length)
     if start < 0:
         start += n
     if not 0 <= start <= n or length < 0 or start + length > n:
@@ -554,6 +559,7 @@ def narrow(input, dim, start, length):
 
 def rot90(input, k=1, dims=(0, 1)):
     """Rotate by 90 degrees ``k`` times in the plane ``dims`` (from the first dim towards the second)."""
+    k, dims = int_arg("rot90", "k", k), ints_arg("rot90", "dims", dims, sequence=True)
     if len(dims) != 2:
         raise RuntimeError(f"rot90: expected total rotation dims == 2, but got dims = {len(dims)}")
     d0, d1 = (normalize_dim(d, input.ndim, "rot90") for d in dims)

@@ -18,7 +18,7 @@ from .._spellings import numpy_spellings
 from ..autograd.function import Function
 from ..backend import array_module
 from ..tensor import Tensor
-from ._util import normalize_dim
+from ._util import keepdim_with_dim, normalize_dim
 from .indexing import Gather, take_along
 
 sort_result = namedtuple("sort", ["values", "indices"])
@@ -136,6 +136,7 @@ def _median(input, dim, keepdim, ignore_nan, op):
     """The lower median along ``dim``; a row with a NaN gives NaN (``median``) or the median
     of its other values (``nanmedian``)."""
     xp = array_module(tensor_arg(op, "input", input).data)
+    keepdim = keepdim_with_dim(op, dim, keepdim)
     flat = dim is None
     d = 0 if flat else normalize_dim(dim, input.ndim, op)    # a 0-d input has dims 0 and -1
     x_t = input.reshape(-1) if flat else input

@@ -13,6 +13,11 @@ A probe is good when minigrad
 - or refuses, with an error that names the op, a NaN or a bool that PyTorch takes for a number:
   minigrad's documented argument policy (``minigrad/_checks.py``: NaN is never a valid
   hyper-parameter, a bool is not a number), not a lapse.
+- or returns a result for a call whose bent arguments all hold the default of minigrad's one
+  signature (``squeeze(x, dim=None)``, ``std(x, unbiased=None)``, ``min(x, keepdim=False)``) where
+  PyTorch raised a TypeError: its bindings refuse the default spelled out only because the
+  overload that has the argument takes no None or the overload without it takes no keyword,
+  and minigrad's call is the call without them, which PyTorch takes;
 - or, for ``sum``/``mean``/``prod`` reducing every dim spelled with ``keepdim`` and no ``dim`` (or,
   for ``prod``, ``dim=None``), returns every dim reduced (and kept, with ``keepdim=True``):
   PyTorch refuses those calls only because its overload without ``dim`` has no ``keepdim`` and
@@ -349,6 +354,21 @@ def _take_ours(m, t, where):
     return t
 
 
+def _spelled_defaults(target, probe, theirs):
+    """Whether PyTorch refused, with a TypeError, a call whose bent arguments (the probe's note;
+    tensors aside) all hold the default of minigrad's signature, given by position or keyword."""
+    if target.kind not in ("F", "mg", "Tensor") or not isinstance(theirs, TypeError):
+        return False
+    args, kwargs = probe.call
+    names = [name for name, kind, _ in target.params if kind != "VAR_POSITIONAL"]
+    defaults = {name: default for name, _, default in target.params}
+    passed = dict(zip(names, args), **kwargs)
+    bent = [b for b in probe.note.split(",") if b in passed and not isinstance(passed[b], (T, Arr))]
+    return bool(bent) and len(args) <= len(names) and all(
+        passed[b] is defaults.get(b) or type(passed[b]) is type(defaults.get(b)) and passed[b] == defaults[b]
+        for b in bent)
+
+
 def _torch_incomparable(exc, probe):
     """PyTorch failed for a reason that says nothing about the input: a keyword it spells
     differently, a half-precision kernel it lacks on the CPU, no answer in the worker's time."""
@@ -430,6 +450,8 @@ def judge(target, probe, mg, th):
             return Verdict(cat("silently wrong"), False, str(th.error))
         if _keepdim_without_dim(target, probe, th.error, m):
             return Verdict(cat("silently wrong"), True, "keepdim without dim: every dim reduced and kept")
+        if _spelled_defaults(target, probe, th.error):
+            return Verdict(cat("silently wrong"), True, "a default spelled out, which PyTorch's overloads refuse")
         return Verdict(cat("invalid accepted"), False,
                        f"accepts what PyTorch refuses ({th.stage}): {format_exception(th.error)}")
     t = plain(th.value)

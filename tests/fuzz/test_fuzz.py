@@ -167,3 +167,17 @@ def test_judge_accepts_the_documented_differences_and_nothing_next_to_them():
     theirs = Result(value=torch.tensor([1.0, 2.0], requires_grad=True) * 1)
     assert judge(unique, probe, Result(value=mg.tensor([1.0, 2.0])), theirs).ok
     assert not judge(unique, probe, Result(value=mg.tensor([1.0, 3.0])), theirs).ok
+
+
+def test_judge_takes_a_default_spelled_out_that_pytorchs_overloads_refuse():
+    pytest.importorskip("torch")
+    import minigrad as mg
+    target = _target("mg.squeeze")
+    refused = Result(error=TypeError("squeeze() received an invalid combination of arguments"))
+    spelled = Probe("mg.squeeze", ((T((2, 1)),), {"dim": None}), "dim")
+    assert judge(target, spelled, Result(value=mg.ones(2)), refused).ok
+    other = Probe("mg.squeeze", ((T((2, 1)),), {"dim": 1.5}), "dim")
+    verdict = judge(target, other, Result(value=mg.ones(2)), refused)
+    assert (verdict.category, verdict.ok) == ("invalid accepted", False)
+    runtime = judge(target, spelled, Result(value=mg.ones(2)), Result(error=RuntimeError("squeeze: no")))
+    assert (runtime.category, runtime.ok) == ("invalid accepted", False)

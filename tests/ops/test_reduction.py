@@ -348,3 +348,18 @@ def test_logsumexp_of_integers_is_in_the_default_float_dtype():
     y = mg.logsumexp(mg.tensor([[1, 2], [3, 4]]), 1)
     assert y.dtype == mg.float32
     np.testing.assert_allclose(y.numpy(), np.log(np.exp([[1, 2], [3, 4]]).sum(1)), rtol=1e-6)
+
+
+@pytest.mark.parametrize("op", ["min", "max", "median", "nanmedian"])
+def test_keepdim_true_without_dim_is_refused_as_pytorch(op):
+    x = mg.ones(2, 3)
+    with pytest.raises(TypeError, match=rf"^{op}: keepdim=True needs a dim"):
+        getattr(mg, op)(x, keepdim=True)
+    with pytest.raises(TypeError, match=rf"^{op}: keepdim must be a bool, got 1 \(int\)"):
+        getattr(x, op)(1, keepdim=1)
+    assert getattr(mg, op)(x, keepdim=False).shape == () and getattr(x, op)(1, keepdim=True)[0].shape == (2, 1)
+
+
+def test_logsumexp_needs_a_dim_as_pytorch():
+    with pytest.raises(TypeError, match="^logsumexp: dim must be an int or a tuple of ints, got None"):
+        mg.logsumexp(mg.ones(2, 3), None)

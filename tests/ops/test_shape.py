@@ -284,3 +284,34 @@ def test_cat_and_stack_promote_as_pytorch_an_int_tensor_with_a_float32_one_is_fl
     assert joined.dtype == mg.float32
     joined.sum().backward()
     assert half.grad.dtype == mg.float16
+
+
+@pytest.mark.parametrize("call,error,message", [
+    (lambda x: mg.flip(x, 0), TypeError, r"^flip: dims must be a tuple of ints, got 0 \(int\)"),
+    (lambda x: x.flip(), TypeError, "^flip: missing the dims argument"),
+    (lambda x: x.flip(None), TypeError, "^flip: dims must be an int or a tuple of ints, got \\(None,\\)"),
+    (lambda x: mg.flip(x, (0, 0)), RuntimeError, "^flip: dim 0 appears multiple times"),
+    (lambda x: mg.roll(x, 1.5), TypeError, r"^roll: shifts must be an int, got 1.5 \(float\)"),
+    (lambda x: mg.roll(x, (1, 2)), RuntimeError, r"^roll: without dims, shifts must be one shift"),
+    (lambda x: x.roll(10 ** 20), ValueError, "^roll: shifts must fit in int64"),
+    (lambda x: mg.tile(x, 2), TypeError, r"^tile: dims must be a tuple of ints, got 2 \(int\)"),
+    (lambda x: x.tile("0"), TypeError, r"^tile: dims must be an int or a tuple of ints, got \('0',\)"),
+    (lambda x: mg.rot90(x, 2.0), TypeError, r"^rot90: k must be an int, got 2.0 \(float\)"),
+    (lambda x: x.rot90(True), TypeError, r"^rot90: k must be an int, got True \(bool\)"),
+    (lambda x: mg.narrow(x, 0, 1.5, 1), TypeError, r"^narrow: start must be an int, got 1.5 \(float\)"),
+    (lambda x: x.narrow(0, 0, True), TypeError, r"^narrow: length must be an int, got True \(bool\)"),
+    (lambda x: x.diagonal(1.5), TypeError, r"^diagonal: offset must be an int, got 1.5 \(float\)"),
+    (lambda x: mg.diag_embed(x, True), TypeError, r"^diag_embed: offset must be an int, got True \(bool\)")])
+def test_shape_ops_take_ints_and_tuples_of_ints_as_pytorch(call, error, message):
+    with pytest.raises(error, match=message):
+        call(mg.ones(2, 3))
+
+
+def test_the_flip_and_tile_methods_take_ints_and_roll_shifts_one_or_per_dim():
+    x = mg.tensor(np.arange(6.0).reshape(2, 3))
+    assert x.flip(0).tolist() == x.flip((0,)).tolist() == mg.flip(x, [0]).tolist() == [[3, 4, 5], [0, 1, 2]]
+    assert x.flip(0, 1).tolist() == [[5, 4, 3], [2, 1, 0]]
+    assert x.tile(2).shape == x.tile((2,)).shape == (2, 6)
+    assert mg.roll(x, (1,)).tolist() == mg.roll(x, 1).tolist() == [[5, 0, 1], [2, 3, 4]]
+    assert mg.roll(x, (1, 1), (1, 1)).tolist() == [[1, 2, 0], [4, 5, 3]]
+    assert x.narrow(1, mg.tensor(1), 2).tolist() == [[1, 2], [4, 5]]
