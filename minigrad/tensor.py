@@ -1674,6 +1674,259 @@ class Tensor:
         """-1, 0 or 1 for each element, in place."""
         return self._inplace("sign_", ops.sign)
 
+    def tan_(self):
+        """tan of each element, in place."""
+        return self._inplace("tan_", Tensor.tan)
+
+    def asin_(self):
+        """arcsin of each element, in place."""
+        return self._inplace("asin_", Tensor.asin)
+
+    def acos_(self):
+        """arccos of each element, in place."""
+        return self._inplace("acos_", Tensor.acos)
+
+    def atan_(self):
+        """arctan of each element, in place."""
+        return self._inplace("atan_", Tensor.atan)
+
+    def sinh_(self):
+        """sinh of each element, in place."""
+        return self._inplace("sinh_", Tensor.sinh)
+
+    def cosh_(self):
+        """cosh of each element, in place."""
+        return self._inplace("cosh_", Tensor.cosh)
+
+    def asinh_(self):
+        """asinh of each element, in place."""
+        return self._inplace("asinh_", Tensor.asinh)
+
+    def acosh_(self):
+        """acosh of each element, in place."""
+        return self._inplace("acosh_", Tensor.acosh)
+
+    def atanh_(self):
+        """atanh of each element, in place."""
+        return self._inplace("atanh_", Tensor.atanh)
+
+    def arcsin_(self):
+        """arcsin of each element (asin_), in place."""
+        return self._inplace("arcsin_", Tensor.arcsin)
+
+    def exp2_(self):
+        """2**x of each element, in place."""
+        return self._inplace("exp2_", Tensor.exp2)
+
+    def expm1_(self):
+        """exp(x) - 1 of each element, in place."""
+        return self._inplace("expm1_", Tensor.expm1)
+
+    def log2_(self):
+        """log2 of each element, in place."""
+        return self._inplace("log2_", Tensor.log2)
+
+    def log10_(self):
+        """log10 of each element, in place."""
+        return self._inplace("log10_", Tensor.log10)
+
+    def log1p_(self):
+        """log(1 + x) of each element, in place."""
+        return self._inplace("log1p_", Tensor.log1p)
+
+    def erf_(self):
+        """The error function of each element, in place."""
+        return self._inplace("erf_", Tensor.erf)
+
+    def frac_(self):
+        """The fractional part x - trunc(x) of each element, in place."""
+        return self._inplace("frac_", Tensor.frac)
+
+    def fix_(self):
+        """Each element rounded towards zero (trunc_), in place."""
+        return self._inplace("fix_", Tensor.fix)
+
+    def sgn_(self):
+        """-1, 0 or 1 for each element (sign_), in place."""
+        return self._inplace("sgn_", Tensor.sgn)
+
+    def negative_(self):
+        """-x (neg_), in place."""
+        return self._inplace("negative_", Tensor.negative)
+
+    def absolute_(self):
+        """|x| of each element (abs_), in place."""
+        return self._inplace("absolute_", Tensor.absolute)
+
+    def deg2rad_(self):
+        """Degrees to radians, in place."""
+        return self._inplace("deg2rad_", Tensor.deg2rad)
+
+    def rad2deg_(self):
+        """Radians to degrees, in place."""
+        return self._inplace("rad2deg_", Tensor.rad2deg)
+
+    def logit_(self, eps=None):
+        """log(p / (1 - p)) of each element, in place."""
+        return self._inplace("logit_", Tensor.logit, eps)
+
+    def nan_to_num_(self, nan=0.0, posinf=None, neginf=None):
+        """NaN and infinities replaced by numbers, in place."""
+        return self._inplace("nan_to_num_", Tensor.nan_to_num, nan, posinf, neginf)
+
+    def atan2_(self, other):
+        """atan2(self, other) element-wise, in place."""
+        return self._inplace("atan2_", Tensor.atan2, other)
+
+    def arctan2_(self, other):
+        """atan2(self, other) element-wise (atan2_), in place."""
+        return self._inplace("arctan2_", Tensor.arctan2, other)
+
+    def copysign_(self, other):
+        """|self| with the sign of ``other``, in place."""
+        return self._inplace("copysign_", Tensor.copysign, other)
+
+    def hypot_(self, other):
+        """sqrt(self**2 + other**2), in place."""
+        return self._inplace("hypot_", Tensor.hypot, other)
+
+    def fmod_(self, other):
+        """The remainder of self / other with the sign of self (C's fmod), in place."""
+        return self._inplace("fmod_", Tensor.fmod, other)
+
+    def remainder_(self, other):
+        """The remainder of self / other with the sign of other (Python's %), in place."""
+        return self._inplace("remainder_", Tensor.remainder, other)
+
+    def xlogy_(self, other):
+        """self * log(other), 0 where self is 0, in place."""
+        return self._inplace("xlogy_", Tensor.xlogy, other)
+
+    def multiply_(self, other):
+        """self * other (mul_), in place."""
+        return self._inplace("multiply_", Tensor.multiply, other)
+
+    def subtract_(self, other, *, alpha=1):
+        """self - alpha * other (sub_), in place."""
+        return self._inplace("subtract_", Tensor.subtract, other, alpha=alpha)
+
+    def divide_(self, other, *, rounding_mode=None):
+        """self / other (div_), in place."""
+        return self._inplace("divide_", Tensor.divide, other, rounding_mode=rounding_mode)
+
+    def true_divide_(self, other):
+        """self / other (div_), in place."""
+        return self._inplace("true_divide_", Tensor.true_divide, other)
+
+    def floor_divide_(self, other):
+        """floor(self / other), in place."""
+        return self._inplace("floor_divide_", Tensor.floor_divide, other)
+
+    def clamp_min_(self, min):  # noqa: A002 - PyTorch's name
+        """Each element clamped from below, in place."""
+        return self._inplace("clamp_min_", Tensor.clamp_min, min)
+
+    def clamp_max_(self, max):  # noqa: A002 - PyTorch's name
+        """Each element clamped from above, in place."""
+        return self._inplace("clamp_max_", Tensor.clamp_max, max)
+
+    @numpy_spellings
+    def cumsum_(self, dim, *, dtype=None):
+        """The running sum along ``dim``, in place."""
+        return self._inplace("cumsum_", Tensor.cumsum, dim, dtype=dtype)
+
+    @numpy_spellings
+    def cumprod_(self, dim, *, dtype=None):
+        """The running product along ``dim``, in place."""
+        return self._inplace("cumprod_", Tensor.cumprod, dim, dtype=dtype)
+
+    def tril_(self, diagonal=0):
+        """Zero above the ``diagonal``-th diagonal of the last two dims, in place."""
+        return self._inplace("tril_", Tensor.tril, diagonal)
+
+    def triu_(self, diagonal=0):
+        """Zero below the ``diagonal``-th diagonal of the last two dims, in place."""
+        return self._inplace("triu_", Tensor.triu, diagonal)
+
+    @numpy_spellings
+    def index_fill_(self, dim, index, value):
+        """The entries ``index`` along ``dim`` set to ``value``, in place."""
+        return self._inplace("index_fill_", Tensor.index_fill, dim, index, value)
+
+    @numpy_spellings
+    def index_copy_(self, dim, index, source):
+        """``source`` copied to the entries ``index`` along ``dim``, in place."""
+        return self._inplace("index_copy_", Tensor.index_copy, dim, index, source)
+
+    def eq_(self, other):
+        """1 where self == other, else 0, in this dtype, in place."""
+        return self._inplace("eq_", Tensor.eq, other)
+
+    def ne_(self, other):
+        """1 where self != other, else 0, in this dtype, in place."""
+        return self._inplace("ne_", Tensor.ne, other)
+
+    def lt_(self, other):
+        """1 where self < other, else 0, in this dtype, in place."""
+        return self._inplace("lt_", Tensor.lt, other)
+
+    def le_(self, other):
+        """1 where self <= other, else 0, in this dtype, in place."""
+        return self._inplace("le_", Tensor.le, other)
+
+    def gt_(self, other):
+        """1 where self > other, else 0, in this dtype, in place."""
+        return self._inplace("gt_", Tensor.gt, other)
+
+    def ge_(self, other):
+        """1 where self >= other, else 0, in this dtype, in place."""
+        return self._inplace("ge_", Tensor.ge, other)
+
+    def logical_not_(self):
+        """1 where the element is 0, else 0, in this dtype, in place."""
+        return self._inplace("logical_not_", Tensor.logical_not)
+
+    def logical_and_(self, other):
+        """1 where both are non-zero, else 0, in this dtype, in place."""
+        return self._inplace("logical_and_", Tensor.logical_and, other)
+
+    def logical_or_(self, other):
+        """1 where either is non-zero, else 0, in this dtype, in place."""
+        return self._inplace("logical_or_", Tensor.logical_or, other)
+
+    def bitwise_not_(self):
+        """Element-wise NOT, in place."""
+        return self._inplace("bitwise_not_", Tensor.bitwise_not)
+
+    def bitwise_and_(self, other):
+        """Element-wise AND, in place."""
+        return self._inplace("bitwise_and_", Tensor.bitwise_and, other)
+
+    def bitwise_or_(self, other):
+        """Element-wise OR, in place."""
+        return self._inplace("bitwise_or_", Tensor.bitwise_or, other)
+
+    def bitwise_xor_(self, other):
+        """Element-wise XOR, in place."""
+        return self._inplace("bitwise_xor_", Tensor.bitwise_xor, other)
+
+    def bitwise_left_shift_(self, other):
+        """self << other, in place."""
+        return self._inplace("bitwise_left_shift_", Tensor.bitwise_left_shift, other)
+
+    def bitwise_right_shift_(self, other):
+        """self >> other, in place."""
+        return self._inplace("bitwise_right_shift_", Tensor.bitwise_right_shift, other)
+
+    def __imod__(self, other):
+        return self.remainder_(other)
+
+    def __ilshift__(self, other):
+        return self.bitwise_left_shift_(other)
+
+    def __irshift__(self, other):
+        return self.bitwise_right_shift_(other)
+
     def copy_(self, src, non_blocking=False):
         """Copy ``src`` (broadcast to this shape, moved to this device, cast to this dtype) into
         this tensor; differentiable in ``src``."""

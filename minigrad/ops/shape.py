@@ -486,9 +486,11 @@ class ConstantPad(Function):
 def pad(input, pad, mode="constant", value=0.0):
     """Pad the last dims: ``pad = (left, right, top, bottom, ...)`` from the last dim backwards.
 
-    ``mode``: 'constant' (with ``value``), 'reflect' (mirror without repeating the edge) or
-    'replicate' (repeat the edge). reflect/replicate are index_select with computed indices,
-    so their backward (an index_add) comes for free.
+    ``mode``: 'constant' (with ``value``), 'reflect' (mirror without repeating the edge),
+    'replicate' (repeat the edge) or 'circular' (wrap around). reflect/replicate/circular are
+    index_select with computed indices, so their backward (an index_add) comes for free. A
+    negative width crops (PyTorch's rules: constant and circular crop first, then pad; reflect and
+    replicate take the positions -left .. size + right of the uncropped input).
     """
     pad = ints_arg("pad", "pad", pad)
     if len(pad) % 2 or len(pad) // 2 > input.ndim:
@@ -498,17 +500,19 @@ def pad(input, pad, mode="constant", value=0.0):
     for i in range(len(pad) // 2):
         widths[input.ndim - 1 - i] = (int(pad[2 * i]), int(pad[2 * i + 1]))
     if any(lo < 0 or hi < 0 for lo, hi in widths):
-        if mode != "constant":
-            raise RuntimeError(f"pad: negative padding {tuple(pad)} (cropping) is only supported in "
-                               f"'constant' mode, got mode {mode!r}")
+        smallest = 1 if mode in ("reflect", "replicate") and len(pad) == 2 else 0    # PyTorch's 1-D rule
         for d, (lo, hi) in enumerate(widths):
-            if input.shape[d] + lo + hi < 0:
+            if input.shape[d] + lo + hi < smallest:
                 raise RuntimeError(f"pad: padding {tuple(pad)} would make dim {d} of size "
-                                   f"{input.shape[d]} negative (input shape {tuple(input.shape)})")
-        # a negative width crops: slice first, then pad with what is left
-        crop = tuple(slice(-min(lo, 0), input.shape[d] + min(hi, 0)) for d, (lo, hi) in enumerate(widths))
-        input = input[crop]
-        widths = [(max(lo, 0), max(hi, 0)) for lo, hi in widths]
+                                   f"{input.shape[d]} {'empty' if input.shape[d] + lo + hi == 0 else 'negative'} "
+                                   f"in mode {mode!r} (input shape {tuple(input.shape)})")
+        if mode not in ("reflect", "replicate"):
+            # a negative width crops: slice first, then pad with what is left (PyTorch's
+            # constant and circular modes); reflect and replicate read positions -lo .. n + hi
+            # of the whole input, as PyTorch's do
+            crop = tuple(slice(-min(lo, 0), input.shape[d] + min(hi, 0)) for d, (lo, hi) in enumerate(widths))
+            input = input[crop]
+            widths = [(max(lo, 0), max(hi, 0)) for lo, hi in widths]
     if mode == "constant":
         if all(lo == hi == 0 for lo, hi in widths):
             return Reshape.apply(input, input.shape)

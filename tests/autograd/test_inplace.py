@@ -376,6 +376,77 @@ def test_every_inplace_method_equals_its_out_of_place_op_and_pytorch(method, arg
     assert check(lambda t: getattr(t * 1, method)(*args), (mg.tensor(data, requires_grad=True),))
 
 
+# PyTorch 2.13 has no derivative for these in-place twins (backward raises); minigrad's is the
+# out-of-place op's, checked by gradcheck
+NO_TORCH_DERIVATIVE = {"asinh_", "acosh_", "atanh_", "floor_divide_", "sgn_"}
+
+
+@pytest.mark.parametrize("method,args,low,high", [
+    ("tan_", (), -1, 1), ("asin_", (), -0.9, 0.9), ("arcsin_", (), -0.9, 0.9), ("acos_", (), -0.9, 0.9),
+    ("atan_", (), -2, 2), ("sinh_", (), -2, 2), ("cosh_", (), -2, 2), ("asinh_", (), -2, 2), ("acosh_", (), 1.2, 3),
+    ("atanh_", (), -0.9, 0.9), ("exp2_", (), -2, 2), ("expm1_", (), -2, 2), ("log2_", (), 0.2, 3),
+    ("log10_", (), 0.2, 3), ("log1p_", (), -0.5, 2), ("erf_", (), -2, 2), ("frac_", (), 0.1, 0.9),
+    ("fix_", (), 0.1, 0.9), ("sgn_", (), 0.1, 2), ("negative_", (), -2, 2), ("absolute_", (), 0.1, 2),
+    ("deg2rad_", (), -2, 2), ("rad2deg_", (), -2, 2), ("logit_", (0.01,), 0.1, 0.9),
+    ("nan_to_num_", (0.0, 1.0), -2, 2), ("atan2_", ("T",), -2, 2), ("arctan2_", ("T",), -2, 2),
+    ("copysign_", ("T",), 0.2, 2), ("hypot_", ("T",), -2, 2), ("fmod_", (0.7,), 0.1, 2),
+    ("remainder_", (0.7,), 0.1, 2), ("xlogy_", ("T",), -2, 2), ("multiply_", ("T",), -2, 2),
+    ("subtract_", ("T",), -2, 2), ("divide_", ("T",), -2, 2), ("true_divide_", ("T",), -2, 2),
+    ("floor_divide_", (0.7,), 0.1, 2), ("clamp_min_", (0.3,), -2, 2), ("clamp_max_", (0.3,), -2, 2),
+    ("cumsum_", (1,), -2, 2), ("cumprod_", (0,), 0.5, 2), ("tril_", (0,), -2, 2), ("triu_", (1,), -2, 2),
+])
+def test_inplace_math_twins_equal_pytorch_and_gradcheck(method, args, low, high):
+    """The in-place forms of the math ops: values and gradients as PyTorch's (where PyTorch has a
+    derivative), and gradcheck/gradgradcheck of minigrad's."""
+    rng = np.random.default_rng(2)
+    data, other = rng.uniform(low, high, (3, 4)), rng.uniform(0.5, 2.0, (4,))
+    results = []
+    for lib in (mg, torch):
+        x = lib.tensor(data, requires_grad=True)
+        y = getattr(x * 1, method)(*[lib.tensor(other) if a == "T" else a for a in args])
+        results.append((x, y))
+        if lib is torch and method in NO_TORCH_DERIVATIVE:
+            break
+        (y * y).sum().backward()
+    (x, y), (tx, ty) = results
+    np.testing.assert_allclose(y.detach().numpy(), ty.detach().numpy(), rtol=1e-12, atol=1e-12)
+    if method not in NO_TORCH_DERIVATIVE:
+        np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-10, atol=1e-12)
+    fn = lambda t: getattr(t * 1, method)(*[mg.tensor(other) if a == "T" else a for a in args])  # noqa: E731
+    x = mg.tensor(data, requires_grad=True)
+    assert gradcheck(fn, (x,))
+    if method not in ("frac_", "fix_", "sgn_", "floor_divide_"):
+        assert gradgradcheck(fn, (x,))
+
+
+def test_inplace_comparisons_logical_and_bitwise_twins_write_into_the_tensor():
+    d, e = np.array([[-1.0, 0.0, 2.0]]), np.array([1.0, 0.0, 2.0])
+    for method in ("eq_", "ne_", "lt_", "le_", "gt_", "ge_", "logical_and_", "logical_or_"):
+        y, ty = getattr(mg.tensor(d), method)(mg.tensor(e)), getattr(torch.tensor(d), method)(torch.tensor(e))
+        assert y.dtype == np.float64 and y.tolist() == ty.tolist(), method
+    assert mg.tensor(d).logical_not_().tolist() == torch.tensor(d).logical_not_().tolist()
+    x = mg.tensor(d * 1, requires_grad=True)
+    y = x * 2
+    y.eq_(mg.tensor(e))                                        # not differentiable: a zero gradient
+    y.sum().backward()
+    assert x.grad.tolist() == [[0.0, 0.0, 0.0]]
+    for method, arg in [("bitwise_and_", 6), ("bitwise_or_", 6), ("bitwise_xor_", 6), ("bitwise_left_shift_", 2),
+                        ("bitwise_right_shift_", 1), ("__imod__", 4), ("__ilshift__", 1), ("__irshift__", 2)]:
+        x, tx = mg.tensor([5, -6, 7]), torch.tensor([5, -6, 7])
+        alias, talias = x[:], tx[:]
+        getattr(x, method)(arg)
+        getattr(tx, method)(arg)
+        assert alias.tolist() == talias.tolist(), method     # written into the memory, seen by a view
+    x = mg.tensor([5, -6, 7])
+    x.bitwise_not_()
+    assert x.tolist() == [-6, 5, -8]
+    x = mg.tensor([[1.0, 2.0], [3.0, 4.0]])
+    x.index_fill_(1, mg.tensor([0]), -1.0).index_copy_(0, mg.tensor([1]), mg.tensor([[9.0, 8.0]]))
+    assert x.tolist() == [[-1.0, 2.0], [9.0, 8.0]]
+    with pytest.raises(RuntimeError, match="asin_: a leaf Variable that requires grad"):
+        mg.tensor([0.5], requires_grad=True).asin_()
+
+
 def test_lerp_inplace_matches_pytorch():
     def run(lib):
         x, e = _x(lib), _x(lib, (4.0, 5.0, 6.0))

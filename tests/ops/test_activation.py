@@ -217,6 +217,28 @@ def test_inplace_activations_write_into_their_input(name, args):
         getattr(F, name)(base, *args, inplace=True)     # a leaf that requires grad, as PyTorch
 
 
+
+@pytest.mark.parametrize("name, args", [("relu_", ()), ("leaky_relu_", (0.2,)), ("elu_", (0.5,)), ("celu_", (0.7,)),
+                                        ("selu_", ()), ("hardtanh_", (-0.5, 1.5)), ("rrelu_", (0.1, 0.3, False)),
+                                        ("threshold_", (0.5, -1.0))])
+def test_functional_inplace_forms_match_pytorch(name, args):
+    """F.relu_ and its kin: PyTorch's in-place functionals, written into their input."""
+    import minigrad.nn.functional as F
+    data = np.random.default_rng(0).uniform(-3, 3, (3, 4))
+    results = []
+    for lib, functional in ((mg, F), (torch, TF)):
+        x = lib.tensor(data, requires_grad=True)
+        y = x * 1
+        assert getattr(functional, name)(y, *args) is y
+        (y * y).sum().backward()
+        results.append((y.detach().numpy(), x.grad.numpy()))
+    np.testing.assert_allclose(results[0][0], results[1][0], rtol=1e-12)
+    # PyTorch's celu_ backward works from the result with 1/alpha rounded to float32 (its own
+    # out-of-place gradient differs by 1e-8 relative)
+    np.testing.assert_allclose(results[0][1], results[1][1], rtol=1e-7 if name == "celu_" else 1e-12)
+    with pytest.raises(RuntimeError, match=rf"^{name}: a leaf Variable that requires grad"):
+        getattr(F, name)(mg.tensor(data, requires_grad=True), *args)
+
 def test_leaky_relu_needs_a_floating_point_input():
     with pytest.raises(RuntimeError, match=r"^leaky_relu: needs a floating point input, got int64$"):
         mg.nn.functional.leaky_relu(mg.ones(2, dtype=mg.int64))

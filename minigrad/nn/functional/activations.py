@@ -22,7 +22,48 @@ def elu(input, alpha=1.0, inplace=False):
     """x where x > 0, else alpha * (exp(x) - 1); ``inplace``: written into ``input``."""
     return activation("elu", input, inplace, ops.elu, alpha)
 
+
+def relu_(input):
+    """relu written into ``input`` (``relu(input, inplace=True)``)."""
+    return relu(input, inplace=True)
+
+
+def leaky_relu_(input, negative_slope=0.01):
+    """leaky_relu written into ``input``."""
+    return leaky_relu(input, negative_slope, inplace=True)
+
+
+def elu_(input, alpha=1.0):
+    """elu written into ``input``."""
+    return elu(input, alpha, inplace=True)
+
+
+def celu_(input, alpha=1.0):
+    """celu written into ``input``."""
+    return celu(input, alpha, inplace=True)
+
+
+def selu_(input):
+    """selu written into ``input``."""
+    return selu(input, inplace=True)
+
+
+def hardtanh_(input, min_val=-1.0, max_val=1.0):
+    """hardtanh written into ``input``."""
+    return hardtanh(input, min_val, max_val, inplace=True)
+
+
+def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False):
+    """rrelu written into ``input``."""
+    return rrelu(input, lower, upper, training, inplace=True)
+
+
+def threshold_(input, threshold, value):
+    """threshold written into ``input``."""
+    return ops.activation.threshold(input, threshold, value, inplace=True)
+
+
 __all__ = ["relu", "leaky_relu", "elu", "gelu", "sigmoid", "tanh", "softplus", "softmax", "log_softmax",
            "celu", "glu", "hardshrink", "hardsigmoid", "hardswish", "hardtanh", "logsigmoid", "mish",
            "prelu", "relu6", "rrelu", "selu", "silu", "softmin", "softshrink", "softsign", "tanhshrink",
-           "threshold"]
+           "threshold", "relu_", "leaky_relu_", "elu_", "celu_", "selu_", "hardtanh_", "rrelu_", "threshold_"]
