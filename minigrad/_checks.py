@@ -20,6 +20,8 @@ import types
 
 import numpy as np
 
+from ._spellings import numpy_spellings
+
 
 def is_int(value):
     """A Python or NumPy integer, not a bool."""
@@ -254,23 +256,29 @@ class errors_named:  # noqa: N801 - used as a decorator and a ``with`` block, as
 
     def __call__(self, fn):
         op = self.op
-
-        @functools.wraps(fn)
-        def named(*args, **kwargs):
-            try:
-                return fn(*args, **kwargs)
-            except AttributeError as exc:
-                renamed = not_a_tensor(op, exc, fn, args, kwargs)
-                if renamed is None:
-                    raise
-                raise renamed from exc
-            except Exception as exc:  # noqa: BLE001 - named_error passes on all it does not rename
-                renamed = named_error(op, exc)
-                if renamed is None:
-                    raise
-                raise renamed from exc
+        inner = getattr(fn, "unspelled", None)
+        if inner is not None:             # a @numpy_spellings function: one wrapper does both
+            named = numpy_spellings(inner, lambda exc, args, kwargs: renamed_error(op, exc, inner, args, kwargs))
+        else:
+            @functools.wraps(fn)
+            def named(*args, **kwargs):
+                try:
+                    return fn(*args, **kwargs)
+                except Exception as exc:  # noqa: BLE001 - renamed_error passes on all it does not rename
+                    renamed = renamed_error(op, exc, fn, args, kwargs)
+                    if renamed is None:
+                        raise
+                    raise renamed from exc
         named.op_name = op
         return named
+
+
+def renamed_error(op, exc, fn, args, kwargs):
+    """The error ``op`` raises instead of ``exc``, raised by ``fn(*args, **kwargs)`` (None: let
+    ``exc`` pass): ``not_a_tensor`` for an AttributeError, else ``named_error``."""
+    if isinstance(exc, AttributeError):
+        return not_a_tensor(op, exc, fn, args, kwargs)
+    return named_error(op, exc)
 
 
 def name_ops(module, names):

@@ -177,6 +177,7 @@ class Function:
 _new_object = object.__new__
 _make_tensor = Tensor._make       # the plain function (a staticmethod)
 _ARRAY_TYPES = {np.ndarray}      # cupy.ndarray joins on first sight
+_PYTHON_NUMBERS = (bool, int, float, complex)
 
 
 def _wrap(o, i, ctx, record):
@@ -184,7 +185,9 @@ def _wrap(o, i, ctx, record):
     output of a recorded call is output ``i`` of ``ctx``."""
     raw = o
     if type(o) not in _ARRAY_TYPES:
-        if type(o).__name__ == "ndarray" and hasattr(o, "__cuda_array_interface__"):
+        if isinstance(o, np.generic):             # what NumPy's full reductions return
+            o = np.asarray(o)
+        elif type(o).__name__ == "ndarray" and hasattr(o, "__cuda_array_interface__"):
             _ARRAY_TYPES.add(type(o))
         else:
             o = array_module(o).asarray(o)
@@ -258,6 +261,9 @@ def refresh_view(t):
 def _resolve_saved(ctx, values, args, raw_outs, results):
     saved = []
     for v in values:
+        if v is None or type(v) in _PYTHON_NUMBERS:      # a constant (Mul's factor 2, an unneeded input)
+            saved.append(("c", v, None, 0))
+            continue
         if isinstance(v, Tensor):
             saved.append(("t", v, v._version, v._version.value))
             continue
