@@ -202,13 +202,25 @@ def div(input, other, *, rounding_mode=None):
 true_divide = divide = div
 
 
+def _in_result_dtype(input, tensor1, tensor2):
+    """``tensor1`` and ``tensor2`` in the dtype of ``input`` where that is a wider float: PyTorch's
+    fused addcmul/addcdiv compute in the result's dtype, so float16 operands added to float32 are
+    not rounded to float16 first."""
+    if not all(isinstance(t, Tensor) for t in (input, tensor1, tensor2)) or input.dtype.kind != "f":
+        return tensor1, tensor2
+    return tuple(t.to(input.dtype) if t.dtype.kind == "f" and t.dtype.itemsize < input.dtype.itemsize else t
+                 for t in (tensor1, tensor2))
+
+
 def addcmul(input, tensor1, tensor2, *, value=1):
-    """input + value * tensor1 * tensor2"""
+    """input + value * tensor1 * tensor2, in the result's dtype"""
+    tensor1, tensor2 = _in_result_dtype(input, tensor1, tensor2)
     return input + (tensor1 * tensor2 if value == 1 else value * tensor1 * tensor2)
 
 
 def addcdiv(input, tensor1, tensor2, *, value=1):
-    """input + value * tensor1 / tensor2"""
+    """input + value * tensor1 / tensor2, in the result's dtype"""
+    tensor1, tensor2 = _in_result_dtype(input, tensor1, tensor2)
     return input + (tensor1 / tensor2 if value == 1 else value * tensor1 / tensor2)
 
 

@@ -389,7 +389,8 @@ def logsumexp(input, dim, keepdim=False):
 
 
 class ShiftByMax(Function):
-    """x minus its max along ``dim`` (0 where that max is not finite);  backward: the gradient
+    """x minus its max along ``dim`` (0 where that max is -inf: an all -inf slice; a +inf max
+    makes its whole slice NaN, as in PyTorch's softmax);  backward: the gradient
     as it is -- exact for what this feeds: softmax and log_softmax do not change when a constant
     is subtracted along ``dim``, so the gradient through the max is exactly zero."""
 
@@ -397,7 +398,8 @@ class ShiftByMax(Function):
     def forward(ctx, x, dim):
         xp = array_module(x)
         m = x.max(axis=dim, keepdims=True)
-        return x - xp.where(xp.isfinite(m), m, 0)
+        with np.errstate(invalid="ignore"):       # inf - inf
+            return x - xp.where(m == -xp.inf, 0, m)
 
     @staticmethod
     def backward(ctx, g):

@@ -31,8 +31,8 @@ def scan_array(x, op, dim):
     """The running ``op`` ('add', 'multiply', 'maximum', 'minimum', 'logaddexp') of an array along ``dim``."""
     xp = array_module(x)
     ufunc = getattr(xp, op)
-    if xp is np:
-        return ufunc.accumulate(x, axis=dim)
+    if xp is np:                            # in x's dtype: NumPy widens small integers to int64
+        return ufunc.accumulate(x, axis=dim, dtype=x.dtype)
     y = xp.moveaxis(x, dim, -1).copy()
     k, n = 1, y.shape[-1]
     while k < n:
@@ -61,7 +61,7 @@ class CumSum(Function):
         ctx.dim = dim
         if x.ndim == 0:
             return x.copy()
-        return array_module(x).cumsum(x, axis=dim)
+        return array_module(x).cumsum(x, axis=dim, dtype=x.dtype)
 
     @staticmethod
     def backward(ctx, g):

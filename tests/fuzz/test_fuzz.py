@@ -181,3 +181,15 @@ def test_judge_takes_a_default_spelled_out_that_pytorchs_overloads_refuse():
     assert (verdict.category, verdict.ok) == ("invalid accepted", False)
     runtime = judge(target, spelled, Result(value=mg.ones(2)), Result(error=RuntimeError("squeeze: no")))
     assert (runtime.category, runtime.ok) == ("invalid accepted", False)
+
+
+def test_judge_compares_gradients_at_float16_tolerance_only_where_float16_is_asked_for():
+    from .judge import _asks_float16, compare
+    from .recipes import D
+    assert _asks_float16(Probe("mg.cumprod", ((T((2,), grad=True), 0), {"dtype": D("float16")})))
+    assert _asks_float16(Probe("mg.add", ((T((2,)), T((2,), "float16")), {})))
+    assert not _asks_float16(Probe("mg.cumprod", ((T((2,), grad=True), 0), {"dtype": D("float32")})))
+    ours, theirs = ("tensor", np.array([1.0, 2.001], np.float32), "float32", False), \
+        ("tensor", np.array([1.0, 2.0], np.float32), "float32", False)
+    assert compare(ours, theirs, False, "gradients", "float16") is None
+    assert "values differ" in compare(ours, theirs, False, "gradients")

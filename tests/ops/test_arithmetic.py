@@ -285,3 +285,12 @@ def test_sub_refuses_bools_and_where_needs_a_bool_condition_as_pytorch():
     with pytest.raises(RuntimeError, match=r"^where: expected condition to be a bool tensor, got float32$"):
         mg.where(x, x, x)
     assert mg.where(mask, x, 0.0).tolist() == x.tolist()
+
+
+def test_addcmul_and_addcdiv_of_float16_operands_into_float32_round_only_once():
+    a = np.array([1.0009766, 3.0], np.float16)       # a * a is not a float16
+    out = mg.zeros(2).addcmul_(mg.tensor(a), mg.tensor(a))
+    np.testing.assert_array_equal(out.numpy(), a.astype(np.float32) ** 2)
+    out = mg.addcdiv(mg.zeros(2), mg.tensor(a), mg.tensor(np.array([3.0, 7.0], np.float16)))
+    np.testing.assert_allclose(out.numpy(), a.astype(np.float32) / [3.0, 7.0], rtol=1e-7)
+    assert out.dtype == mg.float32

@@ -363,3 +363,12 @@ def test_keepdim_true_without_dim_is_refused_as_pytorch(op):
 def test_logsumexp_needs_a_dim_as_pytorch():
     with pytest.raises(TypeError, match="^logsumexp: dim must be an int or a tuple of ints, got None"):
         mg.logsumexp(mg.ones(2, 3), None)
+
+
+def test_softmax_and_log_softmax_of_a_slice_with_inf_are_nan_as_pytorchs():
+    x = mg.tensor([[1.0, -float("inf"), 2.0], [float("inf"), 1.0, 0.0], [-float("inf")] * 3])
+    p, logp = mg.softmax(x, -1).numpy(), mg.log_softmax(x, -1).numpy()
+    np.testing.assert_allclose(p[0], [0.26894142, 0.0, 0.7310586], rtol=1e-6)
+    assert np.isnan(p[1:]).all() and np.isnan(logp[1:]).all() and logp[0, 1] == -np.inf
+    loss = mg.nn.functional.cross_entropy(x[:2], mg.tensor([0, 2]), reduction="none")
+    assert np.isnan(loss.numpy()[1]) and np.isfinite(loss.numpy()[0])

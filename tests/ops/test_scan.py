@@ -113,3 +113,12 @@ def test_scans_on_the_device(device):
         y.sum().backward()
         assert y.device == x.device and x.grad.device == x.device
         x.grad = None
+
+
+def test_cumsum_and_cumprod_keep_the_dtype_they_are_asked_for():
+    x = mg.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+    for dtype in (mg.int32, mg.uint8, mg.int8):
+        assert mg.cumsum(x, 1, dtype=dtype).dtype == dtype and x.cumprod(0, dtype=dtype).dtype == dtype
+    assert x.cumsum(1, dtype=mg.int32).tolist() == [[1, 3, 6], [4, 9, 15]]
+    assert mg.cumprod(mg.tensor(np.array([100, 3], np.uint8)), 0, dtype=mg.uint8).tolist() == [100, 44]  # 300 wraps
+    assert mg.cumsum(mg.tensor(np.array([1, 2], np.int32)), 0).dtype == mg.int64   # no dtype: int64, as PyTorch

@@ -224,6 +224,7 @@ class CrossEntropyIndices(Function):
         xp = backend.array_module(x)
         index = xp.expand_dims(safe, class_dim)
         lse = logsumexp_array(x, class_dim)
+        lse = xp.where(lse == xp.inf, xp.nan, lse)     # a +inf logit: a NaN row, as PyTorch's log_softmax
         loss = (lse - xp.take_along_axis(x, index, class_dim)).squeeze(class_dim) * valid
         onehot = xp.zeros_like(x)
         xp.put_along_axis(onehot, index, 1, class_dim)
