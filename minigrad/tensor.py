@@ -1860,27 +1860,27 @@ class Tensor:
 
     def eq_(self, other):
         """1 where self == other, else 0, in this dtype, in place."""
-        return self._inplace("eq_", Tensor.eq, other)
+        return self._inplace("eq_", ops.unary.compared_in_place, Tensor.eq, other)
 
     def ne_(self, other):
         """1 where self != other, else 0, in this dtype, in place."""
-        return self._inplace("ne_", Tensor.ne, other)
+        return self._inplace("ne_", ops.unary.compared_in_place, Tensor.ne, other)
 
     def lt_(self, other):
         """1 where self < other, else 0, in this dtype, in place."""
-        return self._inplace("lt_", Tensor.lt, other)
+        return self._inplace("lt_", ops.unary.compared_in_place, Tensor.lt, other)
 
     def le_(self, other):
         """1 where self <= other, else 0, in this dtype, in place."""
-        return self._inplace("le_", Tensor.le, other)
+        return self._inplace("le_", ops.unary.compared_in_place, Tensor.le, other)
 
     def gt_(self, other):
         """1 where self > other, else 0, in this dtype, in place."""
-        return self._inplace("gt_", Tensor.gt, other)
+        return self._inplace("gt_", ops.unary.compared_in_place, Tensor.gt, other)
 
     def ge_(self, other):
         """1 where self >= other, else 0, in this dtype, in place."""
-        return self._inplace("ge_", Tensor.ge, other)
+        return self._inplace("ge_", ops.unary.compared_in_place, Tensor.ge, other)
 
     def logical_not_(self):
         """1 where the element is 0, else 0, in this dtype, in place."""

@@ -331,3 +331,13 @@ def test_to_takes_only_bools_for_copy_and_non_blocking(kwargs):
     with pytest.raises(TypeError, match=f"^to: {name} must be a bool"):
         mg.ones(2, 3).to(mg.float64, **kwargs)
     assert mg.ones(2).to(copy=True, non_blocking=False).tolist() == [1.0, 1.0]
+
+
+def test_in_place_comparisons_require_grad_with_a_zero_gradient_as_pytorchs():
+    x, other = mg.tensor([1.0, 2.0, 3.0]), mg.tensor([2.0, 2.0, 2.0], requires_grad=True)
+    out = x.lt_(other)
+    assert out is x and out.tolist() == [1.0, 0.0, 0.0] and out.requires_grad
+    out.sum().backward()
+    assert other.grad.tolist() == [0.0, 0.0, 0.0]
+    assert not mg.tensor([1.0, 3.0]).ge_(2.0).requires_grad
+    assert mg.tensor([1, 2, 3]).eq_(2).tolist() == [0, 1, 0]

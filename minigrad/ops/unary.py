@@ -714,6 +714,28 @@ class Rounding(Function):
         return g.new_zeros(g.shape), None, None
 
 
+class ComparedInPlace(Function):
+    """a comparison's 0/1 result in the dtype of its first operand (lt_, eq_ ... write it in
+    place);  d/dx = d/dother = 0 -- PyTorch's in-place comparisons are differentiable, with a zero
+    derivative, so the result requires grad where an operand does"""
+
+    @staticmethod
+    def forward(ctx, x, other, result):
+        ctx.shapes = x.shape, getattr(other, "shape", None)
+        return result
+
+    @staticmethod
+    def backward(ctx, g):
+        x_shape, other_shape = ctx.shapes
+        return g.new_zeros(x_shape), None if other_shape is None else g.new_zeros(other_shape), None
+
+
+def compared_in_place(input, compare, other):
+    """``compare(input, other)`` as 0/1 in ``input``'s dtype, with a zero gradient
+    (``ComparedInPlace``): the value lt_/le_/gt_/ge_/eq_/ne_ write into ``input``."""
+    return ComparedInPlace.apply(input, other, compare(input, other).data.astype(input.dtype))
+
+
 def sign(input):
     """-1, 0 or 1 for each element; its gradient is 0. NaN stays NaN, as in NumPy and the array
     API standard (PyTorch returns 0 for NaN, its open issue 41245: a deliberate difference)."""
