@@ -16,6 +16,8 @@ COMPILE = "minigrad runs eagerly: there is no graph compiler, tracer or scriptin
 FUNCTORCH = "function transforms (vmap, jacrev ...) are not supported; use autograd.grad with create_graph=True"
 FFT = "spectral ops (torch.fft) are not supported"
 NESTED = "nested (ragged) tensors are not supported; pad and mask instead"
+LINALG = ("linear algebra (inverse, determinant, solve, decompositions) is not part of minigrad; "
+          "matmul, einsum and norm are")
 
 # name on minigrad (or on Tensor, "Tensor.name") -> (the PyTorch function, why it is out)
 OUT = {
@@ -71,6 +73,7 @@ OUT = {
     "vmap": ("torch.vmap", FUNCTORCH),
     "func": ("torch.func", FUNCTORCH),
     "nested": ("torch.nested", NESTED),
+    "linalg": ("torch.linalg", LINALG),
 }
 
 
