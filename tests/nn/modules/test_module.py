@@ -195,7 +195,7 @@ def test_dropout_is_inverted_seeded_and_off_in_eval():
     d = nn.Dropout(0.5).eval()
     assert d(x) is x
     assert (F.dropout(x, 1.0).numpy() == 0).all()
-    with pytest.raises(ValueError, match="between 0 and 1"):
+    with pytest.raises(ValueError, match=r"^Dropout: p must be in \[0\.0, 1\.0\], got 1\.5"):
         nn.Dropout(1.5)
 
 
