@@ -154,3 +154,37 @@ def test_kernels_run_without_any_optional_package():
                            text=True, timeout=900, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert probe.returncode == 0, probe.stdout[-3000:] + probe.stderr[-3000:]
     assert "ok 11 families" in probe.stdout
+
+
+# the test tools come from the "test" extra; every other optional package is refused
+TEST_TOOLS = {"pytest", "hypothesis"}
+
+COLLECT = textwrap.dedent("""
+    import importlib.abc, sys
+
+    REFUSED = set(sys.argv[1].split(","))
+
+    class Refuse(importlib.abc.MetaPathFinder):
+        def find_spec(self, name, path=None, target=None):
+            if name.split(".")[0] in REFUSED:
+                raise ModuleNotFoundError(f"No module named {name!r} (refused by the test)", name=name)
+            return None
+
+    sys.meta_path.insert(0, Refuse())
+    import pytest
+    sys.exit(pytest.main(["--collect-only", "-q", "-p", "no:cacheprovider", *sys.argv[2:]]))
+""")
+
+
+def test_core_nn_and_kernel_tests_need_only_the_declared_packages_and_the_test_extra():
+    """Every core, nn and kernel test module imports, or skips (PyTorch's comparisons), with
+    only the declared dependencies and pytest/hypothesis: none needs scikit-learn, matplotlib,
+    tqdm ... (The whole run in that environment: the command in the fidelity notes.)"""
+    refused = ",".join(sorted(set(OPTIONAL) - TEST_TOOLS))
+    dirs = ["tests/ops", "tests/nn", "tests/kernels", "tests/autograd", "tests/test_tensor.py",
+            "tests/test_creation.py", "tests/test_backend.py"]
+    probe = subprocess.run([sys.executable, "-c", COLLECT, refused, *dirs], cwd=ROOT, capture_output=True,
+                           text=True, timeout=900, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert probe.returncode == 0, probe.stdout[-3000:] + probe.stderr[-3000:]
+    assert re.search(r"\b\d{3,} tests collected", probe.stdout), probe.stdout[-2000:]
+    assert "error" not in probe.stdout.lower().split("collected")[-1], probe.stdout[-2000:]

@@ -1,5 +1,5 @@
 """Stateless layers: linear, dropout, batch_norm, layer_norm, group_norm, embedding, one_hot,
-normalize. Re-exported by ``minigrad.nn.functional`` (use them as ``F.linear`` ...).
+normalize, cosine_similarity, pairwise_distance. Re-exported by ``minigrad.nn.functional`` (use them as ``F.linear`` ...).
 
 They are composites of primitive ops, so their backward comes from autograd (and works to
 any order). The normalisations share one helper: subtract the mean over some dims and divide
@@ -288,5 +288,34 @@ def normalize(input, p=2.0, dim=1, eps=1e-12):
     return input / denom
 
 
+def cosine_similarity(x1, x2, dim=1, eps=1e-8):
+    """sum(x1 / ||x1|| * x2 / ||x2||) along ``dim`` of the broadcast pair, each norm at least
+    ``eps``. As PyTorch's, the floor at ``eps`` is outside the graph: the gradient is that of
+    the plain norms."""
+    op = "cosine_similarity"
+    tensor_arg(op, "x1", x1)
+    tensor_arg(op, "x2", x2)
+    eps = number_arg(op, "eps", eps)
+    product = x1 * x2
+    if product.dtype.kind != "f":
+        raise RuntimeError(f"{op}: expected the common dtype of x1 ({x1.dtype}) and x2 ({x2.dtype}) to be "
+                           f"floating point, got {product.dtype}")
+    x1, x2 = x1.to(product.dtype).expand(*product.shape), x2.to(product.dtype).expand(*product.shape)
+    n1, n2 = (t.norm(2, dim, keepdim=True) for t in (x1, x2))
+    n1 = n1 + (n1.detach().clamp(min=eps) - n1.detach())
+    n2 = n2 + (n2.detach().clamp(min=eps) - n2.detach())
+    return ((x1 / n1) * (x2 / n2)).sum(dim)
+
+
+def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
+    """||x1 - x2 + eps||_p along the last dim of the broadcast pair (PyTorch adds ``eps`` to the
+    difference, so that the gradient at x1 == x2 is finite)."""
+    op = "pairwise_distance"
+    tensor_arg(op, "x1", x1)
+    tensor_arg(op, "x2", x2)
+    eps = number_arg(op, "eps", eps)
+    return (x1 - x2 + eps).norm(p, max(x1.ndim, x2.ndim) - 1, keepdim=bool_arg(op, "keepdim", keepdim))
+
+
 __all__ = ["linear", "bilinear", "dropout", "batch_norm", "layer_norm", "group_norm", "embedding", "one_hot",
-           "normalize"]
+           "normalize", "cosine_similarity", "pairwise_distance"]

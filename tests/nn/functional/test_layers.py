@@ -1,10 +1,11 @@
-"""nn/functional/layers.py: linear, bilinear, dropout, the normalisations, embedding, one_hot.
+"""nn/functional/layers.py: linear, bilinear, dropout, the normalisations, embedding, one_hot,
+cosine_similarity, pairwise_distance.
 
 Against PyTorch (layers with identical weights give its outputs and gradients; parameter and
 buffer names match its state_dict keys), gradcheck over Hypothesis shapes, and bad input."""
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 import minigrad as mg
@@ -12,6 +13,7 @@ import minigrad.nn as nn
 import minigrad.nn.functional as F
 from minigrad.autograd import gradcheck, gradgradcheck
 from minigrad.nn.functional.layers import Normalize, _normalize_composite
+from tests.strategies import broadcast_pair, make, seeds
 
 try:
     import torch
@@ -400,3 +402,46 @@ def test_empty_batches_as_pytorch():
 def test_embedding_says_sparse_gradients_are_not_supported():
     with pytest.raises(NotImplementedError, match=r"^embedding: sparse=True and scale_grad_by_freq=True are not supported"):
         F.embedding(mg.tensor([0, 1]), mg.ones(3, 2), sparse=True)
+
+
+@with_torch
+@given(pair=broadcast_pair(max_dims=3), dim=st.integers(-1, 0), seed=seeds,
+       eps=st.sampled_from([1e-8, 0.5]))
+def test_cosine_similarity_matches_pytorch_and_gradchecks(pair, dim, seed, eps):
+    """Broadcast shapes (size-1 and missing dims included); the norm's floor at eps is outside
+    the graph, as PyTorch's."""
+    from tests.torch_oracle import torch_check
+    sa, sb = pair
+    assume(max(len(sa), len(sb)) >= 1)
+    a, b = make(sa, seed), make(sb, seed + 1)
+    shape = np.broadcast_shapes(sa, sb)
+    norms = [np.linalg.norm(np.broadcast_to(t.detach().numpy(), shape), axis=dim) for t in (a, b)]
+    if min(n.min(initial=np.inf) for n in norms) > eps + 1e-3:      # below eps: PyTorch's gradient ignores the floor
+        assert gradcheck(lambda u, v: F.cosine_similarity(u, v, dim, eps), (a, b))
+    torch_check(lambda u, v: F.cosine_similarity(u, v, dim, eps),
+                lambda u, v: torch.nn.functional.cosine_similarity(u, v, dim, eps),
+                [a.detach().numpy().copy(), b.detach().numpy().copy()])
+    torch_check(lambda u, v: nn.CosineSimilarity(dim, eps)(u, v), lambda u, v: torch.nn.CosineSimilarity(dim, eps)(u, v),
+                [a.detach().numpy().astype(np.float32), b.detach().numpy().astype(np.float32)], atol=1e-6, rtol=1e-5)
+
+
+@with_torch
+@given(pair=broadcast_pair(max_dims=3), p=st.sampled_from([1.0, 2.0, 3.0]), keepdim=st.booleans(), seed=seeds)
+def test_pairwise_distance_matches_pytorch_and_gradchecks(pair, p, keepdim, seed):
+    from tests.torch_oracle import torch_check
+    sa, sb = pair
+    assume(max(len(sa), len(sb)) >= 1)
+    a, b = make(sa, seed), make(sb, seed + 1)
+    assert gradcheck(lambda u, v: F.pairwise_distance(u, v, p, keepdim=keepdim), (a, b))
+    torch_check(lambda u, v: nn.PairwiseDistance(p, keepdim=keepdim)(u, v),
+                lambda u, v: torch.nn.PairwiseDistance(p, keepdim=keepdim)(u, v),
+                [a.detach().numpy().copy(), b.detach().numpy().copy()])
+
+
+def test_cosine_similarity_by_hand_and_errors():
+    a = mg.tensor([[1.0, 0.0], [1.0, 1.0]])
+    np.testing.assert_allclose(F.cosine_similarity(a, mg.tensor([[0.0, 2.0]])).numpy(), [0.0, 2 ** -0.5])
+    assert F.cosine_similarity(mg.zeros(1, 3), mg.ones(1, 3)).tolist() == [0.0]
+    assert F.pairwise_distance(mg.tensor([[3.0, 0.0]]), mg.tensor([[0.0, 4.0]]), eps=0.0).tolist() == [5.0]
+    with pytest.raises(RuntimeError, match="cosine_similarity: expected the common dtype .* floating point"):
+        F.cosine_similarity(mg.tensor([1, 2]), mg.tensor([2, 1]), 0)
