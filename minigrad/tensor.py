@@ -1929,7 +1929,8 @@ class Tensor:
 
     def copy_(self, src, non_blocking=False):
         """Copy ``src`` (broadcast to this shape, moved to this device, cast to this dtype) into
-        this tensor; differentiable in ``src``."""
+        this tensor; differentiable in ``src``. ``non_blocking`` (a bool) changes nothing here."""
+        bool_arg("copy_", "non_blocking", non_blocking)
         return self._inplace("copy_", inplace.overwrite, src, "copy_")
 
     def fill_(self, value):

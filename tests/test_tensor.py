@@ -341,3 +341,10 @@ def test_in_place_comparisons_require_grad_with_a_zero_gradient_as_pytorchs():
     assert other.grad.tolist() == [0.0, 0.0, 0.0]
     assert not mg.tensor([1.0, 3.0]).ge_(2.0).requires_grad
     assert mg.tensor([1, 2, 3]).eq_(2).tolist() == [0, 1, 0]
+
+
+def test_copy_non_blocking_is_a_bool_as_pytorchs():
+    x = mg.zeros(2)
+    with pytest.raises(TypeError, match="^copy_: non_blocking must be a bool, got None"):
+        x.copy_(mg.ones(2), None)
+    assert x.copy_(mg.ones(2), non_blocking=True).tolist() == [1.0, 1.0]

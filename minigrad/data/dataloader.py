@@ -15,7 +15,7 @@ import numbers
 import numpy as np
 
 from .. import backend
-from .._checks import int_arg
+from .._checks import errors_named, int_arg
 from ..tensor import Tensor
 from .sampler import BatchSampler, RandomSampler, SequentialSampler
 
@@ -84,11 +84,12 @@ class DataLoader:
         self.batch_size = None if batch_sampler is not None else batch_size
         self.drop_last = drop_last
         self.generator = generator
-        if sampler is None:
-            sampler = RandomSampler(dataset, generator=generator) if shuffle else SequentialSampler(dataset)
+        with errors_named("DataLoader"):
+            if sampler is None:
+                sampler = RandomSampler(dataset, generator=generator) if shuffle else SequentialSampler(dataset)
+            if batch_sampler is None and batch_size is not None:
+                batch_sampler = BatchSampler(sampler, batch_size, drop_last)
         self.sampler = sampler
-        if batch_sampler is None and batch_size is not None:
-            batch_sampler = BatchSampler(sampler, batch_size, drop_last)
         self.batch_sampler = batch_sampler
         self.collate_fn = collate_fn if collate_fn is not None else default_collate
 

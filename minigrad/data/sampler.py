@@ -8,6 +8,7 @@ from numba import njit
 
 from .. import backend
 from .. import distributed as dist
+from .._checks import bool_arg
 
 
 class Sampler:
@@ -37,6 +38,9 @@ class RandomSampler(Sampler):
     seeds; so a seeded run visits the same order every time."""
 
     def __init__(self, data_source, generator=None):
+        if len(data_source) == 0:
+            raise ValueError("RandomSampler: num_samples should be a positive integer value, but got "
+                             "num_samples=0 (an empty dataset)")
         self.data_source = data_source
         self.generator = generator
 
@@ -70,7 +74,8 @@ class BatchSampler(Sampler):
     def __init__(self, sampler, batch_size, drop_last):
         if not isinstance(batch_size, int) or batch_size <= 0:
             raise ValueError(f"BatchSampler: batch_size should be a positive integer, got {batch_size!r}")
-        self.sampler, self.batch_size, self.drop_last = sampler, batch_size, drop_last
+        self.sampler, self.batch_size = sampler, batch_size
+        self.drop_last = bool_arg("BatchSampler", "drop_last", drop_last)
 
     def __iter__(self):
         batch = []

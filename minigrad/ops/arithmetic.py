@@ -9,7 +9,7 @@ import numbers
 
 import numpy as np
 
-from .._checks import operand_arg
+from .._checks import number_arg, operand_arg, tensor_arg
 from ..autograd.function import Function
 from ..backend import array_module, get_default_dtype
 from ..tensor import Tensor
@@ -135,7 +135,7 @@ class Mul(Function):
 
 def mul(input, other):
     """input * other, element-wise with broadcasting."""
-    return Mul.apply(input, other)
+    return Mul.apply(input, operand_arg("mul", "other", other))
 
 
 multiply = mul
@@ -192,6 +192,7 @@ class RoundedDiv(Function):
 def div(input, other, *, rounding_mode=None):
     """input / other; ``rounding_mode`` 'floor' or 'trunc' rounds the quotient (see RoundedDiv;
     its gradient is 0)."""
+    operand_arg("div", "other", other)
     if rounding_mode is None:
         return Div.apply(input, other)
     if not isinstance(rounding_mode, str) or rounding_mode not in ("trunc", "floor"):
@@ -200,6 +201,13 @@ def div(input, other, *, rounding_mode=None):
 
 
 true_divide = divide = div
+
+
+def _check_addc(op, input, tensor1, tensor2, value):
+    """Three Tensors and a real number, as PyTorch's addcmul/addcdiv take."""
+    for name, t in (("input", input), ("tensor1", tensor1), ("tensor2", tensor2)):
+        tensor_arg(op, name, t)
+    number_arg(op, "value", value)
 
 
 def _in_result_dtype(input, tensor1, tensor2):
@@ -214,12 +222,14 @@ def _in_result_dtype(input, tensor1, tensor2):
 
 def addcmul(input, tensor1, tensor2, *, value=1):
     """input + value * tensor1 * tensor2, in the result's dtype"""
+    _check_addc("addcmul", input, tensor1, tensor2, value)
     tensor1, tensor2 = _in_result_dtype(input, tensor1, tensor2)
     return input + (tensor1 * tensor2 if value == 1 else value * tensor1 * tensor2)
 
 
 def addcdiv(input, tensor1, tensor2, *, value=1):
     """input + value * tensor1 / tensor2, in the result's dtype"""
+    _check_addc("addcdiv", input, tensor1, tensor2, value)
     tensor1, tensor2 = _in_result_dtype(input, tensor1, tensor2)
     return input + (tensor1 / tensor2 if value == 1 else value * tensor1 / tensor2)
 
@@ -343,7 +353,7 @@ class MatMul(Function):
 
 def matmul(input, other):
     """The matrix product of two tensors (1-D, 2-D or batched)."""
-    return MatMul.apply(input, other)
+    return MatMul.apply(tensor_arg("matmul", "input", input), tensor_arg("matmul", "other", other))
 
 
 class Maximum(Function):
@@ -369,7 +379,7 @@ class Maximum(Function):
 
 def maximum(input, other):
     """The element-wise maximum of two tensors (ties share the gradient)."""
-    return Maximum.apply(input, other)
+    return Maximum.apply(tensor_arg("maximum", "input", input), tensor_arg("maximum", "other", other))
 
 
 class Minimum(Maximum):
@@ -380,7 +390,7 @@ class Minimum(Maximum):
 
 def minimum(input, other):
     """The element-wise minimum of two tensors (ties share the gradient)."""
-    return Minimum.apply(input, other)
+    return Minimum.apply(tensor_arg("minimum", "input", input), tensor_arg("minimum", "other", other))
 
 
 class Where(Function):

@@ -326,7 +326,7 @@ class PlaceDistinct(Function):
 @numpy_spellings
 def gather(input, dim, index):
     """Pick, along ``dim``, the elements at ``index`` (``out[i][j] = input[index[i][j]][j]`` for dim 0)."""
-    d = normalize_dim(dim, input.ndim, "gather")
+    d = normalize_dim(dim, tensor_arg("gather", "input", input).ndim, "gather")
     _check_index("gather", index.data, d, input.shape[d])
     if index.ndim != input.ndim or any(index.shape[i] > input.shape[i] for i in range(input.ndim) if i != d):
         raise RuntimeError(f"gather: index shape {tuple(index.shape)} does not fit input shape "

@@ -111,7 +111,7 @@ class Copysign(Function):
 
 def copysign(input, other):
     """The magnitude of ``input`` with the sign of ``other`` (element-wise; -0.0 counts as negative)."""
-    return Copysign.apply(input, other)
+    return Copysign.apply(tensor_arg("copysign", "input", input), other)
 
 
 class LogAddExp(Function):
@@ -198,6 +198,8 @@ def fmod(input, other):
 @errors_named("lerp")
 def lerp(input, end, weight):
     """input + weight * (end - input);  d/dinput = 1 - weight, d/dend = weight, d/dweight = end - input."""
+    tensor_arg("lerp", "input", input)
+    tensor_arg("lerp", "end", end)
     if isinstance(weight, Tensor) and weight.dtype != input.dtype:
         raise RuntimeError(f"lerp: expected dtype {input.dtype} for weight but got dtype {weight.dtype}")
     if end.dtype != input.dtype:

@@ -277,6 +277,14 @@ class Cat(Function):
         return Split.apply(g, ctx.sizes, ctx.dim)
 
 
+def tensor_list(op, tensors):
+    """``tensors`` -- a tuple or list of tensors -- as a list; one Tensor is refused, as PyTorch
+    refuses it, rather than split into its rows."""
+    if isinstance(tensors, Tensor):
+        raise TypeError(f"{op}: tensors must be a tuple or list of Tensors, got a Tensor")
+    return list(tensors)
+
+
 @numpy_spellings
 def cat(tensors, dim=0):
     """The tensors joined along the existing dimension ``dim`` (concat and concatenate are the same
@@ -286,7 +294,7 @@ def cat(tensors, dim=0):
     tensor raises, as in PyTorch; unlike PyTorch, an empty 1-d tensor of shape (0,) is not
     skipped beside tensors of more dimensions, it raises), ``dim`` (default 0; NumPy's ``axis=``
     works too). Returns a new tensor. Backward: the gradient split at the same places."""
-    tensors = list(tensors)
+    tensors = tensor_list("cat", tensors)
     if not tensors:
         raise RuntimeError("cat: expected a non-empty list of tensors")
     for i, t in enumerate(tensors):
@@ -325,7 +333,7 @@ def stack(tensors, dim=0):
 
     Args: ``tensors`` (a non-empty sequence of tensors of one shape), ``dim`` (default 0, in
     [-ndim - 1, ndim]). Returns a new tensor with one more dimension."""
-    tensors = list(tensors)
+    tensors = tensor_list("stack", tensors)
     if not tensors:
         raise RuntimeError("stack: expected a non-empty list of tensors")
     for i, t in enumerate(tensors):
@@ -627,14 +635,14 @@ def _tensors(op, tensors):
 @errors_named("hstack")
 def hstack(tensors):
     """Concatenate along dim 1 (dim 0 for 1-D tensors)."""
-    ts = [atleast_1d(t) for t in tensors]
+    ts = [atleast_1d(t) for t in tensor_list("hstack", tensors)]
     return cat(ts, 0 if ts[0].ndim == 1 else 1)
 
 
 @errors_named("vstack")
 def vstack(tensors):
     """Concatenate along dim 0, after making every tensor at least 2-D."""
-    return cat([atleast_2d(t) for t in tensors], 0)
+    return cat([atleast_2d(t) for t in tensor_list("vstack", tensors)], 0)
 
 
 row_stack = vstack
@@ -643,13 +651,13 @@ row_stack = vstack
 @errors_named("dstack")
 def dstack(tensors):
     """Concatenate along dim 2, after making every tensor at least 3-D."""
-    return cat([atleast_3d(t) for t in tensors], 2)
+    return cat([atleast_3d(t) for t in tensor_list("dstack", tensors)], 2)
 
 
 @errors_named("column_stack")
 def column_stack(tensors):
     """Stack as columns: 0-d and 1-D tensors become (n, 1) columns, then concatenate along dim 1."""
-    cols = [t.reshape(t.numel(), 1) if t.ndim <= 1 else t for t in tensors]
+    cols = [t.reshape(t.numel(), 1) if t.ndim <= 1 else t for t in tensor_list("column_stack", tensors)]
     return cat(cols, 1)
 
 

@@ -562,9 +562,9 @@ def clamp(input, min=None, max=None):  # noqa: A002 - PyTorch's names
     if isinstance(min, Tensor) or isinstance(max, Tensor):
         out = input
         if min is not None:
-            out = maximum(out, min)
+            out = maximum(out, min) if isinstance(min, Tensor) else clamp(out, min=min)
         if max is not None:
-            out = minimum(out, max)
+            out = minimum(out, max) if isinstance(max, Tensor) else clamp(out, max=max)
         return out
     if input.dtype.kind in "biu" and any(isinstance(b, float) for b in (min, max)):
         input = float_input(input)       # int_tensor.clamp(min=0.5) is a float tensor, as PyTorch
@@ -628,12 +628,12 @@ def square(input):
 
 def deg2rad(input):
     """Degrees to radians: x pi / 180."""
-    return input * (math.pi / 180)
+    return tensor_arg("deg2rad", "input", input) * (math.pi / 180)
 
 
 def rad2deg(input):
     """Radians to degrees: x 180 / pi."""
-    return input * (180 / math.pi)
+    return tensor_arg("rad2deg", "input", input) * (180 / math.pi)
 
 
 class Logit(Function):
@@ -798,7 +798,7 @@ isneginf.__doc__ = "True where an element is -inf."
 
 def isreal(input):
     """True for every element of a real tensor."""
-    return Tensor(array_module(input.data).ones(input.shape, dtype=bool))
+    return Tensor(array_module(tensor_arg("isreal", "input", input).data).ones(input.shape, dtype=bool))
 
 
 # PyTorch's NumPy-style aliases

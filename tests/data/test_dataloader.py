@@ -92,3 +92,14 @@ def test_custom_collate_fn_sampler_and_subset_fast_path():
 def test_dataloader_refuses_a_bad_batch_size(batch_size, error, match):
     with pytest.raises(error, match=match):
         DataLoader(TensorDataset(mg.ones(4, 2)), batch_size=batch_size)
+
+
+def test_drop_last_is_a_bool_and_an_empty_dataset_cannot_be_shuffled_as_pytorch():
+    for bad in (1, None, "yes"):
+        with pytest.raises(TypeError, match=rf"^DataLoader: drop_last must be a bool, got {bad!r}"):
+            DataLoader(list(range(7)), batch_size=2, drop_last=bad)
+    with pytest.raises(ValueError, match="^DataLoader: num_samples should be a positive integer value, but got "
+                                         "num_samples=0"):
+        DataLoader([], shuffle=True)
+    assert list(DataLoader([], batch_size=2)) == []
+    assert len(DataLoader(list(range(7)), batch_size=2, shuffle=1)) == 4      # shuffle is read by its truth

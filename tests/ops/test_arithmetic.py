@@ -294,3 +294,31 @@ def test_addcmul_and_addcdiv_of_float16_operands_into_float32_round_only_once():
     out = mg.addcdiv(mg.zeros(2), mg.tensor(a), mg.tensor(np.array([3.0, 7.0], np.float16)))
     np.testing.assert_allclose(out.numpy(), a.astype(np.float32) / [3.0, 7.0], rtol=1e-7)
     assert out.dtype == mg.float32
+
+
+@pytest.mark.parametrize("call,message", [
+    (lambda x: mg.mul(x, np.ones((2, 3))), "^mul: other must be a Tensor or a number, got ndarray"),
+    (lambda x: mg.div(x, None), "^div: other must be a Tensor or a number, got NoneType"),
+    (lambda x: mg.maximum(x, 1.5), "^maximum: other must be a Tensor, got float"),
+    (lambda x: x.minimum(True), "^minimum: other must be a Tensor, got bool"),
+    (lambda x: mg.matmul(x, np.ones((3, 2))), "^matmul: other must be a Tensor, got ndarray"),
+    (lambda x: mg.addcdiv(x, x, True), "^addcdiv: tensor2 must be a Tensor, got bool"),
+    (lambda x: mg.addcmul(1.5, x, x), "^addcmul: input must be a Tensor, got float"),
+    (lambda x: mg.addcmul(x, x, x, value=1j), r"^addcmul: value must be a number, got 1j \(complex\)"),
+    (lambda x: x.addcmul_(x, np.ones((2, 3))), "^addcmul_: tensor2 must be a Tensor, got ndarray"),
+    (lambda x: mg.lerp(x, np.ones((2, 3)), 0.5), "^lerp: end must be a Tensor, got ndarray"),
+    (lambda x: mg.deg2rad(2), "^deg2rad: input must be a Tensor, got int"),
+    (lambda x: mg.rad2deg(1.5), "^rad2deg: input must be a Tensor, got float"),
+    (lambda x: mg.copysign(True, x), "^copysign: input must be a Tensor, got bool"),
+    (lambda x: mg.isreal(np.ones(2)), "^isreal: input must be a Tensor, got ndarray"),
+    (lambda x: mg.gather(np.ones((2, 3)), 1, mg.zeros(2, 1, dtype=mg.int64)), "^gather: input must be a Tensor")])
+def test_ops_take_the_operands_pytorch_takes(call, message):
+    with pytest.raises(TypeError, match=message):
+        call(mg.ones(2, 3))
+
+
+def test_clamp_mixes_a_tensor_bound_with_a_number_bound():
+    x = mg.tensor([-2.0, 0.5, 3.0])
+    assert x.clamp(min=mg.zeros(3), max=1.0).tolist() == [0.0, 0.5, 1.0]
+    assert x.clamp(min=-1.0, max=mg.ones(3)).tolist() == [-1.0, 0.5, 1.0]
+    assert (mg.ones(2) * 2).tolist() == mg.mul(mg.ones(2), 2).tolist() == [2.0, 2.0]

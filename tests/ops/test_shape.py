@@ -346,3 +346,12 @@ def test_the_flip_and_tile_methods_take_ints_and_roll_shifts_one_or_per_dim():
     assert mg.roll(x, (1,)).tolist() == mg.roll(x, 1).tolist() == [[5, 0, 1], [2, 3, 4]]
     assert mg.roll(x, (1, 1), (1, 1)).tolist() == [[1, 2, 0], [4, 5, 3]]
     assert x.narrow(1, mg.tensor(1), 2).tolist() == [[1, 2], [4, 5]]
+
+
+@pytest.mark.parametrize("op", ["cat", "concat", "concatenate", "stack", "hstack", "vstack", "row_stack", "dstack",
+                                "column_stack"])
+def test_joining_ops_refuse_one_tensor_for_their_sequence_as_pytorch(op):
+    x = mg.ones(2, 3)
+    with pytest.raises(TypeError, match=rf"^{op}: tensors must be a tuple or list of Tensors, got a Tensor"):
+        getattr(mg, op)(x)
+    assert getattr(mg, op)([x, x]).numel() == 12 and getattr(mg, op)((x,)).numel() == 6

@@ -19,7 +19,7 @@ import math
 import numpy as np
 
 from ... import ops
-from ..._checks import number_arg, tensor_arg
+from ..._checks import bool_arg, number_arg, tensor_arg
 from ...autograd import grad_mode
 from ...backend import array_module
 from ...kernels.attention import attention_composite, fused_attention
@@ -50,6 +50,9 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
         if not isinstance(t, Tensor) or t.ndim < 2:
             raise RuntimeError(f"scaled_dot_product_attention: {name} must be a Tensor with at least "
                                f"2 dims (..., seq, features), got {getattr(t, 'shape', type(t))}")
+    op = "scaled_dot_product_attention"
+    is_causal, enable_gqa = bool_arg(op, "is_causal", is_causal), bool_arg(op, "enable_gqa", enable_gqa)
+    scale = None if scale is None else number_arg(op, "scale", scale)
     qs, ks, vs = tuple(query.shape), tuple(key.shape), tuple(value.shape)
     if not (query.dtype == key.dtype == value.dtype) or query.dtype.kind != "f":
         raise RuntimeError(f"scaled_dot_product_attention: query, key and value must have the same floating "
@@ -194,7 +197,7 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
     if is_causal and attn_mask is None:
         causal_flag = True
     else:                   # with a mask, is_causal is a hint: use the kernel's causal path if possible
-        causal_flag = is_causal and key_padding_mask is None and not need_weights
+        causal_flag = bool(is_causal) and key_padding_mask is None and not need_weights
     mask = None if causal_flag else merge_masks(attn_mask, key_padding_mask, N, H, L, S, q.dtype)
     p = dropout_p if training else 0.0
     weights = None

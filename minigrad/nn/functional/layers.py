@@ -233,13 +233,13 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
     ``weight`` first (as PyTorch). minigrad's gradients are dense: ``sparse=True`` and
     ``scale_grad_by_freq=True`` are refused.
     """
-    if sparse or scale_grad_by_freq:
+    if bool_arg("embedding", "sparse", sparse) or bool_arg("embedding", "scale_grad_by_freq", scale_grad_by_freq):
         raise NotImplementedError("embedding: sparse=True and scale_grad_by_freq=True are not supported "
                          "(minigrad has dense gradients only)")
     num = weight.shape[0]
     _check_indices("embedding", input, num)
     if padding_idx is not None:
-        if not -num <= padding_idx < num:
+        if not -num <= int_arg("embedding", "padding_idx", padding_idx) < num:
             raise ValueError(f"embedding: padding_idx {padding_idx} must be within num_embeddings {num}")
         padding_idx %= num
     if max_norm is not None:

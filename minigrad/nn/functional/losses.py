@@ -15,7 +15,7 @@ import warnings
 import numpy as np
 
 from ... import backend
-from ..._checks import number_arg, tensor_arg
+from ..._checks import bool_arg, number_arg, tensor_arg
 from ...autograd.function import Function
 from ...ops import gather, log_softmax, softmax, softplus, where
 from ...ops.reduction import logsumexp_array
@@ -319,6 +319,7 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
     'batchmean' divides the sum by the batch size (the true KL divergence per sample);
     'mean' divides by the number of elements, as PyTorch does."""
     op = "kl_div"
+    log_target = bool_arg(op, "log_target", log_target)
     _check_broadcast(op, input, target)
     reduction = _legacy_reduction(size_average, reduce, reduction)
     if log_target:

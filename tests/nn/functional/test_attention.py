@@ -17,3 +17,14 @@ def test_a_negative_dropout_p_drops_nothing_and_one_above_1_is_refused_as_pytorc
         F.scaled_dot_product_attention(q, q, q, dropout_p=1.5)
     with pytest.raises(ValueError, match=r"^scaled_dot_product_attention: dropout_p must not be NaN$"):
         F.scaled_dot_product_attention(q, q, q, dropout_p=float("nan"))
+
+
+@pytest.mark.parametrize("kw,message", [
+    (dict(is_causal=1), r"is_causal must be a bool, got 1 \(int\)"),
+    (dict(is_causal=None), "is_causal must be a bool, got None"),
+    (dict(enable_gqa="x"), "enable_gqa must be a bool, got 'x'"),
+    (dict(scale="0.1"), "scale must be a number, got '0.1'")])
+def test_sdpa_flags_are_bools_and_scale_a_number_as_pytorchs(kw, message):
+    q = mg.ones(2, 3, 4)
+    with pytest.raises(TypeError, match=rf"^scaled_dot_product_attention: {message}"):
+        F.scaled_dot_product_attention(q, q, q, **kw)

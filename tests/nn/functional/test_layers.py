@@ -291,6 +291,16 @@ def test_dropout_refuses_an_integer_input_in_training_only_as_pytorch():
         nn.Dropout(2.0)
 
 
+def test_embedding_flags_are_bools_and_padding_idx_an_int_as_pytorchs():
+    idx, weight = mg.tensor([1, 2]), mg.ones(4, 3)
+    with pytest.raises(TypeError, match="^embedding: sparse must be a bool, got None"):
+        F.embedding(idx, weight, sparse=None)
+    with pytest.raises(TypeError, match=r"^Embedding: scale_grad_by_freq must be a bool, got 0 \(int\)"):
+        nn.Embedding(4, 3, scale_grad_by_freq=0)(idx)
+    with pytest.raises(TypeError, match=r"^embedding: padding_idx must be an int, got 1.5 \(float\)"):
+        F.embedding(idx, weight, padding_idx=1.5)
+
+
 def test_gradcheck_small_model_through_modules():
     """A whole small model (every layer family, BN in train mode) passes gradcheck."""
     mg.manual_seed(0)

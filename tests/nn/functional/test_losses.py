@@ -441,3 +441,11 @@ def test_binary_cross_entropy_weights_must_be_tensors():
         F.binary_cross_entropy(p, p, weight=-1.0)
     with pytest.raises(TypeError, match=r"^binary_cross_entropy_with_logits: pos_weight must be a Tensor, got float$"):
         F.binary_cross_entropy_with_logits(p, p, pos_weight=1.0)
+
+
+def test_kl_div_log_target_is_a_bool_as_pytorchs():
+    x = mg.ones(2, 3)
+    with pytest.raises(TypeError, match="^kl_div: log_target must be a bool, got None"):
+        F.kl_div(x, x, log_target=None)
+    with pytest.raises(TypeError, match="^KLDivLoss: log_target must be a bool, got 'yes'"):
+        nn.KLDivLoss(log_target="yes")(x, x)
