@@ -177,7 +177,7 @@ class Function:
 _new_object = object.__new__
 _make_tensor = Tensor._make       # the plain function (a staticmethod)
 _ARRAY_TYPES = {np.ndarray}      # cupy.ndarray joins on first sight
-_PYTHON_NUMBERS = (bool, int, float, complex)
+_PYTHON_NUMBERS = frozenset({bool, int, float, complex})
 
 
 def _wrap(o, i, ctx, record):
