@@ -132,6 +132,14 @@ def few_shot_epochs(run):
 
 # %% [markdown]
 # ## Part 1: frozen, fine-tuned, from scratch
+#
+# The notes' caveat shows here: when the data before and after the transfer differ a lot, the
+# transferred model helps less. The old classes are clothes; the new ones are mostly shoes
+# (sandal, sneaker, ankle boot) and a bag. Measured on seeds 0-4, the frozen extractor beats
+# scratch by 0.016 to 0.034, short of the curriculum's 0.05, and most of its errors are between
+# the three kinds of shoe. Pre-trained three times longer on shifted images, with weight decay
+# on the head, or cut after block 2, it stays at about 0.90; the same extractor left at its
+# random initialisation and frozen reaches 0.84, so the pre-training is worth something.
 
 # %%
 def pretrain(run, old, image_size):
