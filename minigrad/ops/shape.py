@@ -508,12 +508,15 @@ def pad(input, pad, mode="constant", value=0.0):
     for i in range(len(pad) // 2):
         widths[input.ndim - 1 - i] = (int(pad[2 * i]), int(pad[2 * i + 1]))
     if any(lo < 0 or hi < 0 for lo, hi in widths):
-        smallest = 1 if mode in ("reflect", "replicate") and len(pad) == 2 else 0    # PyTorch's 1-D rule
-        for d, (lo, hi) in enumerate(widths):
-            if input.shape[d] + lo + hi < smallest:
-                raise RuntimeError(f"pad: padding {tuple(pad)} would make dim {d} of size "
-                                   f"{input.shape[d]} {'empty' if input.shape[d] + lo + hi == 0 else 'negative'} "
-                                   f"in mode {mode!r} (input shape {tuple(input.shape)})")
+        sizes = [input.shape[d] + lo + hi for d, (lo, hi) in enumerate(widths)]
+        padded = range(input.ndim - len(pad) // 2, input.ndim)
+        for d in range(input.ndim):
+            if sizes[d] < 0:
+                raise RuntimeError(f"pad: padding {tuple(pad)} would make dim {d} of size {input.shape[d]} "
+                                   f"negative (input shape {tuple(input.shape)})")
+        if mode in ("reflect", "replicate") and all(sizes[d] == 0 for d in padded):     # PyTorch's rule
+            raise RuntimeError(f"pad: padding {tuple(pad)} would leave nothing of the input of shape "
+                               f"{tuple(input.shape)} in mode {mode!r}")
         if mode not in ("reflect", "replicate"):
             # a negative width crops: slice first, then pad with what is left (PyTorch's
             # constant and circular modes); reflect and replicate read positions -lo .. n + hi

@@ -26,7 +26,7 @@ from ...kernels import choose
 from ...tensor import Tensor
 
 from ...kernels.pool import AvgPool, MaxPool, MaxUnpool
-from ._arguments import _batched, _pair, _single, _triple, _unbatched
+from ._arguments import _batched, _ntuple, _pair, _single, _triple, _unbatched
 
 
 def pool_output_size(size, k, s, p, d, ceil_mode):
@@ -331,13 +331,13 @@ def adaptive_avg_pool3d(input, output_size):
     return _unbatched(unbatched, y.reshape(*x.shape[:2], *out))
 
 
-def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
-    """The partial inverse of max_pool2d: ``input`` put back at the positions ``indices`` (from
-    ``max_pool2d(..., return_indices=True)``, flat h*W + w per plane) of a zero image of size
-    ``output_size`` (default (H - 1)*stride - 2*padding + kernel_size; the last two entries are
-    used if it also names N and C)."""
-    op = "max_unpool2d"
-    x, unbatched = _batched(op, input, 2)
+def _max_unpool(op, input, indices, kernel_size, stride, padding, output_size, n):
+    """max_unpool1d/2d/3d: ``input`` put back at ``indices`` (flat per (n, c) plane or volume, as
+    max_pool*d's ``return_indices`` gives them) of a zero output of size ``output_size``
+    (default (in - 1)*stride - 2*padding + kernel_size per dim; the last n entries are used if it
+    also names N and C). The 1-D and 3-D forms run the 2-D kernel: a row is a 1 x L plane, and a
+    (D, H, W) volume flattened as D x (H*W) keeps every flat index."""
+    x, unbatched = _batched(op, input, n)
     if input.dtype.kind != "f":
         raise RuntimeError(f"{op}: expected a floating-point input, got {input.dtype}")
     if indices.dtype != np.int64:
@@ -345,34 +345,63 @@ def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_siz
     if tuple(indices.shape) != tuple(input.shape):
         raise RuntimeError(f"{op}: indices of shape {tuple(indices.shape)} must have the shape of the "
                            f"input {tuple(input.shape)}")
-    k = _pair(kernel_size, "kernel_size", op, one_element=True)
-    s = k if stride is None else _pair(stride, "stride", op, one_element=True)
-    p = _pair(padding, "padding", op, one_element=True)
-    default = tuple((x.shape[2 + a] - 1) * s[a] - 2 * p[a] + k[a] for a in range(2))
+    k = _ntuple(kernel_size, n, "kernel_size", op)
+    s = k if stride is None else _ntuple(stride, n, "stride", op)
+    p = _ntuple(padding, n, "padding", op)
+    default = tuple((x.shape[2 + a] - 1) * s[a] - 2 * p[a] + k[a] for a in range(n))
     if output_size is None:
-        hw = default
+        size = default
     else:
         size = tuple(output_size)
-        if len(size) == 4:
+        if len(size) == n + 2:
             size = size[2:]
-        if len(size) != 2:
-            raise ValueError(f"{op}: output_size {tuple(output_size)} must have 2 or 4 entries")
-        hw = tuple(int(v) for v in size)
-        for a in range(2):
-            if not default[a] - s[a] < hw[a] < default[a] + s[a]:
-                raise ValueError(f"{op}: invalid output_size {hw} (dim {a} must be between "
+        if len(size) != n:
+            raise ValueError(f"{op}: output_size {tuple(output_size)} must have {n} or {n + 2} entries")
+        size = tuple(int(v) for v in size)
+        for a in range(n):
+            if not default[a] - s[a] < size[a] < default[a] + s[a]:
+                raise ValueError(f"{op}: invalid output_size {size} (dim {a} must be between "
                                  f"{default[a] - s[a] + 1} and {default[a] + s[a] - 1})")
-    if min(hw) < 1:
-        raise RuntimeError(f"{op}: the output size {hw} is not positive (input {tuple(input.shape)}, "
+    if min(size) < 1:
+        raise RuntimeError(f"{op}: the output size {size} is not positive (input {tuple(input.shape)}, "
                            f"kernel_size {k}, stride {s}, padding {p})")
     idx = indices.unsqueeze(0) if unbatched else indices
+    volume = int(np.prod(size))
     if idx.numel():
         lo, hi = int(idx.data.min()), int(idx.data.max())
-        if lo < 0 or hi >= hw[0] * hw[1]:
+        if lo < 0 or hi >= volume:
             raise RuntimeError(f"{op}: found an invalid max index {lo if lo < 0 else hi} (the output "
-                               f"planes are of size {hw[0]}x{hw[1]})")
-    return _unbatched(unbatched, MaxUnpool.apply(x, idx.data, hw))
+                               f"{'planes' if n < 3 else 'volumes'} are of size {'x'.join(map(str, size))})")
+    N, C = x.shape[:2]
+    if n == 1:                                   # a row is a 1 x L plane
+        planes, flat, plane = x.unsqueeze(2), idx.data[:, :, None, :], (1, size[0])
+    elif n == 2:
+        planes, flat, plane = x, idx.data, size
+    else:                                        # a volume is a D x (H*W) plane: each flat index stays
+        planes, flat = x.reshape(N, C, x.shape[2], -1), idx.data.reshape(N, C, x.shape[2], -1)
+        plane = (size[0], size[1] * size[2])
+    y = MaxUnpool.apply(planes, flat, plane)
+    return _unbatched(unbatched, y.reshape(N, C, *size))
 
 
-__all__ = ["max_pool1d", "max_pool2d", "max_pool3d", "max_unpool2d", "avg_pool3d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d",
+def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """The partial inverse of max_pool1d over (N, C, L) input: see max_unpool2d."""
+    return _max_unpool("max_unpool1d", input, indices, kernel_size, stride, padding, output_size, 1)
+
+
+def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """The partial inverse of max_pool2d: ``input`` put back at the positions ``indices`` (from
+    ``max_pool2d(..., return_indices=True)``, flat h*W + w per plane) of a zero image of size
+    ``output_size`` (default (H - 1)*stride - 2*padding + kernel_size; the last two entries are
+    used if it also names N and C)."""
+    return _max_unpool("max_unpool2d", input, indices, kernel_size, stride, padding, output_size, 2)
+
+
+def max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """The partial inverse of max_pool3d over (N, C, D, H, W) input (indices d*H*W + h*W + w per
+    volume): see max_unpool2d."""
+    return _max_unpool("max_unpool3d", input, indices, kernel_size, stride, padding, output_size, 3)
+
+
+__all__ = ["max_pool1d", "max_pool2d", "max_pool3d", "max_unpool1d", "max_unpool2d", "max_unpool3d", "avg_pool3d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d",
            "adaptive_avg_pool2d", "adaptive_avg_pool3d", "adaptive_max_pool1d", "adaptive_max_pool2d"]

@@ -1,8 +1,9 @@
-"""Pooling layers: MaxPool1d/2d/3d, AvgPool1d/2d/3d, AdaptiveAvgPool1d/2d/3d, AdaptiveMaxPool1d/2d, MaxUnpool2d
+"""Pooling layers: MaxPool1d/2d/3d, AvgPool1d/2d/3d, AdaptiveAvgPool1d/2d/3d, AdaptiveMaxPool1d/2d, MaxUnpool1d/2d/3d
 (PyTorch's arguments and defaults; ``stride`` defaults to ``kernel_size``)."""
 from __future__ import annotations
 
 from .. import functional as F
+from ..functional._arguments import _ntuple
 from .module import Module
 
 
@@ -145,16 +146,36 @@ class MaxUnpool2d(Module):
     """The partial inverse of MaxPool2d: ``forward(input, indices, output_size=None)`` puts each
     value back at its index of a zero image."""
 
+    dims = 2
+
     def __init__(self, kernel_size, stride=None, padding=0):
         super().__init__()
-        self.kernel_size, self.stride = kernel_size, stride if stride is not None else kernel_size
-        self.padding = padding
+        n, name = self.dims, type(self).__name__        # tuples, as PyTorch's unpooling layers keep them
+        self.kernel_size = _ntuple(kernel_size, n, "kernel_size", name)
+        self.stride = _ntuple(kernel_size if stride is None else stride, n, "stride", name)
+        self.padding = _ntuple(padding, n, "padding", name)
 
     def forward(self, input, indices, output_size=None):
         return F.max_unpool2d(input, indices, self.kernel_size, self.stride, self.padding, output_size)
 
     def extra_repr(self):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class MaxUnpool1d(MaxUnpool2d):
+    """The partial inverse of MaxPool1d (int arguments); see MaxUnpool2d."""
+    dims = 1
+
+    def forward(self, input, indices, output_size=None):
+        return F.max_unpool1d(input, indices, self.kernel_size, self.stride, self.padding, output_size)
+
+
+class MaxUnpool3d(MaxUnpool2d):
+    """The partial inverse of MaxPool3d (int or triple arguments); see MaxUnpool2d."""
+    dims = 3
+
+    def forward(self, input, indices, output_size=None):
+        return F.max_unpool3d(input, indices, self.kernel_size, self.stride, self.padding, output_size)
 
 
 class MaxPool3d(MaxPool2d):

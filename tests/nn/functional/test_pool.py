@@ -79,6 +79,49 @@ def test_max_unpool2d_errors_name_the_op_and_values():
         F.max_unpool2d(mg.ones(2, 2), mg.tensor([[0, 1], [2, 3]]), 2)
 
 
+
+UNPOOL_1D_3D = [(1, (2, 3, 9), dict(kernel_size=2), None),
+                (1, (3, 8), dict(kernel_size=3, stride=2, padding=1), (8,)),              # unbatched
+                (1, (0, 2, 6), dict(kernel_size=2), None),
+                (3, (2, 2, 4, 4, 6), dict(kernel_size=2), None),
+                (3, (2, 4, 5, 4), dict(kernel_size=(2, 3, 2), stride=(1, 2, 2), padding=(1, 1, 0)), (4, 5, 4)),
+                (3, (1, 2, 3, 3, 3), dict(kernel_size=3, stride=1, padding=1), (1, 2, 3, 3, 3))]
+
+
+@pytest.mark.parametrize("n,shape,kw,output_size", UNPOOL_1D_3D)
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_max_unpool1d_and_3d_match_pytorch(n, shape, kw, output_size, dtype):
+    """The 2-D kernel over a 1 x L plane, or over a D x (H*W) plane: every flat index stays."""
+    torch = pytest.importorskip("torch")
+    a = np.random.default_rng(0).standard_normal(shape).astype(dtype)
+    y, idx = getattr(F, f"max_pool{n}d")(mg.tensor(a), return_indices=True, **kw)
+    ty, tidx = getattr(torch.nn.functional, f"max_pool{n}d")(torch.tensor(a), return_indices=True, **kw)
+    v, tv = mg.tensor(y.data, requires_grad=True), ty.clone().requires_grad_()
+    out = getattr(F, f"max_unpool{n}d")(v, idx, output_size=output_size, **kw)
+    tout = getattr(torch.nn.functional, f"max_unpool{n}d")(tv, tidx, output_size=output_size, **kw)
+    assert out.shape == tuple(tout.shape) and out.dtype == np.dtype(dtype)
+    np.testing.assert_array_equal(out.data, tout.detach().numpy())
+    g = np.random.default_rng(1).standard_normal(tuple(tout.shape)).astype(dtype)
+    out.backward(mg.tensor(g))
+    tout.backward(torch.tensor(g))
+    np.testing.assert_array_equal(v.grad.data, tv.grad.numpy())
+    m, tm = getattr(nn, f"MaxUnpool{n}d")(**kw), getattr(torch.nn, f"MaxUnpool{n}d")(**kw)
+    assert repr(m) == repr(tm)
+    np.testing.assert_array_equal(m(y, idx, output_size).data, tm(ty, tidx, output_size).numpy())
+    if a.size and dtype == "float64":
+        planes = idx.data.reshape(int(np.prod(idx.shape[:-n])), -1)
+        if all(len(set(r)) == len(r) for r in planes.tolist()):         # no two values on one spot
+            assert gradcheck(lambda t: getattr(F, f"max_unpool{n}d")(t, idx, output_size=output_size, **kw), [v])
+
+
+def test_max_unpool1d_and_3d_errors_name_the_op_and_values():
+    with pytest.raises(RuntimeError, match="max_unpool1d: found an invalid max index 99 .* of size 4"):
+        F.max_unpool1d(mg.ones(1, 1, 2), mg.tensor([[[0, 99]]]), 2)
+    with pytest.raises(RuntimeError, match="max_unpool3d: found an invalid max index 64 .* volumes are of size 4x4x4"):
+        F.max_unpool3d(mg.ones(1, 1, 2, 2, 2), mg.full((1, 1, 2, 2, 2), 64), 2)
+    with pytest.raises(ValueError, match=r"max_unpool3d: output_size \(4, 4\) must have 3 or 5 entries"):
+        F.max_unpool3d(mg.ones(1, 1, 2, 2, 2), mg.zeros(1, 1, 2, 2, 2, dtype=mg.int64), 2, output_size=(4, 4))
+
 # ---------------------------------------------------------------- max_pool3d, avg_pool3d
 
 @st.composite
