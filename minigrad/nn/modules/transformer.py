@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 from ... import creation
-from ..._checks import errors_named, int_arg, tensor_arg
+from ..._checks import bool_arg, errors_named, int_arg, tensor_arg
 from ...tensor import Tensor
 from .. import functional as F
 from .. import init
@@ -139,7 +139,8 @@ class TransformerEncoder(Module):
     def forward(self, src, mask=None, src_key_padding_mask=None, is_causal=None):
         x = src
         for layer in self.layers:
-            x = layer(x, src_mask=mask, src_key_padding_mask=src_key_padding_mask, is_causal=bool(is_causal))
+            x = layer(x, src_mask=mask, src_key_padding_mask=src_key_padding_mask,
+                      is_causal=is_causal is not None and bool_arg("TransformerEncoder", "is_causal", is_causal))
         return self.norm(x) if self.norm is not None else x
 
 
@@ -157,7 +158,9 @@ class TransformerDecoder(Module):
         for layer in self.layers:
             x = layer(x, memory, tgt_mask=tgt_mask, memory_mask=memory_mask,
                       tgt_key_padding_mask=tgt_key_padding_mask, memory_key_padding_mask=memory_key_padding_mask,
-                      tgt_is_causal=bool(tgt_is_causal), memory_is_causal=memory_is_causal)
+                      tgt_is_causal=tgt_is_causal is not None and bool_arg("TransformerDecoder", "tgt_is_causal",
+                                                                           tgt_is_causal),
+                      memory_is_causal=memory_is_causal)
         return self.norm(x) if self.norm is not None else x
 
 
@@ -205,6 +208,9 @@ class Transformer(Module):
         if src.shape[-1] != self.d_model or tgt.shape[-1] != self.d_model:
             raise RuntimeError(f"Transformer: the feature size of src {tuple(src.shape)} and tgt "
                                f"{tuple(tgt.shape)} must equal d_model={self.d_model}")
+        for name, flag in (("src_is_causal", src_is_causal), ("tgt_is_causal", tgt_is_causal)):
+            if flag is not None:
+                bool_arg("Transformer", name, flag)
         memory = self.encoder(src, mask=src_mask, src_key_padding_mask=src_key_padding_mask, is_causal=src_is_causal)
         return self.decoder(tgt, memory, tgt_mask=tgt_mask, memory_mask=memory_mask,
                             tgt_key_padding_mask=tgt_key_padding_mask,

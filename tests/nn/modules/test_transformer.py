@@ -206,3 +206,15 @@ def test_bad_input_names_the_values():
 def test_attention_modules_name_themselves_in_their_errors(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+def test_transformer_refuses_a_causal_flag_that_is_not_a_bool():
+    model = mg.nn.Transformer(d_model=8, nhead=2, num_encoder_layers=1, num_decoder_layers=1, dim_feedforward=16,
+                              dropout=0.0)
+    src, tgt = mg.randn(3, 2, 8), mg.randn(4, 2, 8)
+    for name in ("src_is_causal", "tgt_is_causal"):
+        with pytest.raises(TypeError, match=rf"^Transformer: {name} must be a bool, got nan \(float\)"):
+            model(src, tgt, **{name: float("nan")})
+    with pytest.raises(TypeError, match="^TransformerEncoder: is_causal must be a bool"):
+        model.encoder(src, is_causal=1)
+    assert model(src, tgt, src_is_causal=False).shape == (4, 2, 8)
