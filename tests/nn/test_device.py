@@ -75,6 +75,7 @@ WINDOW_OPS = {"unfold": (lambda x: F.unfold(x, (2, 3), dilation=(2, 1), padding=
                                         + F.interpolate(x, size=(2, 5), mode="lanczos", antialias=True), (1, 2, 5, 4)),
               "interpolate area": (lambda x: F.interpolate(x, size=(2, 3, 2), mode="area"), (1, 2, 3, 4, 3)),
               "adaptive_avg_pool3d": (lambda x: F.adaptive_avg_pool3d(x, (2, None, 2)), (2, 2, 3, 4, 3)),
+              "adaptive_max_pool3d": (lambda x: F.adaptive_max_pool3d(x, (2, None, 2)), (2, 2, 3, 4, 3)),
               "max_unpool1d and 3d": (lambda x: F.max_unpool3d(*F.max_pool3d(x, 2, return_indices=True), 2).sum()
                                       + F.max_unpool1d(*F.max_pool1d(x[:, :, 0, 0], 2, return_indices=True), 2).sum(),
                                       (2, 2, 4, 4, 4))}

@@ -1,5 +1,5 @@
 """F.max_pool2d, F.avg_pool2d, F.adaptive_avg_pool2d, F.adaptive_max_pool2d, their 1-D forms,
-F.max_pool3d, F.avg_pool3d, F.adaptive_avg_pool3d and F.max_unpool2d.
+F.max_pool3d, F.avg_pool3d, F.adaptive_avg_pool3d, F.adaptive_max_pool3d and F.max_unpool1d/2d/3d.
 
 PyTorch's arguments become a *window plan* per axis -- for every output index the first
 input index inside the image, how many there are, and the step between them -- which the
@@ -269,6 +269,15 @@ def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     x, unbatched = _pool_input(op, input, 3, True)
     plan_hw, plan_d, out, _, _ = _plan_3d(op, x, kernel_size, stride, padding, dilation, ceil_mode)
     first, second = _separable(x, out)
+    y, idx = _max_of_maxes(x, out, first, second, plan_hw, plan_d)
+    if not return_indices:
+        return _unbatched(unbatched, y)
+    return _unbatched(unbatched, y, idx)
+
+
+def _max_of_maxes(x, out, first, second, plan_hw, plan_d):
+    """The two max passes of a 3-D max pooling, and the argmax as d*H*W + h*W + w per (n, c)
+    volume: the first pass's h*W + w read at the depth the second pass chose."""
     y1, i1 = MaxPool.apply(first, plan_hw)                       # per depth slice: h*W + w
     y, i2 = MaxPool.apply(second(y1), plan_d)                    # d*OH*OW + l
     xp = array_module(i2.data)
@@ -277,10 +286,7 @@ def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     a, b = i2.data.reshape(N, C, out[0] * L), i1.data.reshape(N, C, D * L)
     hw = xp.take_along_axis(b, xp.maximum(a, 0), axis=2)
     idx = xp.where((a < 0) | (hw < 0), -1, (a // L) * (H * W) + hw).reshape(N, C, *out)
-    y = y.reshape(N, C, *out)
-    if not return_indices:
-        return _unbatched(unbatched, y)
-    return _unbatched(unbatched, y, Tensor(idx))
+    return y.reshape(N, C, *out), Tensor(idx)
 
 
 def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
@@ -302,13 +308,9 @@ def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
     return _unbatched(unbatched, y.reshape(*x.shape[:2], *out))
 
 
-def adaptive_avg_pool3d(input, output_size):
-    """Average over PyTorch's adaptive windows of (N, C, D, H, W) or (C, D, H, W) input:
-    ``output_size`` an int or a triple (None keeps that input size); two passes as avg_pool3d's,
-    the window sums over (H, W) of each depth slice, then over depth, divided once by the
-    product of the per-axis window sizes."""
-    op = "adaptive_avg_pool3d"
-    x, unbatched = _batched(op, input, 3, nonempty=True)
+def _adaptive_size_3d(op, x, output_size):
+    """``output_size`` -- an int, or a triple of ints or None (the input's size) -- as a triple
+    of non-negative ints."""
     if not isinstance(output_size, (tuple, list)):
         out = _triple(output_size, "output_size", op)
     elif len(output_size) != 3:
@@ -317,18 +319,53 @@ def adaptive_avg_pool3d(input, output_size):
         out = tuple(x.shape[2 + a] if v is None else _single(v, "output_size", op) for a, v in enumerate(output_size))
     if min(out) < 0:
         raise RuntimeError(f"{op}: output_size {output_size!r} must be non-negative sizes (input {tuple(x.shape)})")
+    return out
+
+
+def _adaptive_plans_3d(x, out):
+    """The per-axis adaptive windows, and the two passes' plans: over (H, W) of (N, C*D, H, W),
+    then over depth of (N, C, D, OH*OW)."""
+    axes = [_adaptive_axis(x.shape[2 + a], out[a]) for a in range(3)]
+    L = out[1] * out[2]
+    return axes, (*axes[1], 1, *axes[2], 1), (*axes[0], 1, tuple(range(L)), (1,) * L, 1)
+
+
+def adaptive_avg_pool3d(input, output_size):
+    """Average over PyTorch's adaptive windows of (N, C, D, H, W) or (C, D, H, W) input:
+    ``output_size`` an int or a triple (None keeps that input size); two passes as avg_pool3d's,
+    the window sums over (H, W) of each depth slice, then over depth, divided once by the
+    product of the per-axis window sizes."""
+    op = "adaptive_avg_pool3d"
+    x, unbatched = _batched(op, input, 3, nonempty=True)
+    out = _adaptive_size_3d(op, x, output_size)
     if 0 in out:
         return _unbatched(unbatched, (x.sum(dim=(2, 3, 4), keepdim=True) * 0).expand(*x.shape[:2], *out))
     choose(op, x.data)
-    axes = [_adaptive_axis(x.shape[2 + a], out[a]) for a in range(3)]
+    axes, plan_hw, plan_d = _adaptive_plans_3d(x, out)
     L = out[1] * out[2]
-    plan_hw = (*axes[1], 1, *axes[2], 1)
-    plan_d = (*axes[0], 1, tuple(range(L)), (1,) * L, 1)
     div = np.einsum("i,j,k->ijk", *[np.asarray(ax[1], dtype=np.float64) for ax in axes])
     first, second = _separable(x, out)
     sums = AvgPool.apply(first, plan_hw, np.ones(out[1:]))
     y = AvgPool.apply(second(sums), plan_d, div.reshape(out[0], L))
     return _unbatched(unbatched, y.reshape(*x.shape[:2], *out))
+
+
+def adaptive_max_pool3d(input, output_size, return_indices=False):
+    """Max over PyTorch's adaptive windows of (N, C, D, H, W) or (C, D, H, W) input (the first
+    maximum in (d, h, w) order wins a tie, as PyTorch); ``return_indices`` also gives the argmax
+    as d*H*W + h*W + w per (n, c) volume."""
+    op = "adaptive_max_pool3d"
+    x, unbatched = _batched(op, input, 3, nonempty="after_first")
+    out = _adaptive_size_3d(op, x, output_size)
+    if 0 in out or x.numel() == 0:
+        y = (x.sum(dim=(2, 3, 4), keepdim=True) * 0).expand(*x.shape[:2], *out)
+        idx = Tensor(array_module(x.data).zeros(tuple(y.shape), dtype=np.int64))
+    else:
+        choose(op, x.data)
+        _, plan_hw, plan_d = _adaptive_plans_3d(x, out)
+        first, second = _separable(x, out)
+        y, idx = _max_of_maxes(x, out, first, second, plan_hw, plan_d)
+    return _unbatched(unbatched, y, idx) if return_indices else _unbatched(unbatched, y)
 
 
 def _max_unpool(op, input, indices, kernel_size, stride, padding, output_size, n):
@@ -404,4 +441,4 @@ def max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_siz
 
 
 __all__ = ["max_pool1d", "max_pool2d", "max_pool3d", "max_unpool1d", "max_unpool2d", "max_unpool3d", "avg_pool3d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d",
-           "adaptive_avg_pool2d", "adaptive_avg_pool3d", "adaptive_max_pool1d", "adaptive_max_pool2d"]
+           "adaptive_avg_pool2d", "adaptive_avg_pool3d", "adaptive_max_pool1d", "adaptive_max_pool2d", "adaptive_max_pool3d"]

@@ -1,4 +1,4 @@
-"""Pooling layers: MaxPool1d/2d/3d, AvgPool1d/2d/3d, AdaptiveAvgPool1d/2d/3d, AdaptiveMaxPool1d/2d, MaxUnpool1d/2d/3d
+"""Pooling layers: MaxPool1d/2d/3d, AvgPool1d/2d/3d, AdaptiveAvgPool1d/2d/3d, AdaptiveMaxPool1d/2d/3d, MaxUnpool1d/2d/3d
 (PyTorch's arguments and defaults; ``stride`` defaults to ``kernel_size``)."""
 from __future__ import annotations
 
@@ -95,6 +95,15 @@ class AdaptiveMaxPool2d(Module):
     def extra_repr(self):
         return f"output_size={self.output_size}"
 
+
+
+class AdaptiveMaxPool3d(AdaptiveMaxPool2d):
+    """3-D max pooling to a fixed output size, with the windows of AdaptiveAvgPool3d.
+
+    Args: ``output_size`` (an int or a triple; None keeps that size), ``return_indices`` (False;
+    True also returns the flat index of each maximum in its D*H*W volume)."""
+    def forward(self, input):
+        return F.adaptive_max_pool3d(input, self.output_size, self.return_indices)
 
 class MaxPool1d(MaxPool2d):
     """Max pooling over (N, C, L) input; the arguments of MaxPool2d, each one int."""

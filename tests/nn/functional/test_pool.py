@@ -336,3 +336,35 @@ def test_a_dtype_the_kernels_lack_is_refused_in_the_name_of_the_op_called(op, sh
     with pytest.raises(NotImplementedError, match=rf"^{op}: the 'cpu' kernel variant supports float32 and float64, "
                                                   r"not int32"):
         getattr(F, op)(mg.ones(*shape, dtype=mg.int32), 1)
+
+
+@given(n=st.integers(0, 2), size=st.tuples(small, st.integers(1, 5), st.integers(1, 5)),
+       out=st.tuples(st.integers(1, 4), st.integers(1, 4), st.one_of(st.none(), st.integers(1, 4))),
+       dtype=st.sampled_from(["float32", "float64"]), seed=seeds)
+def test_adaptive_max_pool3d_matches_pytorch_and_gradchecks(n, size, out, dtype, seed):
+    """Values, indices (d*H*W + h*W + w), gradients, dtype and shape equal PyTorch's; distinct
+    values, as a max of ties has no derivative."""
+    torch = pytest.importorskip("torch")
+    shape = (n, 2) + size
+    a = (np.random.default_rng(seed).permutation(int(np.prod(shape))).reshape(shape) / 7.0).astype(dtype)
+    tol = dict(atol=1e-6, rtol=1e-5) if dtype == "float32" else {}
+    torch_check(lambda x: F.adaptive_max_pool3d(x, out, return_indices=True),
+                lambda x: torch.nn.functional.adaptive_max_pool3d(x, out, return_indices=True), [a], check_grad=n > 0, **tol)
+    torch_check(lambda x: nn.AdaptiveMaxPool3d(out)(x), lambda x: torch.nn.AdaptiveMaxPool3d(out)(x),
+                [a[0] if n else np.ones((2,) + size, dtype)], **tol)
+    if n and dtype == "float64":
+        assert gradcheck(lambda x: F.adaptive_max_pool3d(x, out), [mg.tensor(a, requires_grad=True)])
+
+
+def test_adaptive_max_pool3d_ties_nan_and_errors_follow_pytorch():
+    torch = pytest.importorskip("torch")
+    a = np.ones((1, 1, 3, 3, 3))
+    a[0, 0, 1, 2, 0] = np.nan
+    for data in (np.zeros((1, 1, 2, 2, 2)), a):               # the first maximum in (d, h, w) order; NaN wins
+        y, idx = F.adaptive_max_pool3d(mg.tensor(data), 2, return_indices=True)
+        ty, tidx = torch.nn.functional.adaptive_max_pool3d(torch.tensor(data), 2, return_indices=True)
+        np.testing.assert_array_equal(idx.numpy(), tidx.numpy())
+        np.testing.assert_array_equal(y.numpy(), ty.numpy())
+    assert F.adaptive_max_pool3d(mg.ones(2, 2, 3, 3, 3), (0, 1, 1)).shape == (2, 2, 0, 1, 1)
+    with pytest.raises(RuntimeError, match=r"adaptive_max_pool3d: expected input to have non-zero size .* dimension 1"):
+        F.adaptive_max_pool3d(mg.ones(2, 0, 3, 3, 3), 2)
