@@ -1555,7 +1555,7 @@ class Tensor:
 
     def lerp_(self, end, weight):
         """self += weight * (end - self), in place."""
-        return self._inplace("lerp_", lambda x, e, w: x + w * (e - x), end, weight)
+        return self._inplace("lerp_", ops.lerp, end, weight)
 
     def maximum_(self, other):
         """The element-wise maximum with ``other``, in place."""

@@ -87,14 +87,17 @@ def torch_key(key, shape):
     return tuple(first), tuple(then)
 
 
-def _check_index(op, index, dim, dim_size, error=RuntimeError, negative=False):
-    """An integer index array whose entries all lie in [0, dim_size) -- in [-dim_size, dim_size)
+def _check_index(op, index, dim, dim_size, error=RuntimeError, negative=False, dtypes=("int32", "int64")):
+    """An index array of one of ``dtypes`` (PyTorch's: int32 or int64; int64 only for take,
+    index_fill and index_copy) whose entries all lie in [0, dim_size) -- in [-dim_size, dim_size)
     when ``negative`` indices count from the end; else ``error``: PyTorch raises RuntimeError
     from gather, scatter, index_select and index_add, IndexError from index_fill, index_copy
     and take."""
     xp = array_module(index)
     if index.dtype.kind not in "iu":
         raise RuntimeError(f"{op}: index must be an integer tensor, got {index.dtype}")
+    if index.dtype.name not in dtypes:
+        raise RuntimeError(f"{op}: index must be an {' or '.join(dtypes)} tensor, got {index.dtype}")
     low = -dim_size if negative else 0
     if index.size and (int(xp.min(index)) < low or int(xp.max(index)) >= dim_size):
         bad = int(xp.max(index)) if int(xp.max(index)) >= dim_size else int(xp.min(index))
@@ -611,10 +614,10 @@ class IndexAdd(Function):
         return IndexSelect.apply(gg, ctx.dim, index), None, None, None
 
 
-def _check_index_op(op, input, d, index, source=None, error=IndexError):
+def _check_index_op(op, input, d, index, source=None, error=IndexError, dtypes=("int64",)):
     if index.ndim > 1:
         raise IndexError(f"{op}: index must be 0-d or 1-d, got shape {tuple(index.shape)}")
-    _check_index(op, index.data, d, input.shape[d], error)
+    _check_index(op, index.data, d, input.shape[d], error, dtypes=dtypes)
     if source is not None:
         expected = input.shape[:d] + (index.numel(),) + input.shape[d + 1:]
         if tuple(source.shape) != expected and not (source.ndim == 0 and expected == ()):
@@ -626,7 +629,7 @@ def _check_index_op(op, input, d, index, source=None, error=IndexError):
 def index_add(input, dim, index, source, *, alpha=1):
     """``input`` with ``alpha * source[i]`` added at entry ``index[i]`` along ``dim`` (repeats add up)."""
     d = normalize_dim(dim, input.ndim, "index_add")
-    _check_index_op("index_add", input, d, index, source, RuntimeError)
+    _check_index_op("index_add", input, d, index, source, RuntimeError, ("int32", "int64"))
     src = source if alpha == 1 else source * alpha
     if input.ndim == 0:
         src = src.reshape(1)
@@ -735,7 +738,9 @@ def masked_select(input, mask):
 def take(input, index):
     """The elements of ``input`` flattened, at ``index`` (the result has the index's shape; a
     negative index counts from the end)."""
-    _check_index("take", index.data, 0, input.numel(), IndexError, negative=True)
+    tensor_arg("take", "input", input)
+    tensor_arg("take", "index", index)
+    _check_index("take", index.data, 0, input.numel(), IndexError, negative=True, dtypes=("int64",))
     return GetItem.apply(input.reshape(-1), index.data)
 
 

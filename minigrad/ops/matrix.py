@@ -140,6 +140,8 @@ def _scaled_sum(input, product, beta, alpha):
 @numpy_spellings
 def cross(input, other, dim=None):
     """The cross product of 3-vectors along ``dim`` (the first dim of size 3 when None, as torch.cross)."""
+    if tensor_arg("cross", "other", other).dtype != tensor_arg("cross", "input", input).dtype:
+        raise RuntimeError(f"cross: expected other of the input's dtype {input.dtype}, got {other.dtype}")
     if input.ndim != other.ndim:
         raise RuntimeError(f"cross: input {tuple(input.shape)} and other {tuple(other.shape)} must have "
                            "the same number of dims")

@@ -200,6 +200,8 @@ def lerp(input, end, weight):
     """input + weight * (end - input);  d/dinput = 1 - weight, d/dend = weight, d/dweight = end - input."""
     tensor_arg("lerp", "input", input)
     tensor_arg("lerp", "end", end)
+    if not isinstance(weight, Tensor):
+        number_arg("lerp", "weight", weight)
     if isinstance(weight, Tensor) and weight.dtype != input.dtype:
         raise RuntimeError(f"lerp: expected dtype {input.dtype} for weight but got dtype {weight.dtype}")
     if end.dtype != input.dtype:

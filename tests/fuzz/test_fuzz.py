@@ -199,3 +199,17 @@ def test_judge_takes_float32_values_as_close_as_pytorchs_to_its_float64_ones():
     large = Probe("nn.BatchNorm1d", ({"num_features": 4}, (T((3, 4), fill="large"),), {}, {}), "input0")
     [record] = execute([large], use_torch=True, timeout=120.0)
     assert record[1:4] == ["silently wrong", True, "as close as PyTorch's to PyTorch's float64 values"], record
+
+
+def test_judge_leaves_pytorchs_own_view_failure_out_of_the_comparison():
+    pytest.importorskip("torch")
+    import minigrad as mg
+    target = _target("mg.take_along_dim")
+    probe = Probe("mg.take_along_dim", ((T((2, 3), layout="noncontiguous"), T((2, 3), "int64", "int:2")), {}), "input")
+    bug = Result(error=RuntimeError("view size is not compatible with input tensor's size and stride (at least one "
+                                    "dimension spans across two contiguous subspaces). Use .reshape(...) instead."))
+    assert judge(target, probe, Result(value=mg.ones(6)), bug).ok
+    view = _target("Tensor.view")
+    verdict = judge(view, Probe("Tensor.view", ((T((2, 3), layout="noncontiguous"), 6), {}), "self"),
+                    Result(value=mg.ones(6)), bug)
+    assert (verdict.category, verdict.ok) == ("invalid accepted", False)

@@ -471,3 +471,19 @@ def test_nonzero_takes_only_a_bool_as_tuple(as_tuple):
 def test_nonzero_needs_a_tensor():
     with pytest.raises(TypeError, match="nonzero: input must be a Tensor, got list"):
         mg.nonzero([1, 0])
+
+
+def test_index_dtypes_are_pytorchs():
+    x = mg.ones(3, 4)
+    with pytest.raises(RuntimeError, match="^take: index must be an int64 tensor, got int32"):
+        mg.take(x, mg.tensor([0], dtype=mg.int32))
+    with pytest.raises(RuntimeError, match="^index_select: index must be an int32 or int64 tensor, got uint8"):
+        mg.index_select(x, 0, mg.tensor([0], dtype=mg.uint8))
+    with pytest.raises(RuntimeError, match="^scatter_add: index must be an int32 or int64 tensor, got uint8"):
+        mg.scatter_add(x, 1, mg.zeros(3, 2, dtype=mg.uint8), mg.ones(3, 2))
+    with pytest.raises(RuntimeError, match="^index_copy: index must be an int64 tensor, got int32"):
+        x.index_copy(0, mg.tensor([0], dtype=mg.int32), mg.ones(1, 4))
+    assert mg.index_select(x, 0, mg.tensor([0, 2], dtype=mg.int32)).shape == (2, 4)
+    assert x.index_add(0, mg.tensor([1], dtype=mg.int32), mg.ones(1, 4)).sum().item() == 16
+    with pytest.raises(TypeError, match="^take: input must be a Tensor, got ndarray"):
+        mg.take(np.ones(3), mg.tensor([0]))

@@ -127,3 +127,11 @@ def test_diag_wants_an_int_diagonal():
     with pytest.raises(TypeError, match=r"^diag: diagonal must be an int, got True"):
         mg.diag(mg.ones(2, 2), True)
     assert mg.diag(mg.tensor([[1.0, 2.0], [3.0, 4.0]]), 1).tolist() == [2.0]
+
+
+def test_cross_needs_one_dtype_as_pytorch():
+    x = mg.ones(2, 3)
+    with pytest.raises(RuntimeError, match="^cross: expected other of the input's dtype float32, got float64"):
+        mg.cross(x, x.double())
+    with pytest.raises(RuntimeError, match="^cross: expected other of the input's dtype float32, got bool"):
+        x.cross(x.bool())

@@ -220,3 +220,14 @@ def test_hypot_promotes_an_integer_operand_by_a_float_one_as_pytorch():
         np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)
     with pytest.raises(RuntimeError, match=r"^hypot: expected a floating point tensor, got dtypes int64, int64$"):
         mg.hypot(mg.ones(2, dtype=mg.int64), mg.ones(2, dtype=mg.int64))
+
+
+def test_lerp_and_its_in_place_twin_check_end_and_weight_as_pytorch():
+    x = mg.ones(2, 3)
+    with pytest.raises(RuntimeError, match="^lerp_: expected dtype float32 for end but got dtype float64"):
+        x.lerp_(mg.ones(2, 3, dtype=mg.float64), 0.5)
+    with pytest.raises(TypeError, match=r"^lerp_: weight must be a number, got 1j \(complex\)"):
+        x.lerp_(x, 1j)
+    with pytest.raises(TypeError, match="^lerp_: end must be a Tensor, got bool"):
+        x.lerp_(True, 0.5)
+    assert mg.zeros(2).lerp_(mg.ones(2), 0.25).tolist() == [0.25, 0.25]

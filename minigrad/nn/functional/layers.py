@@ -142,6 +142,10 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     """
     if input.ndim < 2:
         raise ValueError(f"batch_norm: expected an input of shape (N, C, ...), got {tuple(input.shape)}")
+    training = bool_arg("batch_norm", "training", training)
+    momentum, eps = number_arg("batch_norm", "momentum", momentum), number_arg("batch_norm", "eps", eps)
+    if eps < 0 or training and eps == 0:
+        raise ValueError(f"batch_norm: eps must be non-negative (and positive in training), got {eps}")
     same_dtype("batch_norm", input, weight=weight, bias=bias, running_mean=running_mean)
     shape = _channel_shape(input)
     if training:
@@ -267,6 +271,8 @@ def one_hot(tensor, num_classes=-1):
     ``num_classes=-1`` uses max(tensor) + 1."""
     if tensor.dtype.kind not in "iu":
         raise TypeError(f"one_hot: expects an integer tensor, got dtype {tensor.dtype}")
+    if tensor.dtype != backend.int64:
+        raise RuntimeError(f"one_hot: is only applicable to an int64 index tensor, as PyTorch's, got {tensor.dtype}")
     xp = backend.array_module(tensor.data)
     if num_classes == -1:
         num_classes = int(tensor.data.max()) + 1 if tensor.numel() else 0

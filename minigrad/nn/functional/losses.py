@@ -15,7 +15,7 @@ import warnings
 import numpy as np
 
 from ... import backend
-from ..._checks import bool_arg, number_arg, tensor_arg
+from ..._checks import bool_arg, int_arg, number_arg, tensor_arg
 from ...autograd.function import Function
 from ...ops import gather, log_softmax, softmax, softplus, where
 from ...ops.reduction import logsumexp_array
@@ -119,10 +119,15 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     rescales each element (broadcast)."""
     _check_same_shape("binary_cross_entropy", input, target)
     tensor_arg("binary_cross_entropy", "weight", weight, optional=True)
-    lo, hi = (float(input.data.min()), float(input.data.max())) if input.numel() else (0.0, 0.0)
-    if not (lo >= 0 and hi <= 1):          # NaN fails too
-        raise ValueError(f"binary_cross_entropy: all elements of input should be between 0 and 1, "
-                         f"got values in [{lo:g}, {hi:g}] (for logits use binary_cross_entropy_with_logits)")
+    if target.dtype != input.dtype:
+        raise RuntimeError(f"binary_cross_entropy: expected a target of the input's dtype {input.dtype}, "
+                           f"got {target.dtype}")
+    for name, t in (("input", input), ("target", target)):
+        lo, hi = (float(t.data.min()), float(t.data.max())) if t.numel() else (0.0, 0.0)
+        if not (lo >= 0 and hi <= 1):          # NaN fails too
+            raise ValueError(f"binary_cross_entropy: all elements of {name} should be between 0 and 1, got "
+                             f"values in [{lo:g}, {hi:g}]" + (" (for logits use binary_cross_entropy_with_logits)"
+                                                              if name == "input" else ""))
     loss = BinaryCrossEntropy.apply(input, target)
     if weight is not None:
         loss = loss * weight
@@ -170,8 +175,12 @@ def _class_targets(op, input, target, ignore_index):
     ``(class_dim, safe, valid)``: the targets with ignored positions set to class 0, and the mask
     of the positions that count (arrays)."""
     class_dim = _class_layout(op, input, target)
+    ignore_index = int_arg(op, "ignore_index", ignore_index)
     if target.dtype.kind not in "iu":
         raise TypeError(f"{op}: class-index target must be an integer tensor, got dtype {target.dtype}")
+    if target.dtype.name not in ("int64", "uint8"):
+        raise RuntimeError(f"{op}: expected a class-index target of dtype int64 (or uint8), as PyTorch, "
+                           f"got {target.dtype}")
     num_classes = input.shape[class_dim]
     t = target.data
     xp = backend.array_module(t)
@@ -182,7 +191,7 @@ def _class_targets(op, input, target, ignore_index):
             bad = lo if lo < 0 else hi
             raise IndexError(f"{op}: target class index {bad} is out of range for {num_classes} "
                              f"classes (valid: 0..{num_classes - 1}, or ignore_index={ignore_index})")
-    return class_dim, xp.where(valid, t, 0), valid
+    return class_dim, xp.where(valid, t, 0).astype(backend.int64, copy=False), valid
 
 
 def _nll(op, logp, target, weight, ignore_index, reduction):

@@ -301,6 +301,26 @@ def test_embedding_flags_are_bools_and_padding_idx_an_int_as_pytorchs():
         F.embedding(idx, weight, padding_idx=1.5)
 
 
+def test_batch_norm_training_is_a_bool_and_eps_non_negative_as_pytorch():
+    x, mean, var = mg.randn(3, 4), mg.zeros(4), mg.ones(4)
+    with pytest.raises(TypeError, match=r"^batch_norm: training must be a bool, got 0 \(int\)"):
+        F.batch_norm(x, mean, var, training=0)
+    with pytest.raises(ValueError, match=r"^batch_norm: eps must be non-negative \(and positive in training\), "
+                                         r"got -inf"):
+        F.batch_norm(x, mean, var, eps=-float("inf"))
+    with pytest.raises(ValueError, match="^BatchNorm1d: eps must be non-negative .* got 0.0"):
+        nn.BatchNorm1d(4, eps=0.0)(x)
+    assert F.batch_norm(x, mean, var, eps=0.0).shape == (3, 4)          # eps 0 is fine outside training
+    with pytest.raises(TypeError, match="^batch_norm: momentum must be a number, got 1j"):
+        F.batch_norm(x, mean, var, training=True, momentum=1j)
+
+
+def test_one_hot_takes_an_int64_index_tensor_as_pytorch():
+    with pytest.raises(RuntimeError, match="^one_hot: is only applicable to an int64 index tensor, as PyTorch's, "
+                                           "got int32"):
+        F.one_hot(mg.tensor([1, 2], dtype=mg.int32))
+
+
 def test_gradcheck_small_model_through_modules():
     """A whole small model (every layer family, BN in train mode) passes gradcheck."""
     mg.manual_seed(0)

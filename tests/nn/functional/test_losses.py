@@ -449,3 +449,23 @@ def test_kl_div_log_target_is_a_bool_as_pytorchs():
         F.kl_div(x, x, log_target=None)
     with pytest.raises(TypeError, match="^KLDivLoss: log_target must be a bool, got 'yes'"):
         nn.KLDivLoss(log_target="yes")(x, x)
+
+
+def test_class_targets_are_int64_and_bce_targets_probabilities_of_the_inputs_dtype_as_pytorch():
+    logits = mg.ones(4, 5)
+    for op in ("cross_entropy", "nll_loss"):
+        with pytest.raises(RuntimeError, match=rf"^{op}: expected a class-index target of dtype int64 \(or uint8\), "
+                                               r"as PyTorch, got int32"):
+            getattr(F, op)(logits, mg.tensor([1, 2, 3, 4], dtype=mg.int32))
+        with pytest.raises(TypeError, match=rf"^{op}: ignore_index must be an int, got None"):
+            getattr(F, op)(logits, mg.tensor([1, 2, 3, 4]), ignore_index=None)
+    assert F.nll_loss(logits, mg.tensor([1, 2, 3, 4], dtype=mg.uint8)).item() == -1.0
+    p = mg.full((2, 3), 0.5)
+    with pytest.raises(RuntimeError, match="^binary_cross_entropy: expected a target of the input's dtype float32, "
+                                           "got float64"):
+        F.binary_cross_entropy(p, p.double())
+    with pytest.raises(ValueError, match=r"^binary_cross_entropy: all elements of target should be between 0 and 1, "
+                                         r"got values in \[2, 2\]$"):
+        F.binary_cross_entropy(p, p * 4)
+    with pytest.raises(ValueError, match="^BCELoss: all elements of target should be between 0 and 1"):
+        nn.BCELoss()(p, p * float("nan"))
