@@ -391,7 +391,7 @@ class Tensor:
 
     def type_as(self, other):
         """This tensor with the dtype of ``other``."""
-        return self.to(other.dtype)
+        return self.to(tensor_arg("type_as", "other", other).dtype)
 
     def type(self, dtype=None, non_blocking=False):
         """Without an argument, the type's name ('minigrad.FloatTensor', 'minigrad.cuda.LongTensor'
@@ -435,9 +435,12 @@ class Tensor:
 
     def new_tensor(self, data, dtype=None):
         """A new tensor from ``data``, on this tensor's device, with its dtype unless ``dtype`` is given."""
+        if data is None or isinstance(data, (str, bytes, dict)):
+            raise TypeError(f"new_tensor: data must be a number, a sequence or an array, got {type(data).__name__}")
+        dtype = self.dtype if dtype is None else dtype_arg("new_tensor", dtype)
         xp = backend.array_module(self.data)
         return Tensor(xp.asarray(backend.to_numpy(data) if not isinstance(data, (list, tuple, int, float)) else data,
-                                 dtype=dtype or self.dtype))
+                                 dtype=dtype))
 
     def __array__(self, dtype=None, copy=None):
         arr = backend.to_numpy(self.data)
@@ -1792,7 +1795,7 @@ class Tensor:
 
     def fmod_(self, other):
         """The remainder of self / other with the sign of self (C's fmod), in place."""
-        return self._inplace("fmod_", Tensor.fmod, other)
+        return self._inplace("fmod_", Tensor.fmod, operand_arg("fmod_", "other", other))
 
     def remainder_(self, other):
         """The remainder of self / other with the sign of other (Python's %), in place."""
@@ -1935,7 +1938,7 @@ class Tensor:
 
     def fill_(self, value):
         """Fill with ``value`` (a number or a 0-d tensor), in place."""
-        return self._inplace("fill_", inplace.overwrite, value, "fill_")
+        return self._inplace("fill_", inplace.overwrite, operand_arg("fill_", "value", value), "fill_")
 
     def zero_(self):
         """Fill with zeros, in place."""
@@ -1956,6 +1959,8 @@ class Tensor:
 
     def bernoulli_(self, p=0.5, generator=None):
         """Fill with 1 (probability p) or 0, in place."""
+        if not isinstance(p, Tensor):
+            p = number_arg("bernoulli_", "p", p, min=0.0, max=1.0)
         rng = backend.seed_generators_of(self.device, generator, "bernoulli_")
         return self._inplace("bernoulli_", inplace.overwrite, rng.random(self.shape) < p, "bernoulli_")
 

@@ -348,3 +348,18 @@ def test_copy_non_blocking_is_a_bool_as_pytorchs():
     with pytest.raises(TypeError, match="^copy_: non_blocking must be a bool, got None"):
         x.copy_(mg.ones(2), None)
     assert x.copy_(mg.ones(2), non_blocking=True).tolist() == [1.0, 1.0]
+
+
+def test_tensor_methods_check_their_arguments_as_pytorch():
+    x = mg.ones(2, 3)
+    cases = [(lambda: x.type_as([1.0]), TypeError, "^type_as: other must be a Tensor, got list"),
+             (lambda: x.new_tensor("x"), TypeError, "^new_tensor: data must be a number, a sequence or an array, got str"),
+             (lambda: x.new_tensor([1.0], dtype="float32"), TypeError, "^new_tensor: dtype must be a dtype"),
+             (lambda: x.fill_(None), TypeError, "^fill_: value must be a Tensor or a number, got NoneType"),
+             (lambda: x.fmod_(None), TypeError, "^fmod_: other must be a Tensor or a number, got NoneType"),
+             (lambda: x.bernoulli_(1.5), ValueError, r"^bernoulli_: p must be in \[0.0, 1.0\], got 1.5"),
+             (lambda: x.bernoulli_("nuc"), TypeError, "^bernoulli_: p must be a number, got 'nuc'")]
+    for call, error, message in cases:
+        with pytest.raises(error, match=message):
+            call()
+    assert x.new_tensor([1, 2]).dtype == mg.float32 and x.bernoulli_(mg.ones(2, 3)).tolist() == [[1.0] * 3] * 2

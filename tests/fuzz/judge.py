@@ -14,6 +14,9 @@ A probe is good when minigrad
 - or refuses, with an error that names the op, a NaN or a bool that PyTorch takes for a number:
   minigrad's documented argument policy (``minigrad/_checks.py``: NaN is never a valid
   hyper-parameter, a bool is not a number), not a lapse.
+- or refuses, with an error that names the op, a call of ``F.hardtanh_`` or ``F.rrelu_`` that their
+  out-of-place ops refuse in PyTorch too (``min_val > max_val``, an infinite bound): PyTorch's
+  in-place kernels skip the check that ``F.hardtanh`` and ``F.rrelu`` make, minigrad checks both;
 - or returns a result for a call whose bent arguments all hold the default of minigrad's one
   signature (``squeeze(x, dim=None)``, ``std(x, unbiased=None)``, ``min(x, keepdim=False)``) where
   PyTorch raised a TypeError: its bindings refuse the default spelled out only because the
@@ -313,6 +316,8 @@ def _policy_refusal(probe, exc):
                for v in found)
 
 
+UNCHECKED_TWINS = ("hardtanh_", "rrelu_")      # PyTorch's in-place kernels skip their op's checks
+
 KEEPDIM_ONLY_WITH_DIM = ("sum", "mean", "prod")    # PyTorch's overloads without dim take no keepdim
 
 
@@ -457,6 +462,8 @@ def judge(target, probe, mg, th):
                 return Verdict(cat("poor errors"), True, "not supported, says so")
             if problem is None and _policy_refusal(probe, mg.error):
                 return Verdict(cat("poor errors"), True, "refuses a NaN or a bool, as minigrad's checks do")
+            if problem is None and target.op in UNCHECKED_TWINS:
+                return Verdict(cat("poor errors"), True, "refuses what PyTorch's out-of-place op refuses")
             if isinstance(mg.error, _state_mismatch()):
                 return Verdict(cat("silently wrong"), False, str(mg.error))
             return Verdict(cat("poor errors"), False,

@@ -213,3 +213,14 @@ def test_judge_leaves_pytorchs_own_view_failure_out_of_the_comparison():
     verdict = judge(view, Probe("Tensor.view", ((T((2, 3), layout="noncontiguous"), 6), {}), "self"),
                     Result(value=mg.ones(6)), bug)
     assert (verdict.category, verdict.ok) == ("invalid accepted", False)
+
+
+def test_judge_takes_a_refusal_of_an_in_place_twin_that_pytorch_checks_only_out_of_place():
+    torch = pytest.importorskip("torch")
+    probe = Probe("F.hardtanh_", ((T((2, 3)),), {"min_val": float("inf")}), "min_val")
+    ours = Result(error=ValueError("hardtanh_: min_val (inf) cannot be greater than max_val (1.0)"))
+    assert judge(_target("F.hardtanh_"), probe, ours, Result(value=torch.ones(2, 3))).ok
+    softplus = Probe("F.softplus", ((T((2, 3)),), {"beta": 2.0}), "beta")
+    verdict = judge(_target("F.softplus"), softplus, Result(error=ValueError("softplus: no")),
+                    Result(value=torch.ones(2, 3)))
+    assert (verdict.category, verdict.ok) == ("poor errors", False)

@@ -58,6 +58,7 @@ class Bilinear(Module):
 
     def __init__(self, in1_features, in2_features, out_features, bias=True, device=None, dtype=None):
         super().__init__()
+        int_arg("Bilinear", "in1_features", in1_features, min=1)     # its weights' bound is 1/sqrt(in1_features)
         self.in1_features, self.in2_features, self.out_features = in1_features, in2_features, out_features
         self.weight = Parameter(creation.empty(out_features, in1_features, in2_features, device=device, dtype=dtype))
         self.register_parameter("bias", Parameter(creation.empty(out_features, device=device, dtype=dtype))

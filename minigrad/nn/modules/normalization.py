@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from ... import backend, creation
+from ..._checks import int_arg
 from ...autograd.grad_mode import no_grad
 from ...tensor import Tensor
 from .. import functional as F
@@ -134,7 +135,7 @@ class GroupNorm(Module):
 
     def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, device=None, dtype=None, *, bias=True):
         super().__init__()
-        if num_channels % num_groups:
+        if num_channels % int_arg("GroupNorm", "num_groups", num_groups, min=1):
             raise ValueError(f"GroupNorm: num_channels ({num_channels}) must be divisible by "
                              f"num_groups ({num_groups})")
         self.num_groups, self.num_channels, self.eps, self.affine = num_groups, num_channels, eps, affine

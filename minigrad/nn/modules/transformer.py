@@ -232,6 +232,8 @@ class PositionalEncoding(Module):
 
     def __init__(self, d_model, dropout=0.1, max_len=5000, batch_first=False):
         super().__init__()
+        d_model = int_arg("PositionalEncoding", "d_model", d_model, min=1)
+        max_len = int_arg("PositionalEncoding", "max_len", max_len, min=0)
         pos = np.arange(max_len, dtype=np.float64)[:, None]
         div = np.exp(np.arange(0, d_model, 2, dtype=np.float64) * (-math.log(10000.0) / d_model))
         pe = np.zeros((max_len, d_model), dtype=np.float32)
@@ -242,6 +244,9 @@ class PositionalEncoding(Module):
         self.batch_first = batch_first
 
     def forward(self, x):
+        if tensor_arg("PositionalEncoding", "input", x).ndim != 3 or x.shape[-1] != self.pe.shape[1]:
+            raise RuntimeError(f"PositionalEncoding: expected an input of shape "
+                               f"({'N, L' if self.batch_first else 'L, N'}, {self.pe.shape[1]}), got {tuple(x.shape)}")
         L = x.shape[1] if self.batch_first else x.shape[0]
         if L > self.pe.shape[0]:
             raise RuntimeError(f"PositionalEncoding: sequence length {L} exceeds max_len={self.pe.shape[0]}")

@@ -284,3 +284,15 @@ def test_minigrads_layers_name_themselves_in_their_constructors_errors():
             raise ValueError("my own message")
     with pytest.raises(ValueError, match=r"^my own message$"):     # a user's model is left as written
         Mine()
+
+
+def test_layer_sizes_that_would_divide_by_zero_are_refused_in_the_layers_name():
+    with pytest.raises(ValueError, match="^GroupNorm: num_groups must be at least 1, got 0"):
+        nn.GroupNorm(0, 4)
+    with pytest.raises(ValueError, match="^Bilinear: in1_features must be at least 1, got 0"):
+        nn.Bilinear(0, 4, 5)
+    with pytest.raises(ValueError, match="^PositionalEncoding: d_model must be at least 1, got 0"):
+        nn.PositionalEncoding(0)
+    with pytest.raises(RuntimeError, match=r"^PositionalEncoding: expected an input of shape \(L, N, 4\), "
+                                           r"got \(3, 2, 8\)"):
+        nn.PositionalEncoding(4, dropout=0.0)(mg.ones(3, 2, 8))
