@@ -1,5 +1,5 @@
 """Stateless layers: linear, dropout, batch_norm, layer_norm, group_norm, embedding, one_hot,
-normalize, cosine_similarity, pairwise_distance. Re-exported by ``minigrad.nn.functional`` (use them as ``F.linear`` ...).
+normalize, cosine_similarity, pairwise_distance, pixel_shuffle, pixel_unshuffle. Re-exported by ``minigrad.nn.functional`` (use them as ``F.linear`` ...).
 
 They are composites of primitive ops, so their backward comes from autograd (and works to
 any order). The normalisations share one helper: subtract the mean over some dims and divide
@@ -323,5 +323,45 @@ def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
     return (x1 - x2 + eps).norm(p, max(x1.ndim, x2.ndim) - 1, keepdim=bool_arg(op, "keepdim", keepdim))
 
 
+def _pixel_factor(op, input, factor, name):
+    tensor_arg(op, "input", input)
+    factor = int_arg(op, name, factor)
+    if factor <= 0:
+        raise RuntimeError(f"{op}: expects a positive {name}, but got {factor}")
+    if input.ndim < 3:
+        raise RuntimeError(f"{op}: expects input to have at least 3 dimensions, but got input of shape "
+                           f"{tuple(input.shape)}")
+    return factor
+
+
+def pixel_shuffle(input, upscale_factor):
+    """(*, C*r*r, H, W) -> (*, C, H*r, W*r): each group of r*r channels becomes an r x r block of
+    pixels (sub-pixel convolution's up-sampling); a reshape and a permute."""
+    op = "pixel_shuffle"
+    r = _pixel_factor(op, input, upscale_factor, "upscale_factor")
+    *batch, c, h, w = input.shape
+    if c % (r * r):
+        raise RuntimeError(f"{op}: the channel dimension {c} of the input of shape {tuple(input.shape)} "
+                           f"must be divisible by upscale_factor**2 = {r * r}")
+    n = len(batch)
+    y = input.reshape(*batch, c // (r * r), r, r, h, w)
+    y = y.permute(*range(n), n, n + 3, n + 1, n + 4, n + 2)          # (*, C, H, r, W, r)
+    return y.reshape(*batch, c // (r * r), h * r, w * r)
+
+
+def pixel_unshuffle(input, downscale_factor):
+    """(*, C, H*r, W*r) -> (*, C*r*r, H, W): the inverse of pixel_shuffle."""
+    op = "pixel_unshuffle"
+    r = _pixel_factor(op, input, downscale_factor, "downscale_factor")
+    *batch, c, h, w = input.shape
+    if h % r or w % r:
+        raise RuntimeError(f"{op}: the height {h} and width {w} of the input of shape {tuple(input.shape)} "
+                           f"must be divisible by downscale_factor = {r}")
+    n = len(batch)
+    y = input.reshape(*batch, c, h // r, r, w // r, r)
+    y = y.permute(*range(n), n, n + 2, n + 4, n + 1, n + 3)          # (*, C, r, r, H, W)
+    return y.reshape(*batch, c * r * r, h // r, w // r)
+
+
 __all__ = ["linear", "bilinear", "dropout", "batch_norm", "layer_norm", "group_norm", "embedding", "one_hot",
-           "normalize", "cosine_similarity", "pairwise_distance"]
+           "normalize", "cosine_similarity", "pairwise_distance", "pixel_shuffle", "pixel_unshuffle"]

@@ -475,3 +475,37 @@ def test_cosine_similarity_by_hand_and_errors():
     assert F.pairwise_distance(mg.tensor([[3.0, 0.0]]), mg.tensor([[0.0, 4.0]]), eps=0.0).tolist() == [5.0]
     with pytest.raises(RuntimeError, match="cosine_similarity: expected the common dtype .* floating point"):
         F.cosine_similarity(mg.tensor([1, 2]), mg.tensor([2, 1]), 0)
+
+
+@with_torch
+@pytest.mark.parametrize("shape,r", [((2, 8, 3, 3), 2), ((5, 2, 9, 3, 2), 3), ((4, 2, 2), 2), ((2, 3, 4, 5), 1),
+                                     ((0, 4, 3, 3), 2)])
+def test_pixel_shuffle_and_unshuffle_match_pytorch(shape, r):
+    """Any batch dims; values and gradients as PyTorch's, and each the other's inverse. (PyTorch's
+    gradient of an empty batch has the wrong shape, and its pixel_unshuffle of one keeps the input's
+    shape: those are compared on values and shapes of the shuffle only.)"""
+    from tests.torch_oracle import torch_check
+    a = np.random.default_rng(0).standard_normal(shape)
+    nonempty = 0 not in shape
+    torch_check(lambda x: F.pixel_shuffle(x, r), lambda x: torch.nn.functional.pixel_shuffle(x, r), [a], check_grad=nonempty)
+    torch_check(lambda x: nn.PixelShuffle(r)(x), lambda x: torch.nn.PixelShuffle(r)(x), [a], check_grad=nonempty)
+    b = F.pixel_shuffle(mg.tensor(a), r).numpy()
+    if nonempty:
+        torch_check(lambda x: F.pixel_unshuffle(x, r), lambda x: torch.nn.functional.pixel_unshuffle(x, r), [b])
+        torch_check(lambda x: nn.PixelUnshuffle(r)(x), lambda x: torch.nn.PixelUnshuffle(r)(x), [b])
+        x = mg.tensor(a, requires_grad=True)
+        assert gradcheck(lambda t: F.pixel_shuffle(t, r), (x,))
+        assert gradcheck(lambda t: F.pixel_unshuffle(t, r), (mg.tensor(b, requires_grad=True),))
+    np.testing.assert_array_equal(F.pixel_unshuffle(mg.tensor(b), r).numpy(), a)
+    assert repr(nn.PixelShuffle(r)) == repr(torch.nn.PixelShuffle(r))
+
+
+def test_pixel_shuffle_errors_name_the_op_and_values():
+    with pytest.raises(RuntimeError, match=r"pixel_shuffle: the channel dimension 7 .* divisible by upscale_factor\*\*2 = 4"):
+        F.pixel_shuffle(mg.ones(2, 7, 3, 3), 2)
+    with pytest.raises(RuntimeError, match=r"pixel_shuffle: expects input to have at least 3 dimensions.*\(8, 3\)"):
+        F.pixel_shuffle(mg.ones(8, 3), 2)
+    with pytest.raises(RuntimeError, match="pixel_unshuffle: expects a positive downscale_factor, but got 0"):
+        F.pixel_unshuffle(mg.ones(1, 1, 4, 4), 0)
+    with pytest.raises(RuntimeError, match=r"pixel_unshuffle: the height 3 and width 3 .* divisible by downscale_factor = 2"):
+        F.pixel_unshuffle(mg.ones(2, 1, 3, 3), 2)
