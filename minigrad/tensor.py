@@ -1835,12 +1835,14 @@ class Tensor:
 
     @numpy_spellings
     def cumsum_(self, dim, *, dtype=None):
-        """The running sum along ``dim``, in place."""
+        """The running sum along ``dim``, in place (``dtype``, if given, must be this tensor's)."""
+        _same_dtype_in_place("cumsum_", self, dtype)
         return self._inplace("cumsum_", Tensor.cumsum, dim, dtype=dtype)
 
     @numpy_spellings
     def cumprod_(self, dim, *, dtype=None):
-        """The running product along ``dim``, in place."""
+        """The running product along ``dim``, in place (``dtype``, if given, must be this tensor's)."""
+        _same_dtype_in_place("cumprod_", self, dtype)
         return self._inplace("cumprod_", Tensor.cumprod, dim, dtype=dtype)
 
     def tril_(self, diagonal=0):
@@ -1990,6 +1992,13 @@ class Tensor:
 
     def __ixor__(self, other):
         return self._inplace("__ixor__", Tensor.__xor__, other)
+
+
+def _same_dtype_in_place(op, tensor, dtype):
+    """An in-place op's ``dtype=``: None or the tensor's own (the result is written into it)."""
+    if dtype is not None and dtype_arg(op, dtype) != tensor.dtype:
+        raise RuntimeError(f"{op}: dtype {dtype_arg(op, dtype)} must be the tensor's own {tensor.dtype}, as the "
+                           f"result is written into it")
 
 
 def parse_to_args(args, device=None, dtype=None):

@@ -363,3 +363,11 @@ def test_tensor_methods_check_their_arguments_as_pytorch():
         with pytest.raises(error, match=message):
             call()
     assert x.new_tensor([1, 2]).dtype == mg.float32 and x.bernoulli_(mg.ones(2, 3)).tolist() == [[1.0] * 3] * 2
+
+
+def test_an_in_place_running_sum_keeps_the_tensors_dtype_as_pytorch():
+    x = mg.ones(2, 3)
+    for op in ("cumsum_", "cumprod_"):
+        with pytest.raises(RuntimeError, match=rf"^{op}: dtype float16 must be the tensor's own float32"):
+            getattr(x, op)(0, dtype=mg.float16)
+    assert x.cumsum_(1, dtype=mg.float32).tolist() == [[1.0, 2.0, 3.0]] * 2

@@ -53,7 +53,9 @@ class ReLU(Function):
 
 
 def relu(input):
-    """max(x, 0) of each element."""
+    """max(x, 0) of each element (of a number tensor: a bool one is refused, as PyTorch refuses it)."""
+    if tensor_arg("relu", "input", input).dtype.kind == "b":
+        raise RuntimeError("relu: bool inputs are not supported")
     return ReLU.apply(input)
 
 

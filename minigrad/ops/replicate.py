@@ -100,6 +100,8 @@ def meshgrid(*tensors, indexing=None):
     and MATLAB's default)."""
     if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
         tensors = tuple(tensors[0])
+    if not tensors:
+        raise RuntimeError("meshgrid: expects a non-empty list of tensors")
     indexing = "ij" if indexing is None else indexing
     if indexing not in ("ij", "xy"):
         raise RuntimeError(f"meshgrid: indexing must be one of 'xy' or 'ij', got {indexing!r}")
@@ -124,7 +126,8 @@ def meshgrid(*tensors, indexing=None):
 def cartesian_prod(*tensors):
     """Every combination of the 1-D tensors' elements, one per row (itertools.product order)."""
     for i, t in enumerate(tensors):
-        tensor_arg("cartesian_prod", f"tensors[{i}]", t)
+        if tensor_arg("cartesian_prod", f"tensors[{i}]", t).ndim != 1:
+            raise RuntimeError(f"cartesian_prod: expects 1-D tensors, got tensors[{i}] of shape {tuple(t.shape)}")
     if len(tensors) == 1:
         return tensors[0]
     return stack([g.reshape(-1) for g in meshgrid(*tensors, indexing="ij")], dim=1)

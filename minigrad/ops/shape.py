@@ -224,7 +224,7 @@ class Expand(Function):
 
 def expand(input, *sizes):
     """Broadcast to ``sizes``; -1 keeps a dim, new dims may be added in front."""
-    sizes = as_shape(sizes)
+    sizes = ints_arg("expand", "sizes", as_shape(sizes))
     lead = len(sizes) - input.ndim
     if lead < 0:
         raise RuntimeError(f"expand: the number of sizes {len(sizes)} must be >= the number of "

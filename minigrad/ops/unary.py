@@ -623,7 +623,7 @@ def reciprocal(input):
 
 def square(input):
     """x * x of each element;  d/dx = 2x."""
-    return input * input
+    return tensor_arg("square", "input", input) * input
 
 
 def deg2rad(input):

@@ -304,3 +304,13 @@ def test_softsign_of_integers_is_pytorchs_x_over_abs_x_plus_1():
     assert y.dtype == mg.float32
     torch_check(A.softsign, TF.softsign, [x])
     torch_check(A.softsign, TF.softsign, [np.array([255, 3, 0], np.uint8)])    # 255 + 1 wraps to 0: inf
+
+
+def test_relu_and_square_refuse_what_pytorch_refuses():
+    with pytest.raises(RuntimeError, match="^relu: bool inputs are not supported"):
+        mg.relu(mg.ones(2, dtype=mg.bool))
+    with pytest.raises(RuntimeError, match="^ReLU: bool inputs are not supported"):
+        mg.nn.ReLU()(mg.ones(2, dtype=mg.bool))
+    with pytest.raises(TypeError, match="^square: input must be a Tensor, got float"):
+        mg.square(1.5)
+    assert mg.relu(mg.tensor([-1, 2])).tolist() == [0, 2]

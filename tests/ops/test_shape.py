@@ -356,3 +356,13 @@ def test_joining_ops_refuse_one_tensor_for_their_sequence_as_pytorch(op):
     with pytest.raises(TypeError, match=rf"^{op}: tensors must be a tuple or list of Tensors, got a Tensor"):
         getattr(mg, op)(x)
     assert getattr(mg, op)([x, x]).numel() == 12 and getattr(mg, op)((x,)).numel() == 6
+
+
+def test_grids_products_and_broadcasts_check_their_arguments_as_pytorch():
+    with pytest.raises(RuntimeError, match="^meshgrid: expects a non-empty list of tensors"):
+        mg.meshgrid()
+    with pytest.raises(RuntimeError, match=r"^cartesian_prod: expects 1-D tensors, got tensors\[0\] of shape \(\)"):
+        mg.cartesian_prod(mg.tensor(1.0), mg.tensor(2.0))
+    with pytest.raises(TypeError, match=r"^broadcast_to: sizes must be an int or a tuple of ints, got \(2.0, 3\)"):
+        mg.ones(2, 3).broadcast_to((2.0, 3))
+    assert mg.cartesian_prod(mg.ones(2), mg.ones(3)).shape == (6, 2) and mg.ones(2, 3).expand(2, -1).shape == (2, 3)
