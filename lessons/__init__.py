@@ -11,4 +11,5 @@ is needed.
 
 # The curriculum, in reading order (docs/CURRICULUM.md says what each lesson reproduces).
 LESSONS = ("mlp", "cnn", "architectures", "transfer", "segmentation", "style", "lstm", "transformer", "gan",
-           "autoencoder", "vae", "dqn", "ddp", "text", "seq2seq", "captioning")
+           "autoencoder", "vae", "dqn", "ddp", "text", "seq2seq", "captioning",
+           "bert")

@@ -176,6 +176,15 @@ RESULTS = {
         "object 0.700 / 0.737 (bar 0.5) on 1,000 held-out scenes, 1,000 steps",
         "~92-99 s CPU",
         ("caption_exact_match", "caption_bleu4", "attention_on_object")),
+    "bert": Measured(
+        "a mini BERT: token + segment + position embeddings, a 2-layer Transformer encoder, "
+        "[CLS]/[SEP]/[MASK]; masked LM (15% chosen: 80% [MASK], 10% random, 10% kept) and next-sentence "
+        "prediction (50% true next) pre-trained on `pydoc_data.topics`; the [CLS] vector fine-tuned on "
+        "the text lesson's 8-topic task against the same model from scratch",
+        "not yet measured on seeds 0-4",
+        "not yet timed",
+        ("mlm_accuracy", "mlm_accuracy_over_unigram", "nsp_accuracy", "bert_finetune_test_accuracy",
+         "bert_scratch_test_accuracy", "bert_pretrain_gain")),
 }
 
 SOURCE = "seeds 0-4, worst / median"
