@@ -206,8 +206,8 @@ class Mish(Function):
 
 
 def mish(input, inplace=False):
-    """x * tanh(softplus(x)) of each element."""
-    return activation("mish", input, inplace, Mish.apply)
+    """x * tanh(softplus(x)) of each element; a float input only, as PyTorch's."""
+    return activation("mish", float_only("mish", tensor_arg("mish", "input", input)), inplace, Mish.apply)
 
 
 class LogSigmoid(Function):
@@ -394,14 +394,14 @@ def hardshrink(input, lambd=0.5):
 
 
 class Softshrink(Function):
-    """x - lambd sign(x) where |x| > lambd, else 0;  d/dx = 1 where |x| > lambd, else 0"""
+    """x - lambd sign(x) where |x| > lambd (and NaN), else 0;  d/dx = 1 where |x| > lambd, else 0"""
 
     @staticmethod
     def forward(ctx, x, lambd):
         xp = array_module(x)
         ctx.lambd = lambd
         ctx.save_for_backward(x)
-        return xp.where(xp.abs(x) > lambd, x - lambd * xp.sign(x), 0).astype(x.dtype, copy=False)
+        return xp.where(xp.abs(x) <= lambd, 0, x - lambd * xp.sign(x)).astype(x.dtype, copy=False)  # NaN stays
 
     @staticmethod
     def backward(ctx, g):
@@ -478,7 +478,7 @@ class PReLU(Function):
         gx = g * (pos + (1 - pos) * wb) if nx else None
         gw = None
         if nw:
-            gw = sum_to_shape(g * (1 - pos) * x, wb.shape).reshape(ctx.w_shape)
+            gw = sum_to_shape(where(x > 0, 0.0, g * x), wb.shape).reshape(ctx.w_shape)   # no 0 * inf
         return gx, gw
 
 

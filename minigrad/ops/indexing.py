@@ -10,6 +10,7 @@ reductions at indices (prod, amax, amin) go through ``_reduce_at``.
 from __future__ import annotations
 
 import functools
+import math
 
 import numpy as np
 
@@ -716,7 +717,20 @@ def masked_fill(input, mask, value):
     if shape is None:
         raise RuntimeError(f"masked_fill: mask of shape {tuple(mask.shape)} does not broadcast with "
                            f"the input's shape {tuple(input.shape)}")
-    return where(mask, value, input)
+    return where(mask, _fill_value(value, input.dtype), input)
+
+
+def _fill_value(value, dtype):
+    """masked_fill's ``value`` in the input's ``dtype``, as PyTorch casts it (a float into an
+    integer tensor is truncated; one beyond the integer type's range is refused)."""
+    if isinstance(value, Tensor):
+        return value if value.dtype == dtype else value.to(dtype)
+    if dtype.kind in "iu" and isinstance(value, float):
+        info = np.iinfo(dtype)
+        if not (math.isfinite(value) and info.min <= value <= info.max):
+            raise RuntimeError(f"masked_fill: value {value!r} cannot be converted to type {dtype} without overflow")
+        return int(value)
+    return value
 
 
 def masked_select(input, mask):

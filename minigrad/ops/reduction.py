@@ -111,8 +111,9 @@ class Var(Function):
     """variance over dims with ``correction``;  d/dx_i = 2 (x_i - mean) / (n - correction)
 
     As PyTorch: the value divides by max(n - correction, 0) (inf, or NaN for a constant slice,
-    when that is 0); the gradient of a full reduction with no degrees of freedom is inf (NaN where
-    x_i equals the mean), and the gradient over given dims divides by n - correction as it is.
+    when that is 0; NaN over no elements, whatever the correction); the gradient of a full
+    reduction with no degrees of freedom is inf (NaN where x_i equals the mean), and the gradient
+    over given dims divides by n - correction as it is.
     """
 
     @staticmethod
@@ -124,7 +125,8 @@ class Var(Function):
         ctx.save_for_backward(x)
         centred = x - x.mean(axis=dims, keepdims=True) if n else x
         with np.errstate(divide="ignore", invalid="ignore"):
-            return (centred * centred).sum(axis=dims, keepdims=keepdim) / builtins.max(ctx.dof, 0)
+            out = (centred * centred).sum(axis=dims, keepdims=keepdim) / builtins.max(ctx.dof, 0)
+        return out if n else array_module(x).full_like(out, np.nan)    # no mean: NaN, whatever the correction
 
     @staticmethod
     def backward(ctx, g):
@@ -485,12 +487,17 @@ def norm(input, p="fro", dim=None, keepdim=False):
     return sum(input.abs() ** p, dims, keepdim) ** (1.0 / p)
 
 
+def _truth_in(input, result):
+    """all's and any's result: bool, but uint8 for a uint8 input, as PyTorch's."""
+    return array_module(input.data).asarray(result, dtype=np.uint8 if input.dtype == np.uint8 else bool)
+
+
 @numpy_spellings
 def all(input, dim=None, keepdim=False):  # noqa: A001
     """True where every element (along ``dim``) is non-zero; not differentiable."""
     dims = normalize_dims(dim, tensor_arg("all", "input", input).ndim, "all")
     keepdim = bool_arg("all", "keepdim", keepdim)
-    return Tensor(array_module(input.data).asarray(input.data.all(axis=dims, keepdims=keepdim)))
+    return Tensor(_truth_in(input, input.data.all(axis=dims, keepdims=keepdim)))
 
 
 @numpy_spellings
@@ -498,7 +505,7 @@ def any(input, dim=None, keepdim=False):  # noqa: A001
     """True where some element (along ``dim``) is non-zero; not differentiable."""
     dims = normalize_dims(dim, tensor_arg("any", "input", input).ndim, "any")
     keepdim = bool_arg("any", "keepdim", keepdim)
-    return Tensor(array_module(input.data).asarray(input.data.any(axis=dims, keepdims=keepdim)))
+    return Tensor(_truth_in(input, input.data.any(axis=dims, keepdims=keepdim)))
 
 
 __all__ = ["sum", "mean", "var", "std", "var_mean", "std_mean", "amax", "amin", "max", "min",

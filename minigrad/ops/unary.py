@@ -11,7 +11,7 @@ import math
 
 from .._checks import int_arg, number_arg, operand_arg, tensor_arg
 from ..autograd.function import Function
-from ..backend import array_module, get_default_dtype
+from ..backend import array_module, get_default_dtype, int64
 from ..kernels._erf import erf_numba
 from ..tensor import Tensor
 from ._util import float_input
@@ -622,8 +622,10 @@ def reciprocal(input):
 
 
 def square(input):
-    """x * x of each element;  d/dx = 2x."""
-    return tensor_arg("square", "input", input) * input
+    """x * x of each element;  d/dx = 2x. A bool tensor squares in int64, as PyTorch's."""
+    if tensor_arg("square", "input", input).dtype.kind == "b":
+        input = input.to(int64)
+    return input * input
 
 
 def deg2rad(input):

@@ -224,3 +224,10 @@ def test_judge_takes_a_refusal_of_an_in_place_twin_that_pytorch_checks_only_out_
     verdict = judge(_target("F.softplus"), softplus, Result(error=ValueError("softplus: no")),
                     Result(value=torch.ones(2, 3)))
     assert (verdict.category, verdict.ok) == ("poor errors", False)
+
+
+def test_judge_takes_a_zero_group_norm_weight_gradient_over_an_empty_input():
+    pytest.importorskip("torch")
+    empty = Probe("nn.GroupNorm", ({"num_groups": 2, "num_channels": 4}, (T((2, 4, 0)),), {}, {}), "input0")
+    [record] = execute([empty], use_torch=True, timeout=120.0)
+    assert record[1:3] == ["empty batches", True], record

@@ -314,3 +314,15 @@ def test_relu_and_square_refuse_what_pytorch_refuses():
     with pytest.raises(TypeError, match="^square: input must be a Tensor, got float"):
         mg.square(1.5)
     assert mg.relu(mg.tensor([-1, 2])).tolist() == [0, 2]
+
+
+def test_prelu_weight_gradient_ignores_positive_infinities_and_softshrink_keeps_nan():
+    x = np.array([[np.inf, -2.0], [1.0, -1.0]], np.float32)
+    torch_check(lambda a, w: A.prelu(a, w), TF.prelu, [x, np.array([0.25], np.float32)], atol=1e-6)
+    y = A.softshrink(mg.tensor([np.nan, 0.2, -3.0]))
+    assert np.isnan(y.numpy()[0]) and y.tolist()[1:] == [0.0, -2.5]
+
+
+def test_mish_refuses_an_integer_input_as_pytorch():
+    with pytest.raises(RuntimeError, match="^mish: needs a floating point input, got int64"):
+        A.mish(mg.tensor([1, 2]))

@@ -487,3 +487,13 @@ def test_index_dtypes_are_pytorchs():
     assert x.index_add(0, mg.tensor([1], dtype=mg.int32), mg.ones(1, 4)).sum().item() == 16
     with pytest.raises(TypeError, match="^take: input must be a Tensor, got ndarray"):
         mg.take(np.ones(3), mg.tensor([0]))
+
+
+def test_masked_fill_casts_the_value_to_the_input_dtype_as_pytorch():
+    x, mask = mg.tensor(np.array([1, 2], np.int32)), mg.tensor([True, False])
+    y = mg.masked_fill(x, mask, -2.7)
+    assert y.dtype == mg.int32 and y.tolist() == [-2, 2]
+    assert x.masked_fill(mask, mg.tensor(2.5)).tolist() == [2, 2]
+    with pytest.raises(RuntimeError, match="^masked_fill: value 1e[+]30 cannot be converted to type int32 without overflow"):
+        mg.masked_fill(x, mask, 1e30)
+    assert mg.ones(2).masked_fill(mask, mg.tensor(np.float64(2.5))).dtype == mg.float32

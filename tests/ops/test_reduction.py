@@ -372,3 +372,16 @@ def test_softmax_and_log_softmax_of_a_slice_with_inf_are_nan_as_pytorchs():
     assert np.isnan(p[1:]).all() and np.isnan(logp[1:]).all() and logp[0, 1] == -np.inf
     loss = mg.nn.functional.cross_entropy(x[:2], mg.tensor([0, 2]), reduction="none")
     assert np.isnan(loss.numpy()[1]) and np.isfinite(loss.numpy()[0])
+
+
+def test_all_and_any_of_uint8_are_uint8_as_pytorchs():
+    x = mg.tensor(np.array([[1, 0], [2, 3]], np.uint8))
+    assert x.all().dtype == mg.uint8 and x.all().item() == 0
+    assert mg.any(x, 1).dtype == mg.uint8 and mg.any(x, 1).tolist() == [1, 1]
+    assert mg.all(mg.tensor([1, 2])).dtype == mg.bool
+
+
+def test_var_and_std_over_no_elements_are_nan_whatever_the_correction():
+    for correction in (-1, 0, 1):
+        assert np.isnan(mg.zeros(0, 3).var(correction=correction).item())
+        assert np.isnan(mg.zeros(0, 3).std(0, correction=correction).numpy()).all()

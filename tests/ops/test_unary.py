@@ -261,3 +261,8 @@ def test_erf_of_float16_stays_float16():
 def test_sign_of_nan_is_nan_as_numpy():
     y = mg.sign(mg.tensor([float("nan"), -2.0, 0.0, 3.0]))
     np.testing.assert_array_equal(y.numpy(), np.sign(np.array([np.nan, -2.0, 0.0, 3.0], np.float32)))
+
+
+def test_square_of_bools_is_int64_as_pytorch():
+    y = mg.square(mg.tensor([True, False]))
+    assert y.dtype == mg.int64 and y.tolist() == [1, 0]

@@ -196,7 +196,9 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
 
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-05):
     """Split the C channels into ``num_groups`` groups and normalise each group of each sample
-    (over its channels and spatial positions); then a per-channel affine."""
+    (over its channels and spatial positions); then a per-channel affine. Over an empty input the
+    gradients of weight and bias are 0, sums over no elements (PyTorch's weight gradient is NaN
+    there: a difference kept on purpose)."""
     num_groups = int_arg("group_norm", "num_groups", num_groups, min=1)
     if input.ndim < 2 or input.shape[1] % num_groups:
         raise RuntimeError(f"group_norm: expected an input of shape (N, C, ...) with C divisible "
