@@ -239,8 +239,6 @@ def overwrite(input, src, op="copy_"):
     """``src`` broadcast to ``input``'s shape, on its device, in its dtype (differentiable in
     ``src``): the out-of-place op behind ``copy_`` and ``fill_`` (whose value is a number or a
     0-d tensor, as PyTorch's)."""
-    if op == "fill_" and not isinstance(src, (Tensor, numbers.Number, np.bool_)):
-        raise TypeError(f"fill_: the value must be a number or a 0-dimensional tensor, got {type(src).__name__}")
     if op == "fill_" and isinstance(src, Tensor) and src.ndim != 0:
         raise RuntimeError(f"fill_: the value must be a number or a 0-dimensional tensor, got a tensor "
                            f"of shape {tuple(src.shape)}")

@@ -636,10 +636,3 @@ def test_an_in_place_method_names_itself_in_its_op_errors():
     assert x.tolist() == [[1.0] * 3] * 2            # nothing written on failure
     with pytest.raises(RuntimeError, match=r"^mul_: result type float32 can't be cast to the desired output type int64$"):
         mg.tensor([1, 2]).mul_(1.5)
-
-
-def test_fill_refuses_a_value_that_is_not_a_number_even_on_an_empty_tensor():
-    for t in (mg.zeros(2, 0), mg.zeros(2)):
-        with pytest.raises(TypeError, match="^fill_: the value must be a number or a 0-dimensional tensor, got NoneType"):
-            t.fill_(None)
-    assert mg.zeros(2).fill_(mg.tensor(1.5)).tolist() == [1.5, 1.5]
