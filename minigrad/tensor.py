@@ -1964,7 +1964,8 @@ class Tensor:
         if not isinstance(p, Tensor):
             p = number_arg("bernoulli_", "p", p, min=0.0, max=1.0)
         rng = backend.seed_generators_of(self.device, generator, "bernoulli_")
-        return self._inplace("bernoulli_", inplace.overwrite, rng.random(self.shape) < p, "bernoulli_")
+        draws = backend.array_module(self.data).asarray(rng.random(self.shape) < p)   # 0-d: an array, not a bool
+        return self._inplace("bernoulli_", inplace.overwrite, draws, "bernoulli_")
 
     def __iadd__(self, other):
         return self.add_(other)

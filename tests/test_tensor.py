@@ -371,3 +371,8 @@ def test_an_in_place_running_sum_keeps_the_tensors_dtype_as_pytorch():
         with pytest.raises(RuntimeError, match=rf"^{op}: dtype float16 must be the tensor's own float32"):
             getattr(x, op)(0, dtype=mg.float16)
     assert x.cumsum_(1, dtype=mg.float32).tolist() == [[1.0, 2.0, 3.0]] * 2
+
+
+def test_bernoulli_fills_a_0d_tensor():
+    x = mg.tensor(0.5)
+    assert x.bernoulli_(1.0).item() == 1.0 and x.bernoulli_(0.0).item() == 0.0
