@@ -206,7 +206,11 @@ def lerp(input, end, weight):
         raise RuntimeError(f"lerp: expected dtype {input.dtype} for weight but got dtype {weight.dtype}")
     if end.dtype != input.dtype:
         raise RuntimeError(f"lerp: expected dtype {input.dtype} for end but got dtype {end.dtype}")
-    return input + weight * (end - input)
+    # PyTorch's two forms: from input for a small weight, from end for a large one (exact at
+    # weight 1, and no inf - inf for an infinite input at weight 0.5)
+    if not isinstance(weight, Tensor):
+        return input + weight * (end - input) if abs(weight) < 0.5 else end - (end - input) * (1 - weight)
+    return where(weight.abs() < 0.5, input + weight * (end - input), end - (end - input) * (1 - weight))
 
 
 class Xlogy(Function):

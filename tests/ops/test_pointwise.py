@@ -231,3 +231,11 @@ def test_lerp_and_its_in_place_twin_check_end_and_weight_as_pytorch():
     with pytest.raises(TypeError, match="^lerp_: end must be a Tensor, got bool"):
         x.lerp_(True, 0.5)
     assert mg.zeros(2).lerp_(mg.ones(2), 0.25).tolist() == [0.25, 0.25]
+
+
+def test_lerp_uses_pytorchs_two_forms_exact_at_weight_one_and_infinite_inputs():
+    a, b = np.array([-np.inf, 1.0, 2.0], np.float32), np.array([1.0, 5.0, 3.0], np.float32)
+    for w in (0.5, 0.25, 1.0, 0.9):
+        torch_check(lambda x, y: mg.lerp(x, y, w), lambda x, y: torch.lerp(x, y, w), [a, b], check_grad=False)
+    torch_check(mg.lerp, torch.lerp, [a[1:], b[1:], np.array([0.75, 0.25], np.float32)])
+    assert mg.tensor([0.1]).lerp_(mg.tensor([0.3]), 1.0).tolist() == [np.float32(0.3)]

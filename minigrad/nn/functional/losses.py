@@ -324,7 +324,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
 
 def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
     """KL(target || exp(input)) pointwise, ``input`` holding log-probabilities:
-    t (log t - x) (0 where t = 0), or exp(t) (t - x) with ``log_target``.
+    t (log t - x) (0 where t = 0, NaN where t < 0), or exp(t) (t - x) with ``log_target``.
     'batchmean' divides the sum by the batch size (the true KL divergence per sample);
     'mean' divides by the number of elements, as PyTorch does."""
     op = "kl_div"
@@ -334,8 +334,9 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
     if log_target:
         loss = target.exp() * (target - input)
     else:
-        positive = target > 0
-        xlogx = where(positive, target * where(positive, target, 1.0).log(), 0.0)
+        positive = target > 0               # t log t: 0 at 0 (with a zero gradient), NaN below, as PyTorch's
+        below = where(target == 0, 0.0, target.detach() * float("nan"))
+        xlogx = where(positive, target * where(positive, target, 1.0).log(), below)
         loss = xlogx - target * input
     if reduction == "batchmean":
         return loss.sum() / (input.shape[0] if input.ndim else 1)

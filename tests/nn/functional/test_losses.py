@@ -469,3 +469,8 @@ def test_class_targets_are_int64_and_bce_targets_probabilities_of_the_inputs_dty
         F.binary_cross_entropy(p, p * 4)
     with pytest.raises(ValueError, match="^BCELoss: all elements of target should be between 0 and 1"):
         nn.BCELoss()(p, p * float("nan"))
+
+
+def test_kl_div_of_a_negative_target_is_nan_as_pytorchs():
+    loss = F.kl_div(mg.zeros(3), mg.tensor([0.5, 0.0, -1.0]), reduction="none").numpy()
+    assert np.isnan(loss[2]) and loss[1] == 0.0 and np.isclose(loss[0], 0.5 * np.log(0.5))
