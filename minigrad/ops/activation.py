@@ -293,7 +293,10 @@ class Softsign(Function):
 def softsign(input):
     """x / (1 + |x|) of each element; of an integer tensor it is PyTorch's ``x / (x.abs() + 1)``,
     in the default float dtype (``|x| + 1`` wraps around in the integer dtype, as PyTorch's)."""
-    if tensor_arg("softsign", "input", input).dtype.kind in "iu":
+    kind = tensor_arg("softsign", "input", input).dtype.kind
+    if kind == "b":
+        raise RuntimeError("softsign: bool inputs are not supported (PyTorch has no abs of bool)")
+    if kind in "iu":
         return input / (input.abs() + 1)
     return Softsign.apply(input)
 

@@ -304,6 +304,8 @@ def test_softsign_of_integers_is_pytorchs_x_over_abs_x_plus_1():
     assert y.dtype == mg.float32
     torch_check(A.softsign, TF.softsign, [x])
     torch_check(A.softsign, TF.softsign, [np.array([255, 3, 0], np.uint8)])    # 255 + 1 wraps to 0: inf
+    with pytest.raises(RuntimeError, match="^softsign: bool inputs are not supported"):
+        A.softsign(mg.tensor([True, False]))
 
 
 def test_relu_and_square_refuse_what_pytorch_refuses():
