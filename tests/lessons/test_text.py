@@ -77,7 +77,7 @@ def test_text_cnn_pools_over_time_and_keeps_the_embedding_frozen():
     assert model(mg.tensor([[2, 3, 4, 5, 0]])).shape == (1, 3)       # any length >= the kernels
 
 
-@pytest.mark.slow        # ~3 min of CPU (word2vec ~65-85 s, eight text-CNNs ~125 s)
+@pytest.mark.slow        # ~4 min of CPU (word2vec ~85 s, eight text-CNNs ~170 s)
 def test_frozen_pretrained_embeddings_reach_the_bars_and_beat_random_ones(tmp_path):
     assert text.main(["--seed", "0", "--out", str(tmp_path)]) == 0
     m = json.loads((tmp_path / "metrics.json").read_text())
