@@ -194,9 +194,9 @@ def skipgram_pairs(segments, window, keep, rng):
 # ("list": tuple, sausage, bacon, spam; "method": object, user, __self__); with 10 they stay on
 # subject ("dict": key, dictionary, keys, view; "method": object, class, __func__, instance), and
 # the text-CNN on the frozen vectors is about 2 points more accurate (seed 1, the mean of four
-# trainings: 0.802 with window 5, 0.825 with 10). The price: twice the
-# (centre, context) pairs, 310,000 an epoch; the loss per pair ends higher (2.03, against 1.89
-# at window 5) because far contexts are harder to predict.
+# trainings: 0.802 with window 5, 0.825 with 10). The price: twice the (centre, context) pairs,
+# 310,000 an epoch; the loss per pair ends higher (2.03, against 1.89 at window 5) because far
+# contexts are harder to predict.
 
 # %%
 W2V_DIM, W2V_WINDOW, W2V_NEGATIVES, W2V_EPOCHS, W2V_BATCH = 64, 10, 5, 30, 512
@@ -413,10 +413,11 @@ def encode(examples, vocab, length, device):
 # epoch's weights are kept, and training stops after `patience` epochs without improvement
 # (early stopping, the notes' Keras `EarlyStopping`, whose default is to watch `val_loss`).
 # The loss, not the accuracy: on 78 validation passages the accuracy moves in steps of 1.3
-# points and ties often, so the epoch it picks is largely luck (with it, one training's test
-# accuracy moved by +-4 points from seed to seed, with the loss by +-1 to 2). The epoch cap is
-# far above where either arm stops: the net on random vectors needs 50-80 epochs to reach its
-# best validation loss, and a cap that cut it short would flatter the pre-trained vectors.
+# points and ties often, so the epoch it picks is largely luck (on seed 1, one training's test
+# accuracy had a standard deviation of 4 points over six trainings with it, 1.6-2.5 with the
+# loss). The epoch cap is far above where either arm stops: the net on random vectors needs
+# 35-95 epochs to reach its best validation loss, and a cap that cut it short would flatter the
+# pre-trained vectors.
 
 # %%
 def evaluate(model, x, y, batch_size=256):
@@ -491,7 +492,7 @@ def random_like(vectors, rng):
 # pre-training adds is which words are used alike (and, in its vectors' lengths, which words
 # are frequent: their vectors come out short). The random vectors are a fair rival: drawn with
 # the pre-trained vectors' spread in every dimension, and given every epoch they ask for (the
-# net on them trains about twice as long, 50-95 epochs, before its validation loss turns up;
+# net on them trains about twice as long, 35-95 epochs, before its validation loss turns up;
 # stopped at 40 epochs, or on the jumpy validation accuracy, it looked worse than it is). The
 # pre-trained vectors win on the test cross-entropy (0.55-0.64 against 0.71-0.76 nats on seeds
 # 0-4) and by 4 to 8 points of accuracy. One training of a text-CNN is noisy, though: on random
