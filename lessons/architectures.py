@@ -410,7 +410,7 @@ def _plot_degradation(run, curves, ratio, layers):
 # epochs on 10,000 images keep each family to a minute or two of CPU; they leave the ResNet at
 # about 0.87 on Fashion-MNIST, short of the bar of 0.90. Trained longer it gets there:
 # `--train-size 20000 --epochs 5` gave 0.899 and 0.901 (seeds 0 and 1), `--train-size 30000
-# --epochs 6` 0.913 (seed 0), at about 2.5 times the CPU time.
+# --epochs 6` 0.911 to 0.913 on seeds 0-4, at about 2.5 times the CPU time.
 
 # %%
 def part_families(run):
