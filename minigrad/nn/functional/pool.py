@@ -130,13 +130,13 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
                                            count_include_pad, divisor_override))
 
 
-def _adaptive_size(op, x, output_size):
-    """``output_size`` -- an int, or a pair of ints or None (None: the input's size) -- as a
-    pair of non-negative ints; 0 gives an empty output, as PyTorch's."""
+def _adaptive_size(op, x, output_size, n=2):
+    """``output_size`` -- an int, or ``n`` ints or None (None: the input's size) -- as ``n``
+    non-negative ints; 0 gives an empty output, as PyTorch's."""
     if not isinstance(output_size, (tuple, list)):
-        out = _pair(output_size, "output_size", op)
-    elif len(output_size) != 2:
-        raise RuntimeError(f"{op}: output_size must have 2 entries, got {output_size!r} (input {tuple(x.shape)})")
+        out = _ntuple(output_size, n, "output_size", op)
+    elif len(output_size) != n:
+        raise RuntimeError(f"{op}: output_size must have {n} entries, got {output_size!r} (input {tuple(x.shape)})")
     else:
         out = tuple(x.shape[2 + a] if v is None else _single(v, "output_size", op) for a, v in enumerate(output_size))
     if min(out) < 0:
@@ -308,20 +308,6 @@ def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
     return _unbatched(unbatched, y.reshape(*x.shape[:2], *out))
 
 
-def _adaptive_size_3d(op, x, output_size):
-    """``output_size`` -- an int, or a triple of ints or None (the input's size) -- as a triple
-    of non-negative ints."""
-    if not isinstance(output_size, (tuple, list)):
-        out = _triple(output_size, "output_size", op)
-    elif len(output_size) != 3:
-        raise RuntimeError(f"{op}: output_size must have 3 entries, got {output_size!r} (input {tuple(x.shape)})")
-    else:
-        out = tuple(x.shape[2 + a] if v is None else _single(v, "output_size", op) for a, v in enumerate(output_size))
-    if min(out) < 0:
-        raise RuntimeError(f"{op}: output_size {output_size!r} must be non-negative sizes (input {tuple(x.shape)})")
-    return out
-
-
 def _adaptive_plans_3d(x, out):
     """The per-axis adaptive windows, and the two passes' plans: over (H, W) of (N, C*D, H, W),
     then over depth of (N, C, D, OH*OW)."""
@@ -337,7 +323,7 @@ def adaptive_avg_pool3d(input, output_size):
     product of the per-axis window sizes."""
     op = "adaptive_avg_pool3d"
     x, unbatched = _batched(op, input, 3, nonempty=True)
-    out = _adaptive_size_3d(op, x, output_size)
+    out = _adaptive_size(op, x, output_size, 3)
     if 0 in out:
         return _unbatched(unbatched, (x.sum(dim=(2, 3, 4), keepdim=True) * 0).expand(*x.shape[:2], *out))
     choose(op, x.data)
@@ -356,7 +342,7 @@ def adaptive_max_pool3d(input, output_size, return_indices=False):
     as d*H*W + h*W + w per (n, c) volume."""
     op = "adaptive_max_pool3d"
     x, unbatched = _batched(op, input, 3, nonempty="after_first")
-    out = _adaptive_size_3d(op, x, output_size)
+    out = _adaptive_size(op, x, output_size, 3)
     if 0 in out or x.numel() == 0:
         y = (x.sum(dim=(2, 3, 4), keepdim=True) * 0).expand(*x.shape[:2], *out)
         idx = Tensor(array_module(x.data).zeros(tuple(y.shape), dtype=np.int64))
