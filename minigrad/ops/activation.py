@@ -9,6 +9,7 @@ call these. Boundaries follow PyTorch exactly: at a kink the gradient is the one
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
@@ -544,13 +545,23 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
 
 # ----------------------------------------------------------------------------- along a dimension
 
+def implicit_softmax_dim(op, input, _stacklevel):
+    """The dim that ``F.softmax``, ``F.log_softmax`` and ``F.softmin`` pick for ``dim=None``:
+    PyTorch's deprecated rule (0 for a 0-, 1- or 3-d input, else 1), with its UserWarning, shown
+    ``_stacklevel`` frames up as PyTorch counts them (3: the caller of the F function)."""
+    tensor_arg(op, "input", input)
+    int_arg(op, "_stacklevel", _stacklevel)
+    warnings.warn(f"Implicit dimension choice for {op} has been deprecated. Change the call to include "
+                  "dim=X as an argument.", UserWarning, stacklevel=_stacklevel + 1)   # + the errors_named wrapper
+    return 0 if input.ndim in (0, 1, 3) else 1
+
+
 @errors_named("softmin")
 def softmin(input, dim=None, _stacklevel=3, dtype=None):
-    """softmax(-x) along ``dim``."""
+    """softmax(-x) along ``dim`` (``dim=None``: see ``implicit_softmax_dim``)."""
     tensor_arg("softmin", "input", input)
-    int_arg("softmin", "_stacklevel", _stacklevel)
     if dim is None:
-        dim = 0 if input.ndim in (0, 1, 3) else 1
+        dim = implicit_softmax_dim("softmin", input, _stacklevel)
     return softmax(-input, normalize_dim(dim, input.ndim, "softmin"), dtype)
 
 

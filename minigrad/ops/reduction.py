@@ -415,8 +415,6 @@ def _shifted(op, input, dim, dtype):
     x = input if dtype is None else input.to(dtype)
     if x.dtype.kind not in "fc" and x.numel() > 0:      # an empty one of any dtype is returned, as PyTorch's
         raise RuntimeError(f"{op}: needs a floating point input, got {x.dtype} (pass dtype=)")
-    if dim is None:         # PyTorch's implicit (deprecated) choice
-        dim = 0 if x.ndim in (0, 1, 3) else 1
     d = normalize_dim(dim, x.ndim, op)
     if x.ndim == 0 or x.numel() == 0:
         return x, d
@@ -426,7 +424,8 @@ def _shifted(op, input, dim, dtype):
 @numpy_spellings
 def softmax(input, dim, dtype=None):
     """exp(x) / sum(exp(x)) along dim, as exp(z - logsumexp(z)) with z = x - max(x): stable,
-    and differentiable to any order because it is made of primitives."""
+    and differentiable to any order because it is made of primitives. ``dim`` is required, as in
+    ``torch.softmax``; ``F.softmax`` also takes PyTorch's deprecated ``dim=None``."""
     tensor_arg("softmax", "input", input)
     z, d = _shifted("softmax", input, dim, dtype)
     if z.numel() == 0 and z.dtype.kind not in "fc":
@@ -437,7 +436,7 @@ def softmax(input, dim, dtype=None):
 @numpy_spellings
 def log_softmax(input, dim, dtype=None):
     """z - logsumexp(z) along dim, z = x - max(x) (never takes the log of a rounded-to-zero
-    probability)."""
+    probability). ``dim`` is required; ``F.log_softmax`` also takes ``dim=None``."""
     z, d = _shifted("log_softmax", input, dim, dtype)
     if z.numel() == 0 and z.dtype.kind not in "fc":
         return z.clone()

@@ -206,6 +206,24 @@ def test_softmax_refuses_integer_input_and_handles_empty_dims():
     assert mg.logsumexp(mg.ones(2, 0), 1).tolist() == [float("-inf")] * 2
 
 
+def test_softmax_needs_a_dim_and_f_softmax_picks_pytorchs_implicit_one_with_its_warning():
+    import minigrad.nn.functional as F
+    x = mg.tensor(np.arange(24.0).reshape(2, 3, 4) / 7, dtype=mg.float32)
+    for fn in (mg.softmax, mg.log_softmax, mg.Tensor.softmax, mg.Tensor.log_softmax):
+        with pytest.raises(TypeError, match=rf"{fn.__name__}: dim must be an int, got None"):
+            fn(x, None)
+    for fn, name, shape, dim in ((F.softmax, "softmax", (2, 3, 4), 0), (F.log_softmax, "log_softmax", (2, 3), 1),
+                                 (F.softmin, "softmin", (3,), 0), (F.softmax, "softmax", (2, 3, 4, 1), 1)):
+        x = mg.tensor(np.arange(np.prod(shape), dtype=np.float32).reshape(shape) / 7)
+        with pytest.warns(UserWarning, match=f"Implicit dimension choice for {name} has been deprecated") as seen:
+            y = fn(x)
+        assert seen[0].filename == __file__           # shown at the caller, as PyTorch's _stacklevel=3
+        np.testing.assert_array_equal(y.numpy(), fn(x, dim).numpy())
+    with pytest.raises(TypeError, match="softmax: _stacklevel must be an int, got 1.5"):
+        F.softmax(x, None, _stacklevel=1.5)
+    assert F.softmax(x, 0, _stacklevel=1.5).shape == x.shape      # read only for dim=None, as PyTorch
+
+
 def test_norm_of_the_zero_vector_has_a_zero_gradient():
     x = mg.zeros(3, requires_grad=True)
     x.norm().backward()

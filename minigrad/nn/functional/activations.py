@@ -2,10 +2,25 @@
 (their Functions, with forward and backward, are in ops/activation.py and ops/reduction.py);
 ``F`` re-exports them under PyTorch's names, with PyTorch's ``inplace`` argument where it has one."""
 from ... import ops
-from ...ops import gelu, log_softmax, sigmoid, softmax, softplus, tanh  # noqa: F401
+from ...ops import gelu, sigmoid, softplus, tanh  # noqa: F401
 from ...ops.activation import (activation, celu, glu, hardshrink, hardsigmoid, hardswish,  # noqa: F401
-                               hardtanh, logsigmoid, mish, prelu, relu6, rrelu, selu, silu, softmin,
-                               softshrink, softsign, tanhshrink, threshold)
+                               hardtanh, implicit_softmax_dim, logsigmoid, mish, prelu, relu6, rrelu, selu,
+                               silu, softmin, softshrink, softsign, tanhshrink, threshold)
+
+
+def softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """exp(x) / sum(exp(x)) along ``dim``: ``minigrad.softmax``, with PyTorch's deprecated
+    ``dim=None`` too (``implicit_softmax_dim``: 0 for a 0-, 1- or 3-d input, else 1, and a warning)."""
+    if dim is None:
+        dim = implicit_softmax_dim("softmax", input, _stacklevel)
+    return ops.softmax(input, dim, dtype)
+
+
+def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """x - logsumexp(x) along ``dim``: ``minigrad.log_softmax``, with ``dim=None`` as F.softmax."""
+    if dim is None:
+        dim = implicit_softmax_dim("log_softmax", input, _stacklevel)
+    return ops.log_softmax(input, dim, dtype)
 
 
 def relu(input, inplace=False):
