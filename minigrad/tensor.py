@@ -1888,16 +1888,17 @@ class Tensor:
         return self._inplace("ge_", ops.unary.compared_in_place, Tensor.ge, other)
 
     def logical_not_(self):
-        """1 where the element is 0, else 0, in this dtype, in place."""
-        return self._inplace("logical_not_", Tensor.logical_not)
+        """1 where the element is 0, else 0, in this dtype, in place; not recorded by autograd, as in
+        PyTorch (see autograd/inplace.py, rule 6)."""
+        return inplace.apply_unrecorded(self, "logical_not_", Tensor.logical_not)
 
     def logical_and_(self, other):
-        """1 where both are non-zero, else 0, in this dtype, in place."""
-        return self._inplace("logical_and_", Tensor.logical_and, other)
+        """1 where both are non-zero, else 0, in this dtype, in place; not recorded (rule 6)."""
+        return inplace.apply_unrecorded(self, "logical_and_", Tensor.logical_and, (other,))
 
     def logical_or_(self, other):
-        """1 where either is non-zero, else 0, in this dtype, in place."""
-        return self._inplace("logical_or_", Tensor.logical_or, other)
+        """1 where either is non-zero, else 0, in this dtype, in place; not recorded (rule 6)."""
+        return inplace.apply_unrecorded(self, "logical_or_", Tensor.logical_or, (other,))
 
     def bitwise_not_(self):
         """Element-wise NOT, in place."""

@@ -34,6 +34,11 @@ The rules, as in PyTorch:
    that casts to the tensor's by PyTorch's rule -- no float into an integer tensor, no complex
    into a real one, no non-bool into a bool one -- so ``int_tensor.mul_(1.5)`` raises instead of
    truncating. ``copy_``, ``fill_`` and ``x[key] = v`` cast their value, as PyTorch's do.
+6. **Not recorded at all: logical_and_, logical_or_, logical_not_** (``apply_unrecorded``). PyTorch
+   gives these three no autograd formula and no check: they write the values and bump the
+   version, and leave the history as it was -- allowed on a leaf that requires grad (it stays a
+   leaf that requires grad), and a non-leaf keeps its ``grad_fn``, so backward passes the gradient
+   through as if the values had not changed. Every other in-place op follows rules 1-5.
 """
 from __future__ import annotations
 
@@ -97,6 +102,18 @@ def apply_inplace(t, op, fn, args=(), kwargs=None):
         _rebase(t, r.grad_fn, r.output_nr)
     if r.grad_fn is not None:
         _saved_output_is(r, t)
+    return t
+
+
+def apply_unrecorded(t, op, fn, args=()):
+    """Rule 6: ``t``'s values become ``fn(t, *args)`` (cast to ``t``'s dtype), its version
+    counter is bumped, and nothing else changes; returns ``t``."""
+    _check_no_internal_overlap(t, op)
+    with errors_named(op):
+        r = fn(Tensor._make(t.data, False, None, 0), *args)
+    r = _fit(op, r, t, None, recording=False)
+    t.data[...] = r.data
+    t._version.value += 1
     return t
 
 

@@ -419,6 +419,37 @@ def test_inplace_math_twins_equal_pytorch_and_gradcheck(method, args, low, high)
         assert gradgradcheck(fn, (x,))
 
 
+def ex_logical_twins_on_a_leaf_that_requires_grad(lib):
+    x, y = _x(lib), _x(lib, (0.0, 1.0, 0.0))
+    x.logical_and_(lib.tensor([1.0, 0.0, 2.0], dtype=lib.float64))
+    y.logical_not_()
+    y.logical_or_(lib.tensor([0.0, 0.0, 3.0], dtype=lib.float64))
+    return x, y, [x.requires_grad, x.is_leaf, x.grad_fn is None, y.requires_grad, y.is_leaf]
+
+
+def ex_logical_twin_keeps_a_non_leafs_history(lib):
+    x = _x(lib)
+    y = x * 2
+    y.logical_not_()                 # not recorded: backward goes through the multiplication as it was
+    (y * 3).sum().backward()
+    return y, x.grad, [y.requires_grad, y.grad_fn is not None]
+
+
+def ex_logical_twin_bumps_the_version(lib):
+    x = _x(lib)
+    y = x * 1
+    z = y * y
+    y.logical_not_()
+    z.sum().backward()               # Mul saved y: its version changed
+    return (x.grad,)
+
+
+@pytest.mark.parametrize("example", [ex_logical_twins_on_a_leaf_that_requires_grad,
+                                     ex_logical_twin_keeps_a_non_leafs_history, ex_logical_twin_bumps_the_version])
+def test_logical_twins_are_not_recorded_as_in_pytorch(example):
+    _same_behaviour(example)
+
+
 def test_inplace_comparisons_logical_and_bitwise_twins_write_into_the_tensor():
     d, e = np.array([[-1.0, 0.0, 2.0]]), np.array([1.0, 0.0, 2.0])
     for method in ("eq_", "ne_", "lt_", "le_", "gt_", "ge_", "logical_and_", "logical_or_"):
