@@ -435,23 +435,26 @@ def conv_weight_grad_cpu(x, gy, geom, w_shape):
     gyv = gy.reshape(N, g, O // g, L)
     rows = OH if _pointwise(geom) else _band_rows(R, OH, OW, x.itemsize)
 
-    def run(n0, n1):                                   # this slice's sum_n gy[n] cols[n]^T
-        gw, tmp = np.zeros((2, g, O // g, R // g), dtype=x.dtype)
+    def run(n0, n1):                                   # this slice's sum_n cols[n] gy[n]^T = gw^T
+        gwT, tmp = np.zeros((2, g, R // g, O // g), dtype=x.dtype)
         if _pointwise(geom):                           # the columns are x[n] itself
             xv = x.reshape(N, g, C // g, L)
             for n in range(n0, n1):
                 for k in range(g):
-                    gw[k] += np.matmul(gyv[n, k], xv[n, k].T, out=tmp[k])
-            return gw
+                    gwT[k] += np.matmul(xv[n, k], gyv[n, k].T, out=tmp[k])
+            return gwT
         buf = np.empty(R * rows * OW, dtype=x.dtype)
         for n in range(n0, n1):
             for oh0, oh1 in _bands(OH, rows):
                 cols = buf[:R * (oh1 - oh0) * OW].reshape(g, R // g, (oh1 - oh0) * OW)
                 _im2col_cpu(x, n, *geom.window, oh0, oh1, OW, cols.reshape(R, -1))
                 for k in range(g):
-                    gw[k] += np.matmul(gyv[n, k, :, oh0 * OW:oh1 * OW], cols[k].T, out=tmp[k])
-        return gw
-    return sum(split(N, run, 2.0 * N * O * L * (R // g))).reshape(w_shape)
+                    gwT[k] += np.matmul(cols[k], gyv[n, k, :, oh0 * OW:oh1 * OW].T, out=tmp[k])
+        return gwT
+    # gw^T, not gw = gy cols^T: BLAS runs (R, L) x (L, O) faster than (O, L) x (L, R)
+    # (measured on one thread: 95-107 against 60-69 GFLOP/s for R = 144, O = 32)
+    gwT = sum(split(N, run, 2.0 * N * O * L * (R // g)))
+    return np.ascontiguousarray(gwT.transpose(0, 2, 1)).reshape(w_shape)
 
 
 def unfold_cpu(x, geom):
