@@ -36,8 +36,8 @@ padding of the convolution it is the adjoint of).
 
 Variants: ``reference`` (NumPy: im2col by one strided slice per kernel offset, one product
 for the whole batch), ``cpu`` (per sample and per band of output rows: a cache-sized im2col
-and its product in BLAS, the batch split over the threads; direct kernels for 1x1 and
-depthwise convolutions), ``cuda`` (one CUDA thread per column entry / per pixel, no atomics:
+and its product in BLAS, the batch split over the threads; Winograd F(2x2, 3x3) for 3x3
+stride-1 convolutions; direct kernels for 1x1 and depthwise convolutions), ``cuda`` (one CUDA thread per column entry / per pixel, no atomics:
 col2im gathers instead of scattering; cuBLAS on chunks of the batch).
 """
 from __future__ import annotations
@@ -182,10 +182,11 @@ def conv_weight_grad_reference(x, gy, geom, w_shape):
 # about COLS_BYTES (it stays in cache), then the product straight into the output's rows -- no
 # batch-wide column matrix written to memory and read back, no transposes. The batch is cut
 # into one slice per thread (minigrad.threads.split: each slice on its own thread, BLAS on one
-# thread inside). Three shapes skip im2col: a 1x1 convolution is one product per sample; a
-# depthwise one (one input channel per filter) is a direct Numba convolution; and the input
-# gradient of a stride-1 convolution is itself a stride-1 convolution with the flipped,
-# transposed weights (no col2im).
+# thread inside). Four shapes skip im2col: a 3x3 stride-1 convolution of one group runs
+# Winograd's F(2x2, 3x3) (below); a 1x1 convolution is one product per sample; a depthwise one
+# (one input channel per filter) is a direct Numba convolution; and the input gradient of a
+# stride-1 convolution is itself a stride-1 convolution with the flipped, transposed weights
+# (no col2im).
 
 COLS_BYTES = 256 << 10
 
@@ -338,6 +339,207 @@ def _band_rows(R, OH, OW, itemsize):
     return max(1, min(OH, COLS_BYTES // max(1, R * OW * itemsize)))
 
 
+# Winograd F(2x2, 3x3) (Lavin and Gray, 2016), for 3x3 stride-1 convolutions of one group: each
+# 2x2 block of outputs comes from the 4x4 block d of inputs under it as
+#
+#     y_block = A^T [ sum_c (G w[o, c] G^T) * (B^T d_c B) ] A          (* element by element)
+#
+# -- 16 multiplications per channel pair instead of 36. The sum over c is 16 matrix products
+# (one per position of the 4x4 block) of the transformed filters U (16, O, C) and the
+# transformed input blocks V (16, C, tiles), done by BLAS on cache-sized chunks of tile rows.
+# The weight gradient is the adjoint in w: gw[o, c] = G^T [ sum_tiles (A gy_block A^T) * V ] G,
+# again 16 products; the input gradient is the flipped stride-1 convolution, so Winograd too.
+
+WINOGRAD_G = ((1.0, 0.0, 0.0), (0.5, 0.5, 0.5), (0.5, -0.5, 0.5), (0.0, 0.0, 1.0))
+WINOGRAD_BYTES = 1 << 20      # V and the products of one chunk of tile rows stay under this
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _winograd_input_cpu(x, ph, pw, TH, TW, r0, r1, V):
+    """V[4a + b, c, (r - r0)*TW + tw] = (B^T d B)[a, b], d the 4x4 block of x[n, c] at rows
+    2 th - ph + (0..3), columns 2 tw - pw + (0..3) (zero outside the image), for the tile rows
+    r = n*TH + th in [r0, r1). B^T = [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]]."""
+    _, C, H, W = x.shape
+    Wp = 2 * TW + 2
+    lo, hi = _valid_range(Wp, 1, -pw, W)       # padded columns u in [lo, hi) lie in the image
+    d = np.empty((4, Wp), dtype=x.dtype)
+    t = np.empty((4, Wp), dtype=x.dtype)
+    for r in range(r0, r1):
+        n, th = r // TH, r % TH
+        base = (r - r0) * TW
+        for c in range(C):
+            for k in range(4):                 # the four input rows, zero-padded
+                h = 2 * th - ph + k
+                if h < 0 or h >= H:
+                    for u in range(Wp):
+                        d[k, u] = 0
+                    continue
+                for u in range(lo):
+                    d[k, u] = 0
+                for u in range(lo, hi):
+                    d[k, u] = x[n, c, h, uint64(u - pw)]
+                for u in range(hi, Wp):
+                    d[k, u] = 0
+            for u in range(Wp):                # t = B^T d, down the columns
+                t[0, u] = d[0, u] - d[2, u]
+                t[1, u] = d[1, u] + d[2, u]
+                t[2, u] = d[2, u] - d[1, u]
+                t[3, u] = d[1, u] - d[3, u]
+            for k in range(4):                 # (B^T d) B, along each block's row
+                for tw in range(TW):
+                    u = 2 * tw
+                    i = uint64(base + tw)
+                    V[4 * k, c, i] = t[k, u] - t[k, u + 2]
+                    V[4 * k + 1, c, i] = t[k, u + 1] + t[k, u + 2]
+                    V[4 * k + 2, c, i] = t[k, u + 2] - t[k, u + 1]
+                    V[4 * k + 3, c, i] = t[k, u + 1] - t[k, u + 3]
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _winograd_output_cpu(M, TH, TW, r0, r1, y):
+    """y[n, o, 2 th + i, 2 tw + j] = (A^T m A)[i, j], m[a, b] = M[4a + b, o, (r - r0)*TW + tw],
+    for the tile rows r = n*TH + th in [r0, r1) (outputs past the edge dropped).
+    A^T = [[1, 1, 1, 0], [0, 1, -1, -1]]."""
+    _, O, OH, OW = y.shape
+    out = np.empty((4, TW), dtype=y.dtype)     # the block's (0, 0), (0, 1), (1, 0), (1, 1) outputs
+    for r in range(r0, r1):
+        n, th = r // TH, r % TH
+        base = (r - r0) * TW
+        h = 2 * th
+        for o in range(O):
+            for tw in range(TW):
+                t = uint64(base + tw)
+                s0 = M[0, o, t] + M[4, o, t] + M[8, o, t]        # (A^T m)[0, :]
+                s1 = M[1, o, t] + M[5, o, t] + M[9, o, t]
+                s2 = M[2, o, t] + M[6, o, t] + M[10, o, t]
+                s3 = M[3, o, t] + M[7, o, t] + M[11, o, t]
+                q0 = M[4, o, t] - M[8, o, t] - M[12, o, t]       # (A^T m)[1, :]
+                q1 = M[5, o, t] - M[9, o, t] - M[13, o, t]
+                q2 = M[6, o, t] - M[10, o, t] - M[14, o, t]
+                q3 = M[7, o, t] - M[11, o, t] - M[15, o, t]
+                out[0, tw] = s0 + s1 + s2
+                out[1, tw] = s1 - s2 - s3
+                out[2, tw] = q0 + q1 + q2
+                out[3, tw] = q1 - q2 - q3
+            for i in range(min(2, OH - h)):
+                for tw in range(OW // 2):
+                    y[n, o, h + i, uint64(2 * tw)] = out[2 * i, tw]
+                    y[n, o, h + i, uint64(2 * tw + 1)] = out[2 * i + 1, tw]
+                if OW % 2:
+                    y[n, o, h + i, OW - 1] = out[2 * i, TW - 1]
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _winograd_grad_output_cpu(gy, TH, TW, r0, r1, Z):
+    """The adjoint of _winograd_output_cpu, laid out tile-major: Z[4a + b, (r - r0)*TW + tw, o]
+    = (A e A^T)[a, b], e the 2x2 block of gy[n, o] at rows 2 th + (0, 1), columns 2 tw + (0, 1)
+    (zero past the edge); A = [[1, 0], [1, 1], [1, -1], [0, -1]]."""
+    _, O, OH, OW = gy.shape
+    zero = gy.dtype.type(0)
+    for r in range(r0, r1):
+        n, th = r // TH, r % TH
+        base = (r - r0) * TW
+        h = 2 * th
+        row2 = h + 1 < OH
+        for tw in range(TW):
+            u = 2 * tw
+            col2 = u + 1 < OW
+            t = base + tw
+            for o in range(O):
+                e00 = gy[n, o, h, u]
+                e01 = gy[n, o, h, u + 1] if col2 else zero
+                e10 = gy[n, o, h + 1, u] if row2 else zero
+                e11 = gy[n, o, h + 1, u + 1] if row2 and col2 else zero
+                a1, b1 = e00 + e10, e01 + e11          # the rows of A e: (e00, e01), (a1, b1),
+                a2, b2 = e00 - e10, e01 - e11          # (a2, b2), (-e10, -e11); each times A^T
+                Z[0, t, o] = e00
+                Z[1, t, o] = e00 + e01
+                Z[2, t, o] = e00 - e01
+                Z[3, t, o] = -e01
+                Z[4, t, o] = a1
+                Z[5, t, o] = a1 + b1
+                Z[6, t, o] = a1 - b1
+                Z[7, t, o] = -b1
+                Z[8, t, o] = a2
+                Z[9, t, o] = a2 + b2
+                Z[10, t, o] = a2 - b2
+                Z[11, t, o] = -b2
+                Z[12, t, o] = -e10
+                Z[13, t, o] = -e10 - e11
+                Z[14, t, o] = e11 - e10
+                Z[15, t, o] = e11
+
+
+WINOGRAD_MIN_CHANNELS = 16   # fewer input or output channels: the transforms cost more than they save
+WINOGRAD_GRAD_MIN_WIDTH = 16   # narrower outputs: the weight gradient's transforms cost more than they save
+
+
+def _winograd(geom, C, O):
+    """Whether Winograd F(2x2, 3x3) computes this convolution: 3x3, stride 1, no dilation, one
+    group, at least WINOGRAD_MIN_CHANNELS input and output channels (measured on one thread:
+    3 -> 16 channels at 32x32 took 1.7 ms so, 0.9 ms by im2col)."""
+    return (geom.kh, geom.kw, geom.sh, geom.sw, geom.dh, geom.dw, geom.groups) == (3, 3, 1, 1, 1, 1, 1) \
+        and min(C, O) >= WINOGRAD_MIN_CHANNELS
+
+
+def _winograd_plan(N, OH, OW, channels, itemsize):
+    """Tiles per image (TH, TW) and tile rows per chunk, so that a chunk's 16 x channels x tiles
+    arrays take about WINOGRAD_BYTES."""
+    TH, TW = (OH + 1) // 2, (OW + 1) // 2
+    return TH, TW, max(1, min(N * TH, WINOGRAD_BYTES // max(1, 16 * channels * TW * itemsize)))
+
+
+def _skewed16(shape, dtype):
+    """An empty array of shape (16,) + shape whose 16 blocks start 256 bytes apart modulo 4 KiB.
+    The transforms write all 16 blocks at once; 4 KiB apart (as a contiguous array of some
+    sizes has them) their lines compete for the same cache sets (measured: the gradient
+    transform of 3x3 64->64 at 56x56 took 45 ms so, 8 ms skewed)."""
+    n, itemsize = int(np.prod(shape)), np.dtype(dtype).itemsize
+    stride = n + ((256 - n * itemsize) % 4096) // itemsize
+    return np.empty((16, stride), dtype=dtype)[:, :n].reshape((16,) + tuple(shape))
+
+
+def _winograd_chunks(n0, n1, TH, TW, rows):
+    """The chunks [r0, r1) of tile rows of samples n0..n1-1, with their tile counts."""
+    return [(r0, min(n1 * TH, r0 + rows), (min(n1 * TH, r0 + rows) - r0) * TW)
+            for r0 in range(n0 * TH, n1 * TH, rows)]
+
+
+def _conv2d_winograd(x, w, geom, y):
+    N, C = x.shape[:2]
+    O, OH, OW = y.shape[1:]
+    G = np.array(WINOGRAD_G, dtype=x.dtype)
+    U = np.ascontiguousarray(np.einsum("ai,ocij,bj->aboc", G, w, G).reshape(16, O, C))
+    TH, TW, rows = _winograd_plan(N, OH, OW, C + O, x.itemsize)
+
+    def run(n0, n1):
+        V, M = _skewed16((C, rows * TW), x.dtype), _skewed16((O, rows * TW), x.dtype)
+        for r0, r1, T in _winograd_chunks(n0, n1, TH, TW, rows):
+            _winograd_input_cpu(x, geom.ph, geom.pw, TH, TW, r0, r1, V[:, :, :T])
+            np.matmul(U, V[:, :, :T], out=M[:, :, :T])
+            _winograd_output_cpu(M[:, :, :T], TH, TW, r0, r1, y)
+    split(N, run, 32.0 * N * TH * TW * O * C)
+    return y
+
+
+def _conv_weight_grad_winograd(x, gy, geom, w_shape):
+    N, C = x.shape[:2]
+    O, OH, OW = gy.shape[1:]
+    TH, TW, rows = _winograd_plan(N, OH, OW, C + O, x.itemsize)
+
+    def run(n0, n1):                                   # this slice's sum over tiles of V Z
+        S, tmp = np.zeros((2, 16, C, O), dtype=x.dtype)
+        V, Z = _skewed16((C, rows * TW), x.dtype), _skewed16((rows * TW, O), x.dtype)
+        for r0, r1, T in _winograd_chunks(n0, n1, TH, TW, rows):
+            _winograd_input_cpu(x, geom.ph, geom.pw, TH, TW, r0, r1, V[:, :, :T])
+            _winograd_grad_output_cpu(gy, TH, TW, r0, r1, Z[:, :T])
+            S += np.matmul(V[:, :, :T], Z[:, :T], out=tmp)
+        return S
+    S = sum(split(N, run, 32.0 * N * TH * TW * O * C)).reshape(4, 4, C, O)
+    G = np.array(WINOGRAD_G, dtype=x.dtype)
+    return np.ascontiguousarray(np.einsum("ai,abco,bj->ocij", G, S, G)).reshape(w_shape)
+
+
 FLIP_MIN_CHANNELS = 16    # below this many input channels per group the flipped product is too thin
 
 
@@ -346,10 +548,12 @@ def _flipped(geom, w):
     gradient: weights flipped and transposed per group, padding (k - 1) d - p at each end.
     (None, None) where that padding would be negative, the stride is not 1, or the product
     would have fewer than FLIP_MIN_CHANNELS rows (measured: LeNet's 1-channel input gradient
-    took 9 ms as a 1-row product, 3 ms through col2im)."""
+    took 9 ms as a 1-row product, 3 ms through col2im) -- a limit of the im2col product only:
+    where the flipped convolution runs Winograd, it flips at any channel count."""
     kh, kw, sh, sw, ph, pw, dh, dw, g, ph_end, pw_end = geom
     pads = ((kh - 1) * dh - ph, (kw - 1) * dw - pw, (kh - 1) * dh - ph_end, (kw - 1) * dw - pw_end)
-    if sh != 1 or sw != 1 or min(pads) < 0 or w.shape[1] < FLIP_MIN_CHANNELS:
+    if sh != 1 or sw != 1 or min(pads) < 0 or \
+            (w.shape[1] < FLIP_MIN_CHANNELS and not _winograd(geom, *w.shape[1::-1])):
         return None, None
     O, Cg = w.shape[:2]
     wf = w.reshape(g, O // g, Cg, kh, kw)[:, :, :, ::-1, ::-1].transpose(0, 2, 1, 3, 4)
@@ -374,6 +578,8 @@ def conv2d_cpu(x, w, geom):
     wm = w.reshape(g, O // g, R // g)
     yv = y.reshape(N, g, O // g, L)
     flops = 2.0 * N * O * L * (R // g)
+    if _winograd(geom, C, O):
+        return _conv2d_winograd(x, w, geom, y)
     if _pointwise(geom):                               # y[n] = w x[n]: no im2col
         xv = x.reshape(N, g, C // g, L)
         split(N, lambda n0, n1: np.matmul(wm, xv[n0:n1], out=yv[n0:n1]), flops)
@@ -431,6 +637,8 @@ def conv_weight_grad_cpu(x, gy, geom, w_shape):
         gw = np.empty(w_shape, dtype=x.dtype)
         run_cpu(_depthwise_weight_grad_cpu, gy.size * geom.kh * geom.kw, x, gy, *geom.window, gw)
         return gw
+    if _winograd(geom, C, O) and OW >= WINOGRAD_GRAD_MIN_WIDTH:     # measured: 64 -> 128 channels
+        return _conv_weight_grad_winograd(x, gy, geom, w_shape)      # at 8x8 took 6.6 ms so, 4.9 by im2col
     R, L = C * geom.kh * geom.kw, OH * OW
     gyv = gy.reshape(N, g, O // g, L)
     rows = OH if _pointwise(geom) else _band_rows(R, OH, OW, x.itemsize)

@@ -1,8 +1,9 @@
 """conv2d / conv_transpose2d / conv1d: every variant equals the reference (values and all
 gradients) over Hypothesis-drawn configurations, PyTorch agrees, gradcheck and gradgradcheck
 pass, and bad arguments raise errors naming the op and the shapes. The cpu variant's paths that
-small shapes do not take by themselves (several bands per image, the flipped-weight input
-gradient, the batch split over threads) are forced by ``every_cpu_path``."""
+small shapes do not take by themselves (several bands per image, several Winograd chunks, the
+flipped-weight input gradient, the batch split over threads) are forced by ``every_cpu_path``;
+the Winograd path (3x3, stride 1, one group) has Hypothesis shapes of its own."""
 import contextlib
 
 import numpy as np
@@ -86,15 +87,30 @@ def _valid_transpose(cfg):
 
 @contextlib.contextmanager
 def every_cpu_path():
-    """One output row per band, the flipped-weight input gradient at any channel count, and
-    the batch split over threads at any size."""
-    saved = conv.COLS_BYTES, conv.FLIP_MIN_CHANNELS, threads.SPLIT_MIN_FLOPS, threads.get_num_threads
-    conv.COLS_BYTES, conv.FLIP_MIN_CHANNELS, threads.SPLIT_MIN_FLOPS = 1, 1, 0
+    """One output row per band and one tile row per Winograd chunk, Winograd and the
+    flipped-weight input gradient at any channel count, and the batch split over threads at
+    any size."""
+    saved = (conv.COLS_BYTES, conv.WINOGRAD_BYTES, conv.FLIP_MIN_CHANNELS, threads.SPLIT_MIN_FLOPS,
+             threads.get_num_threads)
+    conv.COLS_BYTES, conv.WINOGRAD_BYTES, conv.FLIP_MIN_CHANNELS, threads.SPLIT_MIN_FLOPS = 1, 1, 1, 0
     threads.get_num_threads = lambda: 2
+    try:
+        with winograd_at_any_size():
+            yield
+    finally:
+        (conv.COLS_BYTES, conv.WINOGRAD_BYTES, conv.FLIP_MIN_CHANNELS, threads.SPLIT_MIN_FLOPS,
+         threads.get_num_threads) = saved
+
+
+@contextlib.contextmanager
+def winograd_at_any_size():
+    """Winograd for every 3x3 stride-1 convolution of one group, at any channel count and width."""
+    saved = conv.WINOGRAD_MIN_CHANNELS, conv.WINOGRAD_GRAD_MIN_WIDTH
+    conv.WINOGRAD_MIN_CHANNELS = conv.WINOGRAD_GRAD_MIN_WIDTH = 1
     try:
         yield
     finally:
-        conv.COLS_BYTES, conv.FLIP_MIN_CHANNELS, threads.SPLIT_MIN_FLOPS, threads.get_num_threads = saved
+        conv.WINOGRAD_MIN_CHANNELS, conv.WINOGRAD_GRAD_MIN_WIDTH = saved
 
 
 @pytest.mark.parametrize("transpose", [False, True], ids=["conv2d", "conv_transpose2d"])
@@ -116,7 +132,9 @@ def test_every_cpu_path_equals_reference(transpose, data):
 
 
 @pytest.mark.parametrize("xs, ws, stride, padding, groups", [
-    ((3, 16, 9, 8), (32, 16, 3, 3), 1, 1, 1),     # 16 channels: the flipped input gradient
+    ((3, 16, 9, 8), (32, 16, 3, 3), 1, 1, 1),     # 16 channels: Winograd, the flipped input gradient
+    ((2, 16, 9, 18), (16, 16, 3, 3), 1, (1, 0), 1),  # 16 wide: the Winograd weight gradient too
+    ((3, 8, 9, 8), (32, 8, 3, 3), 1, 1, 1),       # 8 channels: im2col, col2im
     ((2, 32, 6, 7), (48, 16, 3, 2), 1, (2, 1), 2),
     ((3, 16, 9, 8), (64, 16, 1, 1), 1, 0, 1),     # 1x1: one product per sample
     ((2, 8, 9, 9), (16, 1, 3, 3), 2, 1, 8),       # depthwise, two filters per channel
@@ -132,10 +150,61 @@ def test_cpu_shapes_with_paths_of_their_own_equal_reference(xs, ws, stride, padd
     for g, w in zip(got, want):
         if w is not None:
             np.testing.assert_allclose(g, w, **TOL[np.float64])
+    ph, pw = padding if isinstance(padding, tuple) else (padding, padding)
+    geom = conv.ConvGeometry(ws[2], ws[3], stride, stride, ph, pw, 1, 1, groups, ph, pw)
     if stride == 1:                               # the input gradient took the flipped path
-        ph, pw = padding if isinstance(padding, tuple) else (padding, padding)
-        geom = conv.ConvGeometry(ws[2], ws[3], 1, 1, ph, pw, 1, 1, groups, ph, pw)
-        assert conv._flipped(geom, arrays[1])[1] is not None
+        assert (conv._flipped(geom, arrays[1])[1] is not None) == (xs[1] >= 16)
+    assert conv._winograd(geom, xs[1], ws[0]) == (ws[2:] == (3, 3) and xs[1] >= 16 and groups == 1)
+
+
+@st.composite
+def winograd_configs(draw):
+    """3x3 stride-1 convolutions of one group (the Winograd path), odd and even sizes, every
+    padding including uneven ones, and their transposes (output_padding gives uneven ends)."""
+    pad = draw(st.sampled_from([0, 1, 2, (0, 2), (2, 1), "same"]))
+    p2 = (1, 1) if pad == "same" else (pad if isinstance(pad, tuple) else (pad, pad))
+    H = draw(st.integers(max(1, 3 - 2 * p2[0]), 9))
+    W = draw(st.integers(max(1, 3 - 2 * p2[1]), 9))
+    return dict(N=draw(st.integers(1, 3)), groups=1, cg=draw(st.integers(1, 4)), og=draw(st.integers(1, 4)),
+                k=(3, 3), H=H, W=W, stride=1, dilation=1, padding=pad, bias=draw(st.booleans()),
+                dtype=draw(st.sampled_from([np.float32, np.float64])))
+
+
+@pytest.mark.parametrize("transpose", [False, True], ids=["conv2d", "conv_transpose2d"])
+@pytest.mark.parametrize("paths", ["default chunks", "every cpu path"])
+@given(data=st.data())
+def test_winograd_equals_reference(transpose, paths, data):
+    cfg = data.draw(winograd_configs())
+    if transpose:
+        if cfg["padding"] == "same":
+            cfg["padding"] = 1
+        p2 = cfg["padding"] if isinstance(cfg["padding"], tuple) else (cfg["padding"],) * 2
+        cfg["padding"] = tuple(min(p, 1) for p in p2)
+        cfg["output_padding"] = (0, 0)
+    ph, pw = (1, 1) if cfg["padding"] == "same" else \
+        (cfg["padding"] if isinstance(cfg["padding"], tuple) else (cfg["padding"],) * 2)
+    fn = F.conv_transpose2d if transpose else F.conv2d
+    arrays, kw = _tensors(cfg, transpose), _kwargs(cfg, transpose)
+    with kernels.use("reference"):
+        want = _run(fn, arrays, kw)
+    with kernels.use("cpu"), every_cpu_path() if paths == "every cpu path" else winograd_at_any_size():
+        assert conv._winograd(conv.ConvGeometry(3, 3, 1, 1, ph, pw, 1, 1, 1, ph, pw), cfg["cg"], cfg["og"])
+        got = _run(fn, arrays, kw)
+    for g, w in zip(got, want):
+        if w is not None:
+            assert g.dtype == w.dtype == cfg["dtype"]
+            np.testing.assert_allclose(g, w, **TOL[cfg["dtype"]])
+
+
+def test_winograd_gradcheck_and_gradgradcheck():
+    rng = np.random.default_rng(0)
+    x = mg.tensor(rng.standard_normal((2, 3, 5, 4)), requires_grad=True)
+    w = mg.tensor(rng.standard_normal((2, 3, 3, 3)), requires_grad=True)
+    b = mg.tensor(rng.standard_normal(2), requires_grad=True)
+    f = lambda x, w, b: F.conv2d(x, w, b, padding=(1, 2))  # noqa: E731
+    with kernels.use("cpu"), every_cpu_path():
+        assert gradcheck(f, (x, w, b))
+        assert gradgradcheck(f, (x, w, b))
 
 
 @pytest.mark.parametrize("transpose", [False, True], ids=["conv2d", "conv_transpose2d"])
