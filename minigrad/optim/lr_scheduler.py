@@ -13,7 +13,7 @@ import math
 import types
 from collections import Counter
 
-from .._checks import int_arg, number_arg
+from .._checks import int_arg, is_int, number_arg
 from .optimizer import Optimizer
 
 
@@ -113,11 +113,23 @@ class LambdaLR(LRScheduler):
         return state
 
 
+def _nonzero_period(op, name, value):
+    """A period (StepLR's step_size, CosineAnnealingLR's T_max) as PyTorch takes it: any real
+    number -- a float, a negative one (the schedule then runs as its formula says) -- but not 0,
+    which PyTorch divides by at the second step (a ZeroDivisionError there; a ValueError here,
+    at once). An int stays an int, so that ``epoch % step_size`` is what PyTorch computes."""
+    number_arg(op, name, value)
+    if value == 0:
+        raise ValueError(f"{op}: {name} must not be 0 (it divides the epoch), got {value!r}")
+    return int(value) if is_int(value) else float(value)
+
+
 class StepLR(LRScheduler):
-    """lr = initial_lr * gamma ** (epoch // step_size)."""
+    """lr = initial_lr * gamma ** (epoch // step_size); ``step_size`` is any non-zero number, as
+    in PyTorch, which decays the lr at each epoch that ``epoch % step_size == 0``."""
 
     def __init__(self, optimizer, step_size, gamma=0.1, last_epoch=-1):
-        self.step_size = int_arg("StepLR", "step_size", step_size, min=1)
+        self.step_size = _nonzero_period("StepLR", "step_size", step_size)
         self.gamma = number_arg("StepLR", "gamma", gamma)
         super().__init__(optimizer, last_epoch)
 
@@ -179,11 +191,11 @@ class ExponentialLR(LRScheduler):
 
 class CosineAnnealingLR(LRScheduler):
     """lr = eta_min + (initial_lr - eta_min) * (1 + cos(pi * epoch / T_max)) / 2, computed as
-    PyTorch does (a recurrence on the current lr; past T_max it climbs back, period 2 T_max)."""
+    PyTorch does (a recurrence on the current lr; past T_max it climbs back, period 2 T_max).
+    ``T_max`` is any non-zero number, as in PyTorch."""
 
     def __init__(self, optimizer, T_max, eta_min=0.0, last_epoch=-1):
-        number_arg("CosineAnnealingLR", "T_max", T_max, min=0, min_open=True)
-        self.T_max = T_max
+        self.T_max = _nonzero_period("CosineAnnealingLR", "T_max", T_max)
         self.eta_min = number_arg("CosineAnnealingLR", "eta_min", eta_min)
         super().__init__(optimizer, last_epoch)
 
@@ -275,6 +287,25 @@ class ReduceLROnPlateau:
 # Both can also cycle the momentum in the opposite direction to the lr: ``group["momentum"]``
 # for SGD/RMSprop, or beta1 in ``group["betas"]`` for Adam/AdamW.
 
+def _as_float(op, name, value):
+    """``float(value)``, as PyTorch converts CyclicLR's step sizes (so '2' is 2.0), with an error
+    naming ``op``."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise TypeError(f"{op}: {name} must be a number, got {value!r} ({type(value).__name__})") from None
+
+
+def _real_momentum(op, name):
+    """A check for ``_per_group``: a momentum is a real number. PyTorch's optimizers also run with
+    a complex one; minigrad's do not, and say so (NotImplementedError)."""
+    def check(value):
+        if isinstance(value, complex):
+            raise NotImplementedError(f"{op}: a complex {name} is not supported, got {value!r}")
+        return number_arg(op, name, value)
+    return check
+
+
 def _momentum_key(optimizer, who):
     if "momentum" in optimizer.defaults:
         return "momentum"
@@ -304,8 +335,11 @@ class CyclicLR(LRScheduler):
             for lr, group in zip(base_lrs, optimizer.param_groups):
                 group["lr"] = lr
         self.max_lrs = _per_group("CyclicLR", "max_lr", optimizer, max_lr)
-        up = float(step_size_up)
-        down = float(step_size_down) if step_size_down is not None else up
+        up = _as_float("CyclicLR", "step_size_up", step_size_up)
+        down = _as_float("CyclicLR", "step_size_down", step_size_down) if step_size_down is not None else up
+        if up + down == 0:
+            raise ValueError(f"CyclicLR: step_size_up + step_size_down (the cycle's length) must not be 0, "
+                             f"got {step_size_up!r} + {step_size_down!r}")
         self.total_size = up + down
         self.step_ratio = up / self.total_size
         if mode not in ("triangular", "triangular2", "exp_range") and scale_fn is None:
@@ -316,12 +350,16 @@ class CyclicLR(LRScheduler):
             self.scale_mode = "iterations" if mode == "exp_range" else "cycle"
         else:
             self.scale_mode = scale_mode
+        if scale_fn is not None:
+            _callable("CyclicLR", "scale_fn")(scale_fn)
         self._scale_fn_custom = scale_fn
         self.cycle_momentum = cycle_momentum
         if cycle_momentum:
             self._momentum_key = _momentum_key(optimizer, "CyclicLR")
-            self.base_momentums = _per_group("CyclicLR", "base_momentum", optimizer, base_momentum)
-            self.max_momentums = _per_group("CyclicLR", "max_momentum", optimizer, max_momentum)
+            self.base_momentums = _per_group("CyclicLR", "base_momentum", optimizer, base_momentum,
+                                             _real_momentum("CyclicLR", "base_momentum"))
+            self.max_momentums = _per_group("CyclicLR", "max_momentum", optimizer, max_momentum,
+                                            _real_momentum("CyclicLR", "max_momentum"))
             if last_epoch == -1:
                 for m, group in zip(self.max_momentums, optimizer.param_groups):
                     _set_momentum(group, self._momentum_key, m)

@@ -33,6 +33,13 @@ SCHEDULES = [
     ("MultiStepLR", dict(milestones=[2, 5, 5, 9], gamma=0.3), "SGD", dict(lr=0.1)),
     ("ExponentialLR", dict(gamma=0.8), "SGD", dict(lr=0.1)),
     ("CosineAnnealingLR", dict(T_max=5, eta_min=0.001), "SGD", dict(lr=0.1)),
+    ("StepLR", dict(step_size=1.5, gamma=0.5), "SGD", dict(lr=0.1)),      # any non-zero period, as PyTorch
+    ("StepLR", dict(step_size=-2, gamma=0.5), "SGD", dict(lr=0.1)),
+    ("CosineAnnealingLR", dict(T_max=-3, eta_min=0.001), "SGD", dict(lr=0.1)),
+    ("CosineAnnealingLR", dict(T_max=2.5), "SGD", dict(lr=0.1)),
+    ("CosineAnnealingLR", dict(T_max=-1e20), "SGD", dict(lr=0.1)),
+    ("CyclicLR", dict(base_lr=0.01, max_lr=0.1, step_size_up="2", step_size_down=-4.5), "SGD",
+     dict(lr=0.1, momentum=0.9)),
     ("CyclicLR", dict(base_lr=0.01, max_lr=0.1, step_size_up=3), "SGD", dict(lr=0.1, momentum=0.9)),
     ("CyclicLR", dict(base_lr=0.01, max_lr=[0.1, 0.2], step_size_up=2, step_size_down=4,
                       mode="triangular2"), "SGD", dict(lr=0.1, momentum=0.9)),
@@ -153,13 +160,23 @@ def test_scheduler_errors():
 
 
 def test_schedulers_refuse_zero_periods_naming_the_class():
-    opt = optim.SGD([mg.ones(2, requires_grad=True)], lr=0.1)
-    with pytest.raises(ValueError, match="StepLR: step_size must be at least 1"):
+    opt = optim.SGD([mg.ones(2, requires_grad=True)], lr=0.1, momentum=0.9)
+    with pytest.raises(ValueError, match="StepLR: step_size must not be 0"):
         lrs.StepLR(opt, step_size=0)
-    with pytest.raises(TypeError, match="StepLR: step_size must be an int"):
-        lrs.StepLR(opt, step_size=1.5)
-    with pytest.raises(ValueError, match=r"CosineAnnealingLR: T_max must be in \(0"):
-        lrs.CosineAnnealingLR(opt, T_max=0)
+    with pytest.raises(ValueError, match=r"CosineAnnealingLR: T_max must not be 0 .*got 0.0"):
+        lrs.CosineAnnealingLR(opt, T_max=0.0)
+    with pytest.raises(ValueError, match=r"CyclicLR: step_size_up \+ step_size_down .* must not be 0, got 2 \+ -2"):
+        lrs.CyclicLR(opt, 0.01, 0.1, step_size_up=2, step_size_down=-2)
+    with pytest.raises(TypeError, match="StepLR: step_size must be a number, got '2'"):
+        lrs.StepLR(opt, step_size="2")
+    with pytest.raises(TypeError, match="CyclicLR: step_size_up must be a number, got 'a'"):
+        lrs.CyclicLR(opt, 0.01, 0.1, step_size_up="a")
+    with pytest.raises(TypeError, match="CyclicLR: scale_fn must be a function.*got 1"):
+        lrs.CyclicLR(opt, 0.01, 0.1, scale_fn=1)
+    with pytest.raises(TypeError, match="CyclicLR: base_momentum must be a number, got None"):
+        lrs.CyclicLR(opt, 0.01, 0.1, base_momentum=None)
+    with pytest.raises(NotImplementedError, match=r"CyclicLR: a complex max_momentum is not supported, got 1j"):
+        lrs.CyclicLR(opt, 0.01, 0.1, max_momentum=1j)
 
 
 @pytest.mark.parametrize("make, error, message", [
