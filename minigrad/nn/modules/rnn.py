@@ -243,7 +243,7 @@ class RNNCellBase(Module):
         name = type(self).__name__
         input_size = _size_arg(name, "input_size", input_size, 0)
         hidden_size = _size_arg(name, "hidden_size", hidden_size, 0)
-        bias = bool_arg(name, "bias", bias)
+        bias = bool(bias)      # read by its truth, as PyTorch's cells read it (RNN, LSTM, GRU want a bool)
         G = _GATES[mode]
         _check_allocatable(name, G * hidden_size * (input_size + hidden_size + (2 if bias else 0)), dtype,
                            f"input_size={input_size}, hidden_size={hidden_size}")

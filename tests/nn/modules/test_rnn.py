@@ -298,6 +298,8 @@ def test_cells_check_their_sizes(cls):
         cls(3, 2.0)
     with pytest.raises(ValueError, match=rf"{cls.__name__}: input_size must be a non-negative integer, got -1"):
         cls(-1, 2)
-    with pytest.raises(TypeError, match=rf"{cls.__name__}: bias must be a bool, got 'x'"):
-        cls(3, 2, bias="x")
+    for truthy, falsy in (("x", ""), (2, 0), (0.5, None)):     # read by its truth, as PyTorch's cells
+        assert cls(3, 2, bias=truthy).bias_ih is not None and cls(3, 2, bias=falsy).bias_ih is None
+    with pytest.raises(TypeError, match=rf"{cls.__name__.replace('Cell', '')}: bias must be a bool, got 'x'"):
+        getattr(nn, cls.__name__.replace("Cell", ""))(3, 2, bias="x")       # as PyTorch's RNN, LSTM, GRU
     assert cls(0, 3).weight_ih.shape == (cls(0, 3).weight_ih.shape[0], 0)      # PyTorch allows 0 too
