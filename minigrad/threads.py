@@ -76,6 +76,8 @@ def set_num_threads(n):
     global _num_threads, _pool, _saved_blas
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise ValueError(f"set_num_threads: expected a positive int, got {n!r}")
+    if n >= 2 ** 31:                   # BLAS takes a C int
+        raise ValueError(f"set_num_threads: expected a positive int below 2**31, got {n!r}")
     with _lock:
         _num_threads = n
         numba.set_num_threads(min(n, numba.config.NUMBA_NUM_THREADS))

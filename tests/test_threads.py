@@ -20,7 +20,7 @@ def test_set_num_threads_sets_numba_and_blas_and_rejects_bad_counts():
     finally:
         mg.set_num_threads(prev)
     assert mg.get_num_threads() == prev
-    for bad in (0, -1, 1.5, True, "2"):
+    for bad in (0, -1, 1.5, True, "2", 10 ** 20, 2 ** 31):
         with pytest.raises(ValueError, match="set_num_threads.*positive int"):
             mg.set_num_threads(bad)
 

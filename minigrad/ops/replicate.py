@@ -8,7 +8,7 @@ underneath, whose backward (index_add, sum) does exactly that.
 """
 from __future__ import annotations
 
-from .._checks import errors_named, int_arg, ints_arg, tensor_arg
+from .._checks import errors_named, int_arg, ints_arg, memory_bytes, tensor_arg
 from .._spellings import numpy_spellings
 from ..autograd.function import Function
 from ..backend import array_module
@@ -81,12 +81,16 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
     xp = array_module(x.data)
     n = x.shape[d]
     counts = repeats.data.reshape(-1) if isinstance(repeats, Tensor) else \
-        xp.asarray([int_arg("repeat_interleave", "repeats", repeats)])
+        xp.asarray(ints_arg("repeat_interleave", "repeats", int_arg("repeat_interleave", "repeats", repeats), 1))
     if counts.size not in (1, n):
         raise RuntimeError(f"repeat_interleave: repeats must have the same size as input along dim {d}, "
                            f"got {counts.size} repeats for size {n} (input shape {tuple(input.shape)})")
     if counts.size and int(counts.min()) < 0:
         raise RuntimeError(f"repeat_interleave: repeats can not be negative, got {counts.tolist()}")
+    total = int(counts.sum()) if counts.size == n else n * int(counts[0])
+    if total * max(1, x.numel() // max(n, 1)) * x.data.itemsize > memory_bytes():
+        raise RuntimeError(f"repeat_interleave: {total} slices of shape {tuple(x.shape[:d] + x.shape[d + 1:])} "
+                           f"need more memory than this machine has (repeats={repeats!r})")
     index = xp.repeat(xp.arange(n), counts if counts.size == n else int(counts[0]))
     if output_size is not None and index.size != output_size:
         raise RuntimeError(f"repeat_interleave: output_size {output_size} does not match the total "

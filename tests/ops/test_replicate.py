@@ -48,6 +48,10 @@ def test_repeat_interleave_of_counts_alone_and_errors():
         mg.repeat_interleave(mg.ones(3), mg.tensor([1, 2]), 0)
     with pytest.raises(RuntimeError, match="repeat_interleave: repeats can not be negative"):
         mg.repeat_interleave(mg.ones(2), mg.tensor([1, -1]), 0)
+    with pytest.raises(ValueError, match="repeat_interleave: repeats must fit in int64, got 100000000000000000000"):
+        mg.ones(2, 3).repeat_interleave(10 ** 20)
+    with pytest.raises(RuntimeError, match=rf"repeat_interleave: .* more memory than this machine has \(repeats={2 ** 62}\)"):
+        mg.ones(2, 3).repeat_interleave(2 ** 62, dim=0)
 
 
 @pytest.mark.parametrize("indexing", ["ij", "xy"])
