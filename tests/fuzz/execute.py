@@ -226,7 +226,7 @@ def _dataloader(target, probe, lib, rng, res):
     res.stage = "construct"
     loader = loader_cls(dataset, **build(kwargs, lib, rng, []))
     res.stage = "call"
-    batches = [list(b) for b in loader]
+    batches = [list(b) if isinstance(b, (list, tuple)) else b for b in loader]   # a collate_fn may return anything
     try:
         length = len(loader)
     except TypeError:

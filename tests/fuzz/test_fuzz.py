@@ -8,7 +8,7 @@ import os
 import numpy as np
 import pytest
 
-from .execute import Result, _innermost
+from .execute import Result, _innermost, run
 from .judge import judge
 from .recipes import FUNCTIONS, Fn, T
 from .runner import PROFILES, bad_pairs, draw, execute, read_known, report, table, targets
@@ -231,3 +231,13 @@ def test_judge_takes_a_zero_group_norm_weight_gradient_over_an_empty_input():
     empty = Probe("nn.GroupNorm", ({"num_groups": 2, "num_channels": 4}, (T((2, 4, 0)),), {}, {}), "input0")
     [record] = execute([empty], use_torch=True, timeout=120.0)
     assert record[1:3] == ["empty batches", True], record
+
+
+def test_a_dataloaders_batches_are_whatever_its_collate_fn_returns():
+    torch = pytest.importorskip("torch")
+    probe = Probe("data.DataLoader", (7, {"collate_fn": Fn("negative")}))
+    target = _target("data.DataLoader")
+    ours, theirs = run(target, probe, "mg"), run(target, probe, "torch")
+    assert ours.ok and theirs.ok and ours.value == (7, [-1.0] * 7)
+    assert judge(target, probe, ours, theirs).ok
+
