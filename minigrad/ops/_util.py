@@ -12,6 +12,17 @@ def shape_of(x):
     return getattr(x, "shape", None)
 
 
+def float16_with_float32_params(op, input, **params):
+    """Whether ``input`` is float16 and every given parameter float32: the one mix PyTorch's
+    normalization layers take (a float32 module on half activations; computed in float32, returned
+    as float16). Any other disagreement is ``same_dtype``'s error."""
+    given = [p for p in params.values() if p is not None]
+    if input.dtype == np.float16 and given and all(p.dtype == np.float32 for p in given):
+        return True
+    same_dtype(op, input, **params)
+    return False
+
+
 def same_dtype(op, input, **params):
     """A layer's parameters and its input must share one dtype (PyTorch does not promote there):
     a float64 module called on float32 input raises instead of returning float64."""

@@ -14,7 +14,7 @@ from ..._checks import bool_arg, errors_named, int_arg, number_arg, tensor_arg
 from ...autograd.function import Function
 from ...autograd.grad_mode import is_grad_enabled, no_grad
 from ...ops import index_select, where
-from ...ops._util import same_dtype
+from ...ops._util import float16_with_float32_params, same_dtype
 from ...tensor import Tensor
 
 
@@ -146,7 +146,14 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     momentum, eps = number_arg("batch_norm", "momentum", momentum), number_arg("batch_norm", "eps", eps)
     if eps < 0 or training and eps == 0:
         raise ValueError(f"batch_norm: eps must be non-negative (and positive in training), got {eps}")
-    same_dtype("batch_norm", input, weight=weight, bias=bias, running_mean=running_mean)
+    if is_grad_enabled() and any(t is not None and t.requires_grad for t in (running_mean, running_var)):
+        which = "running_mean" if running_mean is not None and running_mean.requires_grad else "running_var"
+        raise RuntimeError(f"batch_norm: is not differentiable with respect to {which}, which must not "
+                           "require grad (a buffer, updated in place)")
+    if float16_with_float32_params("batch_norm", input, weight=weight, bias=bias, running_mean=running_mean,
+                                   running_var=running_var):
+        return batch_norm(input.float(), running_mean, running_var, weight, bias, training, momentum,
+                          eps).to(input.dtype)
     shape = _channel_shape(input)
     if training:
         dims = (0,) + tuple(range(2, input.ndim))
@@ -178,7 +185,11 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     """Normalise over the last ``len(normalized_shape)`` dims of each sample."""
     normalized_shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     k = len(normalized_shape)
-    same_dtype("layer_norm", input, weight=weight, bias=bias)
+    if k == 0:
+        raise RuntimeError("layer_norm: expected normalized_shape to have at least one element, got ()")
+    eps = number_arg("layer_norm", "eps", eps)
+    if float16_with_float32_params("layer_norm", input, weight=weight, bias=bias):
+        return layer_norm(input.float(), normalized_shape, weight, bias, eps).to(input.dtype)
     if tuple(input.shape[input.ndim - k:]) != normalized_shape or input.ndim < k:
         raise RuntimeError(f"layer_norm: input shape {tuple(input.shape)} does not end with "
                            f"normalized_shape {normalized_shape}")
@@ -200,6 +211,7 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-05):
     gradients of weight and bias are 0, sums over no elements (PyTorch's weight gradient is NaN
     there: a difference kept on purpose)."""
     num_groups = int_arg("group_norm", "num_groups", num_groups, min=1)
+    eps = number_arg("group_norm", "eps", eps)
     if input.ndim < 2 or input.shape[1] % num_groups:
         raise RuntimeError(f"group_norm: expected an input of shape (N, C, ...) with C divisible "
                            f"by num_groups={num_groups}, got {tuple(input.shape)}")
@@ -207,7 +219,8 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-05):
         if t is not None and tuple(t.shape) != (input.shape[1],):
             raise RuntimeError(f"group_norm: {name} must have shape ({input.shape[1]},) for input "
                                f"{tuple(input.shape)}, got {tuple(t.shape)}")
-    same_dtype("group_norm", input, weight=weight, bias=bias)
+    if float16_with_float32_params("group_norm", input, weight=weight, bias=bias):
+        return group_norm(input.float(), num_groups, weight, bias, eps).to(input.dtype)
     n = input.shape[0]
     grouped = input.reshape(n, num_groups, input.shape[1] // num_groups * math.prod(input.shape[2:]))
     out, _, _ = _normalize(grouped, (2,), eps)

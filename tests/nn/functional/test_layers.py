@@ -313,6 +313,41 @@ def test_batch_norm_training_is_a_bool_and_eps_non_negative_as_pytorch():
     assert F.batch_norm(x, mean, var, eps=0.0).shape == (3, 4)          # eps 0 is fine outside training
     with pytest.raises(TypeError, match="^batch_norm: momentum must be a number, got 1j"):
         F.batch_norm(x, mean, var, training=True, momentum=1j)
+    with pytest.raises(RuntimeError, match="^batch_norm: is not differentiable with respect to running_var"):
+        F.batch_norm(x, mean, mg.ones(4, requires_grad=True))                # as PyTorch's native_batch_norm
+    with mg.no_grad():
+        assert F.batch_norm(x, mean.requires_grad_(), var).shape == (3, 4)
+
+
+def test_layer_norm_and_group_norm_check_eps_and_the_normalized_shape_as_pytorch():
+    x = mg.randn(2, 4, 3)
+    with pytest.raises(TypeError, match=r"^layer_norm: eps must be a number, got 1j \(complex\)"):
+        F.layer_norm(x, (3,), eps=1j)
+    with pytest.raises(TypeError, match=r"^group_norm: eps must be a number, got None"):
+        F.group_norm(x, 2, eps=None)
+    with pytest.raises(TypeError, match=r"^TransformerEncoderLayer: eps must be a number, got 1j"):
+        nn.TransformerEncoderLayer(4, 2, 8, dropout=0.0, layer_norm_eps=1j)(mg.randn(3, 2, 4))
+    with pytest.raises(RuntimeError, match=r"^LayerNorm: expected normalized_shape to have at least one element"):
+        nn.LayerNorm(())(x)
+
+
+@with_torch
+@pytest.mark.parametrize("name, args, shape", [("BatchNorm1d", (4,), (3, 4)), ("GroupNorm", (2, 4), (2, 4, 3)),
+                                               ("LayerNorm", (3,), (2, 4, 3))])
+def test_normalization_layers_take_a_float16_input_with_float32_parameters_as_pytorch(name, args, shape):
+    x = np.random.default_rng(0).standard_normal(shape).astype(np.float16)
+    ours, theirs = getattr(nn, name)(*args), getattr(torch.nn, name)(*args)
+    a, b = mg.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    ya, yb = ours(a), theirs(b)
+    ya.float().sum().backward(), yb.float().sum().backward()
+    assert ya.dtype == mg.float16 and a.grad.dtype == mg.float16 and ours.weight.grad.dtype == mg.float32
+    np.testing.assert_allclose(ya.detach().numpy(), yb.detach().numpy(), atol=1e-3)
+    np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), atol=1e-3)
+    if name == "BatchNorm1d":
+        assert ours.running_var.dtype == mg.float32
+        np.testing.assert_allclose(ours.running_var.numpy(), theirs.running_var.numpy(), rtol=1e-6)
+    with pytest.raises(RuntimeError, match="batch_norm: expected scalar type float16 but found float32"):
+        F.batch_norm(mg.ones(3, 4), mg.zeros(4), mg.ones(4, dtype=mg.float16))     # the mix the other way round
 
 
 def test_one_hot_takes_an_int64_index_tensor_as_pytorch():
