@@ -1130,6 +1130,8 @@ class Tensor:
     @numpy_spellings
     def sum(self, dim=None, keepdim=False, *, dtype=None):
         """The sum over ``dim`` (all dims when None); see minigrad.sum."""
+        if dtype is None:               # (a keyword passed on costs the op's wrapper a dict)
+            return ops.sum(self, dim, keepdim)
         return ops.sum(self, dim, keepdim, dtype=dtype)
 
     @numpy_spellings
@@ -1530,10 +1532,14 @@ class Tensor:
 
     def add_(self, other, *, alpha=1):
         """self += alpha * other, in place."""
+        if type(alpha) is int and alpha == 1:      # the default: no keyword to pass on (a dict per level)
+            return self._inplace("add_", ops.add, other)
         return self._inplace("add_", ops.add, other, alpha=alpha)
 
     def sub_(self, other, *, alpha=1):
         """self -= alpha * other, in place."""
+        if type(alpha) is int and alpha == 1:      # the default: no keyword to pass on (a dict per level)
+            return self._inplace("sub_", ops.sub, other)
         return self._inplace("sub_", ops.sub, other, alpha=alpha)
 
     def mul_(self, other):

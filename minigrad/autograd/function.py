@@ -249,13 +249,32 @@ def refresh_view(t):
     op on the memory has changed some history since)."""
     parent, step, _ = t._view
     if step is not None:
-        if grad_mode._state.enabled:       # (apply brings the parent up to date first)
-            fresh = replay_view(parent, (step,))
+        if parent._view is not None and parent._view[2] != parent._version.value:
+            refresh_view(parent)
+        node = t.grad_fn
+        if node is not None and parent.requires_grad and not node._saved and not node._freed:
+            t.grad_fn = _over_new_input(node, parent)      # the cheap way: no replay needed
         else:
-            with grad_mode.enable_grad():
+            if grad_mode._state.enabled:
                 fresh = replay_view(parent, (step,))
-        t.grad_fn, t.output_nr, t.requires_grad = fresh.grad_fn, fresh.output_nr, fresh.requires_grad
+            else:
+                with grad_mode.enable_grad():
+                    fresh = replay_view(parent, (step,))
+            t.grad_fn, t.output_nr, t.requires_grad = fresh.grad_fn, fresh.output_nr, fresh.requires_grad
     t._view = (parent, step, t._version.value)
+
+
+def _over_new_input(node, parent):
+    """A copy of the view node ``node`` whose input is ``parent``'s current history: what
+    replaying the view would record, as a view op's node keeps only shapes and keys (nothing
+    saved, nothing that depends on the input's history)."""
+    fresh = _new_object(type(node))
+    fresh.__dict__.update(node.__dict__)
+    fresh._hooks = None                    # (hooks belong to the old node, as after a replay)
+    fn = parent.grad_fn
+    fresh.inputs = (parent if fn is None else (fn, parent.output_nr),) + node.inputs[1:]
+    fresh.needs_input_grad = (True,) + node.needs_input_grad[1:]
+    return fresh
 
 
 def _resolve_saved(ctx, values, args, raw_outs, results):

@@ -47,7 +47,7 @@ import weakref
 
 import numpy as np
 
-from .._checks import errors_named
+from .._checks import named_error
 from ..backend import array_module, to_device
 from ..ops import indexing
 from ..ops.reduction import sum_to_shape
@@ -75,8 +75,13 @@ def apply_inplace(t, op, fn, args=(), kwargs=None):
     # t's current history, over a distinct array object on the same memory (so that a node
     # saving both it and t itself, as ``a.mul_(a)`` does, tells them apart)
     old = Tensor._make(t.data.view(), t.requires_grad, t.grad_fn, t.output_nr)
-    with errors_named(op):
+    try:
         r = fn(old, *args, **(kwargs or {}))
+    except Exception as exc:  # noqa: BLE001 - named_error passes on all it does not rename
+        renamed = named_error(op, exc)         # (errors_named's ``with`` block, without its object)
+        if renamed is None:
+            raise
+        raise renamed from exc
     if r is old:
         t._version.value += 1
         return t

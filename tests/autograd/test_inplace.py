@@ -667,3 +667,30 @@ def test_an_in_place_method_names_itself_in_its_op_errors():
     assert x.tolist() == [[1.0] * 3] * 2            # nothing written on failure
     with pytest.raises(RuntimeError, match=r"^mul_: result type float32 can't be cast to the desired output type int64$"):
         mg.tensor([1, 2]).mul_(1.5)
+
+
+def test_a_view_written_in_place_gets_a_fresh_node_over_its_bases_new_history():
+    # the written view's node is a copy over the base's CopySlices; the old node, which a graph
+    # built before the write still uses, keeps sending its gradient to the previous history
+    x = mg.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
+    y = x * 2
+    v = y[1:3]
+    before = v * 1
+    old = v.grad_fn
+    v.mul_(3)
+    assert type(v.grad_fn) is type(old) and v.grad_fn is not old
+    assert v.grad_fn.inputs[0] == (y.grad_fn, 0) and type(y.grad_fn).__name__ == "CopySlices"
+    assert old.inputs[0][0] is not y.grad_fn
+    (v.sum() + before.sum()).backward()
+    assert x.grad.tolist() == [0.0, 8.0, 8.0, 0.0]       # 3 * 2 through the write, 2 before it
+
+
+def test_a_view_of_a_constant_written_with_a_gradient_requires_grad_at_once():
+    # the view had no node to copy: its history is replayed from the base's new one
+    w = mg.tensor([5.0, 6.0], requires_grad=True)
+    y = mg.zeros(3)
+    v = y[0:2]
+    v.copy_(w)
+    assert v.requires_grad and y.requires_grad
+    (v * mg.tensor([1.0, 2.0])).sum().backward()
+    assert w.grad.tolist() == [1.0, 2.0]
