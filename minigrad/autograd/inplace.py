@@ -47,7 +47,7 @@ import weakref
 
 import numpy as np
 
-from .._checks import named_error
+from .._checks import errors_named, named_error
 from ..backend import array_module, to_device
 from ..ops import indexing
 from ..ops.reduction import sum_to_shape
