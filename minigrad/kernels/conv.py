@@ -362,29 +362,23 @@ def _winograd_input_cpu(x, ph, pw, TH, TW, r0, r1, V):
     _, C, H, W = x.shape
     Wp = 2 * TW + 2
     lo, hi = _valid_range(Wp, 1, -pw, W)       # padded columns u in [lo, hi) lie in the image
-    d = np.empty((4, Wp), dtype=x.dtype)
-    t = np.empty((4, Wp), dtype=x.dtype)
+    t = np.zeros((4, Wp), dtype=x.dtype)       # B^T d for a whole row of blocks
+    zero = np.zeros(W, dtype=x.dtype)
     for r in range(r0, r1):
         n, th = r // TH, r % TH
         base = (r - r0) * TW
-        for c in range(C):
-            for k in range(4):                 # the four input rows, zero-padded
-                h = 2 * th - ph + k
-                if h < 0 or h >= H:
-                    for u in range(Wp):
-                        d[k, u] = 0
-                    continue
-                for u in range(lo):
-                    d[k, u] = 0
-                for u in range(lo, hi):
-                    d[k, u] = x[n, c, h, uint64(u - pw)]
-                for u in range(hi, Wp):
-                    d[k, u] = 0
-            for u in range(Wp):                # t = B^T d, down the columns
-                t[0, u] = d[0, u] - d[2, u]
-                t[1, u] = d[1, u] + d[2, u]
-                t[2, u] = d[2, u] - d[1, u]
-                t[3, u] = d[1, u] - d[3, u]
+        h = 2 * th - ph
+        for c in range(C):                     # the four input rows (a row of zeros outside)
+            d0 = x[n, c, h] if 0 <= h < H else zero
+            d1 = x[n, c, h + 1] if 0 <= h + 1 < H else zero
+            d2 = x[n, c, h + 2] if 0 <= h + 2 < H else zero
+            d3 = x[n, c, h + 3] if 0 <= h + 3 < H else zero
+            for u in range(lo, hi):            # B^T d, down the columns (t stays 0 outside)
+                j = uint64(u - pw)
+                t[0, u] = d0[j] - d2[j]
+                t[1, u] = d1[j] + d2[j]
+                t[2, u] = d2[j] - d1[j]
+                t[3, u] = d1[j] - d3[j]
             for k in range(4):                 # (B^T d) B, along each block's row
                 for tw in range(TW):
                     u = 2 * tw
