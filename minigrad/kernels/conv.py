@@ -335,8 +335,11 @@ def _pointwise(geom):
 
 
 def _band_rows(R, OH, OW, itemsize):
-    """Output rows per band, so that the band's columns take about COLS_BYTES."""
-    return max(1, min(OH, COLS_BYTES // max(1, R * OW * itemsize)))
+    """Output rows per band, so that the band's columns take about COLS_BYTES, the bands of
+    one image as even as they can be (a thin last band makes a thin, slow product)."""
+    rows = max(1, min(OH, COLS_BYTES // max(1, R * OW * itemsize)))
+    bands = -(-OH // rows)
+    return -(-OH // bands) if bands else rows
 
 
 # Winograd F(2x2, 3x3) (Lavin and Gray, 2016), for 3x3 stride-1 convolutions of one group: each
