@@ -465,13 +465,53 @@ class Norm2(Function):
         return x * (g / y.masked_fill(zero, 1.0)).masked_fill(zero, 0.0), None, None
 
 
+class NuclearNorm(Function):
+    """The sum of the singular values of each matrix spanned by the two ``dims``;  d/dA = U V^T
+    (A = U diag(s) V^T, the thin SVD) -- at a repeated or zero singular value a subgradient, the
+    one PyTorch's gradient gives (I for the zero matrix). Backward takes U V^T as a constant:
+    first derivatives only."""
+
+    @staticmethod
+    def forward(ctx, x, dims, keepdim):
+        xp = array_module(x)
+        a = xp.moveaxis(x, dims, (-2, -1))
+        if a.size:
+            u, sv, vh = xp.linalg.svd(a, full_matrices=False)
+            y, uvh = sv.sum(axis=-1).astype(x.dtype), (u @ vh).astype(x.dtype)
+        else:
+            y, uvh = xp.zeros(a.shape[:-2], dtype=x.dtype), xp.zeros_like(a)
+        ctx.shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
+        ctx.uvh = xp.moveaxis(uvh, (-2, -1), dims)
+        return xp.expand_dims(y, dims) if keepdim else y
+
+    @staticmethod
+    def backward(ctx, g):
+        return _expand_back(g, ctx.shape, ctx.dims, ctx.keepdim) * Tensor(ctx.uvh), None, None
+
+
+def _nuclear_norm(input, dim, keepdim):
+    """norm(p='nuc'): over a 2-D input, or the two dims ``dim`` names (PyTorch's matrix_norm rules)."""
+    if input.dtype == np.float16:
+        raise RuntimeError("norm: p='nuc' does not support float16 (low precision), as PyTorch's matrix_norm")
+    if dim is None:
+        if input.ndim != 2:
+            raise RuntimeError(f"norm: p='nuc' needs a 2-D input, or dim=(a, b) naming the matrix dims; got "
+                               f"an input of shape {tuple(input.shape)}")
+        dim = (0, 1)
+    if not isinstance(dim, (tuple, list)) or len(dim) != 2:
+        raise RuntimeError(f"norm: p='nuc' needs dim to be a 2-tuple, got {dim!r}")
+    return NuclearNorm.apply(input, normalize_dims(dim, input.ndim, "norm"), keepdim)
+
+
 @numpy_spellings
 def norm(input, p="fro", dim=None, keepdim=False):
     """The p-norm (2 by default; 'fro' is 2 over all dims; inf / -inf for the max / min of |x|;
-    0 counts the non-zero elements)."""
+    0 counts the non-zero elements; 'nuc', the nuclear norm of a matrix: ``NuclearNorm``)."""
     float_only("norm", input)
-    if isinstance(p, str) and p != "fro" or not isinstance(p, (str, int, float)) or isinstance(p, bool):
-        raise ValueError(f"norm: p must be a number or 'fro', got {p!r}")
+    if isinstance(p, str) and p not in ("fro", "nuc") or not isinstance(p, (str, int, float)) or isinstance(p, bool):
+        raise ValueError(f"norm: p must be a number, 'fro' or 'nuc', got {p!r}")
+    if p == "nuc":
+        return _nuclear_norm(input, dim, bool_arg("norm", "keepdim", keepdim))
     dims = reduced_dims(dim, input.ndim, "norm")
     if p in ("fro", 2, 2.0):
         return Norm2.apply(input, dims, keepdim)

@@ -224,6 +224,40 @@ def test_softmax_needs_a_dim_and_f_softmax_picks_pytorchs_implicit_one_with_its_
     assert F.softmax(x, 0, _stacklevel=1.5).shape == x.shape      # read only for dim=None, as PyTorch
 
 
+@given(data=st.data(), seed=seeds)
+def test_nuclear_norm_gradchecks_and_matches_pytorch(data, seed):
+    torch = pytest.importorskip("torch")
+    shape = data.draw(shapes(2, 3, min_side=0))
+    dim = None if len(shape) == 2 and data.draw(st.booleans()) else \
+        tuple(data.draw(st.permutations(range(len(shape))))[:2])
+    keepdim = data.draw(st.booleans())
+    x = make(shape, seed)
+    fn = lambda t: mg.norm(t, p="nuc", dim=dim, keepdim=keepdim)  # noqa: E731
+    if x.numel():
+        assert gradcheck(fn, (x,))
+    t = torch.tensor(x.detach().numpy(), requires_grad=True)
+    y, ty = fn(x), torch.norm(t, p="nuc", dim=dim, keepdim=keepdim)
+    w = np.random.default_rng(seed).standard_normal(tuple(ty.shape))
+    (y * mg.tensor(w)).sum().backward()
+    (ty * torch.tensor(w)).sum().backward()
+    assert tuple(y.shape) == tuple(ty.shape)
+    np.testing.assert_allclose(y.detach().numpy(), ty.detach().numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy(), rtol=1e-8, atol=1e-10)
+
+
+def test_nuclear_norm_of_the_zero_matrix_and_bad_arguments():
+    x = mg.zeros(2, 2, requires_grad=True)
+    x.norm("nuc").backward()
+    assert x.grad.tolist() == [[1.0, 0.0], [0.0, 1.0]]         # U V^T of the zero matrix, as PyTorch's
+    assert mg.ones(2, 3).norm("nuc").dtype == mg.float32
+    with pytest.raises(RuntimeError, match=r"norm: p='nuc' needs a 2-D input, or dim=\(a, b\) .* shape \(3,\)"):
+        mg.ones(3).norm("nuc")
+    with pytest.raises(RuntimeError, match=r"norm: dim 1 appears multiple times"):
+        mg.ones(2, 3, 4).norm("nuc", dim=(1, -2))
+    with pytest.raises(RuntimeError, match=r"norm: p='nuc' does not support float16"):
+        mg.ones(2, 2, dtype=mg.float16).norm("nuc")
+
+
 def test_norm_of_the_zero_vector_has_a_zero_gradient():
     x = mg.zeros(3, requires_grad=True)
     x.norm().backward()

@@ -14,7 +14,7 @@ from ..._checks import bool_arg, errors_named, int_arg, number_arg, tensor_arg
 from ...autograd.function import Function
 from ...autograd.grad_mode import is_grad_enabled, no_grad
 from ...ops import index_select, where
-from ...ops._util import float16_with_float32_params, same_dtype
+from ...ops._util import float16_with_float32_params, float_only, same_dtype
 from ...tensor import Tensor
 
 
@@ -300,7 +300,7 @@ def one_hot(tensor, num_classes=-1):
 @errors_named("normalize")
 def normalize(input, p=2.0, dim=1, eps=1e-12):
     """x / max(||x||_p, eps) along ``dim``."""
-    tensor_arg("normalize", "input", input)
+    float_only("normalize", tensor_arg("normalize", "input", input))     # as PyTorch's vector_norm
     eps = number_arg("normalize", "eps", eps)
     if p == 2:    # sqrt(max(sum x^2, eps^2)): the same value, and a finite gradient at x = 0
         denom = (input * input).sum(dim, keepdim=True).clamp(min=eps * eps).sqrt()

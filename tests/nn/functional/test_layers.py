@@ -423,7 +423,10 @@ def test_layer_errors():
     (lambda: F.bilinear(mg.ones(2, 3), [1.0, 2.0], mg.ones(5, 3, 4)), TypeError, r"bilinear: input2 must be a Tensor"),
     (lambda: F.bilinear(mg.ones(2, 3), mg.ones(2, 4), mg.ones(())), RuntimeError, r"bilinear: weight must be 3-D"),
     (lambda: F.normalize(mg.ones(2, 3), dim=3), IndexError, r"normalize: dimension out of range"),
-    (lambda: F.normalize(mg.ones(2, 3), p="nuc"), ValueError, r"normalize: p must be a number or 'fro'"),
+    (lambda: F.normalize(mg.ones(2, 3), p="nuc"), RuntimeError, r"normalize: p='nuc' needs dim to be a 2-tuple, got 1"),
+    (lambda: F.normalize(mg.ones(2, 3), p="max"), ValueError, r"normalize: p must be a number, 'fro' or 'nuc'"),
+    (lambda: F.normalize(mg.ones(2, 3, dtype=mg.bool)), RuntimeError, r"normalize: needs a floating point input, got bool"),
+    (lambda: F.normalize(mg.ones(2, 3, dtype=mg.int64)), RuntimeError, r"normalize: needs a floating point input"),
 ])
 def test_layer_arguments_are_checked_with_the_op_named(call, error, message):
     with pytest.raises(error, match=message):
