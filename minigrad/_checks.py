@@ -113,6 +113,29 @@ def number_arg(op, name, value, min=None, max=None, min_open=False, max_open=Fal
     return value
 
 
+def scalar_arg(op, name, value, dtype):
+    """``value``, a Python or NumPy number (a bool, an int, a float, a complex), which must convert
+    to ``dtype`` as PyTorch's ``checked_convert`` converts a scalar argument: into a real dtype
+    no complex with a non-zero imaginary part, no finite value beyond the dtype's largest (inf and
+    NaN stay themselves), into an integer dtype only a finite value within its range. A
+    RuntimeError "value cannot be converted to type ... without overflow", as PyTorch's."""
+    if not isinstance(value, (numbers.Number, np.bool_)):
+        raise TypeError(f"{op}: {name} must be a number, got {_got(value)}")
+    dtype = np.dtype(dtype)
+    if dtype.kind in "bc" or isinstance(value, (bool, np.bool_)):
+        return value
+    real = value.real if isinstance(value, numbers.Complex) and not isinstance(value, numbers.Real) else value
+    fits = real is value or value.imag == 0
+    if dtype.kind == "f":
+        fits = fits and not (math.isfinite(real) and abs(real) > float(np.finfo(dtype).max))
+    else:
+        info = np.iinfo(dtype)
+        fits = fits and (isinstance(real, numbers.Integral) or math.isfinite(real)) and info.min <= real <= info.max
+    if not fits:
+        raise RuntimeError(f"{op}: {name} {value!r} cannot be converted to type {dtype} without overflow")
+    return real
+
+
 def range_arg(op, low_name, low, high_name, high):
     """The bounds of a uniform draw as floats: numbers, ``low <= high``, and ``high - low``
     finite (NumPy's uniform overflows beyond it); RuntimeErrors, as PyTorch's."""

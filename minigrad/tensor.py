@@ -13,7 +13,8 @@ import weakref
 import numpy as np
 
 from . import backend
-from ._checks import bool_arg, dtype_arg, errors_named, number_arg, operand_arg, range_arg, size_arg, tensor_arg
+from ._checks import (bool_arg, dtype_arg, errors_named, number_arg, operand_arg, range_arg, scalar_arg, size_arg,
+                      tensor_arg)
 from ._spellings import numpy_spellings
 
 
@@ -427,7 +428,9 @@ class Tensor:
     def new_full(self, size, fill_value, dtype=None):
         """``fill_value`` everywhere in a tensor of ``size``, on this tensor's device."""
         xp = backend.array_module(self.data)
-        return Tensor(xp.full(size_arg("new_full", (size,)), fill_value, dtype=self._new_dtype("new_full", dtype)))
+        dtype = self._new_dtype("new_full", dtype)
+        return Tensor(xp.full(size_arg("new_full", (size,)), scalar_arg("new_full", "fill_value", fill_value, dtype),
+                              dtype=dtype))
 
     def _new_dtype(self, op, dtype):
         """The dtype of a new_* tensor: this one's, unless ``dtype`` (checked) is given."""

@@ -1,5 +1,7 @@
 """_checks.py: the argument checks shared by every public function, and errors_named, which
 names the op the user called in an error raised by the ops it is built from."""
+import re
+
 import pytest
 
 import minigrad as mg
@@ -104,6 +106,20 @@ def test_operand_arg():
     for bad, name in ((np.ones(2), "ndarray"), ([1.0], "list"), ("1", "str"), (None, "NoneType")):
         with pytest.raises(TypeError, match=rf"^op: other must be a Tensor or a number, got {name}$"):
             operand_arg("op", "other", bad)
+
+
+def test_scalar_arg_converts_as_pytorchs_checked_convert():
+    import numpy as np
+    from minigrad._checks import scalar_arg
+    for value, dtype in ((1e38, np.float32), (float("inf"), np.float32), (float("nan"), np.float16), (1e-300, np.float32),
+                         (2 + 0j, np.float64), (3 + 4j, np.complex64), (2 ** 40, np.bool_), (-128, np.int8), (2.9, np.uint8)):
+        assert scalar_arg("op", "value", value, dtype) == value or value != value     # (NaN)
+    for value, dtype in ((1e39, np.float32), (70000.0, np.float16), (1j, np.float64), (2 ** 31, np.int32),
+                         (float("inf"), np.int64), (-1, np.uint8)):
+        with pytest.raises(RuntimeError, match=rf"^op: value {re.escape(repr(value))} cannot be converted to type .* without overflow$"):
+            scalar_arg("op", "value", value, dtype)
+    with pytest.raises(TypeError, match=r"^op: value must be a number, got None"):
+        scalar_arg("op", "value", None, np.float32)
 
 
 def test_size_arg_needs_a_size():

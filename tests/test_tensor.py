@@ -307,7 +307,11 @@ def test_new_tensors_check_their_size_and_dtype_naming_the_method():
     for call, error, message in [(lambda: x.new_zeros(1.5), TypeError, r"^new_zeros: size must be a tuple of ints"),
                                  (lambda: x.new_ones(-1), ValueError, r"^new_ones: negative dimension in size \(-1,\)$"),
                                  (lambda: x.new_full((2,), 1, dtype="float32"), TypeError,
-                                  r"^new_full: dtype must be a dtype .*got the string 'float32'$")]:
+                                  r"^new_full: dtype must be a dtype .*got the string 'float32'$"),
+                                 (lambda: x.new_full((2,), None), TypeError, r"^new_full: fill_value must be a number"),
+                                 (lambda: x.new_full((2,), 1e39), RuntimeError,
+                                  r"^new_full: fill_value 1e\+39 cannot be converted to type float32 without overflow$"),
+                                 (lambda: x.new_full((2,), 1 + 2j), RuntimeError, r"^new_full: fill_value \(1\+2j\) cannot")]:
         with pytest.raises(error, match=message):
             call()
 

@@ -13,7 +13,7 @@ import warnings
 
 import numpy as np
 
-from .._checks import bool_arg, errors_named, int_arg, is_number, number_arg, range_arg, tensor_arg
+from .._checks import bool_arg, errors_named, int_arg, is_number, number_arg, range_arg, scalar_arg, tensor_arg
 from ..autograd.function import Function
 from ..backend import array_module, seed_generators_of
 from ..tensor import Tensor
@@ -77,8 +77,8 @@ class LeakyReLU(Function):
 
 def leaky_relu(input, negative_slope=0.01):
     """x where x > 0, else negative_slope * x (of a floating point input, as PyTorch's)."""
-    tensor_arg("leaky_relu", "input", input)
-    return LeakyReLU.apply(float_only("leaky_relu", input), negative_slope)
+    float_only("leaky_relu", tensor_arg("leaky_relu", "input", input))
+    return LeakyReLU.apply(input, scalar_arg("leaky_relu", "negative_slope", negative_slope, input.dtype))
 
 
 class ELU(Function):
@@ -271,6 +271,8 @@ def celu(input, alpha=1.0, inplace=False):
     if alpha == 0:
         raise RuntimeError("celu: ZeroDivisionError, alpha must not be 0")
     float_only("celu", tensor_arg("celu", "input", input))
+    scalar_arg("celu", "alpha", alpha, input.dtype)
+    scalar_arg("celu", "1 / alpha", 1 / alpha, input.dtype)        # PyTorch's kernel takes it too
     if alpha == 1.0:
         return activation("celu", input, inplace, ELU.apply, 1.0)
     return activation("celu", input, inplace, CELU.apply, alpha)

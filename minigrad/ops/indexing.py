@@ -10,11 +10,10 @@ reductions at indices (prod, amax, amin) go through ``_reduce_at``.
 from __future__ import annotations
 
 import functools
-import math
 
 import numpy as np
 
-from .._checks import bool_arg, int_arg, tensor_arg
+from .._checks import bool_arg, int_arg, scalar_arg, tensor_arg
 from .._spellings import numpy_spellings
 from ..autograd.function import Function
 from ..backend import array_module, to_numpy
@@ -724,15 +723,12 @@ def masked_fill(input, mask, value):
 
 def _fill_value(value, dtype):
     """masked_fill's ``value`` in the input's ``dtype``, as PyTorch casts it (a float into an
-    integer tensor is truncated; one beyond the integer type's range is refused)."""
+    integer tensor is truncated; one beyond the type's range, or a complex into a real tensor, is
+    refused: ``scalar_arg``)."""
     if isinstance(value, Tensor):
         return value if value.dtype == dtype else value.to(dtype)
-    if dtype.kind in "iu" and isinstance(value, float):
-        info = np.iinfo(dtype)
-        if not (math.isfinite(value) and info.min <= value <= info.max):
-            raise RuntimeError(f"masked_fill: value {value!r} cannot be converted to type {dtype} without overflow")
-        return int(value)
-    return value
+    value = scalar_arg("masked_fill", "value", value, dtype)
+    return int(value) if dtype.kind in "iu" and isinstance(value, float) else value
 
 
 def masked_select(input, mask):

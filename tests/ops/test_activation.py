@@ -245,6 +245,20 @@ def test_leaky_relu_needs_a_floating_point_input():
     assert mg.nn.functional.leaky_relu(mg.tensor([-1.0])).item() == pytest.approx(-0.01)
 
 
+def test_scalar_arguments_must_fit_the_inputs_dtype_as_pytorchs():
+    import minigrad.nn.functional as F
+    x = mg.ones(2, 3)
+    for call, message in [(lambda: F.leaky_relu(x, 1 + 2j), r"leaky_relu: negative_slope \(1\+2j\) cannot be converted"),
+                          (lambda: mg.nn.LeakyReLU(1e39)(x), r"LeakyReLU: negative_slope 1e\+39 cannot be converted"),
+                          (lambda: F.celu(x, alpha=1e-300), r"celu: 1 / alpha .* cannot be converted to type float32"),
+                          (lambda: F.celu_(x, alpha=1e-40), r"celu_?: 1 / alpha .* cannot be converted"),
+                          (lambda: F.celu(x, alpha=1e39), r"celu: alpha 1e\+39 cannot be converted")]:
+        with pytest.raises(RuntimeError, match=message):
+            call()
+    assert F.celu(-x.double(), alpha=1e-300).tolist()[0][0] == pytest.approx(-1e-300)     # fits float64, as PyTorch
+    assert F.leaky_relu(-x, 1e-300).tolist()[0][0] == 0.0                                  # underflow is fine
+
+
 def test_activations_name_themselves_for_a_non_tensor_input():
     import minigrad.nn.functional as F
     for name in ("relu6", "silu", "hardtanh", "relu"):

@@ -86,6 +86,9 @@ def test_masked_fill_tril_triu(device):
     np.testing.assert_array_equal(x.tril(-1).detach().numpy(force=True), np.tril(x.detach().numpy(force=True), -1))
     with pytest.raises(RuntimeError, match=r"masked_fill: mask of shape \(3,\) does not broadcast"):
         x.masked_fill(mg.tensor([True, False, True]), 0.0)
+    with pytest.raises(RuntimeError, match=r"masked_fill: value 1j cannot be converted to type float64 without overflow"):
+        x.masked_fill(mask, 1j)
+    assert x.float().masked_fill(mask, float("-inf")).numpy(force=True)[0, 0] == -np.inf
 
 
 def test_index_errors_name_op_index_and_size():
