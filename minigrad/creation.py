@@ -158,13 +158,14 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
     for name, value in (("start", start), ("end", end), ("step", step)):
         if not isinstance(value, (bool, np.bool_)):         # PyTorch takes a bool as 0 / 1
             number_arg("arange", name, value)
+        if is_int(value) and not -2 ** 63 <= value < 2 ** 63:
+            raise ValueError(f"arange: {name} must fit in int64, got {value}")
     if step == 0:
         raise RuntimeError("arange: step must be nonzero")
     if (end - start) * step < 0:
         raise RuntimeError(f"arange: upper bound and larger bound inconsistent with step sign "
                            f"(start={start}, end={end}, step={step})")
-    if dtype is None:
-        dtype = _infer_dtype([start, end, step])
+    dtype = _infer_dtype([start, end, step]) if dtype is None else dtype_arg("arange", dtype)
     xp = backend.module_for("cpu" if device is None else device)
     return _new("arange", xp.arange(start, end, step, dtype=dtype), requires_grad)
 
@@ -176,6 +177,9 @@ def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
     second from ``end`` as PyTorch counts them (linspace(5, -5, 20, dtype=int32) ends ..., -4, -5)."""
     xp = backend.module_for("cpu" if device is None else device)
     dt = _dtype(dtype, "linspace")
+    for name, value in (("start", start), ("end", end)):
+        if not isinstance(value, (numbers.Number, np.bool_)) and not (isinstance(value, Tensor) and value.ndim == 0):
+            raise TypeError(f"linspace: {name} must be a number or a 0-d tensor, got {value!r} ({type(value).__name__})")
     if dt.kind == "b":
         raise NotImplementedError("linspace: not implemented for dtype bool (as PyTorch)")
     if dt.kind not in "iu":
@@ -283,7 +287,7 @@ def randint(low=0, high=None, size=None, generator=None, dtype=None, device=None
         raise RuntimeError(f"randint: expects low < high, got low={low}, high={high}")
     size = size_arg("randint", (size,))
     arr = _rng("randint", device, generator).integers(low, high, size=size)
-    return Tensor(arr.astype(backend.int64 if dtype is None else dtype_arg("randint", dtype)))
+    return _new("randint", arr.astype(backend.int64 if dtype is None else dtype_arg("randint", dtype)), requires_grad)
 
 
 @errors_named("randn_like")

@@ -1,4 +1,6 @@
 """creation.py: tensor, zeros, ones, full, eye, arange, linspace, the *_like forms and the seeded random ones, with PyTorch's dtype defaults."""
+import re
+
 import numpy as np
 import pytest
 
@@ -52,9 +54,11 @@ def test_tensor_refuses_data_that_is_not_numbers(data):
 @pytest.mark.parametrize("args, match", [((0, 5, 0), "arange: step must be nonzero"),
                                          ((0, 5, -1), "arange: upper bound and larger bound inconsistent"),
                                          ((5, 0, 1), "arange: upper bound and larger bound inconsistent"),
-                                         ((0, "5", 1), "arange: end must be a number")])
+                                         ((0, "5", 1), "arange: end must be a number"),
+                                         ((0, 5, 10 ** 20), "arange: step must fit in int64, got 1" + "0" * 20),
+                                         ((0, 5, 1, "float32"), "arange: dtype must be a dtype .*got the string")])
 def test_arange_refuses_bad_bounds_and_steps(args, match):
-    with pytest.raises((RuntimeError, TypeError), match=match):
+    with pytest.raises((RuntimeError, TypeError, ValueError), match=match):
         mg.arange(*args)
 
 
@@ -108,6 +112,17 @@ def test_integer_linspace_truncates_as_pytorch(dtype):
         theirs = torch.linspace(start, end, steps, dtype=getattr(torch, dtype))
         assert ours.dtype == getattr(mg, dtype) and ours.tolist() == theirs.tolist(), (start, end, steps)
     assert mg.linspace(5, -5, 20, dtype=mg.int32).tolist()[-3:] == [-3, -4, -5]
+
+
+def test_linspace_and_randint_check_their_arguments_as_pytorch():
+    for end in ([2], (1.5, 1), "2"):
+        with pytest.raises(TypeError, match=rf"^linspace: end must be a number or a 0-d tensor, got {re.escape(repr(end))}"):
+            mg.linspace(0.0, end, 5)
+    assert mg.linspace(mg.tensor(0.0), mg.tensor(1.0), 3).tolist() == [0.0, 0.5, 1.0]
+    with pytest.raises(RuntimeError, match=r"^randint: only floating point tensors can require gradients"):
+        mg.randint(0, 5, (2, 3), requires_grad=True)
+    with pytest.raises(TypeError, match=r"^randint: requires_grad must be a bool, got 1.5"):
+        mg.randint(0, 5, (2, 3), requires_grad=1.5)
 
 
 def test_linspace_refuses_bool_as_pytorch():

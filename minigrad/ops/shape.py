@@ -393,7 +393,7 @@ def chunk(input, chunks, dim=0):
 
     Args: ``input``, ``chunks`` (int >= 1), ``dim`` (default 0). Returns a tuple of views."""
     d = _dim_of_pieces("chunk", input, dim)
-    chunks = int_arg("chunk", "chunks", chunks, min=1)
+    chunks = ints_arg("chunk", "chunks", int_arg("chunk", "chunks", chunks, min=1), 1)[0]     # within int64
     if input.shape[d] == 0:
         return split(input, [0] * chunks, d)
     size = -(-input.shape[d] // chunks)
@@ -574,7 +574,7 @@ def narrow(input, dim, start, length):
 
 def rot90(input, k=1, dims=(0, 1)):
     """Rotate by 90 degrees ``k`` times in the plane ``dims`` (from the first dim towards the second)."""
-    k, dims = int_arg("rot90", "k", k), ints_arg("rot90", "dims", dims, sequence=True)
+    k, dims = ints_arg("rot90", "k", int_arg("rot90", "k", k), 1)[0], ints_arg("rot90", "dims", dims, sequence=True)
     if len(dims) != 2:
         raise RuntimeError(f"rot90: expected total rotation dims == 2, but got dims = {len(dims)}")
     d0, d1 = (normalize_dim(d, input.ndim, "rot90") for d in dims)

@@ -13,7 +13,7 @@ from collections import namedtuple
 
 import numpy as np
 
-from .._checks import bool_arg, int_arg, tensor_arg
+from .._checks import bool_arg, int_arg, is_number, tensor_arg
 from .._spellings import numpy_spellings
 from ..autograd.function import Function
 from ..backend import array_module
@@ -74,7 +74,7 @@ def sort(input, dim=-1, descending=False, stable=False):
 @numpy_spellings
 def argsort(input, dim=-1, descending=False, stable=False):
     """The indices that sort ``input`` along ``dim`` (stable)."""
-    _flags("argsort", descending=descending, stable=False if stable is None else stable)
+    _flags("argsort", descending=descending, stable=stable)        # no None, as PyTorch's argsort (sort takes it)
     d = normalize_dim(dim, input.ndim, "argsort")
     if input.ndim == 0:
         return Tensor(array_module(input.data).zeros((), "int64"))
@@ -207,6 +207,8 @@ def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):
                          f"or nearest, got {interpolation!r}")
     if input.dtype.kind not in "f":
         raise RuntimeError(f"quantile: input must be a float tensor, got {input.dtype}")
+    if not isinstance(q, Tensor) and not is_number(q):
+        raise TypeError(f"quantile: q must be a number or a Tensor, got {q!r} ({type(q).__name__})")
     xp = array_module(input.data)
     qs = q.data if isinstance(q, Tensor) else xp.asarray(q, dtype=input.dtype)
     if qs.ndim > 1 or bool(((qs < 0) | (qs > 1)).any()):

@@ -279,6 +279,8 @@ def test_stacking_and_atleast_name_the_op_and_refuse_what_is_not_a_tensor():
     (lambda x: x.split([1, 1.5]), TypeError, r"split: split_size_or_sections must be an int or a tuple of ints"),
     (lambda x: mg.tensor(1.0).chunk(2), RuntimeError, r"chunk: expects at least a 1-dimensional tensor"),
     (lambda x: x.chunk(0), ValueError, r"chunk: chunks must be at least 1, got 0"),
+    (lambda x: x.chunk(10 ** 20), ValueError, r"chunk: chunks must fit in int64, got 100000000000000000000"),
+    (lambda x: x.rot90(10 ** 20), ValueError, r"rot90: k must fit in int64, got 100000000000000000000"),
     (lambda x: mg.tensor(1.0).unbind(), RuntimeError, r"unbind: expects at least a 1-dimensional tensor"),
 ])
 def test_split_chunk_unbind_check_their_arguments(call, error, message):
