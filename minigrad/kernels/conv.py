@@ -37,8 +37,9 @@ padding of the convolution it is the adjoint of).
 Variants: ``reference`` (NumPy: im2col by one strided slice per kernel offset, one product
 for the whole batch), ``cpu`` (per sample and per band of output rows: a cache-sized im2col
 and its product in BLAS, the batch split over the threads; Winograd F(2x2, 3x3) for 3x3
-stride-1 convolutions; direct kernels for 1x1 and depthwise convolutions), ``cuda`` (one CUDA thread per column entry / per pixel, no atomics:
-col2im gathers instead of scattering; cuBLAS on chunks of the batch).
+stride-1 convolutions; direct kernels for 1x1 and depthwise convolutions), ``cuda`` (one CUDA
+thread per column entry / per pixel, no atomics: col2im gathers instead of scattering; cuBLAS
+on chunks of the batch).
 """
 from __future__ import annotations
 
@@ -354,6 +355,9 @@ def _band_rows(R, OH, OW, itemsize):
 # again 16 products; the input gradient is the flipped stride-1 convolution, so Winograd too.
 
 WINOGRAD_G = ((1.0, 0.0, 0.0), (0.5, 0.5, 0.5), (0.5, -0.5, 0.5), (0.0, 0.0, 1.0))
+# G w G^T for every filter at once is one product with kron(G, G): (G w G^T)[a, b] =
+# sum_{i, j} G[a, i] G[b, j] w[i, j], the row (4a + b, 3i + j) of the Kronecker product
+WINOGRAD_GG = np.kron(np.array(WINOGRAD_G), np.array(WINOGRAD_G))
 WINOGRAD_BYTES = 1 << 20      # V and the products of one chunk of tile rows stay under this
 
 
@@ -505,8 +509,7 @@ def _winograd_chunks(n0, n1, TH, TW, rows):
 def _conv2d_winograd(x, w, geom, y):
     N, C = x.shape[:2]
     O, OH, OW = y.shape[1:]
-    G = np.array(WINOGRAD_G, dtype=x.dtype)
-    U = np.ascontiguousarray(np.einsum("ai,ocij,bj->aboc", G, w, G).reshape(16, O, C))
+    U = (WINOGRAD_GG.astype(x.dtype) @ w.reshape(O * C, 9).T).reshape(16, O, C)      # (G w G^T)[a, b, o, c]
     TH, TW, rows = _winograd_plan(N, OH, OW, C + O, x.itemsize)
 
     def run(n0, n1):
@@ -532,9 +535,9 @@ def _conv_weight_grad_winograd(x, gy, geom, w_shape):
             _winograd_grad_output_cpu(gy, TH, TW, r0, r1, Z[:, :T])
             S += np.matmul(V[:, :, :T], Z[:, :T], out=tmp)
         return S
-    S = sum(split(N, run, 32.0 * N * TH * TW * O * C)).reshape(4, 4, C, O)
-    G = np.array(WINOGRAD_G, dtype=x.dtype)
-    return np.ascontiguousarray(np.einsum("ai,abco,bj->ocij", G, S, G)).reshape(w_shape)
+    S = sum(split(N, run, 32.0 * N * TH * TW * O * C))
+    gw = WINOGRAD_GG.T.astype(x.dtype) @ S.reshape(16, C * O)                          # (G^T S G)[i, j, c, o]
+    return np.ascontiguousarray(gw.reshape(9, C, O).transpose(2, 1, 0)).reshape(w_shape)
 
 
 FLIP_MIN_CHANNELS = 16    # below this many input channels per group the flipped product is too thin
