@@ -114,6 +114,7 @@ class Function:
         needs = []
         edges = []
         data_type = None
+        wanted = False                        # does some Tensor argument require grad?
         for a in args:
             if isinstance(a, Tensor):
                 if a._view is not None and a._view[2] != a._version.value:
@@ -125,6 +126,7 @@ class Function:
                     data_type = type(d)
                 arrays.append(d)
                 if a.requires_grad:
+                    wanted = True
                     needs.append(True)
                     fn = a.grad_fn
                     edges.append(a if fn is None else (fn, a.output_nr))
@@ -137,7 +139,7 @@ class Function:
                 edges.append(None)
         if data_type is None:
             _raise_no_tensor(cls, args)
-        record = True in needs and grad_mode._state.enabled
+        record = wanted and grad_mode._state.enabled
         ctx = _new_object(cls)                # the node; its other fields are class defaults
         ctx.needs_input_grad = tuple(needs)
         try:
@@ -211,15 +213,21 @@ def _track_views(cls, args, kwargs, results):
     src = args[0]
     d = src.data
     owner = d if d.base is None else d.base       # the array that holds the memory
-    replayable = grad_mode._state.enabled and (src._view is None or src._view[1] is not None)
+    parent_view = src._view
+    step = None
+    if grad_mode._state.enabled and (parent_view is None or parent_view[1] is not None):   # replayable
+        step = (cls, args[1:], kwargs, None)
     counter = src._version
-    single = len(results) == 1
-    for i, r in enumerate(results):
+    if len(results) == 1:
+        r = results[0]
         b = r.data.base             # NumPy and CuPy: a view's base is the array owning the memory
         if b is not None and (b is owner or b is d):
-            r._version = counter
-            step = (cls, args[1:], kwargs, None if single else i) if replayable else None
-            r._view = (src, step, counter.value)
+            r._version, r._view = counter, (src, step, counter.value)
+        return
+    for i, r in enumerate(results):  # (several outputs: output i of the step)
+        b = r.data.base
+        if b is not None and (b is owner or b is d):
+            r._version, r._view = counter, (src, step and step[:3] + (i,), counter.value)
 
 
 def view_root(t):
