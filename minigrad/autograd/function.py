@@ -139,7 +139,8 @@ class Function:
                 edges.append(None)
         if data_type is None:
             _raise_no_tensor(cls, args)
-        record = wanted and grad_mode._state.enabled
+        enabled = grad_mode._state.enabled      # (per thread: read once, it costs a lookup)
+        record = wanted and enabled
         ctx = _new_object(cls)                # the node; its other fields are class defaults
         ctx.needs_input_grad = tuple(needs)
         try:
@@ -158,7 +159,7 @@ class Function:
             if record:
                 anomaly_mode.record(ctx)
         if cls.is_view:
-            _track_views(cls, args, kwargs, results)
+            _track_views(cls, args, kwargs, results, enabled)
         if record:
             ctx.inputs = tuple(edges)
             if len(results) == 1:
@@ -206,7 +207,7 @@ def _wrap(o, i, ctx, record):
 # memory bumps the counter; a view whose version is behind then derives its ``grad_fn`` again,
 # by replaying its step on its (itself brought up to date) parent, when it is next used.
 
-def _track_views(cls, args, kwargs, results):
+def _track_views(cls, args, kwargs, results, grad_enabled):
     """For a view op: every output that shares memory with the input is a view of it -- it
     shares the input's version counter (so an in-place change through either is seen by every
     node that saved the other) and remembers how it was made."""
@@ -215,7 +216,7 @@ def _track_views(cls, args, kwargs, results):
     owner = d if d.base is None else d.base       # the array that holds the memory
     parent_view = src._view
     step = None
-    if grad_mode._state.enabled and (parent_view is None or parent_view[1] is not None):   # replayable
+    if grad_enabled and (parent_view is None or parent_view[1] is not None):   # replayable
         step = (cls, args[1:], kwargs, None)
     counter = src._version
     if len(results) == 1:
