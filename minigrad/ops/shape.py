@@ -8,9 +8,12 @@ in-place change to either is seen by both.
 from __future__ import annotations
 
 import math
+import numbers
+
+import numpy as np
 
 from .._spellings import numpy_spellings
-from .._checks import errors_named, int_arg, ints_arg, is_int, tensor_arg
+from .._checks import errors_named, int_arg, ints_arg, is_int, scalar_arg, tensor_arg
 from ..autograd.function import Function
 from ..backend import array_module, device_of, to_device
 from ..tensor import Tensor
@@ -491,6 +494,16 @@ class ConstantPad(Function):
         return g[key], None, None
 
 
+def _pad_value(value, dtype):
+    """pad's ``value`` as PyTorch takes it: a real number (a bool too; None is 0) that fits
+    ``dtype`` (``scalar_arg``)."""
+    if value is None:
+        return 0.0
+    if not isinstance(value, (numbers.Real, np.bool_)):
+        raise TypeError(f"pad: value must be a real number, got {value!r} ({type(value).__name__})")
+    return scalar_arg("pad", "value", value, dtype)
+
+
 def pad(input, pad, mode="constant", value=0.0):
     """Pad the last dims: ``pad = (left, right, top, bottom, ...)`` from the last dim backwards.
 
@@ -525,6 +538,7 @@ def pad(input, pad, mode="constant", value=0.0):
             input = input[crop]
             widths = [(max(lo, 0), max(hi, 0)) for lo, hi in widths]
     if mode == "constant":
+        value = _pad_value(value, input.dtype)
         if all(lo == hi == 0 for lo, hi in widths):
             return Reshape.apply(input, input.shape)
         return ConstantPad.apply(input, tuple(widths), value)

@@ -19,7 +19,7 @@ import math
 import numpy as np
 
 from ... import ops
-from ..._checks import bool_arg, number_arg, tensor_arg
+from ..._checks import bool_arg, int_arg, number_arg, tensor_arg
 from ...autograd import grad_mode
 from ...backend import array_module
 from ...kernels.attention import attention_composite, fused_attention
@@ -146,9 +146,8 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
                                  average_attn_weights=True, is_causal=False):
     """PyTorch's signature; inputs are (L, N, E) / (S, N, kdim) / (S, N, vdim), or unbatched
     (L, E). ``bias_k``/``bias_v``/``static_k``/``static_v`` must be None and ``add_zero_attn``
-    False (not implemented: they raise). ``is_causal`` with ``attn_mask=None`` applies the
-    causal mask (PyTorch requires the mask as well); with a mask it is a hint that the mask is
-    causal, as in PyTorch. Returns (output (L, N, E), weights (N, L, S) averaged over heads,
+    False (not implemented: they raise). ``is_causal`` is a hint that ``attn_mask`` is causal, as
+    in PyTorch: it needs the mask (without one, a RuntimeError). Returns (output (L, N, E), weights (N, L, S) averaged over heads,
     (N, H, L, S) if not ``average_attn_weights``, or None if not ``need_weights``)."""
     op = "multi_head_attention_forward"
     for name, t in (("query", query), ("key", key), ("value", value)):
@@ -176,7 +175,12 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
                            "same sequence length and batch size")
     if key.shape[1] != N:
         raise RuntimeError(f"{op}: query {tuple(query.shape)} and key {tuple(key.shape)} differ in batch size")
-    H = num_heads
+    if is_causal and attn_mask is None:
+        raise RuntimeError(f"{op}: is_causal=True needs attn_mask, the mask it describes; make one with "
+                           "Transformer.generate_square_subsequent_mask")
+    H = int_arg(op, "num_heads", num_heads, min=1)
+    if E % H:
+        raise RuntimeError(f"{op}: embed_dim {E} must be divisible by num_heads {H}")
     hd = E // H
     _check_mask("attn_mask", attn_mask, [(L, S), (N * H, L, S)], op)
     _check_mask("key_padding_mask", key_padding_mask, [(N, S)], op)
@@ -194,10 +198,8 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
     k = linear(key, k_proj_weight, bk).reshape(S, N, H, hd).permute(1, 2, 0, 3)
     v = linear(value, v_proj_weight, bv).reshape(S, N, H, hd).permute(1, 2, 0, 3)
 
-    if is_causal and attn_mask is None:
-        causal_flag = True
-    else:                   # with a mask, is_causal is a hint: use the kernel's causal path if possible
-        causal_flag = bool(is_causal) and key_padding_mask is None and not need_weights
+    # is_causal is a hint that attn_mask is causal: the kernel's causal path stands in for the mask
+    causal_flag = bool(is_causal) and key_padding_mask is None and not need_weights
     mask = None if causal_flag else merge_masks(attn_mask, key_padding_mask, N, H, L, S, q.dtype)
     p = dropout_p if training else 0.0
     weights = None

@@ -49,6 +49,9 @@ def bilinear(input1, input2, weight, bias=None):
     if input1.shape[-1] != in1 or input2.shape[-1] != in2 or input1.shape[:-1] != input2.shape[:-1]:
         raise RuntimeError(f"bilinear: input shapes {tuple(input1.shape)} and {tuple(input2.shape)} do not "
                            f"match weight shape {tuple(weight.shape)}")
+    if bias is not None and tuple(bias.shape) != (out_f,):
+        raise RuntimeError(f"bilinear: bias must have shape ({out_f},) for weight shape {tuple(weight.shape)}, "
+                           f"got {tuple(bias.shape)}")
     t = input1 @ weight.permute(1, 0, 2).reshape(in1, out_f * in2)
     out = (t.reshape(*input1.shape[:-1], out_f, in2) * input2.unsqueeze(-2)).sum(-1)
     if bias is None:

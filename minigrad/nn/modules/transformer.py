@@ -34,6 +34,16 @@ def _activation(activation):
     raise RuntimeError(f"activation should be relu/gelu or a callable, not {activation!r}")
 
 
+
+def _causal_hint(op, name, flag, mask):
+    """A layer's ``is_causal`` as PyTorch's layers take it: a hint that ``mask`` is causal, so
+    never given without the mask (a RuntimeError), and a bool (the attention it reaches takes no
+    other: a TypeError)."""
+    if flag and mask is None:
+        raise RuntimeError(f"{op}: {name}=True needs the mask it describes; make one with "
+                           "Transformer.generate_square_subsequent_mask")
+    return bool_arg(op, name, flag)
+
 class TransformerEncoderLayer(Module):
     """Self-attention then a feed-forward block, each with dropout, a residual connection and
     LayerNorm -- after the residual (``norm_first=False``, the original paper) or before the
@@ -58,6 +68,7 @@ class TransformerEncoderLayer(Module):
     @errors_named("TransformerEncoderLayer")
     def forward(self, src, src_mask=None, src_key_padding_mask=None, is_causal=False):
         x = tensor_arg("TransformerEncoderLayer", "src", src)
+        is_causal = _causal_hint("TransformerEncoderLayer", "is_causal", is_causal, src_mask)
         if self.norm_first:
             x = x + self._sa_block(self.norm1(x), src_mask, src_key_padding_mask, is_causal)
             x = x + self._ff_block(self.norm2(x))
@@ -104,6 +115,8 @@ class TransformerDecoderLayer(Module):
                 memory_key_padding_mask=None, tgt_is_causal=False, memory_is_causal=False):
         x = tensor_arg("TransformerDecoderLayer", "tgt", tgt)
         tensor_arg("TransformerDecoderLayer", "memory", memory)
+        tgt_is_causal = _causal_hint("TransformerDecoderLayer", "tgt_is_causal", tgt_is_causal, tgt_mask)
+        memory_is_causal = _causal_hint("TransformerDecoderLayer", "memory_is_causal", memory_is_causal, memory_mask)
         if self.norm_first:
             x = x + self._sa_block(self.norm1(x), tgt_mask, tgt_key_padding_mask, tgt_is_causal)
             x = x + self._mha_block(self.norm2(x), memory, memory_mask, memory_key_padding_mask, memory_is_causal)

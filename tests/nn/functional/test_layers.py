@@ -410,7 +410,12 @@ def test_layer_errors():
 
 @pytest.mark.parametrize("call, error, message", [
     (lambda: F.bilinear(mg.ones(2, 3), mg.ones(2, 4), mg.ones(5, 3, 4), mg.ones(5, 2)), RuntimeError,
-     r"bilinear: operands could not be broadcast"),
+     r"bilinear: bias must have shape \(5,\) for weight shape \(5, 3, 4\), got \(5, 2\)"),
+    (lambda: F.bilinear(mg.ones(2, 3), mg.ones(2, 4), mg.ones(5, 3, 4), mg.ones(1, 5)), RuntimeError,
+     r"bilinear: bias must have shape \(5,\) .* got \(1, 5\)"),         # PyTorch refuses it too (no broadcast)
+    (lambda: F.pad(mg.ones(2, 3), (1, 1), value=(0.5, 0.5)), TypeError, r"pad: value must be a real number, got \(0.5"),
+    (lambda: F.pad(mg.ones(2, 3), (1, 1), value=1j), TypeError, r"pad: value must be a real number, got 1j"),
+    (lambda: F.pad(mg.ones(2, 3), (1, 1), value=1e39), RuntimeError, r"pad: value 1e\+39 cannot be converted"),
     (lambda: F.normalize(mg.ones(2, 3), eps=(0.5, 0.5)), TypeError,
      r"normalize: eps must be a number, got \(0.5, 0.5\)"),
     (lambda: F.linear(2, mg.ones(3, 4)), TypeError, r"linear: input must be a Tensor, got int"),

@@ -75,7 +75,8 @@ def test_multihead_attention_bool_attn_mask_and_unbatched_match_pytorch():
     tout, tw = theirs(*(torch.tensor(x),) * 3, attn_mask=torch.tensor(mask))
     _close(out, tout)
     _close(w, tw)
-    out2, _ = ours(mg.tensor(x), mg.tensor(x), mg.tensor(x), need_weights=False, is_causal=True)
+    out2, _ = ours(mg.tensor(x), mg.tensor(x), mg.tensor(x), attn_mask=mg.tensor(mask), need_weights=False,
+                   is_causal=True)
     _close(out2, tout)                                                   # the causal kernel path
 
 
@@ -136,8 +137,27 @@ def test_tiny_layers_pass_gradcheck():
     dec = nn.TransformerDecoderLayer(4, 2, dim_feedforward=6, dropout=0.0, norm_first=True, dtype=mg.float64)
     x = mg.tensor(rng.standard_normal((3, 1, 4)), requires_grad=True)
     m = mg.tensor(rng.standard_normal((2, 1, 4)), requires_grad=True)
-    assert gradcheck(lambda x: enc(x, is_causal=True), (x,))
-    assert gradcheck(lambda x, m: dec(x, m, tgt_is_causal=True), (x, m))
+    causal = nn.Transformer.generate_square_subsequent_mask(3, dtype=mg.float64)
+    assert gradcheck(lambda x: enc(x, src_mask=causal, is_causal=True), (x,))
+    assert gradcheck(lambda x, m: dec(x, m, tgt_mask=causal, tgt_is_causal=True), (x, m))
+
+
+def test_is_causal_is_a_hint_about_the_mask_as_in_pytorch():
+    x, m = mg.randn(3, 2, 8), mg.randn(4, 2, 8)
+    enc = nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0)
+    dec = nn.TransformerDecoderLayer(8, 2, 16, dropout=0.0)
+    for call, error, message in [
+            (lambda: enc(x, is_causal=True), RuntimeError, r"^TransformerEncoderLayer: is_causal=True needs the mask"),
+            (lambda: dec(x, m, memory_is_causal=1), RuntimeError, r"^TransformerDecoderLayer: memory_is_causal=True"),
+            (lambda: enc(x, is_causal=0), TypeError, r"^TransformerEncoderLayer: is_causal must be a bool, got 0"),
+            (lambda: nn.MultiheadAttention(8, 2)(x, x, x, is_causal=True), RuntimeError,
+             r"^MultiheadAttention: is_causal=True needs attn_mask"),
+            (lambda: nn.MultiheadAttention(8, 3)(x, x, x), (RuntimeError, ValueError), r"divisible by num_heads")]:
+        with pytest.raises(error, match=message):
+            call()
+    mask = nn.Transformer.generate_square_subsequent_mask(3)
+    np.testing.assert_allclose(enc(x, src_mask=mask, is_causal=True).detach().numpy(),
+                               enc(x, src_mask=mask).detach().numpy(), rtol=1e-5, atol=1e-6)
 
 
 def test_parameter_names_and_default_init():
