@@ -541,6 +541,11 @@ def _conv_weight_grad_winograd(x, gy, geom, w_shape):
 
 
 FLIP_MIN_CHANNELS = 16    # below this many input channels per group the flipped product is too thin
+# Winograd's input gradient is the flipped convolution from this many input channels; below, its
+# transform of the output gradient (of more channels) costs more than col2im (measured on one
+# thread: 16 -> 32 channels at 32x32 took 6.2 ms so, 5.3 through col2im; 16 -> 64: 12.1 and 7.6;
+# 32 -> 16: 5.2 and 7.5; 32 -> 64: 13.9 and 14.3)
+WINOGRAD_FLIP_MIN_CHANNELS = 32
 
 
 def _flipped(geom, w):
@@ -548,12 +553,13 @@ def _flipped(geom, w):
     gradient: weights flipped and transposed per group, padding (k - 1) d - p at each end.
     (None, None) where that padding would be negative, the stride is not 1, or the product
     would have fewer than FLIP_MIN_CHANNELS rows (measured: LeNet's 1-channel input gradient
-    took 9 ms as a 1-row product, 3 ms through col2im) -- a limit of the im2col product only:
-    where the flipped convolution runs Winograd, it flips at any channel count."""
+    took 9 ms as a 1-row product, 3 ms through col2im) -- or, where the flipped convolution
+    runs Winograd, fewer than WINOGRAD_FLIP_MIN_CHANNELS."""
     kh, kw, sh, sw, ph, pw, dh, dw, g, ph_end, pw_end = geom
     pads = ((kh - 1) * dh - ph, (kw - 1) * dw - pw, (kh - 1) * dh - ph_end, (kw - 1) * dw - pw_end)
-    if sh != 1 or sw != 1 or min(pads) < 0 or \
-            (w.shape[1] < FLIP_MIN_CHANNELS and not _winograd(geom, *w.shape[1::-1])):
+    if sh != 1 or sw != 1 or min(pads) < 0:
+        return None, None
+    if w.shape[1] < (WINOGRAD_FLIP_MIN_CHANNELS if _winograd(geom, *w.shape[1::-1]) else FLIP_MIN_CHANNELS):
         return None, None
     O, Cg = w.shape[:2]
     wf = w.reshape(g, O // g, Cg, kh, kw)[:, :, :, ::-1, ::-1].transpose(0, 2, 1, 3, 4)

@@ -105,12 +105,12 @@ def every_cpu_path():
 @contextlib.contextmanager
 def winograd_at_any_size():
     """Winograd for every 3x3 stride-1 convolution of one group, at any channel count and width."""
-    saved = conv.WINOGRAD_MIN_CHANNELS, conv.WINOGRAD_GRAD_MIN_WIDTH
-    conv.WINOGRAD_MIN_CHANNELS = conv.WINOGRAD_GRAD_MIN_WIDTH = 1
+    saved = conv.WINOGRAD_MIN_CHANNELS, conv.WINOGRAD_GRAD_MIN_WIDTH, conv.WINOGRAD_FLIP_MIN_CHANNELS
+    conv.WINOGRAD_MIN_CHANNELS = conv.WINOGRAD_GRAD_MIN_WIDTH = conv.WINOGRAD_FLIP_MIN_CHANNELS = 1
     try:
         yield
     finally:
-        conv.WINOGRAD_MIN_CHANNELS, conv.WINOGRAD_GRAD_MIN_WIDTH = saved
+        conv.WINOGRAD_MIN_CHANNELS, conv.WINOGRAD_GRAD_MIN_WIDTH, conv.WINOGRAD_FLIP_MIN_CHANNELS = saved
 
 
 @pytest.mark.parametrize("transpose", [False, True], ids=["conv2d", "conv_transpose2d"])
@@ -132,8 +132,8 @@ def test_every_cpu_path_equals_reference(transpose, data):
 
 
 @pytest.mark.parametrize("xs, ws, stride, padding, groups", [
-    ((3, 16, 9, 8), (32, 16, 3, 3), 1, 1, 1),     # 16 channels: Winograd, the flipped input gradient
-    ((2, 16, 9, 18), (16, 16, 3, 3), 1, (1, 0), 1),  # 16 wide: the Winograd weight gradient too
+    ((3, 32, 9, 8), (16, 32, 3, 3), 1, 1, 1),     # 32 channels: Winograd, its flipped input gradient
+    ((2, 16, 9, 18), (16, 16, 3, 3), 1, (1, 0), 1),  # 16: Winograd (16 wide: its weight gradient too), col2im
     ((3, 8, 9, 8), (32, 8, 3, 3), 1, 1, 1),       # 8 channels: im2col, col2im
     ((2, 32, 6, 7), (48, 16, 3, 2), 1, (2, 1), 2),
     ((3, 16, 9, 8), (64, 16, 1, 1), 1, 0, 1),     # 1x1: one product per sample
@@ -152,9 +152,10 @@ def test_cpu_shapes_with_paths_of_their_own_equal_reference(xs, ws, stride, padd
             np.testing.assert_allclose(g, w, **TOL[np.float64])
     ph, pw = padding if isinstance(padding, tuple) else (padding, padding)
     geom = conv.ConvGeometry(ws[2], ws[3], stride, stride, ph, pw, 1, 1, groups, ph, pw)
-    if stride == 1:                               # the input gradient took the flipped path
-        assert (conv._flipped(geom, arrays[1])[1] is not None) == (xs[1] >= 16)
-    assert conv._winograd(geom, xs[1], ws[0]) == (ws[2:] == (3, 3) and xs[1] >= 16 and groups == 1)
+    winograd = ws[2:] == (3, 3) and min(xs[1], ws[0]) >= 16 and groups == 1
+    assert conv._winograd(geom, xs[1], ws[0]) == winograd
+    if stride == 1:                               # whether the input gradient took the flipped path
+        assert (conv._flipped(geom, arrays[1])[1] is not None) == (xs[1] >= (32 if winograd else 16))
 
 
 @st.composite
