@@ -352,7 +352,8 @@ def _band_rows(R, OH, OW, itemsize):
 # (one per position of the 4x4 block) of the transformed filters U (16, O, C) and the
 # transformed input blocks V (16, C, tiles), done by BLAS on cache-sized chunks of tile rows.
 # The weight gradient is the adjoint in w: gw[o, c] = G^T [ sum_tiles (A gy_block A^T) * V ] G,
-# again 16 products; the input gradient is the flipped stride-1 convolution, so Winograd too.
+# again 16 products; the input gradient is the flipped stride-1 convolution, so Winograd too
+# (from WINOGRAD_FLIP_MIN_CHANNELS input channels; through col2im below).
 
 WINOGRAD_G = ((1.0, 0.0, 0.0), (0.5, 0.5, 0.5), (0.5, -0.5, 0.5), (0.0, 0.0, 1.0))
 # G w G^T for every filter at once is one product with kron(G, G): (G w G^T)[a, b] =
