@@ -518,6 +518,8 @@ class Tensor:
     # ------------------------------------------------------------------ indexing
 
     def __getitem__(self, key):
+        if type(key) is int or type(key) is slice and (key.step is None or key.step > 0):
+            return ops.indexing.GetItem.apply(self, key)    # the common keys: nothing to rewrite
         return ops.indexing.getitem(self, key)
 
     @numpy_spellings
@@ -1133,8 +1135,8 @@ class Tensor:
     @numpy_spellings
     def sum(self, dim=None, keepdim=False, *, dtype=None):
         """The sum over ``dim`` (all dims when None); see minigrad.sum."""
-        if dtype is None:               # (a keyword passed on costs the op's wrapper a dict)
-            return ops.sum(self, dim, keepdim)
+        if dtype is None:       # the common call, straight to the Function (as the operators do)
+            return ops.reduction.Sum.apply(self, ops.reduction.reduced_dims(dim, self.data.ndim, "sum"), keepdim)
         return ops.sum(self, dim, keepdim, dtype=dtype)
 
     @numpy_spellings

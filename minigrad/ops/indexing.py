@@ -166,8 +166,6 @@ def getitem(input, key):
     """``input[key]``: basic and advanced indexing, differentiable, with PyTorch's rules: a basic
     key gives a view (sharing memory and version counter), ints next to advanced indices select
     first (``split_key``), a slice step must be positive."""
-    if type(key) is int or type(key) is slice and (key.step is None or key.step > 0):
-        return GetItem.apply(input, key)        # the common keys: nothing to unwrap or split
     key, advanced = torch_key(unwrap_key(key), input.data.shape)
     out = GetItem.apply(input, key)
     return out if advanced is None else GetItem.apply(out, advanced)
