@@ -85,6 +85,16 @@ def _float_formatter(arr):
     return lambda v: text(float(v)).rjust(width)
 
 
+def _left_out(name):
+    """The property ``Tensor.<name>`` of a name in ``unsupported.OUT``: reading it raises the
+    NotImplementedError (also an AttributeError, so ``hasattr`` is False) naming the PyTorch one."""
+    def refuse(self):
+        unsupported.refuse("Tensor." + name)
+    refuse.__qualname__ = "Tensor." + name
+    refuse.__doc__ = f"Left out of minigrad on purpose: reading it raises NotImplementedError ({name})."
+    return property(refuse)
+
+
 class Tensor:
     """An n-dimensional array that records the ops applied to it, so gradients can flow back.
 
@@ -227,12 +237,21 @@ class Tensor:
         """The complex conjugate: the tensor itself, as for every real tensor."""
         return self
 
-    def __getattr__(self, name):
-        """Only reached for a missing attribute: what minigrad leaves out on purpose
-        (``to_sparse``, ``real`` ...) raises NotImplementedError saying so."""
-        if "Tensor." + name in unsupported.OUT:
-            unsupported.refuse("Tensor." + name)
-        raise AttributeError(f"'Tensor' object has no attribute {name!r}")
+    # What minigrad leaves out on purpose (``minigrad.unsupported``): reading one raises
+    # NotImplementedError saying so. Properties, not a ``__getattr__``: CPython specializes no
+    # attribute read on a class that has one, so every ``t.data`` in the engine would pay for it.
+    to_sparse = _left_out("to_sparse")
+    to_sparse_coo = _left_out("to_sparse_coo")
+    to_sparse_csr = _left_out("to_sparse_csr")
+    coalesce = _left_out("coalesce")
+    indices = _left_out("indices")
+    values = _left_out("values")
+    real = _left_out("real")
+    imag = _left_out("imag")
+    angle = _left_out("angle")
+    dequantize = _left_out("dequantize")
+    q_scale = _left_out("q_scale")
+    bfloat16 = _left_out("bfloat16")
 
     # ------------------------------------------------------------------ autograd
 
