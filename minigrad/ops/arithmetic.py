@@ -262,7 +262,7 @@ class Pow(Function):
     def forward(ctx, x, e):
         x, e = promote(x, e)
         ctx.shapes = (shape_of(x), shape_of(e))
-        y = _int_pow(x, e) if hasattr(e, "dtype") and not _is_float(x) and not _is_float(e) else x ** e
+        y = _int_pow(x, e) if hasattr(e, "dtype") and not _is_float(x) and not _is_float(e) else _scalar_pow(x, e)
         ctx.save_for_backward(x, e, y)
         return y
 
@@ -278,6 +278,20 @@ class Pow(Function):
             xs = where(zero, 1.0, x)
             ge = g * where(zero, 0.0, y * xs.log())
         return _grads(ctx, gx, ge)
+
+
+def _scalar_pow(x, e):
+    """x ** e, with a Python float e taken at PyTorch's precision: a double for a float32 tensor
+    (its CPU kernel calls std::pow(float, double)), a float for float16 -- not rounded to x's
+    dtype, as NumPy rounds it, where that would change the power: 1e-300 rounded to 0 and
+    2.0000001 to 2 would give a negative base a number instead of NaN."""
+    if isinstance(e, float) and x.dtype.kind == "f":
+        wide = np.float64 if x.dtype.itemsize >= 4 else np.float32
+        with np.errstate(over="ignore"):
+            rounded = float(x.dtype.type(e))
+        if rounded.is_integer() != float(wide(e)).is_integer():
+            return (x.astype(wide) ** wide(e)).astype(x.dtype)
+    return x ** e
 
 
 def _int_pow(x, e):

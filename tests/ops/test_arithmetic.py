@@ -150,6 +150,26 @@ def test_pow_gradients_at_zero_are_pytorchs():
     assert gradgradcheck(lambda e: 0.5 ** e, (e,))
 
 
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_pow_takes_a_float_exponent_at_pytorchs_precision():
+    """A float32 tensor's Python float exponent is a double, a float16's a float, as PyTorch's CPU
+    kernel takes it: 1e-300 and 2.0000001 round to the integers 0 and 2 in float32, which gave a
+    negative base 1 and 4 (PyTorch: NaN); in float16, 2.001 rounds to 2 but not in float32."""
+    base = [-2.0, -0.5, 0.0, 0.5, 2.0]
+    for e, want in ((1e-300, [np.nan, np.nan, 0.0, 1.0, 1.0]),
+                    (2.0000001, [np.nan, np.nan, 0.0, 0.25, 4.0])):
+        y = mg.tensor(base) ** e
+        assert y.dtype == mg.float32
+        np.testing.assert_allclose(y.numpy(), want, rtol=1e-6)
+        x = mg.tensor(base)
+        x.pow_(e)
+        np.testing.assert_allclose(x.numpy(), want, rtol=1e-6)
+    half = mg.tensor(base, dtype=mg.float16)
+    np.testing.assert_array_equal((half ** 1e-300).numpy(), [1.0] * 5)
+    y = half ** 2.001
+    assert y.dtype == mg.float16 and np.isnan(y.numpy()[:2]).all()
+
+
 # ----------------------------------------------------------------------------- div with rounding_mode,
 # integer pow, Python ints out of an integer dtype's range: PyTorch's values and dtypes
 
