@@ -64,13 +64,16 @@ def resolve(target, lib):
 
 def run(target, probe, lib, mg_result=None):
     """The probe's call on ``lib``; never raises (the exception is in the Result). A module's
-    PyTorch run takes minigrad's parameters from ``mg_result``."""
+    PyTorch run takes minigrad's parameters, as they were before minigrad's call, from
+    ``mg_result``. The library's generator is seeded from the probe first, so that a module's
+    initial weights (and any other draw) are the probe's own, whatever ran before it in the worker."""
     rng = np.random.default_rng(seed_of(probe))
+    _lib(lib).manual_seed(seed_of(probe))
     res = Result()
     try:
         if target.kind == "nn":
-            mg_module = mg_result.named.get("__module__") if mg_result is not None else None
-            return _module(target, probe, lib, rng, res, mg_module)
+            mg_state = mg_result.named.get("__state__") if mg_result is not None else None
+            return _module(target, probe, lib, rng, res, mg_state)
         runner = {"F": _function, "mg": _function, "Tensor": _function, "optim": _optimizer,
                   "sched": _scheduler, "data": _dataloader, "ckpt": _checkpoint}[target.kind]
         return runner(target, probe, lib, rng, res)
@@ -97,12 +100,18 @@ def _function(target, probe, lib, rng, res):
 # ----------------------------------------------------------------------------- modules
 
 
-def _state_to_torch(mg_module, torch_module):
-    """Copy minigrad's parameters and buffers into the PyTorch module (the same names)."""
+def _state_of(mg_module):
+    """A copy of a minigrad module's parameters and buffers, as NumPy arrays by name."""
+    from minigrad import backend
+    return {k: np.array(backend.to_numpy(v.data)) for k, v in mg_module.state_dict().items()}
+
+
+def _state_to_torch(mg_state, torch_module):
+    """Copy minigrad's parameters and buffers (``_state_of``) into the PyTorch module (the same
+    names)."""
     import torch
 
-    from minigrad import backend
-    state = {k: torch.from_numpy(np.array(backend.to_numpy(v.data))) for k, v in mg_module.state_dict().items()}
+    state = {k: torch.from_numpy(v.copy()) for k, v in mg_state.items()}
     missing, unexpected = [], []
     own = torch_module.state_dict()
     for k in own:
@@ -128,7 +137,7 @@ class OracleTimeout(Exception):
     minigrad refuses at once, e.g. a recurrent module with 10**20 layers); nothing to compare."""
 
 
-def _module(target, probe, lib, rng, res, mg_module=None):
+def _module(target, probe, lib, rng, res, mg_state=None):
     ctor, inputs, fkw, flags = probe.call
     cls = resolve(target, lib)
     res.stage = "construct"
@@ -138,8 +147,10 @@ def _module(target, probe, lib, rng, res, mg_module=None):
         module = module.double()
     if flags.get("eval"):
         module.eval()
-    if lib == "torch" and mg_module is not None:
-        _state_to_torch(mg_module, module)
+    if lib == "mg":     # before the call, which may change it (Embedding's max_norm, BatchNorm's stats)
+        res.named["__state__"] = _state_of(module)
+    elif mg_state is not None:
+        _state_to_torch(mg_state, module)
     res.named["__module__"] = module
     res.stage = "build"
     a = build(inputs, lib, rng, res.leaves)

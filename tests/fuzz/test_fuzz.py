@@ -241,3 +241,17 @@ def test_a_dataloaders_batches_are_whatever_its_collate_fn_returns():
     assert ours.ok and theirs.ok and ours.value == (7, [-1.0] * 7)
     assert judge(target, probe, ours, theirs).ok
 
+
+def test_a_module_probe_has_its_own_weights_and_pytorch_gets_them_as_they_were_before_the_call():
+    pytest.importorskip("torch")
+    import minigrad as mg
+    target = _target("nn.Linear")
+    probe = Probe("nn.Linear", ({"in_features": 3, "out_features": 2}, (T((4, 3)),), {}, {}), "input0")
+    first = run(target, probe, "mg").named["__state__"]
+    mg.randn(100)       # a draw in between, as an earlier probe in the same worker makes
+    again = run(target, probe, "mg").named["__state__"]
+    assert all(np.array_equal(first[k], again[k]) for k in first)
+    renormed = Probe("nn.Embedding", ({"num_embeddings": 10, "embedding_dim": 3, "max_norm": -float("inf")},
+                                      (T((2, 5), "int64", fill="int:10"),), {}, {}), "ctor:max_norm")
+    [record] = execute([renormed], use_torch=True, timeout=120.0)
+    assert record[1:3] == ["silently wrong", True], record
