@@ -108,62 +108,81 @@ def mean(input, dim=None, keepdim=False, *, dtype=None):
 
 
 class Var(Function):
-    """variance over dims with ``correction``;  d/dx_i = 2 (x_i - mean) / (n - correction)
+    """variance over dims with ``correction``, or its square root (``root``: std);
+    d var/dx_i = 2 (x_i - mean) / (n - correction),  d std/dx_i = d var/dx_i / (2 std) (0 where std is 0)
 
-    As PyTorch: the value divides by max(n - correction, 0) (inf, or NaN for a constant slice,
-    when that is 0; NaN over no elements, whatever the correction); the gradient of a full
+    As PyTorch: a real input is summed in float64 and the root taken there before the result is
+    rounded to the input's dtype (so the std of 1e30-sized float32 values is finite, though their
+    variance overflows); the value divides by max(n - correction, 0) (inf, or NaN for a constant
+    slice, when that is 0; NaN over no elements, whatever the correction); the gradient of a full
     reduction with no degrees of freedom is inf (NaN where x_i equals the mean), and the gradient
     over given dims divides by n - correction as it is.
     """
 
     @staticmethod
-    def forward(ctx, x, dims, keepdim, correction, all_dims):
+    def forward(ctx, x, dims, keepdim, correction, all_dims, root=False):
         n = 1
         for d in dims:
             n *= x.shape[d]
         ctx.shape, ctx.dims, ctx.keepdim, ctx.dof, ctx.all_dims = x.shape, dims, keepdim, n - correction, all_dims
-        ctx.save_for_backward(x)
-        centred = x - x.mean(axis=dims, keepdims=True) if n else x
-        with np.errstate(divide="ignore", invalid="ignore"):
+        ctx.root = root
+        xp = array_module(x)
+        wide = x.astype("float64") if x.dtype.kind == "f" else x      # PyTorch's accumulator
+        centred = wide - wide.mean(axis=dims, keepdims=True) if n else wide
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             out = (centred * centred).sum(axis=dims, keepdims=keepdim) / builtins.max(ctx.dof, 0)
-        return out if n else array_module(x).full_like(out, np.nan)    # no mean: NaN, whatever the correction
+            if not n:
+                out = xp.full_like(out, np.nan)     # no mean: NaN, whatever the correction
+            if root:
+                out = xp.sqrt(out)
+            out = out.astype(x.dtype, copy=False)
+        ctx.save_for_backward(x, out) if root else ctx.save_for_backward(x)
+        return out
 
     @staticmethod
     def backward(ctx, g):
-        (x,) = ctx.saved_tensors
+        x, *std = ctx.saved_tensors
+        if ctx.root:            # d std = d var / (2 std), 0 where std is 0 (as PyTorch's std_backward)
+            (std,) = std
+            g = (g / (std * 2)).masked_fill(std == 0, 0.0)
         g = _expand_back(g, ctx.shape, ctx.dims, ctx.keepdim)
         centred = x - Mean.apply(x, ctx.dims, True)
         if ctx.dof > 0 or not ctx.all_dims:
             scale = 2.0 / ctx.dof if ctx.dof != 0 else float("inf")
-            return g * centred * scale, None, None, None, None
+            return g * centred * scale, None, None, None, None, None
         inf = x.new_full(ctx.shape, float("inf")).masked_fill(centred == 0, float("nan"))
-        return g * inf, None, None, None, None
+        return g * inf, None, None, None, None, None
+
+
+def _var(name, input, dim, unbiased, keepdim, correction, root):
+    if isinstance(dim, bool):                   # var(x, False): the old positional ``unbiased``
+        dim, unbiased = None, dim
+    if unbiased is not None:
+        bool_arg(name, "unbiased", unbiased)
+    if correction is None:
+        correction = 1 if unbiased is None or unbiased else 0
+    else:
+        correction = number_arg(name, "correction", correction)
+    if input.dtype.kind not in "fc":
+        raise RuntimeError(f"{name}: needs a floating point input, got {input.dtype}")
+    dims = reduced_dims(dim, input.ndim, name)
+    every = dim is None or isinstance(dim, (tuple, list)) and len(dim) == 0
+    return Var.apply(input, dims, keepdim, correction, every, root)
 
 
 @numpy_spellings
 def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """Variance with ``correction`` (1 = Bessel's, the default; 0 = population).
     ``unbiased=False`` is the old spelling of ``correction=0``."""
-    if isinstance(dim, bool):                   # var(x, False): the old positional ``unbiased``
-        dim, unbiased = None, dim
-    if unbiased is not None:
-        bool_arg("var", "unbiased", unbiased)
-    if correction is None:
-        correction = 1 if unbiased is None or unbiased else 0
-    else:
-        correction = number_arg("var", "correction", correction)
-    if input.dtype.kind not in "fc":
-        raise RuntimeError(f"var: needs a floating point input, got {input.dtype}")
-    dims = reduced_dims(dim, input.ndim, "var")
-    every = dim is None or isinstance(dim, (tuple, list)) and len(dim) == 0
-    return Var.apply(input, dims, keepdim, correction, every)
+    return _var("var", input, dim, unbiased, keepdim, correction, False)
 
 
 @numpy_spellings
 @errors_named("std")
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    """The standard deviation: the square root of ``var``."""
-    return var(input, dim, unbiased, keepdim, correction=correction).sqrt()
+    """The standard deviation: the square root of ``var``, taken before rounding to the input's
+    dtype (as PyTorch)."""
+    return _var("std", input, dim, unbiased, keepdim, correction, True)
 
 
 @numpy_spellings

@@ -437,3 +437,23 @@ def test_var_and_std_over_no_elements_are_nan_whatever_the_correction():
     for correction in (-1, 0, 1):
         assert np.isnan(mg.zeros(0, 3).var(correction=correction).item())
         assert np.isnan(mg.zeros(0, 3).std(0, correction=correction).numpy()).all()
+
+
+def test_float32_std_and_var_accumulate_in_float64_and_std_takes_the_root_there():
+    """As PyTorch: the std of 1e30-sized float32 values is finite (their variance, 1e60, is not
+    a float32: inf), and the std's gradient at a constant slice is 0 (it was 0 * inf = NaN)."""
+    a = np.array([[1e30, -2e30, 3e30], [4e30, 5e30, -1e30]], np.float32)
+    x = mg.tensor(a, requires_grad=True)
+    s = x.std()
+    assert s.dtype == mg.float32
+    np.testing.assert_allclose(s.item(), np.std(a.astype(np.float64), ddof=1), rtol=1e-6)
+    np.testing.assert_allclose(mg.std(x, 1).detach().numpy(), np.std(a.astype(np.float64), 1, ddof=1), rtol=1e-6)
+    assert x.var().item() == np.inf
+    s.backward()
+    centred = a.astype(np.float64) - a.astype(np.float64).mean()
+    np.testing.assert_allclose(x.grad.numpy(), centred / (5 * np.std(a.astype(np.float64), ddof=1)), rtol=1e-5)
+    c = mg.zeros(2, 3, requires_grad=True)
+    c.std(1).sum().backward()
+    np.testing.assert_array_equal(c.grad.numpy(), np.zeros((2, 3)))
+    small = mg.tensor([1.0, 1.0 + 2 ** -23, 1.0])      # float32 rounding of the mean would lose it
+    np.testing.assert_allclose(small.var().item(), np.var([1.0, 1.0 + 2 ** -23, 1.0], ddof=1), rtol=1e-6)
