@@ -19,9 +19,12 @@ class Adam(Optimizer):
         g  = -grad if maximize else grad
         Adam:  g = g + weight_decay * p         AdamW:  p = p * (1 - lr * weight_decay)
         m  = beta1 * m + (1 - beta1) * g        (as lerp: m + (1 - beta1) * (g - m))
-        v  = beta2 * v + (1 - beta2) * g**2
+        v  = beta2 * v + ((1 - beta2) * g) * g
         v_max = max(v_max, v)                   (amsgrad; used instead of v below)
-        p  = p - lr / (1 - beta1**t) * m / (sqrt(v) / sqrt(1 - beta2**t) + eps)
+        p  = p + (-lr / (1 - beta1**t) * m) / (sqrt(v) / sqrt(1 - beta2**t) + eps)
+
+    each product in PyTorch's order (its addcmul_ and addcdiv_ scale first), so that a huge ``lr``
+    overflows to the same inf and NaN.
     """
     _decoupled = False  # AdamW sets True: weight decay shrinks p instead of adding to g
 
@@ -59,23 +62,24 @@ class Adam(Optimizer):
         state["step"] += 1
         step = state["step"]
         m, v = state["exp_avg"], state["exp_avg_sq"]
-        # in place with one scratch buffer: no temporaries of the parameter's size
+        # in place with two scratch buffers (tmp, denom), in PyTorch's order of operations, so that an overflow (a huge lr) overflows where PyTorch's does:
+        # lerp_ (m + w (g - m)), addcmul_ ((value * g) * g), addcdiv_ ((value * m) / denom)
         tmp = xp.subtract(grad, m, out=xp.empty_like(m))    # (out=: an array even when 0-d)
         tmp *= 1 - beta1
         m += tmp                                    # m = m + (1 - beta1) (g - m)
-        xp.multiply(grad, grad, out=tmp)
-        tmp *= 1 - beta2
+        xp.multiply(grad, 1 - beta2, out=tmp)
+        tmp *= grad
         v *= beta2
-        v += tmp                                    # v = beta2 v + (1 - beta2) g^2
+        v += tmp                                    # v = beta2 v + (1 - beta2) g g
         if group["amsgrad"]:
             xp.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
             v = state["max_exp_avg_sq"]
-        xp.sqrt(v, out=tmp)
-        tmp /= math.sqrt(1 - beta2 ** step)
-        tmp += eps                                  # denom = sqrt(v) / sqrt(1 - beta2^t) + eps
-        xp.divide(m, tmp, out=tmp)
-        tmp *= lr / (1 - beta1 ** step)
-        param -= tmp                                # p = p - lr / (1 - beta1^t) * m / denom
+        denom = xp.sqrt(v)
+        denom /= math.sqrt(1 - beta2 ** step)
+        denom += eps                                # denom = sqrt(v) / sqrt(1 - beta2^t) + eps
+        xp.multiply(m, -(lr / (1 - beta1 ** step)), out=tmp)
+        tmp /= denom
+        param += tmp                                # p = p + (-lr / (1 - beta1^t) m) / denom
 
 
 class AdamW(Adam):

@@ -318,3 +318,24 @@ def test_mlp_on_digits_with_adam_reaches_97_percent():
 def test_optimizers_refuse_hyper_parameters_that_are_not_numbers(cls, kwargs, error, match):
     with pytest.raises(error, match=match):
         cls([mg.ones(2, requires_grad=True)], **kwargs)
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@pytest.mark.parametrize("name", ["Adam", "AdamW"])
+def test_adam_overflows_where_pytorchs_does(name):
+    """A huge lr overflows: the update multiplies and divides in PyTorch's order (addcmul_'s
+    (value * g) * g, addcdiv_'s (value * m) / denom), so the same entries become inf and NaN."""
+    torch = pytest.importorskip("torch")
+    start = [np.array([0.5, -1.0, 2.0], np.float32), np.array([[1.0, -2.0], [0.25, 3.0]], np.float32)]
+    runs = []       # the parameters after each of 3 steps, minigrad's then PyTorch's
+    for L in (mg, torch):
+        p1, p2 = (L.tensor(a.copy(), requires_grad=True) for a in start)
+        opt = getattr(L.optim, name)([p1, p2], lr=1e30)
+        for _ in range(3):
+            opt.zero_grad()
+            (((p1 - 1.0) ** 2 * 3.0).sum() + (p1 * 0.5).sum() + (p2 ** 2).sum()).backward()
+            opt.step()
+            runs.append([p.detach().numpy().copy() for p in (p1, p2)])
+    for ours, theirs in zip(sum(runs[:3], []), sum(runs[3:], [])):
+        np.testing.assert_array_equal(np.isnan(ours), np.isnan(theirs))
+        np.testing.assert_allclose(ours, theirs, rtol=1e-5)
