@@ -160,9 +160,17 @@ def test_inf_or_nan_pixel_reaches_only_its_own_windows(variant, bad):
 @pytest.mark.parametrize("fn", [F.adaptive_max_pool2d, F.adaptive_avg_pool2d, F.max_pool2d, F.avg_pool2d])
 @pytest.mark.parametrize("shape", [(1, 1, 0, 3), (2, 1, 3, 0), (1, 0, 3, 3), (0, 3)])
 def test_empty_non_batch_dims_are_refused(fn, shape):
-    """adaptive_max_pool2d's backward used to write outside an empty buffer (heap corruption)."""
+    """adaptive_max_pool2d's backward used to write outside an empty buffer (heap corruption).
+    adaptive_avg_pool2d takes 0 channels, as PyTorch's forward does (its backward then refuses;
+    minigrad's gives the empty gradient)."""
     x = mg.zeros(*shape, requires_grad=True)
     args = (2,) if "adaptive" in fn.__name__ else (1,)
+    if fn is F.adaptive_avg_pool2d and shape == (1, 0, 3, 3):
+        y = fn(x, *args)
+        assert y.shape == (1, 0, 2, 2)
+        y.sum().backward()
+        assert x.grad.shape == shape
+        return
     with pytest.raises(RuntimeError, match=rf"{fn.__name__}: expected (input to have non-zero size|a 3-D \(unbatched\) or 4-D)"):
         fn(x, *args)
 

@@ -157,10 +157,27 @@ def _empty_pooled(x, out):
     return y, Tensor(array_module(x.data).zeros(tuple(y.shape), dtype=np.int64))
 
 
+def _spatial_nonempty(op, input, spatial_dims, out):
+    """PyTorch's check of an adaptive average pooling's input: the spatial dims must not be 0,
+    the batch and the channels may -- unless every output size is 1, which PyTorch computes as
+    a mean over the spatial dims (NaN over none)."""
+    if all(o == 1 for o in out):
+        return True
+    for d in range(input.ndim - spatial_dims, input.ndim):
+        if input.shape[d] == 0:
+            raise RuntimeError(f"{op}: expected input to have non-zero size for non-batch dimensions, "
+                               f"but input has shape {tuple(input.shape)} with dimension {d} being empty")
+    return False
+
+
 def adaptive_avg_pool2d(input, output_size):
-    """Average over PyTorch's adaptive windows; ``output_size`` 1 gives global average pooling."""
-    x, unbatched = _pool_input("adaptive_avg_pool2d", input, 2, True)
+    """Average over PyTorch's adaptive windows; ``output_size`` 1 gives global average pooling.
+    As PyTorch: the batch and the channels may be empty; so may the spatial dims for an output
+    size of 1, whose mean over no pixels is NaN."""
+    x, unbatched = _pool_input("adaptive_avg_pool2d", input, 2, False)
     out = _adaptive_size("adaptive_avg_pool2d", x, output_size)
+    if _spatial_nonempty("adaptive_avg_pool2d", input, 2, out) and 0 in x.shape[2:]:
+        return _unbatched(unbatched, x.mean(dim=(2, 3), keepdim=True))
     if 0 in out:
         return _unbatched(unbatched, _empty_pooled(x, out)[0])
     plan = _adaptive_plan(out, x)
@@ -206,9 +223,12 @@ def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
 
 @errors_named("adaptive_avg_pool1d")
 def adaptive_avg_pool1d(input, output_size):
-    """Average over PyTorch's adaptive windows along L of (N, C, L) input."""
-    x, unbatched = _pool_input("adaptive_avg_pool1d", input, 1, True)
+    """Average over PyTorch's adaptive windows along L of (N, C, L) input; the batch and the
+    channels may be empty, and so may L for an output size of 1 (a mean: NaN over nothing)."""
+    x, unbatched = _pool_input("adaptive_avg_pool1d", input, 1, False)
     out = _single(output_size, "output_size", "adaptive_avg_pool1d")
+    if _spatial_nonempty("adaptive_avg_pool1d", input, 1, (out,)) and x.shape[2] == 0:
+        return _unbatched(unbatched, x.mean(dim=2, keepdim=True))
     return _unbatched(unbatched, adaptive_avg_pool2d(x.unsqueeze(2), (1, out)).squeeze(2))
 
 

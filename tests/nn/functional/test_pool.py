@@ -252,6 +252,32 @@ def test_adaptive_max_pooling_lets_the_first_dim_be_empty_as_pytorch():
         F.adaptive_max_pool1d(mg.ones(2, 0, 3), 1)
 
 
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_adaptive_avg_pooling_lets_the_batch_and_channels_be_empty_and_a_size_1_pool_none_as_pytorch():
+    """As PyTorch: only the spatial dims must be non-empty, and not even those for an output size
+    of 1, a mean (NaN over no elements); were refused."""
+    for op, shape, size, out in [("adaptive_avg_pool1d", (0, 3), 2, (0, 2)), ("adaptive_avg_pool1d", (1, 0, 3), 2, (1, 0, 2)),
+                                 ("adaptive_avg_pool2d", (2, 0, 6, 6), (2, 3), (2, 0, 2, 3)),
+                                 ("adaptive_avg_pool2d", (0, 6, 6), 2, (0, 2, 2))]:
+        x = mg.ones(*shape, requires_grad=True)
+        y = getattr(F, op)(x, size)
+        assert y.shape == out, op
+        y.sum().backward()
+        assert x.grad.shape == shape
+    assert nn.AdaptiveAvgPool2d((2, 3))(mg.ones(2, 0, 6, 6)).shape == (2, 0, 2, 3)
+    for op, shape, out in [("adaptive_avg_pool1d", (2, 0), (2, 1)), ("adaptive_avg_pool2d", (2, 3, 0, 6), (2, 3, 1, 1))]:
+        x = mg.ones(*shape, requires_grad=True)
+        y = getattr(F, op)(x, 1)
+        assert y.shape == out and np.isnan(y.detach().numpy()).all(), op
+        y.sum().backward()
+        assert x.grad.shape == shape
+    with pytest.raises(RuntimeError, match=r"^adaptive_avg_pool1d: expected input to have non-zero size .* "
+                                           r"shape \(2, 0\) with dimension 1 being empty"):
+        F.adaptive_avg_pool1d(mg.ones(2, 0), 2)
+    with pytest.raises(RuntimeError, match=r"^adaptive_avg_pool2d: .* shape \(2, 3, 0, 6\) with dimension 2"):
+        F.adaptive_avg_pool2d(mg.ones(2, 3, 0, 6), (None, 1))
+
+
 def test_adaptive_pooling_to_a_zero_size_is_empty_and_a_bool_size_is_refused():
     torch = pytest.importorskip("torch")
     x = np.random.default_rng(0).standard_normal((2, 3, 5, 5)).astype(np.float32)
