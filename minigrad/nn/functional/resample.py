@@ -283,6 +283,9 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     if input.dtype.kind in "iub" and not (input.dtype == np.uint8 and mode not in ("area", "linear", "trilinear")):
         raise NotImplementedError(f"{op}: mode {mode!r} on {input.dtype} input is not supported "
                                   f"(PyTorch has none either)")
+    if mode != "area" and input.shape[1] == 0:     # as PyTorch's upsampling kernels: only the batch may be 0
+        raise RuntimeError(f"{op}: expected a non-empty {input.ndim}-D input (only the batch dim may be 0) "
+                           f"for mode {mode!r}, got input of shape {tuple(input.shape)}")
     xp = array_module(input.data)
     if mode == "area":
         return (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d)[n - 1](input, out)

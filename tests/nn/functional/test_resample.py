@@ -328,3 +328,14 @@ def test_linear_copies_an_axis_whose_size_a_scale_factor_keeps(mode):
     """floor(3 * 1.2) == 3: PyTorch copies that axis rather than sampling it at 1/1.2 steps."""
     rank = {"linear": 3, "bilinear": 4, "trilinear": 5}[mode]
     assert_interpolate_matches_pytorch((1, 2) + (3,) * (rank - 2), np.float64, mode, False, scale_factor=1.2)
+
+
+def test_an_empty_channel_dim_is_refused_except_by_area_as_pytorch():
+    """PyTorch's upsampling kernels take an empty batch but no other empty dim; 'area' is an
+    adaptive average pooling, which takes empty channels. 0 channels were accepted."""
+    for mode, shape in (("nearest", (2, 0, 4, 4)), ("bilinear", (2, 0, 4, 4)), ("linear", (2, 0, 4))):
+        with pytest.raises(RuntimeError, match=rf"^interpolate: expected a non-empty {len(shape)}-D input .*"
+                                               rf"mode '{mode}', got input of shape \(2, 0, 4"):
+            F.interpolate(mg.zeros(*shape), scale_factor=2, mode=mode)
+    assert F.interpolate(mg.zeros(2, 0, 4, 4), scale_factor=2, mode="area").shape == (2, 0, 8, 8)
+    assert F.interpolate(mg.zeros(0, 3, 4, 4), scale_factor=2, mode="bilinear").shape == (0, 3, 8, 8)
