@@ -135,6 +135,17 @@ def _channel_shape(input):
     return (1, input.shape[1]) + (1,) * (input.ndim - 2)
 
 
+def _empty_normalized(input, weight, bias):
+    """batch_norm of an empty input, as PyTorch's: an empty output of the input's shape, whatever
+    its channel count; the running statistics untouched; weight and bias get a gradient of 0 (a
+    sum over no elements)."""
+    out = input.clone()
+    for p in (weight, bias):
+        if p is not None:
+            out = out + p.sum() * 0.0
+    return out
+
+
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
                momentum=0.1, eps=1e-05):
     """Normalise each channel (dim 1) over the batch and spatial dims.
@@ -157,18 +168,17 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
                                    running_var=running_var):
         return batch_norm(input.float(), running_mean, running_var, weight, bias, training, momentum,
                           eps).to(input.dtype)
+    n = math.prod((input.shape[0],) + tuple(input.shape[2:]))       # values per channel
+    if training and n == 1:
+        raise ValueError(f"batch_norm: expected more than 1 value per channel when training, "
+                         f"got input size {tuple(input.shape)}")
+    if input.numel() == 0:
+        return _empty_normalized(input, weight, bias)
     shape = _channel_shape(input)
     if training:
         dims = (0,) + tuple(range(2, input.ndim))
-        n = input.numel() // input.shape[1] if input.shape[1] else 0
-        if n == 1:
-            raise ValueError(f"batch_norm: expected more than 1 value per channel when training, "
-                             f"got input size {tuple(input.shape)}")
-        if n == 0:      # an empty batch: an empty output, the running statistics untouched (PyTorch)
-            out = input
-        else:
-            out, mean, var = _normalize(input, dims, eps)
-        if running_mean is not None and n:
+        out, mean, var = _normalize(input, dims, eps)
+        if running_mean is not None:
             with no_grad():
                 m = momentum
                 running_mean.mul_(1 - m).add_(Tensor(mean.reshape(-1) * m))

@@ -71,7 +71,7 @@ class _BatchNorm(Module):
             raise ValueError(f"{type(self).__name__}: expected "
                              f"{' or '.join(f'{d}D' for d in self._expected_dims)} input, got "
                              f"{input.ndim}D input of shape {tuple(input.shape)}")
-        if input.shape[1] != self.num_features:
+        if input.shape[1] != self.num_features and input.numel():     # PyTorch checks no empty input's channels
             raise ValueError(f"{type(self).__name__}: expected {self.num_features} channels in dim 1, "
                              f"got input of shape {tuple(input.shape)}")
 

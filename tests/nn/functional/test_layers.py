@@ -472,6 +472,26 @@ def test_empty_batches_as_pytorch():
     assert np.array_equal(w.grad.numpy(), np.zeros((4, 3), np.float32))
 
 
+def test_batch_norm_of_an_empty_input_takes_any_channel_count_as_pytorch():
+    """PyTorch checks no channels of an empty input: BatchNorm1d(4) of a (3, 0) input is an empty
+    (3, 0) output, the running statistics untouched, the batch counted, a zero weight gradient
+    (was refused: 'expected 4 channels')."""
+    for training in (True, False):
+        bn = nn.BatchNorm1d(4)
+        bn.train(training)
+        x = mg.ones(3, 0, requires_grad=True)
+        out = bn(x)
+        out.sum().backward()
+        assert out.shape == (3, 0) and x.grad.shape == (3, 0)
+        assert bn.running_mean.tolist() == [0.0] * 4 and bn.running_var.tolist() == [1.0] * 4
+        assert bn.num_batches_tracked.item() == int(training) and bn.weight.grad.tolist() == [0.0] * 4
+    assert F.batch_norm(mg.ones(3, 0, 5), mg.zeros(4), mg.ones(4), training=True).shape == (3, 0, 5)
+    with pytest.raises(ValueError, match=r"BatchNorm1d: expected more than 1 value per channel .* \(1, 0\)"):
+        nn.BatchNorm1d(4)(mg.ones(1, 0))
+    with pytest.raises(ValueError, match=r"BatchNorm1d: expected 4 channels in dim 1, got input of shape \(3, 2\)"):
+        nn.BatchNorm1d(4)(mg.ones(3, 2))
+
+
 def test_embedding_says_sparse_gradients_are_not_supported():
     with pytest.raises(NotImplementedError, match=r"^embedding: sparse=True and scale_grad_by_freq=True are not supported"):
         F.embedding(mg.tensor([0, 1]), mg.ones(3, 2), sparse=True)
