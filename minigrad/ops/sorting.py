@@ -118,7 +118,9 @@ def topk(input, k, dim=-1, largest=True, sorted=True):  # noqa: A002 - PyTorch's
 
 @numpy_spellings
 def kthvalue(input, k, dim=-1, keepdim=False):
-    """``(values, indices)`` of the ``k``-th smallest element (k from 1) along ``dim``."""
+    """``(values, indices)`` of the ``k``-th smallest element (k from 1) along ``dim``. Among
+    tied values the index is the k-th of the stable sort; PyTorch specifies none (its CPU
+    quickselect may name another of the equal elements)."""
     d = normalize_dim(dim, input.ndim, "kthvalue")
     k = int_arg("kthvalue", "k", k)
     n = input.shape[d] if input.ndim else 1

@@ -37,7 +37,10 @@ A probe is good when minigrad
   values made float64 (``_float64_verdict``: PyTorch's float32 batch_norm of -1e9 + d is the
   inaccurate one there); or, for ``unique``, returns
   a result that does not require grad where PyTorch's does only to fail in backward ("the
-  derivative for '_unique2' is not implemented").
+  derivative for '_unique2' is not implemented"); or, for ``kthvalue``, returns PyTorch's values
+  with other indices among tied elements, each naming an element equal to the k-th value, and
+  PyTorch's gradient at the elements it names (``_tied_choice``: which of tied elements is
+  named PyTorch leaves unspecified).
 
 Categories: "empty batches" (a probe with a 0-size tensor), "checkpoints" (save/load), else by what
 happened -- both returned: "silently wrong"; PyTorch raised but minigrad returned: "invalid
@@ -391,6 +394,53 @@ def _take_ours(m, t, where):
     return t
 
 
+TIED_CHOICE = ("kthvalue",)     # the index among tied values is unspecified (PyTorch's docs)
+
+
+def _tied_choice(target, mg, m, t):
+    """``(t, move)``: PyTorch's plain result ``t`` of ``kthvalue`` with minigrad's indices put in
+    where the values agree and each of minigrad's indices points at an element equal to (or, for
+    NaN, as NaN as) the k-th value -- which of tied elements is named is unspecified (PyTorch:
+    "may nondeterministically return indices for any of them" on CUDA; on the CPU, the order its
+    quickselect leaves) -- and ``move``, which moves PyTorch's input gradient from its index to
+    minigrad's (the gradient of the named element); ``(t, None)`` where nothing was put in."""
+    if target.op not in TIED_CHOICE or m[0] != "seq" or t[0] != "seq" or len(m[1]) != 2 or len(t[1]) != 2 \
+            or mg.args is None:
+        return t, None
+    (mv, mi), (tv, ti) = m[1], t[1]
+    args, kwargs = mg.args
+    dim = args[2] if len(args) > 2 else kwargs.get("dim", -1)
+    keepdim = args[3] if len(args) > 3 else kwargs.get("keepdim", False)
+    if not (args and hasattr(args[0], "shape") and isinstance(dim, int) and isinstance(keepdim, bool)) or \
+            mi[0] != "tensor" or ti[0] != "tensor" or mi[1].shape != ti[1].shape or \
+            compare(mv, tv) is not None or np.array_equal(mi[1], ti[1]):
+        return t, None
+    x = plain(args[0])[1]
+    if x.ndim == 0:
+        return t, None
+    d = dim % x.ndim
+    ours, theirs = (i if keepdim else np.expand_dims(i, d) for i in (mi[1], ti[1]))
+    value = tv[1] if keepdim else np.expand_dims(tv[1], d)
+    if ours.min(initial=0) < 0 or ours.max(initial=0) >= x.shape[d]:
+        return t, None
+    named = np.take_along_axis(x, ours, d)
+    if not np.all((named == value) | (np.isnan(named) & np.isnan(value))):
+        return t, None
+    leaf = next((i for i, leaf in enumerate(mg.leaves) if leaf is args[0]), None)
+
+    def move(grads):
+        if leaf is None or grads[0] != "seq" or grads[1][leaf][0] != "tensor":
+            return grads
+        g = grads[1][leaf][1].copy()
+        picked = np.take_along_axis(g, theirs, d)
+        np.put_along_axis(g, theirs, 0, d)
+        np.put_along_axis(g, ours, picked, d)
+        items = list(grads[1])
+        items[leaf] = (items[leaf][0], g) + tuple(items[leaf][2:])
+        return ("seq", items)
+    return ("seq", [tv, mi]), move
+
+
 def _spelled_defaults(target, probe, theirs):
     """Whether PyTorch refused, with a TypeError, a call whose bent arguments (the probe's note;
     tensors aside) all hold the default of minigrad's signature, given by position or keyword."""
@@ -498,6 +548,7 @@ def judge(target, probe, mg, th):
         return Verdict(cat("invalid accepted"), False,
                        f"accepts what PyTorch refuses ({th.stage}): {format_exception(th.error)}")
     t = plain(th.value)
+    t, move_gradient = _tied_choice(target, mg, m, t)
     random = _random(target, probe)
     ours = VALUE_DEVIATIONS.get(target.op.lower().rstrip("_"))
     if target.op in NOT_DIFFERENTIABLE:
@@ -531,6 +582,8 @@ def judge(target, probe, mg, th):
     loosest = "float16" if _asks_float16(probe) else None    # a float16 step rounds every gradient
     grad_ours = GRAD_DEVIATIONS.get(target.op.lower()) if empty else None
     m_g, t_g = plain([leaf.grad for leaf in mg.leaves]), plain([leaf.grad for leaf in th.leaves])
+    if move_gradient is not None:
+        t_g = move_gradient(t_g)
     diff = compare(m_g, _take_ours(m_g, t_g, grad_ours[0]) if grad_ours else t_g, False, "gradients", loosest)
     if diff is None and "__module__" in mg.named:
         mg_p = plain({k: p.grad for k, p in mg.named["__module__"].named_parameters()})

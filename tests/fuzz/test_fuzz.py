@@ -255,3 +255,19 @@ def test_a_module_probe_has_its_own_weights_and_pytorch_gets_them_as_they_were_b
                                       (T((2, 5), "int64", fill="int:10"),), {}, {}), "ctor:max_norm")
     [record] = execute([renormed], use_torch=True, timeout=120.0)
     assert record[1:3] == ["silently wrong", True], record
+
+
+def test_judge_takes_another_index_among_tied_kth_values_with_the_gradient_moved_to_it():
+    torch = pytest.importorskip("torch")
+    import minigrad as mg
+    tied = Probe("Tensor.kthvalue", ((T((2, 3), fill="zeros", grad=True), 2), {}), "self")
+    [record] = execute([tied], use_torch=True, timeout=120.0)
+    assert record[1:3] == ["silently wrong", True], record
+    target = _target("Tensor.kthvalue")
+    probe = Probe("Tensor.kthvalue", ((T((1, 3)), 2), {}), "self")
+    x = np.array([[2.0, 5.0, 2.0]], np.float32)
+    theirs = Result(value=torch.tensor(x).kthvalue(2), args=((torch.tensor(x), 2), {}))
+    for index, ok in ((2, True), (1, False)):      # the other 2.0; the 5.0
+        ours = Result(value=(mg.tensor([2.0]), mg.tensor([index])), args=((mg.tensor(x), 2), {}))
+        verdict = judge(target, probe, ours, theirs)
+        assert (verdict.category, verdict.ok) == ("silently wrong", ok), (index, verdict)
