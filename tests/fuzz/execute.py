@@ -111,7 +111,8 @@ def _state_to_torch(mg_state, torch_module):
     names)."""
     import torch
 
-    state = {k: torch.from_numpy(v.copy()) for k, v in mg_state.items()}
+    from .recipes import widened
+    state = {k: torch.from_numpy(widened(v).copy()) for k, v in mg_state.items()}
     missing, unexpected = [], []
     own = torch_module.state_dict()
     for k in own:

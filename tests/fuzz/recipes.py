@@ -108,21 +108,48 @@ def array(r, rng):
         raise ValueError(f"unknown fill {fill!r}")
     with np.errstate(all="ignore"):
         out = np.asarray(a).astype(r.dtype)
-    return out.astype(np.float64) if _UPCAST and out.dtype == np.float32 else out
+    return widened(out)
 
 
-_UPCAST = []
+_WIDEN = []       # (made float64?, a Generator moving the values by float32 rounding errors, or None)
+UNIT_ROUNDOFF = 2.0 ** -24      # float32's: the relative error of rounding a real number to float32
+
+
+def widened(a):
+    """A float32 array as the innermost ``float32_as_float64``/``float32_moved`` block makes it:
+    float64 with the same values, or float32 values each moved by a float32 rounding error (times
+    1 + e, e uniform in +-float32's unit roundoff, rounded back to float32: the value or a
+    neighbour); outside them, ``a``."""
+    if not _WIDEN or a.dtype != np.float32:
+        return a
+    wide, rng = _WIDEN[-1]
+    if rng is None:
+        return a.astype(np.float64)
+    with np.errstate(all="ignore"):
+        moved = (a.astype(np.float64) * (1.0 + UNIT_ROUNDOFF * rng.uniform(-1.0, 1.0, a.shape))).astype(np.float32)
+    return np.where(np.isfinite(a), moved, a)
 
 
 @contextlib.contextmanager
-def float32_as_float64():
-    """Inside: every float32 array a recipe builds is made float64 after it is made (the same
-    values, not new draws): the judge's float64 oracle."""
-    _UPCAST.append(True)
+def _widening(wide, rng):
+    _WIDEN.append((wide, rng))
     try:
         yield
     finally:
-        _UPCAST.pop()
+        _WIDEN.pop()
+
+
+def float32_as_float64():
+    """Inside: every float32 array a recipe builds (and every float32 parameter a PyTorch module
+    takes from minigrad's) is made float64 after it is made (the same values, not new draws): the
+    judge's float64 oracle."""
+    return _widening(True, None)
+
+
+def float32_moved(rng):
+    """Inside: every such float32 array is moved by a float32 rounding error (``widened``): data
+    as well represented in float32 as the probe's own, to see how far float32 results move."""
+    return _widening(False, rng)
 
 
 def build(recipe, lib, rng, leaves):
