@@ -259,6 +259,15 @@ def test_scalar_arguments_must_fit_the_inputs_dtype_as_pytorchs():
     assert F.leaky_relu(-x, 1e-300).tolist()[0][0] == 0.0                                  # underflow is fine
 
 
+def test_leaky_relu_refuses_a_slope_that_is_no_number_on_an_empty_input_too():
+    """An empty input used to take negative_slope=None (object dtype out of place, nothing to
+    compute in place); PyTorch refuses it whatever the input."""
+    import minigrad.nn.functional as F
+    for op in (F.leaky_relu, F.leaky_relu_):
+        with pytest.raises(TypeError, match=rf"^{op.__name__}: negative_slope must be a number, got None"):
+            op(mg.ones(0, 3), None)
+
+
 def test_activations_name_themselves_for_a_non_tensor_input():
     import minigrad.nn.functional as F
     for name in ("relu6", "silu", "hardtanh", "relu"):
