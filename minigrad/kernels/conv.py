@@ -381,20 +381,21 @@ def _winograd_input_cpu(x, ph, pw, TH, TW, r0, r1, V):
             d1 = x[n, c, h + 1] if 0 <= h + 1 < H else zero
             d2 = x[n, c, h + 2] if 0 <= h + 2 < H else zero
             d3 = x[n, c, h + 3] if 0 <= h + 3 < H else zero
+            # indices cast to uint64 as in _im2col_cpu (measured: 1.15 -> 0.82 ms for 3x3 16->32)
             for u in range(lo, hi):            # B^T d, down the columns (t stays 0 outside)
-                j = uint64(u - pw)
-                t[0, u] = d0[j] - d2[j]
-                t[1, u] = d1[j] + d2[j]
-                t[2, u] = d2[j] - d1[j]
-                t[3, u] = d1[j] - d3[j]
+                j, uu = uint64(u - pw), uint64(u)
+                t[0, uu] = d0[j] - d2[j]
+                t[1, uu] = d1[j] + d2[j]
+                t[2, uu] = d2[j] - d1[j]
+                t[3, uu] = d1[j] - d3[j]
             for k in range(4):                 # (B^T d) B, along each block's row
                 for tw in range(TW):
-                    u = 2 * tw
-                    i = uint64(base + tw)
-                    V[4 * k, c, i] = t[k, u] - t[k, u + 2]
-                    V[4 * k + 1, c, i] = t[k, u + 1] + t[k, u + 2]
-                    V[4 * k + 2, c, i] = t[k, u + 2] - t[k, u + 1]
-                    V[4 * k + 3, c, i] = t[k, u + 1] - t[k, u + 3]
+                    u, i = uint64(2 * tw), uint64(base + tw)
+                    t0, t1, t2, t3 = t[k, u], t[k, u + uint64(1)], t[k, u + uint64(2)], t[k, u + uint64(3)]
+                    V[4 * k, c, i] = t0 - t2
+                    V[4 * k + 1, c, i] = t1 + t2
+                    V[4 * k + 2, c, i] = t2 - t1
+                    V[4 * k + 3, c, i] = t1 - t3
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -419,14 +420,15 @@ def _winograd_output_cpu(M, TH, TW, r0, r1, y):
                 q1 = M[5, o, t] - M[9, o, t] - M[13, o, t]
                 q2 = M[6, o, t] - M[10, o, t] - M[14, o, t]
                 q3 = M[7, o, t] - M[11, o, t] - M[15, o, t]
-                out[0, tw] = s0 + s1 + s2
-                out[1, tw] = s1 - s2 - s3
-                out[2, tw] = q0 + q1 + q2
-                out[3, tw] = q1 - q2 - q3
+                v = uint64(tw)
+                out[0, v] = s0 + s1 + s2
+                out[1, v] = s1 - s2 - s3
+                out[2, v] = q0 + q1 + q2
+                out[3, v] = q1 - q2 - q3
             for i in range(min(2, OH - h)):
                 for tw in range(OW // 2):
-                    y[n, o, h + i, uint64(2 * tw)] = out[2 * i, tw]
-                    y[n, o, h + i, uint64(2 * tw + 1)] = out[2 * i + 1, tw]
+                    y[n, o, h + i, uint64(2 * tw)] = out[2 * i, uint64(tw)]
+                    y[n, o, h + i, uint64(2 * tw + 1)] = out[2 * i + 1, uint64(tw)]
                 if OW % 2:
                     y[n, o, h + i, OW - 1] = out[2 * i, TW - 1]
 
@@ -446,8 +448,9 @@ def _winograd_grad_output_cpu(gy, TH, TW, r0, r1, Z):
         for tw in range(TW):
             u = 2 * tw
             col2 = u + 1 < OW
-            t = base + tw
-            for o in range(O):
+            t = uint64(base + tw)
+            for oo in range(O):
+                o = uint64(oo)
                 e00 = gy[n, o, h, u]
                 e01 = gy[n, o, h, u + 1] if col2 else zero
                 e10 = gy[n, o, h + 1, u] if row2 else zero
