@@ -320,15 +320,28 @@ class Hardtanh(Function):
         return g * ((x > ctx.lo) & (x < ctx.hi)).to(g.dtype), None, None
 
 
+def _hardtanh_input(op, input, min_val):
+    """hardtanh's input as PyTorch's kernel takes it: no bool, and no unsigned one with a negative
+    limit."""
+    tensor_arg(op, "input", input)
+    if input.dtype.kind == "b":
+        raise RuntimeError(f"{op}: bool inputs are not supported (as PyTorch's hardtanh)")
+    if input.dtype.kind == "u" and min_val < 0:
+        raise RuntimeError(f"{op}: cannot do hardtanh on an unsigned type ({input.dtype}) with negative "
+                           f"limits (min_val={min_val})")
+
+
 def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     """x clamped to [min_val, max_val]; the gradient is 0 at the corners."""
     if min_val > max_val:
         raise ValueError(f"hardtanh: min_val ({min_val}) cannot be greater than max_val ({max_val})")
+    _hardtanh_input("hardtanh", input, min_val)
     return activation("hardtanh", input, inplace, Hardtanh.apply, min_val, max_val)
 
 
 def relu6(input, inplace=False):
     """min(max(x, 0), 6) = hardtanh(x, 0, 6)."""
+    _hardtanh_input("relu6", input, 0.0)
     return activation("relu6", input, inplace, Hardtanh.apply, 0.0, 6.0)
 
 
@@ -429,7 +442,9 @@ def softshrink(input, lambd=0.5):
 
 
 def tanhshrink(input):
-    """x - tanh(x);  d/dx = tanh(x)^2."""
+    """x - tanh(x);  d/dx = tanh(x)^2. A bool input is refused, as PyTorch's bool subtraction."""
+    if tensor_arg("tanhshrink", "input", input).dtype.kind == "b":
+        raise RuntimeError("tanhshrink: a bool input is not supported (subtraction of bools, as PyTorch)")
     return input - input.tanh()
 
 
@@ -455,7 +470,7 @@ def _number(op, name, v):
         v = v.item()
     if not is_number(v):
         raise TypeError(f"{op}: {name} must be a number, got "
-                        + (f"a tensor of shape {tuple(v.shape)}" if isinstance(v, Tensor) else type(v).__name__))
+                        + (f"a tensor of shape {tuple(v.shape)}" if isinstance(v, Tensor) else f"{v!r} ({type(v).__name__})"))
     return v
 
 

@@ -159,7 +159,7 @@ def test_threshold_takes_numbers():
     with pytest.raises(TypeError, match=r"^threshold: value must be a number, got a tensor of shape \(2,\)$"):
         mg.nn.functional.threshold(x, 1.0, mg.zeros(2))
     assert mg.threshold(x, 1, mg.tensor(-3.0)).tolist() == [-3.0, 2.0]       # a 0-d tensor is a number
-    with pytest.raises(TypeError, match=r"^threshold: threshold must be a number, got str$"):
+    with pytest.raises(TypeError, match=r"^threshold: threshold must be a number, got '1' \(str\)$"):
         mg.threshold(x, "1", 0.0)
     assert mg.nn.functional.threshold(x, 1.0, -1.0).tolist() == [-1.0, 2.0]
 
@@ -189,6 +189,12 @@ def test_rrelu_checks_its_bounds():
     (lambda x: mg.nn.CELU(alpha=(0.5, 0.5))(x), TypeError, r"CELU: alpha must be a number, got \(0.5, 0.5\)"),
     (lambda x: mg.isfinite("x"), TypeError, r"isfinite: input must be a Tensor, got str"),
     (lambda x: mg.nn.functional.softmin(x, dtype=mg.int64), RuntimeError, r"softmin: needs a floating point"),
+    (lambda x: mg.nn.functional.tanhshrink(x > 0), RuntimeError, r"tanhshrink: a bool input is not supported"),
+    (lambda x: mg.nn.ReLU6()(x > 0), RuntimeError, r"ReLU6: bool inputs are not supported"),
+    (lambda x: mg.nn.functional.hardtanh(x.to(mg.uint8)), RuntimeError,
+     r"hardtanh: cannot do hardtanh on an unsigned type \(uint8\) with negative limits"),
+    (lambda x: mg.nn.functional.hardtanh_(x.to(mg.uint8)), RuntimeError, r"hardtanh_: cannot do hardtanh on an unsigned"),
+    (lambda x: mg.nn.functional.threshold_(x, 1, True), TypeError, r"threshold_?: value must be a number, got True \(bool\)"),
 ])
 def test_activation_arguments_are_checked_with_the_op_named(call, error, message):
     with pytest.raises(error, match=message):

@@ -60,6 +60,9 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     """|x - y|"""
     _check_regression_target("l1_loss", input, target)
+    if "b" in (input.dtype.kind, target.dtype.kind):
+        raise RuntimeError(f"l1_loss: a bool input or target is not supported (subtraction of bools, as PyTorch), "
+                           f"got {input.dtype} and {target.dtype}")
     return _reduce("l1_loss", (input - target).abs(), _legacy_reduction(size_average, reduce, reduction))
 
 
@@ -81,6 +84,9 @@ def huber_loss(input, target, reduction="mean", delta=1.0):
     The loss has the dtype input and target promote to, as mse_loss's (PyTorch's huber_loss
     keeps input's dtype: a float64 target does not widen a float32 loss there)."""
     _check_regression_target("huber_loss", input, target)
+    if input.dtype.kind not in "fc":
+        raise RuntimeError(f"huber_loss: result type float32 can't be cast to the input's type {input.dtype} "
+                           "(PyTorch's huber_loss keeps the input's dtype)")
     delta = number_arg("huber_loss", "delta", delta, min=0.0, min_open=True)
     d = (input - target).abs()
     q = d.clamp(max=delta)          # as smooth_l1_loss: the square only where it is used
@@ -141,6 +147,9 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     the dtype input and target promote to (PyTorch's has target's dtype: float64 logits with a
     float32 target give a float32 loss there)."""
     _check_same_shape("binary_cross_entropy_with_logits", input, target)
+    if target.dtype.kind not in "fc":
+        raise RuntimeError(f"binary_cross_entropy_with_logits: the target must be a floating point tensor "
+                           f"(probabilities), got {target.dtype}")
     tensor_arg("binary_cross_entropy_with_logits", "weight", weight, optional=True)
     tensor_arg("binary_cross_entropy_with_logits", "pos_weight", pos_weight, optional=True)
     log_weight = 1 if pos_weight is None else 1 + (pos_weight - 1) * target
@@ -330,6 +339,9 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
     op = "kl_div"
     log_target = bool_arg(op, "log_target", log_target)
     _check_broadcast(op, input, target)
+    if input.dtype.kind in "biu" or target.dtype.kind in "biu":
+        raise RuntimeError(f"kl_div: integral inputs are not supported (as PyTorch), got input {input.dtype} and "
+                           f"target {target.dtype}")
     reduction = _legacy_reduction(size_average, reduce, reduction)
     if log_target:
         loss = target.exp() * (target - input)

@@ -474,3 +474,18 @@ def test_class_targets_are_int64_and_bce_targets_probabilities_of_the_inputs_dty
 def test_kl_div_of_a_negative_target_is_nan_as_pytorchs():
     loss = F.kl_div(mg.zeros(3), mg.tensor([0.5, 0.0, -1.0]), reduction="none").numpy()
     assert np.isnan(loss[2]) and loss[1] == 0.0 and np.isclose(loss[0], 0.5 * np.log(0.5))
+
+
+def test_losses_refuse_the_dtypes_pytorchs_refuse():
+    x, i, b = mg.randn(2, 3), mg.ones(2, 3, dtype=mg.int32), mg.ones(2, 3, dtype=mg.bool)
+    for call, message in [(lambda: F.l1_loss(b, x), r"l1_loss: a bool input or target is not supported"),
+                          (lambda: nn.L1Loss()(x, b), r"L1Loss: a bool input or target is not supported"),
+                          (lambda: F.huber_loss(i, x), r"huber_loss: result type float32 can't be cast to .* int32"),
+                          (lambda: F.binary_cross_entropy_with_logits(x, i.long()),
+                           r"binary_cross_entropy_with_logits: the target must be a floating point tensor .*int64"),
+                          (lambda: nn.BCEWithLogitsLoss()(x, b), r"BCEWithLogitsLoss: the target must be a floating point"),
+                          (lambda: F.kl_div(x, i.to(mg.uint8)), r"kl_div: integral inputs are not supported"),
+                          (lambda: nn.KLDivLoss()(i.to(mg.uint8), x), r"KLDivLoss: integral inputs are not supported")]:
+        with pytest.raises(RuntimeError, match=message):
+            call()
+    assert F.l1_loss(i, x).dtype == mg.float32 and F.huber_loss(x, i).dtype == mg.float32      # as PyTorch
