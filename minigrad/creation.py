@@ -42,6 +42,8 @@ def _new(op, arr, requires_grad):
 def tensor(data, dtype=None, device=None, requires_grad=False):
     """A new tensor holding a copy of ``data`` (a number, nested lists, an array or a tensor)."""
     bool_arg("tensor", "requires_grad", requires_grad)
+    if data is None:
+        raise TypeError("tensor: cannot make a tensor of None (give numbers, nested lists or an array)")
     if dtype is not None:
         dtype = dtype_arg("tensor", dtype)
     if isinstance(data, Tensor):
@@ -52,8 +54,17 @@ def tensor(data, dtype=None, device=None, requires_grad=False):
         arr = data.astype(dtype) if dtype is not None else data.copy()
     elif isinstance(data, (np.ndarray, np.generic)):
         arr = np.array(data, dtype=dtype)
+    elif dtype is not None:           # read as it is first: NumPy would make any object a bool by its truth
+        arr = np.array(data)
+        if arr.dtype.kind == "O" and not all(isinstance(v, (numbers.Number, np.bool_)) for v in arr.flat):
+            arr = arr.astype(str)
+        try:
+            arr = arr if arr.dtype.kind not in "biufcO" else arr.astype(dtype)
+        except OverflowError:
+            raise RuntimeError(f"tensor: value cannot be converted to type {dtype} without overflow "
+                               f"({_short(data)})") from None
     else:
-        arr = np.array(data, dtype=dtype if dtype is not None else _infer_dtype(data))
+        arr = np.array(data, dtype=_infer_dtype(data))
     if arr.dtype.kind not in "biufc":
         raise TypeError(f"tensor: cannot make a tensor of {type(data).__name__} data {_short(data)} "
                         f"(NumPy makes it dtype {arr.dtype}): give numbers (integers within int64)")
@@ -179,7 +190,8 @@ def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
     dt = _dtype(dtype, "linspace")
     for name, value in (("start", start), ("end", end)):
         if not isinstance(value, (numbers.Number, np.bool_)) and not (isinstance(value, Tensor) and value.ndim == 0):
-            raise TypeError(f"linspace: {name} must be a number or a 0-d tensor, got {value!r} ({type(value).__name__})")
+            raise TypeError(f"linspace: {name} must be a number or a 0-d tensor, got {value!r} "
+                            f"({type(value).__name__})")
     if dt.kind == "b":
         raise NotImplementedError("linspace: not implemented for dtype bool (as PyTorch)")
     if dt.kind not in "iu":

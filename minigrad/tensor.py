@@ -987,8 +987,8 @@ class Tensor:
         return ops.float_power(self, exponent)
 
     def where(self, condition, other):
-        """self where ``condition`` holds, else other; see minigrad.where."""
-        return ops.where(condition, self, other)
+        """self where ``condition`` (a Tensor, as PyTorch's method takes it) holds, else other; see minigrad.where."""
+        return ops.where(tensor_arg("where", "condition", condition), self, other)
 
     def bitwise_and(self, other):
         """Element-wise AND; see minigrad.bitwise_and."""

@@ -46,9 +46,13 @@ def test_random_creation_is_seeded_and_repeatable_bit_for_bit():
 
 
 @pytest.mark.parametrize("data", [None, "abc", [2 ** 70], [1, "a"], {1: 2}])
-def test_tensor_refuses_data_that_is_not_numbers(data):
-    with pytest.raises(TypeError, match="tensor: cannot make a tensor of"):
-        mg.tensor(data)
+@pytest.mark.parametrize("dtype", [None, mg.bool])
+def test_tensor_refuses_data_that_is_not_numbers(data, dtype):
+    if dtype is not None and data == [2 ** 70]:
+        assert mg.tensor(data, dtype=dtype).tolist() == [True]        # a number, true: PyTorch's answer too
+        return
+    with pytest.raises(TypeError, match="tensor: cannot make a tensor of"):     # not each made a bool by its truth
+        mg.tensor(data, dtype=dtype)
 
 
 @pytest.mark.parametrize("args, match", [((0, 5, 0), "arange: step must be nonzero"),

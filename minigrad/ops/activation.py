@@ -469,8 +469,8 @@ def _number(op, name, v):
     if isinstance(v, Tensor) and v.ndim == 0:
         v = v.item()
     if not is_number(v):
-        raise TypeError(f"{op}: {name} must be a number, got "
-                        + (f"a tensor of shape {tuple(v.shape)}" if isinstance(v, Tensor) else f"{v!r} ({type(v).__name__})"))
+        got = f"a tensor of shape {tuple(v.shape)}" if isinstance(v, Tensor) else f"{v!r} ({type(v).__name__})"
+        raise TypeError(f"{op}: {name} must be a number, got {got}")
     return v
 
 

@@ -330,7 +330,7 @@ class PlaceDistinct(Function):
 def gather(input, dim, index):
     """Pick, along ``dim``, the elements at ``index`` (``out[i][j] = input[index[i][j]][j]`` for dim 0)."""
     d = normalize_dim(dim, tensor_arg("gather", "input", input).ndim, "gather")
-    _check_index("gather", index.data, d, input.shape[d])
+    _check_index("gather", tensor_arg("gather", "index", index).data, d, input.shape[d])
     if index.ndim != input.ndim or any(index.shape[i] > input.shape[i] for i in range(input.ndim) if i != d):
         raise RuntimeError(f"gather: index shape {tuple(index.shape)} does not fit input shape "
                            f"{tuple(input.shape)} along dims other than {d}")
@@ -584,9 +584,13 @@ class IndexSelect(Function):
 @numpy_spellings
 def index_select(input, dim, index):
     """The entries ``index`` (a 1-D integer tensor) of ``input`` along ``dim``."""
-    d = normalize_dim(dim, input.ndim, "index_select")
-    if index.ndim > 1:
+    d = normalize_dim(dim, tensor_arg("index_select", "input", input).ndim, "index_select")
+    if tensor_arg("index_select", "index", index).ndim > 1:
         raise RuntimeError(f"index_select: index must be 0-d or 1-d, got shape {tuple(index.shape)}")
+    if input.ndim == 0:               # one element, as PyTorch takes it: index 0 gives it back, 0-d
+        _check_index("index_select", index.data, 0, 1)
+        picked = IndexSelect.apply(input.reshape(1), 0, index.reshape(-1))
+        return picked.reshape(()) if picked.numel() == 1 else picked
     _check_index("index_select", index.data, d, input.shape[d])
     return IndexSelect.apply(input, d, index.reshape(-1))
 
@@ -652,6 +656,9 @@ def index_fill(input, dim, index, value):
     tensor_arg("index_fill", "index", index)
     d = normalize_dim(dim, input.ndim, "index_fill")
     _check_index_op("index_fill", input, d, index)
+    if isinstance(value, Tensor) and value.ndim:
+        raise RuntimeError(f"index_fill: only supports a 0-dimensional value tensor, got a tensor of shape "
+                           f"{tuple(value.shape)}")
     return where(_entries(input, d, index), value, input)
 
 

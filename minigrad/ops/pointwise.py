@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 
-from .._checks import bool_arg, errors_named, number_arg, tensor_arg
+from .._checks import bool_arg, errors_named, number_arg, operand_arg, tensor_arg
 from ..autograd.function import Function
 from ..backend import array_module, float64, get_default_dtype
 from ..tensor import Tensor
@@ -111,7 +111,7 @@ class Copysign(Function):
 
 def copysign(input, other):
     """The magnitude of ``input`` with the sign of ``other`` (element-wise; -0.0 counts as negative)."""
-    return Copysign.apply(tensor_arg("copysign", "input", input), other)
+    return Copysign.apply(tensor_arg("copysign", "input", input), operand_arg("copysign", "other", other))
 
 
 class LogAddExp(Function):
@@ -185,14 +185,17 @@ def _any_zero(b):
 
 def remainder(input, other):
     """Python's modulus: input - other * floor(input / other), with the sign of ``other``."""
+    operand_arg("remainder", "input", input)
+    operand_arg("remainder", "other", other)
     if not isinstance(input, Tensor):
-        input = Tensor(array_module(other.data).asarray(input, dtype=scalar_dtype(input, other)))
+        input = Tensor(array_module(tensor_arg("remainder", "other", other).data).asarray(
+            input, dtype=scalar_dtype(input, other)))
     return Remainder.apply(input, other, False)
 
 
 def fmod(input, other):
     """C's modulus: input - other * trunc(input / other), with the sign of ``input``."""
-    return Remainder.apply(input, other, True)
+    return Remainder.apply(tensor_arg("fmod", "input", input), operand_arg("fmod", "other", other), True)
 
 
 @errors_named("lerp")

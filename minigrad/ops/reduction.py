@@ -300,6 +300,8 @@ def min(input, dim=None, keepdim=False):  # noqa: A001
 
 
 def _arg_extreme(input, dim, keepdim, largest, op):
+    if tensor_arg(op, "input", input).dtype.kind == "b":
+        raise RuntimeError(f"{op}: does not support bool input (as PyTorch's)")
     xp = array_module(input.data)
     find = xp.argmax if largest else xp.argmin
     if dim is None:                      # of the flattened tensor; keepdim keeps every dim, size 1
@@ -406,6 +408,9 @@ def logsumexp(input, dim, keepdim=False):
     tensor_arg("logsumexp", "input", input)
     if dim is None:
         raise TypeError("logsumexp: dim must be an int or a tuple of ints, got None")
+    if isinstance(dim, (tuple, list)) and len(dim) == 0 and input.ndim:    # PyTorch's refuses it there
+        raise RuntimeError(f"logsumexp: dim=() reduces no dim of an input of shape {tuple(input.shape)}; "
+                           "name the dims")
     return LogSumExp.apply(float_input(input), normalize_dims(dim, input.ndim, "logsumexp"), keepdim)
 
 

@@ -121,7 +121,7 @@ def cumprod(input, dim, *, dtype=None):
 def _cum_extreme(input, dim, largest, op):
     """(running max or min, index of the element it came from -- the last one on ties, the
     first NaN once one is met); the values are a gather, so their gradient is a scatter."""
-    d = normalize_dim(dim, input.ndim, op)
+    d = normalize_dim(dim, tensor_arg(op, "input", input).ndim, op)
     result = cummax_result if largest else cummin_result
     xp = array_module(input.data)
     if input.ndim == 0:

@@ -84,6 +84,8 @@ def view(input, *shape):
     """The same memory seen in a new shape. As in PyTorch, a shape that the memory's layout
     cannot give without a copy (a dimension spanning two contiguous pieces, as after a
     transpose) is an error; ``reshape`` copies instead."""
+    if not shape:
+        raise TypeError("view: missing the shape (give () for a 0-d tensor)")
     out = Reshape.apply(input, _infer_shape(as_shape(shape), input.numel(), "view"))
     if out._view is None and input.numel() > 1:
         raise RuntimeError(f"view: size {tuple(out.shape)} is not compatible with the input "
@@ -123,7 +125,8 @@ def flatten(input, start_dim=0, end_dim=-1):
 
     Args: ``input``, ``start_dim`` (default 0), ``end_dim`` (default -1). A 0-d input becomes shape
     (1,). Returns a view where the memory allows it."""
-    if input.ndim == 0:
+    if input.ndim == 0:               # dims 0 and -1 only, as PyTorch's
+        normalize_dim(start_dim, 0, "flatten"), normalize_dim(end_dim, 0, "flatten")
         return Reshape.apply(input, (1,))
     s = normalize_dim(start_dim, input.ndim, "flatten")
     e = normalize_dim(end_dim, input.ndim, "flatten")

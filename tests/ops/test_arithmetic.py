@@ -289,7 +289,11 @@ def test_add_sub_check_alpha_and_operands_as_pytorch():
 def test_where_and_pow_take_tensors_or_numbers():
     x = mg.ones(2, 3)
     with pytest.raises(TypeError, match=r"^where: condition must be a Tensor or a number, got ndarray$"):
+        mg.where(np.ones((2, 3), bool), x, x)
+    with pytest.raises(TypeError, match=r"^where: condition must be a Tensor, got ndarray$"):
         x.where(np.ones((2, 3), bool), x)
+    with pytest.raises(TypeError, match=r"^where: condition must be a Tensor, got float$"):     # as PyTorch's
+        x.where(1.5, x)
     with pytest.raises(TypeError, match=r"^where: other must be a Tensor or a number, got ndarray$"):
         mg.where(x > 0, x, np.ones((2, 3), np.float32))
     with pytest.raises(TypeError, match=r"^pow: exponent must be a Tensor or a number, got tuple$"):

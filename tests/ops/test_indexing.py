@@ -500,3 +500,18 @@ def test_masked_fill_casts_the_value_to_the_input_dtype_as_pytorch():
     with pytest.raises(RuntimeError, match="^masked_fill: value 1e[+]30 cannot be converted to type int32 without overflow"):
         mg.masked_fill(x, mask, 1e30)
     assert mg.ones(2).masked_fill(mask, mg.tensor(np.float64(2.5))).dtype == mg.float32
+
+
+def test_index_ops_of_a_0d_input_and_their_argument_types_as_pytorch():
+    x = mg.tensor(2.5, requires_grad=True)
+    y = mg.index_select(x, 0, mg.tensor(0))                # one element, as PyTorch takes a 0-d input
+    y.backward()
+    assert y.shape == () and y.item() == 2.5 and x.grad.item() == 1.0
+    for call, error, message in [
+            (lambda: mg.index_select(x, 0, mg.tensor(3)), RuntimeError, r"index_select: index 3 is out of bounds"),
+            (lambda: mg.ones(2, 3).index_fill_(0, mg.tensor(1), mg.ones(2, 3)), RuntimeError,
+             r"index_fill_: only supports a 0-dimensional value tensor, got a tensor of shape \(2, 3\)"),
+            (lambda: mg.ones(3, 4).gather(1, np.zeros((3, 2), np.int64)), TypeError, r"gather: index must be a Tensor"),
+            (lambda: mg.cummax(np.ones((2, 3), np.float32), 0), TypeError, r"cummax: input must be a Tensor")]:
+        with pytest.raises(error, match=message):
+            call()

@@ -239,3 +239,13 @@ def test_lerp_uses_pytorchs_two_forms_exact_at_weight_one_and_infinite_inputs():
         torch_check(lambda x, y: mg.lerp(x, y, w), lambda x, y: torch.lerp(x, y, w), [a, b], check_grad=False)
     torch_check(mg.lerp, torch.lerp, [a[1:], b[1:], np.array([0.75, 0.25], np.float32)])
     assert mg.tensor([0.1]).lerp_(mg.tensor([0.3]), 1.0).tolist() == [np.float32(0.3)]
+
+
+def test_binary_ops_take_a_tensor_or_a_number_not_an_array_as_pytorch():
+    x, a = mg.ones(2, 3), np.ones((2, 3), np.float32)
+    for call, op in [(lambda: mg.remainder(x, a), "remainder"), (lambda: x.remainder_(a), "remainder_"),
+                     (lambda: mg.copysign(x, a), "copysign"), (lambda: x.copysign_(a), "copysign_"),
+                     (lambda: mg.fmod(x, a), "fmod")]:
+        with pytest.raises(TypeError, match=rf"^{op}: other must be a Tensor or a number, got ndarray$"):
+            call()
+    assert mg.remainder(5, mg.tensor([3])).tolist() == [2] and mg.fmod(x, 1.5).tolist() == x.tolist()

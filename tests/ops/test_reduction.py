@@ -258,6 +258,18 @@ def test_nuclear_norm_of_the_zero_matrix_and_bad_arguments():
         mg.ones(2, 2, dtype=mg.float16).norm("nuc")
 
 
+def test_argmin_argmax_and_logsumexp_refuse_what_pytorch_refuses():
+    b = mg.ones(2, 3, dtype=mg.bool)
+    for op in ("argmin", "argmax"):
+        with pytest.raises(RuntimeError, match=rf"^{op}: does not support bool input"):
+            getattr(mg, op)(b)
+        with pytest.raises(TypeError, match=rf"^{op}: input must be a Tensor, got ndarray"):
+            getattr(mg, op)(np.ones(3))
+    with pytest.raises(RuntimeError, match=r"^logsumexp: dim=\(\) reduces no dim of an input of shape \(2, 3\)"):
+        mg.ones(2, 3).logsumexp(())
+    assert mg.logsumexp(mg.tensor(0.5), ()).item() == 0.5
+
+
 def test_norm_of_the_zero_vector_has_a_zero_gradient():
     x = mg.zeros(3, requires_grad=True)
     x.norm().backward()

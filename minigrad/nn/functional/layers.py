@@ -275,7 +275,8 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
             raise ValueError(f"embedding: padding_idx {padding_idx} must be within num_embeddings {num}")
         padding_idx %= num
     if max_norm is not None:
-        _renorm_rows(weight, input, max_norm, norm_type)
+        _renorm_rows(weight, input, number_arg("embedding", "max_norm", max_norm),
+                     number_arg("embedding", "norm_type", norm_type))
     out = index_select(weight, 0, input.reshape(-1)).reshape(*input.shape, weight.shape[1])
     if padding_idx is not None and out.requires_grad:
         keep = Tensor((input.data != padding_idx)[..., None])

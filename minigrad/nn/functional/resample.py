@@ -55,6 +55,9 @@ def _out_sizes(op, x, size, scale_factor):
         scales = (None,) * n
     else:
         sf = tuple(scale_factor) if isinstance(scale_factor, (tuple, list)) else (scale_factor,) * n
+        if len(sf) == n and any(isinstance(s, float) and math.isinf(s) for s in sf):
+            raise RuntimeError(f"{op}: scale_factor {scale_factor!r} makes an output size that cannot be "
+                               f"converted to int64 without overflow (input of shape {tuple(x.shape)})")
         if len(sf) != n or min(sf) <= 0:
             raise ValueError(f"{op}: scale_factor {scale_factor!r} must be one or {n} positive numbers "
                              f"for input of shape {tuple(x.shape)}")

@@ -6,7 +6,9 @@ in-place op: refused on a leaf that requires grad).
 from __future__ import annotations
 
 from ... import creation
+from ..._checks import number_arg
 from ...autograd.grad_mode import no_grad
+from ...backend import get_default_dtype
 from .. import functional as F
 from ..parameter import Parameter
 from .module import Module
@@ -334,7 +336,8 @@ class PReLU(Module):
     def __init__(self, num_parameters=1, init=0.25, device=None, dtype=None):
         super().__init__()
         self.num_parameters, self.init = num_parameters, init
-        self.weight = Parameter(creation.full((num_parameters,), init, device=device, dtype=dtype))
+        self.weight = Parameter(creation.full((num_parameters,), number_arg("PReLU", "init", init), device=device,
+                                              dtype=get_default_dtype() if dtype is None else dtype))   # an int init too
 
     def reset_parameters(self):
         with no_grad():

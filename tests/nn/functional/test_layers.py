@@ -430,12 +430,21 @@ def test_layer_errors():
     (lambda: F.normalize(mg.ones(2, 3), dim=3), IndexError, r"normalize: dimension out of range"),
     (lambda: F.normalize(mg.ones(2, 3), p="nuc"), RuntimeError, r"normalize: p='nuc' needs dim to be a 2-tuple, got 1"),
     (lambda: F.normalize(mg.ones(2, 3), p="max"), ValueError, r"normalize: p must be a number, 'fro' or 'nuc'"),
+    (lambda: F.embedding(mg.tensor([1]), mg.ones(3, 2), max_norm=1j), TypeError, r"embedding: max_norm must be a number"),
+    (lambda: nn.PReLU(init="0.1"), TypeError, r"PReLU: init must be a number, got '0.1'"),
+    (lambda: F.interpolate(mg.ones(1, 1, 2, 2), scale_factor=float("inf")), RuntimeError,
+     r"interpolate: scale_factor inf makes an output size that cannot be converted to int64"),
     (lambda: F.normalize(mg.ones(2, 3, dtype=mg.bool)), RuntimeError, r"normalize: needs a floating point input, got bool"),
     (lambda: F.normalize(mg.ones(2, 3, dtype=mg.int64)), RuntimeError, r"normalize: needs a floating point input"),
 ])
 def test_layer_arguments_are_checked_with_the_op_named(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+def test_prelu_takes_an_int_init_as_a_float_slope_as_pytorch():
+    prelu = nn.PReLU(init=0)
+    assert prelu.weight.dtype == mg.float32 and prelu.weight.tolist() == [0.0]
 
 
 def test_linear_checks_bias_shape_and_dtypes_naming_the_op():
