@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from ... import backend
 from ..._checks import bool_arg, errors_named, int_arg, number_arg, tensor_arg
 from ...autograd.function import Function
@@ -16,6 +18,14 @@ from ...autograd.grad_mode import is_grad_enabled, no_grad
 from ...ops import index_select, where
 from ...ops._util import float16_with_float32_params, float_only, same_dtype
 from ...tensor import Tensor
+
+
+def _broadcasts_to(shape, target):
+    """Whether a tensor of ``shape`` broadcasts to ``target`` (the output's shape, unchanged)."""
+    try:
+        return np.broadcast_shapes(tuple(shape), tuple(target)) == tuple(target)
+    except ValueError:
+        return False
 
 
 def linear(input, weight, bias=None):
@@ -27,9 +37,10 @@ def linear(input, weight, bias=None):
     if input.shape[-1:] != weight.shape[-1:]:
         raise RuntimeError(f"linear: input shape {tuple(input.shape)} does not match weight shape "
                            f"{tuple(weight.shape)} (the input's last dim must be {weight.shape[-1]})")
-    if bias is not None and tuple(bias.shape) not in ((weight.shape[0],), ()):
-        raise RuntimeError(f"linear: bias must have shape ({weight.shape[0]},) for weight shape "
-                           f"{tuple(weight.shape)}, got {tuple(bias.shape)}")
+    if bias is not None and not _broadcasts_to(bias.shape, tuple(input.shape[:-1]) + (weight.shape[0],)):
+        raise RuntimeError(f"linear: bias must have shape ({weight.shape[0]},) (or one that broadcasts to the "
+                           f"output's, as PyTorch's addmm takes it) for weight shape {tuple(weight.shape)} and "
+                           f"input shape {tuple(input.shape)}, got {tuple(bias.shape)}")
     for name, t in (("input", input), ("weight", weight), ("bias", bias)):
         if t is not None and t.dtype.kind not in "fc":
             raise RuntimeError(f"linear: {name} must be a floating point tensor, got {t.dtype}")

@@ -453,6 +453,10 @@ def test_linear_checks_bias_shape_and_dtypes_naming_the_op():
     with pytest.raises(RuntimeError, match="linear: expected scalar type float32 but found int64"):
         F.linear(mg.ones(2, 3, dtype=mg.int64), mg.ones(4, 3))
     assert F.linear(mg.ones(2, 3), mg.ones(4, 3), mg.ones(4)).tolist() == [[4.0] * 4] * 2
+    for shape in ((1, 4), (2, 4), (2, 1), ()):                     # what broadcasts to the output, as PyTorch's
+        assert F.linear(mg.ones(2, 3), mg.ones(4, 3), mg.ones(shape)).tolist() == [[4.0] * 4] * 2
+    with pytest.raises(RuntimeError, match=r"linear: bias must have shape \(4,\) .* got \(4, 1\)"):
+        F.linear(mg.ones(2, 3), mg.ones(4, 3), mg.ones(4, 1))
 
 
 def test_layer_norm_and_group_norm_check_the_affine_shapes():
