@@ -147,13 +147,19 @@ def _channel_shape(input):
 
 
 def _empty_normalized(input, weight, bias):
-    """batch_norm of an empty input, as PyTorch's: an empty output of the input's shape, whatever
-    its channel count; the running statistics untouched; weight and bias get a gradient of 0 (a
-    sum over no elements)."""
+    """batch_norm of an empty input, as PyTorch's: the input's copy times ``weight[0]`` plus
+    ``bias[0]`` -- an empty output of the input's shape whatever its channel count, the running
+    statistics untouched, zero gradients for weight and bias (sums over no elements), and an
+    IndexError for an empty weight or bias, whose first element PyTorch reads."""
     out = input.clone()
-    for p in (weight, bias):
-        if p is not None:
-            out = out + p.sum() * 0.0
+    for name, p in (("weight", weight), ("bias", bias)):
+        if p is None:
+            continue
+        if p.ndim == 0 or p.shape[0] == 0:
+            raise IndexError(f"batch_norm: index 0 out of range for the {name} of shape {tuple(p.shape)} "
+                             f"(an empty input of shape {tuple(input.shape)} is scaled by weight[0] and "
+                             f"shifted by bias[0])")
+        out = out * p[0] if name == "weight" else out + p[0]
     return out
 
 

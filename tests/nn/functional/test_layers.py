@@ -488,7 +488,8 @@ def test_empty_batches_as_pytorch():
 def test_batch_norm_of_an_empty_input_takes_any_channel_count_as_pytorch():
     """PyTorch checks no channels of an empty input: BatchNorm1d(4) of a (3, 0) input is an empty
     (3, 0) output, the running statistics untouched, the batch counted, a zero weight gradient
-    (was refused: 'expected 4 channels')."""
+    (was refused: 'expected 4 channels'); only an empty weight or bias is refused (PyTorch reads
+    weight[0] and bias[0])."""
     for training in (True, False):
         bn = nn.BatchNorm1d(4)
         bn.train(training)
@@ -499,6 +500,9 @@ def test_batch_norm_of_an_empty_input_takes_any_channel_count_as_pytorch():
         assert bn.running_mean.tolist() == [0.0] * 4 and bn.running_var.tolist() == [1.0] * 4
         assert bn.num_batches_tracked.item() == int(training) and bn.weight.grad.tolist() == [0.0] * 4
     assert F.batch_norm(mg.ones(3, 0, 5), mg.zeros(4), mg.ones(4), training=True).shape == (3, 0, 5)
+    assert F.batch_norm(mg.ones(0, 4), mg.zeros(4), mg.ones(4), mg.ones(3), training=True).shape == (0, 4)
+    with pytest.raises(IndexError, match=r"^batch_norm: index 0 out of range for the weight of shape \(0,\)"):
+        F.batch_norm(mg.ones(0, 4), mg.zeros(4), mg.ones(4), mg.ones(0), mg.ones(4), training=True)
     with pytest.raises(ValueError, match=r"BatchNorm1d: expected more than 1 value per channel .* \(1, 0\)"):
         nn.BatchNorm1d(4)(mg.ones(1, 0))
     with pytest.raises(ValueError, match=r"BatchNorm1d: expected 4 channels in dim 1, got input of shape \(3, 2\)"):
