@@ -139,7 +139,10 @@ def few_shot_epochs(run):
 # scratch by 0.016 to 0.034, short of the curriculum's 0.05, and most of its errors are between
 # the three kinds of shoe. Pre-trained three times longer on shifted images, with weight decay
 # on the head, or cut after block 2, it stays at about 0.90; the same extractor left at its
-# random initialisation and frozen reaches 0.84, so the pre-training is worth something.
+# random initialisation and frozen reaches 0.84, so the pre-training is worth something. Cutting
+# after block 2 and training a new block 3 on the frozen blocks (seed 0) gives 0.905, +0.029; with
+# batch norm in the extractor the frozen heads reach 0.917, but the same network from scratch
+# rises too, to 0.900.
 
 # %%
 def pretrain(run, old, image_size):
