@@ -48,11 +48,12 @@ RESULTS = {
         "test accuracy 0.907 / 0.910 after 2 epochs on 50,000 images, one-cycle Adam peaking at 1e-2 (bar "
         "0.90; seeds 0-4: 0.9076, 0.9096, 0.9073, 0.9096, 0.9098; schedule chosen on the 10,000 training "
         "images left out; the former 3 epochs on 10,000 images at 3e-3 gave 0.864 / 0.868); parameters "
-        "VGG 75,002, ResNet 77,754, Inception 28,738, MobileNet 36,874, SENet 80,582; VGG 0.906 at the "
-        "same settings (seed 0 only); Inception, MobileNet and SENet measured only at the former settings "
-        "(seed 0: 0.861, 0.843, 0.865)",
+        "VGG 75,002, ResNet 77,754, Inception 28,738, MobileNet 36,874, SENet 80,582; the other four at "
+        "the same settings, seed 0 only (1-4 not yet measured): VGG 0.906, Inception 0.906, MobileNet "
+        "0.901, SENet 0.908",
         "taxonomy ~5 s, batch norm ~2 s, degradation ~50 s, ResNet 103-112 s CPU per seed (the slow test "
-        "runs it alone), VGG ~110 s (user time, measured at load 4-8)",
+        "runs it alone), VGG ~110 s, Inception, MobileNet and SENet 274 s together (user time, measured at "
+        "load 0.5-8)",
         ("separable_param_ratio", "degradation_loss_ratio", "act_std_last_no_bn", "act_std_last_bn",
          "resnet_test_accuracy")),
     "transfer": Measured(
