@@ -22,13 +22,13 @@ import numpy as np
 
 import minigrad as mg
 import minigrad.nn.functional as F
-from minigrad import nn, optim
-from minigrad.utils import EarlyStopping, build_vocab_from_iterator, progress_bar
+from minigrad import nn
+from minigrad.utils import build_vocab_from_iterator
 from minigrad.utils.lesson import lesson_main
-from minigrad.utils.plotting import plot_curves
 
 from lessons import text
-from lessons.common import moving_mean, parameters_check, pyplot, save_figure, train_steps
+from lessons.common import (evaluate, moving_mean, parameters_check, pyplot, save_figure, train_early_stopping,
+                            train_steps)
 from lessons.transformer import sinusoidal_positions
 
 NAME = "bert"
@@ -196,7 +196,7 @@ class Bert(nn.Module):
     pre-norm Transformer encoder layers (GELU) -> LayerNorm; ``forward`` returns the last layer
     (N, T, D) and the pooled [CLS] vector (N, D)."""
 
-    def __init__(self, vocab_size, d_model=64, nhead=4, num_layers=2, dim_feedforward=256,
+    def __init__(self, vocab_size, d_model=64, nhead=4, num_layers=2, dim_feedforward=128,
                  dropout=0.0, max_len=MAX_LEN):
         super().__init__()
         self.token = nn.Embedding(vocab_size, d_model)
@@ -284,7 +284,7 @@ def pretraining_losses(model, batch):
 # lesson trains its text-CNN.
 
 # %%
-PRETRAIN_STEPS, PRETRAIN_BATCH, PRETRAIN_LR = 1500, 32, 3e-3
+PRETRAIN_STEPS, PRETRAIN_BATCH, PRETRAIN_LR, WARMUP = 2000, 32, 2e-3, 100
 
 
 def pretrain(model, segments, run, steps, batch_size, lr):
@@ -304,7 +304,8 @@ def pretrain(model, segments, run, steps, batch_size, lr):
         curves["next sentence"].append(nsp.item())
         return mlm + nsp
 
-    train_steps(model, batch_loss, steps, "BERT pre-training (masked LM + next sentence)", lr=lr, anneal=True)
+    train_steps(model, batch_loss, steps, "BERT pre-training (masked LM + next sentence)", lr=lr, anneal=True,
+                warmup=min(WARMUP, steps // 10))
     return curves
 
 
@@ -319,37 +320,6 @@ def encode_passages(examples, vocab, device):
 
 
 FINETUNE_EPOCHS, FINETUNE_BATCH, FINETUNE_LR, PATIENCE = 20, 32, 5e-4, 5
-
-
-def fine_tune(model, data, run, desc, seed, max_epochs, batch_size=FINETUNE_BATCH, lr=FINETUNE_LR,
-              patience=PATIENCE):
-    """Train every weight on data['train'] (shuffled by ``seed``), early-stop on data['val'];
-    returns the history (train loss, validation accuracy per epoch)."""
-    (x, y), (xv, yv) = data["train"], data["val"]
-    rng = np.random.default_rng(seed)
-    optimizer = optim.Adam(model.parameters(), lr=lr)
-    stopper = EarlyStopping(patience=patience, mode="max", restore_best_weights=True)
-    history = {"train loss": [], "validation accuracy": []}
-    bar = progress_bar(range(max_epochs), desc=desc, unit="epoch")
-    for _ in bar:
-        order = rng.permutation(x.shape[0])
-        total = 0.0
-        for i in range(0, len(order), batch_size):
-            idx = mg.tensor(order[i:i + batch_size], device=run.device)
-            loss = F.cross_entropy(model(x[idx]), y[idx])
-            optimizer.zero_grad()
-            loss.backward()
-            nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            optimizer.step()
-            total += loss.item() * len(idx)
-        history["train loss"].append(total / len(order))
-        history["validation accuracy"].append(text.accuracy(model, xv, yv))
-        bar.set_postfix({"train loss": f"{history['train loss'][-1]:.3f}",
-                         "val acc": f"{history['validation accuracy'][-1]:.3f}"})
-        if stopper.step(history["validation accuracy"][-1], model):
-            break
-    stopper.restore(model)
-    return history
 
 
 # %% [markdown]
@@ -540,10 +510,11 @@ def part_finetune(run):
             if arm == "fine-tuned":
                 bert.load_state_dict(state)
             model = BertClassifier(bert, len(task["classes"])).to(run.device)
-            history = fine_tune(model, data, run, f"[CLS] classifier, {arm} (seed {seed})", seed,
-                                run.epochs_or(FINETUNE_EPOCHS))
+            history = train_early_stopping(model, data, run.device, f"[CLS] classifier, {arm} (seed {seed})",
+                                           seed, FINETUNE_EPOCHS * run.epochs_or(1), PATIENCE,
+                                           batch_size=FINETUNE_BATCH, lr=FINETUNE_LR, max_norm=1.0)
             histories.setdefault(arm, history)
-            results[arm].append(text.accuracy(model, *data["test"]))
+            results[arm].append(evaluate(model, *data["test"])[0])
     accuracy = {arm: float(np.mean(accs)) for arm, accs in results.items()}
     for arm, accs in results.items():
         print(f"   {arm}: test accuracy {accuracy[arm]:.3f} (mean of " + ", ".join(f"{a:.3f}" for a in accs) + ")")
@@ -566,7 +537,7 @@ def _plot_finetune(run, histories, accuracy):
                 title="[CLS] classifier: training loss, first training")
     axes[1].axhline(1 / text.N_TOPICS, color="gray", ls=":", label=f"chance: {1 / text.N_TOPICS:.3f}")
     axes[1].set(xlabel="epoch", ylabel="validation accuracy",
-                title="[CLS] classifier: validation accuracy, first training\n(early stopping keeps the best epoch)")
+                title="[CLS] classifier: validation accuracy, first training\n(early stopping keeps the lowest validation loss)")
     axes[0].legend()
     for ax in axes:
         ax.grid(True, alpha=0.3)

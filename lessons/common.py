@@ -3,6 +3,7 @@ arrays onto a device, scoring a classifier, and the training loops. Kept here on
 copied into a lesson."""
 from __future__ import annotations
 
+import math
 import os
 
 import numpy as np
@@ -262,16 +263,86 @@ def fit(model, optimizer, batches, epochs, desc, step_loss=cross_entropy_step, s
     return history
 
 
-# ---- the sequence lessons' loop and decoding (captioning, seq2seq) ----
+# ---- the text lessons' loop: minibatch Adam, early stopping on the validation loss (text, bert) ----
 
-def train_steps(model, batch_loss, steps, desc, lr=3e-3, anneal=False, max_norm=1.0):
+def evaluate(model, x, y, batch_size=256):
+    """(accuracy, mean cross-entropy) of the classifier ``model`` on (x, y), in eval mode (dropout
+    off), without grad."""
+    import minigrad.nn.functional as F
+    was_training = model.training
+    model.eval()
+    correct, total = 0, 0.0
+    with mg.no_grad():
+        for i in range(0, x.shape[0], batch_size):
+            logits, labels = model(x[i:i + batch_size]), y[i:i + batch_size]
+            correct += int((logits.argmax(dim=1) == labels).sum().item())
+            total += F.cross_entropy(logits, labels, reduction="sum").item()
+    model.train(was_training)
+    return correct / x.shape[0], total / x.shape[0]
+
+
+def train_early_stopping(model, data, device, desc, seed, max_epochs, patience, batch_size=32, lr=1e-3,
+                         max_norm=None):
+    """The epoch loop with early stopping, written out once: minibatch Adam on the cross-entropy
+    over the trainable parameters, on ``data["train"]`` (x, y) reshuffled every epoch by
+    ``seed``, gradients clipped to norm ``max_norm`` when given; after each epoch the loss and
+    accuracy on ``data["val"]``; training stops after ``patience`` epochs without a lower
+    validation loss (or at ``max_epochs``) and the best epoch's weights are put back. Returns the
+    history: train loss, validation loss and validation accuracy per epoch."""
+    import minigrad.nn.functional as F
+    from minigrad.utils import EarlyStopping
+    (x, y), (xv, yv) = data["train"], data["val"]
+    rng = np.random.default_rng(seed)
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    optimizer = optim.Adam(trainable, lr=lr)
+    stopper = EarlyStopping(patience=patience, mode="min", restore_best_weights=True)
+    history = {"train loss": [], "validation loss": [], "validation accuracy": []}
+    model.train()
+    bar = progress_bar(range(max_epochs), desc=desc, unit="epoch")
+    for _ in bar:
+        order = rng.permutation(x.shape[0])
+        total = 0.0
+        for i in range(0, len(order), batch_size):
+            idx = mg.tensor(order[i:i + batch_size], device=device)
+            loss = F.cross_entropy(model(x[idx]), y[idx])
+            optimizer.zero_grad()
+            loss.backward()
+            if max_norm is not None:
+                nn.utils.clip_grad_norm_(trainable, max_norm)
+            optimizer.step()
+            total += loss.item() * len(idx)
+        val_accuracy, val_loss = evaluate(model, xv, yv)
+        history["train loss"].append(total / len(order))
+        history["validation loss"].append(val_loss)
+        history["validation accuracy"].append(val_accuracy)
+        bar.set_postfix({"train loss": f"{history['train loss'][-1]:.3f}", "val loss": f"{val_loss:.3f}",
+                         "val acc": f"{val_accuracy:.3f}"})
+        if stopper.step(val_loss, model):
+            break
+    stopper.restore(model)
+    return history
+
+
+# ---- the sequence lessons' loop and decoding (captioning, seq2seq, bert) ----
+
+def train_steps(model, batch_loss, steps, desc, lr=3e-3, anneal=False, max_norm=1.0, warmup=0):
     """The step-counting training loop, written out once: ``steps`` Adam steps, each on the loss
     ``batch_loss()`` returns for a fresh batch (the function draws the batch and runs the
     model), gradients clipped to norm ``max_norm`` (a recurrent net's gradients can spike), the
     learning rate annealed from ``lr`` to 0 along a cosine over the run (``anneal``) or constant.
+    With ``warmup`` the learning rate first climbs linearly from ``lr / warmup`` to ``lr`` over
+    that many steps (a Transformer's usual start: Adam's first steps are large while its
+    moment estimates settle), then anneals over the remaining steps or stays.
     Returns the loss per step."""
     opt = optim.Adam(model.parameters(), lr=lr)
-    schedule = optim.lr_scheduler.CosineAnnealingLR(opt, T_max=steps) if anneal else None
+    if warmup:
+        def factor(step):
+            if step < warmup:
+                return (step + 1) / warmup
+            return 0.5 * (1 + math.cos(math.pi * (step - warmup) / max(1, steps - warmup))) if anneal else 1.0
+        schedule = optim.lr_scheduler.LambdaLR(opt, factor)
+    else:
+        schedule = optim.lr_scheduler.CosineAnnealingLR(opt, T_max=steps) if anneal else None
     losses = []
     model.train()
     bar = progress_bar(range(steps), desc=desc, unit="step")

@@ -22,11 +22,11 @@ import numpy as np
 import minigrad as mg
 import minigrad.nn.functional as F
 from minigrad import nn, optim
-from minigrad.utils import EarlyStopping, basic_english, build_vocab_from_iterator, progress_bar
+from minigrad.utils import basic_english, build_vocab_from_iterator, progress_bar
 from minigrad.utils.lesson import lesson_main
 from minigrad.utils.plotting import plot_curves
 
-from lessons.common import parameters_check, pyplot, pydoc_topics, save_figure
+from lessons.common import evaluate, parameters_check, pyplot, pydoc_topics, save_figure, train_early_stopping
 
 NAME = "text"
 SUMMARY = ("word2vec (skip-gram, negative sampling) on the standard library's docs, then a "
@@ -409,8 +409,9 @@ def encode(examples, vocab, length, device):
 # %% [markdown]
 # ## The training loop of the text-CNN
 #
-# Minibatch Adam on the cross-entropy; after each epoch the validation loss decides: the best
-# epoch's weights are kept, and training stops after `patience` epochs without improvement
+# Minibatch Adam on the cross-entropy (`lessons.common.train_early_stopping`, the loop the bert
+# lesson's fine-tuning shares); after each epoch the validation loss decides: the best epoch's
+# weights are kept, and training stops after `PATIENCE` epochs without improvement
 # (early stopping, the notes' Keras `EarlyStopping`, whose default is to watch `val_loss`).
 # The loss, not the accuracy: on 78 validation passages the accuracy moves in steps of 1.3
 # points and ties often, so the epoch it picks is largely luck (on seed 1, one training's test
@@ -420,55 +421,7 @@ def encode(examples, vocab, length, device):
 # pre-trained vectors.
 
 # %%
-def evaluate(model, x, y, batch_size=256):
-    """(accuracy, mean cross-entropy) of ``model`` on (x, y), in eval mode (dropout off)."""
-    model.eval()
-    correct, total = 0, 0.0
-    with mg.no_grad():
-        for i in range(0, x.shape[0], batch_size):
-            logits, labels = model(x[i:i + batch_size]), y[i:i + batch_size]
-            correct += int((logits.argmax(dim=1) == labels).sum().item())
-            total += F.cross_entropy(logits, labels, reduction="sum").item()
-    model.train()
-    return correct / x.shape[0], total / x.shape[0]
-
-
-def accuracy(model, x, y, batch_size=256):
-    """The fraction of (x, y) that ``model`` classifies right, in eval mode."""
-    return evaluate(model, x, y, batch_size)[0]
-
-
-def train_textcnn(model, data, run, desc, seed, max_epochs=100, patience=6, batch_size=32, lr=1e-3):
-    """Train on data['train'] (shuffled by ``seed``), early-stop on the validation loss of
-    data['val'] (the best epoch's weights kept); returns the history (train loss, val loss,
-    val accuracy)."""
-    (x, y), (xv, yv) = data["train"], data["val"]
-    rng = np.random.default_rng(seed)
-    trainable = [p for p in model.parameters() if p.requires_grad]
-    optimizer = optim.Adam(trainable, lr=lr)
-    stopper = EarlyStopping(patience=patience, mode="min", restore_best_weights=True)
-    history = {"train loss": [], "validation loss": [], "validation accuracy": []}
-    bar = progress_bar(range(max_epochs), desc=desc, unit="epoch")
-    for _ in bar:
-        order = rng.permutation(x.shape[0])
-        total = 0.0
-        for i in range(0, len(order), batch_size):
-            idx = mg.tensor(order[i:i + batch_size], device=run.device)
-            loss = F.cross_entropy(model(x[idx]), y[idx])
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            total += loss.item() * len(idx)
-        val_accuracy, val_loss = evaluate(model, xv, yv)
-        history["train loss"].append(total / len(order))
-        history["validation loss"].append(val_loss)
-        history["validation accuracy"].append(val_accuracy)
-        bar.set_postfix({"train loss": f"{history['train loss'][-1]:.3f}", "val loss": f"{val_loss:.3f}",
-                         "val acc": f"{val_accuracy:.3f}"})
-        if stopper.step(val_loss, model):
-            break
-    stopper.restore(model)
-    return history
+PATIENCE = 6
 
 
 def random_like(vectors, rng):
@@ -524,8 +477,8 @@ def part_textcnn(run):
         for name, table in (("pre-trained", vectors.astype(np.float32)), ("random", random_like(vectors, rng))):
             mg.manual_seed(seed)
             model = TextCNN(mg.tensor(table), len(task["classes"])).to(run.device)
-            history = train_textcnn(model, data, run, f"text-CNN, frozen {name} embeddings (seed {seed})",
-                                    seed, max_epochs=run.epochs_or(MAX_EPOCHS))
+            history = train_early_stopping(model, data, run.device, f"text-CNN, frozen {name} embeddings "
+                                           f"(seed {seed})", seed, run.epochs_or(MAX_EPOCHS), PATIENCE)
             histories.setdefault(name, history)
             test_accuracy, test_loss = evaluate(model, *data["test"])
             runs[name].append(test_accuracy)

@@ -133,7 +133,8 @@ def test_a_tiny_run_on_each_device_writes_the_metrics_and_figures(device, tmp_pa
     """Every part on a few passages and steps, on cpu and on cuda (in Numba's simulator with the
     reference kernels, as the CLI's gradcheck runs them)."""
     from minigrad import kernels
-    for name, value in (("PRETRAIN_STEPS", 3), ("PRETRAIN_BATCH", 8), ("EVAL_REPEATS", 1), ("TRAININGS", 1)):
+    for name, value in (("PRETRAIN_STEPS", 3), ("PRETRAIN_BATCH", 8), ("EVAL_REPEATS", 1), ("TRAININGS", 1),
+                        ("FINETUNE_EPOCHS", 1)):
         monkeypatch.setattr(bert, name, value)
     monkeypatch.setattr(bert, "_CACHE", {})
     whole = text.make_task()

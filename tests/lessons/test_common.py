@@ -101,3 +101,50 @@ def test_tokens_before_end_stops_at_end_and_drops_the_specials():
     vocab = Vocab(["<pad>", "<start>", "<end>", "a", "b"])
     assert common.tokens_before_end(vocab, [1, 3, 0, 4, 2, 3], end=2, specials=3) == ["a", "b"]
     assert common.tokens_before_end(vocab, [4, 4], end=2, specials=3) == ["b", "b"]      # no <end>
+
+
+def test_train_steps_warms_the_learning_rate_up_then_anneals(monkeypatch):
+    from minigrad import nn, optim
+    mg.manual_seed(0)
+    model = nn.Linear(4, 1)
+    seen = []
+    adam_step = optim.Adam.step
+
+    def step(self, *args, **kwargs):
+        seen.append(self.param_groups[0]["lr"])
+        return adam_step(self, *args, **kwargs)
+    monkeypatch.setattr(optim.Adam, "step", step)
+    common.train_steps(model, lambda: (model(mg.randn(8, 4)) ** 2).mean(), 20, "test", lr=0.1,
+                       anneal=True, warmup=5)
+    np.testing.assert_allclose(seen[:5], [0.02, 0.04, 0.06, 0.08, 0.1])
+    np.testing.assert_allclose(seen[5:], 0.05 * (1 + np.cos(np.pi * np.arange(15) / 15)))
+
+
+def test_evaluate_gives_accuracy_and_cross_entropy_and_keeps_the_mode():
+    from minigrad import nn
+    model = nn.Sequential(nn.Dropout(0.5), nn.Linear(2, 2))
+    with mg.no_grad():
+        model[1].weight.copy_(mg.tensor([[1.0, 0.0], [0.0, 1.0]]))
+        model[1].bias.zero_()
+    x, y = mg.tensor([[2.0, 0.0], [0.0, 3.0], [1.0, 0.0]]), mg.tensor([0, 1, 1])
+    accuracy, loss = common.evaluate(model, x, y, batch_size=2)
+    assert accuracy == pytest.approx(2 / 3)
+    expected = np.mean([np.log1p(np.exp(-2.0)), np.log1p(np.exp(-3.0)), np.log1p(np.exp(1.0))])
+    assert loss == pytest.approx(expected, rel=1e-5)
+    assert model.training                                     # dropout was off for the scoring only
+
+
+def test_train_early_stopping_stops_on_the_validation_loss_and_keeps_the_best_epoch():
+    from minigrad import nn
+    mg.manual_seed(0)
+    x = mg.randn(64, 4)
+    y = (x[:, 0] > 0).long()
+    xv = mg.randn(32, 4)
+    yv = 1 - (xv[:, 0] > 0).long()              # the opposite rule: validation gets worse as training learns
+    model = nn.Linear(4, 2)
+    history = common.train_early_stopping(model, {"train": (x, y), "val": (xv, yv)}, "cpu", "test", 0,
+                                          max_epochs=50, patience=3, lr=0.05, max_norm=1.0)
+    losses = history["validation loss"]
+    assert len(losses) == 1 + int(np.argmin(losses)) + 3 < 50                # stopped 3 epochs after the best
+    assert history["train loss"][-1] < history["train loss"][0]
+    assert common.evaluate(model, xv, yv)[1] == pytest.approx(min(losses), rel=1e-5)   # the best epoch restored
