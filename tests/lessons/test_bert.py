@@ -157,7 +157,7 @@ def test_a_tiny_run_on_each_device_writes_the_metrics_and_figures(device, tmp_pa
 
 @pytest.fixture(scope="module")
 def seed0_run(tmp_path_factory):
-    """The lesson as it runs (1,500 pre-training steps, two fine-tunings), once for the tests below."""
+    """The lesson as it runs (2,000 pre-training steps, two fine-tunings), once for the tests below."""
     out = tmp_path_factory.mktemp("bert")
     assert bert.main(["--seed", "0", "--out", str(out)]) == 0
     return out, json.loads((out / "metrics.json").read_text())
