@@ -191,11 +191,11 @@ RESULTS = {
         "[CLS]/[SEP]/[MASK]; masked LM (15% chosen: 80% [MASK], 10% random, 10% kept) and next-sentence "
         "prediction (50% true next) pre-trained on `pydoc_data.topics`; the [CLS] vector fine-tuned on "
         "the text lesson's 8-topic task against the same model from scratch",
-        "seeds 0 and 1 only (2-4 not yet measured): MLM accuracy on the held-out passages 0.144 / 0.147, "
-        "1.84x / 1.88x always 'the' (0.078; bar 2: NOT reached); NSP 0.645 / 0.665 (bar 0.75: NOT reached); "
-        "[CLS] classifier fine-tuned 0.667 on both, from scratch 0.824 / 0.862: pre-training gain -0.157 / "
-        "-0.195 (bar 0.02: NOT reached, pre-training hurts at these settings)",
-        "~235 s user CPU per seed (1,500 pre-training steps ~150 s, two fine-tunings; measured at load 15-25)",
+        "MLM accuracy on the held-out passages 0.147 / 0.152, 1.88x / 1.94x always 'the' (0.078; bar 2: "
+        "NOT reached on any seed, best 1.98x); NSP 0.730 / 0.745 (bar 0.75: reached on seeds 3 and 4 only); "
+        "[CLS] classifier fine-tuned 0.736 / 0.792, from scratch 0.811 / 0.830: pre-training gain -0.107 / "
+        "-0.038 (bar 0.02: NOT reached on any seed, best 0.000); 2,000 pre-training steps of 32 pairs",
+        "~135-155 s user CPU per seed (pre-training ~120-140 s, two fine-tunings; measured at load 3-6)",
         ("mlm_accuracy", "mlm_accuracy_over_unigram", "nsp_accuracy", "bert_finetune_test_accuracy",
          "bert_scratch_test_accuracy", "bert_pretrain_gain")),
 }
