@@ -19,11 +19,12 @@ class Adam(Optimizer):
         g  = -grad if maximize else grad
         Adam:  g = g + weight_decay * p         AdamW:  p = p * (1 - lr * weight_decay)
         m  = beta1 * m + (1 - beta1) * g        (as lerp: m + (1 - beta1) * (g - m))
-        v  = beta2 * v + ((1 - beta2) * g) * g
+        v  = beta2 * v + (1 - beta2) * g**2
         v_max = max(v_max, v)                   (amsgrad; used instead of v below)
-        p  = p + (-lr / (1 - beta1**t) * m) / (sqrt(v) / sqrt(1 - beta2**t) + eps)
+        p  = p - lr / (1 - beta1**t) * m / (sqrt(v) / sqrt(1 - beta2**t) + eps)
 
-    each product in PyTorch's order (its addcmul_ and addcdiv_ scale first), so that a huge ``lr``
+    The products are taken in PyTorch's order (its addcmul_ and addcdiv_ scale first:
+    ``((1 - beta2) * g) * g`` and ``(-lr / (1 - beta1**t) * m) / denom``), so that a huge ``lr``
     overflows to the same inf and NaN.
     """
     _decoupled = False  # AdamW sets True: weight decay shrinks p instead of adding to g

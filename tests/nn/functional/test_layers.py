@@ -531,8 +531,9 @@ def test_cosine_similarity_matches_pytorch_and_gradchecks(pair, dim, seed, eps):
     torch_check(lambda u, v: F.cosine_similarity(u, v, dim, eps),
                 lambda u, v: torch.nn.functional.cosine_similarity(u, v, dim, eps),
                 [a.detach().numpy().copy(), b.detach().numpy().copy()])
+    # float32: a gradient that is 0 in exact arithmetic comes out as a few 1e-6 in either library
     torch_check(lambda u, v: nn.CosineSimilarity(dim, eps)(u, v), lambda u, v: torch.nn.CosineSimilarity(dim, eps)(u, v),
-                [a.detach().numpy().astype(np.float32), b.detach().numpy().astype(np.float32)], atol=1e-6, rtol=1e-5)
+                [a.detach().numpy().astype(np.float32), b.detach().numpy().astype(np.float32)], atol=1e-5, rtol=1e-5)
 
 
 @with_torch
