@@ -21,12 +21,13 @@ Backward through one step (dh = dy_t + the gradient coming back from step t+1)::
 Variants:
 - ``reference``: NumPy, the equations above, one step at a time. Read this first.
 - ``cpu``: the input projection of ALL time steps as one GEMM before the loop; the time loop
-  itself compiled (one Numba call per direction), per step one recurrent GEMM (BLAS, through
-  Numba's ``np.dot``) and one fused Numba kernel for the gate non-linearities and the cell
-  update, which stores only what backward needs: the gate activations, the cell and
-  tanh(cell); h and c live in one (T+1, N, H) buffer each (with h0, c0), so no step copies a
-  state. Backward runs the loop in reverse with a fused gate-backward kernel and one GEMM per
-  step for dh; dx, dW_ih and dW_hh are one GEMM each over all steps after the loop.
+  itself compiled for a small W_hh (one Numba call per direction, the GEMM through Numba's
+  ``np.dot``), a host loop otherwise; per step one recurrent GEMM (BLAS) and one fused Numba
+  kernel for the gate non-linearities and the cell update, which stores only what backward
+  needs: the gate activations, the cell and tanh(cell); h and c live in one (T+1, N, H)
+  buffer each (with h0, c0), so no step copies a state. Backward runs the loop in reverse with
+  a fused gate-backward kernel and one GEMM per step for dh; dx, dW_ih and dW_hh are one GEMM
+  each over all steps after the loop.
 - ``cuda``: the same driver with CuPy GEMMs and CUDA step kernels.
 One unit of one step (``lstm_unit``, ``lstm_unit_grad``) is written once and compiled for
 both targets.
@@ -169,10 +170,7 @@ def lstm_cell_backward_cpu(dy, dh_rec, dc, acts, tanh_c, c_prev, dgates):
 
 
 @njit(cache=True, error_model="numpy")
-def lstm_steps_forward_cpu(xw, w_hh_t, h_prev, c_prev, acts, cells, tanh_cells, y, hw, reverse):
-    """The forward time loop as one compiled call: per step the recurrent GEMM (BLAS, through
-    ``np.dot``) and the cell kernel. A Python loop would pay NumPy's and Numba's call overhead
-    twice per step (about a quarter of the loop for x(100,16,16) H=64)."""
+def _lstm_steps_forward_compiled(xw, w_hh_t, h_prev, c_prev, acts, cells, tanh_cells, y, hw, reverse):
     T = xw.shape[0]
     for k in range(T):
         t = T - 1 - k if reverse else k
@@ -181,9 +179,7 @@ def lstm_steps_forward_cpu(xw, w_hh_t, h_prev, c_prev, acts, cells, tanh_cells, 
 
 
 @njit(cache=True, error_model="numpy")
-def lstm_steps_backward_cpu(dy, w_hh, dh_rec, dc, acts, tanh_cells, c_prev, dgates, reverse):
-    """The backward time loop as one compiled call: per step the cell's backward, then
-    dh_{t-1} = dgates W_hh (BLAS, through ``np.dot``) into ``dh_rec``."""
+def _lstm_steps_backward_compiled(dy, w_hh, dh_rec, dc, acts, tanh_cells, c_prev, dgates, reverse):
     T = dy.shape[0]
     for k in range(T):
         t = k if reverse else T - 1 - k
@@ -191,16 +187,47 @@ def lstm_steps_backward_cpu(dy, w_hh, dh_rec, dc, acts, tanh_cells, c_prev, dgat
         np.dot(dgates[t], w_hh, dh_rec)
 
 
-SMALL_WEIGHT = 1 << 16   # elements of W_hh below which the per-step GEMM reads a transposed copy
+def lstm_loop_forward(xw, w_hh_t, h_prev, c_prev, acts, cells, tanh_cells, y, hw, reverse, *, cell):
+    """The forward time loop on the host: per step the recurrent GEMM hw = h_{t-1} W_hh^T
+    (the array module's BLAS) and the fused ``cell`` kernel."""
+    xp = array_module(xw)
+    for t in time_steps(xw.shape[0], reverse):
+        xp.matmul(h_prev[t], w_hh_t, out=hw)
+        cell(xw[t], hw, c_prev[t], acts[t], cells[t], tanh_cells[t], y[t])
 
 
-def recurrent_weight(w_hh):
-    """W_hh^T for the per-step GEMM h_{t-1} W_hh^T. A small W_hh is copied into a row-major
-    transpose: OpenBLAS then runs the step's product about twice as fast (x(100,16,16) H=64:
-    3.8 vs 7.1 us a step, one thread); for a large one the transposed view is faster (H=256:
-    150 vs 178 us a step) and the copy would cost more."""
-    xp = array_module(w_hh)
-    return xp.ascontiguousarray(w_hh.T) if w_hh.size < SMALL_WEIGHT else xp.ascontiguousarray(w_hh).T
+def lstm_loop_backward(dy, w_hh, dh_rec, dc, acts, tanh_cells, c_prev, dgates, reverse, *, cell_grad):
+    """The backward time loop on the host: per step the cell's backward, then
+    dh_{t-1} = dgates W_hh into ``dh_rec``."""
+    xp = array_module(dy)
+    for t in reversed(time_steps(dy.shape[0], reverse)):
+        cell_grad(dy[t], dh_rec, dc, acts[t], tanh_cells[t], c_prev[t], dgates[t])
+        xp.matmul(dgates[t], w_hh, out=dh_rec)
+
+
+SMALL_WEIGHT = 1 << 16   # elements of W_hh below which the cpu time loop runs compiled
+
+
+def lstm_steps_forward_cpu(xw, w_hh_t, h_prev, c_prev, acts, cells, tanh_cells, y, hw, reverse):
+    """The cpu time loop. For a small W_hh, one compiled call (the GEMM through Numba's
+    ``np.dot``): a host loop would pay NumPy's and Numba's call overhead twice a step, a
+    quarter of the loop at x(100,16,16) H=64. For a large one, the host loop: NumPy's
+    OpenBLAS runs the step's product faster than the one Numba's ``np.dot`` calls (H=256,
+    N=32, one thread: 134 vs 150 us forward, 139 vs 175 us backward)."""
+    if w_hh_t.size < SMALL_WEIGHT:
+        _lstm_steps_forward_compiled(xw, w_hh_t, h_prev, c_prev, acts, cells, tanh_cells, y, hw, reverse)
+    else:
+        lstm_loop_forward(xw, w_hh_t, h_prev, c_prev, acts, cells, tanh_cells, y, hw, reverse,
+                          cell=lstm_cell_forward_cpu)
+
+
+def lstm_steps_backward_cpu(dy, w_hh, dh_rec, dc, acts, tanh_cells, c_prev, dgates, reverse):
+    """The cpu backward time loop, chosen as ``lstm_steps_forward_cpu``'s."""
+    if w_hh.size < SMALL_WEIGHT:
+        _lstm_steps_backward_compiled(dy, w_hh, dh_rec, dc, acts, tanh_cells, c_prev, dgates, reverse)
+    else:
+        lstm_loop_backward(dy, w_hh, dh_rec, dc, acts, tanh_cells, c_prev, dgates, reverse,
+                           cell_grad=lstm_cell_backward_cpu)
 
 
 def lstm_forward_fused(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse, *, steps):
@@ -217,7 +244,7 @@ def lstm_forward_fused(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse, *, steps):
     tanh_cells = xp.empty((T, N, H), x.dtype)
     acts = xp.empty((T, N, 4 * H), x.dtype)
     hw = xp.empty((N, 4 * H), x.dtype)
-    steps(xw, recurrent_weight(w_hh), h_prev, c_prev, acts, cells, tanh_cells, y, hw, reverse)
+    steps(xw, xp.ascontiguousarray(w_hh.T), h_prev, c_prev, acts, cells, tanh_cells, y, hw, reverse)
     last = 0 if reverse else T - 1
     return (y, y[last].copy(), cells[last].copy()), (acts, c_prev, tanh_cells, h_prev)
 
@@ -264,21 +291,6 @@ def lstm_cell_backward_cuda(dy, dh_rec, dc, acts, tanh_c, c_prev, dgates):
     _cuda.launch(_lstm_cell_backward_cuda, tanh_c.size, dy, dh_rec, dc, acts, tanh_c, c_prev, dgates)
 
 
-def lstm_steps_forward_cuda(xw, w_hh_t, h_prev, c_prev, acts, cells, tanh_cells, y, hw, reverse):
-    """``lstm_steps_forward_cpu``'s loop on the host: cuBLAS GEMMs and the CUDA cell kernel."""
-    xp = array_module(xw)
-    for t in time_steps(xw.shape[0], reverse):
-        xp.matmul(h_prev[t], w_hh_t, out=hw)
-        lstm_cell_forward_cuda(xw[t], hw, c_prev[t], acts[t], cells[t], tanh_cells[t], y[t])
-
-
-def lstm_steps_backward_cuda(dy, w_hh, dh_rec, dc, acts, tanh_cells, c_prev, dgates, reverse):
-    """``lstm_steps_backward_cpu``'s loop on the host."""
-    xp = array_module(dy)
-    for t in reversed(time_steps(dy.shape[0], reverse)):
-        lstm_cell_backward_cuda(dy[t], dh_rec, dc, acts[t], tanh_cells[t], c_prev[t], dgates[t])
-        xp.matmul(dgates[t], w_hh, out=dh_rec)
-
 # ======================================================================== the variants
 
 
@@ -286,8 +298,10 @@ VARIANTS = {
     "reference": RecurrentKernels(lstm_forward_reference, lstm_backward_reference),
     "cpu": RecurrentKernels(functools.partial(lstm_forward_fused, steps=lstm_steps_forward_cpu),
                             functools.partial(lstm_backward_fused, steps=lstm_steps_backward_cpu)),
-    "cuda": RecurrentKernels(functools.partial(lstm_forward_fused, steps=lstm_steps_forward_cuda),
-                             functools.partial(lstm_backward_fused, steps=lstm_steps_backward_cuda)),
+    "cuda": RecurrentKernels(
+        functools.partial(lstm_forward_fused, steps=functools.partial(lstm_loop_forward, cell=lstm_cell_forward_cuda)),
+        functools.partial(lstm_backward_fused,
+                          steps=functools.partial(lstm_loop_backward, cell_grad=lstm_cell_backward_cuda))),
 }
 
 PTX_SIGNATURES = [(kernel, "void(" + ", ".join([f"{t}[:, :]"] * 7) + ")")
