@@ -28,6 +28,8 @@ A probe is good when minigrad
   its ``prod`` has no optional ``dim`` (its own ``sum(x, None, True)``, ``nansum`` and ``var``
   take them), a quirk of its signatures that minigrad's one signature
   ``sum(input, dim=None, keepdim=False)`` does not copy.
+- or is one of the few calls listed in ``OVERLOAD_KEYWORDS`` and ``EAGER_CHECKS``, which
+  docs/API.md's "Argument checks that differ" gives with their reasons.
 - or differs from PyTorch only where PyTorch is arguably wrong and minigrad documents that it
   does not copy it (``VALUE_DEVIATIONS``: sign(NaN), float32 gelu(inf); ``GRAD_DEVIATIONS``:
   group_norm's weight gradient over an empty input), or, for the losses of
@@ -323,6 +325,24 @@ def _policy_refusal(probe, exc):
 
 UNCHECKED_TWINS = ("hardtanh_", "rrelu_")      # PyTorch's in-place kernels skip their op's checks
 
+# Calls where minigrad differs from PyTorch on purpose (docs/API.md, "Argument checks that differ"),
+# as (op, category, a piece of the message that shows the case):
+OVERLOAD_KEYWORDS = (    # PyTorch's overloads tell a keyword from a position; one Python signature cannot
+    ("scatter", "src=float"), ("scatter_", "src=float"),        # scatter(dim, index, 1.0) is legal
+    ("var", "dim=bool"), ("var_mean", "dim=bool"),              # var(True) is PyTorch's unbiased=True
+    ("std", "unbiased=NoneType, dim=tuple"),                    # std(dim=...) with the default spelled out
+)
+EAGER_CHECKS = (         # PyTorch takes the value unread, or through a shortcut; minigrad checks it
+    ("SGD", "dampening must be a number"), ("MultiStepLR", "gamma must be a number"),
+    ("max_unpool1d", "stride must be an int or a tuple of 1 ints"),
+    ("adaptive_avg_pool3d", "expected a 4-D (unbatched) or 5-D (batched) input"),
+)
+
+
+def _documented_difference(target, table, exc):
+    """Whether ``exc`` (minigrad's refusal, or PyTorch's) is one of ``table``'s documented cases."""
+    return any(target.op == op and piece in str(exc) for op, piece in table)
+
 KEEPDIM_ONLY_WITH_DIM = ("sum", "mean", "prod")    # PyTorch's overloads without dim take no keepdim
 
 
@@ -526,6 +546,8 @@ def judge(target, probe, mg, th):
                 return Verdict(cat("poor errors"), True, "refuses a NaN or a bool, as minigrad's checks do")
             if problem is None and target.op in UNCHECKED_TWINS:
                 return Verdict(cat("poor errors"), True, "refuses what PyTorch's out-of-place op refuses")
+            if problem is None and _documented_difference(target, EAGER_CHECKS, mg.error):
+                return Verdict(cat("poor errors"), True, "checks a value PyTorch takes unread (docs/API.md)")
             if isinstance(mg.error, _state_mismatch()):
                 return Verdict(cat("silently wrong"), False, str(mg.error))
             return Verdict(cat("poor errors"), False,
@@ -546,6 +568,8 @@ def judge(target, probe, mg, th):
             return Verdict(cat("silently wrong"), True, "keepdim without dim: every dim reduced and kept")
         if _spelled_defaults(target, probe, th.error):
             return Verdict(cat("silently wrong"), True, "a default spelled out, which PyTorch's overloads refuse")
+        if _documented_difference(target, OVERLOAD_KEYWORDS, th.error):
+            return Verdict(cat("invalid accepted"), True, "a keyword PyTorch's overloads refuse (docs/API.md)")
         return Verdict(cat("invalid accepted"), False,
                        f"accepts what PyTorch refuses ({th.stage}): {format_exception(th.error)}")
     t = plain(th.value)

@@ -8,6 +8,8 @@ import os
 import numpy as np
 import pytest
 
+import minigrad as mg
+
 from .execute import Result, _innermost, run
 from .judge import judge
 from .recipes import FUNCTIONS, Fn, T
@@ -225,6 +227,22 @@ def test_judge_takes_a_refusal_of_an_in_place_twin_that_pytorch_checks_only_out_
     verdict = judge(_target("F.softplus"), softplus, Result(error=ValueError("softplus: no")),
                     Result(value=torch.ones(2, 3)))
     assert (verdict.category, verdict.ok) == ("poor errors", False)
+
+
+def test_judge_takes_the_documented_differences_and_nothing_near_them():
+    torch = pytest.importorskip("torch")
+    probe = Probe("F.max_unpool1d", ((T((2, 3)), T((2, 3), "int64", fill="int:2"), 1), {"stride": (1, 1)}), "stride")
+    ours = Result(error=ValueError("max_unpool1d: stride must be an int or a tuple of 1 ints, got (1, 1)"))
+    assert judge(_target("F.max_unpool1d"), probe, ours, Result(value=torch.ones(2, 3))).ok
+    other = Result(error=ValueError("max_unpool1d: padding must be an int, got (1, 1)"))
+    verdict = judge(_target("F.max_unpool1d"), probe, other, Result(value=torch.ones(2, 3)))
+    assert (verdict.category, verdict.ok) == ("poor errors", False)
+    var = Probe("Tensor.var", ((T((2, 3)),), {"dim": True}), "dim")
+    refusal = Result(error=TypeError("var() received an invalid combination of arguments - got (dim=bool, ), but"))
+    assert judge(_target("Tensor.var"), var, Result(value=mg.ones(())), refusal).ok
+    verdict = judge(_target("Tensor.var"), var, Result(value=mg.ones(())),
+                    Result(error=TypeError("var() received an invalid combination of arguments - got (dim=str, )")))
+    assert (verdict.category, verdict.ok) == ("invalid accepted", False)
 
 
 def test_judge_takes_a_zero_group_norm_weight_gradient_over_an_empty_input():
