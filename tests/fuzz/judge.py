@@ -329,7 +329,7 @@ UNCHECKED_TWINS = ("hardtanh_", "rrelu_")      # PyTorch's in-place kernels skip
 # as (op, category, a piece of the message that shows the case):
 OVERLOAD_KEYWORDS = (    # PyTorch's overloads tell a keyword from a position; one Python signature cannot
     ("scatter", "src=float"), ("scatter_", "src=float"),        # scatter(dim, index, 1.0) is legal
-    ("var", "dim=bool"), ("var_mean", "dim=bool"),              # var(True) is PyTorch's unbiased=True
+    ("var", "(dim=bool"), ("var_mean", ", dim=bool"),           # var(True) is PyTorch's unbiased=True
     ("std", "unbiased=NoneType, dim=tuple"),                    # std(dim=...) with the default spelled out
 )
 EAGER_CHECKS = (         # PyTorch takes the value unread, or through a shortcut; minigrad checks it

@@ -243,6 +243,9 @@ def test_judge_takes_the_documented_differences_and_nothing_near_them():
     verdict = judge(_target("Tensor.var"), var, Result(value=mg.ones(())),
                     Result(error=TypeError("var() received an invalid combination of arguments - got (dim=str, )")))
     assert (verdict.category, verdict.ok) == ("invalid accepted", False)
+    keepdim = Result(error=TypeError("var() received an invalid combination of arguments - got (keepdim=bool, )"))
+    verdict = judge(_target("Tensor.var"), var, Result(value=mg.ones(())), keepdim)
+    assert (verdict.category, verdict.ok) == ("invalid accepted", False)
 
 
 def test_judge_takes_a_zero_group_norm_weight_gradient_over_an_empty_input():
