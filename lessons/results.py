@@ -49,11 +49,13 @@ RESULTS = {
         "0.90; seeds 0-4: 0.9076, 0.9096, 0.9073, 0.9096, 0.9098; schedule chosen on the 10,000 training "
         "images left out; the former 3 epochs on 10,000 images at 3e-3 gave 0.864 / 0.868); parameters "
         "VGG 75,002, ResNet 77,754, Inception 28,738, MobileNet 36,874, SENet 80,582; the other four at "
-        "the same settings, seed 0 only (1-4 not yet measured): VGG 0.906, Inception 0.906, MobileNet "
-        "0.901, SENet 0.908",
+        "the same settings (no bar of their own), seeds 0-4: VGG 0.906 / 0.906 (0.906, 0.9097, 0.9059, "
+        "0.9062, 0.9108), Inception 0.904 / 0.906 (0.906, 0.9062, 0.9076, 0.9038, 0.9046), MobileNet "
+        "0.896 / 0.898 (0.901, 0.8982, 0.8963, 0.9013, 0.8967: under the ResNet's 0.90 on three seeds), "
+        "SENet 0.903 / 0.908 (0.908, 0.9025, 0.9056, 0.9116, 0.9093)",
         "taxonomy ~5 s, batch norm ~2 s, degradation ~50 s, ResNet 103-112 s CPU per seed (the slow test "
-        "runs it alone), VGG ~110 s, Inception, MobileNet and SENet 274 s together (user time, measured at "
-        "load 0.5-8)",
+        "runs it alone); one family per run (`--families F`), seeds 1-4: VGG 70-84 s, Inception 94-97 s, "
+        "MobileNet 90-100 s, SENet 86-91 s (user time, measured at load 0.1-4)",
         ("separable_param_ratio", "degradation_loss_ratio", "act_std_last_no_bn", "act_std_last_bn",
          "resnet_test_accuracy")),
     "transfer": Measured(
