@@ -102,17 +102,52 @@ def _normalize_composite(x, dims, eps):
     return centred * (var + eps).rsqrt()
 
 
-class Normalize(Function):
-    """xhat = (x - mean) / sqrt(var + eps) over dims (biased var), fused: one node instead of seven;
-    d/dx: invstd * (g - mean(g) - xhat * mean(g * xhat))"""
+def _moments_scaled(x, dims, eps):
+    """The mean, biased variance and 1/sqrt(var + eps) of ``x / scale``, and ``scale``: a power of
+    two near each group's largest magnitude where that is above 1 (else 1, and 1 where it is inf or
+    NaN), so that squares of values beyond sqrt(float max) (about 1.8e19 in float32) do not
+    overflow. The statistics of ``x`` are ``mean * scale``, ``var * scale**2`` and
+    ``invstd / scale``."""
+    xp = backend.array_module(x)
+    with np.errstate(all="ignore"):
+        big = xp.abs(x).max(axis=dims, keepdims=True)
+        ok = xp.isfinite(big) & (big > 1)
+        scale = xp.where(ok, xp.exp2(xp.floor(xp.log2(xp.where(ok, big, 1)))), 1).astype(x.dtype)
+        scaled = x / scale
+        mean = scaled.mean(axis=dims, keepdims=True)
+        centred = scaled - mean
+        var = (centred * centred).mean(axis=dims, keepdims=True)
+        invstd = 1 / xp.sqrt(var + eps / (scale * scale))
+    return centred, mean, var, invstd, scale
 
-    @staticmethod
-    def forward(ctx, x, dims, eps):
+
+def _statistics(x, dims, eps):
+    """xhat, mean, biased var and 1/sqrt(var + eps) of the array ``x`` over ``dims``, and the
+    scale ``_moments_scaled`` used (None where the plain two-pass moments were finite)."""
+    xp = backend.array_module(x)
+    with np.errstate(over="ignore", invalid="ignore"):
         mean = x.mean(axis=dims, keepdims=True)
         centred = x - mean
         var = (centred * centred).mean(axis=dims, keepdims=True)
-        invstd = 1 / backend.array_module(x).sqrt(var + eps)
-        xhat = centred * invstd
+    if xp.isfinite(var).all():
+        invstd = 1 / xp.sqrt(var + eps)
+        return centred * invstd, mean, var, invstd, None
+    # an overflow, or a NaN/inf in x (which stays NaN)
+    centred, mean, var, invstd, scale = _moments_scaled(x, dims, eps)
+    with np.errstate(over="ignore", under="ignore"):
+        return centred * invstd, mean * scale, var * (scale * scale), invstd / scale, scale
+
+
+class Normalize(Function):
+    """xhat = (x - mean) / sqrt(var + eps) over dims (biased var), fused: one node instead of seven;
+    d/dx: invstd * (g - mean(g) - xhat * mean(g * xhat)). Groups whose squares overflow (values
+    beyond about 1.8e19 in float32) are normalised again after scaling them down
+    (``_moments_scaled``): their xhat is the finite one that float64 gives, where PyTorch's float32
+    layer_norm and group_norm give NaN and its batch_norm 0."""
+
+    @staticmethod
+    def forward(ctx, x, dims, eps):
+        xhat, mean, var, invstd, ctx.scale = _statistics(x, dims, eps)
         ctx.dims, ctx.eps = dims, eps
         ctx.save_for_backward(x, xhat, invstd)
         ctx.mean, ctx.var = mean, var          # for the running statistics of batch_norm
@@ -123,8 +158,14 @@ class Normalize(Function):
         x, xhat, invstd = ctx.saved_tensors
         dims = ctx.dims
         if is_grad_enabled():      # create_graph: invstd as a function of x, for 2nd derivatives
-            centred = x - x.mean(dims, keepdim=True)
-            invstd = ((centred * centred).mean(dims, keepdim=True) + ctx.eps).rsqrt()
+            if ctx.scale is None:
+                centred = x - x.mean(dims, keepdim=True)
+                invstd = ((centred * centred).mean(dims, keepdim=True) + ctx.eps).rsqrt()
+            else:                  # the same function, on x / scale (scale a constant)
+                scale = Tensor(ctx.scale)
+                scaled = x / scale
+                centred = scaled - scaled.mean(dims, keepdim=True)
+                invstd = ((centred * centred).mean(dims, keepdim=True) + ctx.eps / scale / scale).rsqrt() / scale
         gxhat = (g * xhat).mean(dims, keepdim=True)
         return invstd * (g - g.mean(dims, keepdim=True) - xhat * gxhat), None, None
 
@@ -136,9 +177,8 @@ def _normalize(x, dims, eps):
     node = out.grad_fn
     if node is not None:
         return out, node.mean, node.var
-    xp = backend.array_module(x.data)
-    mean = x.data.mean(axis=tuple(dims), keepdims=True)
-    return out, mean, xp.square(x.data - mean).mean(axis=tuple(dims), keepdims=True)
+    _, mean, var, _, _ = _statistics(x.data, tuple(dims), eps)
+    return out, mean, var
 
 
 def _channel_shape(input):

@@ -385,6 +385,59 @@ def test_gradcheck_fused_normalize_matches_its_composite_oracle(shape, last, see
     assert gradgradcheck(lambda x: Normalize.apply(x, dims, 1e-3), (x,))
 
 
+@with_torch
+@pytest.mark.parametrize("scale", [1e20, 1e30, 1e38])
+@pytest.mark.parametrize("name", ["layer_norm", "group_norm", "batch_norm", "LayerNorm", "GroupNorm",
+                                  "BatchNorm1d"])
+def test_normalizations_of_float32_values_whose_squares_overflow_give_float64s_answer(name, scale):
+    """float32 values beyond sqrt(float max) (~1.8e19) normalise to what PyTorch's float64
+    computation gives (values and gradients, to float32 rounding); their squares overflow in a
+    plain float32 variance, which made the output the bias (PyTorch's float32 layer_norm and
+    group_norm give NaN there, its batch_norm 0). A double backward stays finite too."""
+    rng = np.random.default_rng(7)
+    a = np.clip(rng.standard_normal((3, 4, 5)) * scale, -3e38, 3e38).astype(np.float32)
+    g = rng.standard_normal(a.shape)
+    weight, bias = np.linspace(0.5, 1.5, 4), np.linspace(-1, 1, 4)
+
+    def run(lib, dtype):
+        x = lib.tensor(a.astype(dtype), requires_grad=True)
+        w = lib.tensor(weight.astype(dtype), requires_grad=True)
+        b = lib.tensor(bias.astype(dtype), requires_grad=True)
+        functional = F if lib is mg else torch.nn.functional
+        if name == "layer_norm":
+            y = functional.layer_norm(x.transpose(1, 2), (4,), w, b)
+        elif name == "group_norm":
+            y = functional.group_norm(x, 2, w, b)
+        elif name == "batch_norm":
+            y = functional.batch_norm(x, None, None, w, b, training=True)
+        else:
+            module = {"LayerNorm": lib.nn.LayerNorm(4), "GroupNorm": lib.nn.GroupNorm(2, 4),
+                      "BatchNorm1d": lib.nn.BatchNorm1d(4)}[name].to(getattr(lib, str(np.dtype(dtype))))
+            y = module(x.transpose(1, 2) if name == "LayerNorm" else x)
+            w, b = module.weight, module.bias
+        y.backward(lib.tensor(g.astype(dtype)).reshape(y.shape))
+        return [t.detach().numpy() for t in (y, x.grad, w.grad, b.grad)]
+    ours, exact = run(mg, np.float32), run(torch, np.float64)
+    for o, e in zip(ours, exact):
+        assert o.dtype == np.float32 and np.isfinite(o).all()
+        np.testing.assert_allclose(o, e, rtol=2e-5, atol=2e-5 * np.abs(e).max())
+    x = mg.tensor(a, requires_grad=True)
+    y = Normalize.apply(x, (2,), 1e-5)
+    gx, = mg.autograd.grad(y, x, mg.tensor(g.astype(np.float32)), create_graph=True)
+    gg, = mg.autograd.grad((gx * gx).sum(), x)
+    assert np.isfinite(gx.detach().numpy()).all() and np.isfinite(gg.numpy()).all()
+
+
+def test_normalize_of_a_nan_or_inf_stays_nan_only_in_its_group():
+    """A NaN or inf in a group makes that group's output NaN, the others untouched, also where
+    another group's squares overflow and take the scaled path."""
+    a = np.array([[1.0, 2.0, 3.0], [np.nan, 1.0, 2.0], [np.inf, 1.0, 2.0], [1e30, -1e30, 0.0]], np.float32)
+    out = Normalize.apply(mg.tensor(a), (1,), 1e-5).numpy()
+    assert np.isnan(out[1:3]).all()
+    np.testing.assert_allclose(out[0], [-1.2247, 0.0, 1.2247], atol=1e-4)
+    np.testing.assert_allclose(out[3], [1.2247, -1.2247, 0.0], atol=1e-4)
+
+
 def test_layer_errors():
     with pytest.raises(RuntimeError, match=r"^Linear: input shape \(2, 5\) does not match weight shape \(3, 4\)"):
         nn.Linear(4, 3)(mg.randn(2, 5))
