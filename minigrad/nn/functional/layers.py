@@ -129,7 +129,7 @@ def _statistics(x, dims, eps):
         mean = x.mean(axis=dims, keepdims=True)
         centred = x - mean
         var = (centred * centred).mean(axis=dims, keepdims=True)
-    if xp.isfinite(var).all():
+    if x.size == 0 or xp.isfinite(var).all():
         invstd = 1 / xp.sqrt(var + eps)
         return centred * invstd, mean, var, invstd, None
     # an overflow, or a NaN/inf in x (which stays NaN)

@@ -530,6 +530,7 @@ def test_empty_batches_as_pytorch():
     assert bn.running_var.tolist() == [1.0] * 3 and bn.weight.grad.tolist() == [0.0] * 3
     assert tuple(nn.BatchNorm2d(3)(mg.ones(0, 3, 2, 2)).shape) == (0, 3, 2, 2)
     assert tuple(F.group_norm(mg.ones(0, 4, 3), 2, weight=mg.ones(4)).shape) == (0, 4, 3)
+    assert tuple(nn.GroupNorm(2, 4)(mg.ones(2, 4, 0)).shape) == (2, 4, 0)      # empty groups
     emb = nn.Embedding(5, 3)
     emb(mg.tensor(np.zeros(0, np.int64))).sum().backward()
     assert np.array_equal(emb.weight.grad.numpy(), np.zeros((5, 3), np.float32))
