@@ -314,3 +314,22 @@ def test_judge_takes_float32_values_no_further_from_float64_than_pytorchs_whatev
     ours.value = ours.value + 10.0      # 10 further from the float64 result than any float32 one
     verdict = judge(target, large, ours, theirs)
     assert (verdict.category, verdict.ok) == ("silently wrong", False), verdict
+
+
+def test_the_float64_oracle_of_a_module_probe_sees_the_probes_own_values():
+    """The judge's float64 run of a module (the ``double`` flag) draws the probe's data and weights,
+    made float64, not another draw; so a BatchNorm2d of values whose float32 squares overflow,
+    which minigrad normalises to float64's answer (PyTorch's float32 gives 0), is judged good."""
+    torch = pytest.importorskip("torch")
+    from .recipes import float32_as_float64
+    target = _target("nn.BatchNorm2d")
+    huge = Probe("nn.BatchNorm2d", ({"num_features": 4}, (T((2, 4, 3, 3), fill="huge"),), {}, {}), "input0")
+    ours = run(target, huge, "mg")
+    doubled = huge._replace(call=huge.call[:3] + ({"double": True},))
+    with float32_as_float64():
+        exact = run(target, doubled, "torch", ours)
+    assert exact.ok and exact.value.dtype == torch.float64
+    np.testing.assert_array_equal(exact.args[0][0].detach().numpy(), ours.args[0][0].numpy().astype(np.float64))
+    [record] = execute([huge], use_torch=True, timeout=120.0)
+    assert record[1:4] == ["silently wrong", True, "no further from PyTorch's float64 values than its float32 ones"], \
+        record
