@@ -16,13 +16,17 @@ weight_hh (G*H, H), biases (G*H,) or None, where G is the number of gates (4 LST
 """
 from __future__ import annotations
 
+import contextlib
 from typing import Callable, NamedTuple
+
+import numpy as np
 
 from ..autograd import grad_mode
 from ..backend import array_module
 from ..autograd.function import Function
 from ..ops import stack
 from ..tensor import Tensor
+from ..threads import blas_single_thread
 from . import choose, composite_backward
 
 
@@ -75,6 +79,15 @@ def state_sequence(s0, T, reverse):
         return buf[1:], buf[:T]
     buf[0] = s0
     return buf[:T], buf[1:]
+
+
+def step_products(x):
+    """The context the time loop's per-step products run in: on NumPy data, BLAS on one
+    thread. A step's product ((N, H) x (H, G*H) forward, its transpose backward) is too small
+    for a second BLAS thread to pay for waking it, and on a busy machine every step then waits
+    for a helper thread that was descheduled. The products over all steps
+    (``input_projection``, ``weight_grads``) run outside the loop and keep every thread."""
+    return blas_single_thread() if array_module(x) is np else contextlib.nullcontext()
 
 
 def input_projection(x, w_ih, b_ih, b_hh):

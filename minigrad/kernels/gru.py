@@ -32,8 +32,8 @@ from ..backend import array_module
 from ..ops.unary import sigmoid_array
 from . import _cuda
 from ._math import ONE, sigmoid, tanh
-from ._recurrent import (RecurrentFunction, RecurrentKernels, input_projection, state_sequence, steps_back,
-                         time_steps, weight_grads)
+from ._recurrent import (RecurrentFunction, RecurrentKernels, input_projection, state_sequence, step_products,
+                         steps_back, time_steps, weight_grads)
 
 cuda = None   # numba.cuda, bound by _cuda on first CUDA use
 
@@ -167,9 +167,10 @@ def gru_forward_fused(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse, *, cell):
     ghn = xp.empty((T, N, H), x.dtype)
     hw = xp.empty((N, 3 * H), x.dtype)
     w_hh_t = w_hh.T
-    for t in time_steps(T, reverse):
-        xp.matmul(h_prev[t], w_hh_t, out=hw)
-        cell(xw[t], hw, b, h_prev[t], acts[t], ghn[t], y[t])
+    with step_products(x):
+        for t in time_steps(T, reverse):
+            xp.matmul(h_prev[t], w_hh_t, out=hw)
+            cell(xw[t], hw, b, h_prev[t], acts[t], ghn[t], y[t])
     return (y, y[0 if reverse else T - 1].copy()), (acts, ghn, h_prev)
 
 
@@ -181,10 +182,11 @@ def gru_backward_fused(grads, inputs, outputs, saved, reverse, *, cell_grad):
     dgi, dgh = xp.empty_like(acts), xp.empty_like(acts)
     dh_rec = xp.array(dh_n, copy=True)
     dh_direct = xp.empty_like(dh_rec)
-    for t in reversed(time_steps(x.shape[0], reverse)):
-        cell_grad(dy[t], dh_rec, h_prev[t], acts[t], ghn[t], dgi[t], dgh[t], dh_direct)
-        xp.matmul(dgh[t], w_hh, out=dh_rec)
-        dh_rec += dh_direct
+    with step_products(x):
+        for t in reversed(time_steps(x.shape[0], reverse)):
+            cell_grad(dy[t], dh_rec, h_prev[t], acts[t], ghn[t], dgi[t], dgh[t], dh_direct)
+            xp.matmul(dgh[t], w_hh, out=dh_rec)
+            dh_rec += dh_direct
     dx, dw_ih, dw_hh, db_ih, db_hh = weight_grads(dgi, dgh, x, h_prev, w_ih, b_ih, b_hh)
     return dx, dh_rec, None, dw_ih, dw_hh, db_ih, db_hh
 

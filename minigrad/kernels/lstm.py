@@ -44,8 +44,8 @@ from ..backend import array_module
 from ..ops.unary import sigmoid_array
 from . import _cuda
 from ._math import ONE, sigmoid, tanh
-from ._recurrent import (RecurrentFunction, RecurrentKernels, input_projection, state_sequence, steps_back,
-                         time_steps, weight_grads)
+from ._recurrent import (RecurrentFunction, RecurrentKernels, input_projection, state_sequence, step_products,
+                         steps_back, time_steps, weight_grads)
 
 cuda = None   # numba.cuda, bound by _cuda on first CUDA use
 
@@ -189,20 +189,22 @@ def _lstm_steps_backward_compiled(dy, w_hh, dh_rec, dc, acts, tanh_cells, c_prev
 
 def lstm_loop_forward(xw, w_hh_t, h_prev, c_prev, acts, cells, tanh_cells, y, hw, reverse, *, cell):
     """The forward time loop on the host: per step the recurrent GEMM hw = h_{t-1} W_hh^T
-    (the array module's BLAS) and the fused ``cell`` kernel."""
+    (the array module's BLAS, on one thread: ``step_products``) and the fused ``cell`` kernel."""
     xp = array_module(xw)
-    for t in time_steps(xw.shape[0], reverse):
-        xp.matmul(h_prev[t], w_hh_t, out=hw)
-        cell(xw[t], hw, c_prev[t], acts[t], cells[t], tanh_cells[t], y[t])
+    with step_products(xw):
+        for t in time_steps(xw.shape[0], reverse):
+            xp.matmul(h_prev[t], w_hh_t, out=hw)
+            cell(xw[t], hw, c_prev[t], acts[t], cells[t], tanh_cells[t], y[t])
 
 
 def lstm_loop_backward(dy, w_hh, dh_rec, dc, acts, tanh_cells, c_prev, dgates, reverse, *, cell_grad):
     """The backward time loop on the host: per step the cell's backward, then
     dh_{t-1} = dgates W_hh into ``dh_rec``."""
     xp = array_module(dy)
-    for t in reversed(time_steps(dy.shape[0], reverse)):
-        cell_grad(dy[t], dh_rec, dc, acts[t], tanh_cells[t], c_prev[t], dgates[t])
-        xp.matmul(dgates[t], w_hh, out=dh_rec)
+    with step_products(dy):
+        for t in reversed(time_steps(dy.shape[0], reverse)):
+            cell_grad(dy[t], dh_rec, dc, acts[t], tanh_cells[t], c_prev[t], dgates[t])
+            xp.matmul(dgates[t], w_hh, out=dh_rec)
 
 
 SMALL_WEIGHT = 1 << 16   # elements of W_hh below which the cpu time loop runs compiled

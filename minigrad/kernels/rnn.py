@@ -25,8 +25,8 @@ from .. import ops
 from ..backend import array_module
 from . import _cuda
 from ._math import ONE, ZERO, tanh
-from ._recurrent import (RecurrentFunction, RecurrentKernels, input_projection, state_sequence, steps_back,
-                         time_steps, weight_grads)
+from ._recurrent import (RecurrentFunction, RecurrentKernels, input_projection, state_sequence, step_products,
+                         steps_back, time_steps, weight_grads)
 
 cuda = None   # numba.cuda, bound by _cuda on first CUDA use
 
@@ -122,9 +122,10 @@ def rnn_forward_fused(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse, *, cell, relu)
     h_prev, y = state_sequence(h0, T, reverse)
     hw = xp.empty((N, H), x.dtype)
     w_hh_t = w_hh.T
-    for t in time_steps(T, reverse):
-        xp.matmul(h_prev[t], w_hh_t, out=hw)
-        cell(xw[t], hw, y[t], relu)
+    with step_products(x):
+        for t in time_steps(T, reverse):
+            xp.matmul(h_prev[t], w_hh_t, out=hw)
+            cell(xw[t], hw, y[t], relu)
     return (y, y[0 if reverse else T - 1].copy()), (h_prev,)
 
 
@@ -136,9 +137,10 @@ def rnn_backward_fused(grads, inputs, outputs, saved, reverse, *, cell_grad, rel
     xp = array_module(x)
     da = xp.empty_like(y)
     dh_rec = xp.array(dh_n, copy=True)
-    for t in reversed(time_steps(x.shape[0], reverse)):
-        cell_grad(dy[t], dh_rec, y[t], da[t], relu)
-        xp.matmul(da[t], w_hh, out=dh_rec)
+    with step_products(x):
+        for t in reversed(time_steps(x.shape[0], reverse)):
+            cell_grad(dy[t], dh_rec, y[t], da[t], relu)
+            xp.matmul(da[t], w_hh, out=dh_rec)
     dx, dw_ih, dw_hh, db_ih, db_hh = weight_grads(da, da, x, h_prev, w_ih, b_ih, b_hh)
     return dx, dh_rec, None, dw_ih, dw_hh, db_ih, db_hh
 
