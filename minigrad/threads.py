@@ -5,7 +5,9 @@ need.** ``n`` is ``get_num_threads()`` -- the cores this process may run on, or 
 ``NUMBA_NUM_THREADS`` / ``OPENBLAS_NUM_THREADS`` the environment sets, or what
 ``set_num_threads`` chose -- and it caps both libraries:
 
-* one large matrix product (a Linear layer, an LSTM step) is BLAS's: it runs on n threads;
+* one large matrix product (a Linear layer, the GEMMs over all of a sequence's steps) is
+  BLAS's: it runs on n threads; a recurrent time loop's per-step products run on one
+  (``kernels._recurrent.step_products``);
 * many small products (a convolution's per-sample, cache-sized products) are ``split``: the
   batch is cut into n slices, each slice runs in a thread of its own with BLAS held at one
   thread, so that no small product waits for a BLAS helper thread a busy machine has
