@@ -1,7 +1,7 @@
 """Lesson: deep Q-learning -- a network that plays CartPole, then Flappy Bird from pixels.
 
-Run it: ``minigrad lesson dqn`` (both parts), or ``--part cartpole`` (6-90 s of CPU time: it stops
-once the greedy policy averages 475) and ``--part flappy`` (~4 min, 6,000 iterations of 8 games).
+Run it: ``minigrad lesson dqn`` (both parts), or ``--part cartpole`` (3-32 s of CPU time: it stops
+once the greedy policy averages 475) and ``--part flappy`` (~2 min, 6,000 iterations of 8 games).
 Parts, in reading order:
 
 1. ``cartpole`` -- balance the pole from its 4 state numbers; the bar: an average greedy return

@@ -1,6 +1,6 @@
 """Lesson: adversarial training -- DCGAN, ACGAN and WGAN-GP on the 8x8 digits.
 
-Run it: ``minigrad lesson gan`` (dcgan and acgan ~35 s, wgan_gp ~145 s of CPU time), or
+Run it: ``minigrad lesson gan`` (dcgan and acgan ~25 s each, wgan_gp ~90 s of CPU time), or
 ``--part acgan --seed 3``. Parts, in reading order:
 
 1. ``dcgan``   -- a generator and a discriminator trained against each other; 1,000 samples must

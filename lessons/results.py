@@ -33,9 +33,9 @@ RESULTS = {
     "cnn": Measured(
         "LeNet on digits resized to 32x32, hand-made line filters, valid/same padding and stride, "
         "the Keras CNN, max/avg/global pooling, receptive field",
-        "LeNet test accuracy 0.981 / 0.992 (bar 0.98); on Fashion-MNIST (`--data fashion-mnist`, 3 "
+        "LeNet test accuracy 0.981 / 0.989 (bar 0.98); on Fashion-MNIST (`--data fashion-mnist`, 3 "
         "epochs on 20,000 training images, ~32 s CPU) 0.856 / 0.862; Keras CNN 1,413,834 parameters",
-        "all parts ~14 s CPU (LeNet ~11 s per seed)",
+        "all parts ~13 s user CPU (LeNet 5.6-8.1 s per seed)",
         ("lenet_test_accuracy", "fashion_mnist_test_accuracy", "params_keras_cnn")),
     "architectures": Measured(
         "the notes' CNN families built from minigrad layers and counted with `summary` (VGG's stacked "
@@ -109,7 +109,7 @@ RESULTS = {
         "median 1.8e-15 in float64); TBPTT(k1=k2=T) = BPTT (diff 0 in float64); delayed recall lag 5: k2=4 "
         "stays at chance (0.28), k2=12 learns (0.996); char-LSTM validation bits/char 2.22 / 2.17 "
         "(bar 2.5)",
-        "char-LSTM ~7 min CPU, other parts under a minute each",
+        "char-LSTM 7-8.5 s user CPU per seed, other parts under a minute each",
         ("cell_table_max_abs_error", "cell_from_ops_max_abs_diff", "tbptt_vs_bptt_max_abs_diff", "delayed_recall_accuracy_k2_short",
          "delayed_recall_accuracy_k2_long", "char_val_bpc")),
     "transformer": Measured(
@@ -122,9 +122,10 @@ RESULTS = {
     "gan": Measured(
         "DCGAN and ACGAN on 8x8 digits, judged by a separately trained classifier; WGAN-GP (a "
         "critic with a gradient penalty: second-order conv gradients)",
-        "ACGAN class accuracy 0.950 / 0.956 (bar 0.90); DCGAN rarest class 0.062 / 0.068 of 1,000 "
-        "(bar 0.03); WGAN-GP rarest class 0.048 / 0.059",
-        "DCGAN + ACGAN ~35 s, WGAN-GP ~145 s CPU (800 generator steps)",
+        "ACGAN class accuracy 0.959 / 0.961 (bar 0.90); DCGAN rarest class 0.055 / 0.066 of 1,000 "
+        "(bar 0.03); WGAN-GP rarest class 0.053 / 0.060",
+        "DCGAN 24-26 s, ACGAN 24-26 s, WGAN-GP 91-94 s user CPU per seed (800 generator steps), each part "
+        "run alone",
         ("acgan_class_accuracy", "dcgan_min_class_fraction", "wgan_gp_min_class_fraction")),
     "autoencoder": Measured(
         "PCA from the covariance's eigen-decomposition (checked against an SVD), linear autoencoders "
@@ -146,11 +147,11 @@ RESULTS = {
     "dqn": Measured(
         "DQN with replay, target network and Huber loss on CartPole (NumPy physics) and a NumPy "
         "Flappy Bird from 4 stacked frames",
-        "CartPole average greedy return over 100 episodes 346.2 / 500 (bar 195; training stops once "
+        "CartPole average greedy return over 100 episodes 346.1 / 494.2 (bar 195; training stops once "
         "a 100-episode greedy evaluation averages 475); Flappy Bird pipes passed per episode "
-        "(greedy, 100 episodes cut at 1,000 steps) 21.4 / 28.1 after 6,000 iterations of 8 games, "
-        "~4 min on this CPU (random policy: 0)",
-        "CartPole 6–90 s CPU, Flappy ~200 s CPU",
+        "(greedy, 100 episodes cut at 1,000 steps) 16.7 / 24.6 after 6,000 iterations of 8 games "
+        "(random policy: 0; an earlier measurement at the same settings gave 21.4 / 28.1)",
+        "CartPole 3-32 s, Flappy 100-113 s user CPU per seed",
         ("cartpole_avg_return_100", "flappy_avg_pipes")),
     "ddp": Measured(
         "data parallelism on MPI (`--ranks 2`): p ranks' averaged shard gradients = the whole "
