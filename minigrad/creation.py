@@ -192,11 +192,11 @@ def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
         if not isinstance(value, (numbers.Number, np.bool_)) and not (isinstance(value, Tensor) and value.ndim == 0):
             raise TypeError(f"linspace: {name} must be a number or a 0-d tensor, got {value!r} "
                             f"({type(value).__name__})")
+    steps = int_arg("linspace", "steps", steps)
     if dt.kind == "b":
         raise NotImplementedError("linspace: not implemented for dtype bool (as PyTorch)")
     if dt.kind not in "iu":
         return _new("linspace", xp.linspace(start, end, steps, dtype=dt), requires_grad)
-    steps = int_arg("linspace", "steps", steps)
     start, end = _integer_bound(start, dt), _integer_bound(end, dt)
     idx = xp.arange(steps, dtype=np.float64)
     step = (end - start) / (steps - 1) if steps > 1 else 0.0
@@ -298,8 +298,14 @@ def randint(low=0, high=None, size=None, generator=None, dtype=None, device=None
     if low >= high:
         raise RuntimeError(f"randint: expects low < high, got low={low}, high={high}")
     size = size_arg("randint", (size,))
+    dtype = backend.int64 if dtype is None else dtype_arg("randint", dtype)
+    if dtype.kind in "biu":
+        lowest, highest = (0, 1) if dtype.kind == "b" else (int(np.iinfo(dtype).min), int(np.iinfo(dtype).max))
+        if low < lowest or high - 1 > highest:
+            raise RuntimeError(f"randint: [low, high) = [{low}, {high}) is out of bounds for {dtype} "
+                               f"([{lowest}, {highest}])")
     arr = _rng("randint", device, generator).integers(low, high, size=size)
-    return _new("randint", arr.astype(backend.int64 if dtype is None else dtype_arg("randint", dtype)), requires_grad)
+    return _new("randint", arr.astype(dtype), requires_grad)
 
 
 @errors_named("randn_like")

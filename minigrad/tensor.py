@@ -360,7 +360,15 @@ class Tensor:
         return backend.to_numpy(self.data).tolist()
 
     def to(self, *args, dtype=None, device=None, copy=False, non_blocking=False):
-        """``to(device)``, ``to(dtype)``, ``to(other)``, ``to(device, dtype)``; differentiable."""
+        """``to(device)``, ``to(dtype)``, ``to(other)``, ``to(device, dtype)``; differentiable.
+        One or two bools after them are ``non_blocking`` and ``copy``, as PyTorch's overloads read them."""
+        flags = []
+        while args and type(args[-1]) is bool and len(flags) < 2:
+            flags.insert(0, args[-1])
+            args = args[:-1]
+        if flags:
+            non_blocking = flags[0]
+            copy = flags[1] if len(flags) > 1 else copy
         device, dtype = parse_to_args(args, device, dtype)
         copy = bool_arg("to", "copy", copy)
         bool_arg("to", "non_blocking", non_blocking)
@@ -691,7 +699,9 @@ class Tensor:
 
 
     def positive(self):
-        """The tensor itself (+x)."""
+        """The tensor itself (+x); refused on a bool tensor, as PyTorch refuses it."""
+        if self.dtype == np.bool_:
+            raise RuntimeError("positive: the + operator on a bool tensor is not supported")
         return self
 
     def sin(self):
@@ -1395,6 +1405,8 @@ class Tensor:
 
     def tile(self, *dims):
         """The tensor repeated ``dims`` times (missing leading dims count as 1); see minigrad.tile."""
+        if not dims:
+            raise TypeError("tile: missing the dims argument (x.tile(2, 1) or x.tile((2, 1)))")
         return ops.tile(self, ops.shape.as_shape(dims))
 
     @numpy_spellings
@@ -1527,6 +1539,7 @@ class Tensor:
 
     def equal(self, other):
         """True if both tensors have the same shape and the same elements."""
+        tensor_arg("equal", "other", other)
         return bool(self.shape == other.shape and (self.data == other.data).all())
 
     def allclose(self, other, rtol=1e-5, atol=1e-8, equal_nan=False):
@@ -1967,6 +1980,8 @@ class Tensor:
         """Copy ``src`` (broadcast to this shape, moved to this device, cast to this dtype) into
         this tensor; differentiable in ``src``. ``non_blocking`` (a bool) changes nothing here."""
         bool_arg("copy_", "non_blocking", non_blocking)
+        if src is None or isinstance(src, (str, bytes)):
+            raise TypeError(f"copy_: src must be a Tensor, got {type(src).__name__}")
         return self._inplace("copy_", inplace.overwrite, src, "copy_")
 
     def fill_(self, value):

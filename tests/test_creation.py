@@ -129,6 +129,23 @@ def test_linspace_and_randint_check_their_arguments_as_pytorch():
         mg.randint(0, 5, (2, 3), requires_grad=1.5)
 
 
+
+def test_linspace_steps_and_randint_bounds_are_checked_as_pytorch():
+    """steps=True is a TypeError for every dtype (it was read as 1 for a float linspace);
+    randint's [low, high) must fit its dtype (bool [0, 1], int8 [-128, 127] ...): a RuntimeError."""
+    pytest.importorskip("torch")
+    from tests.torch_oracle import raises_as_torch
+
+    raises_as_torch(lambda m: m.linspace(0.0, 1.0, True), r"^linspace: steps must be an int, got True \(bool\)")
+    raises_as_torch(lambda m: m.randint(0, 3, (2,), dtype=m.bool),
+                    r"^randint: \[low, high\) = \[0, 3\) is out of bounds for bool \(\[0, 1\]\)")
+    raises_as_torch(lambda m: m.randint(0, 300, (2,), dtype=m.int8),
+                    r"^randint: \[low, high\) = \[0, 300\) is out of bounds for int8 \(\[-128, 127\]\)")
+    raises_as_torch(lambda m: m.randint(-1, 3, (2,), dtype=m.uint8), r"^randint: .*\[-1, 3\) is out of bounds for uint8")
+    assert set(mg.randint(-128, 128, (50,), dtype=mg.int8).tolist()) <= set(range(-128, 128))
+    assert mg.randint(0, 2, (3,), dtype=mg.bool).dtype == mg.bool
+
+
 def test_linspace_refuses_bool_as_pytorch():
     with pytest.raises(NotImplementedError, match="linspace: not implemented for dtype bool"):
         mg.linspace(0, 1, 5, dtype=mg.bool)

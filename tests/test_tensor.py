@@ -369,6 +369,32 @@ def test_tensor_methods_check_their_arguments_as_pytorch():
     assert x.new_tensor([1, 2]).dtype == mg.float32 and x.bernoulli_(mg.ones(2, 3)).tolist() == [[1.0] * 3] * 2
 
 
+
+def test_tensor_methods_refuse_what_pytorch_refuses():
+    """+ of a bool tensor, tile() without dims, equal and copy_ of what is not a tensor."""
+    pytest.importorskip("torch")
+    from tests.torch_oracle import raises_as_torch
+
+    raises_as_torch(lambda m: m.ones(2, dtype=m.bool).positive(), r"^positive: .*bool tensor")
+    raises_as_torch(lambda m: m.ones(2).tile(), r"^tile: missing the dims argument")
+    raises_as_torch(lambda m: m.ones(2).equal(1), r"^equal: other must be a Tensor, got int$")
+    raises_as_torch(lambda m: m.ones(2).equal(np.ones(2)), r"^equal: other must be a Tensor, got ndarray$")
+    raises_as_torch(lambda m: m.ones(2).copy_(None), r"^copy_: src must be a Tensor, got NoneType$")
+    raises_as_torch(lambda m: m.ones(2).copy_("1"), r"^copy_: src must be a Tensor, got str$")
+    assert mg.ones(2).positive().tolist() == [1.0, 1.0] and mg.ones(2).equal(mg.ones(2))
+
+
+def test_to_reads_trailing_bools_as_non_blocking_and_copy_as_pytorch():
+    torch = pytest.importorskip("torch")
+    x, t = mg.ones(2), torch.ones(2)
+    for args in [(mg.float64, True), (mg.float64, False, True), (mg.float32, True, True), (mg.float32, False, False)]:
+        targs = tuple(getattr(torch, str(a)) if isinstance(a, np.dtype) else a for a in args)
+        ours, theirs = x.to(*args), t.to(*targs)
+        assert str(ours.dtype) == str(theirs.dtype).replace("torch.", "")
+        assert (ours is x) == (theirs is t), args
+    assert x.to(x, True, True) is not x and x.to(x, False) is x
+
+
 def test_an_in_place_running_sum_keeps_the_tensors_dtype_as_pytorch():
     x = mg.ones(2, 3)
     for op in ("cumsum_", "cumprod_"):

@@ -62,3 +62,20 @@ def torch_check(mg_fn, torch_fn, arrays, requires_grad=None, *, atol=1e-10, rtol
                 assert o.grad.dtype == o.dtype and tuple(o.grad.shape) == tuple(o.shape)
             np.testing.assert_allclose(go, gt, atol=atol, rtol=rtol)
     return out_o
+
+
+def raises_as_torch(call, match):
+    """Run ``call(mg)`` and ``call(torch)``: both must raise, the same exception type, and
+    minigrad's message must match the regex ``match`` (which names the op and the values).
+    Returns minigrad's exception."""
+    import re
+
+    import pytest
+    import torch
+
+    with pytest.raises(Exception) as theirs:
+        call(torch)
+    with pytest.raises(theirs.type) as ours:
+        call(mg)
+    assert re.search(match, str(ours.value)), (str(ours.value), match)
+    return ours.value

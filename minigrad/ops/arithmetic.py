@@ -135,7 +135,7 @@ class Mul(Function):
 
 def mul(input, other):
     """input * other, element-wise with broadcasting."""
-    return Mul.apply(input, operand_arg("mul", "other", other))
+    return Mul.apply(operand_arg("mul", "input", input), operand_arg("mul", "other", other))
 
 
 multiply = mul

@@ -158,6 +158,8 @@ def cross(input, other, dim=None):
 
 def kron(input, other):
     """The Kronecker product: every element of ``input`` times the whole of ``other``."""
+    tensor_arg("kron", "input", input)
+    tensor_arg("kron", "other", other)
     n = max(input.ndim, other.ndim)
     a = input.reshape((1,) * (n - input.ndim) + tuple(input.shape))
     b = other.reshape((1,) * (n - other.ndim) + tuple(other.shape))

@@ -247,7 +247,10 @@ def _quiet(xp):
 
 def xlogy(input, other):
     """input * log(other), and 0 where input is 0 (so 0 log 0 = 0)."""
+    operand_arg("xlogy", "input", input)
+    operand_arg("xlogy", "other", other)
     if not isinstance(input, Tensor):
+        tensor_arg("xlogy", "other", other)
         input = Tensor(array_module(other.data).asarray(input, dtype=scalar_dtype(float(input), other)))
     return Xlogy.apply(input, other)
 
@@ -273,6 +276,9 @@ def _require_float(op, *tensors):
 # give tensors outside the graph.
 
 def _bits(op, name, input, other):
+    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
+        raise TypeError(f"{name}: expected a Tensor input or other, got {type(input).__name__} and "
+                        f"{type(other).__name__}")
     a = input.data if isinstance(input, Tensor) else input
     b = other.data if isinstance(other, Tensor) else other
     for x in (a, b):
@@ -347,7 +353,7 @@ def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
 
 def _isclose(op, input, other, rtol, atol, equal_nan):
     a = tensor_arg(op, "input", input).data
-    b = other.data if isinstance(other, Tensor) else other
+    b = tensor_arg(op, "other", other).data
     if isinstance(other, Tensor) and a.dtype != b.dtype:
         raise RuntimeError(f"{op}: input ({a.dtype}) and other ({b.dtype}) must have the same dtype")
     rtol, atol = number_arg(op, "rtol", rtol, min=0.0), number_arg(op, "atol", atol, min=0.0)

@@ -14,7 +14,7 @@ from collections import namedtuple
 
 import numpy as np
 
-from .._checks import tensor_arg
+from .._checks import int_arg, tensor_arg
 from .._spellings import numpy_spellings
 from ..autograd.function import Function
 from ..backend import array_module, int64
@@ -121,7 +121,12 @@ def cumprod(input, dim, *, dtype=None):
 def _cum_extreme(input, dim, largest, op):
     """(running max or min, index of the element it came from -- the last one on ties, the
     first NaN once one is met); the values are a gather, so their gradient is a scatter."""
-    d = normalize_dim(dim, tensor_arg(op, "input", input).ndim, op)
+    tensor_arg(op, "input", input)
+    if input.numel() == 0 and input.ndim > 0:
+        int_arg(op, "dim", dim)        # PyTorch returns an empty result before it checks dim's range
+        d = 0
+    else:
+        d = normalize_dim(dim, input.ndim, op)
     result = cummax_result if largest else cummin_result
     xp = array_module(input.data)
     if input.ndim == 0:

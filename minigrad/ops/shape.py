@@ -475,10 +475,13 @@ def roll(input, shifts, dims=None):
             raise RuntimeError(f"roll: without dims, shifts must be one shift (of the flattened tensor), "
                                f"got shifts {shifts}")
         return Roll.apply(input.flatten(), shifts[0], None).reshape(input.shape)
-    dims = tuple(normalize_dim(d, input.ndim, "roll") for d in ints_arg("roll", "dims", dims))
+    dims = ints_arg("roll", "dims", dims)
     if len(shifts) != len(dims):
         raise RuntimeError(f"roll: shifts and dims must have the same length, got shifts {shifts} and "
                            f"dims {dims}")
+    if input.numel() == 0:
+        return input.clone()           # PyTorch returns an empty copy before it checks the dims' range
+    dims = tuple(normalize_dim(d, input.ndim, "roll") for d in dims)
     return Roll.apply(input, shifts, dims)
 
 

@@ -88,6 +88,17 @@ def test_matmul_shape_mismatch_names_op_and_shapes():
         mg.ones(2, 3) @ mg.ones(4, 5)
 
 
+
+def test_mul_refuses_an_array_for_either_operand_as_pytorch():
+    pytest.importorskip("torch")
+    from tests.torch_oracle import raises_as_torch
+
+    x = np.ones(2, np.float32)
+    raises_as_torch(lambda m: m.mul(x, m.ones(2)), r"^mul: input must be a Tensor or a number, got ndarray$")
+    raises_as_torch(lambda m: m.mul(m.ones(2), x), r"^mul: other must be a Tensor or a number, got ndarray$")
+    assert mg.mul(mg.ones(2), 3).tolist() == [3.0, 3.0]
+
+
 def test_broadcast_mismatch_names_op_and_shapes():
     with pytest.raises(RuntimeError, match=r"add.*\(2, 3\).*\(4,\)"):
         mg.ones(2, 3) + mg.ones(4)

@@ -65,6 +65,15 @@ def test_cross_and_kron(shape, seed, data):
     _check(mg.kron, torch.kron, [make((2, 3), seed), make(tuple(s % 3 for s in shape[:2]), seed + 1)])
 
 
+
+def test_kron_takes_only_tensors_as_pytorch():
+    from tests.torch_oracle import raises_as_torch
+
+    raises_as_torch(lambda m: m.kron(m.ones(2), np.ones(2)), r"^kron: other must be a Tensor, got ndarray$")
+    raises_as_torch(lambda m: m.kron(m.ones(2), 2), r"^kron: other must be a Tensor, got int$")
+    raises_as_torch(lambda m: m.kron([1.0], m.ones(2)), r"^kron: input must be a Tensor, got list$")
+
+
 @given(shape=shapes(2, 4, min_side=0), seed=seeds, data=st.data())
 def test_diagonal_and_diag_embed(shape, seed, data):
     nd = len(shape)

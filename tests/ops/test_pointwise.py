@@ -153,6 +153,28 @@ def test_bitwise_operators_take_ints_outside_the_dtype_and_refuse_floats():
             op(mg.ones(2))
 
 
+
+def test_bitwise_ops_of_two_python_numbers_raise_type_error_as_pytorch():
+    from tests.torch_oracle import raises_as_torch
+
+    for op in ("bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_left_shift", "bitwise_right_shift"):
+        raises_as_torch(lambda m: getattr(m, op)(1, 2), rf"^{op}: expected a Tensor input or other, got int and int$")
+    assert mg.bitwise_and(3, mg.tensor([1, 2])).tolist() == [1, 2]
+
+
+def test_closeness_and_xlogy_refuse_arrays_and_numbers_pytorch_refuses():
+    from tests.torch_oracle import raises_as_torch
+
+    x = np.ones(2, np.float32)
+    for op in ("isclose", "allclose"):
+        raises_as_torch(lambda m: getattr(m, op)(m.ones(2), 1.0), rf"^{op}: other must be a Tensor, got float$")
+        raises_as_torch(lambda m: getattr(m, op)(m.ones(2), x), rf"^{op}: other must be a Tensor, got ndarray$")
+    raises_as_torch(lambda m: m.xlogy(m.ones(2), x), r"^xlogy: other must be a Tensor or a number, got ndarray$")
+    raises_as_torch(lambda m: m.xlogy(x, m.ones(2)), r"^xlogy: input must be a Tensor or a number, got ndarray$")
+    raises_as_torch(lambda m: m.xlogy(2.0, 3.0), r"^xlogy: other must be a Tensor, got float$")
+    torch_check(lambda b: mg.xlogy(2.0, b), lambda b: torch.xlogy(2.0, b), [np.array([0.5, 3.0])])
+
+
 def test_isclose_and_allclose_match_pytorch():
     a = np.array([1.0, np.nan, 1e-9, 100.0, np.inf])
     b = np.array([1.0 + 1e-9, np.nan, 0.0, 100.01, np.inf])

@@ -68,6 +68,20 @@ def test_cummax_and_cummin_ties_and_nans_follow_pytorch():
     torch_check(lambda t: mg.cummax(t, 1), lambda t: torch.cummax(t, 1), [np.array([[1, 3, 2], [4, 4, 5]])])
 
 
+
+def test_cummax_and_cummin_of_an_empty_tensor_take_any_dim_as_pytorch():
+    """PyTorch returns the empty result before it checks dim's range; dim must still be an int."""
+    for op in ("cummax", "cummin"):
+        for shape, dim in [((0, 2), 5), ((2, 0), -7), ((0,), 0)]:
+            ours, theirs = getattr(mg.ones(*shape), op)(dim), getattr(torch.ones(*shape), op)(dim)
+            assert tuple(ours.values.shape) == tuple(theirs.values.shape) == shape
+            assert ours.indices.dtype == mg.int64
+        with pytest.raises(IndexError, match=rf"^{op}: dimension out of range .*but got 5"):
+            getattr(mg.ones(2, 2), op)(5)
+        with pytest.raises(TypeError, match=rf"^{op}: dim must be an int, got 1.5"):
+            getattr(mg.ones(0, 2), op)(1.5)
+
+
 def test_logcumsumexp_is_stable_where_the_naive_formula_is_not():
     torch_check(lambda t: mg.logcumsumexp(t, 0), lambda t: torch.logcumsumexp(t, 0),
                 [np.array([-1000.0, 0.0, 1000.0, -np.inf, 5.0])])

@@ -247,6 +247,17 @@ def test_roll_with_shifts_and_dims_of_different_lengths_raises_as_pytorch():
                                   np.roll(np.arange(6).reshape(2, 3), (1, -1), (0, 1)))
 
 
+
+def test_roll_of_an_empty_tensor_takes_any_dim_as_pytorch():
+    torch = pytest.importorskip("torch")
+    x = mg.ones(0, 2, requires_grad=True)
+    out = mg.roll(x, 1, 5)
+    assert tuple(out.shape) == tuple(torch.roll(torch.ones(0, 2), 1, 5).shape) == (0, 2)
+    assert out is not x and out.requires_grad
+    with pytest.raises(IndexError, match=r"^roll: dimension out of range .*but got 5"):
+        mg.roll(mg.ones(1, 2), 1, 5)
+
+
 def test_pad_errors_are_pytorchs():
     x = mg.ones(1, 1, 3)
     with pytest.raises(NotImplementedError, match="pad: unknown mode 'foo'"):
