@@ -37,7 +37,8 @@ padding of the convolution it is the adjoint of).
 Variants: ``reference`` (NumPy: im2col by one strided slice per kernel offset, one product
 for the whole batch), ``cpu`` (per sample and per band of output rows: a cache-sized im2col
 and its product in BLAS, the batch split over the threads; Winograd F(2x2, 3x3) for 3x3
-stride-1 convolutions; direct kernels for 1x1 and depthwise convolutions), ``cuda`` (one CUDA
+stride-1 convolutions; direct kernels for 1x1 and depthwise convolutions, the 3x3 stride-1
+depthwise one with its nine taps in one expression), ``cuda`` (one CUDA
 thread per column entry / per pixel, no atomics: col2im gathers instead of scattering; cuBLAS
 on chunks of the batch).
 """
@@ -185,9 +186,11 @@ def conv_weight_grad_reference(x, gy, geom, w_shape):
 # into one slice per thread (minigrad.threads.split: each slice on its own thread, BLAS on one
 # thread inside). Four shapes skip im2col: a 3x3 stride-1 convolution of one group runs
 # Winograd's F(2x2, 3x3) (below); a 1x1 convolution is one product per sample; a depthwise one
-# (one input channel per filter) is a direct Numba convolution; and the input gradient of a
-# stride-1 convolution is itself a stride-1 convolution with the flipped, transposed weights
-# (no col2im).
+# (one input channel per filter) is a direct Numba convolution (3x3 stride-1 ones with the
+# nine taps in one expression); and the input gradient of a stride-1 convolution is itself a
+# stride-1 convolution with the flipped, transposed weights (no col2im). These shortcuts keep
+# the CPU's data in its caches; the cuda variant runs every shape through its general
+# im2col + cuBLAS path, which has no such cache to keep.
 
 COLS_BYTES = 256 << 10
 
@@ -277,6 +280,42 @@ def _depthwise_cpu(x, w, kh, kw, sh, sw, ph, pw, dh, dw, y):
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
+def _depthwise3x3_cpu(x, w, ph, pw, y):
+    """_depthwise_cpu for a 3x3 kernel, stride 1, no dilation: each input plane copied once
+    into a zero-padded plane, then every output is its nine products written out in one
+    expression, the loop along a row vectorised (measured on one thread: 64 channels at
+    56x56, batch 16, 6.3 ms tap by tap, 2.7 ms so)."""
+    N, C, H, W = x.shape
+    O, OH, OW = y.shape[1], y.shape[2], y.shape[3]
+    m = O // C
+    for no in prange(N * O):
+        n, o = no // O, no % O
+        c = o // m
+        pad = np.zeros((OH + 2, OW + 2), dtype=x.dtype)     # pad[oh + i, ow + j] is tap (i, j)
+        for hh in range(OH + 2):
+            h = hh - ph
+            if 0 <= h < H:
+                lo, hi = _valid_range(OW + 2, 1, -pw, W)
+                for uu in range(lo, hi):
+                    pad[hh, uint64(uu)] = x[n, c, h, uint64(uu - pw)]
+        w00, w01, w02 = w[o, 0, 0, 0], w[o, 0, 0, 1], w[o, 0, 0, 2]
+        w10, w11, w12 = w[o, 0, 1, 0], w[o, 0, 1, 1], w[o, 0, 1, 2]
+        w20, w21, w22 = w[o, 0, 2, 0], w[o, 0, 2, 1], w[o, 0, 2, 2]
+        for oh in range(OH):
+            r0, r1, r2 = pad[oh], pad[oh + 1], pad[oh + 2]
+            for ow in range(OW):
+                v, v1, v2 = uint64(ow), uint64(ow + 1), uint64(ow + 2)
+                y[n, o, oh, v] = (w00 * r0[v] + w01 * r0[v1] + w02 * r0[v2]
+                                  + w10 * r1[v] + w11 * r1[v1] + w12 * r1[v2]
+                                  + w20 * r2[v] + w21 * r2[v1] + w22 * r2[v2])
+
+
+def _depthwise3x3(geom):
+    """3x3, stride 1, no dilation: _depthwise3x3_cpu's shapes."""
+    return (geom.kh, geom.kw, geom.sh, geom.sw, geom.dh, geom.dw) == (3, 3, 1, 1, 1, 1)
+
+
+@njit(cache=True, parallel=True, error_model="numpy")
 def _depthwise_input_grad_cpu(gy, w, kh, kw, sh, sw, ph, pw, dh, dw, gx):
     """The adjoint of _depthwise_cpu in x: every output's gradient added back onto the pixels
     it read (in parallel over input planes, which never race)."""
@@ -305,25 +344,31 @@ def _depthwise_input_grad_cpu(gy, w, kh, kw, sh, sw, ph, pw, dh, dw, gx):
 @njit(cache=True, parallel=True, error_model="numpy", fastmath={"reassoc", "contract", "nsz"})
 def _depthwise_weight_grad_cpu(x, gy, kh, kw, sh, sw, ph, pw, dh, dw, gw):
     """The adjoint of _depthwise_cpu in w: gw[o, 0, i, j] = sum over the batch and the output
-    of gy times the pixel that weight read (in parallel over filters)."""
+    of gy times the pixel that weight read (in parallel over filters). Row by row, all the
+    filter's taps on each pair of rows while they are in cache (measured on one thread: 64
+    channels at 56x56, batch 16, 9.5 ms tap by tap over the whole batch, 6.4 ms row by row)."""
     N, C, H, W = x.shape
     O, OH, OW = gy.shape[1], gy.shape[2], gy.shape[3]
     m = O // C
     for o in prange(O):
         c = o // m
+        acc = np.zeros(kh * kw, dtype=gw.dtype)
+        for n in range(N):
+            for oh in range(OH):
+                for i in range(kh):
+                    h = oh * sh - ph + i * dh
+                    if h < 0 or h >= H:
+                        continue
+                    for j in range(kw):
+                        woff = j * dw - pw
+                        lo, hi = _valid_range(OW, sw, woff, W)
+                        s = gw.dtype.type(0)
+                        for ow in range(lo, hi):
+                            s += gy[n, o, oh, uint64(ow)] * x[n, c, h, uint64(ow * sw + woff)]
+                        acc[i * kw + j] += s
         for i in range(kh):
             for j in range(kw):
-                woff = j * dw - pw
-                lo, hi = _valid_range(OW, sw, woff, W)
-                acc = gw.dtype.type(0)
-                for n in range(N):
-                    for oh in range(OH):
-                        h = oh * sh - ph + i * dh
-                        if h < 0 or h >= H:
-                            continue
-                        for ow in range(lo, hi):
-                            acc += gy[n, o, oh, uint64(ow)] * x[n, c, h, uint64(ow * sw + woff)]
-                gw[o, 0, i, j] = acc
+                gw[o, 0, i, j] = acc[i * kw + j]
 
 
 def _depthwise(geom, C, Cg):
@@ -582,7 +627,10 @@ def conv2d_cpu(x, w, geom):
     OH, OW = geom.out_hw((H, W))
     y = np.empty((N, O, OH, OW), dtype=x.dtype)
     if _depthwise(geom, C, w.shape[1]):
-        run_cpu(_depthwise_cpu, y.size * geom.kh * geom.kw, x, w, *geom.window, y)
+        if _depthwise3x3(geom):
+            run_cpu(_depthwise3x3_cpu, y.size * 9, x, w, geom.ph, geom.pw, y)
+        else:
+            run_cpu(_depthwise_cpu, y.size * geom.kh * geom.kw, x, w, *geom.window, y)
         return y
     R, L = C * geom.kh * geom.kw, OH * OW
     wm = w.reshape(g, O // g, R // g)
@@ -615,7 +663,13 @@ def conv_transpose2d_cpu(y, w, geom, hw):
     C = w.shape[1] * g
     x = np.empty((N, C) + tuple(hw), dtype=y.dtype)
     if _depthwise(geom, C, w.shape[1]):
-        run_cpu(_depthwise_input_grad_cpu, y.size * geom.kh * geom.kw, y, w, *geom.window, x)
+        if _depthwise3x3(geom) and O == C and max(geom.ph, geom.pw) <= 2:
+            # one filter per channel: the input gradient is the depthwise convolution of y with
+            # the flipped filters, padded 2 - p at the top and left
+            wf = np.ascontiguousarray(w[:, :, ::-1, ::-1])
+            run_cpu(_depthwise3x3_cpu, x.size * 9, y, wf, 2 - geom.ph, 2 - geom.pw, x)
+        else:
+            run_cpu(_depthwise_input_grad_cpu, y.size * geom.kh * geom.kw, y, w, *geom.window, x)
         return x
     wf, flipped = _flipped(geom, w)
     if flipped is not None:                            # stride 1: a convolution, no col2im
