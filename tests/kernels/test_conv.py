@@ -158,6 +158,33 @@ def test_cpu_shapes_with_paths_of_their_own_equal_reference(xs, ws, stride, padd
         assert (conv._flipped(geom, arrays[1])[1] is not None) == (xs[1] >= (32 if winograd else 16))
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("m", [1, 2])
+@pytest.mark.parametrize("xs, padding", [
+    ((2, 3, 7, 11), 0), ((1, 4, 9, 5), 1), ((3, 2, 4, 6), 2), ((2, 3, 1, 8), (1, 0)),
+    ((1, 2, 6, 3), (2, 1)), ((2, 3, 8, 7), (0, 2)), ((1, 4, 5, 5), "same"),
+])
+def test_depthwise3x3_equals_reference(xs, padding, m, dtype, monkeypatch):
+    """The 3x3 stride-1 depthwise kernel (forward, and the input gradient with one filter per
+    channel as the flipped depthwise convolution), on every padding it takes and uneven sizes."""
+    calls = []
+    kernel = conv._depthwise3x3_cpu
+    monkeypatch.setattr(conv, "_depthwise3x3_cpu", lambda *args: calls.append(args[-1].shape) or kernel(*args))
+    rng = np.random.default_rng(0)
+    C = xs[1]
+    arrays = [rng.standard_normal(xs).astype(dtype), rng.standard_normal((m * C, 1, 3, 3)).astype(dtype),
+              rng.standard_normal(m * C).astype(dtype)]
+    kw = dict(padding=padding, groups=C)
+    with kernels.use("reference"):
+        want = _run(F.conv2d, arrays, kw)
+    with kernels.use("cpu"):
+        got = _run(F.conv2d, arrays, kw)
+    for g, w in zip(got, want):
+        assert g.dtype == w.dtype == dtype
+        np.testing.assert_allclose(g, w, **TOL[dtype])
+    assert calls == [want[0].shape] + ([xs] if m == 1 else [])    # the forward; the input gradient
+
+
 @st.composite
 def winograd_configs(draw):
     """3x3 stride-1 convolutions of one group (the Winograd path), odd and even sizes, every
