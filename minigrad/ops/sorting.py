@@ -88,10 +88,12 @@ def msort(input):
 
 @numpy_spellings
 def topk(input, k, dim=-1, largest=True, sorted=True):  # noqa: A002 - PyTorch's name
-    """``(values, indices)`` of the ``k`` largest (or smallest) elements along ``dim``.
+    """``(values, indices)`` of the ``k`` largest (or smallest) elements along ``dim``, in the
+    order of the stable sort: among equal values the lowest index comes first (PyTorch's order on
+    dims of up to 3 elements; on longer dims it leaves the order of equal values unspecified).
 
-    For k much smaller than the dim an argpartition (linear time) selects them before the
-    k are sorted; the order of equal values is unspecified, as in PyTorch.
+    For k much smaller than the dim an argpartition (linear time) chooses the k elements
+    (``_select``); only those are then sorted.
     """
     bool_arg("topk", "largest", largest)
     bool_arg("topk", "sorted", sorted)
@@ -106,14 +108,43 @@ def topk(input, k, dim=-1, largest=True, sorted=True):  # noqa: A002 - PyTorch's
         return topk_result(input.reshape(()), Tensor(array_module(x).zeros((), "int64")))
     if 0 < k and 8 * k < n:
         xp = array_module(x)
-        part = xp.argpartition(x, n - k if largest else k - 1, axis=d)
-        part = part[(slice(None),) * d + (slice(n - k, None) if largest else slice(0, k),)]
-        order = sort_indices(take_along(xp, x, part, d), d, largest)
-        indices = take_along(xp, part, order, d)
-    else:          # the ascending order's first k, or its last k reversed (NaN is largest)
-        keep = slice(n - 1, n - 1 - k if k < n else None, -1) if largest else slice(0, k)
-        indices = _argsort(x, d)[(slice(None),) * d + (keep,)]
+        chosen = _select(xp, x, k, d, largest)
+        indices = take_along(xp, chosen, sort_indices(take_along(xp, x, chosen, d), d, largest), d)
+    else:
+        indices = sort_indices(x, d, largest)[(slice(None),) * d + (slice(0, k),)]
     return topk_result(*_pick(input, d, indices))
+
+
+def _select(xp, x, k, d, largest):
+    """The indices, ascending, of the ``k`` largest (smallest) elements along ``d``: the ones an
+    argpartition puts beyond its k-th value -- or, where elements equal to the k-th value were left
+    outside, every element beyond the k-th value and as many of the equal ones as are missing,
+    lowest index first: the k that the stable sort puts first (NaN counts as the largest value)."""
+    n = x.shape[d]
+    at = n - k if largest else k - 1
+    part = xp.argpartition(x, at, axis=d)
+    lead = (slice(None),) * d
+    chosen = part[lead + (slice(at, None) if largest else slice(0, k),)]
+    kth = take_along(xp, x, part[lead + (slice(at, at + 1),)], d)
+    equal = _equal(xp, x, kth)
+    if (equal.sum(axis=d, keepdims=True) > _equal(xp, take_along(xp, x, chosen, d), kth).sum(axis=d, keepdims=True)).any():
+        if x.dtype.kind == "f":
+            nan, kth_nan = xp.isnan(x), xp.isnan(kth)
+            beyond = (x > kth) | (nan & ~kth_nan) if largest else (x < kth) | (~nan & kth_nan)
+        else:
+            beyond = x > kth if largest else x < kth
+        missing = k - beyond.sum(axis=d, keepdims=True)
+        rows = xp.moveaxis(beyond | (equal & (xp.cumsum(equal, axis=d) <= missing)), d, -1)
+        flat = xp.nonzero(rows.reshape(-1, n))[1].reshape(rows.shape[:-1] + (k,))
+        return xp.moveaxis(flat, -1, d)
+    return xp.sort(chosen, axis=d)
+
+
+def _equal(xp, x, value):
+    """Where ``x`` equals ``value`` (broadcast), a NaN counting as equal to a NaN."""
+    if x.dtype.kind == "f" and xp.isnan(value).any():
+        return (x == value) | (xp.isnan(x) & xp.isnan(value))
+    return x == value
 
 
 @numpy_spellings

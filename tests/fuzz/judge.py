@@ -40,9 +40,9 @@ A probe is good when minigrad
   (``_float64_verdict``: the spread of those measures the problem's conditioning in float32;
   PyTorch's float32 batch_norm of -1e9 + d is the inaccurate one there); or, for ``unique``, returns
   a result that does not require grad where PyTorch's does only to fail in backward ("the
-  derivative for '_unique2' is not implemented"); or, for ``kthvalue``, returns PyTorch's values
-  with other indices among tied elements, each naming an element equal to the k-th value, and
-  PyTorch's gradient at the elements it names (``_tied_choice``: which of tied elements is
+  derivative for '_unique2' is not implemented"); or, for ``kthvalue`` and ``topk``, returns
+  PyTorch's values with other indices among tied elements, each naming a distinct element equal
+  to its value, and PyTorch's gradient at the elements it names (``_tied_choice``: which of tied elements is
   named PyTorch leaves unspecified).
 
 Categories: "empty batches" (a probe with a 0-size tensor), "checkpoints" (save/load), else by what
@@ -415,15 +415,16 @@ def _take_ours(m, t, where):
     return t
 
 
-TIED_CHOICE = ("kthvalue",)     # the index among tied values is unspecified (PyTorch's docs)
+TIED_CHOICE = ("kthvalue", "topk")     # the index among tied values is unspecified (PyTorch's docs)
 
 
 def _tied_choice(target, mg, m, t):
-    """``(t, move)``: PyTorch's plain result ``t`` of ``kthvalue`` with minigrad's indices put in
-    where the values agree and each of minigrad's indices points at an element equal to (or, for
-    NaN, as NaN as) the k-th value -- which of tied elements is named is unspecified (PyTorch:
-    "may nondeterministically return indices for any of them" on CUDA; on the CPU, the order its
-    quickselect leaves) -- and ``move``, which moves PyTorch's input gradient from its index to
+    """``(t, move)``: PyTorch's plain result ``t`` of ``kthvalue`` or ``topk`` with minigrad's indices
+    put in where the values agree and each of minigrad's indices points at an element equal to (or,
+    for NaN, as NaN as) the value beside it, no element named twice -- which of tied elements is
+    named is unspecified (PyTorch: "may nondeterministically return indices for any of them" on
+    CUDA; on the CPU, the order its quickselect or topk leaves, lowest index first only on dims of
+    up to 3 elements) -- and ``move``, which moves PyTorch's input gradient from its index to
     minigrad's (the gradient of the named element); ``(t, None)`` where nothing was put in."""
     if target.op not in TIED_CHOICE or m[0] != "seq" or t[0] != "seq" or len(m[1]) != 2 or len(t[1]) != 2 \
             or mg.args is None:
@@ -431,7 +432,7 @@ def _tied_choice(target, mg, m, t):
     (mv, mi), (tv, ti) = m[1], t[1]
     args, kwargs = mg.args
     dim = args[2] if len(args) > 2 else kwargs.get("dim", -1)
-    keepdim = args[3] if len(args) > 3 else kwargs.get("keepdim", False)
+    keepdim = target.op == "topk" or (args[3] if len(args) > 3 else kwargs.get("keepdim", False))
     if not (args and hasattr(args[0], "shape") and isinstance(dim, int) and isinstance(keepdim, bool)) or \
             mi[0] != "tensor" or ti[0] != "tensor" or mi[1].shape != ti[1].shape or \
             compare(mv, tv) is not None or np.array_equal(mi[1], ti[1]):
@@ -442,7 +443,8 @@ def _tied_choice(target, mg, m, t):
     d = dim % x.ndim
     ours, theirs = (i if keepdim else np.expand_dims(i, d) for i in (mi[1], ti[1]))
     value = tv[1] if keepdim else np.expand_dims(tv[1], d)
-    if ours.min(initial=0) < 0 or ours.max(initial=0) >= x.shape[d]:
+    if ours.min(initial=0) < 0 or ours.max(initial=0) >= x.shape[d] or \
+            np.any(np.diff(np.sort(ours, axis=d), axis=d) == 0):
         return t, None
     named = np.take_along_axis(x, ours, d)
     if not np.all((named == value) | (np.isnan(named) & np.isnan(value))):

@@ -295,6 +295,25 @@ def test_judge_takes_another_index_among_tied_kth_values_with_the_gradient_moved
         assert (verdict.category, verdict.ok) == ("silently wrong", ok), (index, verdict)
 
 
+def test_judge_takes_topks_other_indices_among_tied_values_with_the_gradient_moved_to_them():
+    """On a dim of 10 PyTorch's topk names tied elements in its own order, minigrad's in the
+    stable sort's; both are right, a repeated or unequal element is not."""
+    torch = pytest.importorskip("torch")
+    import minigrad as mg
+    tied = Probe("Tensor.topk", ((T((2, 10), fill="int:3", grad=True), 4), {}), "self")
+    [record] = execute([tied], use_torch=True, timeout=120.0)
+    assert record[1:3] == ["silently wrong", True], record
+    target = _target("Tensor.topk")
+    probe = Probe("Tensor.topk", ((T((10,)), 4), {}), "self")
+    x = np.array([5, 1, 5, 3, 5, 2, 7, 7, 1, 0], np.float32)
+    theirs = Result(value=torch.tensor(x).topk(4), args=((torch.tensor(x), 4), {}))
+    assert theirs.value.indices.tolist() != [6, 7, 0, 2]
+    for indices, ok in (([6, 7, 0, 2], True), ([7, 6, 2, 4], True), ([6, 6, 0, 2], False), ([6, 7, 0, 3], False)):
+        ours = Result(value=(mg.tensor([7.0, 7.0, 5.0, 5.0]), mg.tensor(indices)), args=((mg.tensor(x), 4), {}))
+        verdict = judge(target, probe, ours, theirs)
+        assert (verdict.category, verdict.ok) == ("silently wrong", ok), (indices, verdict)
+
+
 def test_judge_takes_float32_values_no_further_from_float64_than_pytorchs_whatever_ran_before():
     """A Transformer of -1e9 inputs: both libraries' float32 results are far from PyTorch's float64
     ones (and their gradients 1e10 away); minigrad's is judged by the error of PyTorch's float32

@@ -80,6 +80,33 @@ def test_topk_of_a_long_row_takes_the_partition_path(largest):
     torch_check(lambda t: mg.topk(t, 5, 1, largest), lambda t: torch.topk(t, 5, 1, largest), [a])
 
 
+@pytest.mark.parametrize("largest", [True, False])
+def test_topk_of_tied_values_on_a_short_dim_gives_pytorchs_indices(largest):
+    """On dims of up to 3 elements PyTorch's topk names tied elements lowest index first."""
+    rows = np.array([[3, 1, 3], [1, 1, 1], [2, 2, 0], [0, 5, 5]])
+    for dtype in ("float32", "int64", "uint8"):
+        a = rows.astype(dtype)
+        for k in (1, 2, 3):
+            torch_check(lambda t: mg.topk(t, k, 1, largest), lambda t: torch.topk(t, k, 1, largest), [a])
+            torch_check(lambda t: mg.topk(t, k, 0, largest), lambda t: torch.topk(t, k, 0, largest), [a[:3]])
+
+
+@pytest.mark.parametrize("largest", [True, False])
+@pytest.mark.parametrize("n, k", [(40, 3), (40, 4), (200, 20), (12, 1), (10, 6)])
+def test_topk_of_tied_values_is_the_stable_sorts_first_k(largest, n, k):
+    """Long dims (the argpartition path where 8 k < n): among elements equal to the k-th value the
+    lowest indices are chosen, and the chosen ones are in the stable sort's order (NaN largest)."""
+    rng = np.random.default_rng(n + k)
+    a = rng.integers(0, 3, (3, n)).astype(np.float32)
+    a[2, rng.random(n) < 0.3] = np.nan
+    for x in (a, a.T.copy()):
+        d = 1 if x is a else 0
+        values, indices = mg.topk(mg.tensor(x), k, d, largest)
+        ordered = torch.sort(torch.from_numpy(x), stable=True, dim=d, descending=largest)
+        np.testing.assert_array_equal(values.numpy(), ordered.values.narrow(d, 0, k).numpy())
+        np.testing.assert_array_equal(indices.numpy(), ordered.indices.narrow(d, 0, k).numpy())
+
+
 def test_topk_k_out_of_range_names_the_op_and_sizes():
     with pytest.raises(RuntimeError, match=r"topk: k \(4\) is out of range for dimension 0 of size 3"):
         mg.topk(mg.ones(3), 4)
