@@ -23,7 +23,11 @@ Three linear maps, each the adjoint of another, make up convolution and all its 
     ConvWeightGrad(x, gy)     gw    = sum_n gy[n] @ im2col(x[n])^T      the adjoint in w
 
 Each one's backward is made of the other two, so gradients of gradients (gradgradcheck,
-WGAN-GP's gradient penalty) come for free: the family needs no composite. im2col and col2im
+WGAN-GP's gradient penalty) come for free: the family needs no composite. Where Conv2d's
+backward wants both gradients, one more Function gives them from one kernel call (the cpu
+variant's Winograd path then transforms gy once for both), its backward made of the three:
+
+    Conv2dGrads(gy, x, w)     gx, gw = ConvTranspose2d(gy, w), ConvWeightGrad(x, gy) im2col and col2im
 are public ops too, F.unfold and F.fold, laid out per sample as (N, C*kh*kw, L):
 
     Unfold(x)                 cols = im2col(x)                          dx = Fold(dcols)
@@ -177,6 +181,11 @@ def conv_weight_grad_reference(x, gy, geom, w_shape):
     cols = im2col_reference(x, geom, OH, OW, xp.empty((R, N * L), x.dtype))
     gw = xp.matmul(_batch_major(gy.reshape(N, O, L), g), cols.reshape(g, R // g, N * L).transpose(0, 2, 1))
     return gw.reshape(w_shape)
+
+
+def conv_grads_reference(gy, x, w, geom):
+    """Both gradients of conv2d: conv_transpose2d_reference and conv_weight_grad_reference."""
+    return conv_transpose2d_reference(gy, w, geom, x.shape[2:]), conv_weight_grad_reference(x, gy, geom, w.shape)
 
 
 # ============================================================================ cpu (Numba + BLAS)
@@ -397,8 +406,10 @@ def _band_rows(R, OH, OW, itemsize):
 # (one per position of the 4x4 block) of the transformed filters U (16, O, C) and the
 # transformed input blocks V (16, C, tiles), done by BLAS on cache-sized chunks of tile rows.
 # The weight gradient is the adjoint in w: gw[o, c] = G^T [ sum_tiles (A gy_block A^T) * V ] G,
-# again 16 products; the input gradient is the flipped stride-1 convolution, so Winograd too
-# (from WINOGRAD_FLIP_MIN_CHANNELS input channels; through col2im below).
+# again 16 products. Where both gradients are wanted, the input gradient is the adjoint in x:
+# 16 products U^T Z of the same transformed gy Z, then B (.) B^T added back onto the input
+# blocks. Alone, it is the flipped stride-1 convolution, so Winograd too (from
+# WINOGRAD_FLIP_MIN_CHANNELS input channels; through col2im below).
 
 WINOGRAD_G = ((1.0, 0.0, 0.0), (0.5, 0.5, 0.5), (0.5, -0.5, 0.5), (0.0, 0.0, 1.0))
 # G w G^T for every filter at once is one product with kron(G, G): (G w G^T)[a, b] =
@@ -441,6 +452,52 @@ def _winograd_input_cpu(x, ph, pw, TH, TW, r0, r1, V):
                     V[4 * k + 1, c, i] = t1 + t2
                     V[4 * k + 2, c, i] = t2 - t1
                     V[4 * k + 3, c, i] = t1 - t3
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _winograd_input_adjoint_cpu(gV, ph, pw, TH, TW, r0, r1, gx):
+    """The adjoint of _winograd_input_cpu: B g B^T, g[a, b] = gV[4a + b, c, (r - r0)*TW + tw],
+    added onto the 4x4 block of gx[n, c] it stands for (blocks overlap by two rows and two
+    columns; the parts outside the image dropped), for the tile rows r in [r0, r1). gx holds
+    zeros, or the sums of the tile rows before r0. B = [[1, 0, 0, 0], [0, 1, -1, 1],
+    [-1, 1, 1, 0], [0, 0, 0, -1]]."""
+    _, C, H, W = gx.shape
+    Wp = 2 * TW + 2
+    lo, hi = _valid_range(Wp, 1, -pw, W)
+    t = np.empty((4, Wp), dtype=gx.dtype)      # g B^T for a whole row of blocks, summed where they overlap
+    for r in range(r0, r1):
+        n, th = r // TH, r % TH
+        base = (r - r0) * TW
+        h = 2 * th - ph
+        for c in range(C):
+            for k in range(4):                 # g B^T, along each block's row
+                t[k, 0] = t[k, 1] = 0
+                for tw in range(TW):
+                    u, i = uint64(2 * tw), uint64(base + tw)
+                    g0, g1, g2, g3 = gV[4 * k, c, i], gV[4 * k + 1, c, i], gV[4 * k + 2, c, i], gV[4 * k + 3, c, i]
+                    t[k, u] += g0
+                    t[k, u + uint64(1)] += g1 - g2 + g3
+                    t[k, u + uint64(2)] = g1 + g2 - g0
+                    t[k, u + uint64(3)] = -g3
+            # B (g B^T), down the columns, onto the four image rows (rows outside dropped)
+            if 0 <= h < H:
+                row = gx[n, c, h]
+                for u in range(lo, hi):
+                    row[uint64(u - pw)] += t[0, uint64(u)]
+            if 0 <= h + 1 < H:
+                row = gx[n, c, h + 1]
+                for u in range(lo, hi):
+                    uu = uint64(u)
+                    row[uint64(u - pw)] += t[1, uu] - t[2, uu] + t[3, uu]
+            if 0 <= h + 2 < H:
+                row = gx[n, c, h + 2]
+                for u in range(lo, hi):
+                    uu = uint64(u)
+                    row[uint64(u - pw)] += t[1, uu] + t[2, uu] - t[0, uu]
+            if 0 <= h + 3 < H:
+                row = gx[n, c, h + 3]
+                for u in range(lo, hi):
+                    row[uint64(u - pw)] -= t[3, uint64(u)]
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -589,6 +646,33 @@ def _conv_weight_grad_winograd(x, gy, geom, w_shape):
     return np.ascontiguousarray(gw.reshape(9, C, O).transpose(2, 1, 0)).reshape(w_shape)
 
 
+def _conv_grads_winograd(gy, x, w, geom):
+    """Both gradients from one transform of gy: gw as _conv_weight_grad_winograd, and gx as the
+    adjoint of the forward, gV = U^T Z per position of the 4x4 block, then B gV B^T added back
+    onto the input blocks."""
+    N, C, H, W = x.shape
+    O, OH, OW = gy.shape[1:]
+    UT = (WINOGRAD_GG.astype(x.dtype) @ w.reshape(O * C, 9).T).reshape(16, O, C).transpose(0, 2, 1)
+    TH, TW, rows = _winograd_plan(N, OH, OW, 2 * C + O, x.itemsize)
+    gx = np.empty_like(x)
+
+    def run(n0, n1):
+        S, tmp = np.zeros((2, 16, C, O), dtype=x.dtype)
+        V, gV = _skewed16((C, rows * TW), x.dtype), _skewed16((C, rows * TW), x.dtype)
+        Z = _skewed16((rows * TW, O), x.dtype)
+        gx[n0:n1] = 0
+        for r0, r1, T in _winograd_chunks(n0, n1, TH, TW, rows):
+            _winograd_input_cpu(x, geom.ph, geom.pw, TH, TW, r0, r1, V[:, :, :T])
+            _winograd_grad_output_cpu(gy, TH, TW, r0, r1, Z[:, :T])
+            S += np.matmul(V[:, :, :T], Z[:, :T], out=tmp)
+            np.matmul(UT, Z[:, :T].transpose(0, 2, 1), out=gV[:, :, :T])
+            _winograd_input_adjoint_cpu(gV[:, :, :T], geom.ph, geom.pw, TH, TW, r0, r1, gx)
+        return S
+    S = sum(split(N, run, 64.0 * N * TH * TW * O * C))
+    gw = WINOGRAD_GG.T.astype(x.dtype) @ S.reshape(16, C * O)                          # (G^T S G)[i, j, c, o]
+    return gx, np.ascontiguousarray(gw.reshape(9, C, O).transpose(2, 1, 0)).reshape(w.shape)
+
+
 FLIP_MIN_CHANNELS = 16    # below this many input channels per group the flipped product is too thin
 # Winograd's input gradient is the flipped convolution from this many input channels; below, its
 # transform of the output gradient (of more channels) costs more than col2im (measured on one
@@ -732,6 +816,16 @@ def conv_weight_grad_cpu(x, gy, geom, w_shape):
         return acc
     acc = sum(split(N, run, 2.0 * N * O * L * (R // g)))
     return np.ascontiguousarray(acc.transpose(0, 2, 1) if transposed else acc).reshape(w_shape)
+
+
+def conv_grads_cpu(gy, x, w, geom):
+    """Both gradients of conv2d; a Winograd convolution's share one transform of gy (measured on
+    one thread, both gradients: 16 -> 32 channels at 32x32, batch 32, 7.9 ms apart, 6.2 so;
+    64 -> 64 at 56x56, batch 16: 52 and 48 ms; 16 -> 64: 11.8 and 9.4; 32 -> 16: 7.9 both)."""
+    gy, x, w = np.ascontiguousarray(gy), np.ascontiguousarray(x), np.ascontiguousarray(w)
+    if _winograd(geom, x.shape[1], w.shape[0]) and gy.shape[3] >= WINOGRAD_GRAD_MIN_WIDTH:
+        return _conv_grads_winograd(gy, x, w, geom)
+    return conv_transpose2d_cpu(gy, w, geom, x.shape[2:]), conv_weight_grad_cpu(x, gy, geom, w.shape)
 
 
 def unfold_cpu(x, geom):
@@ -899,6 +993,10 @@ def conv_transpose2d_cuda(y, w, geom, hw):
     return _conv_transpose2d_chunked(y, w, geom, hw, col2im_cuda)
 
 
+def conv_grads_cuda(gy, x, w, geom):
+    return conv_transpose2d_cuda(gy, w, geom, x.shape[2:]), conv_weight_grad_cuda(x, gy, geom, w.shape)
+
+
 def conv_weight_grad_cuda(x, gy, geom, w_shape):
     return _conv_weight_grad_chunked(x, gy, geom, w_shape, im2col_cuda)
 
@@ -910,15 +1008,18 @@ class ConvKernels(NamedTuple):
     conv2d: Callable             # (x, w, geom) -> y
     conv_transpose2d: Callable   # (y, w, geom, hw) -> x of spatial size hw
     weight_grad: Callable        # (x, gy, geom, w_shape) -> gw
+    grads: Callable              # (gy, x, w, geom) -> (conv_transpose2d(gy, w), weight_grad(x, gy))
     unfold: Callable             # (x, geom) -> cols (N, C*kh*kw, L)
     fold: Callable               # (cols, geom, hw) -> x of spatial size hw
 
 
 VARIANTS = {
     "reference": ConvKernels(conv2d_reference, conv_transpose2d_reference, conv_weight_grad_reference,
-                             unfold_reference, fold_reference),
-    "cpu": ConvKernels(conv2d_cpu, conv_transpose2d_cpu, conv_weight_grad_cpu, unfold_cpu, fold_cpu),
-    "cuda": ConvKernels(conv2d_cuda, conv_transpose2d_cuda, conv_weight_grad_cuda, unfold_cuda, fold_cuda),
+                             conv_grads_reference, unfold_reference, fold_reference),
+    "cpu": ConvKernels(conv2d_cpu, conv_transpose2d_cpu, conv_weight_grad_cpu, conv_grads_cpu, unfold_cpu,
+                       fold_cpu),
+    "cuda": ConvKernels(conv2d_cuda, conv_transpose2d_cuda, conv_weight_grad_cuda, conv_grads_cuda, unfold_cuda,
+                        fold_cuda),
 }
 
 _I10 = "int64, " * 10
@@ -935,7 +1036,8 @@ def _kernels(op, x):
 # ============================================================================ the Functions
 
 class Conv2d(Function):
-    """y = x * w + b;  dx = conv_transpose2d(dy, w), dw = ConvWeightGrad(x, dy), db = sum(dy)"""
+    """y = x * w + b;  dx = conv_transpose2d(dy, w), dw = ConvWeightGrad(x, dy) (both: Conv2dGrads),
+    db = sum(dy)"""
 
     @staticmethod
     def forward(ctx, x, w, b, geom):
@@ -951,8 +1053,11 @@ class Conv2d(Function):
     def backward(ctx, gy):
         x, w = ctx.saved_tensors
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
-        gx = ConvTranspose2d.apply(gy, w, None, ctx.geom, ctx.hw) if need_x else None
-        gw = ConvWeightGrad.apply(x, gy, ctx.geom, tuple(w.shape)) if need_w else None
+        if need_x and need_w:
+            gx, gw = Conv2dGrads.apply(gy, x, w, ctx.geom)
+        else:
+            gx = ConvTranspose2d.apply(gy, w, None, ctx.geom, ctx.hw) if need_x else None
+            gw = ConvWeightGrad.apply(x, gy, ctx.geom, tuple(w.shape)) if need_w else None
         gb = gy.sum((0, 2, 3)) if need_b else None
         return gx, gw, gb, None
 
@@ -997,6 +1102,26 @@ class ConvWeightGrad(Function):
         dx = ConvTranspose2d.apply(gy, G, None, ctx.geom, ctx.hw) if need_x else None
         dgy = Conv2d.apply(x, G, None, ctx.geom) if need_gy else None
         return dx, dgy, None, None
+
+
+class Conv2dGrads(Function):
+    """gx, gw = ConvTranspose2d(gy, w), ConvWeightGrad(x, gy) in one kernel call;
+    dgy = conv2d(Gx, w) + conv2d(x, Gw), dx = conv_transpose2d(gy, Gw), dw = ConvWeightGrad(Gx, gy)"""
+
+    @staticmethod
+    def forward(ctx, gy, x, w, geom):
+        ctx.geom = geom
+        ctx.save_for_backward(gy, x, w)
+        return _kernels("conv2d (backward)", x).grads(gy, x, w, geom)
+
+    @staticmethod
+    def backward(ctx, Gx, Gw):
+        gy, x, w = ctx.saved_tensors
+        need_gy, need_x, need_w = ctx.needs_input_grad[:3]
+        dgy = Conv2d.apply(Gx, w, None, ctx.geom) + Conv2d.apply(x, Gw, None, ctx.geom) if need_gy else None
+        dx = ConvTranspose2d.apply(gy, Gw, None, ctx.geom, x.shape[2:]) if need_x else None
+        dw = ConvWeightGrad.apply(Gx, gy, ctx.geom, tuple(w.shape)) if need_w else None
+        return dgy, dx, dw, None
 
 
 class Unfold(Function):

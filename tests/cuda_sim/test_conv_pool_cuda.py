@@ -27,6 +27,8 @@ def test_conv_cuda_equals_reference(xs, ws, geom, dtype):
     g = rng.standard_normal(y.shape).astype(dtype)
     np.testing.assert_allclose(cu.conv_transpose2d(g, w, geom, xs[2:]), ref.conv_transpose2d(g, w, geom, xs[2:]), **tol)
     np.testing.assert_allclose(cu.weight_grad(x, g, geom, ws), ref.weight_grad(x, g, geom, ws), **tol)
+    for got, want in zip(cu.grads(g, x, w, geom), ref.grads(g, x, w, geom)):
+        np.testing.assert_allclose(got, want, **tol)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
