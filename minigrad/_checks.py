@@ -172,6 +172,19 @@ def dtype_arg(op, value, name="dtype"):
     return dtype
 
 
+def accumulate_dtype_arg(op, input, dtype):
+    """``dtype=`` of a sum or a product (``sum``, ``prod``, ``cumsum``, ``cumprod``) as a NumPy
+    dtype: while grad mode is on and ``input`` requires grad it must be a floating point or
+    complex dtype, as PyTorch's (autograd cannot follow an integer or bool result)."""
+    from .autograd.grad_mode import is_grad_enabled
+
+    dtype = dtype_arg(op, dtype)
+    if dtype.kind in "biu" and input.requires_grad and is_grad_enabled():
+        raise RuntimeError(f"{op}: autograd does not support dtype {dtype} (input requires grad); "
+                           f"use a floating point dtype, or detach() the input first")
+    return dtype
+
+
 def choice_arg(op, name, value, choices):
     """``value``, which must be one of ``choices``."""
     if not any(value is c or (type(value) is type(c) and value == c) for c in choices):

@@ -230,6 +230,10 @@ def addcmul(input, tensor1, tensor2, *, value=1):
 def addcdiv(input, tensor1, tensor2, *, value=1):
     """input + value * tensor1 / tensor2, in the result's dtype"""
     _check_addc("addcdiv", input, tensor1, tensor2, value)
+    if tensor1.dtype.kind in "biu" and tensor2.dtype.kind in "biu":
+        raise RuntimeError(f"addcdiv: integer division is not supported (tensor1 {tensor1.dtype}, tensor2 "
+                           f"{tensor2.dtype}), as in PyTorch; use input + value * (tensor1 / tensor2) for a true "
+                           f"division, or trunc() for the old integer one")
     tensor1, tensor2 = _in_result_dtype(input, tensor1, tensor2)
     return input + (tensor1 / tensor2 if value == 1 else value * tensor1 / tensor2)
 

@@ -10,6 +10,7 @@ reductions at indices (prod, amax, amin) go through ``_reduce_at``.
 from __future__ import annotations
 
 import functools
+import numbers
 
 import numpy as np
 
@@ -434,6 +435,8 @@ def scatter(input, dim, index, src=None, value=None, *, reduce=None):
         src = value
     if src is None:
         raise TypeError("scatter: expected src (a tensor) or value (a number)")
+    if not isinstance(src, (Tensor, numbers.Number, np.bool_)):
+        raise TypeError(f"scatter: src must be a Tensor and value a number, got {src!r} ({type(src).__name__})")
     d = normalize_dim(dim, input.ndim, "scatter")
     _check_scatter("scatter", input, d, index, src)
     if reduce is not None:

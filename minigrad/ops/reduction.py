@@ -10,7 +10,7 @@ from collections import namedtuple
 from .._spellings import numpy_spellings
 import numpy as np
 
-from .._checks import bool_arg, dtype_arg, errors_named, number_arg, tensor_arg
+from .._checks import accumulate_dtype_arg, bool_arg, dtype_arg, errors_named, number_arg, tensor_arg
 from ..autograd.function import Function
 from ..backend import array_module
 from ..tensor import Tensor
@@ -69,7 +69,7 @@ def sum(input, dim=None, keepdim=False, *, dtype=None):  # noqa: A001
     """The sum over ``dim`` (all dims when None)."""
     tensor_arg("sum", "input", input)
     if dtype is not None:                    # summed in dtype, as PyTorch: the input is cast first
-        dtype = dtype_arg("sum", dtype)
+        dtype = accumulate_dtype_arg("sum", input, dtype)
         out = Sum.apply(input.to(dtype), reduced_dims(dim, input.ndim, "sum"), keepdim)
         return out if out.dtype == dtype else out.to(dtype)     # NumPy widens small integers
     return Sum.apply(input, reduced_dims(dim, input.ndim, "sum"), keepdim)
@@ -361,7 +361,7 @@ def prod(input, dim=None, keepdim=False, *, dtype=None):
     tensor_arg("prod", "input", input)
     d = None if dim is None else normalize_dim(dim, input.ndim, "prod")
     if dtype is not None:
-        input = input.to(dtype_arg("prod", dtype))
+        input = input.to(accumulate_dtype_arg("prod", input, dtype))
     elif input.dtype.kind in "biu" and input.dtype != "int64":
         input = input.to("int64")
     if d is None and keepdim:               # every dim reduced, and kept (as sum's and mean's)

@@ -14,7 +14,7 @@ from collections import namedtuple
 
 import numpy as np
 
-from .._checks import int_arg, tensor_arg
+from .._checks import accumulate_dtype_arg, int_arg, tensor_arg
 from .._spellings import numpy_spellings
 from ..autograd.function import Function
 from ..backend import array_module, int64
@@ -46,9 +46,14 @@ def _reverse_cumsum(g, dim):
     return g.flip(dim).cumsum(dim).flip(dim)
 
 
-def _integer_to_int64(input, dtype):
-    """PyTorch's rule for sums and products: integers and bools accumulate in int64."""
+def _integer_to_int64(op, input, dtype):
+    """PyTorch's rule for running sums and products: integers and bools accumulate in int64;
+    a bool ``dtype`` is not implemented (as in PyTorch)."""
+    tensor_arg(op, "input", input)
     if dtype is not None:
+        dtype = accumulate_dtype_arg(op, input, dtype)
+        if dtype.kind == "b":
+            raise NotImplementedError(f"{op}: not implemented for dtype bool (as PyTorch)")
         return input.to(dtype)
     return input.to(int64) if input.dtype.kind in "biu" and input.dtype != int64 else input
 
@@ -73,7 +78,7 @@ class CumSum(Function):
 @numpy_spellings
 def cumsum(input, dim, *, dtype=None):
     """The running sum along ``dim``."""
-    return CumSum.apply(_integer_to_int64(input, dtype), normalize_dim(dim, input.ndim, "cumsum"))
+    return CumSum.apply(_integer_to_int64("cumsum", input, dtype), normalize_dim(dim, input.ndim, "cumsum"))
 
 
 class CumProd(Function):
@@ -115,7 +120,7 @@ class CumProd(Function):
 @numpy_spellings
 def cumprod(input, dim, *, dtype=None):
     """The running product along ``dim``."""
-    return CumProd.apply(_integer_to_int64(input, dtype), normalize_dim(dim, input.ndim, "cumprod"))
+    return CumProd.apply(_integer_to_int64("cumprod", input, dtype), normalize_dim(dim, input.ndim, "cumprod"))
 
 
 def _cum_extreme(input, dim, largest, op):

@@ -231,11 +231,12 @@ class ReduceLROnPlateau:
                              "use 'rel' or 'abs'")
         self.optimizer = optimizer
         op = "ReduceLROnPlateau"
-        self.min_lrs = _per_group(op, "min_lr", optimizer, min_lr, _number(op, "min_lr", min=0.0))
+        # min_lr below 0 (-inf too) and cooldown below 0 change nothing, and PyTorch takes them
+        self.min_lrs = _per_group(op, "min_lr", optimizer, min_lr, _number(op, "min_lr"))
         self.mode, self.factor = mode, factor
         self.patience = number_arg(op, "patience", patience, min=0.0)
         self.threshold, self.threshold_mode = number_arg(op, "threshold", threshold), threshold_mode
-        self.cooldown, self.eps = number_arg(op, "cooldown", cooldown, min=0.0), number_arg(op, "eps", eps)
+        self.cooldown, self.eps = number_arg(op, "cooldown", cooldown), number_arg(op, "eps", eps)
         self.best = math.inf if mode == "min" else -math.inf
         self.num_bad_epochs = 0
         self.cooldown_counter = 0

@@ -334,7 +334,6 @@ OVERLOAD_KEYWORDS = (    # PyTorch's overloads tell a keyword from a position; o
 )
 EAGER_CHECKS = (         # PyTorch takes the value unread, or through a shortcut; minigrad checks it
     ("SGD", "dampening must be a number"), ("MultiStepLR", "gamma must be a number"),
-    ("max_unpool1d", "stride must be an int or a tuple of 1 ints"),
     ("adaptive_avg_pool3d", "expected a 4-D (unbatched) or 5-D (batched) input"),
 )
 

@@ -231,11 +231,12 @@ def test_judge_takes_a_refusal_of_an_in_place_twin_that_pytorch_checks_only_out_
 
 def test_judge_takes_the_documented_differences_and_nothing_near_them():
     torch = pytest.importorskip("torch")
-    probe = Probe("F.max_unpool1d", ((T((2, 3)), T((2, 3), "int64", fill="int:2"), 1), {"stride": (1, 1)}), "stride")
-    ours = Result(error=ValueError("max_unpool1d: stride must be an int or a tuple of 1 ints, got (1, 1)"))
-    assert judge(_target("F.max_unpool1d"), probe, ours, Result(value=torch.ones(2, 3))).ok
-    other = Result(error=ValueError("max_unpool1d: padding must be an int, got (1, 1)"))
-    verdict = judge(_target("F.max_unpool1d"), probe, other, Result(value=torch.ones(2, 3)))
+    probe = Probe("F.adaptive_avg_pool3d", ((T((2, 3, 4)), 1), {}), "input")
+    ours = Result(error=RuntimeError("adaptive_avg_pool3d: expected a 4-D (unbatched) or 5-D (batched) input, got "
+                                     "input of shape (2, 3, 4)"))
+    assert judge(_target("F.adaptive_avg_pool3d"), probe, ours, Result(value=torch.ones(2, 1, 1))).ok
+    other = Result(error=RuntimeError("adaptive_avg_pool3d: output_size must be positive, got 1"))
+    verdict = judge(_target("F.adaptive_avg_pool3d"), probe, other, Result(value=torch.ones(2, 1, 1)))
     assert (verdict.category, verdict.ok) == ("poor errors", False)
     var = Probe("Tensor.var", ((T((2, 3)),), {"dim": True}), "dim")
     refusal = Result(error=TypeError("var() received an invalid combination of arguments - got (dim=bool, ), but"))

@@ -99,6 +99,22 @@ def test_mul_refuses_an_array_for_either_operand_as_pytorch():
     assert mg.mul(mg.ones(2), 3).tolist() == [3.0, 3.0]
 
 
+def test_addcdiv_of_two_integer_tensors_raises_as_pytorch():
+    torch = pytest.importorskip("torch")
+    from tests.torch_oracle import raises_as_torch
+
+    for input_dtype, t1, t2 in [("float32", "int64", "int64"), ("float32", "bool", "bool"), ("int64", "int64", "int32")]:
+        raises_as_torch(lambda m: m.addcdiv(m.ones(2, dtype=getattr(m, input_dtype)), m.ones(2, dtype=getattr(m, t1)),
+                                            m.ones(2, dtype=getattr(m, t2))),
+                        rf"^addcdiv: integer division is not supported \(tensor1 {t1}, tensor2 {t2}\)")
+    raises_as_torch(lambda m: m.ones(2).addcdiv_(m.ones(2, dtype=m.int64), m.ones(2, dtype=m.int64)),
+                    r"^addcdiv_: integer division is not supported")
+    a = np.array([1.0, 2.0], np.float32)
+    for t1, t2 in [(np.array([3, 4]), a), (a, np.array([3, 4]))]:
+        assert mg.addcdiv(mg.tensor(a), mg.tensor(t1), mg.tensor(t2)).tolist() == \
+            torch.addcdiv(torch.tensor(a), torch.tensor(t1), torch.tensor(t2)).tolist()
+
+
 def test_broadcast_mismatch_names_op_and_shapes():
     with pytest.raises(RuntimeError, match=r"add.*\(2, 3\).*\(4,\)"):
         mg.ones(2, 3) + mg.ones(4)

@@ -126,6 +126,18 @@ def test_out_of_range_index_raises_pytorchs_error_type():
         assert "out of bounds" in str(ours.value), name
 
 
+def test_scatter_refuses_a_string_for_its_value_as_pytorch():
+    pytest.importorskip("torch")
+    from tests.torch_oracle import raises_as_torch
+
+    index = lambda m: m.zeros(2, 3, dtype=m.int64)      # noqa: E731
+    raises_as_torch(lambda m: m.ones(2, 3).scatter(0, index(m), value="0.1"),
+                    r"^scatter: src must be a Tensor and value a number, got '0.1' \(str\)$")
+    raises_as_torch(lambda m: m.scatter(m.ones(2, 3), 0, index(m), value="0.1"), r"^scatter: .*got '0.1' \(str\)$")
+    raises_as_torch(lambda m: m.ones(2, 3).scatter_(0, index(m), value=None, src=[1.0]), r"scatter_?: .*got \[1.0\] \(list\)$")
+    assert mg.ones(2, 3).scatter(0, mg.zeros(2, 3, dtype=mg.int64), value=0.5).tolist() == [[0.5] * 3, [1.0] * 3]
+
+
 def test_setitem_needs_no_grad():
     x = mg.zeros(3)
     x[1] = 5.0

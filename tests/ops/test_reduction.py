@@ -10,6 +10,9 @@ from minigrad.autograd import gradcheck, gradgradcheck, separate_ties
 from tests.strategies import make, seeds, shapes
 
 
+
+
+
 @st.composite
 def shape_and_dim(draw, min_dims=1):
     shape = draw(shapes(min_dims, 3))
@@ -469,3 +472,25 @@ def test_float32_std_and_var_accumulate_in_float64_and_std_takes_the_root_there(
     np.testing.assert_array_equal(c.grad.numpy(), np.zeros((2, 3)))
     small = mg.tensor([1.0, 1.0 + 2 ** -23, 1.0])      # float32 rounding of the mean would lose it
     np.testing.assert_allclose(small.var().item(), np.var([1.0, 1.0 + 2 ** -23, 1.0], ddof=1), rtol=1e-6)
+
+
+def test_an_integer_dtype_for_a_sum_or_product_that_requires_grad_raises_as_pytorch():
+    """Autograd cannot follow an integer or bool result: PyTorch refuses the dtype while grad
+    mode is on and the input requires grad; without grad the result is cast."""
+    pytest.importorskip("torch")
+    from tests.torch_oracle import raises_as_torch
+
+    calls = {"sum": lambda x, d: x.sum(dtype=d), "sum": lambda x, d: x.sum(0, dtype=d),
+             "prod": lambda x, d: x.prod(dtype=d), "cumsum": lambda x, d: x.cumsum(0, dtype=d),
+             "cumprod": lambda x, d: x.cumprod(1, dtype=d)}
+    for op, call in calls.items():
+        for dtype in ("int32", "uint8"):
+            raises_as_torch(lambda m: call(m.ones(2, 3, requires_grad=True), getattr(m, dtype)),
+                            rf"^{op}: autograd does not support dtype {dtype} \(input requires grad\)")
+        with mg.no_grad():
+            assert call(mg.ones(2, 3, requires_grad=True), mg.int32).dtype == mg.int32
+        assert call(mg.ones(2, 3), mg.int32).dtype == mg.int32
+        assert call(mg.ones(2, 3, requires_grad=True), mg.float64).requires_grad
+    raises_as_torch(lambda m: m.ones(2, 3, requires_grad=True).sum(dtype=m.bool), r"^sum: .*dtype bool")
+    for op in ("cumsum", "cumprod"):
+        raises_as_torch(lambda m: getattr(m.ones(3), op)(0, dtype=m.bool), rf"^{op}: not implemented for dtype bool")

@@ -215,3 +215,19 @@ def test_multisteplr_counts_any_iterable_of_milestones_as_pytorch(milestones):
         opt.step(), topt.step()
         ours.step(), theirs.step()
         assert ours.get_last_lr() == pytest.approx(theirs.get_last_lr())
+
+
+def test_reduce_lr_on_plateau_takes_a_negative_cooldown_and_min_lr_as_pytorch():
+    """A cooldown below 0 is no cooldown and a min_lr below 0 (-inf too) no floor: PyTorch takes
+    both, and the lrs then follow PyTorch's."""
+    torch = pytest.importorskip("torch")
+    for kw in (dict(cooldown=-2), dict(min_lr=-math.inf), dict(min_lr=-1.0), dict(cooldown=1.5)):
+        ours = optim.SGD([mg.zeros(1, requires_grad=True)], lr=0.1)
+        theirs = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+        a, b = lrs.ReduceLROnPlateau(ours, patience=1, **kw), torch.optim.lr_scheduler.ReduceLROnPlateau(theirs, patience=1, **kw)
+        for metric in (1.0, 2.0, 3.0, 4.0, 5.0, 0.5, 6.0, 7.0):
+            a.step(metric)
+            b.step(metric)
+            assert math.isclose(ours.param_groups[0]["lr"], theirs.param_groups[0]["lr"], rel_tol=1e-12), kw
+    with pytest.raises(ValueError, match=r"^ReduceLROnPlateau: min_lr must not be NaN"):
+        lrs.ReduceLROnPlateau(optim.SGD([mg.zeros(1, requires_grad=True)], lr=0.1), min_lr=math.nan)

@@ -115,6 +115,23 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     return _unbatched(unbatched, out.squeeze(2))
 
 
+def _refuse_unbatched_empty(op, unbatched, size):
+    """PyTorch gives an empty output for an output size of 0 only to a batched input."""
+    if unbatched:
+        raise RuntimeError(f"{op}: the output size {tuple(size)} is too small for an unbatched input "
+                           f"(a batched input gets an empty output)")
+
+
+def _empty_output(shape, *tensors):
+    """The empty result of a transposed convolution whose output size is 0 along some dim (PyTorch
+    returns one), still in the graph of ``tensors`` (None skipped): their gradients are zeros."""
+    pieces = [t.reshape(-1)[:0] for t in tensors if t is not None]
+    out = pieces[0]
+    for piece in pieces[1:]:
+        out = out + piece
+    return out.reshape(shape)
+
+
 def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
                      dilation=1):
     """Transposed convolution (the gradient of conv2d w.r.t. its input) of NCHW ``input`` with
@@ -135,10 +152,14 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     kh, kw = weight.shape[2:]
     hw = tuple((input.shape[2 + a] - 1) * stride[a] - 2 * padding[a] + dilation[a] * ((kh, kw)[a] - 1)
                + outpad[a] + 1 for a in range(2))
-    if min(hw) <= 0:
-        raise RuntimeError(f"{op}: the output size {hw} is not positive: input {tuple(input.shape)}, "
+    if min(hw) < 0:
+        raise RuntimeError(f"{op}: the output size {hw} is negative: input {tuple(input.shape)}, "
                            f"weight {tuple(weight.shape)}, stride {stride}, padding {padding}, "
                            f"dilation {dilation}, output_padding {outpad}")
+    if min(hw) == 0:
+        _refuse_unbatched_empty(op, unbatched, hw)
+        return _unbatched(unbatched, _empty_output((input.shape[0], weight.shape[1] * groups, *hw),
+                                                   input, weight, bias))
     geom = (kh, kw, *stride, *padding, *dilation, groups, padding[0] - outpad[0], padding[1] - outpad[1])
     return _unbatched(unbatched, ConvTranspose2d.apply(input, weight, bias, geom, hw))
 
@@ -157,6 +178,9 @@ def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_paddi
                   unbatched=unbatched)
     padding = (0, _single(padding, "padding", op))
     output_padding = (0, _single(output_padding, "output_padding", op))
+    length = (input.shape[2] - 1) * stride - 2 * padding[1] + dilation * (weight.shape[2] - 1) + output_padding[1] + 1
+    if length == 0:
+        _refuse_unbatched_empty(op, unbatched, (length,))
     out = conv_transpose2d(input.unsqueeze(2), weight.unsqueeze(2), bias, (1, stride), padding,
                            output_padding, groups, (1, dilation))
     return _unbatched(unbatched, out.squeeze(2))
@@ -236,10 +260,13 @@ def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_paddi
     k = tuple(weight.shape[2:])
     out = tuple((y.shape[2 + a] - 1) * stride[a] - 2 * padding[a] + dilation[a] * (k[a] - 1)
                 + outpad[a] + 1 for a in range(3))
-    if min(out) <= 0:
-        raise RuntimeError(f"{op}: the output size {out} is not positive: input {tuple(input.shape)}, "
+    if min(out) < 0:
+        raise RuntimeError(f"{op}: the output size {out} is negative: input {tuple(input.shape)}, "
                            f"weight {tuple(weight.shape)}, stride {stride}, padding {padding}, "
                            f"dilation {dilation}, output_padding {outpad}")
+    if min(out) == 0:
+        _refuse_unbatched_empty(op, unbatched, out)
+        return _unbatched(unbatched, _empty_output((y.shape[0], weight.shape[1] * groups, *out), y, weight, bias))
     N, Ci, D, H, W = y.shape
     Co = weight.shape[1] * groups
     images = y.permute(0, 2, 1, 3, 4).reshape(N * D, Ci, H, W)

@@ -95,10 +95,12 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
 
 
 def _divisor_override(op, divisor_override):
-    """None, or a non-zero int (negative is allowed, as PyTorch allows it)."""
+    """None, or a non-zero int that fits in int64 (negative is allowed, as PyTorch allows it)."""
     if divisor_override is None:
         return None
     divisor = int_arg(op, "divisor_override", divisor_override)
+    if not -2 ** 63 <= divisor < 2 ** 63:
+        raise ValueError(f"{op}: divisor_override must fit in int64, got {divisor}")
     if divisor == 0:
         raise RuntimeError(f"{op}: divisor_override must be non-zero")
     return divisor
@@ -388,9 +390,13 @@ def _max_unpool(op, input, indices, kernel_size, stride, padding, output_size, n
     if tuple(indices.shape) != tuple(input.shape):
         raise RuntimeError(f"{op}: indices of shape {tuple(indices.shape)} must have the shape of the "
                            f"input {tuple(input.shape)}")
+    if n == 1:                  # PyTorch's max_unpool1d reads the first entry of a longer stride or padding
+        stride, padding = (v[:1] if isinstance(v, (tuple, list)) and len(v) > 1 else v for v in (stride, padding))
     k = _ntuple(kernel_size, n, "kernel_size", op)
     s = k if stride is None else _ntuple(stride, n, "stride", op)
     p = _ntuple(padding, n, "padding", op)
+    if n == 3 and min(s) < 1:
+        raise RuntimeError(f"{op}: strides must be greater than zero, got stride {s}")
     default = tuple((x.shape[2 + a] - 1) * s[a] - 2 * p[a] + k[a] for a in range(n))
     if output_size is None:
         size = default
@@ -405,9 +411,12 @@ def _max_unpool(op, input, indices, kernel_size, stride, padding, output_size, n
             if not default[a] - s[a] < size[a] < default[a] + s[a]:
                 raise ValueError(f"{op}: invalid output_size {size} (dim {a} must be between "
                                  f"{default[a] - s[a] + 1} and {default[a] + s[a] - 1})")
-    if min(size) < 1:
-        raise RuntimeError(f"{op}: the output size {size} is not positive (input {tuple(input.shape)}, "
+    if min(size) < 0:
+        raise RuntimeError(f"{op}: the output size {size} is negative (input {tuple(input.shape)}, "
                            f"kernel_size {k}, stride {s}, padding {p})")
+    N, C = x.shape[:2]
+    if min(size) == 0:                           # an empty output, as PyTorch's (no index can be placed)
+        return _unbatched(unbatched, x.reshape(N, C, -1)[:, :, :0].reshape(N, C, *size))
     idx = indices.unsqueeze(0) if unbatched else indices
     volume = int(np.prod(size))
     if idx.numel():
@@ -415,7 +424,6 @@ def _max_unpool(op, input, indices, kernel_size, stride, padding, output_size, n
         if lo < 0 or hi >= volume:
             raise RuntimeError(f"{op}: found an invalid max index {lo if lo < 0 else hi} (the output "
                                f"{'planes' if n < 3 else 'volumes'} are of size {'x'.join(map(str, size))})")
-    N, C = x.shape[:2]
     if n == 1:                                   # a row is a 1 x L plane
         planes, flat, plane = x.unsqueeze(2), idx.data[:, :, None, :], (1, size[0])
     elif n == 2:

@@ -5,6 +5,8 @@ in-place op: refused on a leaf that requires grad).
 """
 from __future__ import annotations
 
+import numbers
+
 from ... import creation
 from ..._checks import number_arg
 from ...autograd.grad_mode import no_grad
@@ -225,8 +227,11 @@ class Hardtanh(Module):
 
     def __init__(self, min_val=-1.0, max_val=1.0, inplace=False):
         super().__init__()
-        if min_val > max_val:
-            raise ValueError(f"Hardtanh: min_val ({min_val}) cannot be greater than max_val ({max_val})")
+        for name, value in (("min_val", min_val), ("max_val", max_val)):
+            if not isinstance(value, numbers.Real):
+                raise TypeError(f"Hardtanh: {name} must be a number, got {value!r} ({type(value).__name__})")
+        if max_val <= min_val:          # PyTorch's assertion (a NaN bound passes it)
+            raise AssertionError(f"Hardtanh: max_val ({max_val}) must be greater than min_val ({min_val})")
         self.min_val, self.max_val, self.inplace = min_val, max_val, inplace
 
     def forward(self, input):

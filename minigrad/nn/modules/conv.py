@@ -41,12 +41,15 @@ class _ConvNd(Module):
         if isinstance(padding, str):
             if padding not in ("same", "valid"):
                 raise ValueError(f"{name}: padding must be an int, a tuple, 'same' or 'valid', got {padding!r}")
-            if padding == "same" and any(s != 1 for s in _ntuple(stride, n, "stride", name)):
+            if padding == "same" and any(s != 1 for s in _ntuple(stride, n, "stride", name, True)):
                 raise ValueError(f"{name}: padding='same' is not supported for strided convolutions")
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
         self.kernel_size = _ntuple(kernel_size, n, "kernel_size", name)
-        self.stride, self.dilation = _ntuple(stride, n, "stride", name), _ntuple(dilation, n, "dilation", name)
-        self.padding = padding if isinstance(padding, str) else _ntuple(padding, n, "padding", name)
+        # stride, padding, dilation (and output_padding): a 1-element sequence is repeated, as PyTorch's
+        # functional forms take it; kernel_size is not (PyTorch's modules build a wrong weight from it)
+        self.stride = _ntuple(stride, n, "stride", name, True)
+        self.dilation = _ntuple(dilation, n, "dilation", name, True)
+        self.padding = padding if isinstance(padding, str) else _ntuple(padding, n, "padding", name, True)
         self.output_padding = (0,) * n
         self.padding_mode = padding_mode
         shape = ((in_channels, out_channels // groups) if self.transposed
@@ -146,7 +149,7 @@ class ConvTranspose2d(_ConvNd):
             raise ValueError(f"{name}: padding must be an int or a tuple, got {padding!r}")
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups,
                          bias, padding_mode, device, dtype)
-        self.output_padding = _ntuple(output_padding, self._n, "output_padding", name)
+        self.output_padding = _ntuple(output_padding, self._n, "output_padding", name, True)
 
     def _functional(self):
         return F.conv_transpose2d

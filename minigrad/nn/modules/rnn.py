@@ -101,8 +101,9 @@ class RNNBase(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
-        """PyTorch's default: every weight and bias ~ U(-1/sqrt(hidden_size), 1/sqrt(hidden_size))."""
-        stdv = 1.0 / math.sqrt(self.hidden_size)
+        """PyTorch's default: every weight and bias ~ U(-1/sqrt(hidden_size), 1/sqrt(hidden_size))
+        (a cell with hidden_size 0 has only empty parameters)."""
+        stdv = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0.0
         for weight in self.parameters():
             init.uniform_(weight, -stdv, stdv)
 

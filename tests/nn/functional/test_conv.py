@@ -310,6 +310,28 @@ def test_an_empty_spatial_dim_is_refused_as_pytorch_refuses_it(op, x, w):
     assert getattr(F, op)(mg.ones(0, *x[1:]), mg.ones(*w), padding=0 if "transpose" in op else 2).shape[0] == 0
 
 
+@pytest.mark.parametrize("op, x, w, padding", [("conv_transpose3d", (2, 4, 3, 4, 5), (4, 3, 2, 2, 2), 2),
+                                               ("conv_transpose3d", (2, 4, 3, 4, 5), (4, 3, 2, 2, 2), (1, 2, 3)),
+                                               ("conv_transpose2d", (2, 4, 3, 4), (4, 3, 2, 2), (2, 0)),
+                                               ("conv_transpose1d", (2, 4, 3), (4, 3, 2), 2)])
+def test_a_transposed_convolution_with_an_output_size_of_0_is_empty_as_pytorchs(op, x, w, padding):
+    """An output size of 0 along a dim gives a batched input an empty output (gradients zero);
+    an unbatched input, or a negative size, raises."""
+    torch = pytest.importorskip("torch")
+    from tests.torch_oracle import raises_as_torch
+
+    xs, ws, b = mg.ones(*x, requires_grad=True), mg.ones(*w, requires_grad=True), mg.ones(w[1], requires_grad=True)
+    out = getattr(F, op)(xs, ws, b, padding=padding)
+    theirs = getattr(torch.nn.functional, op)(torch.ones(*x), torch.ones(*w), torch.ones(w[1]), padding=padding)
+    assert tuple(out.shape) == tuple(theirs.shape) and out.numel() == 0 and out.dtype == mg.float32
+    out.sum().backward()
+    assert xs.grad.abs().sum().item() == ws.grad.abs().sum().item() == b.grad.abs().sum().item() == 0.0
+    raises_as_torch(lambda m: getattr(m.nn.functional, op)(m.ones(*x), m.ones(*w), padding=3),
+                    rf"^{op}: the output size \(.*-.*\) is negative")
+    raises_as_torch(lambda m: getattr(m.nn.functional, op)(m.ones(*x[1:]), m.ones(*w), padding=padding),
+                    rf"^{op}: the output size \(.*0.*\) is too small for an unbatched input")
+
+
 def test_a_one_element_size_stands_for_every_dim_as_pytorch():
     torch = pytest.importorskip("torch")
     rng = np.random.default_rng(0)

@@ -356,6 +356,44 @@ def test_avg_pool_takes_a_negative_divisor_override_as_pytorch():
         nn.AvgPool2d(2, ceil_mode=None)(mg.ones(1, 1, 4, 4))
 
 
+def test_avg_pool_divisor_override_must_fit_in_int64_as_pytorch():
+    pytest.importorskip("torch")
+    from tests.torch_oracle import raises_as_torch
+
+    for divisor in (2 ** 63, -2 ** 63 - 1, -10 ** 20):
+        raises_as_torch(lambda m: m.nn.functional.avg_pool2d(m.ones(1, 1, 4, 4), 2, divisor_override=divisor),
+                        rf"^avg_pool2d: divisor_override must fit in int64, got {divisor}$")
+        raises_as_torch(lambda m: m.nn.AvgPool3d(2, divisor_override=divisor)(m.ones(1, 1, 2, 2, 2)),
+                        rf"divisor_override must fit in int64, got {divisor}$")
+    assert F.avg_pool2d(mg.ones(1, 1, 2, 2), 2, divisor_override=2 ** 62).item() == 4 / 2 ** 62
+
+
+def test_max_unpool_reads_pytorchs_arguments_and_gives_an_empty_output_of_size_0():
+    """max_unpool1d reads the first entry of a longer stride or padding, as PyTorch's; an output
+    of size 0 along a dim is an empty tensor (no index is placed); a 3-D stride must be positive."""
+    torch = pytest.importorskip("torch")
+    from tests.torch_oracle import raises_as_torch
+
+    x = np.arange(6.0).reshape(2, 3)
+    i = np.array([[0, 2, 4], [1, 3, 5]])
+    for kw in [dict(padding=(0, 1)), dict(padding=(0, 1, 2)), dict(stride=(2, 7)), dict(kernel_size=0)]:
+        args = dict(kernel_size=2)
+        args.update(kw)
+        ours = F.max_unpool1d(mg.tensor(x), mg.tensor(i), **args)
+        theirs = torch.nn.functional.max_unpool1d(torch.tensor(x), torch.tensor(i), **args)
+        assert tuple(ours.shape) == tuple(theirs.shape) and ours.tolist() == theirs.tolist(), kw
+    raises_as_torch(lambda m: m.nn.functional.max_unpool1d(m.tensor(x), m.tensor(i), 2, padding=(1, 0)),
+                    r"^max_unpool1d: found an invalid max index 5")
+    image, where = np.ones((1, 1, 2, 2)), np.array([[[[0, 3], [8, 15]]]])
+    for k in [(0, 2), (2, 0)]:
+        ours = F.max_unpool2d(mg.tensor(image, requires_grad=True), mg.tensor(where), k)
+        assert tuple(ours.shape) == tuple(torch.nn.functional.max_unpool2d(torch.tensor(image), torch.tensor(where), k).shape)
+        assert ours.requires_grad
+    raises_as_torch(lambda m: m.nn.functional.max_unpool3d(m.ones(1, 1, 2, 2, 2), m.zeros(1, 1, 2, 2, 2, dtype=m.int64),
+                                                           (0, 2, 2)),
+                    r"^max_unpool3d: strides must be greater than zero, got stride \(0, 2, 2\)")
+
+
 @pytest.mark.parametrize("op,shape", [("adaptive_avg_pool1d", (2, 3)), ("adaptive_max_pool1d", (2, 3)),
                                       ("adaptive_avg_pool2d", (1, 2, 3, 3)), ("avg_pool1d", (2, 3))])
 def test_a_dtype_the_kernels_lack_is_refused_in_the_name_of_the_op_called(op, shape):

@@ -47,8 +47,13 @@ def test_rrelu_module_uses_random_slopes_only_in_training():
 def test_prelu_weight_is_a_learnable_parameter_and_hardtanh_checks_bounds():
     m = nn.PReLU(3)
     assert [n for n, _ in m.named_parameters()] == ["weight"] and m.weight.tolist() == [0.25] * 3
-    with pytest.raises(ValueError, match=r"Hardtanh: min_val \(2\) cannot be greater than max_val \(1\)"):
-        nn.Hardtanh(2, 1)
+    for low, high in [(2, 1), (1.0, 1.0), (True, 1.0)]:     # PyTorch's assertion: max_val > min_val
+        from tests.torch_oracle import raises_as_torch
+        raises_as_torch(lambda m: m.nn.Hardtanh(low, high),
+                        rf"^Hardtanh: max_val \({high}\) must be greater than min_val \({low}\)$")
+    with pytest.raises(TypeError, match=r"^Hardtanh: min_val must be a number, got 'a' \(str\)"):
+        nn.Hardtanh("a", 1.0)
+    assert repr(nn.Hardtanh(1.0, float("nan"))) == repr(torch.nn.Hardtanh(1.0, float("nan")))
 
 
 def test_inplace_modules_write_into_their_input():

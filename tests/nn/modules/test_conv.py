@@ -88,6 +88,30 @@ def test_conv_module_arguments_name_the_class(kwargs, error, message):
         nn.ConvTranspose2d(**{**dict(in_channels=4, out_channels=3, kernel_size=3), **kwargs})
 
 
+_MODULE_INPUTS = [("Conv2d", (1, 4, 6, 6)), ("Conv3d", (1, 4, 5, 5, 5)), ("ConvTranspose2d", (1, 4, 5, 5)),
+                  ("ConvTranspose3d", (1, 4, 3, 3, 3)), ("Conv1d", (1, 4, 6))]
+
+
+@pytest.mark.parametrize("cls, x, arg", [(cls, x, arg) for cls, x in _MODULE_INPUTS
+                                         for arg in ("stride", "padding", "dilation", "output_padding")
+                                         if arg != "output_padding" or "Transpose" in cls])
+def test_conv_modules_take_a_one_element_stride_padding_or_dilation_as_pytorch(cls, x, arg):
+    torch = pytest.importorskip("torch")
+    kw = dict(in_channels=4, out_channels=3, kernel_size=3, **{arg: [2] if arg != "output_padding" else (1,)})
+    if arg == "output_padding":
+        kw["stride"] = 2
+    ours, theirs = getattr(nn, cls)(**kw), getattr(torch.nn, cls)(**kw)
+    with torch.no_grad():
+        theirs.weight.copy_(torch.tensor(ours.weight.detach().numpy()))
+        theirs.bias.copy_(torch.tensor(ours.bias.detach().numpy()))
+    data = np.random.default_rng(0).standard_normal(x).astype(np.float32)
+    np.testing.assert_allclose(ours(mg.tensor(data)).detach().numpy(), theirs(torch.tensor(data)).detach().numpy(),
+                               rtol=1e-5, atol=1e-5)
+    assert getattr(ours, arg) == (2 if arg != "output_padding" else 1,) * (len(x) - 2)
+    with pytest.raises(ValueError, match=rf"^{cls}: kernel_size must be an int or a tuple of {len(x) - 2} ints"):
+        getattr(nn, cls)(4, 3, kernel_size=[3, 3, 3, 3])
+
+
 def test_pooling_and_upsample_modules_match_pytorch():
     torch = pytest.importorskip("torch")
     x = np.random.default_rng(0).standard_normal((2, 3, 7, 6))

@@ -303,3 +303,17 @@ def test_cells_check_their_sizes(cls):
     with pytest.raises(TypeError, match=rf"{cls.__name__.replace('Cell', '')}: bias must be a bool, got 'x'"):
         getattr(nn, cls.__name__.replace("Cell", ""))(3, 2, bias="x")       # as PyTorch's RNN, LSTM, GRU
     assert cls(0, 3).weight_ih.shape == (cls(0, 3).weight_ih.shape[0], 0)      # PyTorch allows 0 too
+
+
+
+@pytest.mark.parametrize("cls", ["RNNCell", "LSTMCell", "GRUCell"])
+def test_cells_with_hidden_size_0_run_as_pytorchs(cls):
+    torch = pytest.importorskip("torch")
+    cell, theirs = getattr(nn, cls)(4, 0), getattr(torch.nn, cls)(4, 0)
+    assert [tuple(p.shape) for p in cell.parameters()] == [tuple(p.shape) for p in theirs.parameters()]
+    x = mg.ones(2, 4, requires_grad=True)
+    out = cell(x)
+    out = out[0] if isinstance(out, tuple) else out
+    assert tuple(out.shape) == (2, 0)
+    out.sum().backward()
+    assert x.grad.tolist() == [[0.0] * 4] * 2
