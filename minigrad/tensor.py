@@ -1275,7 +1275,7 @@ class Tensor:
     @numpy_spellings
     def topk(self, k, dim=-1, largest=True, sorted=True):  # noqa: A002 - PyTorch's name
         """``(values, indices)`` of the k largest (or smallest) along ``dim``; see minigrad.topk."""
-        return ops.topk(self, k, dim, largest, sorted)
+        return ops.topk.unspelled(self, k, dim, largest, sorted)     # (respelled here already)
 
     @numpy_spellings
     def kthvalue(self, k, dim=-1, keepdim=False):

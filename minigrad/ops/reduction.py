@@ -11,6 +11,9 @@ from .._spellings import numpy_spellings
 import numpy as np
 
 from .._checks import accumulate_dtype_arg, bool_arg, dtype_arg, errors_named, number_arg, tensor_arg
+from .. import ops             # (this package, still loading: ops.shape is looked up when used, as
+                               # shape.py imports this module; an import inside _expand_back would
+                               # cost a trip through the import machinery on every backward)
 from ..autograd.function import Function
 from ..backend import array_module
 from ..tensor import Tensor
@@ -29,11 +32,10 @@ def _expand_back(g, shape, dims, keepdim):
     """Broadcast a reduced gradient back over the reduced dims. The shapes are right by
     construction, so the Functions are applied directly, without the argument checks of
     ``reshape``/``expand``; a 0-d gradient (of a full reduction) broadcasts as it is."""
-    from .shape import Expand, Reshape        # shape.py imports this module
     if not keepdim and g.ndim:
-        g = Reshape.apply(g, _kept_shape(shape, dims))
+        g = ops.shape.Reshape.apply(g, _kept_shape(shape, dims))
     shape = tuple(shape)
-    return Reshape.apply(g, shape) if g.data.shape == shape else Expand.apply(g, shape)
+    return ops.shape.Reshape.apply(g, shape) if g.data.shape == shape else ops.shape.Expand.apply(g, shape)
 
 
 def sum_to_shape(g, shape):

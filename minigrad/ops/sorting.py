@@ -52,7 +52,7 @@ def _argsort(x, dim):
 
 def _pick(input, dim, indices, keepdim=True):
     """The values of ``input`` at ``indices`` along ``dim`` (differentiable), and the indices as a tensor."""
-    idx = Tensor._make(indices.astype("int64", copy=False), False, None, 0)
+    idx = Tensor._make(indices.astype("int64"), False, None, 0)   # a contiguous copy: faster to index with
     values = Gather.apply(input, dim, idx, distinct=True)      # no element is picked twice
     if not keepdim:
         values, idx = values.squeeze(dim), idx.squeeze(dim)
