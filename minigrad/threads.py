@@ -7,7 +7,8 @@ need.** ``n`` is ``get_num_threads()`` -- the cores this process may run on, or 
 
 * one large matrix product (a Linear layer, the GEMMs over all of a sequence's steps) is
   BLAS's: it runs on n threads; a recurrent time loop's per-step products run on one
-  (``kernels._recurrent.step_products``);
+  (``kernels._recurrent.step_products``), and the loop itself runs on batch slices through
+  ``split`` (``kernels._recurrent.batch_slices``);
 * many small products (a convolution's per-sample, cache-sized products) are ``split``: the
   batch is cut into n slices, each slice runs in a thread of its own with BLAS held at one
   thread, so that no small product waits for a BLAS helper thread a busy machine has

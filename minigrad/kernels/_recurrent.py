@@ -26,7 +26,7 @@ from ..backend import array_module
 from ..autograd.function import Function
 from ..ops import stack
 from ..tensor import Tensor
-from ..threads import blas_single_thread
+from ..threads import blas_single_thread, split
 from . import choose, composite_backward
 
 
@@ -88,6 +88,32 @@ def step_products(x):
     for a helper thread that was descheduled. The products over all steps
     (``input_projection``, ``weight_grads``) run outside the loop and keep every thread."""
     return blas_single_thread() if array_module(x) is np else contextlib.nullcontext()
+
+
+HOST_STEP_MIN_FLOPS = 8e6   # a host loop's step product below this runs the whole batch on one thread
+
+
+def batch_slices(run, gates, w_hh, host=True):
+    """Run a cpu time loop ``run(lo, hi)`` on slices of the batch, one per thread
+    (``threads.split``). The samples of a batch never meet in a recurrent layer, so each thread
+    runs every step for its own rows, with its own per-step products on one BLAS thread, and
+    no thread waits for another between steps; a descheduled thread delays only its slice.
+    ``gates`` (T, N, G*H) and ``w_hh`` (either orientation) size the job: the step products'
+    flops. A ``host`` loop (Python between the steps) is split only when each step's product
+    reaches ``HOST_STEP_MIN_FLOPS``: below, the threads spend the step passing the GIL (2 threads,
+    quiet machine: GRU x(100,16,16) H=64 3.9 -> 6.7 ms, x(35,32,128) H=256 17.7 -> 14.7 ms);
+    a compiled loop holds no GIL and is split whenever ``split`` finds the job large enough."""
+    T, N, _ = gates.shape
+    step = 2.0 * N * w_hh.size
+    if host and step < HOST_STEP_MIN_FLOPS:
+        run(0, N)
+    else:
+        split(N, run, T * step)
+
+
+def whole_batch(run, gates, w_hh):
+    """``batch_slices``'s stand-in for the cuda variants: one call for the whole batch."""
+    run(0, gates.shape[1])
 
 
 def input_projection(x, w_ih, b_ih, b_hh):

@@ -32,8 +32,8 @@ from ..backend import array_module
 from ..ops.unary import sigmoid_array
 from . import _cuda
 from ._math import ONE, sigmoid, tanh
-from ._recurrent import (RecurrentFunction, RecurrentKernels, input_projection, state_sequence, step_products,
-                         steps_back, time_steps, weight_grads)
+from ._recurrent import (RecurrentFunction, RecurrentKernels, batch_slices, input_projection, state_sequence,
+                         step_products, steps_back, time_steps, weight_grads, whole_batch)
 
 cuda = None   # numba.cuda, bound by _cuda on first CUDA use
 
@@ -122,7 +122,7 @@ gru_unit_grad_cuda = _cuda.device(gru_unit_grad)
 # Each gate through its own 1-D view, so that LLVM vectorises (see lstm.py).
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def gru_cell_forward_cpu(xw, hw, b_hh, h_prev, acts, ghn, h):
     """One step after the recurrent GEMM hw = h_prev W_hh^T (b_hh added here): writes r, z, n
     into acts (N, 3H), gh_n (N, H) and the new h."""
@@ -139,7 +139,7 @@ def gru_cell_forward_cpu(xw, hw, b_hh, h_prev, acts, ghn, h):
             gn[j] = hn[j]
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def gru_cell_backward_cpu(dy, dh_rec, h_prev, acts, ghn, dgi, dgh, dh_direct):
     """One step backward: dh = dy + dh_rec; writes dgi, dgh (N, 3H) and dh * z."""
     N, H = h_prev.shape
@@ -154,7 +154,7 @@ def gru_cell_backward_cpu(dy, dh_rec, h_prev, acts, ghn, dgi, dgh, dh_direct):
             dgr[j], dgz[j], dgn[j] = gr, gz, gnr
 
 
-def gru_forward_fused(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse, *, cell):
+def gru_forward_fused(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse, *, cell, slices):
     """The cpu/cuda forward: one GEMM for the input side of all steps, then per step the
     recurrent GEMM and the fused ``cell`` kernel. Saves r, z, n and gh_n."""
     xp = array_module(x)
@@ -167,14 +167,18 @@ def gru_forward_fused(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse, *, cell):
     ghn = xp.empty((T, N, H), x.dtype)
     hw = xp.empty((N, 3 * H), x.dtype)
     w_hh_t = w_hh.T
-    with step_products(x):
-        for t in time_steps(T, reverse):
-            xp.matmul(h_prev[t], w_hh_t, out=hw)
-            cell(xw[t], hw, b, h_prev[t], acts[t], ghn[t], y[t])
+
+    def run(lo, hi):
+        rows = slice(lo, hi)
+        with step_products(x):
+            for t in time_steps(T, reverse):
+                xp.matmul(h_prev[t, rows], w_hh_t, out=hw[rows])
+                cell(xw[t, rows], hw[rows], b, h_prev[t, rows], acts[t, rows], ghn[t, rows], y[t, rows])
+    slices(run, acts, w_hh)
     return (y, y[0 if reverse else T - 1].copy()), (acts, ghn, h_prev)
 
 
-def gru_backward_fused(grads, inputs, outputs, saved, reverse, *, cell_grad):
+def gru_backward_fused(grads, inputs, outputs, saved, reverse, *, cell_grad, slices):
     dy, dh_n = grads
     x, h0, _, w_ih, w_hh, b_ih, b_hh = inputs
     acts, ghn, h_prev = saved
@@ -182,11 +186,16 @@ def gru_backward_fused(grads, inputs, outputs, saved, reverse, *, cell_grad):
     dgi, dgh = xp.empty_like(acts), xp.empty_like(acts)
     dh_rec = xp.array(dh_n, copy=True)
     dh_direct = xp.empty_like(dh_rec)
-    with step_products(x):
-        for t in reversed(time_steps(x.shape[0], reverse)):
-            cell_grad(dy[t], dh_rec, h_prev[t], acts[t], ghn[t], dgi[t], dgh[t], dh_direct)
-            xp.matmul(dgh[t], w_hh, out=dh_rec)
-            dh_rec += dh_direct
+
+    def run(lo, hi):
+        rows = slice(lo, hi)
+        with step_products(x):
+            for t in reversed(time_steps(x.shape[0], reverse)):
+                cell_grad(dy[t, rows], dh_rec[rows], h_prev[t, rows], acts[t, rows], ghn[t, rows], dgi[t, rows],
+                          dgh[t, rows], dh_direct[rows])
+                xp.matmul(dgh[t, rows], w_hh, out=dh_rec[rows])
+                dh_rec[rows] += dh_direct[rows]
+    slices(run, acts, w_hh)
     dx, dw_ih, dw_hh, db_ih, db_hh = weight_grads(dgi, dgh, x, h_prev, w_ih, b_ih, b_hh)
     return dx, dh_rec, None, dw_ih, dw_hh, db_ih, db_hh
 
@@ -225,10 +234,12 @@ def gru_cell_backward_cuda(dy, dh_rec, h_prev, acts, ghn, dgi, dgh, dh_direct):
 
 VARIANTS = {
     "reference": RecurrentKernels(gru_forward_reference, gru_backward_reference),
-    "cpu": RecurrentKernels(functools.partial(gru_forward_fused, cell=gru_cell_forward_cpu),
-                            functools.partial(gru_backward_fused, cell_grad=gru_cell_backward_cpu)),
-    "cuda": RecurrentKernels(functools.partial(gru_forward_fused, cell=gru_cell_forward_cuda),
-                             functools.partial(gru_backward_fused, cell_grad=gru_cell_backward_cuda)),
+    "cpu": RecurrentKernels(
+        functools.partial(gru_forward_fused, cell=gru_cell_forward_cpu, slices=batch_slices),
+        functools.partial(gru_backward_fused, cell_grad=gru_cell_backward_cpu, slices=batch_slices)),
+    "cuda": RecurrentKernels(
+        functools.partial(gru_forward_fused, cell=gru_cell_forward_cuda, slices=whole_batch),
+        functools.partial(gru_backward_fused, cell_grad=gru_cell_backward_cuda, slices=whole_batch)),
 }
 
 

@@ -27,7 +27,8 @@ Variants:
   needs: the gate activations, the cell and tanh(cell); h and c live in one (T+1, N, H)
   buffer each (with h0, c0), so no step copies a state. Backward runs the loop in reverse with
   a fused gate-backward kernel and one GEMM per step for dh; dx, dW_ih and dW_hh are one GEMM
-  each over all steps after the loop.
+  each over all steps after the loop. On n threads the time loop runs on n slices of the batch
+  (``batch_slices``), each slice's steps on its own thread.
 - ``cuda``: the same driver with CuPy GEMMs and CUDA step kernels.
 One unit of one step (``lstm_unit``, ``lstm_unit_grad``) is written once and compiled for
 both targets.
@@ -44,8 +45,8 @@ from ..backend import array_module
 from ..ops.unary import sigmoid_array
 from . import _cuda
 from ._math import ONE, sigmoid, tanh
-from ._recurrent import (RecurrentFunction, RecurrentKernels, input_projection, state_sequence, step_products,
-                         steps_back, time_steps, weight_grads)
+from ._recurrent import (RecurrentFunction, RecurrentKernels, batch_slices, input_projection, state_sequence,
+                         step_products, steps_back, time_steps, weight_grads)
 
 cuda = None   # numba.cuda, bound by _cuda on first CUDA use
 
@@ -138,7 +139,7 @@ lstm_unit_grad_cuda = _cuda.device(lstm_unit_grad)
 # (acts[n, H + j], ...) LLVM cannot tell the stores apart and does not vectorise (4x slower).
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def lstm_cell_forward_cpu(xw, hw, c_prev, acts, c, tanh_c, h):
     """One step after the recurrent GEMM hw = h_{t-1} W_hh^T: the gates' pre-activations are
     xw + hw; writes the activations (N, 4H), the cell, tanh(cell) and h."""
@@ -154,7 +155,7 @@ def lstm_cell_forward_cpu(xw, hw, c_prev, acts, c, tanh_c, h):
                 xi[j] + zi[j], xf[j] + zf[j], xg[j] + zg[j], xo[j] + zo[j], cp[j])
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def lstm_cell_backward_cpu(dy, dh_rec, dc, acts, tanh_c, c_prev, dgates):
     """One step backward: dh = dy + dh_rec; writes dgates (N, 4H) and overwrites dc (the
     gradient of c_t on entry) with the gradient of c_{t-1}."""
@@ -169,22 +170,24 @@ def lstm_cell_backward_cpu(dy, dh_rec, dc, acts, tanh_c, c_prev, dgates):
                                                                     ao[j], tn[j], cp[j])
 
 
-@njit(cache=True, error_model="numpy")
-def _lstm_steps_forward_compiled(xw, w_hh_t, h_prev, c_prev, acts, cells, tanh_cells, y, hw, reverse):
+@njit(cache=True, error_model="numpy", nogil=True)
+def _lstm_steps_forward_compiled(xw, w_hh_t, h_prev, c_prev, acts, cells, tanh_cells, y, hw, reverse, lo, hi):
     T = xw.shape[0]
     for k in range(T):
         t = T - 1 - k if reverse else k
-        np.dot(h_prev[t], w_hh_t, hw)
-        lstm_cell_forward_cpu(xw[t], hw, c_prev[t], acts[t], cells[t], tanh_cells[t], y[t])
+        np.dot(h_prev[t][lo:hi], w_hh_t, hw[lo:hi])
+        lstm_cell_forward_cpu(xw[t][lo:hi], hw[lo:hi], c_prev[t][lo:hi], acts[t][lo:hi], cells[t][lo:hi],
+                              tanh_cells[t][lo:hi], y[t][lo:hi])
 
 
-@njit(cache=True, error_model="numpy")
-def _lstm_steps_backward_compiled(dy, w_hh, dh_rec, dc, acts, tanh_cells, c_prev, dgates, reverse):
+@njit(cache=True, error_model="numpy", nogil=True)
+def _lstm_steps_backward_compiled(dy, w_hh, dh_rec, dc, acts, tanh_cells, c_prev, dgates, reverse, lo, hi):
     T = dy.shape[0]
     for k in range(T):
         t = k if reverse else T - 1 - k
-        lstm_cell_backward_cpu(dy[t], dh_rec, dc, acts[t], tanh_cells[t], c_prev[t], dgates[t])
-        np.dot(dgates[t], w_hh, dh_rec)
+        lstm_cell_backward_cpu(dy[t][lo:hi], dh_rec[lo:hi], dc[lo:hi], acts[t][lo:hi], tanh_cells[t][lo:hi],
+                               c_prev[t][lo:hi], dgates[t][lo:hi])
+        np.dot(dgates[t][lo:hi], w_hh, dh_rec[lo:hi])
 
 
 def lstm_loop_forward(xw, w_hh_t, h_prev, c_prev, acts, cells, tanh_cells, y, hw, reverse, *, cell):
@@ -211,25 +214,32 @@ SMALL_WEIGHT = 1 << 16   # elements of W_hh below which the cpu time loop runs c
 
 
 def lstm_steps_forward_cpu(xw, w_hh_t, h_prev, c_prev, acts, cells, tanh_cells, y, hw, reverse):
-    """The cpu time loop. For a small W_hh, one compiled call (the GEMM through Numba's
-    ``np.dot``): a host loop would pay NumPy's and Numba's call overhead twice a step, a
-    quarter of the loop at x(100,16,16) H=64. For a large one, the host loop: NumPy's
-    OpenBLAS runs the step's product faster than the one Numba's ``np.dot`` calls (H=256,
-    N=32, one thread: 134 vs 150 us forward, 139 vs 175 us backward)."""
-    if w_hh_t.size < SMALL_WEIGHT:
-        _lstm_steps_forward_compiled(xw, w_hh_t, h_prev, c_prev, acts, cells, tanh_cells, y, hw, reverse)
-    else:
-        lstm_loop_forward(xw, w_hh_t, h_prev, c_prev, acts, cells, tanh_cells, y, hw, reverse,
-                          cell=lstm_cell_forward_cpu)
+    """The cpu time loop, on slices of the batch, one per thread (``batch_slices``). For a
+    small W_hh, one compiled call per slice (the GEMM through Numba's ``np.dot``): a host loop
+    would pay NumPy's and Numba's call overhead twice a step, a quarter of the loop at
+    x(100,16,16) H=64. For a large one, the host loop: NumPy's OpenBLAS runs the step's product
+    faster than the one Numba's ``np.dot`` calls (H=256, N=32, one thread: 134 vs 150 us
+    forward, 139 vs 175 us backward)."""
+    def run(lo, hi):
+        if w_hh_t.size < SMALL_WEIGHT:
+            _lstm_steps_forward_compiled(xw, w_hh_t, h_prev, c_prev, acts, cells, tanh_cells, y, hw, reverse, lo, hi)
+        else:
+            rows = slice(lo, hi)
+            lstm_loop_forward(xw[:, rows], w_hh_t, h_prev[:, rows], c_prev[:, rows], acts[:, rows], cells[:, rows],
+                              tanh_cells[:, rows], y[:, rows], hw[rows], reverse, cell=lstm_cell_forward_cpu)
+    batch_slices(run, xw, w_hh_t, host=w_hh_t.size >= SMALL_WEIGHT)
 
 
 def lstm_steps_backward_cpu(dy, w_hh, dh_rec, dc, acts, tanh_cells, c_prev, dgates, reverse):
-    """The cpu backward time loop, chosen as ``lstm_steps_forward_cpu``'s."""
-    if w_hh.size < SMALL_WEIGHT:
-        _lstm_steps_backward_compiled(dy, w_hh, dh_rec, dc, acts, tanh_cells, c_prev, dgates, reverse)
-    else:
-        lstm_loop_backward(dy, w_hh, dh_rec, dc, acts, tanh_cells, c_prev, dgates, reverse,
-                           cell_grad=lstm_cell_backward_cpu)
+    """The cpu backward time loop, chosen and sliced as ``lstm_steps_forward_cpu``'s."""
+    def run(lo, hi):
+        if w_hh.size < SMALL_WEIGHT:
+            _lstm_steps_backward_compiled(dy, w_hh, dh_rec, dc, acts, tanh_cells, c_prev, dgates, reverse, lo, hi)
+        else:
+            rows = slice(lo, hi)
+            lstm_loop_backward(dy[:, rows], w_hh, dh_rec[rows], dc[rows], acts[:, rows], tanh_cells[:, rows],
+                               c_prev[:, rows], dgates[:, rows], reverse, cell_grad=lstm_cell_backward_cpu)
+    batch_slices(run, dgates, w_hh, host=w_hh.size >= SMALL_WEIGHT)
 
 
 def lstm_forward_fused(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse, *, steps):

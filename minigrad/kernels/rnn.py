@@ -25,8 +25,8 @@ from .. import ops
 from ..backend import array_module
 from . import _cuda
 from ._math import ONE, ZERO, tanh
-from ._recurrent import (RecurrentFunction, RecurrentKernels, input_projection, state_sequence, step_products,
-                         steps_back, time_steps, weight_grads)
+from ._recurrent import (RecurrentFunction, RecurrentKernels, batch_slices, input_projection, state_sequence,
+                         step_products, steps_back, time_steps, weight_grads, whole_batch)
 
 cuda = None   # numba.cuda, bound by _cuda on first CUDA use
 
@@ -92,7 +92,7 @@ rnn_unit_grad_cuda = _cuda.device(rnn_unit_grad)
 # ======================================================================== cpu (Numba + BLAS)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def rnn_cell_forward_cpu(xw, hw, h, relu):
     """One step after the recurrent GEMM: h = act(xw + hw), the biases already in xw."""
     N, H = h.shape
@@ -102,7 +102,7 @@ def rnn_cell_forward_cpu(xw, hw, h, relu):
             hn[j] = rnn_unit_cpu(x[j] + g[j], relu)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def rnn_cell_backward_cpu(dy, dh_rec, h, da, relu):
     """One step backward: da = (dy + dh_rec) * act'(a)."""
     N, H = h.shape
@@ -112,7 +112,7 @@ def rnn_cell_backward_cpu(dy, dh_rec, h, da, relu):
             dan[j] = rnn_unit_grad_cpu(dyn[j] + dhn[j], hn[j], relu)
 
 
-def rnn_forward_fused(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse, *, cell, relu):
+def rnn_forward_fused(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse, *, cell, slices, relu):
     """The cpu/cuda forward: one GEMM for the input side of all steps, then per step the
     recurrent GEMM and the fused ``cell`` kernel."""
     xp = array_module(x)
@@ -122,14 +122,18 @@ def rnn_forward_fused(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse, *, cell, relu)
     h_prev, y = state_sequence(h0, T, reverse)
     hw = xp.empty((N, H), x.dtype)
     w_hh_t = w_hh.T
-    with step_products(x):
-        for t in time_steps(T, reverse):
-            xp.matmul(h_prev[t], w_hh_t, out=hw)
-            cell(xw[t], hw, y[t], relu)
+
+    def run(lo, hi):
+        rows = slice(lo, hi)
+        with step_products(x):
+            for t in time_steps(T, reverse):
+                xp.matmul(h_prev[t, rows], w_hh_t, out=hw[rows])
+                cell(xw[t, rows], hw[rows], y[t, rows], relu)
+    slices(run, y, w_hh)
     return (y, y[0 if reverse else T - 1].copy()), (h_prev,)
 
 
-def rnn_backward_fused(grads, inputs, outputs, saved, reverse, *, cell_grad, relu):
+def rnn_backward_fused(grads, inputs, outputs, saved, reverse, *, cell_grad, slices, relu):
     dy, dh_n = grads
     x, h0, _, w_ih, w_hh, b_ih, b_hh = inputs
     y = outputs[0]
@@ -137,10 +141,14 @@ def rnn_backward_fused(grads, inputs, outputs, saved, reverse, *, cell_grad, rel
     xp = array_module(x)
     da = xp.empty_like(y)
     dh_rec = xp.array(dh_n, copy=True)
-    with step_products(x):
-        for t in reversed(time_steps(x.shape[0], reverse)):
-            cell_grad(dy[t], dh_rec, y[t], da[t], relu)
-            xp.matmul(da[t], w_hh, out=dh_rec)
+
+    def run(lo, hi):
+        rows = slice(lo, hi)
+        with step_products(x):
+            for t in reversed(time_steps(x.shape[0], reverse)):
+                cell_grad(dy[t, rows], dh_rec[rows], y[t, rows], da[t, rows], relu)
+                xp.matmul(da[t, rows], w_hh, out=dh_rec[rows])
+    slices(run, y, w_hh)
     dx, dw_ih, dw_hh, db_ih, db_hh = weight_grads(da, da, x, h_prev, w_ih, b_ih, b_hh)
     return dx, dh_rec, None, dw_ih, dw_hh, db_ih, db_hh
 
@@ -173,10 +181,12 @@ def rnn_cell_backward_cuda(dy, dh_rec, h, da, relu):
 
 VARIANTS = {    # every kernel also takes relu=True (relu) or False (tanh)
     "reference": RecurrentKernels(rnn_forward_reference, rnn_backward_reference),
-    "cpu": RecurrentKernels(functools.partial(rnn_forward_fused, cell=rnn_cell_forward_cpu),
-                            functools.partial(rnn_backward_fused, cell_grad=rnn_cell_backward_cpu)),
-    "cuda": RecurrentKernels(functools.partial(rnn_forward_fused, cell=rnn_cell_forward_cuda),
-                             functools.partial(rnn_backward_fused, cell_grad=rnn_cell_backward_cuda)),
+    "cpu": RecurrentKernels(
+        functools.partial(rnn_forward_fused, cell=rnn_cell_forward_cpu, slices=batch_slices),
+        functools.partial(rnn_backward_fused, cell_grad=rnn_cell_backward_cpu, slices=batch_slices)),
+    "cuda": RecurrentKernels(
+        functools.partial(rnn_forward_fused, cell=rnn_cell_forward_cuda, slices=whole_batch),
+        functools.partial(rnn_backward_fused, cell_grad=rnn_cell_backward_cuda, slices=whole_batch)),
 }
 
 PTX_SIGNATURES = [sig for t in ("float32", "float64") for sig in (

@@ -1,13 +1,16 @@
 """The recurrent kernels (LSTM, GRU, tanh/relu RNN): every variant equals the reference,
 the references pass gradcheck, double backward works through the composite path."""
+import contextlib
+
 import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 import minigrad as mg
-from minigrad import kernels
+from minigrad import kernels, threads
 from minigrad.autograd import gradcheck, gradgradcheck
+from minigrad.kernels import _recurrent, lstm
 from minigrad.kernels.gru import GRUFunction
 from minigrad.kernels.lstm import LSTMFunction
 from minigrad.kernels.rnn import RNNReluFunction, RNNTanhFunction
@@ -61,6 +64,40 @@ def test_cpu_float32_matches_reference(family):
             continue
         assert g.dtype == np.float32
         np.testing.assert_allclose(g, r, rtol=1e-4, atol=1e-5)
+
+
+@contextlib.contextmanager
+def batch_split_over(n_threads, small_weight):
+    """The cpu time loops (host and compiled) split over ``n_threads`` batch slices at any size,
+    with the LSTM's compiled loop below ``small_weight`` elements of W_hh; yields the (lo, hi)
+    slices run."""
+    saved = (threads.SPLIT_MIN_FLOPS, threads.get_num_threads, _recurrent.split, lstm.SMALL_WEIGHT,
+             _recurrent.HOST_STEP_MIN_FLOPS)
+    seen = []
+
+    def recording_split(count, fn, flops):
+        return saved[2](count, lambda lo, hi: (seen.append((lo, hi)), fn(lo, hi))[1], flops)
+    threads.SPLIT_MIN_FLOPS, threads.get_num_threads = 0, lambda: n_threads
+    _recurrent.split, lstm.SMALL_WEIGHT, _recurrent.HOST_STEP_MIN_FLOPS = recording_split, small_weight, 0
+    try:
+        yield seen
+    finally:
+        (threads.SPLIT_MIN_FLOPS, threads.get_num_threads, _recurrent.split, lstm.SMALL_WEIGHT,
+         _recurrent.HOST_STEP_MIN_FLOPS) = saved
+
+
+@given(family=st.sampled_from(sorted(FAMILIES)), T=st.integers(1, 4), N=st.integers(2, 5),
+       H=st.integers(1, 4), reverse=st.booleans(), compiled=st.booleans())
+def test_cpu_on_batch_slices_equals_reference(family, T, N, H, reverse, compiled):
+    fn, inputs = make_inputs(family, T, N, 3, H)
+    ref = run(fn, inputs, reverse, "reference")
+    with batch_split_over(3, 1 << 16 if compiled else 0) as seen:
+        got = run(fn, inputs, reverse, "cpu")
+    assert sorted(set(seen)) == [(N * k // 3, N * (k + 1) // 3) for k in range(3) if N * k // 3 < N * (k + 1) // 3]
+    for r, g in zip(ref, got):
+        assert (r is None) == (g is None)
+        if r is not None:
+            np.testing.assert_allclose(g, r, rtol=1e-10, atol=1e-12)
 
 
 @pytest.mark.parametrize("variant", ["reference", "cpu"])
