@@ -731,11 +731,13 @@ def masked_fill(input, mask, value):
 
 def _fill_value(value, dtype):
     """masked_fill's ``value`` in the input's ``dtype``, as PyTorch casts it (a float into an
-    integer tensor is truncated; one beyond the type's range, or a complex into a real tensor, is
+    integer tensor is truncated, a non-zero number into a bool tensor is True; one beyond the type's range, or a complex into a real tensor, is
     refused: ``scalar_arg``)."""
     if isinstance(value, Tensor):
         return value if value.dtype == dtype else value.to(dtype)
     value = scalar_arg("masked_fill", "value", value, dtype)
+    if dtype.kind == "b":
+        return bool(value)
     return int(value) if dtype.kind in "iu" and isinstance(value, float) else value
 
 

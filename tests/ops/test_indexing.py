@@ -514,6 +514,20 @@ def test_masked_fill_casts_the_value_to_the_input_dtype_as_pytorch():
     assert mg.ones(2).masked_fill(mask, mg.tensor(np.float64(2.5))).dtype == mg.float32
 
 
+def test_masked_fill_of_a_bool_tensor_stays_bool_as_pytorch():
+    """A number into a bool tensor is its truth value (1e-5, -1e9 and NaN are True, 0.0 False);
+    the result was float32."""
+    torch = pytest.importorskip("torch")
+    x, mask = np.array([True, False, True]), np.array([True, False, False])
+    for value in (1e-5, -1e9, 0.0, 2, 0, True, float("nan")):
+        ours = mg.tensor(x).masked_fill(mg.tensor(mask), value)
+        theirs = torch.tensor(x).masked_fill(torch.tensor(mask), value)
+        assert ours.dtype == mg.bool and ours.tolist() == theirs.tolist(), value
+        y = mg.tensor(x)
+        y.masked_fill_(mg.tensor(mask), value)
+        assert y.dtype == mg.bool and y.tolist() == theirs.tolist(), value
+
+
 def test_index_ops_of_a_0d_input_and_their_argument_types_as_pytorch():
     x = mg.tensor(2.5, requires_grad=True)
     y = mg.index_select(x, 0, mg.tensor(0))                # one element, as PyTorch takes a 0-d input
