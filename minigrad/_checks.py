@@ -117,7 +117,8 @@ def scalar_arg(op, name, value, dtype):
     """``value``, a Python or NumPy number (a bool, an int, a float, a complex), which must convert
     to ``dtype`` as PyTorch's ``checked_convert`` converts a scalar argument: into a real dtype
     no complex with a non-zero imaginary part, no finite value beyond the dtype's largest (inf and
-    NaN stay themselves), into an integer dtype only a finite value within its range. A
+    NaN stay themselves), into an integer dtype only a finite value within its range -- except
+    that a negative int down to -max wraps around into an unsigned dtype (-1 is uint8's 255). A
     RuntimeError "value cannot be converted to type ... without overflow", as PyTorch's."""
     if not isinstance(value, (numbers.Number, np.bool_)):
         raise TypeError(f"{op}: {name} must be a number, got {_got(value)}")
@@ -130,7 +131,10 @@ def scalar_arg(op, name, value, dtype):
         fits = fits and not (math.isfinite(real) and abs(real) > float(np.finfo(dtype).max))
     else:
         info = np.iinfo(dtype)
-        fits = fits and (isinstance(real, numbers.Integral) or math.isfinite(real)) and info.min <= real <= info.max
+        wraps = info.min == 0 and isinstance(real, numbers.Integral) and -info.max <= real < 0
+        fits = fits and (wraps or (isinstance(real, numbers.Integral) or math.isfinite(real)) and info.min <= real <= info.max)
+        if fits and wraps:
+            return int(real) % (info.max + 1)
     if not fits:
         raise RuntimeError(f"{op}: {name} {value!r} cannot be converted to type {dtype} without overflow")
     return real

@@ -11,7 +11,7 @@ import numbers
 import numpy as np
 
 from . import backend
-from ._checks import bool_arg, dtype_arg, errors_named, int_arg, is_int, number_arg, size_arg, tensor_arg
+from ._checks import bool_arg, dtype_arg, errors_named, int_arg, is_int, number_arg, scalar_arg, size_arg, tensor_arg
 from .autograd.function import Function
 from .tensor import Tensor
 
@@ -21,9 +21,16 @@ def _infer_dtype(data):
     arr = np.asarray(data)
     if arr.dtype.kind == "f":
         return backend.get_default_dtype()
+    if arr.dtype.kind == "c":
+        return _complex_of(backend.get_default_dtype())
     if arr.dtype.kind in "iu":
         return backend.int64
     return arr.dtype
+
+
+def _complex_of(dtype):
+    """The complex dtype with ``dtype``'s precision (PyTorch's default complex dtype)."""
+    return np.dtype(np.complex128 if np.dtype(dtype) == np.float64 else np.complex64)
 
 
 def _finish(arr, device, requires_grad):
@@ -126,10 +133,12 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False):
     """A tensor of shape ``size`` with every element ``fill_value``.
 
     Args: ``size`` (a tuple), ``fill_value`` (a number), ``dtype`` (default inferred from
-    ``fill_value`` as PyTorch does: bool, int64, or the default float dtype), ``device``,
-    ``requires_grad``."""
+    ``fill_value`` as PyTorch does: bool, int64, the default float dtype or its complex one),
+    ``device``, ``requires_grad``. ``fill_value`` must convert to ``dtype``, as PyTorch checks it
+    (no NaN or inf into an integer dtype, no finite float beyond the dtype's range)."""
     fill_value = _fill_arg("full", fill_value)
     dtype = _infer_dtype(fill_value) if dtype is None else dtype_arg("full", dtype)
+    fill_value = scalar_arg("full", "fill_value", fill_value, dtype)
     xp = backend.module_for("cpu" if device is None else device)
     return _new("full", xp.full(tuple(size), fill_value, dtype=dtype), requires_grad)
 
@@ -183,25 +192,38 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
 
 @errors_named("linspace")
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
-    """``steps`` evenly spaced values from ``start`` to ``end``. An integer dtype takes each value
-    computed in float64 truncated toward zero, the first half counted from ``start`` and the
-    second from ``end`` as PyTorch counts them (linspace(5, -5, 20, dtype=int32) ends ..., -4, -5)."""
+    """``steps`` evenly spaced values from ``start`` to ``end``, as PyTorch computes them: with
+    ``step = (end - start) / (steps - 1)``, the first half is ``start + step * i`` and the second
+    ``end - step * (steps - 1 - i)`` (in float64; an infinite step makes NaN where it meets a
+    zero, as PyTorch's does: linspace(0, inf, 5) is [nan, inf, nan, nan, nan]). An integer dtype
+    takes each value truncated toward zero (linspace(5, -5, 20, dtype=int32) ends ..., -4, -5).
+    A complex ``start`` or ``end`` makes the default dtype complex."""
     xp = backend.module_for("cpu" if device is None else device)
-    dt = _dtype(dtype, "linspace")
     for name, value in (("start", start), ("end", end)):
         if not isinstance(value, (numbers.Number, np.bool_)) and not (isinstance(value, Tensor) and value.ndim == 0):
             raise TypeError(f"linspace: {name} must be a number or a 0-d tensor, got {value!r} "
                             f"({type(value).__name__})")
+        if is_int(value) and not -2**63 <= value < 2**64:
+            raise OverflowError(f"linspace: {name} {value} does not fit in 64 bits (an int64 or uint64)")
+    start, end = (v.item() if isinstance(v, (Tensor, np.generic)) else v for v in (start, end))
+    complex_bound = isinstance(start, complex) or isinstance(end, complex)
+    dt = _complex_of(backend.get_default_dtype()) if dtype is None and complex_bound else _dtype(dtype, "linspace")
     steps = int_arg("linspace", "steps", steps)
+    if steps < 0:
+        raise RuntimeError(f"linspace: number of steps must be non-negative, got {steps}")
     if dt.kind == "b":
         raise NotImplementedError("linspace: not implemented for dtype bool (as PyTorch)")
-    if dt.kind not in "iu":
-        return _new("linspace", xp.linspace(start, end, steps, dtype=dt), requires_grad)
-    start, end = _integer_bound(start, dt), _integer_bound(end, dt)
+    if complex_bound and dt.kind != "c":
+        raise RuntimeError(f"linspace: inferred dtype {_complex_of(backend.get_default_dtype())} can't be "
+                           f"safely cast to passed dtype {dt} (start {start!r}, end {end!r})")
+    if dt.kind in "iu":
+        start, end = _integer_bound(start, dt), _integer_bound(end, dt)
     idx = xp.arange(steps, dtype=np.float64)
     step = (end - start) / (steps - 1) if steps > 1 else 0.0
-    values = xp.where((idx < steps // 2) | (steps == 1), start + step * idx, end - step * (steps - 1 - idx))
-    return _new("linspace", values.astype(dt), requires_grad)
+    with np.errstate(invalid="ignore", over="ignore"):
+        values = xp.where((idx < steps // 2) | (steps == 1), start + step * idx, end - step * (steps - 1 - idx))
+        return _new("linspace", values.astype(dt), requires_grad)
+
 
 
 def _integer_bound(value, dtype):

@@ -115,9 +115,10 @@ def test_scalar_arg_converts_as_pytorchs_checked_convert():
                          (2 + 0j, np.float64), (3 + 4j, np.complex64), (2 ** 40, np.bool_), (-128, np.int8), (2.9, np.uint8)):
         assert scalar_arg("op", "value", value, dtype) == value or value != value     # (NaN)
     for value, dtype in ((1e39, np.float32), (70000.0, np.float16), (1j, np.float64), (2 ** 31, np.int32),
-                         (float("inf"), np.int64), (-1, np.uint8)):
+                         (float("inf"), np.int64), (-256, np.uint8), (-0.5, np.uint8), (-1.0, np.uint8)):
         with pytest.raises(RuntimeError, match=rf"^op: value {re.escape(repr(value))} cannot be converted to type .* without overflow$"):
             scalar_arg("op", "value", value, dtype)
+    assert [scalar_arg("op", "value", v, np.uint8) for v in (-1, -255)] == [255, 1]      # ints wrap, as PyTorch's
     with pytest.raises(TypeError, match=r"^op: value must be a number, got None"):
         scalar_arg("op", "value", None, np.float32)
 

@@ -248,3 +248,53 @@ def test_bernoulli_of_probabilities_that_require_grad_requires_grad_with_a_zero_
     draw.sum().backward()
     assert p.grad.tolist() == [0.0, 0.0, 0.0]
     assert not mg.bernoulli(p.detach()).requires_grad
+
+
+def test_linspace_of_nan_and_inf_bounds_follows_pytorchs_two_sided_formula():
+    """start + step * i for the first half, end - step * (steps - 1 - i) for the second: an
+    infinite step meets a zero (inf * 0) at the first and last element (NumPy's linspace gave
+    [nan, nan, nan, nan, 1.0] for (nan, 1, 5) and [0, inf, inf, inf, inf] for (0, inf, 5))."""
+    torch = pytest.importorskip("torch")
+    inf, nan = float("inf"), float("nan")
+    for start, end in [(nan, 1.0), (0.0, nan), (inf, 1.0), (0.0, inf), (-inf, inf), (1.0, -inf), (inf, inf),
+                       (-3e38, 3e38), (2, 7)]:
+        for steps in (0, 1, 2, 3, 4, 5, 6, 11):
+            for dtype in ("float32", "float64"):
+                ours = mg.linspace(start, end, steps, dtype=getattr(mg, dtype))
+                theirs = torch.linspace(start, end, steps, dtype=getattr(torch, dtype)).numpy()
+                if (start, end) == (-3e38, 3e38) and dtype == "float32":    # PyTorch's float32 step overflows
+                    theirs = torch.linspace(start, end, steps, dtype=torch.float64).numpy().astype(np.float32)
+                scale = np.abs(theirs[np.isfinite(theirs)]).max(initial=1.0)
+                np.testing.assert_allclose(ours.numpy(), theirs, rtol=1e-6, atol=1e-7 * scale,
+                                           err_msg=f"{start}, {end}, {steps}, {dtype}")
+
+
+def test_linspace_and_full_of_a_complex_number_are_complex64_as_pytorch():
+    """The default complex dtype has the default float dtype's precision (it was complex128)."""
+    torch = pytest.importorskip("torch")
+    ours, theirs = mg.linspace(1j, 2, 4), torch.linspace(1j, 2, 4)
+    assert ours.dtype == np.complex64 and np.allclose(ours.numpy(), theirs.numpy())
+    assert mg.full((2, 3), 1 + 2j).dtype == np.complex64 == mg.tensor([1j, 2.0]).dtype
+    with pytest.raises(RuntimeError, match=r"^linspace: inferred dtype complex64 can't be safely cast to passed dtype float64"):
+        mg.linspace(1j, 2, 3, dtype=mg.float64)
+    with pytest.raises(RuntimeError, match=r"^linspace: number of steps must be non-negative, got -1"):
+        mg.linspace(0, 1, -1, dtype=mg.int64)
+    for end in (10 ** 20, -2 ** 63 - 1):
+        with pytest.raises(OverflowError, match=rf"^linspace: end {end} does not fit in 64 bits"):
+            mg.linspace(0, end, 3)
+    assert mg.linspace(0, 2 ** 64 - 1, 3).tolist() == torch.linspace(0, 2 ** 64 - 1, 3).tolist()
+
+
+def test_full_checks_that_its_fill_value_converts_to_the_dtype_as_pytorch():
+    """NaN or inf into an integer dtype, 300 into uint8, 1e39 into float32, 1j into a real dtype
+    are RuntimeErrors (they gave int64's minimum, 0, inf, the real part); -1 wraps into uint8."""
+    pytest.importorskip("torch")
+    from tests.torch_oracle import raises_as_torch
+
+    for value, dtype in [(float("nan"), "int64"), (float("inf"), "int8"), (300, "uint8"), (-2.5, "uint8"),
+                         (1e39, "float32"), (1j, "float32"), (-256, "uint8")]:
+        raises_as_torch(lambda m: m.full((2,), value, dtype=getattr(m, dtype)),
+                        rf"^full: fill_value {re.escape(repr(value))} cannot be converted to type {dtype} without overflow")
+    raises_as_torch(lambda m: m.full_like(m.ones(2), float("nan"), dtype=m.int64), r"^full_like: fill_value nan cannot")
+    assert mg.full((2,), -1, dtype=mg.uint8).tolist() == [255, 255]
+    assert mg.full((2,), 1.5, dtype=mg.int64).tolist() == [1, 1]

@@ -501,13 +501,13 @@ class ConstantPad(Function):
 
 
 def _pad_value(value, dtype):
-    """pad's ``value`` as PyTorch takes it: a real number (a bool too; None is 0) that fits
-    ``dtype`` (``scalar_arg``)."""
+    """pad's ``value`` as PyTorch takes it: a real number (a bool too; None is 0), read as a
+    float, that fits ``dtype`` (``scalar_arg``: -1 is no uint8 here)."""
     if value is None:
         return 0.0
     if not isinstance(value, (numbers.Real, np.bool_)):
         raise TypeError(f"pad: value must be a real number, got {value!r} ({type(value).__name__})")
-    return scalar_arg("pad", "value", value, dtype)
+    return scalar_arg("pad", "value", float(value), dtype)
 
 
 def pad(input, pad, mode="constant", value=0.0):
