@@ -152,7 +152,13 @@ class Function:
             results = tuple([_wrap(o, i, ctx, record) for i, o in enumerate(raw)])
         else:
             outs = (raw,)
-            results = (_wrap(raw, 0, ctx, record),)
+            if type(raw) in _ARRAY_TYPES and not ctx._non_diff:    # _wrap's common case, written out
+                if record and raw.dtype.kind in "fc":
+                    results = (_make_tensor(raw, True, ctx, 0),)
+                else:
+                    results = (_make_tensor(raw, False, None, 0),)
+            else:
+                results = (_wrap(raw, 0, ctx, record),)
 
         if anomaly_mode._enabled:    # off by default: this test is all it costs
             anomaly_mode.check_outputs(cls, [r.data for r in results])
