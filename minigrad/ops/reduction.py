@@ -491,6 +491,21 @@ class Norm2(Function):
         return x * (g / y.masked_fill(zero, 1.0)).masked_fill(zero, 0.0), None, None
 
 
+class CountNonzero(Function):
+    """The number of non-zero elements over dims (the 0-"norm"), in the input's dtype;  its
+    derivative is 0 wherever it exists: no gradient reaches x (PyTorch's leaves x.grad None)"""
+
+    @staticmethod
+    def forward(ctx, x, dims, keepdim):
+        xp = array_module(x)
+        y = xp.asarray((x != 0).sum(axis=dims, keepdims=True), dtype=x.dtype)
+        return y if keepdim else y.reshape(tuple(s for i, s in enumerate(x.shape) if i not in dims))
+
+    @staticmethod
+    def backward(ctx, g):
+        return None, None, None
+
+
 class NuclearNorm(Function):
     """The sum of the singular values of each matrix spanned by the two ``dims``;  d/dA = U V^T
     (A = U diag(s) V^T, the thin SVD) -- at a repeated or zero singular value a subgradient, the
@@ -532,8 +547,10 @@ def _nuclear_norm(input, dim, keepdim):
 @numpy_spellings
 def norm(input, p="fro", dim=None, keepdim=False):
     """The p-norm (2 by default; 'fro' is 2 over all dims; inf / -inf for the max / min of |x|;
-    0 counts the non-zero elements; 'nuc', the nuclear norm of a matrix: ``NuclearNorm``)."""
+    0 counts the non-zero elements; 'nuc', the nuclear norm of a matrix: ``NuclearNorm``; None is 2)."""
     float_only("norm", input)
+    if p is None:
+        p = 2
     if isinstance(p, str) and p not in ("fro", "nuc") or not isinstance(p, (str, int, float)) or isinstance(p, bool):
         raise ValueError(f"norm: p must be a number, 'fro' or 'nuc', got {p!r}")
     if p == "nuc":
@@ -546,7 +563,7 @@ def norm(input, p="fro", dim=None, keepdim=False):
     if p == -float("inf"):
         return amin(input.abs(), dims, keepdim)
     if p == 0:
-        return sum((input != 0).to(input.dtype), dims, keepdim)
+        return CountNonzero.apply(input, dims, keepdim)
     if p == 1:
         return sum(input.abs(), dims, keepdim)
     return sum(input.abs() ** p, dims, keepdim) ** (1.0 / p)

@@ -282,8 +282,27 @@ def test_norm_of_the_zero_vector_has_a_zero_gradient():
     assert np.allclose(y.grad.numpy(), [[0.6, 0.8], [0.0, 0.0]])
 
 
+def test_norm_p0_is_in_the_graph_and_gives_no_gradient_as_pytorch():
+    """The count of non-zero elements requires grad (it did not: a graph that used it lost track)
+    and its backward leaves the input's gradient None, as PyTorch's; others' gradients pass by."""
+    torch = pytest.importorskip("torch")
+    a = np.array([[1.0, 0.0, 2.0], [0.0, 0.0, 3.0]], np.float32)
+    for dim, keepdim in ((None, False), (1, False), (1, True), ((0, 1), True)):
+        x, t = mg.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+        ours, theirs = x.norm(0, dim, keepdim), t.norm(0, dim, keepdim)
+        assert ours.requires_grad and theirs.requires_grad and ours.dtype == mg.float32
+        np.testing.assert_array_equal(ours.detach().numpy(), theirs.detach().numpy())
+        ours.sum().backward()
+        theirs.sum().backward()
+        assert x.grad is None and t.grad is None
+    x = mg.tensor(a, requires_grad=True)
+    (x.norm(0) * x.sum()).backward()
+    assert x.grad.tolist() == [[3.0] * 3] * 2
+
+
 def test_norm_orders_as_pytorch():
     x = mg.tensor([[3.0, 0.0, -4.0]])
+    assert x.norm(p=None).item() == 5.0 and mg.norm(x, None, 1).tolist() == [5.0]      # PyTorch's default
     assert x.norm(0).item() == 2.0 and x.norm(float("-inf")).item() == 0.0 and x.norm(float("inf")).item() == 4.0
     with pytest.raises(ValueError, match="norm: p must be"):
         x.norm("bogus")
