@@ -59,6 +59,16 @@ def _kind(x):
     return "f" if isinstance(x, numbers.Real) else "c"
 
 
+def _number_pair(input, other):
+    """``input`` as a 0-d tensor where both operands are numbers -- PyTorch's overloads of add,
+    sub, mul and div for two numbers (``mul(1.5, 1.5)`` is tensor(2.25)) -- in the dtype PyTorch
+    gives a Python number (a NumPy scalar counts as one: float32, int64 or bool); else ``input``."""
+    if isinstance(input, (numbers.Number, np.bool_)) and isinstance(other, (numbers.Number, np.bool_)):
+        from ..creation import tensor
+        return tensor(input.item() if isinstance(input, np.generic) else input)
+    return input
+
+
 def _alpha(op, input, other, alpha):
     """PyTorch's checks of add's and sub's operands and ``alpha``: tensors or numbers, and an
     ``alpha`` that is a number of a kind the result can hold (a bool only for a bool result, a
@@ -89,6 +99,7 @@ def _described(x):
 def add(input, other, *, alpha=1):
     """input + alpha * other"""
     _alpha("add", input, other, alpha)
+    input = _number_pair(input, other)
     return Add.apply(input, other if alpha == 1 else Mul.apply(other, alpha) if isinstance(other, Tensor) else other * alpha)
 
 
@@ -109,6 +120,7 @@ class Sub(Function):
 def sub(input, other, *, alpha=1):
     """input - alpha * other"""
     _alpha("sub", input, other, alpha)
+    input = _number_pair(input, other)
     return Sub.apply(input, other if alpha == 1 else Mul.apply(other, alpha) if isinstance(other, Tensor) else other * alpha)
 
 
@@ -135,7 +147,8 @@ class Mul(Function):
 
 def mul(input, other):
     """input * other, element-wise with broadcasting."""
-    return Mul.apply(operand_arg("mul", "input", input), operand_arg("mul", "other", other))
+    operand_arg("mul", "input", input)
+    return Mul.apply(_number_pair(input, operand_arg("mul", "other", other)), other)
 
 
 multiply = mul
@@ -193,6 +206,7 @@ def div(input, other, *, rounding_mode=None):
     """input / other; ``rounding_mode`` 'floor' or 'trunc' rounds the quotient (see RoundedDiv;
     its gradient is 0)."""
     operand_arg("div", "other", other)
+    input = _number_pair(operand_arg("div", "input", input), other)
     if rounding_mode is None:
         return Div.apply(input, other)
     if not isinstance(rounding_mode, str) or rounding_mode not in ("trunc", "floor"):

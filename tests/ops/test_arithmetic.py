@@ -99,6 +99,22 @@ def test_mul_refuses_an_array_for_either_operand_as_pytorch():
     assert mg.mul(mg.ones(2), 3).tolist() == [3.0, 3.0]
 
 
+def test_add_sub_mul_div_of_two_numbers_give_a_0d_tensor_as_pytorch():
+    """PyTorch's overloads for two numbers (mg.mul(1.5, 1.5) was a TypeError): a 0-d tensor of
+    the dtype the numbers promote to, a NumPy scalar read as a Python number."""
+    torch = pytest.importorskip("torch")
+    calls = [("mul", 1.5, 1.5, {}), ("multiply", 2, 3, {}), ("mul", True, 2, {}), ("mul", True, True, {}),
+             ("add", 2, 1.5, {}), ("add", 2, 3, {"alpha": 2}), ("subtract", 2.5, 1, {"alpha": 2}),
+             ("div", 2, 3, {}), ("divide", 7, 2, {"rounding_mode": "floor"}), ("true_divide", True, 2, {}),
+             ("mul", np.float64(1.5), 2, {}), ("add", np.int32(2), 3, {})]
+    for name, a, b, kwargs in calls:
+        ours, theirs = getattr(mg, name)(a, b, **kwargs), getattr(torch, name)(a, b, **kwargs)
+        assert ours.shape == () and str(ours.dtype) == str(theirs.dtype).replace("torch.", "") and \
+            ours.item() == pytest.approx(theirs.item()), (name, a, b, kwargs)
+    with pytest.raises(TypeError, match=r"^mul: other must be a Tensor or a number, got str"):
+        mg.mul(1.5, "a")
+
+
 def test_addcdiv_of_two_integer_tensors_raises_as_pytorch():
     torch = pytest.importorskip("torch")
     from tests.torch_oracle import raises_as_torch
