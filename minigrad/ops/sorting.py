@@ -40,7 +40,7 @@ def sort_indices(x, dim, descending):
     if not descending:
         return _argsort(x, dim)
     flip = (slice(None),) * dim + (slice(None, None, -1),)     # a basic slice: cheaper than xp.flip
-    return (x.shape[dim] - 1) - _argsort(x[flip], dim)[flip]
+    return ((x.shape[dim] - 1) - _argsort(x[flip], dim))[flip]     # (on the contiguous result: cheaper)
 
 
 def _argsort(x, dim):
