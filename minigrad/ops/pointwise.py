@@ -148,7 +148,8 @@ def logaddexp2(input, other):
 
 class Remainder(Function):
     """a - b * rounded(a / b), rounded = floor (remainder, Python's %) or trunc (fmod, C's);
-    d/da = 1, d/db = -rounded(a / b)"""
+    d/da = 1, d/db = -rounded(a / b), the rounded division ``div`` computes (NaN for an infinite a,
+    as PyTorch's)"""
 
     @staticmethod
     def forward(ctx, a, b, truncate):
@@ -168,8 +169,7 @@ class Remainder(Function):
         na, nb, _ = ctx.needs_input_grad
         gb = None
         if nb:
-            q = (a / b).detach()
-            gb = -g * (q.trunc() if ctx.truncate else q.floor())
+            gb = -g * a.div(b, rounding_mode="trunc" if ctx.truncate else "floor").detach()
         ga, gb = _grads(ctx, g if na else None, gb)
         return ga, gb, None
 

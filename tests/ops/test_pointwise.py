@@ -69,6 +69,18 @@ def test_lerp_with_a_tensor_weight(shape, seed):
 
 
 @pytest.mark.parametrize("name", ["remainder", "fmod"])
+def test_remainder_and_fmod_of_infinite_and_zero_operands_give_pytorchs_gradients(name):
+    """d/db = -div(a, b, rounding_mode): NaN where a is infinite for remainder (floor(inf / 2) was
+    inf, the gradient -inf), as PyTorch's; remainder_ too."""
+    inf, nan = float("inf"), float("nan")
+    a = np.array([inf, -inf, 5.0, -5.0, 1.0, inf, 7.5, -7.5, 0.0, nan, 3.0])
+    b = np.array([2.0, 3.0, inf, inf, 0.0, inf, 2.0, 2.0, -1.0, 1.0, -inf])
+    for dtype in (np.float32, np.float64):
+        torch_check(getattr(mg, name), getattr(torch, name), [a.astype(dtype), b.astype(dtype)])
+    torch_check(lambda x, y: (x * 1).remainder_(y), lambda x, y: (x * 1).remainder_(y), [a, b])
+
+
+@pytest.mark.parametrize("name", ["remainder", "fmod"])
 def test_integer_modulus_matches_pytorch_signs_and_dtypes(name):
     a = np.array([5, -5, 5, -5, 7], dtype=np.int32)
     b = np.array([3, 3, -3, -3, 2], dtype=np.int32)
