@@ -664,8 +664,10 @@ class Logit(Function):
 
 def logit(input, eps=None):
     """log(p / (1 - p)), p clamped to [eps, 1 - eps] when ``eps`` is given; see Logit for its
-    gradient (PyTorch's: NaN outside [0, 1] without ``eps``)."""
-    return Logit.apply(input, None if eps is None else number_arg("logit", "eps", eps))
+    gradient (PyTorch's: NaN outside [0, 1] without ``eps``). A negative ``eps`` clamps nothing:
+    it is no ``eps``, as in PyTorch's kernels."""
+    eps = None if eps is None else number_arg("logit", "eps", eps)
+    return Logit.apply(input, None if eps is not None and eps < 0 else eps)
 
 
 class NanToNum(Function):

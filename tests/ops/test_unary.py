@@ -227,6 +227,15 @@ def test_bool_tests_and_clamp_check_their_arguments():
         x.clip(max="0.1")
 
 
+def test_logit_of_a_negative_eps_is_logit_without_eps_as_pytorch():
+    """A negative eps clamps nothing; the gradient outside [0, 1] is NaN (it was finite, 1/(p(1-p)))."""
+    torch = pytest.importorskip("torch")
+    from tests.torch_oracle import torch_check
+    a = np.array([0.2, 1.0, 0.0, -0.1, 1.2, 0.05], np.float32)
+    for eps in (-0.1, -float("inf")):
+        torch_check(lambda t: t.logit(eps=eps), lambda t: t.logit(eps=eps), [a])
+
+
 def test_logit_gradient_is_pytorchs_outside_the_unit_interval():
     x = mg.tensor([-0.5, 0.25, 1.5, 0.5], requires_grad=True)
     mg.logit(x).sum().backward()
