@@ -361,12 +361,16 @@ class Tensor:
 
     def to(self, *args, dtype=None, device=None, copy=False, non_blocking=False):
         """``to(device)``, ``to(dtype)``, ``to(other)``, ``to(device, dtype)``; differentiable.
-        One or two bools after them are ``non_blocking`` and ``copy``, as PyTorch's overloads read them."""
-        flags = []
-        while args and type(args[-1]) is bool and len(flags) < 2:
-            flags.insert(0, args[-1])
-            args = args[:-1]
-        if flags:
+        One or two bools after a dtype or a tensor are ``non_blocking`` and ``copy``, as PyTorch's
+        overloads read them; a bool in the dtype's place is the dtype bool (``x.to(True)``), as in PyTorch."""
+        if args and type(args[0]) is bool:
+            args = (np.dtype(np.bool_),) + args[1:]
+        k = 0
+        while k < min(2, len(args) - 1) and type(args[len(args) - 1 - k]) is bool:
+            k += 1
+        flags = list(args[len(args) - k:])
+        if flags and not isinstance(args[-k - 1], (str, backend.device)):
+            args = args[:-k]
             non_blocking = flags[0]
             copy = flags[1] if len(flags) > 1 else copy
         device, dtype = parse_to_args(args, device, dtype)

@@ -393,6 +393,12 @@ def test_to_reads_trailing_bools_as_non_blocking_and_copy_as_pytorch():
         assert str(ours.dtype) == str(theirs.dtype).replace("torch.", "")
         assert (ours is x) == (theirs is t), args
     assert x.to(x, True, True) is not x and x.to(x, False) is x
+    for args in [(True,), (False,), (True, True)]:         # a bool in the dtype's place is the dtype bool
+        assert x.to(*args).dtype == mg.bool and t.to(*args).dtype == torch.bool
+    from tests.torch_oracle import raises_as_torch
+    for args in [("cpu", True), ("cpu", True, True), ("float64", False, True, True)]:
+        raises_as_torch(lambda m: m.ones(2).to(*(getattr(m, a) if a == "float64" else a for a in args)),
+                        r"^to: expected a dtype, a device or a tensor, got (True|False) \(bool\)$")
 
 
 def test_an_in_place_running_sum_keeps_the_tensors_dtype_as_pytorch():

@@ -769,7 +769,8 @@ def take(input, index):
 @numpy_spellings
 def take_along_dim(input, indices, dim=None):
     """Pick along ``dim`` the elements at ``indices`` (which broadcast with ``input`` over the
-    other dims); with ``dim=None`` both are flattened."""
+    other dims); with ``dim=None`` both are flattened. An index outside the dim is a RuntimeError,
+    as in ``gather`` (PyTorch 2.13's take_along_dim wraps it without a check)."""
     tensor_arg("take_along_dim", "input", input)
     tensor_arg("take_along_dim", "indices", indices)
     if dim is None:

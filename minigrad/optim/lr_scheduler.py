@@ -292,14 +292,17 @@ def _as_float(op, name, value):
     """``float(value)``, as PyTorch converts CyclicLR's step sizes (so '2' is 2.0), with an error
     naming ``op``."""
     try:
-        return float(value)
+        value = float(value)
     except (TypeError, ValueError):
         raise TypeError(f"{op}: {name} must be a number, got {value!r} ({type(value).__name__})") from None
+    if math.isnan(value):
+        raise ValueError(f"{op}: {name} must not be NaN")
+    return value
 
 
 def _real_momentum(op, name):
-    """A check for ``_per_group``: a momentum is a real number. PyTorch's optimizers also run with
-    a complex one; minigrad's do not, and say so (NotImplementedError)."""
+    """A check for ``_per_group``: a momentum (or a learning rate) is a real number. PyTorch's
+    optimizers also run with a complex one; minigrad's do not, and say so (NotImplementedError)."""
     def check(value):
         if isinstance(value, complex):
             raise NotImplementedError(f"{op}: a complex {name} is not supported, got {value!r}")
@@ -331,11 +334,11 @@ class CyclicLR(LRScheduler):
     def __init__(self, optimizer, base_lr, max_lr, step_size_up=2000, step_size_down=None,
                  mode="triangular", gamma=1.0, scale_fn=None, scale_mode="cycle",
                  cycle_momentum=True, base_momentum=0.8, max_momentum=0.9, last_epoch=-1):
-        base_lrs = _per_group("CyclicLR", "base_lr", optimizer, base_lr)
+        base_lrs = _per_group("CyclicLR", "base_lr", optimizer, base_lr, _real_momentum("CyclicLR", "base_lr"))
         if last_epoch == -1:
             for lr, group in zip(base_lrs, optimizer.param_groups):
                 group["lr"] = lr
-        self.max_lrs = _per_group("CyclicLR", "max_lr", optimizer, max_lr)
+        self.max_lrs = _per_group("CyclicLR", "max_lr", optimizer, max_lr, _real_momentum("CyclicLR", "max_lr"))
         up = _as_float("CyclicLR", "step_size_up", step_size_up)
         down = _as_float("CyclicLR", "step_size_down", step_size_down) if step_size_down is not None else up
         if up + down == 0:

@@ -28,6 +28,8 @@ A probe is good when minigrad
   its ``prod`` has no optional ``dim`` (its own ``sum(x, None, True)``, ``nansum`` and ``var``
   take them), a quirk of its signatures that minigrad's one signature
   ``sum(input, dim=None, keepdim=False)`` does not copy.
+- or is a ``var``/``std`` spelling that one of PyTorch's overloads takes by position
+  (``_variance_spelling``: ``std_mean(x, unbiased=True, keepdim=True)``, ``var(x, dim=0, unbiased=None)``);
 - or is one of the few calls listed in ``OVERLOAD_KEYWORDS`` and ``EAGER_CHECKS``, which
   docs/API.md's "Argument checks that differ" gives with their reasons.
 - or differs from PyTorch only where PyTorch is arguably wrong and minigrad documents that it
@@ -331,10 +333,13 @@ OVERLOAD_KEYWORDS = (    # PyTorch's overloads tell a keyword from a position; o
     ("scatter", "src=float"), ("scatter_", "src=float"),        # scatter(dim, index, 1.0) is legal
     ("var", "(dim=bool"), ("var_mean", ", dim=bool"),           # var(True) is PyTorch's unbiased=True
     ("std", "unbiased=NoneType, dim=tuple"),                    # std(dim=...) with the default spelled out
+    ("std", "(dim=bool"), ("std_mean", ", dim=bool"),           # std(True) is PyTorch's unbiased=True
+    ("where", "input=bool"), ("where", "input=int"), ("where", "input=float"),  # its scalar overload calls it self
 )
 EAGER_CHECKS = (         # PyTorch takes the value unread, or through a shortcut; minigrad checks it
     ("SGD", "dampening must be a number"), ("MultiStepLR", "gamma must be a number"),
     ("adaptive_avg_pool3d", "expected a 4-D (unbatched) or 5-D (batched) input"),
+    ("take_along_dim", "is out of bounds for dimension"),       # PyTorch 2.13 wraps the index unchecked
 )
 
 
@@ -478,6 +483,29 @@ def _spelled_defaults(target, probe, theirs):
         for b in bent)
 
 
+VARIANCE_OPS = ("var", "std", "var_mean", "std_mean")
+
+
+def _variance_spelling(target, probe, theirs):
+    """Whether PyTorch refused, with a TypeError, a ``var``/``std`` (``_mean``) call made only of
+    keywords that one of its overloads takes once spelled as minigrad's one signature
+    ``var(input, dim=None, unbiased=None, keepdim=False, *, correction=None)`` reads it: ``keepdim``
+    or ``unbiased`` with no ``dim`` (PyTorch takes ``var(x, None, True, True)`` by position, not by
+    keyword), or ``unbiased=None`` -- minigrad's "not given", ``correction`` decides -- next to a
+    valid ``dim``, ``keepdim`` or ``correction``."""
+    if target.op not in VARIANCE_OPS or target.kind not in ("mg", "Tensor") or not isinstance(theirs, TypeError):
+        return False
+    args, kwargs = probe.call
+    if len(args) != 1 or not isinstance(args[0], T) or not set(kwargs) <= {"dim", "unbiased", "keepdim", "correction"}:
+        return False
+    dim, unbiased = kwargs.get("dim"), kwargs.get("unbiased")
+    keepdim, correction = kwargs.get("keepdim", False), kwargs.get("correction")
+    valid = (dim is None or type(dim) is int or type(dim) is tuple and all(type(d) is int for d in dim)) and \
+        type(keepdim) is bool and (unbiased is None or type(unbiased) is bool) and \
+        (correction is None or type(correction) in (int, float)) and (unbiased is None or correction is None)
+    return valid and (dim is None or unbiased is None) and ("unbiased" in kwargs or "keepdim" in kwargs)
+
+
 def _torch_incomparable(exc, probe):
     """PyTorch failed for a reason that says nothing about the input: a keyword it spells
     differently, a half-precision kernel it lacks on the CPU, no answer in the worker's time, its
@@ -569,6 +597,8 @@ def judge(target, probe, mg, th):
             return Verdict(cat("silently wrong"), True, "keepdim without dim: every dim reduced and kept")
         if _spelled_defaults(target, probe, th.error):
             return Verdict(cat("silently wrong"), True, "a default spelled out, which PyTorch's overloads refuse")
+        if _variance_spelling(target, probe, th.error):
+            return Verdict(cat("invalid accepted"), True, "a var/std spelling PyTorch takes by position (docs/API.md)")
         if _documented_difference(target, OVERLOAD_KEYWORDS, th.error):
             return Verdict(cat("invalid accepted"), True, "a keyword PyTorch's overloads refuse (docs/API.md)")
         return Verdict(cat("invalid accepted"), False,
@@ -803,7 +833,9 @@ def judge_checkpoint(target, probe, mg):
         problem = error_problem(target, mg.error, mg.frame)
         if problem:
             return Verdict("checkpoints", False, f"{mg.stage}: {problem}")
-        expected = (mg.stage == "save" and (obj_name in UNSAVEABLE or fmt == "bogus" or
+        # minigrad reads PyTorch's .pt files but writes none: save(format='torch') is refused (the
+        # probe gets there for the objects torch.save is not asked to write)
+        expected = (mg.stage == "save" and (obj_name in UNSAVEABLE or fmt in ("bogus", "torch") or
                                             fmt == "safetensors" and obj_name not in FLAT)) \
             or (mg.stage == "load" and corruption not in ("none", "overwrite_failed", "append"))
         if not expected:

@@ -249,6 +249,38 @@ def test_judge_takes_the_documented_differences_and_nothing_near_them():
     assert (verdict.category, verdict.ok) == ("invalid accepted", False)
 
 
+def test_judge_takes_pytorchs_positional_variance_spellings_and_nothing_near_them():
+    pytest.importorskip("torch")
+    import minigrad as mg
+    refusal = Result(error=TypeError("std_mean() received an invalid combination of arguments - got (Tensor, "
+                                     "keepdim=bool, unbiased=bool), but expected one of"))
+    ours = Result(value=(mg.ones(1, 1), mg.ones(1, 1)))
+    for kwargs in ({"unbiased": True, "keepdim": True}, {"unbiased": None, "keepdim": True},
+                   {"dim": 0, "unbiased": None}, {"correction": 5, "unbiased": None}):
+        probe = Probe("mg.std_mean", ((T((2, 3)),), kwargs), ",".join(kwargs))
+        assert judge(_target("mg.std_mean"), probe, ours, refusal).ok, kwargs
+    for kwargs in ({"dim": "0", "unbiased": None}, {"unbiased": True, "correction": 1}, {"keepdim": 1, "unbiased": None},
+                   {"dim": 0, "unbiased": True, "keepdim": True, "mean": 1}):
+        probe = Probe("mg.std_mean", ((T((2, 3)),), kwargs), ",".join(kwargs))
+        verdict = judge(_target("mg.std_mean"), probe, ours, refusal)
+        assert (verdict.category, verdict.ok) == ("invalid accepted", False), kwargs
+    where = Probe("mg.where", ((T((2, 3), "bool", fill="bool"),), {"input": True, "other": T((2, 3))}), "input")
+    refused = TypeError("where() received an invalid combination of arguments - got (Tensor, other=Tensor, input=bool)")
+    assert judge(_target("mg.where"), where, Result(value=mg.ones(2, 3)), Result(error=refused)).ok
+    refused = TypeError("where() received an invalid combination of arguments - got (Tensor, other=Tensor, input=str)")
+    verdict = judge(_target("mg.where"), where, Result(value=mg.ones(2, 3)), Result(error=refused))
+    assert (verdict.category, verdict.ok) == ("invalid accepted", False)
+
+
+def test_a_save_in_pytorchs_format_is_refused_and_counts_as_expected():
+    """minigrad reads PyTorch's .pt files but writes none: save(format='torch') raises ValueError."""
+    pytest.importorskip("torch")
+    probes = [Probe("ckpt.save_load", ("tuple_keys", "torch", "none", 0.5), "tuple_keys,torch,none"),
+              Probe("ckpt.save_load", ("tuple_keys", "npz", "none", 0.5), "tuple_keys,npz,none")]
+    refused, saved = execute(probes, use_torch=True, timeout=120.0)
+    assert refused[1:3] == ["checkpoints", True] and saved[1:3] == ["checkpoints", True], (refused, saved)
+
+
 def test_judge_takes_a_zero_group_norm_weight_gradient_over_an_empty_input():
     pytest.importorskip("torch")
     empty = Probe("nn.GroupNorm", ({"num_groups": 2, "num_channels": 4}, (T((2, 4, 0)),), {}, {}), "input0")

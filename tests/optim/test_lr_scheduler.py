@@ -231,3 +231,28 @@ def test_reduce_lr_on_plateau_takes_a_negative_cooldown_and_min_lr_as_pytorch():
             assert math.isclose(ours.param_groups[0]["lr"], theirs.param_groups[0]["lr"], rel_tol=1e-12), kw
     with pytest.raises(ValueError, match=r"^ReduceLROnPlateau: min_lr must not be NaN"):
         lrs.ReduceLROnPlateau(optim.SGD([mg.zeros(1, requires_grad=True)], lr=0.1), min_lr=math.nan)
+
+
+def test_cyclic_lr_checks_its_lrs_and_step_sizes_naming_itself():
+    torch = pytest.importorskip("torch")
+    opt = optim.SGD([mg.zeros(1, requires_grad=True)], lr=0.1, momentum=0.9)
+    cases = [(dict(base_lr="0.1", max_lr=0.1), TypeError, r"^CyclicLR: base_lr must be a number, got '0.1'"),
+             (dict(base_lr=None, max_lr=0.1), TypeError, r"^CyclicLR: base_lr must be a number, got None"),
+             (dict(base_lr=0.01, max_lr="0.1"), TypeError, r"^CyclicLR: max_lr must be a number, got '0.1'"),
+             (dict(base_lr=0.01, max_lr=1j), NotImplementedError, r"^CyclicLR: a complex max_lr is not supported, got 1j"),
+             (dict(base_lr=0.01, max_lr=0.1, step_size_up=math.nan), ValueError, r"^CyclicLR: step_size_up must not be NaN")]
+    for kwargs, error, message in cases:
+        kwargs.setdefault("step_size_up", 2)
+        with pytest.raises(error, match=message):
+            lrs.CyclicLR(opt, **kwargs)
+        if error is not NotImplementedError:    # PyTorch fails too (on the first lr it computes), naming nothing
+            theirs = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1, momentum=0.9)
+            with pytest.raises(error):
+                torch.optim.lr_scheduler.CyclicLR(theirs, **kwargs)
+    ours = optim.SGD([mg.zeros(1, requires_grad=True)], lr=0.1, momentum=0.9)
+    theirs = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1, momentum=0.9)
+    a, b = lrs.CyclicLR(ours, -1.0, 0.1, step_size_up="2"), torch.optim.lr_scheduler.CyclicLR(theirs, -1.0, 0.1, step_size_up="2")
+    for _ in range(5):
+        a.step()
+        b.step()
+        assert math.isclose(ours.param_groups[0]["lr"], theirs.param_groups[0]["lr"], rel_tol=1e-12)
