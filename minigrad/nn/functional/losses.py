@@ -10,6 +10,8 @@ magnitude 1e4 give finite losses and gradients.
 """
 from __future__ import annotations
 
+import math
+
 import warnings
 
 import numpy as np
@@ -89,6 +91,8 @@ def huber_loss(input, target, reduction="mean", delta=1.0):
                            "(PyTorch's huber_loss keeps the input's dtype)")
     delta = number_arg("huber_loss", "delta", delta, min=0.0, min_open=True)
     d = (input - target).abs()
+    if math.isinf(delta):           # no linear part (its inf * 0 would make NaN gradients)
+        return _reduce("huber_loss", 0.5 * d * d, reduction)
     q = d.clamp(max=delta)          # as smooth_l1_loss: the square only where it is used
     loss = where(d < delta, 0.5 * q * q, delta * (d - 0.5 * delta))
     return _reduce("huber_loss", loss, reduction)

@@ -44,7 +44,8 @@ rng = np.random.default_rng(0)
 @with_torch
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 @pytest.mark.parametrize("name,kwargs", [("mse_loss", {}), ("l1_loss", {}), ("smooth_l1_loss", {"beta": 0.7}),
-                                         ("smooth_l1_loss", {"beta": 0.0}), ("huber_loss", {"delta": 0.6})])
+                                         ("smooth_l1_loss", {"beta": 0.0}), ("huber_loss", {"delta": 0.6}),
+                                         ("huber_loss", {"delta": float("inf")})])
 def test_regression_losses(name, kwargs, reduction):
     x, tx = _both(rng.standard_normal((4, 3)))
     y, ty = _both(rng.standard_normal((4, 3)))
