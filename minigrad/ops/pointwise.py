@@ -317,6 +317,9 @@ def _shift(xp, a, b, left):
     """a << b or a >> b; a shift by the bit width or more gives 0 (or -1 for a negative a
     shifted right), as PyTorch, where NumPy's result would depend on the machine."""
     dt = a.dtype if hasattr(a, "dtype") else b.dtype
+    number = b if hasattr(a, "dtype") else a
+    if dt.kind == "b" and not hasattr(number, "dtype") and not isinstance(number, bool):
+        dt = xp.dtype("int64")      # a bool tensor and an int number: int64, as PyTorch promotes them
     bits = dt.itemsize * 8
     b_arr = xp.asarray(b)
     too_far = (b_arr >= bits) | (b_arr < 0)

@@ -68,6 +68,17 @@ def test_lerp_with_a_tensor_weight(shape, seed):
     torch_check(mg.lerp, torch.lerp, [t.detach().numpy().copy() for t in (a, b, w)])
 
 
+def test_shifts_of_a_bool_tensor_and_an_int_number_are_int64_as_pytorch():
+    """PyTorch promotes a bool tensor with an int to int64 (the shift of 2 by a bool tensor was bool)."""
+    for a, b in ((2, [True, False]), ([True, False], 1), ([5, -8], [1, 70]), (3, [1, 2])):
+        for name in ("bitwise_right_shift", "bitwise_left_shift"):
+            ours = getattr(mg, name)(mg.tensor(a) if isinstance(a, list) else a, mg.tensor(b) if isinstance(b, list) else b)
+            theirs = getattr(torch, name)(torch.tensor(a) if isinstance(a, list) else a,
+                                          torch.tensor(b) if isinstance(b, list) else b)
+            assert str(ours.dtype) == "int64" == str(theirs.dtype)[6:] and ours.tolist() == theirs.tolist(), (name, a, b)
+    assert mg.bitwise_right_shift(mg.tensor(np.array([5, -8], np.int8)), 1).dtype == mg.int8
+
+
 @pytest.mark.parametrize("name", ["remainder", "fmod"])
 def test_remainder_and_fmod_of_infinite_and_zero_operands_give_pytorchs_gradients(name):
     """d/db = -div(a, b, rounding_mode): NaN where a is infinite for remainder (floor(inf / 2) was
