@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from ... import creation
+from ..._checks import int_arg
 from ...autograd.grad_mode import no_grad
 from .. import functional as F
 from .. import init
@@ -18,6 +19,7 @@ class Embedding(Module):
         super().__init__()
         self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
         if padding_idx is not None:
+            padding_idx = int_arg("Embedding", "padding_idx", padding_idx)
             if not -num_embeddings <= padding_idx < num_embeddings:
                 raise ValueError(f"Embedding: padding_idx {padding_idx} must be within num_embeddings "
                                  f"{num_embeddings}")

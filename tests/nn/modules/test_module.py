@@ -296,3 +296,13 @@ def test_layer_sizes_that_would_divide_by_zero_are_refused_in_the_layers_name():
     with pytest.raises(RuntimeError, match=r"^PositionalEncoding: expected an input of shape \(L, N, 4\), "
                                            r"got \(3, 2, 8\)"):
         nn.PositionalEncoding(4, dropout=0.0)(mg.ones(3, 2, 8))
+
+
+def test_embedding_padding_idx_must_be_an_int_as_pytorchs():
+    pytest.importorskip("torch")
+    from tests.torch_oracle import raises_as_torch
+
+    for bad in (True, False):
+        raises_as_torch(lambda m: m.nn.Embedding(10, 3, padding_idx=bad)(m.zeros(2, dtype=m.int64)),
+                        rf"^Embedding: padding_idx must be an int, got {bad}")
+    assert nn.Embedding(10, 3, padding_idx=-1).padding_idx == 9
