@@ -379,6 +379,8 @@ def split(tensor, split_size_or_sections, dim=0):
     n = tensor.shape[d]
     if is_int(split_size_or_sections):
         step = int(split_size_or_sections)
+        if not -2 ** 63 <= step < 2 ** 63:
+            raise ValueError(f"split: split_size must fit in int64, got {step}")
         if step <= 0:
             raise RuntimeError(f"split: split_size must be positive, got {step}")
         sizes = [min(step, n - i) for i in range(0, n, step)] or [0]

@@ -382,3 +382,12 @@ def test_grids_products_and_broadcasts_check_their_arguments_as_pytorch():
     with pytest.raises(TypeError, match=r"^broadcast_to: sizes must be an int or a tuple of ints, got \(2.0, 3\)"):
         mg.ones(2, 3).broadcast_to((2.0, 3))
     assert mg.cartesian_prod(mg.ones(2), mg.ones(3)).shape == (6, 2) and mg.ones(2, 3).expand(2, -1).shape == (2, 3)
+
+
+def test_split_size_must_fit_in_int64_as_pytorchs():
+    pytest.importorskip("torch")
+    from tests.torch_oracle import raises_as_torch
+
+    raises_as_torch(lambda m: m.ones(2, 3).split(10 ** 20), r"^split: split_size must fit in int64, got 10{20}$")
+    raises_as_torch(lambda m: m.split(m.ones(2, 3), 10 ** 20), r"^split: split_size must fit in int64")
+    assert [tuple(p.shape) for p in mg.ones(2, 3).split(2 ** 62)] == [(2, 3)]
