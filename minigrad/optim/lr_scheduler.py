@@ -236,7 +236,7 @@ class ReduceLROnPlateau:
         self.mode, self.factor = mode, factor
         self.patience = number_arg(op, "patience", patience, min=0.0)
         self.threshold, self.threshold_mode = number_arg(op, "threshold", threshold), threshold_mode
-        self.cooldown, self.eps = number_arg(op, "cooldown", cooldown), number_arg(op, "eps", eps)
+        self.cooldown, self.eps = number_arg(op, "cooldown", cooldown), _real_momentum(op, "eps")(eps)
         self.best = math.inf if mode == "min" else -math.inf
         self.num_bad_epochs = 0
         self.cooldown_counter = 0

@@ -256,3 +256,14 @@ def test_cyclic_lr_checks_its_lrs_and_step_sizes_naming_itself():
         a.step()
         b.step()
         assert math.isclose(ours.param_groups[0]["lr"], theirs.param_groups[0]["lr"], rel_tol=1e-12)
+
+
+def test_reduce_lr_on_plateau_says_a_complex_eps_is_not_supported():
+    """PyTorch takes a complex eps (it compares its absolute change with it); minigrad's
+    schedulers work with real numbers and say so."""
+    opt = optim.SGD([mg.zeros(1, requires_grad=True)], lr=0.1)
+    with pytest.raises(NotImplementedError, match=r"^ReduceLROnPlateau: a complex eps is not supported, got \(1\+2j\)"):
+        lrs.ReduceLROnPlateau(opt, eps=1 + 2j)
+    with pytest.raises(TypeError, match=r"^ReduceLROnPlateau: eps must be a number, got '1e-8'"):
+        lrs.ReduceLROnPlateau(opt, eps="1e-8")
+    assert lrs.ReduceLROnPlateau(opt, eps=1e-6).eps == 1e-6
